@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench <area>` prints medians and ratios measured in one run."""

@@ -1,0 +1,23 @@
+"""Cleaning text that was typed, pasted or imported before it is stored.
+
+Terminal control sequences (ESC, other C0/C1 controls) and invisible bidi
+overrides can repaint a terminal or disguise text; they are removed. Letters of
+every script, right-to-left included, are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 controls except tab/newline, DEL, C1 controls, bidi embeddings/overrides/isolates.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """`value` without control characters, NFC-normalised; single-line unless `multiline`."""
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    value = _CONTROL.sub("", value.replace("\t", "    "))
+    if not multiline:
+        value = " ".join(value.split("\n"))
+    return value.strip() if not multiline else value.strip("\n")

@@ -1,0 +1,154 @@
+"""The headless store commands, driven as a user would from a terminal or a script."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from store.vault import STORE_FILE
+from tests.conftest import DEPUTY_PASSPHRASE, PASSPHRASE
+from tui.cli import cli
+
+RECOVERY = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})\b")
+
+
+def run(store: Path, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["--store", str(store), *args], input=stdin, catch_exceptions=False)
+    return result
+
+
+@pytest.fixture
+def pwfile(tmp_path: Path) -> Path:
+    path = tmp_path / "pw.txt"
+    path.write_text(PASSPHRASE + "\r\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def made(store_dir: Path, pwfile: Path) -> str:
+    result = run(store_dir, "init", "--setting-name", "Oak Primary", "--user", "Sam Patel", "--passphrase-file", str(pwfile))
+    assert result.exit_code == 0, result.output
+    match = RECOVERY.search(result.output)
+    assert match, result.output
+    return match.group(1)
+
+
+def _one_clean_line(result) -> str:  # type: ignore[no-untyped-def]
+    assert result.exit_code != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("safedesk: "), result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def test_init_prints_recovery_key_once_then_verify(store_dir, pwfile, made):
+    result = run(store_dir, "verify", "--passphrase-file", str(pwfile))
+    assert result.exit_code == 0, result.output
+    assert "audit chain intact" in result.stdout and "Verified: no faults found." in result.stdout
+    assert made not in result.stdout
+    # The recovery key opens the store too.
+    assert run(store_dir, "verify", "--passphrase-file", "-", stdin=made + "\n").exit_code == 0
+
+
+def test_init_twice_and_without_terminal(store_dir, pwfile, made, tmp_path):
+    assert "already exists" in _one_clean_line(
+        run(store_dir, "init", "--setting-name", "X", "--user", "Y", "--passphrase-file", str(pwfile))
+    )
+    assert "--setting-name" in _one_clean_line(run(tmp_path / "other", "init", "--passphrase-file", str(pwfile)))
+    assert "--passphrase-file" in _one_clean_line(run(tmp_path / "third", "init", "--setting-name", "X", "--user", "Y"))
+
+
+def test_init_refuses_weak_passphrase(tmp_path):
+    weak = tmp_path / "weak"
+    weak.write_text("password1\n")
+    line = _one_clean_line(run(tmp_path / "s", "init", "--setting-name", "X", "--user", "Y", "--passphrase-file", str(weak)))
+    assert "at least 10 characters" in line
+    assert not (tmp_path / "s" / STORE_FILE).exists()
+
+
+def test_wrong_passphrase_unreadable_file_and_missing_store(store_dir, made, tmp_path):
+    assert "Wrong passphrase" in _one_clean_line(run(store_dir, "verify", "--passphrase-file", "-", stdin="nope nope nope\n"))
+    assert "Cannot read the passphrase file" in _one_clean_line(
+        run(store_dir, "verify", "--passphrase-file", str(tmp_path / "missing.txt"))
+    )
+    assert "No SafeDesk store" in _one_clean_line(run(tmp_path / "empty", "verify", "--passphrase-file", "-", stdin="x\n"))
+
+
+def test_tampered_store_points_at_recover(store_dir, pwfile, made):
+    for i in range(3):  # several generations so a backup exists
+        assert run(store_dir, "keys", "add", "--name", f"Deputy {i}", "--passphrase-file", str(pwfile),
+                   "--new-passphrase-file", "-", stdin=DEPUTY_PASSPHRASE + "\n").exit_code == 0
+    path = store_dir / STORE_FILE
+    raw = bytearray(path.read_bytes())
+    raw[-10] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    line = _one_clean_line(run(store_dir, "verify", "--passphrase-file", str(pwfile)))
+    assert str(path) in line and "safedesk recover" in line
+    recovered = run(store_dir, "recover", "--passphrase-file", str(pwfile))
+    assert recovered.exit_code == 0, recovered.output
+    assert run(store_dir, "verify", "--passphrase-file", str(pwfile)).exit_code == 0
+
+
+def test_keys_add_list_remove_and_passwd(store_dir, pwfile, made):
+    added = run(store_dir, "keys", "add", "--name", "Ann Deputy", "--passphrase-file", str(pwfile),
+                "--new-passphrase-file", "-", stdin=DEPUTY_PASSPHRASE + "\n")
+    assert added.exit_code == 0 and "Added Ann Deputy as Deputy DSL" in added.output
+    listing = run(store_dir, "keys", "list", "--user", "Ann Deputy", "--passphrase-file", "-", stdin=DEPUTY_PASSPHRASE + "\n")
+    assert listing.exit_code == 0
+    assert "Sam Patel" in listing.output and "Ann Deputy (you)" in listing.output and "Recovery key" in listing.output
+
+    # Both passphrases from standard input: current first, then the new one.
+    changed = run(store_dir, "passwd", "--passphrase-file", "-", "--new-passphrase-file", "-",
+                  stdin=f"{PASSPHRASE}\nviolet anchor pebble harbour\n")
+    assert changed.exit_code == 0, changed.output
+    assert "Wrong passphrase" in _one_clean_line(run(store_dir, "verify", "--passphrase-file", str(pwfile)))
+
+    removed = run(store_dir, "keys", "remove", "Ann Deputy", "--passphrase-file", "-", stdin="violet anchor pebble harbour\n")
+    assert removed.exit_code == 0 and "still open with that passphrase" in removed.output
+    assert "Wrong passphrase" in _one_clean_line(
+        run(store_dir, "verify", "--passphrase-file", "-", stdin=DEPUTY_PASSPHRASE + "\n")
+    )
+    last = run(store_dir, "keys", "remove", "Sam Patel", "--passphrase-file", "-", stdin="violet anchor pebble harbour\n")
+    assert "only passphrase" in _one_clean_line(last)
+
+
+def test_new_recovery_key_replaces_the_old(store_dir, pwfile, made):
+    result = run(store_dir, "keys", "add", "--recovery", "--passphrase-file", str(pwfile))
+    assert result.exit_code == 0
+    new_key = RECOVERY.search(result.output).group(1)
+    assert new_key != made
+    assert run(store_dir, "verify", "--passphrase-file", "-", stdin=new_key + "\n").exit_code == 0
+    assert "Wrong passphrase" in _one_clean_line(run(store_dir, "verify", "--passphrase-file", "-", stdin=made + "\n"))
+
+
+def test_backup_and_restore_round_trip(store_dir, pwfile, made, tmp_path):
+    out = tmp_path / "backups" / "oak.sdbackup"
+    result = run(store_dir, "backup", "--out", str(out), "--passphrase-file", str(pwfile))
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == ["manifest.json", STORE_FILE]
+        assert b"Oak Primary" not in archive.read(STORE_FILE)
+    elsewhere = tmp_path / "restored"
+    restored = run(elsewhere, "restore", str(out))
+    assert restored.exit_code == 0, restored.output
+    assert run(elsewhere, "verify", "--passphrase-file", str(pwfile)).exit_code == 0
+    assert "already holds a store" in _one_clean_line(run(elsewhere, "restore", str(out)))
+
+    broken = tmp_path / "broken.sdbackup"
+    broken.write_bytes(out.read_bytes()[:-200])
+    assert "not a usable SafeDesk backup" in _one_clean_line(run(tmp_path / "again", "restore", str(broken)))
+
+
+def test_store_from_environment_variable(made, store_dir, pwfile, monkeypatch):
+    monkeypatch.setenv("SAFEDESK_STORE", str(store_dir))
+    result = CliRunner().invoke(cli, ["verify", "--passphrase-file", str(pwfile)])
+    assert result.exit_code == 0, result.output
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = CliRunner().invoke(cli, ["--debug", "--store", str(tmp_path / "none"), "verify", "--passphrase-file", "-"], input="x\n")
+    assert result.exit_code != 0 and result.exception is not None

@@ -1,0 +1,236 @@
+"""Search: ranking, prefixes, stemming, corrections, hostile input, the fallback, and quality."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import content.search as search_module
+from bench.guide import QUESTIONS_FILE, evaluate, load_questions
+from content.library import Library, default_library
+from content.search import FALLBACK_NOTICE, SearchIndex, default_index
+from tests.cardkit import write_card
+
+HOSTILE = [
+    "",
+    " ",
+    '"',
+    '""',
+    "*",
+    "**",
+    "-hacked",
+    "NEAR(fake page, 2)",
+    "fake NEAR page",
+    "title:hacked",
+    "hacked AND OR NOT",
+    "(((",
+    "^fake",
+    "fake'page",
+    "{fake page}",
+    "é",
+    "\x00\x1b[31m",
+    "🙂 nudes 🙂",
+    "ﬁ ligature",
+    "a" * 5000,
+    "fake " * 500,
+    "_",
+    "١٢٣",
+]
+
+
+def synthetic_library(folder: Path) -> Library:
+    write_card(
+        folder,
+        "pb-fake-account",
+        title="A fake account is using the school's name",
+        kind="playbook",
+        aliases=["fake page", "impersonation", "pretending to be us"],
+        tags=["impersonation", "logo"],
+        summary="Report the account and warn families.",
+    )
+    write_card(
+        folder,
+        "pb-account-hacked",
+        title="Our official account has been hacked",
+        kind="playbook",
+        aliases=["hacked", "compromised", "locked out"],
+        tags=["passwords"],
+        summary="Take the account back, change passwords and tell the platform.",
+    )
+    write_card(
+        folder,
+        "platform-facebook-page",
+        title="Facebook page",
+        kind="platform",
+        tags=["facebook"],
+        summary="Setting up and running an official page.",
+        body="Keep two admins. A page can be faked or hacked; see the playbooks.\n",
+    )
+    write_card(
+        folder,
+        "guide-passwords",
+        title="Strong passwords for staff",
+        summary="Long passphrases and a password manager.",
+        body="Accounts get hacked. " * 10 + "\n\n**Never** reuse a hacked password.\n",
+    )
+    write_card(folder, "guide-tone", title="Tone of official posts", body="Be friendly and clear.\n")
+    return Library.from_dir(folder)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return SearchIndex.build(synthetic_library(tmp_path_factory.mktemp("cards")))
+
+
+def ids(index: SearchIndex, query: str, limit: int = 10) -> list[str]:
+    return [hit.id for hit in index.search(query, limit).hits]
+
+
+def test_title_and_alias_outrank_body_repetition(index: SearchIndex) -> None:
+    assert ids(index, "hacked")[0] == "pb-account-hacked"
+    assert ids(index, "fake page")[0] == "pb-fake-account"
+
+
+def test_hits_carry_card_fields_and_descending_scores(index: SearchIndex) -> None:
+    result = index.search("hacked")
+    first = result.hits[0]
+    assert (first.title, first.kind) == ("Our official account has been hacked", "playbook")
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+    assert result.corrected_query is None and result.notice is None
+
+
+def test_last_word_is_a_prefix_while_typing(index: SearchIndex) -> None:
+    assert ids(index, "impers")[0] == "pb-fake-account"
+    assert ids(index, "face")[0] == "platform-facebook-page"
+
+
+def test_a_finished_word_is_not_a_prefix(index: SearchIndex) -> None:
+    # As a prefix "face" would find "facebook"; as a whole word it matches nothing and is corrected.
+    assert index.search("face").corrected_query is None
+    assert index.search("face ").corrected_query == "fake"
+
+
+def test_stemming_matches_other_forms(index: SearchIndex) -> None:
+    assert ids(index, "hacking")[0] == "pb-account-hacked"
+    assert ids(index, "passwords changed ")[0] in ("pb-account-hacked", "guide-passwords")
+
+
+def test_a_misspelt_word_is_corrected_and_reported(index: SearchIndex) -> None:
+    result = index.search("impersonatoin of the school")
+    assert result.corrected_query == "impersonation of the school"
+    assert result.hits[0].id == "pb-fake-account"
+
+
+def test_unknown_short_words_are_left_alone(index: SearchIndex) -> None:
+    result = index.search("zq")
+    assert result.hits == () and result.corrected_query is None
+
+
+def test_slang_synonyms_reach_the_card(index: SearchIndex) -> None:
+    assert ids(index, "fb ")[0] == "platform-facebook-page"
+
+
+def test_stop_words_alone_still_search(index: SearchIndex) -> None:
+    assert index.search("be").hits  # "Be friendly" is the only thing typed; keep it
+
+
+def test_snippet_is_plain_text_around_the_match(index: SearchIndex) -> None:
+    hit = next(h for h in index.search("reuse").hits if h.id == "guide-passwords")
+    assert "reuse" in hit.snippet
+    assert "**" not in hit.snippet and "\n" not in hit.snippet and "\x02" not in hit.snippet
+
+
+def test_snippet_is_the_summary_when_only_the_title_matched(index: SearchIndex) -> None:
+    hit = index.search("tone").hits[0]
+    assert hit.snippet == "A short summary."
+
+
+def test_limit_is_respected(index: SearchIndex) -> None:
+    assert len(index.search("account hacked page fake", limit=2).hits) == 2
+    assert index.search("hacked", limit=0).hits == ()
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_input_never_raises(index: SearchIndex, query: str) -> None:
+    result = index.search(query, limit=3)
+    assert len(result.hits) <= 3
+
+
+@cache
+def _hypothesis_index(fallback: bool) -> SearchIndex:
+    # Hypothesis runs many examples per test; function-scoped fixtures would rebuild per example.
+    return SearchIndex.build(default_library(), fts5=not fallback)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=st.text(max_size=80), limit=st.integers(min_value=-2, max_value=25))
+def test_search_never_raises_on_any_text(query: str, limit: int) -> None:
+    result = _hypothesis_index(False).search(query, limit)
+    assert len(result.hits) <= max(limit, 0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=st.text(max_size=40), limit=st.integers(min_value=1, max_value=10))
+def test_fallback_never_raises_on_any_text(query: str, limit: int) -> None:
+    result = _hypothesis_index(True).search(query, limit)
+    assert len(result.hits) <= limit
+    assert result.notice == FALLBACK_NOTICE
+
+
+# --- the fallback ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fallback_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SearchIndex:
+    monkeypatch.setattr(search_module, "fts5_available", lambda: False)
+    return SearchIndex.build(synthetic_library(tmp_path))
+
+
+def test_fts5_is_available_here() -> None:
+    # The fallback is for odd Python builds; the shipped path should be the real one.
+    assert search_module.fts5_available()
+
+
+def test_fallback_has_the_same_api_and_a_notice(fallback_index: SearchIndex) -> None:
+    result = fallback_index.search("hacked")
+    assert result.notice == FALLBACK_NOTICE
+    assert result.hits[0].id == "pb-account-hacked"
+    assert ids(fallback_index, "fake page")[0] == "pb-fake-account"
+    assert ids(fallback_index, "impers")[0] == "pb-fake-account"
+    assert fallback_index.search("").notice == FALLBACK_NOTICE
+
+
+def test_fallback_corrects_and_snippets(fallback_index: SearchIndex) -> None:
+    result = fallback_index.search("impersonatoin")
+    assert result.corrected_query == "impersonation"
+    assert result.hits[0].id == "pb-fake-account"
+    hit = next(h for h in fallback_index.search("reuse").hits if h.id == "guide-passwords")
+    assert "reuse" in hit.snippet and "**" not in hit.snippet
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_fallback_hostile_input_never_raises(fallback_index: SearchIndex, query: str) -> None:
+    assert len(fallback_index.search(query, limit=3).hits) <= 3
+
+
+# --- quality on the shipped cards ----------------------------------------------------------
+
+
+def test_question_set_is_big_and_names_real_cards() -> None:
+    questions = load_questions(QUESTIONS_FILE)
+    assert len(questions) >= 45
+    unknown = [q.expect for q in questions if q.expect not in default_library().cards]
+    assert unknown == []
+
+
+def test_question_set_hit_rate_is_at_least_90_percent() -> None:
+    report = evaluate(default_index(), load_questions(QUESTIONS_FILE))
+    for miss in report.misses:
+        print(f"MISS {miss}")
+    print(f"hit rate {report.rate:.1%} ({report.hit_count}/{report.total})")
+    assert report.rate >= 0.90
