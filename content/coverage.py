@@ -66,7 +66,8 @@ def check_coverage(entries: Iterable[CoverageEntry], library: Library) -> list[s
         seen.add((entry.file, entry.section))
         if not entry.cards:
             problems.append(f"{where} has no card")
-        problems.extend(f"{where} names card {c!r}, which does not exist" for c in entry.cards if c not in library.cards)
+        unknown = [c for c in entry.cards if c not in library.cards]
+        problems.extend(f"{where} names card {c!r}, which does not exist" for c in unknown)
     return problems
 
 

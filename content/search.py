@@ -47,7 +47,7 @@ FIELD_WEIGHTS: tuple[tuple[tuple[str, ...], float], ...] = (
     (COLUMNS, 0.15),
 )
 PHRASE_BOOST = 1.0  # a query that is wholly one of a card's aliases doubles that card's score
-BM25_SHARE = 0.1  # how much BM25 adds to the field score
+BM25_SHARE = 0.05  # how much BM25 adds to the field score: mostly a tie-break
 # In an incident the DSL wants the steps; an overview card is the way into its family
 # (platform-x-twitter before platform-x-twitter-report).
 KIND_BOOST = {"playbook": 1.15}
@@ -61,7 +61,7 @@ SNIPPET_WORDS = 14
 _WORD = re.compile(r"[^\W_]+")
 # Lines that hold no words (blank, rules, table separators) and the markers that start a block.
 _RULE = re.compile(r"^[\s|:*_=-]*$")
-_BLOCK_MARKER = re.compile(r"^\s*(?:>\s*)*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+)?")
+_BLOCK_MARKER = re.compile(r"^\s*(?:>\s*)*(#{1,6}\s+|[-*+]\s+|\d+[.)]\s+)?")
 _INLINE_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|\\(?=[^\w\s])")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
@@ -81,19 +81,23 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "insta": ("instagram",),
     "ig": ("instagram",),
     "yt": ("youtube",),
-    "tiktok": ("tik tok", "challenge"),
+    "tiktok": ("tik tok",),
     "twitter": ("x",),
     "tweet": ("twitter", "post"),
     "journo": ("journalist", "media", "press"),
     "reporter": ("journalist", "media", "press"),
     "newspaper": ("journalist", "media", "press"),
-    "rang": ("called", "phoned"),
     "nudes": ("nude", "sexual image"),
     "sexting": ("nude", "sexual image"),
     "pic": ("photo", "image"),
     "pics": ("photo", "image"),
     "selfie": ("photo", "image"),
-    "hacked": ("compromised", "hack"),
+    "hacked": ("compromised",),
+    "badge": ("logo", "crest"),
+    "crest": ("logo", "badge"),
+    "permission": ("consent",),
+    "refused": ("not remove",),
+    "refuses": ("not remove",),
     "troll": ("abuse", "anonymous"),
     "trolling": ("abuse", "anonymous"),
     "slagging": ("negative", "criticism", "complaint"),
@@ -223,14 +227,16 @@ class SearchIndex:
             groups.append((group, found))
 
         scores = self._score(groups, self._phrase_share(searched, wanted))
-        groups_only = [group for group, _ in groups]
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        snippets = self._engine.snippets(groups_only, [card_id for card_id, _ in best])
+        snippets = self._engine.snippets([group for group, _ in groups], [card_id for card_id, _ in best])
         hits = tuple(self._hit(card_id, score, snippets.get(card_id)) for card_id, score in best)
         corrected = " ".join(searched) if searched != typed else None
         return SearchResult(hits, corrected, self.notice)
 
-    def _score(self, groups: Sequence[tuple[_Group, frozenset[str]]], phrase_share: dict[str, float]) -> dict[str, float]:
+    def _score(
+        self, groups: Sequence[tuple[_Group, frozenset[str]]], phrase_share: dict[str, float]
+    ) -> dict[str, float]:
+        """Each matching card's score; groups are the query's words with the cards matching each."""
         field_score: dict[str, float] = defaultdict(float)
         for group, found in groups:
             if not found:
@@ -347,18 +353,31 @@ def _flat_body(markdown: str) -> str:
 
     A line-based strip of Markdown markers rather than a full render: the index is
     rebuilt at every start, and a Markdown parse of every card costs several times more.
+    Each block becomes one line ending in punctuation, so snippets read as sentences.
     """
-    lines = []
-    for line in markdown.splitlines():
-        if _RULE.match(line):
+    blocks: list[str] = []
+    joinable = False  # whether the next plain line continues a wrapped paragraph
+    quoted = False  # whether the previous line was in a block quote
+    for raw in markdown.splitlines():
+        if _RULE.match(raw):
+            joinable = False
             continue
-        line = _BLOCK_MARKER.sub("", line)
-        if line.lstrip().startswith("|"):
+        marker = _BLOCK_MARKER.match(raw)
+        assert marker is not None  # every part of the pattern is optional
+        line = raw[marker.end() :]
+        is_row = line.lstrip().startswith("|")
+        if is_row:
             line = "; ".join(cell.strip() for cell in line.strip().strip("|").split("|") if cell.strip())
         line = _INLINE_MARKUP.sub("", _LINK.sub(r"\1", line)).strip()
-        if line:
-            lines.append(line if line[-1] in ".!?:;," else line + ".")
-    return "\n".join(lines)
+        in_quote = raw.lstrip().startswith(">")
+        starts_block = marker.group(1) is not None or is_row or in_quote != quoted
+        quoted = in_quote
+        if joinable and not starts_block and line:
+            blocks[-1] += " " + line
+        elif line:
+            blocks.append(line)
+        joinable = bool(line) and not is_row and not raw.lstrip().startswith("#")
+    return "\n".join(b if b[-1] in ".!?:;," else b + "." for b in blocks)
 
 
 # --- FTS5 --------------------------------------------------------------------------------
@@ -485,8 +504,9 @@ class _SimpleEngine:
             for i, word in enumerate(words):
                 if any(_count(_key(_words(word)), w, prefix) for w, prefix in wanted if len(w) == 1):
                     start = max(0, i - SNIPPET_WORDS // 3)
-                    excerpt = " ".join(words[start : start + SNIPPET_WORDS])
-                    out[card_id] = ("…" if start else "") + excerpt + ("…" if start + SNIPPET_WORDS < len(words) else "")
+                    end = start + SNIPPET_WORDS
+                    excerpt = " ".join(words[start:end])
+                    out[card_id] = ("…" if start else "") + excerpt + ("…" if end < len(words) else "")
                     break
         return out
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from store.errors import InvalidInput, StoreExists
 from store.files import atomic_write, describe_os_error, make_private_dir
+from store.records import utcnow
 from store.session import Session
 from store.vault import STORE_FILE, store_exists
 
@@ -47,7 +48,11 @@ def write_backup(session: Session, out: Path) -> str:
     except OSError as error:
         raise describe_os_error(error, "write the backup") from None
     evidence = len(members) - 1
-    session.audit_event("export.backup", f"backup written ({evidence} evidence file(s), {len(buffer.getvalue())} bytes)")
+    with session.transaction():
+        meta = session.meta()
+        meta.last_backup_at = utcnow()
+        session.meta_repo().save(meta, summary="last backup time")
+        session.audit_event("export.backup", f"backup written ({evidence} evidence file(s), {len(buffer.getvalue())} bytes)")
     return f"store and {evidence} evidence file(s), {len(buffer.getvalue()) // 1024 + 1} KB"
 
 

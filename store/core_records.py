@@ -64,3 +64,4 @@ class Meta(Record):
     schema_version: int
     events_identity: str
     created_at: datetime = field(default_factory=utcnow)
+    last_backup_at: datetime | None = None

@@ -76,3 +76,17 @@ def session(store_dir):  # type: ignore[no-untyped-def]
     created, _recovery = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
     yield created
     created.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor makes screens differ from one moment to the next."""
+    from textual.widgets import Input
+
+    original = Input.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        self.cursor_blink = False
+
+    monkeypatch.setattr(Input, "__init__", init)

@@ -135,6 +135,20 @@ def test_slang_synonyms_reach_the_card(index: SearchIndex) -> None:
     assert ids(index, "fb ")[0] == "platform-facebook-page"
 
 
+def test_an_overview_card_leads_its_family(tmp_path: Path) -> None:
+    write_card(tmp_path, "platform-x", title="X account: the basics")
+    write_card(tmp_path, "platform-x-risks", title="X account: the risks")
+    index = SearchIndex.build(Library.from_dir(tmp_path))
+    assert ids(index, "x account") == ["platform-x", "platform-x-risks"]
+
+
+def test_a_quoted_alias_outranks_scattered_words(tmp_path: Path) -> None:
+    write_card(tmp_path, "guide-followers", title="Followers and pupils on insta", aliases=["insta followers"])
+    write_card(tmp_path, "pb-contact", title="A pupil contacts a teacher", aliases=["kid followed me on insta"])
+    index = SearchIndex.build(Library.from_dir(tmp_path))
+    assert ids(index, "kid followed me on insta")[0] == "pb-contact"
+
+
 def test_stop_words_alone_still_search(index: SearchIndex) -> None:
     assert index.search("be").hits  # "Be friendly" is the only thing typed; keep it
 
@@ -143,6 +157,12 @@ def test_snippet_is_plain_text_around_the_match(index: SearchIndex) -> None:
     hit = next(h for h in index.search("reuse").hits if h.id == "guide-passwords")
     assert "reuse" in hit.snippet
     assert "**" not in hit.snippet and "\n" not in hit.snippet and "\x02" not in hit.snippet
+
+
+def test_snippet_reads_a_wrapped_paragraph_as_one_sentence(tmp_path: Path) -> None:
+    write_card(tmp_path, "x", body="## Do now\n- Call the\n  police today, then\n  **wait**.\n\n| A | B |\n|---|---|\n| 1 | 2 |\n")
+    hit = SearchIndex.build(Library.from_dir(tmp_path)).search("police").hits[0]
+    assert hit.snippet == "Do now. Call the police today, then wait. A; B. 1; 2."
 
 
 def test_snippet_is_the_summary_when_only_the_title_matched(index: SearchIndex) -> None:

@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
+import content.search as search_module
 from content.library import default_library
 from tui.cli import cli
 
@@ -45,6 +47,18 @@ def test_search_reports_a_correction_on_stderr() -> None:
     result = run("search", "sextng", "--json")
     assert result.exit_code == 0
     assert "showing results for 'sexting'" in result.stderr
+    assert json.loads(result.stdout)[0]["id"] == NUDE_IMAGE
+
+
+def test_search_reports_the_fallback_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_module, "fts5_available", lambda: False)
+    search_module.default_index.cache_clear()
+    try:
+        result = run("search", "nudes", "--json")
+    finally:
+        search_module.default_index.cache_clear()
+    assert result.exit_code == 0
+    assert f"safedesk: {search_module.FALLBACK_NOTICE}" in result.stderr
     assert json.loads(result.stdout)[0]["id"] == NUDE_IMAGE
 
 

@@ -1,0 +1,197 @@
+"""The guidance browser: topics by kind, live search, a reader pane, history.
+
+Needs no store and no passphrase. Cards are small Markdown documents (a few
+KB), so the Markdown widget renders each quickly; links are never opened.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from content.cards import Card
+from content.library import default_library
+from content.search import default_index
+from content.sources import describe
+from tui.widgets import plain
+
+KIND_TITLES = {
+    "playbook": "Incident playbooks",
+    "checklist": "Checklists",
+    "form": "Forms",
+    "guide": "Guides",
+    "faq": "Questions leaders ask",
+    "platform": "Platforms",
+    "template": "Letters and templates",
+    "reference": "Reference",
+}
+
+
+class GuideScreen(Screen[None]):
+    CSS_PATH = "guide.tcss"
+    AUTO_FOCUS = "#guide-list"
+    BINDINGS = [
+        Binding("slash", "search", "Search", tooltip="Type to search the guidance", id="guide-search"),
+        Binding("escape", "leave", "Back", tooltip="Clear the search, or leave the guidance", id="guide-leave"),
+        Binding("alt+left,b", "back", "Previous card", tooltip="Back to the card you read before", id="guide-back"),
+        Binding("alt+right,f", "forward", "Next card", tooltip="Forward again after going back", id="guide-forward"),
+        Binding("r", "related", "Related", tooltip="Move to the related cards list", id="guide-related"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="guide-tab"),
+    ]
+
+    def __init__(self, card_id: str | None = None) -> None:
+        super().__init__()
+        self._first = card_id
+        self._history: list[str] = []
+        self._future: list[str] = []
+        self.current: Card | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="guide-body"):
+            with Vertical(id="guide-left"):
+                yield Input(compact=True, placeholder="/ to search: e.g. nudes, fake page", id="guide-query")
+                yield Static("", id="guide-notice", markup=False)
+                yield OptionList(id="guide-list")
+            with Vertical(id="guide-right"):
+                yield Static("", id="card-title", markup=False)
+                with VerticalScroll(id="card-scroll"):
+                    yield Markdown("", id="card-body", open_links=False)
+                    yield Static("", id="card-sources", markup=False)
+                yield OptionList(id="card-related")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.sub_title = "Guidance"
+        self._show_topics()
+        first = self._first or next(iter(_ordered_cards()), None)
+        if first:
+            self.open_card(first, remember=False)
+
+    # ----------------------------------------------------------------- lists
+
+    def _show_topics(self) -> None:
+        listing = self.query_one("#guide-list", OptionList)
+        listing.clear_options()
+        self.query_one("#guide-notice", Static).display = False
+        for kind, cards in _grouped():
+            listing.add_option(Option(plain(KIND_TITLES.get(kind, kind.title())), disabled=True))
+            listing.add_options(Option(plain(f"  {card.title}"), id=card.id) for card in cards)
+
+    @on(Input.Changed, "#guide-query")
+    def _search(self, event: Input.Changed) -> None:
+        query = event.value.strip()
+        if not query:
+            self._show_topics()
+            return
+        result = default_index().search(query, limit=25)
+        listing = self.query_one("#guide-list", OptionList)
+        listing.clear_options()
+        notice = self.query_one("#guide-notice", Static)
+        lines = [n for n in (result.notice, f"Showing results for: {result.corrected_query}" if result.corrected_query else None) if n]
+        notice.update(plain("\n".join(lines)))
+        notice.display = bool(lines)
+        if not result.hits:
+            listing.add_option(Option(plain("No card matches. Try other words, or press Ctrl+T."), disabled=True))
+            return
+        listing.add_options(Option(plain(hit.title), id=hit.id) for hit in result.hits)
+        listing.highlighted = 0
+
+    @on(Input.Submitted, "#guide-query")
+    def _search_submitted(self) -> None:
+        listing = self.query_one("#guide-list", OptionList)
+        listing.focus()
+        if listing.highlighted is not None:
+            option = listing.get_option_at_index(listing.highlighted)
+            if option.id:
+                self.open_card(option.id)
+
+    @on(OptionList.OptionSelected, "#guide-list")
+    @on(OptionList.OptionSelected, "#card-related")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.open_card(event.option.id)
+
+    # ----------------------------------------------------------------- reading
+
+    def open_card(self, card_id: str, remember: bool = True) -> None:
+        card = default_library().cards.get(card_id)
+        if card is None:
+            self.notify(f"No guidance card {card_id!r}.", severity="error", markup=False)
+            return
+        if remember and self.current is not None and self.current.id != card.id:
+            self._history.append(self.current.id)
+            self._future.clear()
+        self.current = card
+        self.query_one("#card-title", Static).update(plain(f"{card.title}  ({card.kind})"))
+        self.query_one("#card-body", Markdown).update(card.body)
+        self.query_one("#card-sources", Static).update(
+            plain("Sources:\n" + "\n".join(f"- {describe(s)}" for s in card.sources))
+        )
+        related = self.query_one("#card-related", OptionList)
+        related.clear_options()
+        cards = default_library().related(card)
+        related.display = bool(cards)
+        related.add_options(Option(plain(f"→ {c.title}"), id=c.id) for c in cards)
+        self.query_one("#card-scroll", VerticalScroll).scroll_home(animate=False)
+
+    def action_search(self) -> None:
+        self.query_one("#guide-query", Input).focus()
+
+    def action_leave(self) -> None:
+        query = self.query_one("#guide-query", Input)
+        if query.value:
+            query.value = ""
+            self.query_one("#guide-list", OptionList).focus()
+        elif len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.query_one("#guide-list", OptionList).focus()
+
+    def action_back(self) -> None:
+        if self._history and self.current:
+            self._future.append(self.current.id)
+            self.open_card(self._history.pop(), remember=False)
+
+    def action_forward(self) -> None:
+        if self._future and self.current:
+            self._history.append(self.current.id)
+            self.open_card(self._future.pop(), remember=False)
+
+    def action_related(self) -> None:
+        related = self.query_one("#card-related", OptionList)
+        if related.display:
+            related.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Letters typed into the search box are text, not shortcuts.
+        if action in {"back", "forward", "related", "search"} and isinstance(self.focused, Input):
+            return False
+        return True
+
+    def on_screen_resume(self) -> None:
+        self.app.sub_title = "Guidance"
+
+    def on_unmount(self) -> None:
+        session = getattr(self.app, "session", None)
+        self.app.sub_title = session.setting().name if session else ""
+
+
+def _grouped() -> list[tuple[str, list[Card]]]:
+    groups: dict[str, list[Card]] = {}
+    for card in default_library().cards.values():
+        groups.setdefault(card.kind, []).append(card)
+    order = list(KIND_TITLES)
+    return [
+        (kind, sorted(cards, key=lambda c: c.title.casefold()))
+        for kind, cards in sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    ]
+
+
+def _ordered_cards() -> list[str]:
+    return [card.id for _, cards in _grouped() for card in cards]

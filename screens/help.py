@@ -1,0 +1,40 @@
+"""Help: every key that works on the screen underneath, with what it does."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "help.tcss"
+    BINDINGS = [
+        Binding("escape,f1,q", "close", "Close", tooltip="Back to where you were", id="help-close"),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        """`rows`: (keys, what they do) for the screen underneath, taken before this one covers it."""
+        super().__init__()
+        self._rows = rows
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static("Keys on this screen", classes="title")
+            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            yield Static(
+                "Ctrl+L blanks the screen at once (for when someone walks up). "
+                "Ctrl+P opens the command palette: type what you want to do. Esc closes this help.",
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Key", "What it does")
+        for keys, text in self._rows:
+            table.add_row(keys, text)
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,96 @@
+"""Home: what needs attention, and one key to each part of SafeDesk."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from store.attention import AttentionItem, attention
+from tui.widgets import plain
+
+# (key, label) lines of the start panel; features add their own keys here.
+START_ACTIONS: list[tuple[str, str]] = [
+    ("t", "What's happening?"),
+    ("g", "Guidance"),
+    ("v", "Check the store"),
+    ("F1", "All keys"),
+    ("^L", "Lock now"),
+]
+
+
+class HomeScreen(Screen[None]):
+    CSS_PATH = "home.tcss"
+    AUTO_FOCUS = "#attention"
+    BINDINGS = [
+        Binding("t", "app.triage", "Triage", tooltip="What's happening? Answer a few questions, get the steps", id="home-triage"),
+        Binding("g", "app.guide", "Guidance", tooltip="Browse and search the guidance", id="home-guide"),
+        Binding("v", "verify", "Verify", tooltip="Check the store, the audit chain and evidence", id="home-verify"),
+        Binding("r", "refresh", "Refresh", tooltip="Reload what needs attention", id="home-refresh", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="home-body"):
+            with Vertical(id="attention-panel"):
+                yield Static("Needs attention", classes="title")
+                yield OptionList(id="attention")
+            with Vertical(id="start-panel"):
+                yield Static("Start", classes="title")
+                for key, label in START_ACTIONS:
+                    yield Static(plain(f"{key:>3}  {label}"), classes="start-line")
+        yield Static("", id="home-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        items = attention(session)
+        options = self.query_one("#attention", OptionList)
+        options.clear_options()
+        if items:
+            options.add_options(_option(item) for item in items)
+        else:
+            options.add_option(Option(plain("Nothing needs your attention."), disabled=True))
+        user = session.user
+        who = f"{user.name} ({user.role_label})" if user else "unknown user"
+        self.query_one("#home-status", Static).update(
+            plain(f"{session.setting().name} · signed in as {who} · locks after {self.app.idle_minutes:g} min idle")
+        )
+
+    @on(OptionList.OptionSelected, "#attention")
+    def _open_item(self, event: OptionList.OptionSelected) -> None:
+        target = event.option.id or ""
+        if target.startswith("guide:"):
+            self.app.action_guide(target.removeprefix("guide:"))
+
+    def action_verify(self) -> None:
+        self.notify("Checking the store...", timeout=2)
+        self._verify()
+
+    @work(thread=True, exclusive=True, group="verify")
+    def _verify(self) -> None:
+        from store.verify import verify_session
+
+        report = verify_session(self.app.session)
+        self.app.call_from_thread(self._verified, report.ok, report.lines())
+
+    def _verified(self, ok: bool, lines: list[str]) -> None:
+        from tui.dialogs import MessageDialog
+
+        self.app.push_screen(MessageDialog("Store check" if ok else "Store check: FAULTS FOUND", "\n".join(lines)))
+
+
+def _option(item: AttentionItem) -> Option:
+    return Option(plain(f"[{item.level.upper()}] {item.text}"), id=item.target or None)

@@ -1,0 +1,215 @@
+"""The app shell driven with Pilot: setup, unlock, lock, idle lock, help, markup safety."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import Input
+
+from screens.home import HomeScreen
+from screens.lock import LockScreen
+from screens.recovery import RecoveryKeyScreen
+from screens.setup import SetupScreen
+from screens.unlock import UnlockScreen
+from store.session import Session
+from store.vault import STORE_FILE, store_exists
+from tests.conftest import PASSPHRASE
+from tui.app import SafeDeskApp
+from tui.widgets import FieldError
+
+SIZE = (80, 24)
+
+
+async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def error_text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    widget = app.screen.query_one(selector, FieldError)
+    return str(widget.render()) if widget.has_class("shown") else ""
+
+
+def make_store(store_dir, name: str = "Oak Primary") -> None:  # type: ignore[no-untyped-def]
+    Session.create(store_dir, name, "Sam Patel", PASSPHRASE)[0].close()
+
+
+async def unlock(app, pilot, passphrase: str = PASSPHRASE) -> None:  # type: ignore[no-untyped-def]
+    app.screen.query_one("#passphrase", Input).value = passphrase
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def test_first_run_setup_shows_errors_by_fields_then_recovery_key(store_dir):
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, SetupScreen)
+        await pilot.press("ctrl+s")
+        assert "name of your school" in error_text(app, "#error-setting")
+        assert "person's name" in error_text(app, "#error-user")
+        assert "at least 10" in error_text(app, "#error-passphrase")
+
+        await pilot.press(*"Oak Primary", "enter", *"Sam Patel", "enter", *"password1")
+        assert "very weak" in str(app.screen.query_one("#strength").render())
+        app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+        app.screen.query_one("#confirm", Input).value = PASSPHRASE + "x"
+        await pilot.press("ctrl+s")
+        assert "different" in error_text(app, "#error-confirm") and error_text(app, "#error-passphrase") == ""
+
+        app.screen.query_one("#confirm", Input).value = PASSPHRASE
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RecoveryKeyScreen)
+        key = str(app.screen.query_one("#recovery-key").render()).strip()
+        await pilot.press(*"ZZZZ", "enter")
+        assert "not the last group" in error_text(app, "#recovery-error")
+        app.screen.query_one("#recovery-confirm", Input).value = key[-4:].lower()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert app.session is not None and app.session.user.name == "Sam Patel"
+    assert store_exists(store_dir)
+    with Session.open(store_dir, key) as rescued:  # the key shown really opens the store
+        assert rescued.user.role == "recovery"
+
+
+async def test_unlock_wrong_then_right_and_failed_attempts_reported(store_dir):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert isinstance(app.screen, UnlockScreen)
+        await unlock(app, pilot, "not my passphrase")
+        assert "Wrong passphrase" in error_text(app, "#unlock-error")
+        assert app.screen.query_one("#passphrase", Input).value == ""
+        await unlock(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert any("1 failed unlock attempt" in str(n.message) for n in app._notifications)
+
+
+async def test_unlock_choosing_a_slot_and_guide_without_passphrase(store_dir):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        from textual.widgets import Select
+
+        select = app.screen.query_one("#slot", Select)
+        labels = [str(prompt) for prompt, _ in select._options]
+        assert labels[1:] == ["DSL", "Recovery key"]  # roles only: no names before unlock
+        await pilot.press("ctrl+g")
+        from screens.guide import GuideScreen
+
+        assert isinstance(app.screen, GuideScreen) and app.session is None
+        await pilot.press("escape")
+        assert isinstance(app.screen, UnlockScreen)
+
+
+async def test_damaged_store_offers_the_backup(store_dir):
+    from store.session import OpenOptions
+    from tests.test_store_session import Note
+
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE, OpenOptions(compact_bytes=512))
+    for i in range(12):
+        session.repo(Note).add(Note(title=f"n{i}"))
+    session.close()
+    path = store_dir / STORE_FILE
+    raw = bytearray(path.read_bytes())
+    raw[-5] ^= 1
+    path.write_bytes(bytes(raw))
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        assert "failed its integrity check" in error_text(app, "#unlock-error")
+        assert app.screen.query_one("#use-backup").display
+        await pilot.click("#use-backup")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+    assert list(store_dir.glob("*.damaged-*"))
+
+
+async def test_lock_now_blanks_and_keeps_unsaved_typing(store_dir):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("ctrl+g", "slash", *"half typed")
+        guide = app.screen
+        await pilot.press("ctrl+l")
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press("ctrl+t", "ctrl+g", "ctrl+p", "escape")
+        assert isinstance(app.screen, LockScreen)  # nothing opens over the lock
+        await pilot.press(*"wrong words here", "enter")
+        await settle(app, pilot)
+        assert "does not open" in error_text(app, "#lock-error")
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(app, pilot)
+        assert app.screen is guide
+        assert guide.query_one("#guide-query", Input).value == "half typed"
+
+
+async def test_idle_lock_uses_wall_clock(store_dir, monkeypatch):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        app.lock_if_idle()
+        assert isinstance(app.screen, HomeScreen)
+        later = time.time() + 5 * 60 + 1  # as after a laptop's sleep: the wall clock moved on
+        monkeypatch.setattr(time, "time", lambda: later)
+        app.lock_if_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+
+
+async def test_markup_in_user_text_is_shown_as_text(store_dir):
+    hostile = "[@click=app.quit]Oak[/] [bold"
+    make_store(store_dir, hostile)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        status = str(app.screen.query_one("#home-status").render())
+        assert hostile in status
+        await pilot.click("#home-status")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, HomeScreen)
+
+
+async def test_help_lists_this_screens_keys(store_dir):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("f1")
+        from textual.widgets import DataTable
+
+        table = app.screen.query_one(DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        descriptions = " ".join(str(r[1]) for r in rows)
+        assert "Blank the screen now" in descriptions and "Check the store" in descriptions
+        assert str(rows[0][1]) != "Up"  # SafeDesk's keys first
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_verify_from_home(store_dir):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        from tui.dialogs import MessageDialog
+
+        assert isinstance(app.screen, MessageDialog)
+        assert "no faults found" in str(app.screen.query_one("VerticalScroll Static").render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_home_fits_common_terminal_sizes(store_dir, size):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=size) as pilot:
+        await unlock(app, pilot)
+        attention = app.screen.query_one("#attention")
+        assert attention.region.height >= 5 and attention.region.right <= size[0]
+        assert app.screen.query_one("#start-panel").region.right <= size[0]

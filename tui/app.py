@@ -1,0 +1,177 @@
+"""The SafeDesk Textual app: screen flow, global keys, idle auto-lock.
+
+Flow: setup (no store yet) or unlock -> home. The guidance and triage open from
+anywhere, with or without a store. Ctrl+L blanks the screen at once; after
+`idle_lock_minutes` without a key or click (measured on the wall clock, so a
+laptop's sleep counts) the app locks itself.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.theme import THEMES
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from store.session import Session
+
+IDLE_CHECK_SECONDS = 5.0
+DEFAULT_IDLE_MINUTES = 5
+
+
+def _guide_commands() -> type:
+    from tui.commands import GuideCommands
+
+    return GuideCommands
+
+
+class SafeDeskApp(App[int]):
+    TITLE = "SafeDesk"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {_guide_commands}
+    BINDINGS = [
+        Binding("ctrl+l", "lock", "Lock", tooltip="Blank the screen now (your passphrase brings it back)", id="lock", priority=True),
+        Binding("ctrl+t", "triage", "What's happening?", tooltip="Answer a few questions and get the steps to take", id="triage", priority=True),
+        Binding("ctrl+g", "guide", "Guidance", tooltip="Browse and search the guidance", id="guide", priority=True),
+        Binding("f1", "help", "Help", tooltip="Every key on this screen", id="help"),
+        Binding("ctrl+q", "quit", "Quit", tooltip="Close SafeDesk (everything saved is kept)", id="quit", priority=True),
+    ]
+
+    def __init__(self, store_dir: Path, start: str = "home", idle_minutes: float | None = None) -> None:
+        super().__init__()
+        self.store_dir = Path(store_dir)
+        self.start_screen = start
+        self.session: Session | None = None
+        self.last_activity = time.time()
+        self._idle_minutes_override = idle_minutes
+
+    # ----------------------------------------------------------------- start-up
+
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = "safedesk"
+        self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        if self.start_screen == "guide":
+            from screens.guide import GuideScreen
+
+            self.push_screen(GuideScreen())
+        else:
+            self.push_screen(self._entry_screen())
+
+    def _entry_screen(self) -> Screen:
+        from store.vault import store_exists
+
+        if store_exists(self.store_dir):
+            from screens.unlock import UnlockScreen
+
+            return UnlockScreen(self.store_dir)
+        from screens.setup import SetupScreen
+
+        return SetupScreen(self.store_dir)
+
+    def signed_in(self, session: Session) -> None:
+        """Called by setup and unlock once a session is open."""
+        from screens.home import HomeScreen
+
+        self.session = session
+        self.last_activity = time.time()
+        setting = session.setting()
+        self.sub_title = setting.name
+        if setting.theme in {t.name for t in THEMES}:
+            self.theme = setting.theme
+        self.switch_screen(HomeScreen())
+
+    # ----------------------------------------------------------------- locking
+
+    @property
+    def idle_minutes(self) -> float:
+        if self._idle_minutes_override is not None:
+            return self._idle_minutes_override
+        if self.session is not None:
+            return self.session.setting().idle_lock_minutes
+        return DEFAULT_IDLE_MINUTES
+
+    @property
+    def locked(self) -> bool:
+        from screens.lock import LockScreen
+
+        return isinstance(self.screen, LockScreen)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp | events.Paste):
+            self.last_activity = time.time()
+        await super().on_event(event)
+
+    def lock_if_idle(self) -> None:
+        """Lock once idle long enough; wall-clock time, so a sleeping laptop counts as idle."""
+        if self.session is None or self.locked:
+            return
+        if time.time() - self.last_activity >= self.idle_minutes * 60:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        from screens.lock import LockScreen
+
+        if not self.locked:
+            self.push_screen(LockScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While locked, nothing may open on top of the blank screen.
+        if self.locked and action in {"triage", "guide", "help", "lock", "command_palette"}:
+            return False
+        return True
+
+    # ----------------------------------------------------------------- navigation
+
+    def action_triage(self) -> None:
+        from screens.triage import TriageScreen
+
+        if not isinstance(self.screen, TriageScreen):
+            self.push_screen(TriageScreen())
+
+    def action_guide(self, card_id: str | None = None) -> None:
+        from screens.guide import GuideScreen
+
+        if isinstance(self.screen, GuideScreen):
+            if card_id:
+                self.screen.open_card(card_id)
+            return
+        self.push_screen(GuideScreen(card_id=card_id))
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        rows: dict[str, tuple[bool, str, str]] = {}
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if binding.description and binding.action not in rows:
+                # SafeDesk's own keys (they all have ids) before the widgets' navigation keys.
+                rows[binding.action] = (binding.id is None, self.get_key_display(binding), binding.tooltip or binding.description)
+        self.push_screen(HelpScreen([(keys, text) for _, keys, text in sorted(rows.values(), key=lambda r: r[0])]))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("What's happening? (triage)", "Answer a few questions and get the steps to take", self.action_triage)
+        yield SystemCommand("Guidance", "Browse and search the safeguarding guidance", self.action_guide)
+        yield SystemCommand("Help: keys", "Every key on this screen", self.action_help)
+        if self.session is not None:
+            yield SystemCommand("Lock now", "Blank the screen; your passphrase brings it back", self.action_lock)
+        yield SystemCommand("Quit", "Close SafeDesk (everything saved is kept)", self.action_quit)
+
+    # ----------------------------------------------------------------- shutdown
+
+    def on_unmount(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None

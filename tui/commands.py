@@ -1,0 +1,28 @@
+"""Command palette: find any guidance card by typing (Ctrl+P)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from content.library import default_library
+from content.search import default_index
+from tui.widgets import plain
+
+
+class GuideCommands(Provider):
+    """Guidance cards as palette entries: Enter opens the card."""
+
+    async def discover(self) -> Hits:
+        for card in default_library().cards.values():
+            if card.kind == "playbook":
+                yield DiscoveryHit(plain(f"Playbook: {card.title}"), partial(self.app.action_guide, card.id), help=card.summary)
+
+    async def search(self, query: str) -> Hits:
+        result = default_index().search(query, limit=8)
+        top = result.hits[0].score if result.hits else 1.0
+        for rank, hit in enumerate(result.hits):
+            # The palette sorts by score in 0..1; keep the index's order.
+            score = max(0.05, 1.0 - rank * 0.1) if top else 0.5
+            yield Hit(score, plain(f"Guidance: {hit.title}"), partial(self.app.action_guide, hit.id), help=hit.snippet)
