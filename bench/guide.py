@@ -1,12 +1,20 @@
-"""`python -m bench guide`: index build time, search latency and search quality.
+"""`python -m bench guide`: index build, search latency and quality, card open time, first paint.
 
 Quality is measured on tests/data/search_questions.toml: queries a DSL would type,
 each with the card that must come first (`within = 1`) or in the top three.
+Card open time is measured in the real guidance screen with Pilot, over every
+card. First paint compares `safedesk guide` (CLI import, app start, first card
+drawn) with a minimal Textual app, each in a fresh process, same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -77,10 +85,98 @@ def bench_search(index: SearchIndex, queries: list[str], rounds: int = 20) -> li
     return samples
 
 
+def bench_card_open(rounds: int = 1) -> list[float]:
+    """Milliseconds from asking the guide screen for a card until it is mounted and drawn."""
+    from screens.guide import GuideScreen
+    from tui.app import SafeDeskApp
+
+    async def run() -> list[float]:
+        times: list[float] = []
+        with tempfile.TemporaryDirectory() as folder:
+            app = SafeDeskApp(Path(folder) / "store", start="guide")
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                screen = app.screen
+                assert isinstance(screen, GuideScreen)
+                ids = list(Library.from_dir().cards)
+                for _ in range(rounds):
+                    for card_id in ids:
+                        start = time.perf_counter()
+                        screen.open_card(card_id)
+                        await pilot.pause()
+                        times.append((time.perf_counter() - start) * 1000)
+        return times
+
+    return asyncio.run(run())
+
+
+_FIRST_PAINT = """
+import sys, time
+from pathlib import Path
+if sys.argv[1] == "minimal":
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Minimal(App):
+        def compose(self):
+            yield Static("hello")
+
+        def on_ready(self):
+            print(time.time())
+            self.exit()
+
+    Minimal().run(headless=True, size=(80, 24))
+else:
+    import tui.cli  # the command's own start-up path
+    from screens.guide import GuideScreen
+    from tui.app import SafeDeskApp
+
+    class Timed(SafeDeskApp):
+        CSS_PATH = str(Path(tui.cli.__file__).with_name("app.tcss"))
+
+        def on_ready(self):
+            if not self._painted():
+                self.set_interval(0.001, self._painted)
+
+        def _painted(self):
+            screen = self.screen
+            if isinstance(screen, GuideScreen) and screen.query_one("#guide-list").option_count:
+                print(time.time())
+                self.exit()
+                return True
+            return False
+
+    Timed(sys.argv[2], start="guide").run(headless=True, size=(80, 24))
+"""
+
+
+def bench_first_paint(runs: int = 7) -> tuple[list[float], list[float]]:
+    """(safedesk guide, minimal app) milliseconds from spawning the process to its first paint
+    (wall clock, as a user waits: interpreter start-up included for both)."""
+    root = Path(__file__).resolve().parents[1]
+    guide: list[float] = []
+    minimal: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        # A file, not -c: Textual locates an App subclass's source to resolve its CSS.
+        script = Path(folder) / "first_paint.py"
+        script.write_text(_FIRST_PAINT)
+        for _ in range(runs):
+            for kind, out in (("guide", guide), ("minimal", minimal)):
+                spawned = time.time()
+                result = subprocess.run(
+                    [sys.executable, str(script), kind, str(Path(folder) / "store")],
+                    capture_output=True, text=True, cwd=root, timeout=120, check=True,
+                    env={**os.environ, "PYTHONPATH": str(root)},
+                )
+                out.append((float(result.stdout.strip().splitlines()[-1]) - spawned) * 1000)
+    return guide, minimal
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench guide", description=__doc__.splitlines()[0])
     parser.add_argument("--builds", type=int, default=7, help="index builds to time (default 7)")
     parser.add_argument("--rounds", type=int, default=20, help="passes over the question set (default 20)")
+    parser.add_argument("--paint-runs", type=int, default=7, help="processes started per app for first paint")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -102,4 +198,13 @@ def main(argv: list[str]) -> int:
     print(f"search hit rate            {quality.rate:8.1%}    ({quality.hit_count}/{quality.total})")
     for miss in quality.misses:
         print(f"  miss: {miss}")
+
+    opens = bench_card_open()
+    print(f"card open    p50           {ms(percentile(opens, 50))}")
+    print(f"card open    p95           {ms(percentile(opens, 95))}   ({len(opens)} cards, Pilot, 80x24)")
+    guide, minimal = bench_first_paint(args.paint_runs)
+    print(f"first paint  safedesk guide {ms(median(guide))}")
+    print(f"first paint  minimal app    {ms(median(minimal))}")
+    print(f"first paint  ratio          {median(guide) / median(minimal):8.2f}x   (median of {args.paint_runs} runs each)")
+    print("Targets: search p95 <= 10 ms; card open p95 <= 100 ms; first paint ratio <= 1.5x.")
     return 0

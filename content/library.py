@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
-from content.cards import AUDIENCES, KINDS, PLAYBOOK_SECTIONS, Card, parse_card
+from content.cards import AUDIENCES, KINDS, PLAYBOOK_SECTIONS, Card, front_matter_key, parse_card, split_front_matter
 from store.errors import SafeDeskError
 
 CARDS_DIR = Path(__file__).parent / "cards"
@@ -23,6 +26,8 @@ SEED_FILES = frozenset(
     }
 )
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# A card id written in running text: two or more hyphenated words, not inside a word or a link.
+_MENTION = re.compile(r"(?<![\w\-:/\[])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w\-\]])")
 
 
 class UnknownCard(SafeDeskError):
@@ -50,7 +55,8 @@ class Library:
     @classmethod
     def from_dir(cls, folder: Path = CARDS_DIR) -> Library:
         """Parse every `*.md` card in folder; a malformed card raises CardError."""
-        return cls(parse_card(path) for path in sorted(folder.glob("*.md")))
+        parsed = _read_parsed(folder)
+        return cls(parse_card(path, parsed) for path in sorted(folder.glob("*.md")))
 
     def get(self, card_id: str) -> Card:
         try:
@@ -68,6 +74,16 @@ class Library:
     def related(self, card: Card) -> list[Card]:
         """The related cards that exist, in the order the card lists them."""
         return [self.cards[i] for i in dict.fromkeys(card.related) if i in self.cards and i != card.id]
+
+    def linked_body(self, card: Card) -> str:
+        """The card's body with every mention of another card's id turned into a `card:` link
+        titled with that card's name, for readers that can follow links (the TUI)."""
+
+        def link(match: re.Match[str]) -> str:
+            target = self.cards.get(match.group(0))
+            return f"[{target.title}](card:{target.id})" if target and target.id != card.id else match.group(0)
+
+        return _MENTION.sub(link, card.body)
 
     def validate(self) -> list[str]:
         """Every problem with the cards, one sentence each; empty when all is well."""
@@ -116,7 +132,34 @@ def _playbook_problems(card: Card) -> Iterable[str]:
         yield f"playbook sections out of order (want: {', '.join(PLAYBOOK_SECTIONS)})"
 
 
+# Parsed front matter of the shipped cards, keyed by the hash of its text: a pure
+# speed-up for start-up (a card whose front matter changed is simply parsed again).
+PARSED_FILE = "parsed-front-matter.json"
+
+
+def _read_parsed(folder: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads((folder / PARSED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_parsed(folder: Path = CARDS_DIR) -> int:
+    """Regenerate the parsed front matter file; returns how many cards it holds."""
+    parsed: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.md")):
+        front, _body = split_front_matter(path.read_text(encoding="utf-8"), path)
+        parsed[front_matter_key(front)] = tomllib.loads(front)
+    (folder / PARSED_FILE).write_text(json.dumps(parsed, sort_keys=True, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    return len(parsed)
+
+
 @cache
 def default_library() -> Library:
     """The cards shipped with SafeDesk, parsed on first use."""
     return Library.from_dir()
+
+
+if __name__ == "__main__":
+    print(f"wrote parsed front matter for {write_parsed()} cards to content/cards/{PARSED_FILE}")

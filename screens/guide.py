@@ -1,7 +1,7 @@
 """The guidance browser: topics by kind, live search, a reader pane, history.
 
-Needs no store and no passphrase. Cards are small Markdown documents (a few
-KB), so the Markdown widget renders each quickly; links are never opened.
+Needs no store and no passphrase. Cards are drawn by `CardView` (fast, line
+by line); links are shown, never opened; related cards are a list below.
 """
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
+from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from content.cards import Card
 from content.library import default_library
-from content.search import default_index
 from content.sources import describe
+from tui.card_view import CardView
 from tui.widgets import plain
 
 KIND_TITLES = {
@@ -60,9 +60,7 @@ class GuideScreen(Screen[None]):
                 yield OptionList(id="guide-list")
             with Vertical(id="guide-right"):
                 yield Static("", id="card-title", markup=False)
-                with VerticalScroll(id="card-scroll"):
-                    yield Markdown("", id="card-body", open_links=False)
-                    yield Static("", id="card-sources", markup=False)
+                yield CardView(id="card-body")
                 yield OptionList(id="card-related")
         yield Footer()
 
@@ -71,7 +69,8 @@ class GuideScreen(Screen[None]):
         self._show_topics()
         first = self._first or next(iter(_ordered_cards()), None)
         if first:
-            self.open_card(first, remember=False)
+            # After the first paint: the topics show at once, the card a moment later.
+            self.call_after_refresh(self.open_card, first, False)
 
     # ----------------------------------------------------------------- lists
 
@@ -89,6 +88,8 @@ class GuideScreen(Screen[None]):
         if not query:
             self._show_topics()
             return
+        from content.search import default_index
+
         result = default_index().search(query, limit=25)
         listing = self.query_one("#guide-list", OptionList)
         listing.clear_options()
@@ -129,16 +130,13 @@ class GuideScreen(Screen[None]):
             self._future.clear()
         self.current = card
         self.query_one("#card-title", Static).update(plain(f"{card.title}  ({card.kind})"))
-        self.query_one("#card-body", Markdown).update(card.body)
-        self.query_one("#card-sources", Static).update(
-            plain("Sources:\n" + "\n".join(f"- {describe(s)}" for s in card.sources))
-        )
+        sources = "Sources:\n" + "\n".join(f"- {describe(s)}" for s in card.sources)
+        self.query_one("#card-body", CardView).show(default_library().linked_body(card), sources)
         related = self.query_one("#card-related", OptionList)
         related.clear_options()
         cards = default_library().related(card)
         related.display = bool(cards)
         related.add_options(Option(plain(f"→ {c.title}"), id=c.id) for c in cards)
-        self.query_one("#card-scroll", VerticalScroll).scroll_home(animate=False)
 
     def action_search(self) -> None:
         self.query_one("#guide-query", Input).focus()
@@ -166,6 +164,8 @@ class GuideScreen(Screen[None]):
     def action_related(self) -> None:
         related = self.query_one("#card-related", OptionList)
         if related.display:
+            if related.highlighted is None:
+                related.highlighted = 0
             related.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -36,6 +36,9 @@ def provider(fn: Provider) -> Provider:
 
 
 def attention(session: Session) -> list[AttentionItem]:
+    from store.features import load_features
+
+    load_features()
     items = [item for fn in PROVIDERS for item in fn(session)]
     return sorted(items, key=lambda i: LEVELS.index(i.level) if i.level in LEVELS else len(LEVELS))
 

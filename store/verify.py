@@ -67,6 +67,9 @@ CHECKS: list[Callable[[Session], Iterable[Check]]] = [_store, _schema, _audit, _
 
 
 def verify_session(session: Session) -> VerifyReport:
+    from store.features import load_features
+
+    load_features()
     report = VerifyReport()
     for check in CHECKS:
         report.checks.extend(check(session))

@@ -229,3 +229,16 @@ def test_verbatim_check_finds_no_copied_runs() -> None:
         [sys.executable, str(tool), "content"], cwd=main, capture_output=True, text=True, timeout=120, check=False
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-1000:]
+
+
+def test_parsed_front_matter_cache_matches_the_cards():
+    """The start-up cache must hold exactly the shipped cards: run `python -m content.library`."""
+    from content.cards import front_matter_key, split_front_matter
+    from content.library import CARDS_DIR, PARSED_FILE, _read_parsed
+
+    parsed = _read_parsed(CARDS_DIR)
+    keys = {
+        front_matter_key(split_front_matter(path.read_text(encoding="utf-8"), path)[0])
+        for path in CARDS_DIR.glob("*.md")
+    }
+    assert keys == set(parsed), f"content/cards/{PARSED_FILE} is stale: run python -m content.library"

@@ -53,13 +53,14 @@ class SafeDeskApp(App[int]):
         self.session: Session | None = None
         self.last_activity = time.time()
         self._idle_minutes_override = idle_minutes
+        # Before mount, so the first styling pass already uses SafeDesk's theme (no restyle).
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = "safedesk"
 
     # ----------------------------------------------------------------- start-up
 
     def on_mount(self) -> None:
-        for theme in THEMES:
-            self.register_theme(theme)
-        self.theme = "safedesk"
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
         if self.start_screen == "guide":
             from screens.guide import GuideScreen

@@ -1,0 +1,16 @@
+"""Feature modules whose import registers attention providers and verify checks.
+
+Listed here once, so the home screen and `safedesk verify` see every feature
+without importing each one by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+FEATURE_MODULES: tuple[str, ...] = ()
+
+
+def load_features() -> None:
+    for name in FEATURE_MODULES:
+        importlib.import_module(name)

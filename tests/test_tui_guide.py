@@ -1,0 +1,150 @@
+"""The guidance browser and triage, driven with Pilot as a DSL would."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList
+
+from content.library import default_library
+from content.triage import TriageResult, default_tree
+from screens import triage as triage_module
+from screens.guide import GuideScreen
+from screens.triage import ResultAction, TriageScreen
+from tui.app import SafeDeskApp
+from tui.card_view import CardView
+
+SIZE = (80, 24)
+
+
+def card_text(app) -> str:  # type: ignore[no-untyped-def]
+    return app.screen.query_one(CardView).plain_text()
+
+
+def list_ids(app, selector: str = "#guide-list") -> list[str]:  # type: ignore[no-untyped-def]
+    options = app.screen.query_one(selector, OptionList)
+    return [options.get_option_at_index(i).id for i in range(options.option_count)]
+
+
+async def test_guide_opens_without_a_store_and_shows_a_card_with_sources(store_dir):
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, GuideScreen) and app.session is None
+        ids = list_ids(app)
+        assert ids[0] is None  # the "Incident playbooks" heading
+        assert all(card_id in ids for card_id in default_library().cards)
+        first = app.screen.current
+        assert first is not None and first.kind == "playbook"
+        text = card_text(app)
+        assert "Do now" in text and "Sources:" in text
+    assert not store_dir.exists()  # browsing guidance creates nothing
+
+
+async def test_live_search_corrects_spelling_and_opens_the_top_hit(store_dir):
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"sextng")
+        assert app.screen.query_one("#guide-query", Input).has_focus
+        assert list_ids(app)[0] == "pb-nude-image-of-child"
+        assert "sexting" in str(app.screen.query_one("#guide-notice").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.current.id == "pb-nude-image-of-child"
+        assert "never" in card_text(app).lower()
+        await pilot.press("escape")  # clears the search and shows the topics again
+        assert app.screen.query_one("#guide-query", Input).value == ""
+        assert len(list_ids(app)) > len(default_library().cards)
+
+
+async def test_markup_typed_into_search_is_just_text(store_dir):
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"[@click=app.quit]x[/] [bold", "enter")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, GuideScreen)
+
+
+async def test_history_and_related_cards(store_dir):
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.open_card("pb-fake-account")
+        screen.open_card("pb-account-hacked")
+        await pilot.pause()
+        await pilot.press("b")
+        assert screen.current.id == "pb-fake-account"
+        await pilot.press("f")
+        assert screen.current.id == "pb-account-hacked"
+        await pilot.press("r")
+        related = screen.query_one("#card-related", OptionList)
+        assert related.has_focus and related.option_count == len(default_library().related(screen.current))
+        target = related.get_option_at_index(0).id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.current.id == target
+
+
+async def test_guide_from_the_palette_opens_a_card(store_dir):
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"journo rang")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, GuideScreen) and app.screen.current.id == "pb-media-contact"
+
+
+async def test_every_triage_route_reaches_its_playbook_through_the_keys(store_dir):
+    tree = default_tree()
+    routes = tree.all_paths()
+    assert routes
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for route in routes:
+            await pilot.press("ctrl+t")
+            screen = app.screen
+            assert isinstance(screen, TriageScreen)
+            for _node, index in route:
+                await pilot.press(str(index + 1))
+            expected = tree.answer_at(route[-1]).playbooks
+            assert screen.result is not None and screen.result.playbooks == expected
+            title = default_library().get(expected[0]).title
+            assert title in str(screen.query_one("#triage-question").render())
+            assert "DO NOW" in str(screen.query_one("#triage-result").render())
+            await pilot.press("escape")
+
+
+async def test_triage_back_and_open_playbook(store_dir):
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+t", "2")
+        screen = app.screen
+        second = str(screen.query_one("#triage-question").render())
+        await pilot.press("backspace")
+        assert str(screen.query_one("#triage-question").render()) != second
+        await pilot.press("1")  # a child in danger now
+        assert screen.result.main_playbook == "pb-child-immediate-risk"
+        assert "child_at_immediate_risk" in screen.result.flags
+        await pilot.press("1")  # open the full playbook
+        await pilot.pause()
+        assert isinstance(app.screen, GuideScreen) and app.screen.current.id == "pb-child-immediate-risk"
+
+
+async def test_result_actions_hook_offers_and_runs_a_next_step(store_dir, monkeypatch):
+    started: list[TriageResult] = []
+    action = ResultAction("Start an incident record", lambda app, result: started.append(result))
+    monkeypatch.setattr(triage_module, "RESULT_ACTIONS", [action])
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+t", "1")
+        answers = app.screen.query_one("#triage-answers", OptionList)
+        labels = [str(answers.get_option_at_index(i).prompt) for i in range(answers.option_count)]
+        assert any("Start an incident record" in label for label in labels)
+        await pilot.press(str(len(labels)))
+        assert started and started[0].main_playbook == "pb-child-immediate-risk"
