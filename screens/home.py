@@ -10,12 +10,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.attention import AttentionItem, attention
+from store.attention import attention
 from tui.widgets import plain
 
 # (key, label) lines of the start panel; features add their own keys here.
 START_ACTIONS: list[tuple[str, str]] = [
     ("t", "What's happening?"),
+    ("i", "Incidents"),
+    ("n", "New incident"),
     ("g", "Guidance"),
     ("v", "Check the store"),
     ("F1", "All keys"),
@@ -28,6 +30,8 @@ class HomeScreen(Screen[None]):
     AUTO_FOCUS = "#attention"
     BINDINGS = [
         Binding("t", "app.triage", "Triage", tooltip="What's happening? Answer a few questions, get the steps", id="home-triage"),
+        Binding("i", "incidents", "Incidents", tooltip="The incident list", id="home-incidents"),
+        Binding("n", "new_incident", "New incident", tooltip="Record a new incident", id="home-new-incident"),
         Binding("g", "app.guide", "Guidance", tooltip="Browse and search the guidance", id="home-guide"),
         Binding("v", "verify", "Verify", tooltip="Check the store, the audit chain and evidence", id="home-verify"),
         Binding("r", "refresh", "Refresh", tooltip="Reload what needs attention", id="home-refresh", show=False),
@@ -47,6 +51,7 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._targets: list[str] = []
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
@@ -59,8 +64,9 @@ class HomeScreen(Screen[None]):
         items = attention(session)
         options = self.query_one("#attention", OptionList)
         options.clear_options()
+        self._targets = [item.target for item in items]
         if items:
-            options.add_options(_option(item) for item in items)
+            options.add_options(Option(plain(f"[{item.level.upper()}] {item.text}"), id=str(n)) for n, item in enumerate(items))
         else:
             options.add_option(Option(plain("Nothing needs your attention."), disabled=True))
         user = session.user
@@ -71,9 +77,29 @@ class HomeScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#attention")
     def _open_item(self, event: OptionList.OptionSelected) -> None:
-        target = event.option.id or ""
-        if target.startswith("guide:"):
-            self.app.action_guide(target.removeprefix("guide:"))
+        index = int(event.option.id) if event.option.id and event.option.id.isdigit() else -1
+        area, _, key = (self._targets[index] if 0 <= index < len(self._targets) else "").partition("/")
+        if area == "incidents" and key.isdigit():
+            from screens.incident_detail import IncidentDetailScreen
+
+            self.app.push_screen(IncidentDetailScreen(int(key)))
+        elif area == "guide":
+            self.app.action_guide(key)
+
+    def action_incidents(self) -> None:
+        from screens.incidents import IncidentListScreen
+
+        self.app.push_screen(IncidentListScreen())
+
+    def action_new_incident(self) -> None:
+        from screens.incident_detail import IncidentDetailScreen
+        from screens.incident_form import IncidentFormScreen
+
+        def saved(incident_id: int | None) -> None:
+            if incident_id is not None:
+                self.app.push_screen(IncidentDetailScreen(incident_id))
+
+        self.app.push_screen(IncidentFormScreen(), saved)
 
     def action_verify(self) -> None:
         self.notify("Checking the store...", timeout=2)
@@ -91,6 +117,3 @@ class HomeScreen(Screen[None]):
 
         self.app.push_screen(MessageDialog("Store check" if ok else "Store check: FAULTS FOUND", "\n".join(lines)))
 
-
-def _option(item: AttentionItem) -> Option:
-    return Option(plain(f"[{item.level.upper()}] {item.text}"), id=item.target or None)

@@ -35,7 +35,15 @@ class ResultAction:
     available: Callable[[App], bool] = lambda app: True
 
 
-RESULT_ACTIONS: list[ResultAction] = []
+def _start_incident(app: App, result: TriageResult) -> None:
+    from screens.incident_detail import started_incident_from_triage
+
+    started_incident_from_triage(app, result)
+
+
+RESULT_ACTIONS: list[ResultAction] = [
+    ResultAction("Start an incident record from this", _start_incident, lambda app: getattr(app, "session", None) is not None),
+]
 
 
 class TriageScreen(Screen[None]):

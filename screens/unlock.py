@@ -95,7 +95,7 @@ class UnlockScreen(Screen[None]):
         slot = self.query_one("#slot", Select).value
         self.query_one("#unlock-error", FieldError).clear()
         self._busy(True)
-        self._open(passphrase, None if slot in (ANYONE, Select.BLANK) else str(slot), use_backup)
+        self._open(passphrase, None if slot in (ANYONE, Select.NULL) else str(slot), use_backup)
 
     def _busy(self, busy: bool) -> None:
         self.query_one("#unlock-busy").display = busy

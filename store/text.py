@@ -16,6 +16,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """`value` without control characters, NFC-normalised; single-line unless `multiline`."""
+    # Lone surrogates (undecodable file names) cannot be stored as UTF-8: they become "?".
+    value = value.encode("utf-8", "replace").decode("utf-8") if not value.isascii() else value
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     value = _CONTROL.sub("", value.replace("\t", "    "))
     if not multiline:

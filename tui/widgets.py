@@ -9,7 +9,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Input, Label, Static
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets.data_table import ColumnKey
 
 
 def plain(text: str) -> Content:
@@ -38,14 +41,14 @@ class FieldError(Static):
 
 
 class Field(Vertical):
-    """A labelled input with its error line beneath it."""
+    """A labelled input (or select, text area...) with its error line beneath it."""
 
     DEFAULT_CSS = """
     Field { height: auto; margin-bottom: 1; }
     Field > Label { color: $text-muted; }
     """
 
-    def __init__(self, label: str, input_widget: Input, *, field_id: str) -> None:
+    def __init__(self, label: str, input_widget: Widget, *, field_id: str) -> None:
         super().__init__(id=f"field-{field_id}")
         self._label = label
         self.input = input_widget
@@ -62,4 +65,36 @@ class Field(Vertical):
 
     @property
     def value(self) -> str:
-        return self.input.value
+        return self.input.value if isinstance(self.input, Input) else ""
+
+
+def cell(text: str) -> Text:
+    """A table cell holding user text: literal (no markup) and measurable by the table."""
+    return Text(text.replace("\n", " / "), no_wrap=True, overflow="ellipsis")
+
+
+class FittedTable(DataTable):
+    """A DataTable whose one flexible column takes the width the fixed ones leave.
+
+    Long text (an action, a chronology line) is cut at the screen's edge rather than
+    pushing the table sideways; Enter on a row shows it whole where that matters.
+    """
+
+    def __init__(self, columns: list[tuple[str, int | None]], *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._spec = columns
+
+    def on_mount(self) -> None:
+        for index, (label, width) in enumerate(self._spec):
+            self.add_column(label, key=str(index), width=width or 20)
+
+    def on_resize(self) -> None:
+        fixed = sum(width or 0 for _, width in self._spec)
+        padding = 2 * self.cell_padding * len(self._spec) + 2
+        flexible = max(12, self.size.width - fixed - padding)
+        for index, (_, width) in enumerate(self._spec):
+            if width is None:
+                column = self.columns[ColumnKey(str(index))]
+                column.width = flexible
+                column.auto_width = False
+        self.refresh()

@@ -1,0 +1,234 @@
+"""Incidents by keyboard: triage to a closed incident with evidence, actions and escalations."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, TabbedContent, TextArea
+
+from screens.incident_detail import IncidentDetailScreen
+from screens.incident_form import IncidentFormScreen
+from screens.incidents import IncidentListScreen
+from screens.lock import LockScreen
+from store import evidence
+from store.incident_log import IncidentLog
+from store.session import Session
+from tests.conftest import PASSPHRASE
+from tests.test_tui_shell import SIZE, settle, unlock
+from tui.app import SafeDeskApp
+from tui.forms import FormDialog
+
+HOSTILE = ["[@click=app.quit]x[/]", "[/bold]", "\x1b[2J\x1b]0;pwned\x07text", "[bold"]
+
+
+def make_store(store_dir) -> None:  # type: ignore[no-untyped-def]
+    Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)[0].close()
+
+
+async def fill(app, pilot, values: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Type into a form's fields by id (form dialogs prefix their ids with 'form-')."""
+    for key, value in values.items():
+        widget = app.screen.query_one(f"#{key}")
+        if isinstance(widget, TextArea):
+            widget.text = value
+        else:
+            widget.value = value
+    await pilot.pause()
+
+
+async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        # Triage: not in danger, no images, no staff, no threat, our account, known parent.
+        await pilot.press("ctrl+t", "2", "3", "5", "2", "1", "1")
+        assert app.screen.result.main_playbook == "pb-complaint-on-official-channel"
+        await pilot.press("3")  # start an incident record from this
+        form = app.screen
+        assert isinstance(form, IncidentFormScreen)
+        await fill(app, pilot, {"reported_by": "Office manager", "description": "Parent's comment naming a teacher."})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, IncidentDetailScreen)
+        incident = detail.incident
+        assert "official_channel_affected" in incident.flags and incident.playbooks[0] == "pb-complaint-on-official-channel"
+
+        # The playbook's steps are the checklist; tick the first one.
+        await pilot.press("3")
+        actions = detail.query_one("#incd-actions", DataTable)
+        assert actions.row_count >= 5
+        await pilot.press("x")
+        log = IncidentLog(app.session)
+        assert log.actions(incident.id)[0].done_at is not None
+
+        # Escalate to the platform.
+        await pilot.press("e")
+        await fill(app, pilot, {"form-target": "platform_report", "form-reference": "FB-123", "form-result": "Comment removed"})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert log.escalations(incident.id)[0].reference == "FB-123"
+
+        # Evidence file, hashed and encrypted in a worker; keep the original.
+        shot = tmp_path / "comment.png"
+        shot.write_bytes(b"png bytes of the comment")
+        await pilot.press("f")
+        await fill(app, pilot, {"form-path": str(shot), "form-captured_by": "Office manager"})
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("escape")  # "Delete the original?" -> keep it
+        await pilot.pause()
+        assert shot.exists() and len(evidence.evidence_for(app.session, incident.id)) == 1
+
+        # Amend the description: a reason is required and the old text stays readable.
+        await pilot.press("m")
+        await fill(app, pilot, {"description": "Corrected: the comment named the class teacher."})
+        await pilot.press("ctrl+s")
+        assert "Say why" in str(app.screen.query_one("#error-reason").render())
+        await fill(app, pilot, {"reason": "Office manager re-read the post"})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        amended = [e for e in log.chronology(incident.id) if e.kind == "amended"]
+        assert amended[0].detail["old"] == "Parent's comment naming a teacher."
+
+        # Close with an outcome.
+        await pilot.press("c")
+        await fill(app, pilot, {"form-status": "closed"})
+        await pilot.press("ctrl+s")
+        assert "outcome" in str(app.screen.query_one("#form-error-outcome").render()).lower()
+        await fill(app, pilot, {"form-outcome": "Comment removed by Facebook; parent met the head."})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert log.get(incident.id).status == "closed"
+        kinds = [e.kind for e in log.chronology(incident.id)]
+        assert kinds[0] == "created" and {"action_done", "escalation", "evidence", "amended", "status"} <= set(kinds)
+
+        # The chronology shows each entry whole on Enter.
+        await pilot.press("2", "enter")
+        await pilot.pause()
+        assert "Chronology entry" in str(app.screen.query_one(".title").render())
+
+
+async def test_list_filters_and_opens(store_dir):
+    make_store(store_dir)
+    session = Session.open(store_dir, PASSPHRASE)
+    from datetime import UTC, datetime, timedelta
+
+    from store.incidents import Incident
+
+    log = IncidentLog(session)
+    for n in range(6):
+        log.create(Incident(title=f"Case {n} {'threat' if n % 2 else 'comment'}", reported_at=datetime.now(UTC) - timedelta(days=n),
+                            platform="x" if n < 3 else "facebook", flags=("credible_threat_or_hate",) if n % 2 else ()))
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("i")
+        screen = app.screen
+        assert isinstance(screen, IncidentListScreen)
+        from tui.virtual_table import VirtualTable
+
+        table = screen.query_one(VirtualTable)
+        assert table.row_count == 6
+        await pilot.press("slash", *"threat")
+        assert table.row_count == 3
+        await fill(app, pilot, {"inc-platform": "x"})
+        assert table.row_count == 1
+        await pilot.press("escape")  # clears the search box
+        assert screen.query_one("#inc-text", Input).value == ""
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentDetailScreen)
+
+
+async def test_markup_and_escapes_in_every_text_field_are_kept_as_text(store_dir):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("n")
+        form = app.screen
+        text_fields = ["title", "reported_by", "where_seen", "description"]
+        for index, field in enumerate(text_fields):
+            await fill(app, pilot, {field: HOSTILE[index % len(HOSTILE)] + " " + "; ".join(HOSTILE)})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, IncidentDetailScreen), form
+        detail = app.screen
+        # Notes, actions and people get the same treatment.
+        await pilot.press("t")
+        await fill(app, pilot, {"form-note": " ".join(HOSTILE)})
+        await pilot.press("ctrl+s")
+        await pilot.press("a")
+        await fill(app, pilot, {"form-text": " ".join(HOSTILE), "form-owner": HOSTILE[0]})
+        await pilot.press("ctrl+s")
+        await pilot.press("p")
+        await fill(app, pilot, {"form-name": HOSTILE[0], "form-role": "parent"})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        for tab in "123456":
+            await pilot.press(tab)
+            await pilot.pause()
+        assert app.is_running and app.screen is detail
+        stored = IncidentLog(app.session).get(detail.incident_id)
+        assert "[@click=app.quit]x[/]" in stored.title and "\x1b" not in stored.title and "\x1b" not in stored.description
+        assert stored.people[0].name == "[@click=app.quit]x[/]"
+
+
+async def test_lock_mid_form_keeps_the_draft(store_dir):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("n")
+        await fill(app, pilot, {"title": "Half-written report", "description": "Draft words"})
+        await pilot.press("ctrl+l")
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, IncidentFormScreen)
+        assert form.query_one("#title", Input).value == "Half-written report"
+        assert form.query_one("#description", TextArea).text == "Draft words"
+
+
+async def test_file_evidence_refused_when_imagery_suspected(store_dir):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("ctrl+t", "2", "1")  # sexual images of a child
+        assert "sexual_imagery_suspected" in app.screen.result.flags
+        options = app.screen.query_one("#triage-answers")
+        await pilot.press(str(options.option_count))  # start an incident record
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, IncidentDetailScreen)
+        await pilot.press("f")
+        assert not isinstance(app.screen, FormDialog)
+        body = str(app.screen.query_one("VerticalScroll Static").render())
+        assert "never view, copy" in body.lower() or "Never view, copy" in body
+        await pilot.press("escape")
+        await pilot.press("d")
+        assert isinstance(app.screen, FormDialog)
+
+
+async def test_tabs_switch_by_number(store_dir):
+    make_store(store_dir)
+    session = Session.open(store_dir, PASSPHRASE)
+    from datetime import UTC, datetime
+
+    from store.incidents import Incident
+
+    incident = IncidentLog(session).create(Incident(title="Tabs", reported_at=datetime.now(UTC)))
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        app.push_screen(IncidentDetailScreen(incident.id))
+        await pilot.pause()
+        for number, tab in enumerate(("summary", "chronology", "actions", "escalations", "evidence", "people"), start=1):
+            await pilot.press(str(number))
+            assert app.screen.query_one(TabbedContent).active == tab
