@@ -20,6 +20,7 @@ from content.sources import describe
 from tui.card_view import CardView
 from tui.widgets import plain
 
+CONTACTS_CARD = "ref-contacts"
 KIND_TITLES = {
     "playbook": "Incident playbooks",
     "checklist": "Checklists",
@@ -130,13 +131,26 @@ class GuideScreen(Screen[None]):
             self._future.clear()
         self.current = card
         self.query_one("#card-title", Static).update(plain(f"{card.title}  ({card.kind})"))
-        sources = "Sources:\n" + "\n".join(f"- {describe(s)}" for s in card.sources)
-        self.query_one("#card-body", CardView).show(default_library().linked_body(card), sources)
+        footer = "Sources:\n" + "\n".join(f"- {describe(s)}" for s in card.sources)
+        if card.id == CONTACTS_CARD:
+            footer = self._local_contacts() + "\n\n" + footer
+        self.query_one("#card-body", CardView).show(default_library().linked_body(card), footer)
         related = self.query_one("#card-related", OptionList)
         related.clear_options()
         cards = default_library().related(card)
         related.display = bool(cards)
         related.add_options(Option(plain(f"→ {c.title}"), id=c.id) for c in cards)
+
+    def _local_contacts(self) -> str:
+        session = getattr(self.app, "session", None)
+        if session is None:
+            return "Your setting's own contacts show here once SafeDesk is unlocked (Settings, key s on the home screen)."
+        from store.core_records import CONTACTS
+
+        contacts = session.setting().contacts
+        if not contacts:
+            return "No local contacts entered yet: add them in Settings (key s on the home screen)."
+        return "Your setting's contacts:\n" + "\n".join(f"- {CONTACTS[k]}: {v}" for k, v in contacts.items() if k in CONTACTS)
 
     def action_search(self) -> None:
         self.query_one("#guide-query", Input).focus()

@@ -20,6 +20,7 @@ START_ACTIONS: list[tuple[str, str]] = [
     ("n", "New incident"),
     ("g", "Guidance"),
     ("v", "Check the store"),
+    ("s", "Settings and contacts"),
     ("F1", "All keys"),
     ("^L", "Lock now"),
 ]
@@ -34,6 +35,7 @@ class HomeScreen(Screen[None]):
         Binding("n", "new_incident", "New incident", tooltip="Record a new incident", id="home-new-incident"),
         Binding("g", "app.guide", "Guidance", tooltip="Browse and search the guidance", id="home-guide"),
         Binding("v", "verify", "Verify", tooltip="Check the store, the audit chain and evidence", id="home-verify"),
+        Binding("s", "settings", "Settings", tooltip="Setting name, auto-lock, theme, local contacts", id="home-settings"),
         Binding("r", "refresh", "Refresh", tooltip="Reload what needs attention", id="home-refresh", show=False),
     ]
 
@@ -85,6 +87,11 @@ class HomeScreen(Screen[None]):
             self.app.push_screen(IncidentDetailScreen(int(key)))
         elif area == "guide":
             self.app.action_guide(key)
+
+    def action_settings(self) -> None:
+        from screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen())
 
     def action_incidents(self) -> None:
         from screens.incidents import IncidentListScreen

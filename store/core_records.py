@@ -9,6 +9,18 @@ from typing import ClassVar
 from store.records import Record, require, utcnow
 
 ROLE_LABELS = {"dsl": "DSL", "deputy": "Deputy DSL", "recovery": "Recovery key"}
+THEMES = {"safedesk": "SafeDesk (default)", "safedesk-high-contrast": "High contrast"}
+# Local contacts the guidance tells a DSL to have to hand; never built in, entered per setting.
+CONTACTS = {
+    "lado": "LADO (Local Authority Designated Officer)",
+    "social_care": "Children's social care / front door",
+    "police_local": "Local police safer schools officer or team",
+    "headteacher": "Headteacher",
+    "chair": "Chair of governors",
+    "dpo": "Data protection officer",
+    "it": "IT / online safety lead",
+    "la_safeguarding": "Local authority safeguarding / education team",
+}
 
 
 @dataclass(kw_only=True)
@@ -21,11 +33,16 @@ class Setting(Record):
     created_at: datetime
     idle_lock_minutes: int = 5
     theme: str = "safedesk"
+    contacts: dict[str, str] = field(default_factory=dict)  # CONTACTS key -> "name, number"
 
     def validate(self) -> None:
         require(bool(self.name.strip()), "Enter the name of your school or setting.", "name")
         require(len(self.name) <= 120, "Keep the setting name under 120 characters.", "name")
         require(1 <= self.idle_lock_minutes <= 60, "Auto-lock must be between 1 and 60 minutes.", "idle_lock_minutes")
+        require(self.theme in THEMES, "Choose a theme from the list.", "theme")
+        for key, value in self.contacts.items():
+            require(key in CONTACTS, "Unknown contact.", key)
+            require(len(value) <= 200, "Keep each contact under 200 characters.", key)
 
 
 @dataclass(kw_only=True)

@@ -41,15 +41,8 @@ class Record:
         """Raise InvalidInput(message, field) for the first value that breaks a rule."""
 
     def cleaned(self) -> Self:
-        """A copy with every text field stripped of control characters."""
-        changes: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, str):
-                changes[f.name] = clean_text(value, multiline=f.name in self.MULTILINE)
-            elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
-                changes[f.name] = tuple(clean_text(v) for v in value)
-        return dataclasses.replace(self, **changes)
+        """A copy with every text value, nested ones included, stripped of control characters."""
+        return _cleaned(self)
 
     def to_doc(self) -> dict[str, Any]:
         hints = _hints(type(self))
@@ -70,6 +63,21 @@ def require(condition: bool, message: str, field: str) -> None:
     """Validation helper: one line per rule inside `validate()`."""
     if not condition:
         raise InvalidInput(message, field)
+
+
+def _cleaned(value: Any, multiline: bool = False) -> Any:
+    if isinstance(value, str):
+        return clean_text(value, multiline=multiline)
+    if isinstance(value, tuple | list):
+        return type(value)(_cleaned(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        keep_lines = getattr(value, "MULTILINE", frozenset())
+        return dataclasses.replace(
+            value, **{f.name: _cleaned(getattr(value, f.name), f.name in keep_lines) for f in dataclasses.fields(value) if f.init}
+        )
+    return value
 
 
 # --------------------------------------------------------------------- codec

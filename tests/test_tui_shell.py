@@ -213,3 +213,33 @@ async def test_home_fits_common_terminal_sizes(store_dir, size):
         attention = app.screen.query_one("#attention")
         assert attention.region.height >= 5 and attention.region.right <= size[0]
         assert app.screen.query_one("#start-panel").region.right <= size[0]
+
+
+async def test_settings_change_theme_contacts_and_idle_time(store_dir):
+    make_store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("s")
+        app.screen.query_one("#idle_lock_minutes", Input).value = "99"
+        await pilot.press("ctrl+s")
+        assert "between 1 and 60" in error_text(app, "#error-idle_lock_minutes")
+        app.screen.query_one("#idle_lock_minutes", Input).value = "2"
+        app.screen.query_one("#lado", Input).value = "LADO duty desk [@click=app.quit]x 01234 567890"
+        from textual.widgets import Select
+
+        app.screen.query_one("#theme", Select).value = "safedesk-high-contrast"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert app.theme == "safedesk-high-contrast" and app.idle_minutes == 2
+        await pilot.press("g")
+        await pilot.pause()
+        app.screen.open_card("ref-contacts")
+        await pilot.pause()
+        from tui.card_view import CardView
+
+        shown = " ".join(app.screen.query_one(CardView).plain_text().split())
+        assert "LADO duty desk [@click=app.quit]x 01234 567890" in shown
+    with Session.open(store_dir, PASSPHRASE) as session:
+        assert session.setting().contacts["lado"].startswith("LADO duty desk")

@@ -22,6 +22,7 @@ from tui.theme import THEMES
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from store.core_records import Setting
     from store.session import Session
 
 IDLE_CHECK_SECONDS = 5.0
@@ -86,11 +87,13 @@ class SafeDeskApp(App[int]):
 
         self.session = session
         self.last_activity = time.time()
-        setting = session.setting()
+        self.apply_setting(session.setting())
+        self.switch_screen(HomeScreen())
+
+    def apply_setting(self, setting: Setting) -> None:
         self.sub_title = setting.name
         if setting.theme in {t.name for t in THEMES}:
             self.theme = setting.theme
-        self.switch_screen(HomeScreen())
 
     # ----------------------------------------------------------------- locking
 
