@@ -19,6 +19,7 @@ START_ACTIONS: list[tuple[str, str]] = [
     ("i", "Incidents"),
     ("n", "New incident"),
     ("g", "Guidance"),
+    ("r", "Reports"),
     ("v", "Check the store"),
     ("s", "Settings and contacts"),
     ("F1", "All keys"),
@@ -36,7 +37,8 @@ class HomeScreen(Screen[None]):
         Binding("g", "app.guide", "Guidance", tooltip="Browse and search the guidance", id="home-guide"),
         Binding("v", "verify", "Verify", tooltip="Check the store, the audit chain and evidence", id="home-verify"),
         Binding("s", "settings", "Settings", tooltip="Setting name, auto-lock, theme, local contacts", id="home-settings"),
-        Binding("r", "refresh", "Refresh", tooltip="Reload what needs attention", id="home-refresh", show=False),
+        Binding("r", "reports", "Reports", tooltip="Reports for the LADO, police, governors", id="home-reports"),
+        Binding("f5", "refresh", "Refresh", tooltip="Reload what needs attention", id="home-refresh", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -87,6 +89,11 @@ class HomeScreen(Screen[None]):
             self.app.push_screen(IncidentDetailScreen(int(key)))
         elif area == "guide":
             self.app.action_guide(key)
+
+    def action_reports(self) -> None:
+        from screens.reports import ReportsScreen
+
+        self.app.push_screen(ReportsScreen())
 
     def action_settings(self) -> None:
         from screens.settings import SettingsScreen

@@ -7,7 +7,6 @@ rest start quickly and work where no terminal UI can run.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,9 +94,11 @@ def cli(ctx: click.Context, store: Path | None, debug: bool) -> None:
 
 def _register() -> None:
     from tui.cli_guide import guide
+    from tui.cli_reports import export
     from tui.cli_store import register_store_commands
 
     cli.add_command(guide)
+    cli.add_command(export)
     register_store_commands(cli)
 
 
@@ -113,5 +114,4 @@ def main() -> None:
                 stream.reconfigure(encoding="utf-8", errors="replace")
             except (OSError, ValueError):
                 pass
-    os.environ.setdefault("TEXTUAL_APP_TITLE", "SafeDesk")
     cli(prog_name="safedesk")

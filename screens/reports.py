@@ -1,0 +1,150 @@
+"""Reports: choose one, preview it, write it as Markdown or a printable HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from store.errors import InvalidInput, SafeDeskError
+from store.features import load_features
+from store.reports import REPORTS, Report, ReportParams, build_report
+from store.timeparse import DATE_HINT, parse_date
+from tui.card_view import CardView
+from tui.forms import FormDialog, FormField, FormResult
+from tui.widgets import plain
+
+PREVIEW_LINES = 400
+
+
+class ReportsScreen(Screen[None]):
+    CSS_PATH = "reports.tcss"
+    AUTO_FOCUS = "#report-list"
+    BINDINGS = [
+        Binding("escape", "leave", "Back", tooltip="Back to home", id="reports-back"),
+        Binding("p", "preview", "Preview", tooltip="Build the chosen report and show it here", id="reports-preview"),
+        Binding("e", "export", "Export", tooltip="Write the chosen report to a file", id="reports-export"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        load_features()
+        self._reports = list(REPORTS.values())
+        self._params: ReportParams | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="reports-body"):
+            with Vertical(id="reports-left"):
+                yield OptionList(*[Option(plain(r.title), id=r.name) for r in self._reports], id="report-list")
+                yield Static("", id="report-about", markup=False)
+            yield CardView(id="report-preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#report-list", OptionList).highlighted = 0
+        self.query_one(CardView).show("Choose a report and press **p** to preview it or **e** to export it.", "")
+
+    @property
+    def chosen(self) -> Report:
+        index = self.query_one("#report-list", OptionList).highlighted or 0
+        return self._reports[index]
+
+    @on(OptionList.OptionHighlighted, "#report-list")
+    def _about(self) -> None:
+        report = self.chosen
+        note = "Contains personal data." if report.personal_data else "No personal data beyond names of staff users."
+        self.query_one("#report-about", Static).update(plain(f"{report.description}\n{note}"))
+
+    @on(OptionList.OptionSelected, "#report-list")
+    def action_preview(self) -> None:
+        self._ask(export=False)
+
+    def action_export(self) -> None:
+        self._ask(export=True)
+
+    def _ask(self, export: bool) -> None:
+        report = self.chosen
+        fields: list[FormField] = []
+        if "incident" in report.needs:
+            from store.incident_log import IncidentLog
+
+            refs = sorted(row.ref for row in IncidentLog(self.app.session).rows())
+            fields.append(FormField("incident", "Incident reference", placeholder="INC-2026-0007", suggestions=refs))
+        if "period" in report.needs:
+            fields += [FormField("start", f"From ({DATE_HINT}; blank: a year ago)"), FormField("end", "To (blank: today)")]
+        if "purpose" in report.needs:
+            fields.append(FormField("purpose", "Purpose", "select", "", _purposes()))
+        if export:
+            fields += [
+                FormField("out", "Save as (full path)", value=str(Path.home() / f"{report.name}.md")),
+                FormField("format", "Format", "select", "md", [("Markdown (.md)", "md"), ("Printable web page (.html)", "html")]),
+            ]
+        if not fields:
+            self._preview(ReportParams())
+            return
+
+        def save(values: dict[str, str]) -> ReportParams:
+            params = ReportParams(
+                incident=values.get("incident", ""),
+                start=parse_date(values.get("start", ""), "start"),
+                end=parse_date(values.get("end", ""), "end"),
+                purpose=values.get("purpose", ""),
+            )
+            if export:
+                self._write(report, params, values["out"], values["format"] == "html")
+            return params
+
+        def done(result: FormResult | None) -> None:
+            if result is None:
+                return
+            if export:
+                self.notify("Report written." + (" It contains personal data: keep it safe." if report.personal_data else ""), timeout=8)
+            else:
+                self._preview(result.outcome)
+
+        title = f"{'Export' if export else 'Preview'}: {report.title}"
+        self.app.push_screen(FormDialog(title, fields, save, threaded=export), done)
+
+    def _write(self, report: Report, params: ReportParams, out: str, as_html: bool) -> None:
+        """Runs in the form's worker thread: build, check, write, audit."""
+        from store.markdown_text import write_markdown
+        from store.report_html import markdown_to_html
+
+        if not out.strip():
+            raise InvalidInput("Type where to save the report.", "out")
+        markdown = build_report(self.app.session, report.name, params)
+        content = markdown_to_html(markdown, report.title) if as_html else markdown
+        write_markdown(Path(out.strip().strip('"')), content)
+        self.app.session.audit_event("export.report", f"{report.name} report exported ({'HTML' if as_html else 'Markdown'})")
+
+    @work(thread=True, exclusive=True, group="report-preview")
+    def _preview(self, params: ReportParams) -> None:
+        try:
+            markdown = build_report(self.app.session, self.chosen.name, params)
+        except SafeDeskError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        lines = markdown.splitlines()
+        note = ""
+        if len(lines) > PREVIEW_LINES:
+            lines = lines[:PREVIEW_LINES]
+            note = f"Preview shows the first {PREVIEW_LINES} lines; the export holds everything."
+        self.app.call_from_thread(self.query_one(CardView).show, "\n".join(lines), note)
+
+    def action_leave(self) -> None:
+        self.dismiss()
+
+
+def _purposes() -> list[tuple[str, str]]:
+    try:
+        from store.consents import Purpose
+    except ImportError:
+        return []
+    return [(getattr(p, "label", p.value), p.value) for p in Purpose]

@@ -1,0 +1,167 @@
+"""Reports: structure checked by parsing, user text kept literal, CLI export audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from store import evidence
+from store.errors import InvalidInput
+from store.incident_log import IncidentLog
+from store.incidents import Action, Escalation, Incident, Person
+from store.markdown_text import outline, parser
+from store.report_html import markdown_to_html
+from store.reports import ReportParams, build_report
+from store.session import Session
+from tests.conftest import PASSPHRASE
+from tui.cli import cli
+
+NASTY = "Mr | Smith *bold* [link](http://x) <script>alert(1)</script> # not a heading\n- not a list"
+
+
+@pytest.fixture
+def incident(session, tmp_path):  # type: ignore[no-untyped-def]
+    log = IncidentLog(session)
+    stored = log.create(
+        Incident(title=NASTY.splitlines()[0], reported_at=datetime.now(UTC) - timedelta(hours=2), description=NASTY,
+                 people=(Person(name="Pupil | A", role="pupil", involvement="victim"),), risk_row="contact",
+                 risk_column="aggressive", flags=("credible_threat_or_hate",)),
+        actions=[Action(incident_id=0, text="Screenshot | the post", due=date.today() - timedelta(days=1))],
+    )
+    log.amend(stored.id, {"description": "Second version"}, reason="Corrected | by DSL")
+    log.escalate(Escalation(incident_id=stored.id, target="police_101", at=datetime.now(UTC), reference="CAD 123"))
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(b"png")
+    evidence.add_file(session, stored.id, shot)
+    return stored
+
+
+def _tokens(markdown: str) -> set[str]:
+    found = set()
+    for token in parser().parse(markdown):
+        found.add(token.type)
+        for child in token.children or []:
+            found.add(child.type)
+    return found
+
+
+def test_incident_report_structure_and_literal_user_text(session, incident):
+    markdown = build_report(session, "incident", ReportParams(incident=incident.ref.lower()))
+    shape = outline(markdown)
+    titles = [title for _, title in shape.headings]
+    assert titles[0] == f"Incident report: {incident.ref}"
+    for heading in ("Summary", "Description", "People involved", "Chronology", "Amendments", "Actions", "Escalations", "Evidence manifest", "Verification"):
+        assert heading in titles
+    assert "not a heading" not in titles
+    kinds = _tokens(markdown)
+    assert not {"html_inline", "html_block", "link_open"} & kinds
+    assert "Mr | Smith *bold* [link](http://x)" in shape.text  # not emphasis, not a link
+    # The original description stays readable next to the amendment, as typed.
+    assert "<script>alert(1)</script> # not a heading" in shape.text and "- not a list" in shape.text
+    assert "Second version" in shape.text and "Corrected | by DSL" in shape.text
+    assert "CAD 123" in shape.text and evidence.evidence_for(session, incident.id)[0].sha256 in markdown
+    # Every table row has the table's column count: a "|" in user text did not split a cell.
+    for token in parser().parse(markdown):
+        if token.type == "tr_open":
+            assert token.map is not None
+
+
+def test_table_cells_with_pipes_keep_their_columns(session, incident):
+    markdown = build_report(session, "incident", ReportParams(incident=incident.ref))
+    tokens = parser().parse(markdown)
+    rows: list[int] = []
+    count = 0
+    for token in tokens:
+        if token.type == "tr_open":
+            count = 0
+        elif token.type in ("td_open", "th_open"):
+            count += 1
+        elif token.type == "tr_close":
+            rows.append(count)
+        elif token.type == "table_close":
+            assert len(set(rows)) == 1, rows
+            rows = []
+
+
+def test_incident_log_counts_and_open_actions(session, incident):
+    IncidentLog(session).create(Incident(title="Another", reported_at=datetime.now(UTC), platform="x"))
+    markdown = build_report(session, "incident-log", ReportParams())
+    shape = outline(markdown)
+    assert {"Incidents", "By risk category", "By flag", "By platform", "By month", "Open actions"} <= {t for _, t in shape.headings}
+    assert "Contact x Aggressive" in shape.text and "Screenshot | the post" in shape.text
+    assert "2 incident(s) reported in the period." in shape.text
+    with pytest.raises(InvalidInput):
+        build_report(session, "incident-log", ReportParams(start=date(2026, 12, 1), end=date(2026, 1, 1)))
+
+
+def test_audit_report_has_a_verification_statement(session, incident):
+    markdown = build_report(session, "audit", ReportParams())
+    assert session.audit.head() in markdown and "intact" in markdown
+    assert "Pupil | A" not in markdown  # the audit log never holds record contents
+
+
+def test_unknown_report_and_missing_reference(session):
+    with pytest.raises(InvalidInput, match="No report called"):
+        build_report(session, "everything", ReportParams())
+    with pytest.raises(InvalidInput, match="reference"):
+        build_report(session, "incident", ReportParams())
+    with pytest.raises(InvalidInput, match="No incident"):
+        build_report(session, "incident", ReportParams(incident="INC-1999-0001"))
+
+
+def test_html_is_self_contained_and_escapes_text(session, incident):
+    page = markdown_to_html(build_report(session, "incident", ReportParams(incident=incident.ref)), "Incident <report>")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "http://" not in page.split("<body>")[1].replace("http://x", "") and "<link" not in page and "src=" not in page
+    assert "<title>Incident &lt;report&gt;</title>" in page
+
+
+def test_cli_export_writes_audits_and_refuses_overwrite(store_dir, tmp_path):
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    ref = IncidentLog(session).create(Incident(title="CLI case", reported_at=datetime.now(UTC))).ref
+    session.close()
+    pw = tmp_path / "pw"
+    pw.write_text(PASSPHRASE)
+    out = tmp_path / "report.md"
+    args = ["--store", str(store_dir), "export", "incident", "--incident", ref, "--out", str(out), "--passphrase-file", str(pw)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith(f"# Incident report: {ref}") and "personal data" in result.output
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code != 0 and "already exists" in again.output
+    html = CliRunner().invoke(cli, [*args[:-4], "--out", str(tmp_path / "r.html"), "--html", "--passphrase-file", str(pw)])
+    assert html.exit_code == 0 and (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+    bad = CliRunner().invoke(cli, ["--store", str(store_dir), "export", "nope", "--out", str(tmp_path / "x.md"), "--passphrase-file", str(pw)])
+    assert bad.exit_code != 0 and "No report called" in bad.output
+    with Session.open(store_dir, PASSPHRASE) as reopened:
+        assert sum(e.action == "export.report" for e in reopened.audit.entries()) == 2
+
+
+async def test_reports_screen_previews_and_exports(store_dir, tmp_path):
+    from screens.reports import ReportsScreen
+    from tests.test_tui_shell import SIZE, settle, unlock
+    from tui.app import SafeDeskApp
+    from tui.card_view import CardView
+
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    ref = IncidentLog(session).create(Incident(title="Screen case [bold]", reported_at=datetime.now(UTC))).ref
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("r")
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        await pilot.press("enter")  # the incident report asks for its reference
+        app.screen.query_one("#form-incident").value = ref
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "Screen case [bold]" in " ".join(screen.query_one(CardView).plain_text().split())
+        await pilot.press("e")
+        app.screen.query_one("#form-incident").value = ref
+        app.screen.query_one("#form-out").value = str(tmp_path / "out.md")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert (tmp_path / "out.md").read_text().startswith(f"# Incident report: {ref}")
