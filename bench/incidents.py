@@ -120,12 +120,19 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work) / "store"
         incident_id = fill(folder, args.incidents, args.entries)
+        baseline = Path(work) / "baseline"
+        fill(baseline, 1, 0)
         readies: list[float] = []
         filters: list[float] = []
+        base_readies: list[float] = []
+        base_filters: list[float] = []
         for _ in range(args.rounds):
             ready, typed = asyncio.run(measure_list(folder, "threat pa"))
             readies.append(ready)
             filters.extend(typed)
+            ready, typed = asyncio.run(measure_list(baseline, "threat pa"))
+            base_readies.append(ready)
+            base_filters.extend(typed)
         from store.incident_log import IncidentLog, RowFilter
 
         with Session.open(folder, PASSPHRASE) as session:
@@ -138,7 +145,9 @@ def main(argv: list[str]) -> int:
         took, stall = asyncio.run(measure_evidence(folder, incident_id, 10 * 1024 * 1024))
     print(f"incidents: {args.incidents} incidents, {args.entries} chronology entries")
     print(f"list screen ready     p50 {ms(median(readies))}   (Pilot, 80x24, {args.rounds} runs; target <= 300 ms)")
+    print(f"  same screen, 1 incident {ms(median(base_readies))}   ratio {median(readies) / median(base_readies):.2f}x")
     print(f"filter as you type    p50 {ms(median(filters))}   p95 {ms(percentile(filters, 95))}   (target <= 50 ms)")
+    print(f"  same typing, 1 incident {ms(median(base_filters))}   ratio {median(filters) / median(base_filters):.2f}x")
     print(f"filter, store only    p50 {ms(median(headless))}")
     print(f"10 MB evidence file       {ms(took)}   (hash + encrypt + atomic write + commit; target <= 1000 ms)")
     print(f"  longest event-loop stall meanwhile {ms(stall)}   (the UI keeps painting)")

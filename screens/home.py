@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from store.attention import attention
+from store.dashboard import figures
 from tui.widgets import plain
 
 # (key, label) lines of the start panel; features add their own keys here.
@@ -45,7 +46,11 @@ class HomeScreen(Screen[None]):
         yield Header()
         with Horizontal(id="home-body"):
             with Vertical(id="attention-panel"):
-                yield Static("Needs attention", classes="title")
+                yield Static("", id="figures-text", markup=False)
+                with Horizontal(id="figures"):
+                    yield Static("Incidents per month:", id="per-month-label")
+                    yield Sparkline([], id="per-month", summary_function=max)
+                yield Static("Needs attention (Enter opens)", classes="title")
                 yield OptionList(id="attention")
             with Vertical(id="start-panel"):
                 yield Static("Start", classes="title")
@@ -65,6 +70,13 @@ class HomeScreen(Screen[None]):
         session = self.app.session
         if session is None:
             return
+        shown = figures(session)
+        self.query_one("#figures-text", Static).update(
+            plain(f"Open incidents {shown.open_incidents} · Overdue actions {shown.overdue_actions} · Past year {sum(shown.per_month)}")
+        )
+        spark = self.query_one("#per-month", Sparkline)
+        spark.data = list(shown.per_month)
+        spark.tooltip = "Incidents per month: " + ", ".join(f"{m} {n}" for m, n in zip(shown.months, shown.per_month, strict=True))
         items = attention(session)
         options = self.query_one("#attention", OptionList)
         options.clear_options()
