@@ -19,6 +19,10 @@ START_ACTIONS: list[tuple[str, str]] = [
     ("t", "What's happening?"),
     ("i", "Incidents"),
     ("n", "New incident"),
+    ("c", "Image consents"),
+    ("p", "Can I post this?"),
+    ("a", "Official accounts"),
+    ("h", "Handover"),
     ("g", "Guidance"),
     ("r", "Reports"),
     ("v", "Check the store"),
@@ -35,6 +39,10 @@ class HomeScreen(Screen[None]):
         Binding("t", "app.triage", "Triage", tooltip="What's happening? Answer a few questions, get the steps", id="home-triage"),
         Binding("i", "incidents", "Incidents", tooltip="The incident list", id="home-incidents"),
         Binding("n", "new_incident", "New incident", tooltip="Record a new incident", id="home-new-incident"),
+        Binding("c", "consents", "Consents", tooltip="Pupils' image consents, never-publish list, MIS import", id="home-consents"),
+        Binding("p", "post_check", "Can I post?", tooltip="Before posting: channel and pupils, PASS or STOP", id="home-post-check"),
+        Binding("a", "accounts", "Accounts", tooltip="Official accounts: register, admins, passwords, health", id="home-accounts"),
+        Binding("h", "handover", "Handover", tooltip="Encrypted handover files: export, import, receipt codes", id="home-handover"),
         Binding("g", "app.guide", "Guidance", tooltip="Browse and search the guidance", id="home-guide"),
         Binding("v", "verify", "Verify", tooltip="Check the store, the audit chain and evidence", id="home-verify"),
         Binding("s", "settings", "Settings", tooltip="Setting name, auto-lock, theme, local contacts", id="home-settings"),
@@ -99,8 +107,40 @@ class HomeScreen(Screen[None]):
             from screens.incident_detail import IncidentDetailScreen
 
             self.app.push_screen(IncidentDetailScreen(int(key)))
+        elif area == "consents":
+            from screens.consents_expiring import ExpiringScreen
+
+            self.app.push_screen(ExpiringScreen())
+        elif area == "accounts":
+            from screens.accounts import open_account_target
+
+            open_account_target(self.app, self._targets[index])
+        elif area == "handover" and key.isdigit():
+            from screens.handover import HandoverScreen
+
+            self.app.push_screen(HandoverScreen(focus_id=int(key)))
         elif area == "guide":
             self.app.action_guide(key)
+
+    def action_consents(self) -> None:
+        from screens.consents import ConsentsScreen
+
+        self.app.push_screen(ConsentsScreen())
+
+    def action_post_check(self) -> None:
+        from screens.consents_check import CheckScreen
+
+        self.app.push_screen(CheckScreen())
+
+    def action_accounts(self) -> None:
+        from screens.accounts import AccountsScreen
+
+        self.app.push_screen(AccountsScreen())
+
+    def action_handover(self) -> None:
+        from screens.handover import HandoverScreen
+
+        self.app.push_screen(HandoverScreen())
 
     def action_reports(self) -> None:
         from screens.reports import ReportsScreen

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import importlib
 
-FEATURE_MODULES: tuple[str, ...] = ("store.incident_log", "store.evidence")
+FEATURE_MODULES: tuple[str, ...] = (
+    "store.incident_log",
+    "store.evidence",
+    "store.consents",
+    "store.accounts",
+    "store.accounts_export",
+    "store.handover",
+)
 
 
 def load_features() -> None:

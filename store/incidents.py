@@ -161,7 +161,8 @@ class ChronologyEntry(Record):
     """One event in an incident's history. Added, never changed or removed."""
 
     TABLE: ClassVar[str] = "chronology"
-    MULTILINE: ClassVar[frozenset[str]] = frozenset({"text"})
+    # "detail" keeps an amendment's old and new text exactly as they were, line breaks included.
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"text", "detail"})
 
     incident_id: int
     at: datetime

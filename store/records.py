@@ -66,12 +66,14 @@ def require(condition: bool, message: str, field: str) -> None:
 
 
 def _cleaned(value: Any, multiline: bool = False) -> Any:
+    if isinstance(value, enum.Enum):  # StrEnum members are str too: keep them as they are
+        return value
     if isinstance(value, str):
         return clean_text(value, multiline=multiline)
     if isinstance(value, tuple | list):
-        return type(value)(_cleaned(v) for v in value)
+        return type(value)(_cleaned(v, multiline) for v in value)
     if isinstance(value, dict):
-        return {k: _cleaned(v) for k, v in value.items()}
+        return {k: _cleaned(v, multiline) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         keep_lines = getattr(value, "MULTILINE", frozenset())
         return dataclasses.replace(

@@ -165,3 +165,51 @@ async def test_reports_screen_previews_and_exports(store_dir, tmp_path):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert (tmp_path / "out.md").read_text().startswith(f"# Incident report: {ref}")
+
+
+@pytest.mark.parametrize("name", ["consent-register", "never-publish", "cleared"])
+def test_consent_reports_parse_and_warn_of_personal_data(session, name):
+    from store.consents import ConsentChange, ConsentStatus, NeverPublish, Pupil, Purpose, add_pupil, record_consent, set_never_publish
+
+    first = add_pupil(session, Pupil(name="Zoë O'Brien-Smith | [b]", year_group="Year 5", form="5B"))
+    second = add_pupil(session, Pupil(name="Ali Khan", year_group="Year 6", form="6A"))
+    record_consent(session, first.id, [ConsentChange(purpose=Purpose.SOCIAL_MEDIA, status=ConsentStatus.GRANTED,
+                                                    given_by="Parent", parental_responsibility=True, given_on=date.today(),
+                                                    recorded_at=datetime.now(UTC))])
+    set_never_publish(session, second.id, NeverPublish.COURT_ORDER)
+    markdown = build_report(session, name, ReportParams(purpose="social-media"))
+    shape = outline(markdown)
+    assert shape.tables == 1 and "personal data" in markdown.lower()
+    if name != "never-publish":
+        assert "Zoë O'Brien-Smith | [b]" in shape.text
+    if name != "cleared":
+        assert "Ali Khan" in shape.text
+
+
+def test_cleared_report_needs_a_known_purpose(session):
+    with pytest.raises(InvalidInput, match="purpose"):
+        build_report(session, "cleared", ReportParams(purpose="billboards"))
+
+
+def test_account_register_has_no_secrets_unless_asked(session, store_dir, tmp_path):
+    from store.accounts import Account, Credential, Register
+
+    register = Register(session)
+    account = register.propose(Account(platform="Facebook Page", name="@Oak | Primary"))
+    register.add_credential(Credential(account_id=account.id, login="office@oak.sch.uk", password="Pa55|word-zebra-[x]"))
+    plain_report = build_report(session, "accounts", ReportParams())
+    assert "Pa55" not in plain_report and "office@oak.sch.uk" not in plain_report
+    assert "@Oak | Primary" in outline(plain_report).text
+    secret_report = build_report(session, "accounts", ReportParams(include_secrets=True))
+    assert "Pa55|word-zebra-[x]" in outline(secret_report).text
+    session.close()
+    pw = tmp_path / "pw"
+    pw.write_text(PASSPHRASE)
+    base = ["--store", str(store_dir), "export", "accounts", "--passphrase-file", str(pw)]
+    refused = CliRunner().invoke(cli, [*base, "--include-secrets", "--out", str(tmp_path / "s.md")], input="n\n")
+    assert refused.exit_code != 0 and not (tmp_path / "s.md").exists()
+    allowed = CliRunner().invoke(cli, [*base, "--include-secrets", "--out", str(tmp_path / "s.md")], input="y\n")
+    assert allowed.exit_code == 0, allowed.output
+    with Session.open(store_dir, PASSPHRASE) as reopened:
+        entries = [e for e in reopened.audit.entries() if e.action == "export.report"]
+        assert entries and "including secrets" in entries[-1].summary and "Pa55" not in entries[-1].summary

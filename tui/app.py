@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.segment import Segments
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -47,8 +48,9 @@ class SafeDeskApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", tooltip="Close SafeDesk (everything saved is kept)", id="quit", priority=True),
     ]
 
-    def __init__(self, store_dir: Path, start: str = "home", idle_minutes: float | None = None) -> None:
+    def __init__(self, store_dir: Path, start: str = "home", idle_minutes: float | None = None, debug: bool = False) -> None:
         super().__init__()
+        self.debug_mode = debug
         self.store_dir = Path(store_dir)
         self.start_screen = start
         self.session: Session | None = None
@@ -171,11 +173,38 @@ class SafeDeskApp(App[int]):
         yield SystemCommand("Help: keys", "Every key on this screen", self.action_help)
         if self.session is not None:
             yield SystemCommand("Lock now", "Blank the screen; your passphrase brings it back", self.action_lock)
+            yield SystemCommand("Official accounts", "Register, admins, passwords, health", self._open_accounts)
         yield SystemCommand("Quit", "Close SafeDesk (everything saved is kept)", self.action_quit)
+
+    def _open_accounts(self) -> None:
+        from screens.accounts import AccountsScreen
+
+        self.push_screen(AccountsScreen())
 
     # ----------------------------------------------------------------- shutdown
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report prints every local variable, which could hold a passphrase or a
+        password: show the traceback only with --debug, and never the locals."""
+        from rich.text import Text
+        from rich.traceback import Traceback
+
+        self.bell()
+        if self.debug_mode:
+            report = self.console.render(Traceback(show_locals=False, width=None), self.console.options)
+            self._exit_renderables.append(Segments(report))
+        else:
+            kind = type(getattr(self, "_exception", None)).__name__
+            self._exit_renderables.append(
+                Text(f"SafeDesk stopped after an unexpected error ({kind}). Everything already saved is safe. "
+                     "Run 'safedesk --debug' to see the details.")
+            )
+        self._close_messages_no_wait()
+
     def on_unmount(self) -> None:
+        from screens.accounts_secrets import clear_on_exit
+
+        clear_on_exit(self)  # a password copied just before quitting must not stay on the clipboard
         if self.session is not None:
             self.session.close()
             self.session = None

@@ -89,16 +89,22 @@ def cli(ctx: click.Context, store: Path | None, debug: bool) -> None:
     if ctx.invoked_subcommand is None:
         from tui.launch import run_app
 
-        ctx.exit(run_app(ctx.obj.store_dir, start="home"))
+        ctx.exit(run_app(ctx.obj.store_dir, start="home", debug=debug))
 
 
 def _register() -> None:
+    from tui.cli_accounts import accounts
+    from tui.cli_consents import consents
     from tui.cli_guide import guide
+    from tui.cli_handover import handover
     from tui.cli_reports import export
     from tui.cli_store import register_store_commands
 
     cli.add_command(guide)
     cli.add_command(export)
+    cli.add_command(consents)
+    cli.add_command(accounts)
+    cli.add_command(handover)
     register_store_commands(cli)
 
 

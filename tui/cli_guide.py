@@ -17,7 +17,7 @@ def guide(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         from tui.launch import run_app
 
-        ctx.exit(run_app(ctx.obj.store_dir, start="guide"))
+        ctx.exit(run_app(ctx.obj.store_dir, start="guide", debug=ctx.obj.debug))
 
 
 @guide.command("search")
