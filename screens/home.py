@@ -23,6 +23,8 @@ START_ACTIONS: list[tuple[str, str]] = [
     ("p", "Can I post this?"),
     ("a", "Official accounts"),
     ("h", "Handover"),
+    ("f", "Forms"),
+    ("o", "Policy and letters"),
     ("g", "Guidance"),
     ("r", "Reports"),
     ("v", "Check the store"),
@@ -43,6 +45,8 @@ class HomeScreen(Screen[None]):
         Binding("p", "post_check", "Can I post?", tooltip="Before posting: channel and pupils, PASS or STOP", id="home-post-check"),
         Binding("a", "accounts", "Accounts", tooltip="Official accounts: register, admins, passwords, health", id="home-accounts"),
         Binding("h", "handover", "Handover", tooltip="Encrypted handover files: export, import, receipt codes", id="home-handover"),
+        Binding("f", "forms", "Forms", tooltip="Risk assessments, checklists, business cases: dated versions", id="home-forms"),
+        Binding("o", "policy", "Policy", tooltip="Your social media policy, template letters and disclaimers", id="home-policy"),
         Binding("g", "app.guide", "Guidance", tooltip="Browse and search the guidance", id="home-guide"),
         Binding("v", "verify", "Verify", tooltip="Check the store, the audit chain and evidence", id="home-verify"),
         Binding("s", "settings", "Settings", tooltip="Setting name, auto-lock, theme, local contacts", id="home-settings"),
@@ -119,6 +123,10 @@ class HomeScreen(Screen[None]):
             from screens.handover import HandoverScreen
 
             self.app.push_screen(HandoverScreen(focus_id=int(key)))
+        elif area == "forms":
+            from screens.forms import open_forms_target
+
+            open_forms_target(self.app, self._targets[index])
         elif area == "guide":
             self.app.action_guide(key)
 
@@ -141,6 +149,16 @@ class HomeScreen(Screen[None]):
         from screens.handover import HandoverScreen
 
         self.app.push_screen(HandoverScreen())
+
+    def action_forms(self) -> None:
+        from screens.forms import FormsScreen
+
+        self.app.push_screen(FormsScreen())
+
+    def action_policy(self) -> None:
+        from screens.policy import open_policy
+
+        open_policy(self.app)
 
     def action_reports(self) -> None:
         from screens.reports import ReportsScreen

@@ -15,6 +15,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "store.accounts",
     "store.accounts_export",
     "store.handover",
+    "store.forms",
 )
 
 

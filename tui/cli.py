@@ -95,6 +95,7 @@ def cli(ctx: click.Context, store: Path | None, debug: bool) -> None:
 def _register() -> None:
     from tui.cli_accounts import accounts
     from tui.cli_consents import consents
+    from tui.cli_forms import forms, policy
     from tui.cli_guide import guide
     from tui.cli_handover import handover
     from tui.cli_reports import export
@@ -105,6 +106,8 @@ def _register() -> None:
     cli.add_command(consents)
     cli.add_command(accounts)
     cli.add_command(handover)
+    cli.add_command(forms)
+    cli.add_command(policy)
     register_store_commands(cli)
 
 
