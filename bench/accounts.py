@@ -29,6 +29,13 @@ PASSPHRASE = "correct horse battery staple"
 
 def _fill(folder: Path, accounts: int) -> Session:
     session, _ = Session.create(folder, "Bench Primary", "Bench DSL", PASSPHRASE, OpenOptions(kdf=crypto.fast_params_for_tests()))
+    fill_accounts(session, accounts)
+    session.vault.compact()
+    return session
+
+
+def fill_accounts(session: Session, accounts: int) -> None:
+    """Staff, approved active accounts with three admins each, and a login with ten past passwords."""
     register = Register(session)
     today = date.today()
     with session.transaction():
@@ -59,8 +66,6 @@ def _fill(folder: Path, accounts: int) -> Session:
             )
             for n in range(10):
                 register.change_password(login.id or 0, f"value-{i}-{n}", ChangeReason.REVIEW, today - timedelta(days=70 - n))
-    session.vault.compact()
-    return session
 
 
 def bench_size(accounts: int, samples: int) -> dict[str, float]:

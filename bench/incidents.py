@@ -27,8 +27,16 @@ WORDS = "comment parent threat fake page photo pupil group chat staff hacked vid
 
 def fill(folder: Path, incidents: int, entries: int) -> int:
     """A store with `incidents` incidents and `entries` chronology entries; returns one incident id."""
-    rng = random.Random(7)
     session, _ = Session.create(folder, "Bench Primary", "Bench DSL", PASSPHRASE, OpenOptions(kdf=crypto.fast_params_for_tests()))
+    first = fill_incidents(session, incidents, entries)
+    session.vault.compact()
+    session.close()
+    return first
+
+
+def fill_incidents(session: Session, incidents: int, entries: int) -> int:
+    """Add `incidents` incidents over five years and `entries` chronology entries; returns one id."""
+    rng = random.Random(7)
     start = datetime.now(UTC) - timedelta(days=5 * 365)
     with session.transaction():
         docs = []
@@ -53,8 +61,11 @@ def fill(folder: Path, incidents: int, entries: int) -> int:
             {"incident_id": rng.choice(ids), "at": start.isoformat(), "by": "Bench DSL", "kind": "note", "text": "note", "detail": {}}
             for _ in range(entries)
         )
-    session.vault.compact()
-    session.close()
+        session.db.table("actions").insert_multiple(
+            {"incident_id": rng.choice(ids), "text": "Follow up", "owner": "DSL", "due": (start + timedelta(days=rng.randrange(2000))).date().isoformat(),
+             "done_at": None, "done_by": "", "not_needed_reason": "", "source": "", "created_at": start.isoformat(), "note": ""}
+            for _ in range(incidents // 5)
+        )
     return ids[0]
 
 

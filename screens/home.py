@@ -14,6 +14,8 @@ from store.attention import attention
 from store.dashboard import figures
 from tui.widgets import plain
 
+# The most urgent items are shown; a long tail is summarised (the lists hold them all).
+MAX_ITEMS = 60
 # (key, label) lines of the start panel; features add their own keys here.
 START_ACTIONS: list[tuple[str, str]] = [
     ("t", "What's happening?"),
@@ -41,16 +43,16 @@ class HomeScreen(Screen[None]):
         Binding("t", "app.triage", "Triage", tooltip="What's happening? Answer a few questions, get the steps", id="home-triage"),
         Binding("i", "incidents", "Incidents", tooltip="The incident list", id="home-incidents"),
         Binding("n", "new_incident", "New incident", tooltip="Record a new incident", id="home-new-incident"),
-        Binding("c", "consents", "Consents", tooltip="Pupils' image consents, never-publish list, MIS import", id="home-consents"),
-        Binding("p", "post_check", "Can I post?", tooltip="Before posting: channel and pupils, PASS or STOP", id="home-post-check"),
-        Binding("a", "accounts", "Accounts", tooltip="Official accounts: register, admins, passwords, health", id="home-accounts"),
-        Binding("h", "handover", "Handover", tooltip="Encrypted handover files: export, import, receipt codes", id="home-handover"),
-        Binding("f", "forms", "Forms", tooltip="Risk assessments, checklists, business cases: dated versions", id="home-forms"),
-        Binding("o", "policy", "Policy", tooltip="Your social media policy, template letters and disclaimers", id="home-policy"),
-        Binding("g", "app.guide", "Guidance", tooltip="Browse and search the guidance", id="home-guide"),
-        Binding("v", "verify", "Verify", tooltip="Check the store, the audit chain and evidence", id="home-verify"),
-        Binding("s", "settings", "Settings", tooltip="Setting name, auto-lock, theme, local contacts", id="home-settings"),
-        Binding("r", "reports", "Reports", tooltip="Reports for the LADO, police, governors", id="home-reports"),
+        Binding("c", "consents", "Consents", tooltip="Pupils' image consents, never-publish list, MIS import", id="home-consents", show=False),
+        Binding("p", "post_check", "Can I post?", tooltip="Before posting: channel and pupils, PASS or STOP", id="home-post-check", show=False),
+        Binding("a", "accounts", "Accounts", tooltip="Official accounts: register, admins, passwords, health", id="home-accounts", show=False),
+        Binding("h", "handover", "Handover", tooltip="Encrypted handover files: export, import, receipt codes", id="home-handover", show=False),
+        Binding("f", "forms", "Forms", tooltip="Risk assessments, checklists, business cases: dated versions", id="home-forms", show=False),
+        Binding("o", "policy", "Policy", tooltip="Your social media policy, template letters and disclaimers", id="home-policy", show=False),
+        Binding("g", "app.guide", "Guidance", tooltip="Browse and search the guidance", id="home-guide", show=False),
+        Binding("v", "verify", "Verify", tooltip="Check the store, the audit chain and evidence", id="home-verify", show=False),
+        Binding("s", "settings", "Settings", tooltip="Setting name, auto-lock, theme, local contacts", id="home-settings", show=False),
+        Binding("r", "reports", "Reports", tooltip="Reports for the LADO, police, governors", id="home-reports", show=False),
         Binding("f5", "refresh", "Refresh", tooltip="Reload what needs attention", id="home-refresh", show=False),
     ]
 
@@ -66,16 +68,15 @@ class HomeScreen(Screen[None]):
                 yield OptionList(id="attention")
             with Vertical(id="start-panel"):
                 yield Static("Start", classes="title")
-                for key, label in START_ACTIONS:
-                    yield Static(plain(f"{key:>3}  {label}"), classes="start-line")
+                yield Static(plain("\n".join(f"{key:>3}  {label}" for key, label in START_ACTIONS)), id="start-lines")
         yield Static("", id="home-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self._targets: list[str] = []
-        self.action_refresh()
 
     def on_screen_resume(self) -> None:
+        # Also runs when the screen is first shown.
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -90,11 +91,15 @@ class HomeScreen(Screen[None]):
         spark.data = list(shown.per_month)
         spark.tooltip = "Incidents per month: " + ", ".join(f"{m} {n}" for m, n in zip(shown.months, shown.per_month, strict=True))
         items = attention(session)
+        hidden = max(0, len(items) - MAX_ITEMS)
+        items = items[:MAX_ITEMS]
         options = self.query_one("#attention", OptionList)
         options.clear_options()
         self._targets = [item.target for item in items]
         if items:
             options.add_options(Option(plain(f"[{item.level.upper()}] {item.text}"), id=str(n)) for n, item in enumerate(items))
+        if hidden:
+            options.add_option(Option(plain(f"... and {hidden} more: open the incident, consent and account lists."), disabled=True))
         else:
             options.add_option(Option(plain("Nothing needs your attention."), disabled=True))
         user = session.user

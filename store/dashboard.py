@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from store.incidents import Action, Incident
 from store.records import utcnow
@@ -36,10 +36,16 @@ def figures(session: Session) -> Figures:
     months = _last_months(today)
     counts = dict.fromkeys(months, 0)
     open_incidents = 0
+    # Stored times are UTC ISO text: anything before this (a day's margin for the time zone)
+    # cannot fall in the last twelve months, and is not parsed.
+    cutoff = (date.fromisoformat(f"{months[0]}-01") - timedelta(days=1)).isoformat()
     for doc in session.db.table(Incident.TABLE)._read_table().values():  # noqa: SLF001 - one pass, no copies
         if doc.get("status") != "closed":
             open_incidents += 1
-        key = datetime.fromisoformat(doc["reported_at"]).astimezone(zone).strftime("%Y-%m")
+        reported = doc["reported_at"]
+        if reported[:10] < cutoff:
+            continue
+        key = datetime.fromisoformat(reported).astimezone(zone).strftime("%Y-%m")
         if key in counts:
             counts[key] += 1
     today_text = today.isoformat()
@@ -49,3 +55,4 @@ def figures(session: Session) -> Figures:
         if not doc.get("done_at") and not doc.get("not_needed_reason") and doc.get("due") and doc["due"] < today_text
     )
     return Figures(open_incidents, overdue, tuple(months), tuple(counts[m] for m in months))
+

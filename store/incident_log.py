@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from store.attention import AttentionItem, provider
@@ -331,25 +331,30 @@ def flag_labels(flags: Iterable[str]) -> str:
 
 @provider
 def _incident_attention(session: Session) -> Iterable[AttentionItem]:
-    log = IncidentLog(session)
+    # Straight from the stored documents: dates compare as ISO text, records are decoded only to show.
     today = _today()
-    refs = {int(i): doc["ref"] for i, doc in log._raw(Incident.TABLE).items()}  # noqa: SLF001
-    for action in log.open_actions():
-        if action.due is None:
+    soon = (today + timedelta(days=DUE_SOON_DAYS)).isoformat()
+    now = today.isoformat()
+    incidents = session.db.table(Incident.TABLE)._read_table()  # noqa: SLF001
+    for doc in session.db.table(Action.TABLE)._read_table().values():  # noqa: SLF001
+        due = doc.get("due")
+        if not due or due > soon or doc.get("done_at") or doc.get("not_needed_reason"):
             continue
-        ref = refs.get(action.incident_id, "?")
-        target = f"incidents/{action.incident_id}"
-        if action.due < today:
-            yield AttentionItem("overdue", f"{ref}: action overdue since {show_date(action.due)}: {action.text}", "incidents", target)
-        elif (action.due - today).days <= DUE_SOON_DAYS:
-            yield AttentionItem("due soon", f"{ref}: action due {show_date(action.due)}: {action.text}", "incidents", target)
-    for row_id, doc in log._raw(Incident.TABLE).items():  # noqa: SLF001
-        if doc.get("status") == "closed" or not doc.get("review_date"):
+        incident_id = doc["incident_id"]
+        ref = incidents.get(str(incident_id), {}).get("ref", "?")
+        target = f"incidents/{incident_id}"
+        shown = show_date(date.fromisoformat(due))
+        if due < now:
+            yield AttentionItem("overdue", f"{ref}: action overdue since {shown}: {doc['text']}", "incidents", target)
+        else:
+            yield AttentionItem("due soon", f"{ref}: action due {shown}: {doc['text']}", "incidents", target)
+    for row_id, doc in incidents.items():
+        review = doc.get("review_date")
+        if doc.get("status") == "closed" or not review or review > soon:
             continue
-        review = date.fromisoformat(doc["review_date"])
         target = f"incidents/{row_id}"
-        if review < today:
-            yield AttentionItem("overdue", f"{doc['ref']}: review was due {show_date(review)}", "incidents", target)
-        elif (review - today).days <= DUE_SOON_DAYS:
-            yield AttentionItem("due soon", f"{doc['ref']}: review due {show_date(review)}", "incidents", target)
-
+        shown = show_date(date.fromisoformat(review))
+        if review < now:
+            yield AttentionItem("overdue", f"{doc['ref']}: review was due {shown}", "incidents", target)
+        else:
+            yield AttentionItem("due soon", f"{doc['ref']}: review due {shown}", "incidents", target)
