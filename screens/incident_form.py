@@ -19,29 +19,10 @@ from textual.widgets import Footer, Header, Input, Select, SelectionList, Static
 from content.library import default_library
 from content.triage import TriageResult
 from store.errors import InvalidInput, SafeDeskError
-from store.incident_log import IncidentLog
+from store.incident_log import IncidentLog, checklist_from
 from store.incidents import FLAGS, PLATFORMS, RISK_COLUMNS, RISK_ROWS, SEVERITIES, Action, Incident
 from store.timeparse import DATE_HINT, DATETIME_HINT, parse_date, parse_datetime, show_date, show_datetime
 from tui.widgets import Field, plain
-
-# Playbook sections that become checklist actions ("Do not" is advice, not a task).
-CHECKLIST_SECTIONS = ("Do now", "Record", "Escalate", "Follow-up")
-
-
-def checklist_from(playbook_ids: tuple[str, ...]) -> list[Action]:
-    """The main playbook's steps as open actions, each tagged with where it came from."""
-    if not playbook_ids:
-        return []
-    card = default_library().cards.get(playbook_ids[0])
-    if card is None:
-        return []
-    sections = card.sections()
-    return [
-        Action(incident_id=0, text=step, source=f"{card.id}: {name}")
-        for name in CHECKLIST_SECTIONS
-        for step in sections.get(name, [])
-    ]
-
 
 def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
     return [(label, key) for key, label in mapping.items()]

@@ -53,6 +53,21 @@ FIELD_LABELS = {
     "retention_date": "retention date",
 }
 DUE_SOON_DAYS = 3
+# Playbook sections that become checklist actions ("Do not" is advice, not a task).
+CHECKLIST_SECTIONS = ("Do now", "Record", "Escalate", "Follow-up")
+
+
+def checklist_from(playbook_ids: Sequence[str]) -> list[Action]:
+    """The main playbook's steps as open actions, each tagged with where it came from."""
+    from content.library import default_library
+
+    card = default_library().cards.get(playbook_ids[0]) if playbook_ids else None
+    if card is None:
+        return []
+    sections = card.sections()
+    return [
+        Action(incident_id=0, text=step, source=f"{card.id}: {name}") for name in CHECKLIST_SECTIONS for step in sections.get(name, [])
+    ]
 
 
 @dataclass(slots=True)

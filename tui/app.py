@@ -69,6 +69,17 @@ class SafeDeskApp(App[int]):
             from screens.guide import GuideScreen
 
             self.push_screen(GuideScreen())
+        elif self.start_screen == "demo":
+            from store.demo import DEMO_PASSPHRASE, open_demo
+
+            self.push_screen(Screen())
+            self.signed_in(open_demo(self.store_dir))
+            self.notify(
+                f"Demo: fictional data, deleted when you quit. The lock passphrase is: {DEMO_PASSPHRASE}",
+                title="SafeDesk demo",
+                timeout=15,
+                markup=False,
+            )
         else:
             self.push_screen(self._entry_screen())
 

@@ -238,6 +238,22 @@ def recover(ctx: click.Context, passphrase_file: str | None, user: str | None) -
     click.echo("Changes made after that backup was taken are not in it.")
 
 
+@click.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Open a throwaway store full of fictional data, for training (deleted on exit)."""
+    import tempfile
+
+    from store.demo import build_demo
+    from tui.launch import run_app
+
+    with tempfile.TemporaryDirectory(prefix="safedesk-demo-") as folder:
+        store = Path(folder) / "store"
+        build_demo(store)
+        code = run_app(store, start="demo", debug=ctx.obj.debug)
+    ctx.exit(code)
+
+
 def register_store_commands(group: click.Group) -> None:
-    for command in (init, verify, passwd, keys, backup, restore, recover):
+    for command in (init, verify, passwd, keys, backup, restore, recover, demo):
         group.add_command(command)
