@@ -139,7 +139,7 @@ async def _bench_list(session: Session, empty: Session, rounds: int) -> dict[str
     from textual.widgets import Footer, Header, Static
 
     from screens.consents import ConsentsScreen
-    from screens.consents_table import RowTable
+    from tui.row_table import RowTable
     from store import consents
     from tui.app import SafeDeskApp
 

@@ -34,10 +34,10 @@ from store.accounts import (
     StaffMember,
     Status,
     Visibility,
-    parse_day,
     today,
 )
 from store.errors import InvalidInput, SafeDeskError
+from store.timeparse import parse_date
 from tui.dialogs import ConfirmDialog
 from tui.widgets import Field, FieldError, plain
 
@@ -169,7 +169,7 @@ class FormScreen(ModalScreen[T]):
         return widget.value  # type: ignore[attr-defined]
 
     def day(self, field_id: str, *, required: bool = False) -> date | None:
-        return parse_day(self.value(field_id), field_id, required=required)
+        return parse_date(self.value(field_id), field_id, required=required)
 
     # ----------------------------------------------------------------- saving
 

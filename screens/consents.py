@@ -24,7 +24,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
-from screens.consents_table import Col, LazyRows, Row, RowTable
+from tui.row_table import Col, LazyRows, Row, RowTable
 from store.consents import (
     STATE_LEGEND,
     STATE_SHORT,

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from screens.consents_table import Col, Row, RowTable
+from tui.row_table import Col, Row, RowTable
 from store.consents import pupil_index, search_rows, year_short
 from store.consents_check import CHANNELS, IMAGE_RULES, RULES_CARD, CheckResult, check_rows
 from tui.widgets import plain

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from screens.consents_table import Col, Row, RowTable
+from tui.row_table import Col, Row, RowTable
 from store.consents import EXPIRY_WARNING_DAYS, expiring, format_date
 
 

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 
-from screens.consents_table import Col, Row, RowTable
+from tui.row_table import Col, Row, RowTable
 from store.consents import count_of
 from store.consents_import import COLUMNS, ImportPlan, apply_import, guess_columns, plan_import, read_headers
 from store.errors import SafeDeskError

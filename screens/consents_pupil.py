@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from screens.consents import STATE_STYLES
-from screens.consents_table import Col, Row, RowTable
+from tui.row_table import Col, Row, RowTable
 from store.consents import ConsentChange, ConsentStatus, FlagChange, Pupil, Purpose, format_date, get_pupil, mark_left
 from store.errors import RecordNotFound
 from tui.widgets import plain

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Header, Input, Static
 
-from store.errors import InvalidInput
 from store.incident_log import SORTS, IncidentLog, IncidentRow, RowFilter
 from store.incidents import FLAGS, PLATFORMS, STATUSES
-from store.timeparse import local_date_text, local_zone, parse_date
-from tui.virtual_table import Column, VirtualTable
+from store.timeparse import DATE_HINT, local_date_text, local_zone, parse_date, show_date
+from tui.forms import FormDialog, FormField, FormResult
+from tui.row_table import Col, LazyRows, Row, RowTable
 from tui.widgets import plain
 
 STATUS_CHOICES = [("Not closed", "active"), ("Any status", "")] + [(label, key) for key, label in STATUSES.items()]
@@ -29,6 +29,7 @@ class IncidentListScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "new", "New", tooltip="Record a new incident", id="inc-new"),
         Binding("slash", "search", "Search", tooltip="Search titles and descriptions", id="inc-search"),
+        Binding("f", "filters", "Filters", tooltip="Status, flag, platform, reported since", id="inc-filters"),
         Binding("s", "sort", "Sort", tooltip="Change the order", id="inc-sort"),
         Binding("escape", "leave", "Back", tooltip="Back to home", id="inc-back"),
     ]
@@ -36,22 +37,18 @@ class IncidentListScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[IncidentRow] = []
-        self._shown: list[IncidentRow] = []
         self._zone = local_zone()
         self._sort = "newest"
+        # Filters other than the words live in a dialog (f): three dropdowns cost more to draw than 5,000 rows.
+        self._row_filter = RowFilter(status="active")
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="inc-filters-1"):
-            yield Input(placeholder="/ search words", id="inc-text", compact=True)
-            yield Input(placeholder="since (date)", id="inc-since", compact=True)
-        with Horizontal(id="inc-filters-2"):
-            yield Select(STATUS_CHOICES, value="active", allow_blank=False, id="inc-status", compact=True)
-            yield Select(FLAG_CHOICES, value="", allow_blank=False, id="inc-flag", compact=True)
-            yield Select(PLATFORM_CHOICES, value="", allow_blank=False, id="inc-platform", compact=True)
+        yield Input(placeholder="/ search words in titles and descriptions", id="inc-text", compact=True)
         yield Static("", id="inc-count", markup=False)
-        yield VirtualTable(
-            [Column("Ref", 13), Column("Reported", 10), Column("Status", 10), Column("Title", None), Column("Flags", 5)],
+        yield RowTable(
+            [Col("Ref", 13), Col("Reported", 10), Col("Status", 10), Col("Title"), Col("Flags", 5)],
+            empty="No incidents match. Press n to record one.",
             id="inc-table",
         )
         yield Footer()
@@ -65,57 +62,72 @@ class IncidentListScreen(Screen[None]):
         self._zone = local_zone()
         self.refilter()
 
-    def _cells(self, row: IncidentRow) -> tuple[str, ...]:
-        return (
+    def _row(self, row: IncidentRow) -> Row:
+        cells = (
             row.ref,
             local_date_text(datetime.fromisoformat(row.reported), self._zone),
             STATUSES.get(row.status, row.status),
             row.title,
             f"!{len(row.flags)}" if row.flags else "",
         )
+        return Row(str(row.id), cells, ("strong", "", "", "", "warn" if row.flags else ""))
 
     def current_filter(self) -> RowFilter:
-        since_field = self.query_one("#inc-since", Input)
-        try:
-            since = parse_date(since_field.value, "since")
-            since_field.tooltip = None
-            since_field.remove_class("-invalid")
-        except InvalidInput as error:
-            since = None
-            since_field.tooltip = str(error)
-            since_field.add_class("-invalid")
-        return RowFilter(
-            text=self.query_one("#inc-text", Input).value,
-            status=str(self.query_one("#inc-status", Select).value),
-            flag=str(self.query_one("#inc-flag", Select).value),
-            platform=str(self.query_one("#inc-platform", Select).value),
-            since=since,
-            sort=self._sort,
-        )
+        return dataclasses.replace(self._row_filter, text=self.query_one("#inc-text", Input).value, sort=self._sort)
 
-    @on(Input.Changed)
-    @on(Select.Changed)
+    def _describe_filter(self) -> str:
+        parts = [_label(STATUS_CHOICES, self._row_filter.status)]
+        if self._row_filter.flag:
+            parts.append(FLAGS[self._row_filter.flag])
+        if self._row_filter.platform:
+            parts.append(PLATFORMS[self._row_filter.platform])
+        if self._row_filter.since:
+            parts.append(f"since {show_date(self._row_filter.since)}")
+        return ", ".join(parts)
+
+    @on(Input.Changed, "#inc-text")
     def refilter(self) -> None:
         rows = self.current_filter().apply(self._rows)
-        self.query_one(VirtualTable).set_rows(rows, self._cells)
-        # The table's rows are in `rows` order, so a cursor row indexes straight into it.
-        self._shown = rows
+        self.query_one(RowTable).set_rows(LazyRows(rows, self._row, lambda row: str(row.id)))
         label = SORTS[self._sort][0]
         self.query_one("#inc-count", Static).update(
-            plain(f"{len(rows)} of {len(self._rows)} incidents · {label} · Enter opens · n new")
+            plain(f"{len(rows)} of {len(self._rows)} · {self._describe_filter()} · {label} · f filters · s sort")
         )
 
-    @on(VirtualTable.RowSelected, "#inc-table")
-    def _open(self, event: VirtualTable.RowSelected) -> None:
+    @on(RowTable.Chosen, "#inc-table")
+    def _open(self, event: RowTable.Chosen) -> None:
         from screens.incident_detail import IncidentDetailScreen
 
-        row = self._shown[event.index]
-        self.app.push_screen(IncidentDetailScreen(row.id))
+        self.app.push_screen(IncidentDetailScreen(int(event.key)))
 
     def action_new(self) -> None:
         from screens.incident_form import IncidentFormScreen
 
         self.app.push_screen(IncidentFormScreen())
+
+    def action_filters(self) -> None:
+        current = self._row_filter
+
+        def save(values: dict[str, str]) -> RowFilter:
+            return RowFilter(
+                status=values["status"],
+                flag=values["flag"],
+                platform=values["platform"],
+                since=parse_date(values["since"], "since"),
+            )
+
+        def done(result: FormResult | None) -> None:
+            if result is not None:
+                self._row_filter = result.outcome
+                self.refilter()
+
+        fields = [
+            FormField("status", "Status", "select", current.status, STATUS_CHOICES),
+            FormField("flag", "Flag", "select", current.flag, FLAG_CHOICES),
+            FormField("platform", "Platform", "select", current.platform, PLATFORM_CHOICES),
+            FormField("since", f"Reported since ({DATE_HINT})", value=show_date(current.since)),
+        ]
+        self.app.push_screen(FormDialog("Filter incidents", fields, save, save_label="Apply"), done)
 
     def action_search(self) -> None:
         self.query_one("#inc-text", Input).focus()
@@ -133,6 +145,10 @@ class IncidentListScreen(Screen[None]):
         self.dismiss()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"new", "sort", "search"} and isinstance(self.focused, Input):
+        if action in {"new", "sort", "search", "filters"} and isinstance(self.focused, Input):
             return False
         return True
+
+
+def _label(choices: list[tuple[str, str]], value: str) -> str:
+    return next((label for label, key in choices if key == value), value)

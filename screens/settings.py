@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Input, Select, Static
 
 from store.core_records import CONTACTS, THEMES
 from store.errors import InvalidInput
-from tui.widgets import Field, plain
+from tui.widgets import Field
 
 
 class SettingsScreen(Screen[None]):

@@ -21,14 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from tinydb import where
 
 from store import attention, verify
 from store.errors import InvalidInput, NotAllowed, RecordNotFound
 from store.records import Record, require, utcnow
-from store.text import clean_text
 
 if TYPE_CHECKING:
     from store.session import Session
@@ -114,39 +113,6 @@ class ChangeReason(Enum):
 
 def today() -> date:
     return date.today()
-
-
-def parse_day(text: str, field_name: str, *, required: bool = False) -> date | None:
-    """A date typed as 2026-03-01 or 1/3/2026 (day first, as in the UK); '' is None unless required."""
-    text = text.strip()
-    if not text:
-        if required:
-            raise InvalidInput("Enter a date, e.g. 2026-03-01.", field_name)
-        return None
-    try:
-        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-            year, month, day = (int(p) for p in text.split("-"))
-        elif re.fullmatch(r"\d{1,2}[/.]\d{1,2}[/.]\d{4}", text):
-            day, month, year = (int(p) for p in re.split(r"[/.]", text))
-        else:
-            raise ValueError
-        return date(year, month, day)
-    except ValueError:
-        raise InvalidInput("Enter the date as YYYY-MM-DD or DD/MM/YYYY, e.g. 2026-03-01.", field_name) from None
-
-
-def _clean_nested(value: Any) -> Any:
-    """A copy of a nested dataclass (or tuple of them) with its text cleaned, as Record.cleaned does for the top level."""
-    if isinstance(value, tuple):
-        return tuple(_clean_nested(v) for v in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: clean_text(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if isinstance(getattr(value, f.name), str) and not isinstance(getattr(value, f.name), Enum)
-        }
-        return dataclasses.replace(value, **changes)
-    return value
 
 
 def _require_length(value: str, limit: int, what: str, field_name: str) -> None:
@@ -259,9 +225,6 @@ class Account(Record):
         return dataclasses.replace(
             base,
             devices=tuple(d for d in base.devices if d),
-            decisions=_clean_nested(base.decisions),
-            admins=_clean_nested(base.admins),
-            override=_clean_nested(base.override) if base.override else None,
         )
 
     def validate(self) -> None:

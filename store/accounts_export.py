@@ -7,7 +7,6 @@ become a link, HTML or a broken table in whatever renders the file.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from store.accounts import COMMENTS_LABELS, Register, today
 from store.accounts_health import check_account
 from store.errors import InvalidInput
 from store.files import atomic_write
+from store.markdown_text import md_escape
 
 if TYPE_CHECKING:
     from store.session import Session
@@ -35,17 +35,17 @@ def register_markdown(session: Session, on: date | None = None) -> str:
         if staff_id is None or staff_id not in staff:
             return "not named"
         member = staff[staff_id]
-        return _md(member.label) + (f" (left {member.left_on.isoformat()})" if member.left_on else "")
+        return md_escape(member.label) + (f" (left {member.left_on.isoformat()})" if member.left_on else "")
 
     def text(value: str, missing: str = "not recorded") -> str:
-        return _md(" ".join(value.split())) if value.strip() else missing
+        return md_escape(" ".join(value.split())) if value.strip() else missing
 
     def day(value: date | None, missing: str) -> str:
         return value.isoformat() if value else missing
 
     accounts = register.accounts()
     lines = [
-        f"# Official social media accounts: {_md(session.setting().name)}",
+        f"# Official social media accounts: {md_escape(session.setting().name)}",
         "",
         f"Register as at {on.isoformat()}: {len(accounts)} account(s). Passwords, logins and recovery details are "
         "deliberately left out; they stay in SafeDesk's encrypted store.",
@@ -61,7 +61,7 @@ def register_markdown(session: Session, on: date | None = None) -> str:
             else "none recorded"
         )
         lines += [
-            f"## {_md(account.label)}",
+            f"## {md_escape(account.label)}",
             "",
             f"- Status: {account.status_label}",
             f"- Web address: {text(account.url)}",
@@ -92,17 +92,9 @@ def register_markdown(session: Session, on: date | None = None) -> str:
                 f"password last changed {day(credential.changed_on, 'unknown')} ({credential.change_reason.value})"
             )
         lines += ["", "Health check:" if findings else "Health check: nothing found."]
-        lines += [f"- {f.level.upper()}: {_md(f.text)} (guidance: {f.card})" for f in findings]
+        lines += [f"- {f.level.upper()}: {md_escape(f.text)} (guidance: {f.card})" for f in findings]
         lines.append("")
     return "\n".join(lines)
-
-
-_MARKDOWN_ACTIVE = re.compile(r"([\\<>\[\]|`])")
-
-
-def _md(text: str) -> str:
-    """User text as Markdown data: no HTML, links, code or table breaks (other characters stay readable)."""
-    return _MARKDOWN_ACTIVE.sub(r"\\\1", text)
 
 
 def export_register(session: Session, path: Path, on: date | None = None) -> int:

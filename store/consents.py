@@ -26,8 +26,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
+from store import timeparse
 from store.attention import AttentionItem, provider
 from store.errors import InvalidInput, NotAllowed, RecordNotFound
+from store.markdown_text import md_cell
 from store.records import Record, require, utcnow
 from store.text import clean_text
 from store.verify import CHECKS, Check
@@ -118,32 +120,14 @@ SELF_RELATIONSHIPS = frozenset({"pupil", "self", "student", "child"})
 # --------------------------------------------------------------------- dates
 
 
-_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
-# MIS exports sometimes carry a midnight time after the date: "01/09/2025 00:00" or ISO "T00:00:00".
-_TIME_TAIL = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
-
-
 def parse_date(text: str, field_name: str = "date") -> date:
-    """A date as UK MIS exports and people write it: DD/MM/YYYY (also - or .), ISO, '1 Sep 2025'."""
-    value = " ".join(text.split())
-    value = _TIME_TAIL.sub("", value)
-    if _ISO.match(value):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            pass
-    else:
-        for fmt in _DATE_FORMATS:
-            try:
-                return datetime.strptime(value, fmt).date()
-            except ValueError:
-                continue
-    raise InvalidInput("Write the date as DD/MM/YYYY (for example 01/09/2025).", field_name)
+    """A date in a CSV or a consent form: the store's one date rule, without relative words."""
+    day = timeparse.parse_date(text, field_name, required=True, relative=False)
+    assert day is not None
+    return day
 
 
-def format_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+format_date = timeparse.show_date
 
 
 # --------------------------------------------------------------------- year groups
@@ -758,15 +742,6 @@ def mark_left(session: Session, pupil_id: int, on: date | None) -> Pupil:
 
 
 # --------------------------------------------------------------------- exports
-
-# Characters that could make a name into emphasis, a link, HTML or a new table cell.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-
-
-def md_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: no markup, no links, no HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", clean_text(text))
-
 
 def _header(session: Session, title: str, what: str, today: date) -> list[str]:
     setting = session.setting().name

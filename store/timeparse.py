@@ -12,14 +12,17 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from store.errors import InvalidInput
 
-DATE_HELP = "a date like 21/11/2026 or 2026-11-21 (or today, yesterday)"
 DATETIME_HELP = "a date and time like 21/11/2026 14:30 or 2026-11-21 14:30 (or now, today 09:15)"
 # Short forms for field labels.
 DATE_HINT = "e.g. 21/11/2026"
 DATETIME_HINT = "e.g. now, or 21/11/2026 14:30"
 
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+DATE_FORMATS = "DD/MM/YYYY or YYYY-MM-DD, for example 01/09/2025"
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_WORDY = ("%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y")
+# A midnight time after an exported date: "01/09/2025 00:00", "2025-09-01T00:00:00Z".
+_TIME_TAIL = re.compile(r"[ t]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?$", re.I)
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
@@ -29,28 +32,38 @@ def local_zone() -> tzinfo:
     return zone
 
 
-def parse_date(text: str, field: str, *, today: date | None = None) -> date | None:
-    """A typed date, or None when blank; InvalidInput(field) when it is not a date."""
-    value = text.strip().lower()
+def parse_date(
+    text: str, field: str = "date", *, today: date | None = None, required: bool = False, relative: bool = True
+) -> date | None:
+    """A typed or imported date; None when blank (InvalidInput if `required`).
+
+    Takes what people type and UK MIS exports write: 21/11/2026 (also - or . and a two-digit
+    year), 2026-11-21 (with any time after it), 21 Nov 2026, 21-Nov-26; and, when `relative`,
+    today and yesterday (never in imports, where a word would mean another day on re-import).
+    """
+    value = _TIME_TAIL.sub("", " ".join(text.strip().split())).lower()
     if not value:
+        if required:
+            raise InvalidInput(f"Enter a date ({DATE_FORMATS}).", field)
         return None
     today = today or datetime.now(local_zone()).date()
-    if value == "today":
-        return today
-    if value == "yesterday":
-        return today - timedelta(days=1)
-    match = _DMY.match(value)
+    if relative and value in ("today", "yesterday"):
+        return today if value == "today" else today - timedelta(days=1)
     try:
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            return date(year, month, day)
-        match = _YMD.match(value)
-        if match:
+        if match := _YMD.match(value):
             year, month, day = (int(g) for g in match.groups())
             return date(year, month, day)
+        if match := _DMY.match(value):
+            day, month, year = (int(g) for g in match.groups())
+            return date(year + 2000 if year < 100 else year, month, day)
+        for pattern in _WORDY:
+            try:
+                return datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
     except ValueError:
-        raise InvalidInput(f"There is no such date as '{text.strip()}'.", field) from None
-    raise InvalidInput(f"Type {DATE_HELP}.", field)
+        raise InvalidInput(f"There is no such date as '{text.strip()}': {DATE_FORMATS}.", field) from None
+    raise InvalidInput(f"Type the date as {DATE_FORMATS}.", field)
 
 
 def parse_datetime(text: str, field: str, *, now: datetime | None = None) -> datetime | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -63,10 +64,8 @@ def _fast_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.fixture
-def store_dir(tmp_path: "os.PathLike[str]") -> "Path":
-    from pathlib import Path
-
-    return Path(tmp_path) / "store"
+def store_dir(tmp_path: Path) -> Path:
+    return tmp_path / "store"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from screens.consents_export import ExportDialog, default_path
 from screens.consents_forms import ConsentForm, NeverPublishForm, PupilForm
 from screens.consents_import import ImportScreen
 from screens.consents_pupil import PupilScreen
-from screens.consents_table import RowTable
+from tui.row_table import RowTable
 from store.consents import (
     ConsentChange,
     ConsentStatus,

@@ -144,7 +144,7 @@ async def test_a_refused_answer_opens_its_page_and_shows_by_its_question(store_d
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is fill and fill._page == 0
-        assert shown_errors(app) == ["! There is no such date as '31/02/2026'."]
+        assert shown_errors(app) == ["! There is no such date as '31/02/2026': DD/MM/YYYY or YYYY-MM-DD, for example 01/09/2025."]
         assert app.focused is fill._widgets[reviewed]
         fill._widgets[reviewed].value = "28/02/2026"
         await pilot.press("ctrl+s")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings

@@ -74,7 +74,7 @@ def test_answers_are_saved_changed_and_audited_without_their_text(session) -> No
         ({"comments": "sometimes"}, "comments", "Choose one of"),
         ({"takedown_hours": "soon"}, "takedown_hours", "whole number"),
         ({"takedown_hours": "500"}, "takedown_hours", "1 to 168"),
-        ({"review_on": "next year"}, "review_on", "Type a date"),
+        ({"review_on": "next year"}, "review_on", "Type the date"),
         ({"approved_on": (date.today() + timedelta(days=30)).strftime("%d/%m/%Y")}, "approved_on", "future"),
         ({"monitor_mentions": "perhaps"}, "monitor_mentions", "yes or no"),
         ({"dsl_name": "x" * 301}, "dsl_name", "under 300"),

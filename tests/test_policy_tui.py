@@ -62,7 +62,7 @@ async def test_answer_the_questions_see_the_policy_and_export_it(store_dir, tmp_
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert "Page 8 of 8" in progress(app)  # the refused answer's page
-        assert any("Type a date" in e for e in shown_errors(app))
+        assert any("Type the date" in e for e in shown_errors(app))
         assert app.focused is questions._widgets["review_on"]
         questions._widgets["review_on"].value = "1/7/2027"
         await pilot.press("ctrl+s")

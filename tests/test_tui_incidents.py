@@ -126,13 +126,23 @@ async def test_list_filters_and_opens(store_dir):
         await pilot.press("i")
         screen = app.screen
         assert isinstance(screen, IncidentListScreen)
-        from tui.virtual_table import VirtualTable
+        from tui.row_table import RowTable
 
-        table = screen.query_one(VirtualTable)
+        table = screen.query_one(RowTable)
         assert table.row_count == 6
         await pilot.press("slash", *"threat")
         assert table.row_count == 3
-        await fill(app, pilot, {"inc-platform": "x"})
+        await pilot.press("escape")
+        screen.query_one(RowTable).focus()
+        await pilot.press("f")
+        await fill(app, pilot, {"form-platform": "x", "form-since": "zz"})
+        await pilot.press("ctrl+s")
+        assert "DD/MM/YYYY" in str(app.screen.query_one("#form-error-since").render())
+        await fill(app, pilot, {"form-since": ""})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert table.row_count == 3  # the three on X, any words (the search box was cleared)
+        await pilot.press("slash", *"threat")
         assert table.row_count == 1
         await pilot.press("escape")  # clears the search box
         assert screen.query_one("#inc-text", Input).value == ""

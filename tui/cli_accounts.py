@@ -135,9 +135,10 @@ def staff(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: 
 @click.pass_context
 def leaver(ctx: click.Context, who: str, left_on: str | None, passphrase_file: str | None, user: str | None) -> None:
     """Mark a member of staff as left and list what to do on each account they ran."""
-    from store.accounts import Register, parse_day, today
+    from store.accounts import Register, today
+    from store.timeparse import parse_date
 
-    day = parse_day(left_on or "", "left_on") or today()
+    day = parse_date(left_on or "", "left_on") or today()
     with opened(ctx, passphrase_file, user) as session:
         register = Register(session)
         member = register.find_staff(who)

@@ -1,4 +1,4 @@
-"""A fast read-only table for long lists (5,000 pupils, thousands of import errors).
+"""A fast read-only table for long lists (5,000 pupils or incidents, thousands of import errors).
 
 Textual's DataTable measures every cell when rows are added: about 1.5 s for
 5,000 rows. This table keeps the rows as plain strings and draws only the lines
