@@ -7,6 +7,7 @@ rest start quickly and work where no terminal UI can run.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,17 @@ class SafeDeskGroup(click.Group):
             ctx.exit(70)
 
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(LAZY_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = LAZY_COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, name = target.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
 def _debug(ctx: click.Context) -> bool:
     obj = ctx.find_object(CliContext)
     return bool(obj and obj.debug) or "--debug" in sys.argv
@@ -92,26 +104,25 @@ def cli(ctx: click.Context, store: Path | None, debug: bool) -> None:
         ctx.exit(run_app(ctx.obj.store_dir, start="home", debug=debug))
 
 
-def _register() -> None:
-    from tui.cli_accounts import accounts
-    from tui.cli_consents import consents
-    from tui.cli_forms import forms, policy
-    from tui.cli_guide import guide
-    from tui.cli_handover import handover
-    from tui.cli_reports import export
-    from tui.cli_store import register_store_commands
-
-    cli.add_command(guide)
-    cli.add_command(export)
-    cli.add_command(consents)
-    cli.add_command(accounts)
-    cli.add_command(handover)
-    cli.add_command(forms)
-    cli.add_command(policy)
-    register_store_commands(cli)
-
-
-_register()
+# Each command's module is imported only when that command runs (or help lists it):
+# `safedesk guide` and the app start without loading every feature's CLI.
+LAZY_COMMANDS: dict[str, str] = {
+    "accounts": "tui.cli_accounts:accounts",
+    "backup": "tui.cli_store:backup",
+    "consents": "tui.cli_consents:consents",
+    "demo": "tui.cli_store:demo",
+    "export": "tui.cli_reports:export",
+    "forms": "tui.cli_forms:forms",
+    "guide": "tui.cli_guide:guide",
+    "handover": "tui.cli_handover:handover",
+    "init": "tui.cli_store:init",
+    "keys": "tui.cli_store:keys",
+    "passwd": "tui.cli_store:passwd",
+    "policy": "tui.cli_forms:policy",
+    "recover": "tui.cli_store:recover",
+    "restore": "tui.cli_store:restore",
+    "verify": "tui.cli_store:verify",
+}
 
 
 def main() -> None:

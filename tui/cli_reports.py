@@ -42,8 +42,17 @@ def export(
     passphrase_file: str | None,
     user: str | None,
 ) -> None:
-    """Write a report. REPORT is one of: incident, incident-log, audit, and the consent
-    and account reports (run `safedesk export list --out -` style help: see README)."""
+    """Write a report as Markdown (or --html). REPORT is one of:
+
+    \b
+      incident          one incident in full (--incident REF)
+      incident-log      incidents in a period (--from, --to) with counts and open actions
+      audit             the audit log for a period, with a verification statement
+      consent-register  every pupil's consent per purpose
+      never-publish     pupils whose images must never be published
+      cleared           pupils cleared for one purpose today (--purpose)
+      accounts          the official account register with health findings
+    """
     from store.markdown_text import write_markdown
     from store.reports import REPORTS, ReportParams, build_report
 

@@ -253,7 +253,3 @@ def demo(ctx: click.Context) -> None:
         code = run_app(store, start="demo", debug=ctx.obj.debug)
     ctx.exit(code)
 
-
-def register_store_commands(group: click.Group) -> None:
-    for command in (init, verify, passwd, keys, backup, restore, recover, demo):
-        group.add_command(command)
