@@ -20,8 +20,8 @@ from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Load
 
 from store import handover as ho
 from store.errors import InvalidInput, SafeDeskError
-from store.passphrase import assess, check_new_passphrase
-from tui.widgets import Field, FieldError, plain
+from store.passphrase import check_new_passphrase
+from tui.widgets import Field, FieldError, StrengthMeter, plain
 
 MAX_SHOWN = 1000  # options listed at once; typing narrows the rest
 # Which form field shows an error the store names by record field.
@@ -78,7 +78,7 @@ class HandoverExportScreen(Screen[None]):
                     Input(compact=True, id="hx-pass", password=True),
                     field_id="pass",
                 )
-                yield Static("", id="hx-strength", markup=False)
+                yield StrengthMeter(id="hx-strength")
                 yield Field("Passphrase again", Input(compact=True, id="hx-confirm", password=True), field_id="confirm")
                 with Horizontal(classes="ho-buttons"):
                     yield Button(compact=True, label="Export (Ctrl+S)", variant="primary", id="hx-export")
@@ -170,14 +170,7 @@ class HandoverExportScreen(Screen[None]):
 
     @on(Input.Changed, "#hx-pass")
     def _strength(self, event: Input.Changed) -> None:
-        meter = self.query_one("#hx-strength", Static)
-        if not event.value:
-            meter.update("")
-            return
-        strength = assess(event.value)
-        bar = "#" * (strength.score + 1) + "-" * (4 - strength.score)
-        meter.update(f"Strength [{bar}] {strength.label}: {strength.advice}")
-        meter.set_class(strength.score < 2, "weak")
+        self.query_one("#hx-strength", StrengthMeter).show(event.value)
 
     @on(Input.Submitted, "#hx-to, #hx-note, #hx-out, #hx-pass, #hx-confirm")
     def _next_field(self, event: Input.Submitted) -> None:

@@ -13,9 +13,9 @@ from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Sta
 
 from store.core_records import Setting, User
 from store.errors import InvalidInput, SafeDeskError
-from store.passphrase import assess, check_new_passphrase
+from store.passphrase import check_new_passphrase
 from store.records import utcnow
-from tui.widgets import Field, plain
+from tui.widgets import Field, StrengthMeter, plain
 
 
 class SetupScreen(Screen[None]):
@@ -45,7 +45,7 @@ class SetupScreen(Screen[None]):
                 Input(compact=True, id="passphrase", password=True, placeholder="e.g. three random words like kettle orbit lantern"),
                 field_id="passphrase",
             )
-            yield Static("", id="strength", markup=False)
+            yield StrengthMeter(id="strength")
             yield Field("Type the passphrase again", Input(compact=True, id="confirm", password=True), field_id="confirm")
             with Horizontal(id="setup-buttons"):
                 yield Button(compact=True, label="Create store", variant="primary", id="create")
@@ -56,14 +56,7 @@ class SetupScreen(Screen[None]):
 
     @on(Input.Changed, "#passphrase")
     def _strength(self, event: Input.Changed) -> None:
-        meter = self.query_one("#strength", Static)
-        if not event.value:
-            meter.update("")
-            return
-        strength = assess(event.value)
-        bar = "#" * (strength.score + 1) + "-" * (4 - strength.score)
-        meter.update(f"Strength [{bar}] {strength.label}: {strength.advice}")
-        meter.set_class(strength.score < 2, "weak")
+        self.query_one("#strength", StrengthMeter).show(event.value)
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:

@@ -98,3 +98,26 @@ class FittedTable(DataTable):
                 column.width = flexible
                 column.auto_width = False
         self.refresh()
+
+
+class StrengthMeter(Static):
+    """Live feedback under a new passphrase: a bar, a word and advice (never colour alone)."""
+
+    DEFAULT_CSS = """
+    StrengthMeter { height: auto; color: $success; margin-bottom: 1; }
+    StrengthMeter.weak { color: $warning; }
+    """
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__("", markup=False, id=id)
+
+    def show(self, passphrase: str) -> None:
+        from store.passphrase import assess
+
+        if not passphrase:
+            self.update("")
+            return
+        strength = assess(passphrase)
+        bar = "#" * (strength.score + 1) + "-" * (4 - strength.score)
+        self.update(f"Strength [{bar}] {strength.label}: {strength.advice}")
+        self.set_class(strength.score < 2, "weak")
