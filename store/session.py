@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ from tinydb import TinyDB
 from store import crypto, events
 from store.audit import AuditLog
 from store.core_records import Meta, Setting, User
-from store.errors import InvalidInput, RecordNotFound
+from store.errors import InvalidInput, RecordNotFound, StoreExists
 from store.header import Header, Slot
 from store.passphrase import check_new_passphrase
 from store.records import Record, utcnow
@@ -39,7 +40,6 @@ class OpenOptions:
 
     kdf: crypto.KdfParams | None = None  # None: calibrate to ~0.5 s on this machine
     compact_bytes: int = MIN_COMPACT_BYTES
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Session:
@@ -69,8 +69,6 @@ class Session:
         user.validate()
         check_new_passphrase(passphrase)
         if store_exists(folder):
-            from store.errors import StoreExists
-
             raise StoreExists(f"A SafeDesk store already exists in {folder}.")
         kdf = options.kdf or crypto.calibrate()
         store_id = crypto.random_key()[:16].hex()
@@ -160,8 +158,6 @@ class Session:
             for event in found:
                 if event.id in seen:
                     continue
-                from datetime import datetime
-
                 self.audit.append("(locked)", event.action, f"{event.detail} #{event.id}", at=datetime.fromisoformat(event.at))
                 self.merged_events += 1
         events.clear(self.folder)
