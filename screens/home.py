@@ -96,12 +96,11 @@ class HomeScreen(Screen[None]):
         options = self.query_one("#attention", OptionList)
         options.clear_options()
         self._targets = [item.target for item in items]
-        if items:
-            options.add_options(Option(plain(f"[{item.level.upper()}] {item.text}"), id=str(n)) for n, item in enumerate(items))
+        if not items:
+            options.add_option(Option(plain("Nothing needs your attention."), disabled=True))
+        options.add_options(Option(plain(f"[{item.level.upper()}] {item.text}"), id=str(n)) for n, item in enumerate(items))
         if hidden:
             options.add_option(Option(plain(f"... and {hidden} more: open the incident, consent and account lists."), disabled=True))
-        else:
-            options.add_option(Option(plain("Nothing needs your attention."), disabled=True))
         user = session.user
         who = f"{user.name} ({user.role_label})" if user else "unknown user"
         self.query_one("#home-status", Static).update(
@@ -132,6 +131,8 @@ class HomeScreen(Screen[None]):
             from screens.forms import open_forms_target
 
             open_forms_target(self.app, self._targets[index])
+        elif area == "policy":
+            self.action_policy()
         elif area == "guide":
             self.app.action_guide(key)
 

@@ -116,7 +116,7 @@ def _incidents(session: Session, pupils: dict[str, int]) -> None:
                  where_seen="Comments under the sports day post", description="A parent wrote that the Year 6 teacher 'should be sacked' "
                  "and named them. Two other parents replied agreeing.", people=(Person(name="Parent of Ben Carter", role="parent", involvement="subject"),),
                  risk_row="conduct", risk_column="aggressive", severity="medium", flags=("official_channel_affected",),
-                 playbooks=("pb-complaint-on-official-channel", "pb-parent-negative-comment"), review_date=date.today() + timedelta(days=7)),
+                 playbooks=("pb-complaint-on-official-channel", "pb-parent-negative-comment"), review_date=date.today() + timedelta(days=2)),
         actions=checklist_from(("pb-complaint-on-official-channel",)),
         triage_answers=(("Is a child in danger right now?", "No, or not sure"), ("Where is it?", "Post on our account")),
     )

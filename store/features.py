@@ -16,6 +16,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "store.accounts_export",
     "store.handover",
     "store.forms",
+    "store.policy",
 )
 
 

@@ -19,11 +19,12 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from store import attention
 from store.errors import InvalidInput, SafeDeskError
 from store.markdown_text import check_markdown, md_escape, write_markdown
 from store.records import Record, require, utcnow
@@ -917,3 +918,24 @@ class PolicyBook:
         )
         return document
 
+
+
+# --------------------------------------------------------------------- home screen
+
+POLICY_DUE_SOON = timedelta(days=30)
+
+
+@attention.provider
+def _policy_attention(session: Session) -> Iterable[attention.AttentionItem]:
+    stored = PolicyBook(session).stored()
+    if stored is None:
+        yield attention.AttentionItem("advice", "No social media policy built yet: answer the questions in Policy (o).", "policy", "policy")
+        return
+    if stored.review_on is None:
+        return
+    today = datetime.now(local_zone()).date()
+    due = show_date(stored.review_on)
+    if stored.review_on < today:
+        yield attention.AttentionItem("overdue", f"The social media policy was due for review on {due}.", "policy", "policy")
+    elif stored.review_on - today <= POLICY_DUE_SOON:
+        yield attention.AttentionItem("due soon", f"The social media policy is due for review on {due}.", "policy", "policy")

@@ -1,0 +1,88 @@
+"""The home dashboard shows every kind of due item, each opening where it belongs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from textual.widgets import OptionList
+
+from screens.home import HomeScreen
+from store.attention import attention as real_attention
+from store.demo import build_demo, open_demo
+from store.handover import Transfer
+from store.policy import PolicyBook
+from store.records import utcnow
+from tui.app import SafeDeskApp
+
+
+def _prepare(folder) -> None:  # type: ignore[no-untyped-def]
+    """The demo store, plus a policy due for review and a handover waiting for its receipt."""
+    build_demo(folder)
+    with open_demo(folder) as session:
+        PolicyBook(session).save({"review_on": date.today() + timedelta(days=10), "approved_on": date.today() - timedelta(days=300)})
+        session.repo(Transfer).add(
+            Transfer(direction="sent", receipt_code="1A2B-3C4D-5E6F", bundle_id="demo-bundle", at=utcnow() - timedelta(days=6),
+                     by="Alex Morgan (demo DSL)", counterpart="Hillside Academy DSL", incident_refs=("INC-2026-0002",), incident_ids=(2,))
+        )
+
+
+async def test_every_kind_of_due_item_is_on_the_home_screen(tmp_path):
+    folder = tmp_path / "demo"
+    _prepare(folder)
+    app = SafeDeskApp(folder, start="demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        options = home.query_one("#attention", OptionList)
+        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        joined = "\n".join(texts)
+        expected = {
+            "overdue action": "action overdue since",
+            "incident review": "review due",
+            "consents expiring": "expire within 30 days",
+            "account health": "fewer than two admins",
+            "form re-assessment": "Re-assess",
+            "policy review": "policy is due for review",
+            "handover receipt": "no receipt after",
+        }
+        missing = [kind for kind, words in expected.items() if words not in joined]
+        assert not missing, (missing, texts)
+        # Levels are words, not only colours.
+        assert all(text.startswith("[") for text in texts), [t for t in texts if not t.startswith("[")]
+        assert "Open incidents" in str(home.query_one("#figures-text").render())
+
+        # Enter on an item opens its own list or record.
+        from screens.incident_detail import IncidentDetailScreen
+
+        first_incident = next(i for i, text in enumerate(texts) if "action overdue since" in text)
+        options.focus()
+        options.highlighted = first_incident
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentDetailScreen)
+
+
+async def test_a_long_tail_is_summarised_and_an_empty_store_says_so(tmp_path, monkeypatch):
+    from screens import home as home_module
+    from store.session import Session
+    from tests.conftest import PASSPHRASE
+    from tests.test_tui_shell import unlock
+
+    Session.create(tmp_path / "empty", "Oak Primary", "Sam Patel", PASSPHRASE)[0].close()
+    monkeypatch.setattr(home_module, "attention", lambda session: [])
+    app = SafeDeskApp(tmp_path / "empty")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(app, pilot)
+        options = app.screen.query_one("#attention", OptionList)
+        assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == ["Nothing needs your attention."]
+    folder = tmp_path / "demo"
+    build_demo(folder)
+    monkeypatch.setattr(home_module, "MAX_ITEMS", 3)
+    monkeypatch.setattr(home_module, "attention", real_attention)
+    app = SafeDeskApp(folder, start="demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        options = app.screen.query_one("#attention", OptionList)
+        last = str(options.get_option_at_index(options.option_count - 1).prompt)
+        assert options.option_count == 4 and last.startswith("... and ") and "more" in last
