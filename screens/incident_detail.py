@@ -251,7 +251,7 @@ class IncidentDetailScreen(Screen[None]):
             self.notify(str(error), severity="warning", markup=False)
             return
         self.refresh_all()
-        self.notify(f"Done at {show_datetime(datetime.now(UTC))}.")
+        self.notify(f"Done at {show_datetime(datetime.now(UTC))}.", markup=False)
 
     def action_not_needed(self) -> None:
         action = self._selected("#incd-actions", self._action_rows)
