@@ -15,9 +15,19 @@ from screens.accounts_forms import AccountForm, AdminForm, DecisionForm, StatusF
 from screens.accounts_secrets import SecretView
 from screens.accounts_staff import LeaverForm, StaffScreen
 from screens.lock import LockScreen
-from store.accounts import Account, Admin, Credential, Mfa, Register, StaffMember, Status
+from store.accounts import (
+    Account,
+    Admin,
+    Credential,
+    Mfa,
+    Register,
+    StaffMember,
+    Status,
+)
 from store.session import Session
 from tests.conftest import PASSPHRASE
+from tests.pilot_kit import settle
+from tests.pilot_kit import unlock as signed_in
 from tui.app import SafeDeskApp
 from tui.dialogs import ConfirmDialog, MessageDialog
 from tui.widgets import FieldError
@@ -47,17 +57,6 @@ def seed(store_dir: Path, *, password: str = SECRET, name: str = "@OakPrimary", 
             on=date.today() - timedelta(days=20),
         )
     session.close()
-
-
-async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def signed_in(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    app.screen.query_one("#passphrase", Input).value = PASSPHRASE
-    await pilot.press("enter")
-    await settle(app, pilot)
 
 
 async def unlock_again(app, pilot) -> None:  # type: ignore[no-untyped-def]

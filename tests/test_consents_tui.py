@@ -6,7 +6,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, Footer, Input, OptionList, Select, SelectionList, Static
+from textual.widgets import (
+    Button,
+    Footer,
+    Input,
+    OptionList,
+    Select,
+    SelectionList,
+    Static,
+)
 
 from screens.consents import ConsentsScreen, FilterDialog
 from screens.consents_check import CheckScreen
@@ -15,7 +23,6 @@ from screens.consents_export import ExportDialog, default_path
 from screens.consents_forms import ConsentForm, NeverPublishForm, PupilForm
 from screens.consents_import import ImportScreen
 from screens.consents_pupil import PupilScreen
-from tui.row_table import RowTable
 from store.consents import (
     ConsentChange,
     ConsentStatus,
@@ -31,8 +38,10 @@ from store.consents_check import RULES_CARD
 from store.records import utcnow
 from store.session import Session
 from tests.conftest import PASSPHRASE
+from tests.pilot_kit import settle
 from tui.app import SafeDeskApp
 from tui.dialogs import ConfirmDialog
+from tui.row_table import RowTable
 from tui.widgets import FieldError
 
 SIZE = (80, 24)
@@ -58,11 +67,6 @@ def school(store_dir: Path) -> Path:
     record_consent(session, zoe.id, [granted(Purpose.SOCIAL_MEDIA, given_on=TODAY - timedelta(days=400), review_on=TODAY - timedelta(days=2))])
     session.close()
     return store_dir
-
-
-async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_consents(app, pilot) -> ConsentsScreen:  # type: ignore[no-untyped-def]

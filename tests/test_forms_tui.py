@@ -9,17 +9,23 @@ from pathlib import Path
 
 from textual.widgets import Input, Select, TextArea
 
-from screens.forms import FormDetailScreen, FormsScreen, VersionScreen, open_forms_target
+from screens.forms import (
+    FormDetailScreen,
+    FormsScreen,
+    VersionScreen,
+    open_forms_target,
+)
 from screens.forms_fill import Choice, FormFillScreen
 from store.forms import GROUPS, NOTE, FormBook, address, questions_of
 from store.markdown_text import outline
 from store.session import Session
 from tests.conftest import PASSPHRASE
+from tests.pilot_kit import settle, shown_errors
+from tests.pilot_kit import unlock as signed_in
 from tui.app import SafeDeskApp
 from tui.card_view import CardView
 from tui.dialogs import ConfirmDialog
 from tui.forms import FormDialog
-from tui.widgets import FieldError
 
 SIZE = (80, 24)
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold \x1b[31m"
@@ -39,21 +45,6 @@ def seed(store_dir: Path, kind: str = "pre-use-checklist", title: str = "Class b
         for n in range(versions):
             book.new_version(form.id, date.today() - timedelta(days=400 - n))
     session.close()
-
-
-async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def signed_in(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    app.screen.query_one("#passphrase", Input).value = PASSPHRASE
-    await pilot.press("enter")
-    await settle(app, pilot)
-
-
-def shown_errors(app) -> list[str]:  # type: ignore[no-untyped-def]
-    return [str(e.render()) for e in app.screen.query(FieldError) if e.has_class("shown")]
 
 
 async def test_start_a_form_fill_it_save_a_version_and_export(store_dir, tmp_path):

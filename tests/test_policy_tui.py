@@ -11,28 +11,14 @@ from store.markdown_text import outline
 from store.policy import PolicyBook
 from store.session import Session
 from tests.conftest import PASSPHRASE
+from tests.pilot_kit import settle, shown_errors
+from tests.pilot_kit import unlock as signed_in
 from tui.app import SafeDeskApp
 from tui.card_view import CardView
 from tui.forms import FormDialog
-from tui.widgets import FieldError
 
 SIZE = (80, 24)
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold"
-
-
-async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def signed_in(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    app.screen.query_one("#passphrase", Input).value = PASSPHRASE
-    await pilot.press("enter")
-    await settle(app, pilot)
-
-
-def shown_errors(app) -> list[str]:  # type: ignore[no-untyped-def]
-    return [str(e.render()) for e in app.screen.query(FieldError) if e.has_class("shown")]
 
 
 def progress(app) -> str:  # type: ignore[no-untyped-def]

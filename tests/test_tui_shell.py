@@ -15,15 +15,11 @@ from screens.unlock import UnlockScreen
 from store.session import Session
 from store.vault import STORE_FILE, store_exists
 from tests.conftest import PASSPHRASE
+from tests.pilot_kit import settle, unlock
 from tui.app import SafeDeskApp
 from tui.widgets import FieldError
 
 SIZE = (80, 24)
-
-
-async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def error_text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -33,12 +29,6 @@ def error_text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
 
 def make_store(store_dir, name: str = "Oak Primary") -> None:  # type: ignore[no-untyped-def]
     Session.create(store_dir, name, "Sam Patel", PASSPHRASE)[0].close()
-
-
-async def unlock(app, pilot, passphrase: str = PASSPHRASE) -> None:  # type: ignore[no-untyped-def]
-    app.screen.query_one("#passphrase", Input).value = passphrase
-    await pilot.press("enter")
-    await settle(app, pilot)
 
 
 async def test_first_run_setup_shows_errors_by_fields_then_recovery_key(store_dir):
