@@ -18,11 +18,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.stats import median, ms, percentile, time_each
-from store import crypto
-from store.accounts import Account, Admin, ChangeReason, Credential, Mfa, Register, StaffMember, Status
-from store.accounts_health import check_register
-from store.secrets_gen import GeneratorOptions, Kind, generate
-from store.session import OpenOptions, Session
+from safedesk.store.accounts.health import check_register
+from safedesk.store.accounts.register import Account, Admin, ChangeReason, Credential, Mfa, Register, StaffMember, Status
+from safedesk.store.accounts.secrets import GeneratorOptions, Kind, generate
+from safedesk.store.engine import crypto
+from safedesk.store.engine.session import OpenOptions, Session
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -58,7 +58,9 @@ def fill_accounts(session: Session, accounts: int) -> None:
             )
             register.decide(account.id or 0, approved=True, by_id=slt[0].id, on=today)
             for k in range(3):
-                register.add_admin(account.id or 0, Admin(staff_id=staff[(i + k) % len(staff)].id or 0, added_on=today - timedelta(days=90)))
+                register.add_admin(
+                    account.id or 0, Admin(staff_id=staff[(i + k) % len(staff)].id or 0, added_on=today - timedelta(days=90))
+                )
             register.set_status(account.id or 0, Status.ACTIVE)
             login = register.add_credential(
                 Credential(account_id=account.id or 0, login=f"class{i}@oak.sch.uk", password=f"start-{i}", mfa=Mfa.APP),
@@ -82,7 +84,9 @@ def bench_size(accounts: int, samples: int) -> dict[str, float]:
         reads = time_each(read, samples)
         checks = time_each(lambda _i: check_register(session), samples)
         login_ids = [c.id or 0 for c in register.credentials()]
-        changes = time_each(lambda i: register.change_password(login_ids[i % len(login_ids)], f"bench-{i}", ChangeReason.REVIEW), samples)
+        changes = time_each(
+            lambda i: register.change_password(login_ids[i % len(login_ids)], f"bench-{i}", ChangeReason.REVIEW), samples
+        )
 
         def plain_update(i: int) -> None:
             credential = register.credential(login_ids[i % len(login_ids)])
@@ -111,7 +115,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--samples", type=int, default=40)
     args = parser.parse_args(argv)
 
-    print(f"{'accounts':>8} {'read p50':>11} {'health p50':>11} {'p95':>11} {'ratio':>7} {'pw change p50':>14} {'p95':>11} {'update p50':>11} {'ratio':>7}")
+    print(
+        f"{'accounts':>8} {'read p50':>11} {'health p50':>11} {'p95':>11} {'ratio':>7} {'pw change p50':>14} {'p95':>11} {'update p50':>11} {'ratio':>7}"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         r = bench_size(size, args.samples)
         print(

@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 from bench.stats import median, ms, percentile, time_each
-from store import crypto
-from store.session import OpenOptions, Session
+from safedesk.store.engine import crypto
+from safedesk.store.engine.session import OpenOptions, Session
 
 PASSPHRASE = "correct horse battery staple"
 FORENAMES = ("Amelia", "Oliver", "Zoë", "Muhammad", "Siobhán", "Jack", "Aisha", "Noah", "Chloé", "Leo", "Maya", "Kacper")
@@ -57,7 +57,7 @@ def _new_store(folder: Path) -> Session:
 
 
 def bench_import(pupils: int, rounds: int) -> dict[str, list[float]]:
-    from store.consents_import import apply_import, plan_import
+    from safedesk.store.consents.importer import apply_import, plan_import
 
     data = make_csv(pupils)
     out: dict[str, list[float]] = {"plan": [], "apply": [], "total": [], "again": []}
@@ -86,7 +86,7 @@ def bench_import(pupils: int, rounds: int) -> dict[str, list[float]]:
 
 
 def _filled_store(folder: Path, pupils: int) -> Session:
-    from store.consents_import import apply_import, plan_import
+    from safedesk.store.consents.importer import apply_import, plan_import
 
     session = _new_store(folder)
     apply_import(session, plan_import(session, make_csv(pupils, seed=11), "export.csv"))
@@ -94,8 +94,8 @@ def _filled_store(folder: Path, pupils: int) -> Session:
 
 
 def bench_check(session: Session, picked: int, samples: int) -> dict[str, list[float]]:
-    from store.consents import Purpose, get_pupil, pupil_index
-    from store.consents_check import check_pupils, check_rows, resolve_pupil
+    from safedesk.store.consents.check import check_pupils, check_rows, resolve_pupil
+    from safedesk.store.consents.pupils import Purpose, get_pupil, pupil_index
 
     rng = random.Random(3)
     index = pupil_index(session)
@@ -138,10 +138,10 @@ async def _bench_list(session: Session, empty: Session, rounds: int) -> dict[str
     from textual.screen import Screen
     from textual.widgets import Footer, Header, Static
 
-    from screens.consents import ConsentsScreen
-    from tui.row_table import RowTable
-    from store import consents
-    from tui.app import SafeDeskApp
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.consents.pupils import ConsentsScreen
+    from safedesk.store.consents import pupils as consents
+    from safedesk.widgets.row_table import RowTable
 
     class Bare(Screen[None]):
         def compose(self):  # type: ignore[no-untyped-def]
@@ -168,9 +168,7 @@ async def _bench_list(session: Session, empty: Session, rounds: int) -> dict[str
             out["bare screen"].append(await _time_screen(pilot, Bare, lambda s: isinstance(s, Bare)))
         app.session = empty
         for _ in range(rounds):
-            out["empty store"].append(
-                await _time_screen(pilot, ConsentsScreen, lambda s: isinstance(s, ConsentsScreen))
-            )
+            out["empty store"].append(await _time_screen(pilot, ConsentsScreen, lambda s: isinstance(s, ConsentsScreen)))
         app.session = None
     return out
 
@@ -222,8 +220,10 @@ def main(argv: list[str]) -> int:
         for label, samples in screens.items():
             print(f"  {label:<24} p50 {ms(median(samples))}   p95 {ms(percentile(samples, 95))}")
         warm, bare = median(screens["warm index"]), median(screens["bare screen"])
-        print(f"  target <= 300 ms: warm {warm / 300:.2f}x, cold {median(screens['cold index']) / 300:.2f}x of target;"
-              f" a bare Header+Footer screen is {bare / warm:.0%} of the warm figure")
+        print(
+            f"  target <= 300 ms: warm {warm / 300:.2f}x, cold {median(screens['cold index']) / 300:.2f}x of target;"
+            f" a bare Header+Footer screen is {bare / warm:.0%} of the warm figure"
+        )
         session.close()
         empty.close()
     finally:

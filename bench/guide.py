@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.stats import median, ms, percentile
-from content.library import Library
-from content.search import SearchIndex
+from safedesk.content.library import Library
+from safedesk.content.search import SearchIndex
 
 QUESTIONS_FILE = Path(__file__).resolve().parents[1] / "tests" / "data" / "search_questions.toml"
 
@@ -87,8 +87,8 @@ def bench_search(index: SearchIndex, queries: list[str], rounds: int = 20) -> li
 
 def bench_card_open(rounds: int = 1) -> list[float]:
     """Milliseconds from asking the guide screen for a card until it is mounted and drawn."""
-    from screens.guide import GuideScreen
-    from tui.app import SafeDeskApp
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.guide import GuideScreen
 
     async def run() -> list[float]:
         times: list[float] = []
@@ -127,12 +127,12 @@ if sys.argv[1] == "minimal":
 
     Minimal().run(headless=True, size=(80, 24))
 else:
-    import tui.cli  # the command's own start-up path
-    from screens.guide import GuideScreen
-    from tui.app import SafeDeskApp
+    import safedesk.cli.main  # the command's own start-up path
+    from safedesk.screens.guide import GuideScreen
+    from safedesk.app import SafeDeskApp
 
     class Timed(SafeDeskApp):
-        CSS_PATH = str(Path(tui.cli.__file__).with_name("app.tcss"))
+        CSS_PATH = str(Path(safedesk.cli.main.__file__).with_name("app.tcss"))
 
         def on_ready(self):
             if not self._painted():
@@ -165,7 +165,11 @@ def bench_first_paint(runs: int = 7) -> tuple[list[float], list[float]]:
                 spawned = time.time()
                 result = subprocess.run(
                     [sys.executable, str(script), kind, str(Path(folder) / "store")],
-                    capture_output=True, text=True, cwd=root, timeout=120, check=True,
+                    capture_output=True,
+                    text=True,
+                    cwd=root,
+                    timeout=120,
+                    check=True,
                     env={**os.environ, "PYTHONPATH": str(root)},
                 )
                 out.append((float(result.stdout.strip().splitlines()[-1]) - spawned) * 1000)

@@ -25,12 +25,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.stats import median, ms, percentile
-from store import crypto, evidence, handover_crypt
-from store import handover as ho
-from store.handover_bundle import unpack
-from store.incident_log import IncidentLog
-from store.incidents import Action, Escalation, Incident, Person
-from store.session import OpenOptions, Session
+from safedesk.store.engine import crypto
+from safedesk.store.engine.session import OpenOptions, Session
+from safedesk.store.handover import crypt as handover_crypt
+from safedesk.store.handover import transfer as ho
+from safedesk.store.handover.bundle import unpack
+from safedesk.store.incidents import evidence
+from safedesk.store.incidents.log import IncidentLog
+from safedesk.store.incidents.records import Action, Escalation, Incident, Person
 
 PASSPHRASE = "correct horse battery staple"
 HANDOVER_PASSPHRASE = "lantern kettle orbit meadow"
@@ -53,7 +55,10 @@ def _fill(session: Session, incidents: int, files: int, file_kib: int, work: Pat
                 people=(Person(name=f"Parent {n}", role="parent"),),
                 platform="facebook",
             ),
-            actions=[Action(incident_id=0, text="Screenshot and report the comment"), Action(incident_id=0, text="Tell the head")],
+            actions=[
+                Action(incident_id=0, text="Screenshot and report the comment"),
+                Action(incident_id=0, text="Tell the head"),
+            ],
         )
         assert incident.id is not None
         log.add_note(incident.id, "Called the parent; they agreed to remove the post.")

@@ -19,14 +19,14 @@ from bench.accounts import fill_accounts
 from bench.consents import make_csv
 from bench.incidents import PASSPHRASE, fill_incidents
 from bench.stats import median, ms
-from store import crypto
-from store.session import OpenOptions, Session
+from safedesk.store.engine import crypto
+from safedesk.store.engine.session import OpenOptions, Session
 
 
 def build(folder: Path, full: bool) -> None:
     session, _ = Session.create(folder, "Bench Primary", "Bench DSL", PASSPHRASE, OpenOptions(kdf=crypto.fast_params_for_tests()))
     if full:
-        from store.consents_import import apply_import, plan_import
+        from safedesk.store.consents.importer import apply_import, plan_import
 
         fill_incidents(session, 5000, 20000)
         apply_import(session, plan_import(session, make_csv(2000, seed=5), "mis.csv"))
@@ -36,9 +36,10 @@ def build(folder: Path, full: bool) -> None:
 
 
 async def time_home(folder: Path, rounds: int) -> list[float]:
-    from screens.home import HomeScreen
     from textual.widgets import Input
-    from tui.app import SafeDeskApp
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.home import HomeScreen
 
     app = SafeDeskApp(folder)
     times: list[float] = []
@@ -58,8 +59,8 @@ async def time_home(folder: Path, rounds: int) -> list[float]:
 
 
 def headless(folder: Path, rounds: int) -> tuple[list[float], list[float]]:
-    from store.attention import attention
-    from store.dashboard import figures
+    from safedesk.store.dashboard.attention import attention
+    from safedesk.store.dashboard.figures import figures
 
     items: list[float] = []
     figs: list[float] = []

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.stats import median, ms, percentile
-from store import crypto
-from store.session import OpenOptions, Session
+from safedesk.store.engine import crypto
+from safedesk.store.engine.session import OpenOptions, Session
 
 PASSPHRASE = "correct horse battery staple"
 WORDS = "comment parent threat fake page photo pupil group chat staff hacked video challenge post".split()
@@ -51,28 +51,48 @@ def fill_incidents(session: Session, incidents: int, entries: int) -> int:
                     "description": " ".join(rng.choices(WORDS, k=40)),
                     "status": rng.choice(["open", "monitoring", "closed", "closed"]),
                     "severity": rng.choice(["low", "medium", "high"]),
-                    "flags": rng.sample(["credible_threat_or_hate", "official_channel_affected", "data_breach"], k=rng.randrange(2)),
+                    "flags": rng.sample(
+                        ["credible_threat_or_hate", "official_channel_affected", "data_breach"], k=rng.randrange(2)
+                    ),
                     "people": [],
                     "urls": [],
                 }
             )
         ids = session.db.table("incidents").insert_multiple(docs)
         session.db.table("chronology").insert_multiple(
-            {"incident_id": rng.choice(ids), "at": start.isoformat(), "by": "Bench DSL", "kind": "note", "text": "note", "detail": {}}
+            {
+                "incident_id": rng.choice(ids),
+                "at": start.isoformat(),
+                "by": "Bench DSL",
+                "kind": "note",
+                "text": "note",
+                "detail": {},
+            }
             for _ in range(entries)
         )
         session.db.table("actions").insert_multiple(
-            {"incident_id": rng.choice(ids), "text": "Follow up", "owner": "DSL", "due": (start + timedelta(days=rng.randrange(2000))).date().isoformat(),
-             "done_at": None, "done_by": "", "not_needed_reason": "", "source": "", "created_at": start.isoformat(), "note": ""}
+            {
+                "incident_id": rng.choice(ids),
+                "text": "Follow up",
+                "owner": "DSL",
+                "due": (start + timedelta(days=rng.randrange(2000))).date().isoformat(),
+                "done_at": None,
+                "done_by": "",
+                "not_needed_reason": "",
+                "source": "",
+                "created_at": start.isoformat(),
+                "note": "",
+            }
             for _ in range(incidents // 5)
         )
     return ids[0]
 
 
 async def measure_list(folder: Path, typed: str) -> tuple[float, list[float]]:
-    from screens.incidents import IncidentListScreen
     from textual.widgets import Input
-    from tui.app import SafeDeskApp
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.incidents.listing import IncidentListScreen
 
     app = SafeDeskApp(folder)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -96,7 +116,7 @@ async def measure_list(folder: Path, typed: str) -> tuple[float, list[float]]:
 
 
 async def measure_evidence(folder: Path, incident_id: int, size: int) -> tuple[float, float]:
-    from store import evidence
+    from safedesk.store.incidents import evidence
 
     source = folder.parent / "evidence-10mb.bin"
     source.write_bytes(os.urandom(size))
@@ -144,7 +164,7 @@ def main(argv: list[str]) -> int:
             ready, typed = asyncio.run(measure_list(baseline, "threat pa"))
             base_readies.append(ready)
             base_filters.extend(typed)
-        from store.incident_log import IncidentLog, RowFilter
+        from safedesk.store.incidents.log import IncidentLog, RowFilter
 
         with Session.open(folder, PASSPHRASE) as session:
             rows = IncidentLog(session).rows()

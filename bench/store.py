@@ -20,8 +20,8 @@ from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
 from bench.stats import median, ms, percentile, time_each
-from store import crypto
-from store.session import OpenOptions, Session
+from safedesk.store.engine import crypto
+from safedesk.store.engine.session import OpenOptions, Session
 
 PASSPHRASE = "correct horse battery staple"
 

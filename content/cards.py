@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.errors import SafeDeskError
+from safedesk.store.errors import SafeDeskError
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt

@@ -11,8 +11,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from content.cards import AUDIENCES, KINDS, PLAYBOOK_SECTIONS, Card, front_matter_key, parse_card, split_front_matter
-from store.errors import SafeDeskError
+from safedesk.content.cards import AUDIENCES, KINDS, PLAYBOOK_SECTIONS, Card, front_matter_key, parse_card, split_front_matter
+from safedesk.store.errors import SafeDeskError
 
 CARDS_DIR = Path(__file__).parent / "cards"
 # The guidance documents every card cites (../shared/seeds/); a typo here would orphan a citation.

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Protocol
 
-from content.cards import Card
-from content.library import Library, default_library
+from safedesk.content.cards import Card
+from safedesk.content.library import Library, default_library
 
 FALLBACK_NOTICE = "full-text search unavailable: using simple matching"
 
@@ -233,9 +233,7 @@ class SearchIndex:
         corrected = " ".join(searched) if searched != typed else None
         return SearchResult(hits, corrected, self.notice)
 
-    def _score(
-        self, groups: Sequence[tuple[_Group, frozenset[str]]], phrase_share: dict[str, float]
-    ) -> dict[str, float]:
+    def _score(self, groups: Sequence[tuple[_Group, frozenset[str]]], phrase_share: dict[str, float]) -> dict[str, float]:
         """Each matching card's score; groups are the query's words with the cards matching each."""
         field_score: dict[str, float] = defaultdict(float)
         for group, found in groups:
@@ -556,9 +554,7 @@ def _count(words: Sequence[str], wanted: Sequence[str], prefix: bool) -> int:
     total = 0
     for i in range(len(words) - n + 1):
         last = words[i + n - 1]
-        if tuple(words[i : i + n - 1]) == tuple(wanted[:-1]) and (
-            last.startswith(wanted[-1]) if prefix else last == wanted[-1]
-        ):
+        if tuple(words[i : i + n - 1]) == tuple(wanted[:-1]) and (last.startswith(wanted[-1]) if prefix else last == wanted[-1]):
             total += 1
     return total
 

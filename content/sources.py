@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from content.cards import Source
+from safedesk.content.cards import Source
 
 SOURCE_TITLES = {
     "000_b8d7e37787fd7202.txt": "Kent, Using Social Media in Educational Settings (2018)",

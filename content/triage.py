@@ -16,8 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from content.library import Library
-from store.errors import SafeDeskError
+from safedesk.content.library import Library
+from safedesk.store.errors import SafeDeskError
 
 TRIAGE_FILE = Path(__file__).parent / "triage.toml"
 FLAGS: tuple[str, ...] = (
@@ -166,7 +166,7 @@ def parse_tree(text: str, origin: str = "triage.toml") -> TriageTree:
     start = data.get("start")
     raw_nodes = data.get("node")
     if not isinstance(start, str) or not isinstance(raw_nodes, list):
-        raise TriageError(f"{origin} needs `start = \"...\"` and at least one [[node]]")
+        raise TriageError(f'{origin} needs `start = "..."` and at least one [[node]]')
     nodes: dict[str, Node] = {}
     duplicates: list[str] = []
     for raw in raw_nodes:

@@ -14,11 +14,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from content.cards import Card
-from content.library import default_library
-from content.sources import describe
-from tui.card_view import CardView
-from tui.widgets import plain
+from safedesk.content.cards import Card
+from safedesk.content.library import default_library
+from safedesk.content.sources import describe
+from safedesk.widgets.card_view import CardView
+from safedesk.widgets.common import plain
 
 CONTACTS_CARD = "ref-contacts"
 KIND_TITLES = {
@@ -89,13 +89,15 @@ class GuideScreen(Screen[None]):
         if not query:
             self._show_topics()
             return
-        from content.search import default_index
+        from safedesk.content.search import default_index
 
         result = default_index().search(query, limit=25)
         listing = self.query_one("#guide-list", OptionList)
         listing.clear_options()
         notice = self.query_one("#guide-notice", Static)
-        lines = [n for n in (result.notice, f"Showing results for: {result.corrected_query}" if result.corrected_query else None) if n]
+        lines = [
+            n for n in (result.notice, f"Showing results for: {result.corrected_query}" if result.corrected_query else None) if n
+        ]
         notice.update(plain("\n".join(lines)))
         notice.display = bool(lines)
         if not result.hits:
@@ -145,7 +147,7 @@ class GuideScreen(Screen[None]):
         session = getattr(self.app, "session", None)
         if session is None:
             return "Your setting's own contacts show here once SafeDesk is unlocked (Settings, key s on the home screen)."
-        from store.core_records import CONTACTS
+        from safedesk.store.engine.core_records import CONTACTS
 
         contacts = session.setting().contacts
         if not contacts:

@@ -10,9 +10,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from store.attention import attention
-from store.dashboard import figures
-from tui.widgets import plain
+from safedesk.store.dashboard.attention import attention
+from safedesk.store.dashboard.figures import figures
+from safedesk.widgets.common import plain
 
 # The most urgent items are shown; a long tail is summarised (the lists hold them all).
 MAX_ITEMS = 60
@@ -43,15 +43,59 @@ class HomeScreen(Screen[None]):
         Binding("t", "app.triage", "Triage", tooltip="What's happening? Answer a few questions, get the steps", id="home-triage"),
         Binding("i", "incidents", "Incidents", tooltip="The incident list", id="home-incidents"),
         Binding("n", "new_incident", "New incident", tooltip="Record a new incident", id="home-new-incident"),
-        Binding("c", "consents", "Consents", tooltip="Pupils' image consents, never-publish list, MIS import", id="home-consents", show=False),
-        Binding("p", "post_check", "Can I post?", tooltip="Before posting: channel and pupils, PASS or STOP", id="home-post-check", show=False),
-        Binding("a", "accounts", "Accounts", tooltip="Official accounts: register, admins, passwords, health", id="home-accounts", show=False),
-        Binding("h", "handover", "Handover", tooltip="Encrypted handover files: export, import, receipt codes", id="home-handover", show=False),
-        Binding("f", "forms", "Forms", tooltip="Risk assessments, checklists, business cases: dated versions", id="home-forms", show=False),
-        Binding("o", "policy", "Policy", tooltip="Your social media policy, template letters and disclaimers", id="home-policy", show=False),
+        Binding(
+            "c",
+            "consents",
+            "Consents",
+            tooltip="Pupils' image consents, never-publish list, MIS import",
+            id="home-consents",
+            show=False,
+        ),
+        Binding(
+            "p",
+            "post_check",
+            "Can I post?",
+            tooltip="Before posting: channel and pupils, PASS or STOP",
+            id="home-post-check",
+            show=False,
+        ),
+        Binding(
+            "a",
+            "accounts",
+            "Accounts",
+            tooltip="Official accounts: register, admins, passwords, health",
+            id="home-accounts",
+            show=False,
+        ),
+        Binding(
+            "h",
+            "handover",
+            "Handover",
+            tooltip="Encrypted handover files: export, import, receipt codes",
+            id="home-handover",
+            show=False,
+        ),
+        Binding(
+            "f",
+            "forms",
+            "Forms",
+            tooltip="Risk assessments, checklists, business cases: dated versions",
+            id="home-forms",
+            show=False,
+        ),
+        Binding(
+            "o",
+            "policy",
+            "Policy",
+            tooltip="Your social media policy, template letters and disclaimers",
+            id="home-policy",
+            show=False,
+        ),
         Binding("g", "app.guide", "Guidance", tooltip="Browse and search the guidance", id="home-guide", show=False),
         Binding("v", "verify", "Verify", tooltip="Check the store, the audit chain and evidence", id="home-verify", show=False),
-        Binding("s", "settings", "Settings", tooltip="Setting name, auto-lock, theme, local contacts", id="home-settings", show=False),
+        Binding(
+            "s", "settings", "Settings", tooltip="Setting name, auto-lock, theme, local contacts", id="home-settings", show=False
+        ),
         Binding("r", "reports", "Reports", tooltip="Reports for the LADO, police, governors", id="home-reports", show=False),
         Binding("f5", "refresh", "Refresh", tooltip="Reload what needs attention", id="home-refresh", show=False),
     ]
@@ -85,11 +129,15 @@ class HomeScreen(Screen[None]):
             return
         shown = figures(session)
         self.query_one("#figures-text", Static).update(
-            plain(f"Open incidents {shown.open_incidents} · Overdue actions {shown.overdue_actions} · Past year {sum(shown.per_month)}")
+            plain(
+                f"Open incidents {shown.open_incidents} · Overdue actions {shown.overdue_actions} · Past year {sum(shown.per_month)}"
+            )
         )
         spark = self.query_one("#per-month", Sparkline)
         spark.data = list(shown.per_month)
-        spark.tooltip = "Incidents per month: " + ", ".join(f"{m} {n}" for m, n in zip(shown.months, shown.per_month, strict=True))
+        spark.tooltip = "Incidents per month: " + ", ".join(
+            f"{m} {n}" for m, n in zip(shown.months, shown.per_month, strict=True)
+        )
         items = attention(session)
         hidden = max(0, len(items) - MAX_ITEMS)
         items = items[:MAX_ITEMS]
@@ -100,7 +148,9 @@ class HomeScreen(Screen[None]):
             options.add_option(Option(plain("Nothing needs your attention."), disabled=True))
         options.add_options(Option(plain(f"[{item.level.upper()}] {item.text}"), id=str(n)) for n, item in enumerate(items))
         if hidden:
-            options.add_option(Option(plain(f"... and {hidden} more: open the incident, consent and account lists."), disabled=True))
+            options.add_option(
+                Option(plain(f"... and {hidden} more: open the incident, consent and account lists."), disabled=True)
+            )
         user = session.user
         who = f"{user.name} ({user.role_label})" if user else "unknown user"
         self.query_one("#home-status", Static).update(
@@ -112,23 +162,23 @@ class HomeScreen(Screen[None]):
         index = int(event.option.id) if event.option.id and event.option.id.isdigit() else -1
         area, _, key = (self._targets[index] if 0 <= index < len(self._targets) else "").partition("/")
         if area == "incidents" and key.isdigit():
-            from screens.incident_detail import IncidentDetailScreen
+            from safedesk.screens.incidents.detail import IncidentDetailScreen
 
             self.app.push_screen(IncidentDetailScreen(int(key)))
         elif area == "consents":
-            from screens.consents_expiring import ExpiringScreen
+            from safedesk.screens.consents.expiring import ExpiringScreen
 
             self.app.push_screen(ExpiringScreen())
         elif area == "accounts":
-            from screens.accounts import open_account_target
+            from safedesk.screens.accounts.register import open_account_target
 
             open_account_target(self.app, self._targets[index])
         elif area == "handover" and key.isdigit():
-            from screens.handover import HandoverScreen
+            from safedesk.screens.handover.listing import HandoverScreen
 
             self.app.push_screen(HandoverScreen(focus_id=int(key)))
         elif area == "forms":
-            from screens.forms import open_forms_target
+            from safedesk.screens.forms.listing import open_forms_target
 
             open_forms_target(self.app, self._targets[index])
         elif area == "policy":
@@ -137,53 +187,53 @@ class HomeScreen(Screen[None]):
             self.app.action_guide(key)
 
     def action_consents(self) -> None:
-        from screens.consents import ConsentsScreen
+        from safedesk.screens.consents.pupils import ConsentsScreen
 
         self.app.push_screen(ConsentsScreen())
 
     def action_post_check(self) -> None:
-        from screens.consents_check import CheckScreen
+        from safedesk.screens.consents.check import CheckScreen
 
         self.app.push_screen(CheckScreen())
 
     def action_accounts(self) -> None:
-        from screens.accounts import AccountsScreen
+        from safedesk.screens.accounts.register import AccountsScreen
 
         self.app.push_screen(AccountsScreen())
 
     def action_handover(self) -> None:
-        from screens.handover import HandoverScreen
+        from safedesk.screens.handover.listing import HandoverScreen
 
         self.app.push_screen(HandoverScreen())
 
     def action_forms(self) -> None:
-        from screens.forms import FormsScreen
+        from safedesk.screens.forms.listing import FormsScreen
 
         self.app.push_screen(FormsScreen())
 
     def action_policy(self) -> None:
-        from screens.policy import open_policy
+        from safedesk.screens.policy.builder import open_policy
 
         open_policy(self.app)
 
     def action_reports(self) -> None:
-        from screens.reports import ReportsScreen
+        from safedesk.screens.reports import ReportsScreen
 
         self.app.push_screen(ReportsScreen())
 
     def action_settings(self) -> None:
-        from screens.settings import SettingsScreen
+        from safedesk.screens.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen())
 
     def action_incidents(self) -> None:
-        from screens.incidents import IncidentListScreen
+        from safedesk.screens.incidents.listing import IncidentListScreen
 
         self.app.push_screen(IncidentListScreen())
 
     def action_new_incident(self) -> None:
-        from screens.incident_detail import IncidentDetailScreen
-        from screens.incident_form import IncidentFormScreen
+        from safedesk.screens.incidents.detail import IncidentDetailScreen
+        from safedesk.screens.incidents.form import IncidentFormScreen
 
         def saved(incident_id: int | None) -> None:
             if incident_id is not None:
@@ -197,13 +247,12 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="verify")
     def _verify(self) -> None:
-        from store.verify import verify_session
+        from safedesk.store.engine.verify import verify_session
 
         report = verify_session(self.app.session)
         self.app.call_from_thread(self._verified, report.ok, report.lines())
 
     def _verified(self, ok: bool, lines: list[str]) -> None:
-        from tui.dialogs import MessageDialog
+        from safedesk.widgets.dialogs import MessageDialog
 
         self.app.push_screen(MessageDialog("Store check" if ok else "Store check: FAULTS FOUND", "\n".join(lines)))
-

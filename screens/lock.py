@@ -16,7 +16,7 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from tui.widgets import FieldError
+from safedesk.widgets.common import FieldError
 
 
 class LockScreen(Screen[None]):

@@ -8,7 +8,7 @@ from textual.containers import Center, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from tui.widgets import FieldError
+from safedesk.widgets.common import FieldError
 
 
 class RecoveryKeyScreen(ModalScreen[None]):

@@ -12,13 +12,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.errors import InvalidInput, SafeDeskError
-from store.features import load_features
-from store.reports import REPORTS, Report, ReportParams, build_report
-from store.timeparse import DATE_HINT, parse_date
-from tui.card_view import CardView
-from tui.forms import FormDialog, FormField, FormResult
-from tui.widgets import plain
+from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.features import load_features
+from safedesk.store.reports.documents import REPORTS, Report, ReportParams, build_report
+from safedesk.store.text.dates import DATE_HINT, parse_date
+from safedesk.widgets.card_view import CardView
+from safedesk.widgets.common import plain
+from safedesk.widgets.forms import FormDialog, FormField, FormResult
 
 PREVIEW_LINES = 400
 
@@ -73,7 +73,7 @@ class ReportsScreen(Screen[None]):
         report = self.chosen
         fields: list[FormField] = []
         if "incident" in report.needs:
-            from store.incident_log import IncidentLog
+            from safedesk.store.incidents.log import IncidentLog
 
             refs = sorted(row.ref for row in IncidentLog(self.app.session).rows())
             fields.append(FormField("incident", "Incident reference", placeholder="INC-2026-0007", suggestions=refs))
@@ -105,7 +105,9 @@ class ReportsScreen(Screen[None]):
             if result is None:
                 return
             if export:
-                self.notify("Report written." + (" It contains personal data: keep it safe." if report.personal_data else ""), timeout=8)
+                self.notify(
+                    "Report written." + (" It contains personal data: keep it safe." if report.personal_data else ""), timeout=8
+                )
             else:
                 self._preview(result.outcome)
 
@@ -114,8 +116,8 @@ class ReportsScreen(Screen[None]):
 
     def _write(self, report: Report, params: ReportParams, out: str, as_html: bool) -> None:
         """Runs in the form's worker thread: build, check, write, audit."""
-        from store.markdown_text import write_markdown
-        from store.report_html import markdown_to_html
+        from safedesk.store.text.html import markdown_to_html
+        from safedesk.store.text.markdown import write_markdown
 
         if not out.strip():
             raise InvalidInput("Type where to save the report.", "out")
@@ -144,7 +146,7 @@ class ReportsScreen(Screen[None]):
 
 def _purposes() -> list[tuple[str, str]]:
     try:
-        from store.consents import Purpose
+        from safedesk.store.consents.pupils import Purpose
     except ImportError:
         return []
     return [(getattr(p, "label", p.value), p.value) for p in Purpose]

@@ -15,9 +15,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
-from store.core_records import CONTACTS, THEMES
-from store.errors import InvalidInput
-from tui.widgets import Field
+from safedesk.store.engine.core_records import CONTACTS, THEMES
+from safedesk.store.errors import InvalidInput
+from safedesk.widgets.common import Field
 
 
 class SettingsScreen(Screen[None]):
@@ -41,7 +41,13 @@ class SettingsScreen(Screen[None]):
             )
             yield Field(
                 "Theme",
-                Select([(label, key) for key, label in THEMES.items()], value=setting.theme, allow_blank=False, id="theme", compact=True),
+                Select(
+                    [(label, key) for key, label in THEMES.items()],
+                    value=setting.theme,
+                    allow_blank=False,
+                    id="theme",
+                    compact=True,
+                ),
                 field_id="theme",
             )
             yield Static("Local contacts: name and number, shown with the 'Who to call' card.", classes="hint")
@@ -79,4 +85,3 @@ class SettingsScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.dismiss()
-

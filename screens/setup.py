@@ -11,11 +11,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
 
-from store.core_records import Setting, User
-from store.errors import InvalidInput, SafeDeskError
-from store.passphrase import check_new_passphrase
-from store.records import utcnow
-from tui.widgets import Field, StrengthMeter, plain
+from safedesk.store.engine.core_records import Setting, User
+from safedesk.store.engine.passphrase import check_new_passphrase
+from safedesk.store.engine.records import utcnow
+from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.widgets.common import Field, StrengthMeter, plain
 
 
 class SetupScreen(Screen[None]):
@@ -42,7 +42,9 @@ class SetupScreen(Screen[None]):
             yield Field("Your name (the DSL)", Input(compact=True, id="user-name", max_length=80), field_id="user")
             yield Field(
                 "Passphrase: three or more random words",
-                Input(compact=True, id="passphrase", password=True, placeholder="e.g. three random words like kettle orbit lantern"),
+                Input(
+                    compact=True, id="passphrase", password=True, placeholder="e.g. three random words like kettle orbit lantern"
+                ),
                 field_id="passphrase",
             )
             yield StrengthMeter(id="strength")
@@ -108,7 +110,7 @@ class SetupScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="setup")
     def _create(self, setting: str, user: str, passphrase: str) -> None:
-        from store.session import Session
+        from safedesk.store.engine.session import Session
 
         try:
             session, recovery = Session.create(self.store_dir, setting, user, passphrase)
@@ -123,7 +125,7 @@ class SetupScreen(Screen[None]):
         self.query_one(f"#field-{field_id}", Field).error.show(str(error))
 
     def _created(self, session: object, recovery: str) -> None:
-        from screens.recovery import RecoveryKeyScreen
+        from safedesk.screens.recovery import RecoveryKeyScreen
 
         def shown(_: None) -> None:
             self.app.signed_in(session)  # type: ignore[arg-type]

@@ -19,9 +19,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from content.library import default_library
-from content.triage import TriageResult, TriageSession, default_tree
-from tui.widgets import plain
+from safedesk.content.library import default_library
+from safedesk.content.triage import TriageResult, TriageSession, default_tree
+from safedesk.widgets.common import plain
 
 STEP_SECTIONS = ("Do now", "Do not", "Escalate")
 
@@ -36,7 +36,7 @@ class ResultAction:
 
 
 def _start_incident(app: App, result: TriageResult) -> None:
-    from screens.incident_detail import started_incident_from_triage
+    from safedesk.screens.incidents.detail import started_incident_from_triage
 
     started_incident_from_triage(app, result)
 

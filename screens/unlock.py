@@ -11,16 +11,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 
-from store.core_records import ROLE_LABELS
-from store.errors import SafeDeskError, StoreCorrupt, WrongPassphrase
-from tui.widgets import FieldError, plain
+from safedesk.store.engine.core_records import ROLE_LABELS
+from safedesk.store.errors import SafeDeskError, StoreCorrupt, WrongPassphrase
+from safedesk.widgets.common import FieldError, plain
 
 ANYONE = "__any__"
 
 
 def slot_choices(store_dir: Path) -> list[tuple[str, str]]:
     """(label, slot id) for each key slot, from the plaintext header: roles only, no names."""
-    from store.vault import STORE_FILE, read_header
+    from safedesk.store.engine.vault import STORE_FILE, read_header
 
     header, _generation, _sealed = read_header(store_dir / STORE_FILE)
     counts: dict[str, int] = {}
@@ -37,7 +37,14 @@ class UnlockScreen(Screen[None]):
     CSS_PATH = "unlock.tcss"
     AUTO_FOCUS = "#passphrase"
     BINDINGS = [
-        Binding("ctrl+b", "use_backup", "Open backup", tooltip="Open the kept previous save (shown when the store is damaged)", id="unlock-backup", show=False),
+        Binding(
+            "ctrl+b",
+            "use_backup",
+            "Open backup",
+            tooltip="Open the kept previous save (shown when the store is damaged)",
+            id="unlock-backup",
+            show=False,
+        ),
     ]
 
     def __init__(self, store_dir: Path) -> None:
@@ -104,7 +111,7 @@ class UnlockScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="unlock")
     def _open(self, passphrase: str, slot: str | None, use_backup: bool) -> None:
-        from store.session import Session
+        from safedesk.store.engine.session import Session
 
         try:
             session = Session.open(self.store_dir, passphrase, slot, use_backup=use_backup)

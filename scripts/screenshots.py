@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from store.demo import build_demo  # noqa: E402
-from tui.app import SafeDeskApp  # noqa: E402
+from safedesk.app import SafeDeskApp  # noqa: E402
+from safedesk.store.demo.data import build_demo  # noqa: E402
 
 Step = Callable[[SafeDeskApp, object], Awaitable[None]]
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import importlib
 
 FEATURE_MODULES: tuple[str, ...] = (
-    "store.incident_log",
-    "store.evidence",
-    "store.consents",
-    "store.accounts",
-    "store.accounts_export",
-    "store.handover",
-    "store.forms",
-    "store.policy",
+    "safedesk.store.incidents.log",
+    "safedesk.store.incidents.evidence",
+    "safedesk.store.consents.pupils",
+    "safedesk.store.accounts.register",
+    "safedesk.store.accounts.export",
+    "safedesk.store.handover.transfer",
+    "safedesk.store.forms.filled",
+    "safedesk.store.policy.builder",
 )
 
 

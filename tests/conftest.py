@@ -58,7 +58,7 @@ def _fast_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     """Stores made in tests use a cheap KDF (the header records it); `@pytest.mark.real_kdf` opts out."""
     if request.node.get_closest_marker("real_kdf"):
         return
-    from store import crypto
+    from safedesk.store.engine import crypto
 
     monkeypatch.setattr(crypto, "calibrate", lambda target_seconds=0.5: crypto.fast_params_for_tests())
 
@@ -70,7 +70,7 @@ def store_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def session(store_dir):  # type: ignore[no-untyped-def]
-    from store.session import Session
+    from safedesk.store.engine.session import Session
 
     created, _recovery = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
     yield created

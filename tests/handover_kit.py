@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from store import evidence, handover_crypt
-from store.handover_bundle import MANIFEST
-from store.incident_log import IncidentLog
-from store.incidents import Action, Escalation, Incident, Person
-from store.session import Session
+from safedesk.store.engine.session import Session
+from safedesk.store.handover import crypt as handover_crypt
+from safedesk.store.handover.bundle import MANIFEST
+from safedesk.store.incidents import evidence
+from safedesk.store.incidents.log import IncidentLog
+from safedesk.store.incidents.records import Action, Escalation, Incident, Person
 from tests.conftest import PASSPHRASE
 
 HANDOVER_PASSPHRASE = "lantern kettle orbit meadow"
@@ -28,7 +29,14 @@ def make_store(folder: Path, setting: str = "Oak Primary", user: str = "Sam Pate
     return Session.create(folder, setting, user, PASSPHRASE)[0]
 
 
-def add_incident(session: Session, title: str = "Fake account using the school logo", *, files: int = 1, tmp: Path | None = None, **overrides: Any) -> Incident:
+def add_incident(
+    session: Session,
+    title: str = "Fake account using the school logo",
+    *,
+    files: int = 1,
+    tmp: Path | None = None,
+    **overrides: Any,
+) -> Incident:
     """An incident with a chronology, an open and a done action, an escalation, evidence files and a description."""
     log = IncidentLog(session)
     values: dict[str, Any] = dict(
@@ -40,7 +48,10 @@ def add_incident(session: Session, title: str = "Fake account using the school l
         urls=("https://instagram.com/fake_oak",),
         where_seen="Instagram search",
         description="An account called oak_primary_official posted photos.\nParents asked if it was ours.\n\n- It is not.",
-        people=(Person(name="Amelia Smith", role="pupil", involvement="victim"), Person(name="", role="unknown", involvement="subject")),
+        people=(
+            Person(name="Amelia Smith", role="pupil", involvement="victim"),
+            Person(name="", role="unknown", involvement="subject"),
+        ),
         risk_row="contact",
         risk_column="values",
         severity="high",
@@ -49,29 +60,57 @@ def add_incident(session: Session, title: str = "Fake account using the school l
         playbooks=("pb-fake-account",),
     )
     values.update(overrides)
-    incident = log.create(Incident(**values), actions=[Action(incident_id=0, text="Report the account to Instagram", source="pb-fake-account: Do now")])
+    incident = log.create(
+        Incident(**values),
+        actions=[Action(incident_id=0, text="Report the account to Instagram", source="pb-fake-account: Do now")],
+    )
     assert incident.id is not None
     log.add_note(incident.id, "Called the parent who spotted it.\nThey sent a screenshot.")
-    done = log.add_action(Action(incident_id=incident.id, text="Tell staff not to follow it", owner="Head", due=date.today() + timedelta(days=2)))
+    done = log.add_action(
+        Action(incident_id=incident.id, text="Tell staff not to follow it", owner="Head", due=date.today() + timedelta(days=2))
+    )
     log.complete_action(done.id or 0, "Briefing on Monday")
-    log.escalate(Escalation(incident_id=incident.id, target="platform_report", at=datetime.now(UTC) - timedelta(hours=1), reference="IG-55812", result="Report received"))
+    log.escalate(
+        Escalation(
+            incident_id=incident.id,
+            target="platform_report",
+            at=datetime.now(UTC) - timedelta(hours=1),
+            reference="IG-55812",
+            result="Report received",
+        )
+    )
     log.amend(incident.id, {"severity": "critical"}, "Pupil photos were on it")
     folder = tmp or session.folder.parent
     for n in range(files):
         path = folder / f"screenshot {incident.id}-{n} (1).png"
         path.write_bytes(b"\x89PNG\r\n\x1a\n" + hashlib.sha256(f"{title}{n}".encode()).digest() * (200 + n))
-        evidence.add_file(session, incident.id, path, title=f"Screenshot {n}", captured_by="Office manager", captured_at=datetime.now(UTC) - timedelta(hours=2))
+        evidence.add_file(
+            session,
+            incident.id,
+            path,
+            title=f"Screenshot {n}",
+            captured_by="Office manager",
+            captured_at=datetime.now(UTC) - timedelta(hours=2),
+        )
     evidence.add_description(
         session,
-        evidence.Evidence(incident_id=incident.id, kind="description", title="What the parent saw", description="A post naming a pupil.", holder="Parent's phone"),
+        evidence.Evidence(
+            incident_id=incident.id,
+            kind="description",
+            title="What the parent saw",
+            description="A post naming a pupil.",
+            holder="Parent's phone",
+        ),
     )
     return log.get(incident.id)
 
 
 def add_pupil(session: Session, name: str = "Amelia Smith", mis_id: str = "A1234", never_publish: bool = False) -> Any:
-    from store import consents
+    from safedesk.store.consents import pupils as consents
 
-    pupil = consents.add_pupil(session, consents.Pupil(name=name, preferred_name="Milly", year_group="Year 5", form="5B", mis_id=mis_id))
+    pupil = consents.add_pupil(
+        session, consents.Pupil(name=name, preferred_name="Milly", year_group="Year 5", form="5B", mis_id=mis_id)
+    )
     change = consents.ConsentChange(
         purpose=consents.Purpose.WEBSITE,
         status=consents.ConsentStatus.GRANTED,

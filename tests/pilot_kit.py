@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from safedesk.widgets.common import FieldError
 from tests.conftest import PASSPHRASE
-from tui.widgets import FieldError
 
 
 async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from store.accounts import Account, Admin, Credential, Mfa, Register, StaffMember, Status
-from store.session import Session
+from safedesk.cli.accounts import accounts
+from safedesk.cli.main import cli
+from safedesk.store.accounts.register import Account, Admin, Credential, Mfa, Register, StaffMember, Status
+from safedesk.store.engine.session import Session
 from tests.conftest import PASSPHRASE
-from tui.cli import cli
-from tui.cli_accounts import accounts
 
 SECRET = "Zq9-[bold]kettle-Secret-4471"
 
@@ -22,7 +22,9 @@ if "accounts" not in cli.commands:  # the lead registers it in tui/cli.py; until
 
 
 def run(store: Path, pwfile: Path, *args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(cli, ["--store", str(store), "accounts", *args, "--passphrase-file", str(pwfile)], catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, ["--store", str(store), "accounts", *args, "--passphrase-file", str(pwfile)], catch_exceptions=False
+    )
 
 
 @pytest.fixture
@@ -38,7 +40,9 @@ def filled(store_dir: Path) -> Path:
     reg = Register(session)
     head = reg.add_staff(StaffMember(name="Ann Head", role="Headteacher", slt=True))
     bo = reg.add_staff(StaffMember(name="Bo Office", role="Office manager"))
-    account = reg.propose(Account(platform="Facebook Page", name="@OakPrimary", owner_id=head.id, runner_ids=(head.id or 0, bo.id or 0)))
+    account = reg.propose(
+        Account(platform="Facebook Page", name="@OakPrimary", owner_id=head.id, runner_ids=(head.id or 0, bo.id or 0))
+    )
     reg.decide(account.id or 0, approved=True, by_id=head.id, on=date.today())
     reg.add_admin(account.id or 0, Admin(staff_id=bo.id or 0, added_on=date.today() - timedelta(days=9)))
     reg.set_status(account.id or 0, Status.ACTIVE)
@@ -61,7 +65,10 @@ def test_list_and_json(filled, pwfile):
 def test_health_cites_cards_and_strict_exit(filled, pwfile):
     result = run(filled, pwfile, "health")
     assert result.exit_code == 0
-    assert "[ACTION] @OakPrimary (Facebook Page): multi-factor authentication is off  (safedesk guide show checklist-school-devices)" in result.stdout
+    assert (
+        "[ACTION] @OakPrimary (Facebook Page): multi-factor authentication is off  (safedesk guide show checklist-school-devices)"
+        in result.stdout
+    )
     assert run(filled, pwfile, "health", "--strict").exit_code == 1
     findings = json.loads(run(filled, pwfile, "health", "--json").stdout)
     assert {"account_id", "account", "rule", "level", "text", "card"} == set(findings[0])
@@ -71,7 +78,10 @@ def test_leaver_then_staff(filled, pwfile):
     result = run(filled, pwfile, "leaver", "bo office", "--on", "2026-01-31")
     assert result.exit_code == 0, result.output
     assert "Marked Bo Office as left on 2026-01-31." in result.stdout
-    assert "@OakPrimary (Facebook Page): remove their Admin access on the platform, then change the password of Main login." in result.stdout
+    assert (
+        "@OakPrimary (Facebook Page): remove their Admin access on the platform, then change the password of Main login."
+        in result.stdout
+    )
     staff = json.loads(run(filled, pwfile, "staff", "--json").stdout)
     assert {s["name"]: s["left_on"] for s in staff} == {"Ann Head": None, "Bo Office": "2026-01-31"}
     assert "admin(s) have left" not in run(filled, pwfile, "health").stdout

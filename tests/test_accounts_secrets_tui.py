@@ -10,17 +10,32 @@ from pathlib import Path
 from click.testing import CliRunner
 from textual.widgets import Input, Select, Static
 
-import screens.accounts_secrets as secrets_ui
-from screens.accounts_credentials import ChangePasswordForm, CredentialForm, CredentialScreen, GeneratorDialog, HistoryDialog
-from screens.accounts_secrets import MASK, SecretView
-from screens.lock import LockScreen
-from store.accounts import ChangeReason, Register
-from store.session import Session
+import safedesk.screens.accounts.secrets as secrets_ui
+from safedesk.app import SafeDeskApp
+from safedesk.screens.accounts.credentials import (
+    ChangePasswordForm,
+    CredentialForm,
+    CredentialScreen,
+    GeneratorDialog,
+    HistoryDialog,
+)
+from safedesk.screens.accounts.secrets import MASK, SecretView
+from safedesk.screens.lock import LockScreen
+from safedesk.store.accounts.register import ChangeReason, Register
+from safedesk.store.engine.session import Session
+from safedesk.widgets.dialogs import ConfirmDialog
 from tests.conftest import PASSPHRASE
-from tests.test_accounts_tui import NEW_SECRET, SECRET, SIZE, error_of, open_credential, record_notifications, seed, text_of, unlock_again
-from tui.app import SafeDeskApp
-from tui.dialogs import ConfirmDialog
-
+from tests.test_accounts_tui import (
+    NEW_SECRET,
+    SECRET,
+    SIZE,
+    error_of,
+    open_credential,
+    record_notifications,
+    seed,
+    text_of,
+    unlock_again,
+)
 
 # --------------------------------------------------------------------- credentials
 
@@ -282,8 +297,8 @@ async def test_secret_never_leaks_to_files_audit_notifications_export_or_cli(sto
     assert not any(SECRET in n or NEW_SECRET in n for n in seen)
 
     # The CLI and the export.
-    from tui.cli import cli
-    from tui.cli_accounts import accounts
+    from safedesk.cli.accounts import accounts
+    from safedesk.cli.main import cli
 
     if "accounts" not in cli.commands:
         cli.add_command(accounts)
@@ -291,7 +306,14 @@ async def test_secret_never_leaks_to_files_audit_notifications_export_or_cli(sto
     pw.write_text(PASSPHRASE + "\n", encoding="utf-8")
     out = tmp_path / "register.md"
     outputs = []
-    for args in (["list"], ["list", "--json"], ["health"], ["health", "--json"], ["staff", "--json"], ["export", "--out", str(out)]):
+    for args in (
+        ["list"],
+        ["list", "--json"],
+        ["health"],
+        ["health", "--json"],
+        ["staff", "--json"],
+        ["export", "--out", str(out)],
+    ):
         result = CliRunner().invoke(cli, ["--store", str(store_dir), "accounts", *args, "--passphrase-file", str(pw)])
         assert result.exit_code == 0, result.output
         outputs.append(result.output)

@@ -3,8 +3,6 @@ passwords and their history, every health finding, the generator and the export.
 
 from __future__ import annotations
 
-from store.timeparse import parse_date
-
 import dataclasses
 import hashlib
 import math
@@ -15,8 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from content.library import default_library
-from store.accounts import (
+from safedesk.content.library import default_library
+from safedesk.store.accounts.export import register_markdown
+from safedesk.store.accounts.health import check_register, summary
+from safedesk.store.accounts.register import (
     HISTORY_VALUES,
     PLATFORMS,
     Account,
@@ -29,13 +29,12 @@ from store.accounts import (
     Status,
     Visibility,
 )
-from store.accounts_export import register_markdown
-from store.accounts_health import check_register, summary
-from store.attention import attention
-from store.errors import InvalidInput, NotAllowed
-from store.secrets_gen import SYMBOLS, GeneratorOptions, Kind, generate
-from store.verify import verify_session
-from store.wordlist_eff import WORDS
+from safedesk.store.accounts.secrets import SYMBOLS, GeneratorOptions, Kind, generate
+from safedesk.store.accounts.wordlist import WORDS
+from safedesk.store.dashboard.attention import attention
+from safedesk.store.engine.verify import verify_session
+from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.text.dates import parse_date
 
 TODAY = date.today()
 DAY = timedelta(days=1)
@@ -75,7 +74,9 @@ def healthy(reg: Register) -> tuple[Account, Credential, dict[str, StaffMember]]
     )
     reg.decide(account.id or 0, approved=True, by_id=people["head"].id, on=TODAY)
     for who in ("bo", "cy"):
-        reg.add_admin(account.id or 0, Admin(staff_id=people[who].id or 0, added_on=TODAY - 60 * DAY, aup_signed=True, training_done=True))
+        reg.add_admin(
+            account.id or 0, Admin(staff_id=people[who].id or 0, added_on=TODAY - 60 * DAY, aup_signed=True, training_done=True)
+        )
     reg.set_status(account.id or 0, Status.ACTIVE)
     credential = reg.add_credential(
         Credential(
@@ -245,9 +246,7 @@ def test_very_long_values_have_limits_with_clear_messages(reg):
 
 def test_text_fields_are_cleaned_including_nested_admin_fields(reg):
     account, _, people = healthy(reg)
-    saved = reg.update_admin(
-        account.id or 0, 0, dataclasses.replace(account.admins[0], platform_role="Edi\x1b[2Jtor")
-    )
+    saved = reg.update_admin(account.id or 0, 0, dataclasses.replace(account.admins[0], platform_role="Edi\x1b[2Jtor"))
     assert saved.admins[0].platform_role == "Edi[2Jtor"
     renamed = reg.update_details(dataclasses.replace(account, name="@Oak\x1b]52;c;x\x07"))
     assert "\x1b" not in renamed.name and "\x07" not in renamed.name
@@ -432,7 +431,12 @@ def test_every_finding_names_a_card_that_exists():
     library = default_library()
     for _, card in FINDINGS.values():
         assert library.get(card).id == card
-    for card in set(PLATFORMS.values()) | {"checklist-creating-accounts", "checklist-managing-accounts", "form-new-account-business-case", "pb-account-hacked"}:
+    for card in set(PLATFORMS.values()) | {
+        "checklist-creating-accounts",
+        "checklist-managing-accounts",
+        "form-new-account-business-case",
+        "pb-account-hacked",
+    }:
         assert library.get(card).id == card
 
 
@@ -467,7 +471,9 @@ def test_register_export_leaves_out_secrets_and_recovery_details(reg, tmp_path):
 
 
 def test_register_export_treats_user_text_as_data(reg):
-    reg.propose(Account(platform="Instagram", name="<script>x</script>", purpose="[win](http://evil.example) | `code`\nnext line"))
+    reg.propose(
+        Account(platform="Instagram", name="<script>x</script>", purpose="[win](http://evil.example) | `code`\nnext line")
+    )
     text = register_markdown(reg.session)
     assert "<script>" not in text and "[win](" not in text and "`code`" not in text
     assert "## \\<script\\>x\\</script\\> (Instagram)" in text
@@ -505,7 +511,9 @@ def test_word_list_is_the_eff_large_list_unchanged():
 @settings(max_examples=60)
 @given(st.integers(3, 20), st.sampled_from(["-", " ", ".", ""]), st.booleans(), st.booleans())
 def test_word_passphrases(count, separator, capitalise, add_digit):
-    made = generate(GeneratorOptions(kind=Kind.WORDS, length=count, separator=separator, capitalise=capitalise, add_digit=add_digit))
+    made = generate(
+        GeneratorOptions(kind=Kind.WORDS, length=count, separator=separator, capitalise=capitalise, add_digit=add_digit)
+    )
     body = made.value[:-1] if add_digit else made.value
     if add_digit:
         assert made.value[-1].isdigit()

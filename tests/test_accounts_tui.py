@@ -9,13 +9,14 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
-from screens.accounts import AccountDetailScreen, AccountsScreen, open_account_target
-from screens.accounts_credentials import CredentialForm, CredentialScreen
-from screens.accounts_forms import AccountForm, AdminForm, DecisionForm, StatusForm
-from screens.accounts_secrets import SecretView
-from screens.accounts_staff import LeaverForm, StaffScreen
-from screens.lock import LockScreen
-from store.accounts import (
+from safedesk.app import SafeDeskApp
+from safedesk.screens.accounts.credentials import CredentialForm, CredentialScreen
+from safedesk.screens.accounts.forms import AccountForm, AdminForm, DecisionForm, StatusForm
+from safedesk.screens.accounts.register import AccountDetailScreen, AccountsScreen, open_account_target
+from safedesk.screens.accounts.secrets import SecretView
+from safedesk.screens.accounts.staff import LeaverForm, StaffScreen
+from safedesk.screens.lock import LockScreen
+from safedesk.store.accounts.register import (
     Account,
     Admin,
     Credential,
@@ -24,13 +25,12 @@ from store.accounts import (
     StaffMember,
     Status,
 )
-from store.session import Session
+from safedesk.store.engine.session import Session
+from safedesk.widgets.common import FieldError
+from safedesk.widgets.dialogs import ConfirmDialog, MessageDialog
 from tests.conftest import PASSPHRASE
 from tests.pilot_kit import settle
 from tests.pilot_kit import unlock as signed_in
-from tui.app import SafeDeskApp
-from tui.dialogs import ConfirmDialog, MessageDialog
-from tui.widgets import FieldError
 
 SIZE = (80, 24)
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold"
@@ -46,14 +46,18 @@ def seed(store_dir: Path, *, password: str = SECRET, name: str = "@OakPrimary", 
     bo = reg.add_staff(StaffMember(name="Bo Office", role="Office"))
     cy = reg.add_staff(StaffMember(name="Cy Teacher", role="Teacher"))
     account = reg.propose(
-        Account(platform="Facebook Page", name=name, purpose="News for parents", owner_id=head.id, runner_ids=(bo.id or 0, cy.id or 0))
+        Account(
+            platform="Facebook Page", name=name, purpose="News for parents", owner_id=head.id, runner_ids=(bo.id or 0, cy.id or 0)
+        )
     )
     if approved:
         reg.decide(account.id or 0, approved=True, by_id=head.id, on=date.today())
         reg.add_admin(account.id or 0, Admin(staff_id=bo.id or 0, added_on=date.today() - timedelta(days=20)))
         reg.set_status(account.id or 0, Status.ACTIVE)
         reg.add_credential(
-            Credential(account_id=account.id or 0, login="office@oak.sch.uk", password=password, mfa=Mfa.APP, factor_holder="Office iPad"),
+            Credential(
+                account_id=account.id or 0, login="office@oak.sch.uk", password=password, mfa=Mfa.APP, factor_holder="Office iPad"
+            ),
             on=date.today() - timedelta(days=20),
         )
     session.close()
@@ -118,7 +122,7 @@ async def test_register_lists_accounts_with_health_in_words_and_opens_them(store
         findings = app.screen.query_one("#detail-findings", OptionList)
         assert findings.has_focus and findings.highlighted == 0
         await pilot.press("enter")  # the finding's guidance card
-        from screens.guide import GuideScreen
+        from safedesk.screens.guide import GuideScreen
 
         assert isinstance(app.screen, GuideScreen) and app.screen.current.id == "guide-official-channel-admins"
         await pilot.press("escape")
@@ -273,7 +277,9 @@ async def test_admins_and_the_leaver_workflow(store_dir):
         await pilot.pause()
         table = app.screen.query_one("#detail-admins", DataTable)
         assert [str(c) for c in table.get_row_at(1)][:2] == ["Cy Teacher", "Editor"]
-        assert "fewer than two admins" not in "".join(str(o.prompt) for o in app.screen.query_one("#detail-findings", OptionList).options)
+        assert "fewer than two admins" not in "".join(
+            str(o.prompt) for o in app.screen.query_one("#detail-findings", OptionList).options
+        )
 
         app.push_screen(StaffScreen())
         await pilot.pause()
@@ -361,5 +367,3 @@ async def test_very_long_values_stay_usable_at_80x24(store_dir):
         assert app.screen.query_one("#accounts-table", DataTable).row_count == 1
         await pilot.press("enter")
         assert isinstance(app.screen, AccountDetailScreen) and app.is_running
-
-

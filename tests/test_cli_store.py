@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from store.vault import STORE_FILE
+from safedesk.cli.main import cli
+from safedesk.store.engine.vault import STORE_FILE
 from tests.conftest import DEPUTY_PASSPHRASE, PASSPHRASE
-from tui.cli import cli
 
 RECOVERY = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})\b")
 
@@ -80,8 +80,21 @@ def test_wrong_passphrase_unreadable_file_and_missing_store(store_dir, made, tmp
 
 def test_tampered_store_points_at_recover(store_dir, pwfile, made):
     for i in range(3):  # several generations so a backup exists
-        assert run(store_dir, "keys", "add", "--name", f"Deputy {i}", "--passphrase-file", str(pwfile),
-                   "--new-passphrase-file", "-", stdin=DEPUTY_PASSPHRASE + "\n").exit_code == 0
+        assert (
+            run(
+                store_dir,
+                "keys",
+                "add",
+                "--name",
+                f"Deputy {i}",
+                "--passphrase-file",
+                str(pwfile),
+                "--new-passphrase-file",
+                "-",
+                stdin=DEPUTY_PASSPHRASE + "\n",
+            ).exit_code
+            == 0
+        )
     path = store_dir / STORE_FILE
     raw = bytearray(path.read_bytes())
     raw[-10] ^= 0xFF
@@ -94,16 +107,33 @@ def test_tampered_store_points_at_recover(store_dir, pwfile, made):
 
 
 def test_keys_add_list_remove_and_passwd(store_dir, pwfile, made):
-    added = run(store_dir, "keys", "add", "--name", "Ann Deputy", "--passphrase-file", str(pwfile),
-                "--new-passphrase-file", "-", stdin=DEPUTY_PASSPHRASE + "\n")
+    added = run(
+        store_dir,
+        "keys",
+        "add",
+        "--name",
+        "Ann Deputy",
+        "--passphrase-file",
+        str(pwfile),
+        "--new-passphrase-file",
+        "-",
+        stdin=DEPUTY_PASSPHRASE + "\n",
+    )
     assert added.exit_code == 0 and "Added Ann Deputy as Deputy DSL" in added.output
     listing = run(store_dir, "keys", "list", "--user", "Ann Deputy", "--passphrase-file", "-", stdin=DEPUTY_PASSPHRASE + "\n")
     assert listing.exit_code == 0
     assert "Sam Patel" in listing.output and "Ann Deputy (you)" in listing.output and "Recovery key" in listing.output
 
     # Both passphrases from standard input: current first, then the new one.
-    changed = run(store_dir, "passwd", "--passphrase-file", "-", "--new-passphrase-file", "-",
-                  stdin=f"{PASSPHRASE}\nviolet anchor pebble harbour\n")
+    changed = run(
+        store_dir,
+        "passwd",
+        "--passphrase-file",
+        "-",
+        "--new-passphrase-file",
+        "-",
+        stdin=f"{PASSPHRASE}\nviolet anchor pebble harbour\n",
+    )
     assert changed.exit_code == 0, changed.output
     assert "Wrong passphrase" in _one_clean_line(run(store_dir, "verify", "--passphrase-file", str(pwfile)))
 
@@ -150,5 +180,7 @@ def test_store_from_environment_variable(made, store_dir, pwfile, monkeypatch):
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    result = CliRunner().invoke(cli, ["--debug", "--store", str(tmp_path / "none"), "verify", "--passphrase-file", "-"], input="x\n")
+    result = CliRunner().invoke(
+        cli, ["--debug", "--store", str(tmp_path / "none"), "verify", "--passphrase-file", "-"], input="x\n"
+    )
     assert result.exit_code != 0 and result.exception is not None

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from content.library import default_library
-from store.consents import (
+from safedesk.content.library import default_library
+from safedesk.store.consents.check import CHANNELS, IMAGE_RULES, RULES_CARD, check_pupils, check_rows, purposes_for, resolve_pupil
+from safedesk.store.consents.pupils import (
     ChildView,
     ConsentChange,
     ConsentStatus,
@@ -22,9 +23,8 @@ from store.consents import (
     record_consent,
     set_never_publish,
 )
-from store.consents_check import CHANNELS, IMAGE_RULES, RULES_CARD, check_pupils, check_rows, purposes_for, resolve_pupil
-from store.errors import InvalidInput
-from store.records import utcnow
+from safedesk.store.engine.records import utcnow
+from safedesk.store.errors import InvalidInput
 
 TODAY = date.today()
 SOCIAL = (Purpose.SOCIAL_MEDIA,)
@@ -72,8 +72,16 @@ def test_cleared_pupils_pass(session):
             "expired",
             f"consent expired (review date {format_date(TODAY - timedelta(days=1))})",
         ),
-        (lambda s: make(s, "Objects", given(child_view=ChildView.OBJECTS)), "child-objects", "the pupil objects to their image being used"),
-        (lambda s: set_never_publish(s, make(s, "Flagged", given()).id, NeverPublish.LOOKED_AFTER), "never-publish", "on the never-publish list: no image, for any purpose"),
+        (
+            lambda s: make(s, "Objects", given(child_view=ChildView.OBJECTS)),
+            "child-objects",
+            "the pupil objects to their image being used",
+        ),
+        (
+            lambda s: set_never_publish(s, make(s, "Flagged", given()).id, NeverPublish.LOOKED_AFTER),
+            "never-publish",
+            "on the never-publish list: no image, for any purpose",
+        ),
         (lambda s: make(s, "Other Purpose", given(Purpose.WEBSITE)), "not-recorded", "no consent recorded"),
     ],
 )

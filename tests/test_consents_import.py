@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.consents import ConsentStatus, NeverPublish, Pupil, Purpose, add_pupil, format_date, pupil_index
-from store.consents_import import (
+from safedesk.store.consents.importer import (
     COLUMN_KEYS,
     NotCsv,
     apply_import,
@@ -20,20 +19,49 @@ from store.consents_import import (
     plan_import,
     read_headers,
 )
-from store.errors import InvalidInput, NotAllowed
-from store.text import clean_text
+from safedesk.store.consents.pupils import ConsentStatus, NeverPublish, Pupil, Purpose, add_pupil, format_date, pupil_index
+from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.text.clean import clean_text
 
 TODAY = date.today()
 GIVEN = format_date(TODAY - timedelta(days=60))
 REVIEW = format_date(TODAY + timedelta(days=300))
-HEADER = ["name", "preferred_name", "year_group", "form", "mis_id", "website", "social_media", "print", "press", "video",
-          "displays", "given_by", "relationship", "parental_responsibility", "given_on", "review_on", "never_publish"]
+HEADER = [
+    "name",
+    "preferred_name",
+    "year_group",
+    "form",
+    "mis_id",
+    "website",
+    "social_media",
+    "print",
+    "press",
+    "video",
+    "displays",
+    "given_by",
+    "relationship",
+    "parental_responsibility",
+    "given_on",
+    "review_on",
+    "never_publish",
+]
 
 
 def row(name: str, mis: str = "", **kw: str) -> list[str]:
-    values = {"name": name, "mis_id": mis, "year_group": "5", "form": "5B", "website": "yes", "social_media": "yes",
-              "given_by": "Jo Parent", "relationship": "mother", "parental_responsibility": "yes", "given_on": GIVEN,
-              "review_on": REVIEW, **kw}
+    values = {
+        "name": name,
+        "mis_id": mis,
+        "year_group": "5",
+        "form": "5B",
+        "website": "yes",
+        "social_media": "yes",
+        "given_by": "Jo Parent",
+        "relationship": "mother",
+        "parental_responsibility": "yes",
+        "given_on": GIVEN,
+        "review_on": REVIEW,
+        **kw,
+    }
     return [values.get(h, "") for h in HEADER]
 
 
@@ -88,7 +116,18 @@ def test_line_endings_and_bom_make_no_difference(session, bom, newline):
 
 
 def test_common_mis_headers_are_recognised_and_names_joined(session):
-    header = ["UPN", "Legal Surname", "Legal Forename", "Preferred Forename", "NC Year", "Reg Group", "School website", "Facebook", "Date given", "Expiry date"]
+    header = [
+        "UPN",
+        "Legal Surname",
+        "Legal Forename",
+        "Preferred Forename",
+        "NC Year",
+        "Reg Group",
+        "School website",
+        "Facebook",
+        "Date given",
+        "Expiry date",
+    ]
     data = to_csv([["A1", "O'Brien", "Zoë", "Zo", "Y6", "6A", "Granted", "Declined", "01/09/2025", "31/08/2027"]], header)
     assert guess_columns(header)["Reg Group"] == "form"
     imported(session, data)
@@ -199,7 +238,14 @@ def test_names_that_match_two_stored_pupils_need_the_mis_id(session):
 
 
 def test_bad_input_names_survive_as_text(session):
-    names = ["Zoë O'Brien", "Ben Smith-Jones", "محمد علي", "[bold]Bobby[/] Tables", "Jack [@click=app.quit]x[/]", "Ann\x1b[31m Lee"]
+    names = [
+        "Zoë O'Brien",
+        "Ben Smith-Jones",
+        "محمد علي",
+        "[bold]Bobby[/] Tables",
+        "Jack [@click=app.quit]x[/]",
+        "Ann\x1b[31m Lee",
+    ]
     imported(session, to_csv([row(n, f"M{i}") for i, n in enumerate(names)]))
     assert set(stored(session)) == {*names[:-1], "Ann[31m Lee"}  # escape sequences removed, markup kept as text
 
@@ -229,7 +275,10 @@ def test_a_changed_export_adds_history_and_shows_withdrawals(session):
     pupils = stored(session)
     amelia = pupils["Amelia Smith"]
     # Social media granted then withdrawn; the website grant again with the row's new date.
-    assert [(c.purpose, c.status) for c in amelia.consents[2:]] == [(Purpose.WEBSITE, ConsentStatus.GRANTED), (Purpose.SOCIAL_MEDIA, ConsentStatus.REFUSED)]
+    assert [(c.purpose, c.status) for c in amelia.consents[2:]] == [
+        (Purpose.WEBSITE, ConsentStatus.GRANTED),
+        (Purpose.SOCIAL_MEDIA, ConsentStatus.REFUSED),
+    ]
     assert amelia.states()[Purpose.SOCIAL_MEDIA].withdrawn_on == TODAY - timedelta(days=1)
     assert pupils["Benjamin Jones"].form == "6B" and pupils["Benjamin Jones"].mis_id == "A2"
 
@@ -325,7 +374,7 @@ def test_headers_are_read_without_a_store():
 def test_the_column_reference_for_schools_documents_every_column():
     from pathlib import Path
 
-    from store.consents_import import COLUMNS
+    from safedesk.store.consents.importer import COLUMNS
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "CONSENTS.md").read_text(encoding="utf-8")
     for column in COLUMNS:

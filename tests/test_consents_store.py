@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.attention import attention
-from store.consents import (
+from safedesk.store.consents.pupils import (
     ChildView,
     ConsentChange,
     ConsentStatus,
@@ -36,9 +35,10 @@ from store.consents import (
     update_details,
     write_export,
 )
-from store.errors import InvalidInput, NotAllowed
-from store.records import utcnow
-from store.verify import verify_session
+from safedesk.store.dashboard.attention import attention
+from safedesk.store.engine.records import utcnow
+from safedesk.store.engine.verify import verify_session
+from safedesk.store.errors import InvalidInput, NotAllowed
 
 TODAY = date.today()
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold \x1b[31m"
@@ -90,8 +90,19 @@ def test_format_and_parse_round_trip(day):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("5", "Year 5"), ("Y5", "Year 5"), ("Yr 5", "Year 5"), ("year 05", "Year 5"), ("NC Year 11", "Year 11"),
-     ("R", "Reception"), ("Rec", "Reception"), ("N2", "Nursery"), ("Year 15", "Year 15"), ("Sixth form", "Sixth form"), ("", "")],
+    [
+        ("5", "Year 5"),
+        ("Y5", "Year 5"),
+        ("Yr 5", "Year 5"),
+        ("year 05", "Year 5"),
+        ("NC Year 11", "Year 11"),
+        ("R", "Reception"),
+        ("Rec", "Reception"),
+        ("N2", "Nursery"),
+        ("Year 15", "Year 15"),
+        ("Sixth form", "Sixth form"),
+        ("", ""),
+    ],
 )
 def test_year_groups_are_normalised(text, expected):
     assert normalise_year(text) == expected
@@ -102,7 +113,11 @@ def test_year_groups_are_normalised(text, expected):
 
 def test_state_is_derived_from_history_and_withdrawal_keeps_the_date(session):
     p = pupil(session, "Amelia Smith", form="5B")
-    record_consent(session, p.id, [change(given_on=TODAY - timedelta(days=300), given_by="Jo Smith", relationship="mother", parental_responsibility=True)])
+    record_consent(
+        session,
+        p.id,
+        [change(given_on=TODAY - timedelta(days=300), given_by="Jo Smith", relationship="mother", parental_responsibility=True)],
+    )
     withdrawn_on = TODAY - timedelta(days=10)
     stored = record_consent(session, p.id, [change(status=ConsentStatus.REFUSED, given_on=withdrawn_on)])
     state = stored.states()[Purpose.SOCIAL_MEDIA]
@@ -169,7 +184,9 @@ def test_consent_rules(session, kw, field, message):
 
 def test_a_competent_pupil_may_consent_for_themselves_and_their_objection_stops_use(session):
     p = pupil(session, "Fay Green", year_group="Year 9")
-    stored = record_consent(session, p.id, [change(parental_responsibility=False, relationship="Pupil", child_view=ChildView.AGREES)])
+    stored = record_consent(
+        session, p.id, [change(parental_responsibility=False, relationship="Pupil", child_view=ChildView.AGREES)]
+    )
     assert stored.states()[Purpose.SOCIAL_MEDIA].cleared(TODAY)
     objecting = record_consent(session, p.id, [change(parental_responsibility=True, child_view=ChildView.OBJECTS)])
     assert not objecting.states()[Purpose.SOCIAL_MEDIA].cleared(TODAY)
@@ -223,7 +240,7 @@ def histories(draw):  # type: ignore[no-untyped-def]
 def test_list_index_and_record_agree_on_every_history(history):
     """The index reads stored documents directly: it must derive exactly what the record does."""
     record = Pupil(name="x", consents=history)
-    from store.consents import _row  # the index's reader of one stored document
+    from safedesk.store.consents.pupils import _row  # the index's reader of one stored document
 
     assert _row(1, record.to_doc()).states == record.states()
     assert derive_states(c.facts() for c in history) == record.states()
@@ -329,9 +346,18 @@ def test_md_cell_keeps_text_as_text():
 
 def test_attention_counts_expiring_and_expired_without_names(session):
     a = pupil(session, "Pat Quinn")
-    record_consent(session, a.id, [change(Purpose.WEBSITE, review_on=TODAY + timedelta(days=3)), change(Purpose.PRINT, review_on=TODAY + timedelta(days=40))])
+    record_consent(
+        session,
+        a.id,
+        [
+            change(Purpose.WEBSITE, review_on=TODAY + timedelta(days=3)),
+            change(Purpose.PRINT, review_on=TODAY + timedelta(days=40)),
+        ],
+    )
     b = pupil(session, "Rae Sim")
-    record_consent(session, b.id, [change(Purpose.WEBSITE, given_on=TODAY - timedelta(days=400), review_on=TODAY - timedelta(days=2))])
+    record_consent(
+        session, b.id, [change(Purpose.WEBSITE, given_on=TODAY - timedelta(days=400), review_on=TODAY - timedelta(days=2))]
+    )
     gone = pupil(session, "Sol Tay")
     record_consent(session, gone.id, [change(Purpose.WEBSITE, review_on=TODAY + timedelta(days=1))])
     mark_left(session, gone.id, TODAY)

@@ -16,14 +16,16 @@ from textual.widgets import (
     Static,
 )
 
-from screens.consents import ConsentsScreen, FilterDialog
-from screens.consents_check import CheckScreen
-from screens.consents_expiring import ExpiringScreen
-from screens.consents_export import ExportDialog, default_path
-from screens.consents_forms import ConsentForm, NeverPublishForm, PupilForm
-from screens.consents_import import ImportScreen
-from screens.consents_pupil import PupilScreen
-from store.consents import (
+from safedesk.app import SafeDeskApp
+from safedesk.screens.consents.check import CheckScreen
+from safedesk.screens.consents.expiring import ExpiringScreen
+from safedesk.screens.consents.export import ExportDialog, default_path
+from safedesk.screens.consents.forms import ConsentForm, NeverPublishForm, PupilForm
+from safedesk.screens.consents.importer import ImportScreen
+from safedesk.screens.consents.pupil import PupilScreen
+from safedesk.screens.consents.pupils import ConsentsScreen, FilterDialog
+from safedesk.store.consents.check import RULES_CARD
+from safedesk.store.consents.pupils import (
     ConsentChange,
     ConsentStatus,
     NeverPublish,
@@ -34,15 +36,13 @@ from store.consents import (
     record_consent,
     set_never_publish,
 )
-from store.consents_check import RULES_CARD
-from store.records import utcnow
-from store.session import Session
+from safedesk.store.engine.records import utcnow
+from safedesk.store.engine.session import Session
+from safedesk.widgets.common import FieldError
+from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.row_table import RowTable
 from tests.conftest import PASSPHRASE
 from tests.pilot_kit import settle
-from tui.app import SafeDeskApp
-from tui.dialogs import ConfirmDialog
-from tui.row_table import RowTable
-from tui.widgets import FieldError
 
 SIZE = (80, 24)
 TODAY = date.today()
@@ -64,7 +64,11 @@ def school(store_dir: Path) -> Path:
     set_never_publish(session, ben.id, NeverPublish.LOOKED_AFTER)
     add_pupil(session, Pupil(name=HOSTILE, year_group="5", form="5B", mis_id="A3"))
     zoe = add_pupil(session, Pupil(name="Zoë O'Brien", year_group="6", form="6A", mis_id="A4"))
-    record_consent(session, zoe.id, [granted(Purpose.SOCIAL_MEDIA, given_on=TODAY - timedelta(days=400), review_on=TODAY - timedelta(days=2))])
+    record_consent(
+        session,
+        zoe.id,
+        [granted(Purpose.SOCIAL_MEDIA, given_on=TODAY - timedelta(days=400), review_on=TODAY - timedelta(days=2))],
+    )
     session.close()
     return store_dir
 
@@ -258,7 +262,9 @@ async def test_check_screen_type_ahead_pass_stop_and_rules(school):
         await pilot.pause()
         assert [str(suggestions.get_option_at_index(i).prompt) for i in range(suggestions.option_count)] == [f"{HOSTILE}  Y5 5B"]
         await pilot.press("enter", *"ben", "enter", *"zoe", "enter")
-        assert str(verdict.render()) == "STOP: 3 of 4 pupils are not cleared for official social media." and verdict.has_class("stop")
+        assert str(verdict.render()) == "STOP: 3 of 4 pupils are not cleared for official social media." and verdict.has_class(
+            "stop"
+        )
         picked = check.query_one("#check-picked", RowTable)
         reasons = {r.cells[0]: r.cells[2] for r in picked.rows}
         assert reasons == {
@@ -275,7 +281,7 @@ async def test_check_screen_type_ahead_pass_stop_and_rules(school):
         assert [r.cells[0] for r in picked.rows] == ["Amelia Smith (Milly)"]
         assert "PASS" in str(verdict.render())
         await pilot.press("f2")
-        from screens.guide import GuideScreen
+        from safedesk.screens.guide import GuideScreen
 
         assert isinstance(app.screen, GuideScreen) and app.screen.current.id == RULES_CARD
         await pilot.press("escape")
@@ -361,7 +367,7 @@ async def test_expiring_and_export(school, tmp_path):
 
 
 async def test_home_counts_expiring_consents(school):
-    from screens.home import HomeScreen
+    from safedesk.screens.home import HomeScreen
 
     app = SafeDeskApp(school)
     async with app.run_test(size=SIZE) as pilot:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from content.cards import KINDS, CardError, Source, markdown_to_text, parse_card
-from content.library import Library, UnknownCard, default_library
-from store.errors import SafeDeskError
+from safedesk.content.cards import KINDS, CardError, Source, markdown_to_text, parse_card
+from safedesk.content.library import Library, UnknownCard, default_library
+from safedesk.store.errors import SafeDeskError
 from tests.cardkit import PLAYBOOK_BODY, SEED, card_text, write_card
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -50,7 +50,7 @@ def test_parse_card_reads_every_field(tmp_path: Path) -> None:
         ("+++\nid = 'x'\n", "no closing"),
         ("+++\nid = \n+++\nbody\n", "not valid TOML"),
         (card_text("x").replace('kind = "guide"\n', ""), "`kind` must be a non-empty string"),
-        (card_text("x").replace('aliases = []', 'aliases = "fb"'), "`aliases` must be a list of strings"),
+        (card_text("x").replace("aliases = []", 'aliases = "fb"'), "`aliases` must be a list of strings"),
         (card_text("x").replace("related = []\n", ""), "`related` must be a list of strings"),
         (card_text("x").replace("[[sources]]", "[[other]]"), "unknown front matter field(s): other"),
         (card_text("x").replace('file = "', 'page = 3\nfile = "'), "exactly `file` and `section`"),
@@ -232,13 +232,10 @@ def test_verbatim_check_finds_no_copied_runs() -> None:
 
 
 def test_parsed_front_matter_cache_matches_the_cards():
-    """The start-up cache must hold exactly the shipped cards: run `python -m content.library`."""
-    from content.cards import front_matter_key, split_front_matter
-    from content.library import CARDS_DIR, PARSED_FILE, _read_parsed
+    """The start-up cache must hold exactly the shipped cards: run `python -m safedesk.content.library`."""
+    from safedesk.content.cards import front_matter_key, split_front_matter
+    from safedesk.content.library import CARDS_DIR, PARSED_FILE, _read_parsed
 
     parsed = _read_parsed(CARDS_DIR)
-    keys = {
-        front_matter_key(split_front_matter(path.read_text(encoding="utf-8"), path)[0])
-        for path in CARDS_DIR.glob("*.md")
-    }
-    assert keys == set(parsed), f"content/cards/{PARSED_FILE} is stale: run python -m content.library"
+    keys = {front_matter_key(split_front_matter(path.read_text(encoding="utf-8"), path)[0]) for path in CARDS_DIR.glob("*.md")}
+    assert keys == set(parsed), f"content/cards/{PARSED_FILE} is stale: run python -m safedesk.content.library"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from content.coverage import (
+from safedesk.content.coverage import (
     COVERAGE_FILE,
     CoverageEntry,
     CoverageError,
@@ -17,7 +17,7 @@ from content.coverage import (
     load_coverage,
     merge_fragments,
 )
-from content.library import Library, default_library
+from safedesk.content.library import Library, default_library
 from tests.cardkit import write_card
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -76,7 +76,7 @@ def test_malformed_coverage_raises(tmp_path: Path, text: str) -> None:
 
 
 def test_shipped_coverage_map_is_complete() -> None:
-    assert COVERAGE_FILE.is_file(), "content/coverage.toml is missing: run python -m content.coverage --merge"
+    assert COVERAGE_FILE.is_file(), "content/coverage.toml is missing: run python -m safedesk.content.coverage --merge"
     entries = load_coverage()
     assert entries
     assert check_coverage(entries, default_library()) == []

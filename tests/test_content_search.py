@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import content.search as search_module
+import safedesk.content.search as search_module
 from bench.guide import QUESTIONS_FILE, evaluate, load_questions
-from content.library import Library, default_library
-from content.search import FALLBACK_NOTICE, SearchIndex, default_index
+from safedesk.content.library import Library, default_library
+from safedesk.content.search import FALLBACK_NOTICE, SearchIndex, default_index
 from tests.cardkit import write_card
 
 HOSTILE = [
@@ -160,7 +160,9 @@ def test_snippet_is_plain_text_around_the_match(index: SearchIndex) -> None:
 
 
 def test_snippet_reads_a_wrapped_paragraph_as_one_sentence(tmp_path: Path) -> None:
-    write_card(tmp_path, "x", body="## Do now\n- Call the\n  police today, then\n  **wait**.\n\n| A | B |\n|---|---|\n| 1 | 2 |\n")
+    write_card(
+        tmp_path, "x", body="## Do now\n- Call the\n  police today, then\n  **wait**.\n\n| A | B |\n|---|---|\n| 1 | 2 |\n"
+    )
     hit = SearchIndex.build(Library.from_dir(tmp_path)).search("police").hits[0]
     assert hit.snippet == "Do now. Call the police today, then wait. A; B. 1; 2."
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from content.library import Library, default_library
-from content.triage import (
+from safedesk.content.library import Library, default_library
+from safedesk.content.triage import (
     FLAGS,
     TriageError,
     TriageResult,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from screens.home import HomeScreen
-from store.attention import attention
-from store.demo import DEMO_SETTING, build_demo, open_demo
-from store.reports import ReportParams, build_report
-from store.verify import verify_session
-from tui.app import SafeDeskApp
+from safedesk.app import SafeDeskApp
+from safedesk.screens.home import HomeScreen
+from safedesk.store.dashboard.attention import attention
+from safedesk.store.demo.data import DEMO_SETTING, build_demo, open_demo
+from safedesk.store.engine.verify import verify_session
+from safedesk.store.reports.documents import ReportParams, build_report
 
 
 def test_demo_store_has_every_feature_and_verifies(tmp_path):

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from store.forms import questions_of
-from store.markdown_text import outline
-from store.session import Session
+from safedesk.cli.forms import forms, policy
+from safedesk.cli.main import cli
+from safedesk.store.engine.session import Session
+from safedesk.store.forms.filled import questions_of
+from safedesk.store.text.markdown import outline
 from tests.conftest import PASSPHRASE
-from tui.cli import cli
-from tui.cli_forms import forms, policy
 
 for group in (forms, policy):  # the lead registers them in tui/cli.py; until then the tests do
     if group.name not in cli.commands:
@@ -55,7 +55,12 @@ def test_fill_version_list_and_export_a_form(store: Path, pwfile: Path, tmp_path
     aim = next(q.key for q in questions_of("pre-use-checklist") if q.text.startswith("What do we want"))
     pilot = next(q.key for q in questions_of("pre-use-checklist") if q.text.startswith("Will we run a pilot"))
     answers = tmp_path / "answers.toml"
-    answers.write_text(skeleton.replace(f'"{aim}" = ""', f'"{aim}" = "Share [work] | with *families*"').replace(f'"{pilot}" = ""', f'"{pilot}" = "y"'), encoding="utf-8")
+    answers.write_text(
+        skeleton.replace(f'"{aim}" = ""', f'"{aim}" = "Share [work] | with *families*"').replace(
+            f'"{pilot}" = ""', f'"{pilot}" = "y"'
+        ),
+        encoding="utf-8",
+    )
     created = run(store, pwfile, "forms", "new", "pre-use-checklist", "--title", "Class blog", "--answers", str(answers))
     assert created.exit_code == 0, created.output
     assert run(store, pwfile, "forms", "version", "1", "--assessed", "today").exit_code == 0
@@ -92,7 +97,10 @@ def test_policy_build_from_a_file_stores_the_answers(store: Path, pwfile: Path, 
     skeleton = run(store, None, "policy", "questions").stdout
     assert 'comments = "moderated"' in skeleton and "# review_on = 2027-07-01" in skeleton
     answers = tmp_path / "policy.toml"
-    answers.write_text(skeleton.replace('dsl_name = ""', 'dsl_name = "Sam Patel"').replace("# review_on = 2027-07-01", "review_on = 2027-07-01"), encoding="utf-8")
+    answers.write_text(
+        skeleton.replace('dsl_name = ""', 'dsl_name = "Sam Patel"').replace("# review_on = 2027-07-01", "review_on = 2027-07-01"),
+        encoding="utf-8",
+    )
     out = tmp_path / "policy.md"
     result = run(store, pwfile, "policy", "build", "--answers", str(answers), "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -113,7 +121,9 @@ def test_policy_letters(store: Path, pwfile: Path, tmp_path: Path) -> None:
     listed = run(store, None, "policy", "letters").stdout
     assert "disclaimer-parent" in listed and "admin_contact" in listed
     out = tmp_path / "rules.md"
-    result = run(store, pwfile, "policy", "letter", "disclaimer-parent", "--out", str(out), "--set", "admin_contact=pta@oak.example")
+    result = run(
+        store, pwfile, "policy", "letter", "disclaimer-parent", "--out", str(out), "--set", "admin_contact=pta@oak.example"
+    )
     assert result.exit_code == 0, result.output
     assert "pta@oak.example" in out.read_text(encoding="utf-8") and "Oak Primary" in out.read_text(encoding="utf-8")
     again = run(store, pwfile, "policy", "letter", "disclaimer-parent", "--out", str(tmp_path / "again.md"))

@@ -1,4 +1,4 @@
-"""store.markdown_text: user text stays literal in generated Markdown, whatever it holds."""
+"""safedesk.store.text.markdown: user text stays literal in generated Markdown, whatever it holds."""
 
 from __future__ import annotations
 
@@ -8,9 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.errors import InvalidInput
-from store.markdown_text import MarkdownProblem, check_markdown, md_block, md_cell, md_escape, outline, parser, write_markdown
-from store.text import clean_text
+from safedesk.store.errors import InvalidInput
+from safedesk.store.text.clean import clean_text
+from safedesk.store.text.markdown import (
+    MarkdownProblem,
+    check_markdown,
+    md_block,
+    md_cell,
+    md_escape,
+    outline,
+    parser,
+    write_markdown,
+)
 
 HOSTILE = [
     "[@click=app.quit]x[/]",

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from content.library import default_library
-from store import attention
-from store.errors import InvalidInput, NotAllowed, RecordNotFound
-from store.forms import (
+from safedesk.content.library import default_library
+from safedesk.store.dashboard import attention
+from safedesk.store.engine.verify import verify_session
+from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
+from safedesk.store.forms.filled import (
     DATE,
     FORM_TYPES,
     FROM_ACCOUNT,
@@ -30,9 +31,8 @@ from store.forms import (
     questions_of,
     version_markdown,
 )
-from store.markdown_text import outline, parser
-from store.timeparse import local_zone
-from store.verify import verify_session
+from safedesk.store.text.dates import local_zone
+from safedesk.store.text.markdown import outline, parser
 
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold *em* <b>x</b> | # not a heading"
 
@@ -80,7 +80,7 @@ def test_every_bullet_of_the_forms_cards_is_a_field_in_order(kind: str) -> None:
 
 
 def test_a_reworded_card_changes_the_form(tmp_path: Path) -> None:
-    from content.library import Library
+    from safedesk.content.library import Library
 
     card = default_library().get("checklist-pre-use")
     text = card.path.read_text(encoding="utf-8").replace("Will we run a pilot first?", "Will we run a pilot term first?")
@@ -156,7 +156,13 @@ def test_grid_and_repeated_entries(session) -> None:  # type: ignore[no-untyped-
     general = key("web-tool-risk-assessment", "General risk")
     risk = key("web-tool-risk-assessment", "Risk identified")
     when = next(q.key for q in questions_of("web-tool-risk-assessment") if q.repeat and q.kind == DATE)
-    values = {address(general, part="KS1"): "high", address(general, part="Staff"): "low", risk: "Strangers", address(risk, 2): "Adverts", address(when, 2): "1/3/2026"}
+    values = {
+        address(general, part="KS1"): "high",
+        address(general, part="Staff"): "low",
+        risk: "Strangers",
+        address(risk, 2): "Adverts",
+        address(when, 2): "1/3/2026",
+    }
     saved = book.save_draft(form.id, values)
     assert saved.draft[address(risk, 1)] == "Strangers"  # a repeated question without an entry is the first
     assert saved.draft[address(when, 2)] == "2026-03-01"
@@ -195,7 +201,10 @@ def test_suggested_dates_come_from_the_forms_own_answers(session) -> None:  # ty
     form = book.create("web-tools-checklist", "Padlet")
     book.save_draft(
         form.id,
-        {key("web-tools-checklist", "Date of this review"): "2/1/2026", key("web-tools-checklist", "Date of the next review"): "2/7/2026"},
+        {
+            key("web-tools-checklist", "Date of this review"): "2/1/2026",
+            key("web-tools-checklist", "Date of the next review"): "2/7/2026",
+        },
     )
     assert book.suggested_dates(book.form(form.id)) == (date(2026, 1, 2), date(2026, 7, 2))
 
@@ -218,10 +227,16 @@ def test_only_a_form_without_versions_can_be_deleted(session) -> None:  # type: 
 
 
 def test_a_form_links_to_an_account_and_a_business_case_starts_from_the_register(session) -> None:  # type: ignore[no-untyped-def]
-    from store.accounts import Account, Register, Visibility
+    from safedesk.store.accounts.register import Account, Register, Visibility
 
     account = Register(session).propose(
-        Account(platform="Facebook Page", name="@OakPrimary", purpose="News for families", audience="Parents", visibility=Visibility.PRIVATE)
+        Account(
+            platform="Facebook Page",
+            name="@OakPrimary",
+            purpose="News for families",
+            audience="Parents",
+            visibility=Visibility.PRIVATE,
+        )
     )
     book = FormBook(session)
     case = book.create("new-account-business-case", "Facebook Page", account.id)
@@ -260,11 +275,21 @@ def test_export_parses_into_the_forms_structure_with_hostile_text_literal(sessio
     assert out.read_text(encoding="utf-8") == text
     found = outline(text)
     assert found.headings[0] == (1, f"Risk assessment: a web tool or platform: {HOSTILE}")
-    assert [h for level, h in found.headings if level == 2] == ["About the service", "Summary of the decision", "Key issues and action required"]
+    assert [h for level, h in found.headings if level == 2] == [
+        "About the service",
+        "Summary of the decision",
+        "Key issues and action required",
+    ]
     assert found.tables == 2  # the rating grid and the key issues
     tokens = parser().parse(text)
     assert not any(t.type in ("html_block", "html_inline", "link_open", "image", "code_inline", "em_open") for t in tokens)
-    assert not any(c.type in ("link_open", "em_open", "strong_open", "code_inline", "html_inline") for t in tokens if t.type == "inline" for c in t.children or [] if c.content == "x")
+    assert not any(
+        c.type in ("link_open", "em_open", "strong_open", "code_inline", "html_inline")
+        for t in tokens
+        if t.type == "inline"
+        for c in t.children or []
+        if c.content == "x"
+    )
     rows = [t for t in tokens if t.type == "tr_open"]
     assert len(rows) == 9  # the grid's header and 5 ratings; the issues' header and 2 entries
     assert "high \\| very" in text and "Adverts / and pop-ups" in text
@@ -294,7 +319,7 @@ def test_answered_counts_questions_not_parts(session) -> None:  # type: ignore[n
 
 
 def test_attention_flags_re_assessment_due_and_overdue_and_unassessed_accounts(session) -> None:  # type: ignore[no-untyped-def]
-    from store.accounts import Account, Register, StaffMember, Status
+    from safedesk.store.accounts.register import Account, Register, StaffMember, Status
 
     book = FormBook(session)
     aim = key("pre-use-checklist", "What do we want")

@@ -9,23 +9,23 @@ from pathlib import Path
 
 from textual.widgets import Input, Select, TextArea
 
-from screens.forms import (
+from safedesk.app import SafeDeskApp
+from safedesk.screens.forms.fill import Choice, FormFillScreen
+from safedesk.screens.forms.listing import (
     FormDetailScreen,
     FormsScreen,
     VersionScreen,
     open_forms_target,
 )
-from screens.forms_fill import Choice, FormFillScreen
-from store.forms import GROUPS, NOTE, FormBook, address, questions_of
-from store.markdown_text import outline
-from store.session import Session
+from safedesk.store.engine.session import Session
+from safedesk.store.forms.filled import GROUPS, NOTE, FormBook, address, questions_of
+from safedesk.store.text.markdown import outline
+from safedesk.widgets.card_view import CardView
+from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.forms import FormDialog
 from tests.conftest import PASSPHRASE
 from tests.pilot_kit import settle, shown_errors
 from tests.pilot_kit import unlock as signed_in
-from tui.app import SafeDeskApp
-from tui.card_view import CardView
-from tui.dialogs import ConfirmDialog
-from tui.forms import FormDialog
 
 SIZE = (80, 24)
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold \x1b[31m"

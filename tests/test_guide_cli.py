@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import content.search as search_module
-from content.library import default_library
-from tui.cli import cli
+import safedesk.content.search as search_module
+from safedesk.cli.main import cli
+from safedesk.content.library import default_library
 
 MAIN = Path(__file__).resolve().parents[1]
 NUDE_IMAGE = "pb-nude-image-of-child"
@@ -127,13 +127,11 @@ def test_list_refuses_an_unknown_kind() -> None:
 def test_guide_commands_never_import_textual() -> None:
     code = (
         "import sys\n"
-        "from tui.cli import cli\n"
+        "from safedesk.cli.main import cli\n"
         "for args in (['guide', 'search', 'hacked'], ['guide', 'list'], ['guide', 'show', sys.argv[1]]):\n"
         "    cli(args, standalone_mode=False)\n"
         "assert 'textual' not in sys.modules, 'textual was imported'\n"
     )
     env = {**os.environ, "PYTHONPATH": str(MAIN)}
-    run_ = subprocess.run(
-        [sys.executable, "-c", code, NUDE_IMAGE], cwd=MAIN, env=env, capture_output=True, text=True, timeout=60
-    )
+    run_ = subprocess.run([sys.executable, "-c", code, NUDE_IMAGE], cwd=MAIN, env=env, capture_output=True, text=True, timeout=60)
     assert run_.returncode == 0, run_.stderr[-2000:]

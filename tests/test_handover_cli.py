@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from store.session import Session
+from safedesk.cli.handover import handover
+from safedesk.cli.main import cli
+from safedesk.store.engine.session import Session
 from tests.conftest import PASSPHRASE
 from tests.handover_kit import HANDOVER_PASSPHRASE, add_incident, add_pupil, fast_crypt, make_store
-from tui.cli import cli
-from tui.cli_handover import handover
 
 # The lead registers the group in tui/cli.py; until then (and harmlessly after) add it here.
 if "handover" not in cli.commands:
@@ -56,7 +56,20 @@ def run(store: Path, *args: str, secrets: tuple[str, ...] = (PASSPHRASE, HANDOVE
 def test_export_import_receipt_and_list(stores, tmp_path):
     sender, receiver, ref = stores
     out = tmp_path / "to-oakwood.age"
-    exported = run(sender, "export", "--incident", ref, "--pupil", "A1234", "--to", "Oakwood Academy DSL", "--note", "Moved school", "--out", str(out))
+    exported = run(
+        sender,
+        "export",
+        "--incident",
+        ref,
+        "--pupil",
+        "A1234",
+        "--to",
+        "Oakwood Academy DSL",
+        "--note",
+        "Moved school",
+        "--out",
+        str(out),
+    )
     assert exported.exit_code == 0, exported.output
     code = next(line.split(": ")[1] for line in exported.stdout.splitlines() if line.startswith("Receipt code"))
     assert out.is_file() and f"safedesk handover receipt {code}" in exported.stdout
@@ -94,7 +107,11 @@ def test_all_incidents(stores, tmp_path):
     ("args", "secrets", "words"),
     [
         (["--to", "LADO"], (PASSPHRASE, HANDOVER_PASSPHRASE), "Choose at least one"),
-        (["--incident", "INC-1999-0001", "--to", "LADO"], (PASSPHRASE, HANDOVER_PASSPHRASE), "No incident with reference INC-1999-0001"),
+        (
+            ["--incident", "INC-1999-0001", "--to", "LADO"],
+            (PASSPHRASE, HANDOVER_PASSPHRASE),
+            "No incident with reference INC-1999-0001",
+        ),
         (["--all-incidents"], (PASSPHRASE, HANDOVER_PASSPHRASE), "Give --to WHO"),
         (["--all-incidents", "--to", "LADO"], (PASSPHRASE, "password1"), "at least 10 characters"),
         (["--all-incidents", "--to", "LADO"], (PASSPHRASE, PASSPHRASE), "opens this SafeDesk store"),
@@ -137,7 +154,7 @@ def test_handover_commands_never_import_textual():
     code = textwrap.dedent(
         """
         import sys
-        import tui.cli_handover, store.handover
+        import safedesk.cli.handover, safedesk.store.handover.transfer
         print(sorted(m for m in sys.modules if m.split(".")[0] == "textual"))
         """
     )

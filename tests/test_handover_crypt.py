@@ -16,9 +16,11 @@ import zipfile
 
 import pytest
 
-from store import crypto, evidence, handover_crypt
-from store import handover as ho
-from store.session import OpenOptions, Session
+from safedesk.store.engine import crypto
+from safedesk.store.engine.session import OpenOptions, Session
+from safedesk.store.handover import crypt as handover_crypt
+from safedesk.store.handover import transfer as ho
+from safedesk.store.incidents import evidence
 from tests.conftest import PASSPHRASE
 from tests.handover_kit import HANDOVER_PASSPHRASE, add_incident
 
@@ -29,10 +31,14 @@ AGE_TOOLS = [tool for tool in ("age", "rage") if shutil.which(tool)]
 def sent(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """(file, transfer, sender folder): one real export shared by the tests below."""
     base = tmp_path_factory.mktemp("handover")
-    session = Session.create(base / "a", "Oak Primary", "Sam Patel", PASSPHRASE, OpenOptions(kdf=crypto.fast_params_for_tests()))[0]
+    session = Session.create(base / "a", "Oak Primary", "Sam Patel", PASSPHRASE, OpenOptions(kdf=crypto.fast_params_for_tests()))[
+        0
+    ]
     try:
         incident = add_incident(session, files=2, tmp=base)
-        transfer = ho.export_handover(session, ho.Selection((incident.id,)), to="LADO", passphrase=HANDOVER_PASSPHRASE, out=base / "h.age")
+        transfer = ho.export_handover(
+            session, ho.Selection((incident.id,)), to="LADO", passphrase=HANDOVER_PASSPHRASE, out=base / "h.age"
+        )
         originals = [evidence.decrypt(session, e) for e in evidence.evidence_for(session, incident.id) if e.kind == "file"]
     finally:
         session.close()
@@ -61,7 +67,9 @@ def test_a_standard_age_file_that_pyrage_alone_opens(sent):
     check_plain_bundle(pyrage.passphrase.decrypt(data, HANDOVER_PASSPHRASE), transfer.receipt_code)
 
 
-@pytest.mark.skipif(not AGE_TOOLS or os.name == "nt", reason="needs the age or rage binary (Debian: apt-get install age) and a POSIX pty")
+@pytest.mark.skipif(
+    not AGE_TOOLS or os.name == "nt", reason="needs the age or rage binary (Debian: apt-get install age) and a POSIX pty"
+)
 @pytest.mark.parametrize("tool", AGE_TOOLS or ["age"])
 def test_the_age_command_line_tool_opens_it(sent, tool, tmp_path):
     """`age -d -o out FILE` asks for the passphrase on the terminal: give it one (a pty)."""

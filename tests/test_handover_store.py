@@ -20,11 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from store import evidence
-from store import handover as ho
-from store.attention import attention
-from store.errors import InvalidInput, NotAllowed
-from store.handover_bundle import (
+from safedesk.store.dashboard.attention import attention
+from safedesk.store.engine.records import utcnow
+from safedesk.store.engine.session import Session
+from safedesk.store.engine.verify import verify_session
+from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.handover import transfer as ho
+from safedesk.store.handover.bundle import (
     MANIFEST,
     RECORDS,
     SUMMARY,
@@ -36,18 +38,16 @@ from store.handover_bundle import (
     receipt_code,
     unpack,
 )
-from store.handover_summary import write_summary
-from store.markdown_text import outline
-from store.incident_log import IncidentLog
-from store.incidents import Incident, Person
-from store.records import utcnow
-from store.session import Session
-from store.text import clean_text
-from store.verify import verify_session
+from safedesk.store.handover.summary import write_summary
+from safedesk.store.incidents import evidence
+from safedesk.store.incidents.log import IncidentLog
+from safedesk.store.incidents.records import Incident, Person
+from safedesk.store.text.clean import clean_text
+from safedesk.store.text.markdown import outline
 from tests.conftest import PASSPHRASE
 from tests.handover_kit import HANDOVER_PASSPHRASE, NASTY, add_incident, add_pupil, edit_records, fast_crypt, make_store, rezip
 
-consents = pytest.importorskip("store.consents")
+consents = pytest.importorskip("safedesk.store.consents.pupils")
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def plain_zip(path: Path) -> bytes:
 
 
 def write_bundle(path: Path, data: bytes) -> Path:
-    from store import handover_crypt
+    from safedesk.store.handover import crypt as handover_crypt
 
     path.write_bytes(handover_crypt.encrypt(data, HANDOVER_PASSPHRASE))
     return path
@@ -92,7 +92,11 @@ def write_bundle(path: Path, data: bytes) -> Path:
 
 def snapshot(session: Session) -> dict:
     """Everything stored (tables and evidence files), to prove an import left no trace."""
-    files = sorted(p.name for p in (session.folder / evidence.EVIDENCE_DIR).glob("*")) if (session.folder / evidence.EVIDENCE_DIR).exists() else []
+    files = (
+        sorted(p.name for p in (session.folder / evidence.EVIDENCE_DIR).glob("*"))
+        if (session.folder / evidence.EVIDENCE_DIR).exists()
+        else []
+    )
     return {"tables": json.loads(json.dumps(session.vault.data)), "files": files}
 
 
@@ -106,7 +110,12 @@ def without(doc: dict, *keys: str) -> dict:
 def test_round_trip_between_two_stores_preserves_every_field_and_byte(sender, receiver, tmp_path):
     pupil = add_pupil(sender, never_publish=True)
     first = add_incident(sender, files=2, tmp=tmp_path)
-    second = add_incident(sender, title=NASTY, tmp=tmp_path, people=(Person(name="Amelia Smith", role="pupil", involvement="victim", pupil_id=pupil.id),))
+    second = add_incident(
+        sender,
+        title=NASTY,
+        tmp=tmp_path,
+        people=(Person(name="Amelia Smith", role="pupil", involvement="victim", pupil_id=pupil.id),),
+    )
     sent = export(sender, tmp_path / "h.age", [first, second], [pupil])
     received = import_file(receiver, tmp_path / "h.age")
     assert received.receipt_code == sent.receipt_code and received.direction == "received"
@@ -121,17 +130,25 @@ def test_round_trip_between_two_stores_preserves_every_field_and_byte(sender, re
         expected["people"] = [dict(p, pupil_id=new_pupil.id if p["pupil_id"] == pupil.id else None) for p in expected["people"]]
         assert new.to_doc() == expected
         # Children: every field but the store-local ids (and ids inside details, remapped).
-        assert [without(a.to_doc(), "incident_id") for a in dst.actions(new_id)] == [without(a.to_doc(), "incident_id") for a in src.actions(old_id)]
-        assert [without(e.to_doc(), "incident_id") for e in dst.escalations(new_id)] == [without(e.to_doc(), "incident_id") for e in src.escalations(old_id)]
+        assert [without(a.to_doc(), "incident_id") for a in dst.actions(new_id)] == [
+            without(a.to_doc(), "incident_id") for a in src.actions(old_id)
+        ]
+        assert [without(e.to_doc(), "incident_id") for e in dst.escalations(new_id)] == [
+            without(e.to_doc(), "incident_id") for e in src.escalations(old_id)
+        ]
         old_ev, new_ev = evidence.evidence_for(sender, old_id), evidence.evidence_for(receiver, new_id)
-        assert [without(e.to_doc(), "incident_id", "blob") for e in new_ev] == [without(e.to_doc(), "incident_id", "blob") for e in old_ev]
+        assert [without(e.to_doc(), "incident_id", "blob") for e in new_ev] == [
+            without(e.to_doc(), "incident_id", "blob") for e in old_ev
+        ]
         for a, b in zip(old_ev, new_ev, strict=True):
             if a.kind == "file":
                 assert evidence.decrypt(receiver, b) == evidence.decrypt(sender, a)
         old_chron = [e for e in src.chronology(old_id) if e.kind != "handover"]  # the export's own note came after
         new_chron = dst.chronology(new_id)
         imported, note = new_chron[:-1], new_chron[-1]
-        assert [without(e.to_doc(), "incident_id", "detail") for e in imported] == [without(e.to_doc(), "incident_id", "detail") for e in old_chron]
+        assert [without(e.to_doc(), "incident_id", "detail") for e in imported] == [
+            without(e.to_doc(), "incident_id", "detail") for e in old_chron
+        ]
         ids = {
             "evidence_id": {a.id: b.id for a, b in zip(old_ev, new_ev, strict=True)},
             "action_id": {a.id: b.id for a, b in zip(src.actions(old_id), dst.actions(new_id), strict=True)},
@@ -162,7 +179,9 @@ def test_bundle_contents_are_readable_and_listed_in_the_manifest(sender, tmp_pat
         manifest_raw = archive.read(MANIFEST)
         manifest = json.loads(manifest_raw)
         assert names[0] == SUMMARY and set(manifest["files"]) == set(names) - {MANIFEST}
-        assert sorted(n for n in names if n.startswith("evidence/")) == [f"evidence/000{i}-screenshot_1-{i - 1}_1_.png" for i in (1, 2)]
+        assert sorted(n for n in names if n.startswith("evidence/")) == [
+            f"evidence/000{i}-screenshot_1-{i - 1}_1_.png" for i in (1, 2)
+        ]
         records = json.loads(archive.read(RECORDS))
     assert records["incidents"][0]["record"]["ref"] == incident.ref
     assert all(e["record"]["blob"] == "" for e in records["incidents"][0]["evidence"])  # store-local ids stay home
@@ -312,7 +331,13 @@ def test_store_changed_since_preview_is_refused(sender, receiver, tmp_path):
 )
 def test_export_refuses_bad_input_and_writes_nothing(sender, tmp_path, change, field):
     incident = add_incident(sender, tmp=tmp_path)
-    values = dict(selection=ho.Selection((incident.id,)), to="LADO", passphrase=HANDOVER_PASSPHRASE, out=tmp_path / "h.age", confirmation=None)
+    values = dict(
+        selection=ho.Selection((incident.id,)),
+        to="LADO",
+        passphrase=HANDOVER_PASSPHRASE,
+        out=tmp_path / "h.age",
+        confirmation=None,
+    )
     values.update(change)
     with pytest.raises(InvalidInput) as caught:
         ho.export_handover(sender, values.pop("selection"), **values)
@@ -360,7 +385,9 @@ def test_receipt_codes_read_aloud_in_any_form(sender, tmp_path):
     assert any(e.action == "handover.receipt" for e in sender.audit.entries())
 
 
-@pytest.mark.parametrize(("typed", "words"), [("12345", "12 characters"), ("ZZZZ-ZZZZ-ZZZZ", "12 characters"), ("0000-0000-0001", "No handover sent")])
+@pytest.mark.parametrize(
+    ("typed", "words"), [("12345", "12 characters"), ("ZZZZ-ZZZZ-ZZZZ", "12 characters"), ("0000-0000-0001", "No handover sent")]
+)
 def test_bad_receipt_codes_are_refused(sender, typed, words):
     with pytest.raises(InvalidInput, match=words):
         ho.mark_received(sender, typed)
@@ -395,18 +422,39 @@ def test_codes_normalise():
 
 
 def test_summary_is_markdown_with_record_text_kept_literal(sender, tmp_path):
-    incident = add_incident(sender, title=NASTY, tmp=tmp_path, description="# Not a heading\n[link](http://evil)\n<b>bold</b>\n1. not a list\n    not code")
+    incident = add_incident(
+        sender,
+        title=NASTY,
+        tmp=tmp_path,
+        description="# Not a heading\n[link](http://evil)\n<b>bold</b>\n1. not a list\n    not code",
+    )
     pupil = add_pupil(sender, name="Zoë [x](y) O'Brien", mis_id="B1")
     export(sender, tmp_path / "h.age", [incident], [pupil])
     summary = unpack(plain_zip(tmp_path / "h.age")).summary
     tokens = MarkdownIt("commonmark", {"html": False}).parse(summary)
-    headings = ["".join(c.content for c in tokens[n + 1].children or []) for n, t in enumerate(tokens) if t.type == "heading_open"]
-    assert headings == ["SafeDesk handover from Oak Primary", "Checking this handover", "Incidents", f"{incident.ref}: {incident.title}", "Pupils and image consents", "Zoë [x](y) O'Brien (Milly)"]
+    headings = [
+        "".join(c.content for c in tokens[n + 1].children or []) for n, t in enumerate(tokens) if t.type == "heading_open"
+    ]
+    assert headings == [
+        "SafeDesk handover from Oak Primary",
+        "Checking this handover",
+        "Incidents",
+        f"{incident.ref}: {incident.title}",
+        "Pupils and image consents",
+        "Zoë [x](y) O'Brien (Milly)",
+    ]
     inline = [child for t in tokens if t.type == "inline" for child in t.children or []]
     assert not [c for c in inline if c.type in ("link_open", "html_inline", "image")]
     assert not [t for t in tokens if t.type in ("html_block", "code_block", "fence", "ordered_list_open")]
     text = "".join(c.content for c in inline)
-    for literal in ("# Not a heading", "[link](http://evil)", "<b>bold</b>", "1. not a list", "[@click=app.quit]x[/]", "<script>"):
+    for literal in (
+        "# Not a heading",
+        "[link](http://evil)",
+        "<b>bold</b>",
+        "1. not a list",
+        "[@click=app.quit]x[/]",
+        "<script>",
+    ):
         assert literal in text
     assert "Never publish images" not in summary  # no flag on this pupil
     assert "Official social media: refused" in summary and "School website: granted, given by Jo Smith" in summary
@@ -416,18 +464,30 @@ def test_summary_is_markdown_with_record_text_kept_literal(sender, tmp_path):
 @given(title=st.text(min_size=1, max_size=60), description=st.text(max_size=200), name=st.text(max_size=30))
 def test_any_record_text_stays_text_in_the_summary(title, description, name):
     """Whatever a record holds, the summary shows those characters and SafeDesk's structure only."""
+
     def summary_of(title: str, description: str, name: str) -> str:
         incident = Incident(
-            id=1, ref="INC-2026-0001", title=title, reported_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC), description=description,
+            id=1,
+            ref="INC-2026-0001",
+            title=title,
+            reported_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+            description=description,
             people=(Person(name=name or "x", role="pupil"),),
         ).cleaned()
-        return write_summary(Contents([IncidentBundle(incident)]), setting="Oak", exported_by="Sam", to="LADO", note="", created_at=utcnow())
+        return write_summary(
+            Contents([IncidentBundle(incident)]), setting="Oak", exported_by="Sam", to="LADO", note="", created_at=utcnow()
+        )
 
     if not clean_text(title).strip() or not clean_text(name).strip():
         return
     found = outline(summary_of(title, description, name))
     plain = " ".join(clean_text(title).split())
-    assert [h for _, h in found.headings] == ["SafeDesk handover from Oak", "Checking this handover", "Incidents", f"INC-2026-0001: {plain}"]
+    assert [h for _, h in found.headings] == [
+        "SafeDesk handover from Oak",
+        "Checking this handover",
+        "Incidents",
+        f"INC-2026-0001: {plain}",
+    ]
     baseline = outline(summary_of("t", "d" if clean_text(description, multiline=True).strip() else "", "n"))
     assert (found.lists, found.tables) == (baseline.lists, baseline.tables)
     text = " ".join(found.text.split())
@@ -514,9 +574,14 @@ HOSTILE = {
     "windows drive": (lambda b: rezip(b, add_member("C:\\Windows\\evil.dll")), "not allowed"),
     "backslashes": (lambda b: rezip(b, add_member("evidence\\..\\evil")), "not allowed"),
     "unexpected name": (lambda b: rezip(b, add_member("autorun.inf")), "not allowed"),
-    "duplicate name": (lambda b: rezip(b, lambda m: [*m.items(), ("summary.md", b"second")], fix_manifest=False), "same file name twice"),
+    "duplicate name": (
+        lambda b: rezip(b, lambda m: [*m.items(), ("summary.md", b"second")], fix_manifest=False),
+        "same file name twice",
+    ),
     "names differing in case": (
-        lambda b: rezip(b, lambda m: [*m.items(), ("evidence/" + next(k for k in m if k.startswith("evidence/"))[9:].upper(), b"x")]),
+        lambda b: rezip(
+            b, lambda m: [*m.items(), ("evidence/" + next(k for k in m if k.startswith("evidence/"))[9:].upper(), b"x")]
+        ),
         "same file name twice",
     ),
     "folder entry": (lambda b: rezip(b, lambda m: [*m.items(), ("evidence/dir/", b"")], fix_manifest=False), "not allowed"),
@@ -529,33 +594,84 @@ HOSTILE = {
     "zip bomb": (lambda b: rezip(b, add_member("evidence/9999-zeros.bin", bytes(8 * 1024 * 1024))), "zip bomb"),
     "not a zip": (lambda b: b"just some text, not a zip", "not a zip"),
     "empty": (lambda b: b"", "not a zip"),
-    "no manifest": (lambda b: rezip(b, lambda m: [(k, v) for k, v in m.items() if k != MANIFEST], fix_manifest=False), "no manifest"),
-    "member changed after export": (lambda b: rezip(b, lambda m: [(k, v + b" " if k == SUMMARY else v) for k, v in m.items()], fix_manifest=False), "its summary does not match the SHA-256"),
-    "member missing": (lambda b: rezip(b, lambda m: [(k, v) for k, v in m.items() if not k.startswith("evidence/0001")], fix_manifest=False), "do not match its manifest"),
+    "no manifest": (
+        lambda b: rezip(b, lambda m: [(k, v) for k, v in m.items() if k != MANIFEST], fix_manifest=False),
+        "no manifest",
+    ),
+    "member changed after export": (
+        lambda b: rezip(b, lambda m: [(k, v + b" " if k == SUMMARY else v) for k, v in m.items()], fix_manifest=False),
+        "its summary does not match the SHA-256",
+    ),
+    "member missing": (
+        lambda b: rezip(b, lambda m: [(k, v) for k, v in m.items() if not k.startswith("evidence/0001")], fix_manifest=False),
+        "do not match its manifest",
+    ),
     "unlisted member": (lambda b: rezip(b, add_member("evidence/extra.txt"), fix_manifest=False), "do not match its manifest"),
     "orphan evidence file": (lambda b: rezip(b, add_member("evidence/extra.txt")), "no record refers"),
-    "manifest not JSON": (lambda b: rezip(b, lambda m: [(k, b"{not json" if k == MANIFEST else v) for k, v in m.items()], fix_manifest=False), "not valid JSON"),
-    "records not JSON": (lambda b: rezip(b, lambda m: [(k, b"[1, 2" if k == RECORDS else v) for k, v in m.items()]), "not valid JSON"),
-    "records NaN": (lambda b: rezip(b, lambda m: [(k, b'{"x": NaN}' if k == RECORDS else v) for k, v in m.items()]), "not valid JSON"),
-    "deeply nested JSON": (lambda b: rezip(b, lambda m: [(k, b"[" * 100_000 if k == RECORDS else v) for k, v in m.items()]), "not valid JSON"),
+    "manifest not JSON": (
+        lambda b: rezip(b, lambda m: [(k, b"{not json" if k == MANIFEST else v) for k, v in m.items()], fix_manifest=False),
+        "not valid JSON",
+    ),
+    "records not JSON": (
+        lambda b: rezip(b, lambda m: [(k, b"[1, 2" if k == RECORDS else v) for k, v in m.items()]),
+        "not valid JSON",
+    ),
+    "records NaN": (
+        lambda b: rezip(b, lambda m: [(k, b'{"x": NaN}' if k == RECORDS else v) for k, v in m.items()]),
+        "not valid JSON",
+    ),
+    "deeply nested JSON": (
+        lambda b: rezip(b, lambda m: [(k, b"[" * 100_000 if k == RECORDS else v) for k, v in m.items()]),
+        "not valid JSON",
+    ),
     "newer bundle version": (
-        lambda b: rezip(b, lambda m: [(k, m[k].replace(b'"version": 1', b'"version": 9') if k == MANIFEST else v) for k, v in m.items()], fix_manifest=False),
+        lambda b: rezip(
+            b,
+            lambda m: [(k, m[k].replace(b'"version": 1', b'"version": 9') if k == MANIFEST else v) for k, v in m.items()],
+            fix_manifest=False,
+        ),
         "newer SafeDesk",
     ),
-    "empty title": (lambda b: edit_records(b, set_field(["incidents", 0, "record", "title"], " ")), "fails SafeDesk's checks .field 'title'"),
-    "future report": (lambda b: edit_records(b, set_field(["incidents", 0, "record", "reported_at"], "2999-01-01T00:00:00+00:00")), "field 'reported_at'"),
+    "empty title": (
+        lambda b: edit_records(b, set_field(["incidents", 0, "record", "title"], " ")),
+        "fails SafeDesk's checks .field 'title'",
+    ),
+    "future report": (
+        lambda b: edit_records(b, set_field(["incidents", 0, "record", "reported_at"], "2999-01-01T00:00:00+00:00")),
+        "field 'reported_at'",
+    ),
     "bad date": (lambda b: edit_records(b, set_field(["incidents", 0, "record", "reported_at"], "yesterday")), "cannot read"),
-    "number for text": (lambda b: edit_records(b, set_field(["incidents", 0, "record", "reported_by"], 12)), "wrong kind of value in 'reported_by'"),
-    "text for a list": (lambda b: edit_records(b, set_field(["incidents", 0, "record", "playbooks"], "abc")), "wrong kind of value in 'playbooks'"),
-    "bad person": (lambda b: edit_records(b, set_field(["incidents", 0, "record", "people"], [{"name": 5}])), "wrong kind of value in 'people'"),
+    "number for text": (
+        lambda b: edit_records(b, set_field(["incidents", 0, "record", "reported_by"], 12)),
+        "wrong kind of value in 'reported_by'",
+    ),
+    "text for a list": (
+        lambda b: edit_records(b, set_field(["incidents", 0, "record", "playbooks"], "abc")),
+        "wrong kind of value in 'playbooks'",
+    ),
+    "bad person": (
+        lambda b: edit_records(b, set_field(["incidents", 0, "record", "people"], [{"name": 5}])),
+        "wrong kind of value in 'people'",
+    ),
     "unknown field": (lambda b: edit_records(b, set_field(["incidents", 0, "record", "mood"], "x")), "does not know .'mood'"),
     "missing field": (lambda b: edit_records(b, lambda r: r["incidents"][0]["record"].pop("title")), "lacks the field 'title'"),
     "unknown status": (lambda b: edit_records(b, set_field(["incidents", 0, "record", "status"], "deleted")), "field 'status'"),
-    "duplicate ids": (lambda b: edit_records(b, lambda r: r["incidents"][0]["actions"].append(r["incidents"][0]["actions"][0])), "same id"),
-    "child of another incident": (lambda b: edit_records(b, set_field(["incidents", 0, "actions", 0, "record", "incident_id"], 99)), "belongs to another incident"),
-    "evidence hash not the file's": (lambda b: edit_records(b, set_field(["incidents", 0, "evidence", 0, "record", "sha256"], "0" * 64)), "does not match the size and SHA-256"),
+    "duplicate ids": (
+        lambda b: edit_records(b, lambda r: r["incidents"][0]["actions"].append(r["incidents"][0]["actions"][0])),
+        "same id",
+    ),
+    "child of another incident": (
+        lambda b: edit_records(b, set_field(["incidents", 0, "actions", 0, "record", "incident_id"], 99)),
+        "belongs to another incident",
+    ),
+    "evidence hash not the file's": (
+        lambda b: edit_records(b, set_field(["incidents", 0, "evidence", 0, "record", "sha256"], "0" * 64)),
+        "does not match the size and SHA-256",
+    ),
     "two items one file": (
-        lambda b: edit_records(b, lambda r: r["incidents"][0]["evidence"][1].__setitem__("file", r["incidents"][0]["evidence"][0]["file"])),
+        lambda b: edit_records(
+            b, lambda r: r["incidents"][0]["evidence"][1].__setitem__("file", r["incidents"][0]["evidence"][0]["file"])
+        ),
         "share one file",
     ),
     "records not a list": (lambda b: edit_records(b, set_field(["incidents"], {"a": 1})), "not in SafeDesk's format"),
@@ -589,7 +705,7 @@ def test_hostile_file_leaves_the_store_untouched(bundle, receiver, tmp_path):
 
 
 def test_oversized_bundles_are_refused_on_both_sides(sender, tmp_path, monkeypatch):
-    from store import handover_bundle
+    from safedesk.store.handover import bundle as handover_bundle
 
     monkeypatch.setattr(handover_bundle, "MAX_TOTAL_BYTES", 4096)
     incident = add_incident(sender, files=3, tmp=tmp_path)
@@ -603,7 +719,7 @@ def test_oversized_bundles_are_refused_on_both_sides(sender, tmp_path, monkeypat
 
 
 def test_too_many_members_and_records_are_refused(bundle, monkeypatch):
-    from store import handover_bundle
+    from safedesk.store.handover import bundle as handover_bundle
 
     monkeypatch.setattr(handover_bundle, "MAX_MEMBERS", 3)
     with pytest.raises(BadBundle, match="more than 3 files"):

@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, SelectionList, Static
 
-from screens.handover import HandoverScreen, ReceiptDialog
-from screens.handover_export import HandoverExportScreen
-from screens.handover_import import HandoverImportScreen
-from store import handover as ho
-from store.incident_log import IncidentLog
+from safedesk.app import SafeDeskApp
+from safedesk.screens.handover.export import HandoverExportScreen
+from safedesk.screens.handover.importer import HandoverImportScreen
+from safedesk.screens.handover.listing import HandoverScreen, ReceiptDialog
+from safedesk.store.handover import transfer as ho
+from safedesk.store.incidents.log import IncidentLog
+from safedesk.widgets.dialogs import MessageDialog
 from tests.conftest import PASSPHRASE
 from tests.handover_kit import HANDOVER_PASSPHRASE, NASTY, add_incident, add_pupil, fast_crypt, make_store
 from tests.test_tui_shell import SIZE, error_text, settle, unlock
-from tui.app import SafeDeskApp
-from tui.dialogs import MessageDialog
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +123,9 @@ async def test_type_ahead_from_the_list_keeps_what_was_ticked(store_dir, tmp_pat
 async def test_import_with_preview_then_receipt_code(store_dir, tmp_path):
     with make_store(tmp_path / "sender") as sender:
         incident = add_incident(sender, tmp=tmp_path)
-        sent = ho.export_handover(sender, ho.Selection((incident.id,)), to="Oakwood DSL", passphrase=HANDOVER_PASSPHRASE, out=tmp_path / "h.age")
+        sent = ho.export_handover(
+            sender, ho.Selection((incident.id,)), to="Oakwood DSL", passphrase=HANDOVER_PASSPHRASE, out=tmp_path / "h.age"
+        )
     with make_store(store_dir, "Oakwood Academy", "Jo Bloggs") as receiver:
         add_incident(receiver, title="Ours", tmp=tmp_path)
     app = SafeDeskApp(store_dir)
@@ -170,7 +172,9 @@ async def test_import_with_preview_then_receipt_code(store_dir, tmp_path):
 async def test_receipt_dialog_and_details(store_dir, tmp_path):
     with make_store(store_dir) as session:
         incident = add_incident(session, tmp=tmp_path)
-        sent = ho.export_handover(session, ho.Selection((incident.id,)), to=NASTY, passphrase=HANDOVER_PASSPHRASE, out=tmp_path / "h.age")
+        sent = ho.export_handover(
+            session, ho.Selection((incident.id,)), to=NASTY, passphrase=HANDOVER_PASSPHRASE, out=tmp_path / "h.age"
+        )
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         hub = await open_hub(app, pilot)

@@ -6,23 +6,33 @@ from datetime import date, timedelta
 
 from textual.widgets import OptionList
 
-from screens.home import HomeScreen
-from store.attention import attention as real_attention
-from store.demo import build_demo, open_demo
-from store.handover import Transfer
-from store.policy import PolicyBook
-from store.records import utcnow
-from tui.app import SafeDeskApp
+from safedesk.app import SafeDeskApp
+from safedesk.screens.home import HomeScreen
+from safedesk.store.dashboard.attention import attention as real_attention
+from safedesk.store.demo.data import build_demo, open_demo
+from safedesk.store.engine.records import utcnow
+from safedesk.store.handover.transfer import Transfer
+from safedesk.store.policy.builder import PolicyBook
 
 
 def _prepare(folder) -> None:  # type: ignore[no-untyped-def]
     """The demo store, plus a policy due for review and a handover waiting for its receipt."""
     build_demo(folder)
     with open_demo(folder) as session:
-        PolicyBook(session).save({"review_on": date.today() + timedelta(days=10), "approved_on": date.today() - timedelta(days=300)})
+        PolicyBook(session).save(
+            {"review_on": date.today() + timedelta(days=10), "approved_on": date.today() - timedelta(days=300)}
+        )
         session.repo(Transfer).add(
-            Transfer(direction="sent", receipt_code="1A2B-3C4D-5E6F", bundle_id="demo-bundle", at=utcnow() - timedelta(days=6),
-                     by="Alex Morgan (demo DSL)", counterpart="Hillside Academy DSL", incident_refs=("INC-2026-0002",), incident_ids=(2,))
+            Transfer(
+                direction="sent",
+                receipt_code="1A2B-3C4D-5E6F",
+                bundle_id="demo-bundle",
+                at=utcnow() - timedelta(days=6),
+                by="Alex Morgan (demo DSL)",
+                counterpart="Hillside Academy DSL",
+                incident_refs=("INC-2026-0002",),
+                incident_ids=(2,),
+            )
         )
 
 
@@ -53,7 +63,7 @@ async def test_every_kind_of_due_item_is_on_the_home_screen(tmp_path):
         assert "Open incidents" in str(home.query_one("#figures-text").render())
 
         # Enter on an item opens its own list or record.
-        from screens.incident_detail import IncidentDetailScreen
+        from safedesk.screens.incidents.detail import IncidentDetailScreen
 
         first_incident = next(i for i, text in enumerate(texts) if "action overdue since" in text)
         options.focus()
@@ -64,8 +74,8 @@ async def test_every_kind_of_due_item_is_on_the_home_screen(tmp_path):
 
 
 async def test_a_long_tail_is_summarised_and_an_empty_store_says_so(tmp_path, monkeypatch):
-    from screens import home as home_module
-    from store.session import Session
+    from safedesk.screens import home as home_module
+    from safedesk.store.engine.session import Session
     from tests.conftest import PASSPHRASE
     from tests.test_tui_shell import unlock
 
@@ -75,7 +85,9 @@ async def test_a_long_tail_is_summarised_and_an_empty_store_says_so(tmp_path, mo
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(app, pilot)
         options = app.screen.query_one("#attention", OptionList)
-        assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == ["Nothing needs your attention."]
+        assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == [
+            "Nothing needs your attention."
+        ]
     folder = tmp_path / "demo"
     build_demo(folder)
     monkeypatch.setattr(home_module, "MAX_ITEMS", 3)

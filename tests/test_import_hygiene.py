@@ -29,7 +29,7 @@ def test_cli_runs_without_textual(argv, tmp_path):
         f"""
         import sys
         sys.argv = ["safedesk", "--store", {str(tmp_path)!r}, *{argv!r}]
-        from tui.cli import main
+        from safedesk.cli.main import main
         try:
             main()
         except SystemExit as exit:
@@ -43,9 +43,7 @@ def test_cli_runs_without_textual(argv, tmp_path):
 
 def test_store_and_content_packages_never_import_textual():
     modules = [
-        f"{package}.{info.name}"
-        for package in ("store", "content")
-        for info in pkgutil.iter_modules([str(ROOT / package)])
+        f"{package}.{info.name}" for package in ("store", "content") for info in pkgutil.iter_modules([str(ROOT / package)])
     ]
     result = _run("import sys, importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules) + CHECK)
     assert result.returncode == 0, result.stderr

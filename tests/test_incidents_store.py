@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store import evidence
-from store.attention import attention
-from store.errors import InvalidInput, NotAllowed
-from store.incident_log import IncidentLog
-from store.incidents import Action, Escalation, Incident, Person
-from store.session import Session
-from store.timeparse import parse_date, parse_datetime, show_datetime
-from store.verify import verify_session
+from safedesk.store.dashboard.attention import attention
+from safedesk.store.engine.session import Session
+from safedesk.store.engine.verify import verify_session
+from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.incidents import evidence
+from safedesk.store.incidents.log import IncidentLog
+from safedesk.store.incidents.records import Action, Escalation, Incident, Person
+from safedesk.store.text.dates import parse_date, parse_datetime, show_datetime
 from tests.conftest import PASSPHRASE
 
 
@@ -37,8 +37,11 @@ def _incident(**overrides) -> Incident:  # type: ignore[no-untyped-def]
 
 def test_create_gives_a_reference_and_a_chronology(session):
     log = IncidentLog(session)
-    first = log.create(_incident(), actions=[Action(incident_id=0, text="Screenshot the post", source="pb: Do now")],
-                       triage_answers=[("Is a child in danger right now?", "No, or not sure")])
+    first = log.create(
+        _incident(),
+        actions=[Action(incident_id=0, text="Screenshot the post", source="pb: Do now")],
+        triage_answers=[("Is a child in danger right now?", "No, or not sure")],
+    )
     second = log.create(_incident(title="Second"))
     year = datetime.now().year
     assert first.ref == f"INC-{year}-0001" and second.ref == f"INC-{year}-0002"
@@ -53,7 +56,10 @@ def test_create_gives_a_reference_and_a_chronology(session):
         ({"title": "  "}, "title"),
         ({"reported_at": datetime.now(UTC) + timedelta(days=1)}, "reported_at"),
         ({"occurred_at": datetime.now(UTC) + timedelta(days=1)}, "occurred_at"),
-        ({"occurred_at": datetime.now(UTC) - timedelta(minutes=5), "reported_at": datetime.now(UTC) - timedelta(hours=2)}, "occurred_at"),
+        (
+            {"occurred_at": datetime.now(UTC) - timedelta(minutes=5), "reported_at": datetime.now(UTC) - timedelta(hours=2)},
+            "occurred_at",
+        ),
         ({"platform": "myspace"}, "platform"),
         ({"urls": ("not a web address",)}, "urls"),
         ({"description": "x" * 1_000_001}, "description"),
@@ -111,7 +117,9 @@ def test_actions_ticked_escalations_and_overdue_on_home(session):
         log.complete_action(late.id)
     log.action_not_needed(soon.id, "Parent came in")
     assert not [i for i in attention(session) if i.area == "incidents"]
-    log.escalate(Escalation(incident_id=stored.id, target="lado", at=datetime.now(UTC), contact_name="LADO duty", reference="L-42"))
+    log.escalate(
+        Escalation(incident_id=stored.id, target="lado", at=datetime.now(UTC), contact_name="LADO duty", reference="L-42")
+    )
     texts = [e.text for e in log.chronology(stored.id)]
     assert any(t.startswith("Done: Report the post") for t in texts)
     assert any("Escalated to LADO, contact LADO duty, reference L-42" in t for t in texts)
@@ -151,8 +159,13 @@ def test_sexual_imagery_flag_refuses_files_but_takes_descriptions(session, tmp_p
     assert not (session.folder / "evidence").exists() or not any((session.folder / "evidence").iterdir())
     described = evidence.add_description(
         session,
-        evidence.Evidence(incident_id=stored.id, kind="description", title="Image on pupil's phone",
-                          description="Described by pupil; not viewed", holder="Pupil B's phone"),
+        evidence.Evidence(
+            incident_id=stored.id,
+            kind="description",
+            title="Image on pupil's phone",
+            description="Described by pupil; not viewed",
+            holder="Pupil B's phone",
+        ),
     )
     assert described.kind == "description"
 
@@ -220,7 +233,7 @@ def test_time_parser_never_crashes(text):
 
 
 def test_dashboard_figures_count_open_overdue_and_last_twelve_months(session):
-    from store.dashboard import figures
+    from safedesk.store.dashboard.figures import figures
 
     log = IncidentLog(session)
     now = datetime.now(UTC)

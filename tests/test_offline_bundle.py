@@ -21,7 +21,9 @@ def test_bundle_installs_and_runs_without_an_index(tmp_path):
     # Building downloads wheels (the one step that needs the internet, on the build machine).
     build = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "build-offline-bundle"), "--out", str(bundle), "--current-only"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
     assert {p.name for p in bundle.iterdir()} >= {"wheels", "install.sh", "install.ps1", "install.bat", "README.txt"}
@@ -43,7 +45,9 @@ def test_bundle_installs_and_runs_without_an_index(tmp_path):
     launcher = home / ".local" / "bin" / "safedesk"
     version = subprocess.run([str(launcher), "--version"], capture_output=True, text=True, env=env, timeout=120)
     assert version.stdout.startswith("safedesk ")
-    search = subprocess.run([str(launcher), "guide", "search", "consent", "--json"], capture_output=True, text=True, env=env, timeout=120)
+    search = subprocess.run(
+        [str(launcher), "guide", "search", "consent", "--json"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert search.returncode == 0, search.stderr
     hits = json.loads(search.stdout)
     assert hits and {"id", "title", "kind", "score", "snippet"} <= set(hits[0])

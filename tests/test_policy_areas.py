@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from content.coverage import FRAGMENTS_DIR, load_coverage
-from store.markdown_text import outline, parser
-from store.policy import (
+from safedesk.content.coverage import FRAGMENTS_DIR, load_coverage
+from safedesk.store.policy.builder import (
     COMMENTS,
     IMAGES,
     PERSONAL_USE,
@@ -26,6 +25,7 @@ from store.policy import (
     policy_sections,
     section_text,
 )
+from safedesk.store.text.markdown import outline, parser
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not here")
@@ -62,7 +62,9 @@ PROFILES: dict[str, PolicyAnswers] = {
         parent_groups=False,
         school_devices_personal=True,
     ),
-    "open": dataclasses.replace(FULL, who_may_post="approved-staff", comments="open", images="consent-first-names", personal_use="reasonable"),
+    "open": dataclasses.replace(
+        FULL, who_may_post="approved-staff", comments="open", images="consent-first-names", personal_use="reasonable"
+    ),
     "empty": PolicyAnswers(),
 }
 AREAS = policy_areas()
@@ -119,7 +121,10 @@ def test_the_policy_is_valid_markdown_with_numbered_sections(profile: str) -> No
     tokens = parser().parse(document.markdown)
     assert not any(t.type.startswith("html") for t in tokens)
     found = outline(document.markdown)
-    assert found.headings[0] == (1, f"Social media policy: {PROFILES[profile].setting_name or '[to fill in: name of the school]'}")
+    assert found.headings[0] == (
+        1,
+        f"Social media policy: {PROFILES[profile].setting_name or '[to fill in: name of the school]'}",
+    )
     numbered = [h for level, h in found.headings if level == 2 and h[0].isdigit()]
     assert numbered == [f"{n}. {s.title}" for n, s in enumerate((s for s in SECTIONS.values() if s.numbered), start=1)]
     assert "{" not in document.markdown.replace("\\{", "")
@@ -143,13 +148,21 @@ def test_answers_change_the_words() -> None:
     assert "Kent County Council when its advice" in full
     assert "The PTA's page or group" in strict and "The PTA's page or group" not in full
     assert "Most social media services require users to be at least 13" in full  # a primary school
-    assert "- @OakPrimary (Facebook Page): https://facebook.com/oak" in build_policy(FULL, [Channel("@OakPrimary", "Facebook Page", "https://facebook.com/oak")]).markdown
+    assert (
+        "- @OakPrimary (Facebook Page): https://facebook.com/oak"
+        in build_policy(FULL, [Channel("@OakPrimary", "Facebook Page", "https://facebook.com/oak")]).markdown
+    )
     assert "does not run an official social media account" in build_policy(dataclasses.replace(FULL, platforms=())).markdown
 
 
 def test_choices_cover_every_branch() -> None:
     """The profiles above take every choice, so the area tests see every branch."""
-    for choices, name in ((COMMENTS, "comments"), (IMAGES, "images"), (WHO_MAY_POST, "who_may_post"), (PERSONAL_USE, "personal_use")):
+    for choices, name in (
+        (COMMENTS, "comments"),
+        (IMAGES, "images"),
+        (WHO_MAY_POST, "who_may_post"),
+        (PERSONAL_USE, "personal_use"),
+    ):
         assert {getattr(p, name) for p in PROFILES.values()} == set(choices)
 
 

@@ -11,25 +11,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.errors import InvalidInput
-from store.markdown_text import outline, parser
-from store.policy import (
+from safedesk.store.engine.session import Session
+from safedesk.store.errors import InvalidInput
+from safedesk.store.policy.builder import (
     LETTER_FIELDS,
     LETTERS,
     QUESTIONS,
     Channel,
     PolicyAnswers,
     PolicyBook,
+    TemplateError,
     answers_from_toml,
     answers_to_toml,
     answers_with,
     fill_letter,
     letter_placeholders,
     letter_values,
-    TemplateError,
     render_template,
 )
-from store.session import Session
+from safedesk.store.text.markdown import outline, parser
 from tests.conftest import DEPUTY_PASSPHRASE
 
 HOSTILE = "[@click=app.quit]x[/] *Sam* <b>x</b> {setting_name}"
@@ -39,8 +39,8 @@ HOSTILE = "[@click=app.quit]x[/] *Sam* <b>x</b> {setting_name}"
 
 
 def test_first_answers_come_from_what_the_store_knows(session) -> None:  # type: ignore[no-untyped-def]
-    from store.accounts import Account, Register, Status
-    from store.keys import add_user
+    from safedesk.store.accounts.register import Account, Register, Status
+    from safedesk.store.engine.keys import add_user
 
     add_user(session, "Ann Jones", "deputy", DEPUTY_PASSPHRASE)
     register = Register(session)
@@ -57,7 +57,14 @@ def test_first_answers_come_from_what_the_store_knows(session) -> None:  # type:
 
 def test_answers_are_saved_changed_and_audited_without_their_text(session) -> None:  # type: ignore[no-untyped-def]
     book = PolicyBook(session)
-    saved = book.save({"dsl_name": "Sam Patel", "deputies": "Ann Jones\n\nBo Smith\nAnn Jones", "review_on": "1/7/2027", "monitor_mentions": "no"})
+    saved = book.save(
+        {
+            "dsl_name": "Sam Patel",
+            "deputies": "Ann Jones\n\nBo Smith\nAnn Jones",
+            "review_on": "1/7/2027",
+            "monitor_mentions": "no",
+        }
+    )
     assert saved.id is not None and saved.deputies == ("Ann Jones", "Bo Smith") and saved.review_on == date(2027, 7, 1)
     assert saved.monitor_mentions is False
     changed = book.save({"comments": "off", "takedown_hours": "48"})
@@ -92,7 +99,9 @@ def test_bad_answers_are_refused_naming_the_question(session, values, field, mes
 
 def test_review_must_follow_approval() -> None:
     with pytest.raises(InvalidInput, match="after the approval") as caught:
-        answers_with(PolicyAnswers(), {"approved_on": date.today() - timedelta(days=3), "review_on": date.today() - timedelta(days=5)})
+        answers_with(
+            PolicyAnswers(), {"approved_on": date.today() - timedelta(days=3), "review_on": date.today() - timedelta(days=5)}
+        )
     assert caught.value.field == "review_on"
 
 
@@ -126,7 +135,9 @@ def test_toml_round_trip_of_every_answer() -> None:
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=60))
 def test_toml_round_trip_of_any_text(text: str) -> None:
     answers = answers_with(PolicyAnswers(), {"monitor_by": text})
-    back = answers_with(PolicyAnswers(), {k: v for k, v in answers_from_toml(answers_to_toml(answers)).items() if not k.startswith("_")})
+    back = answers_with(
+        PolicyAnswers(), {k: v for k, v in answers_from_toml(answers_to_toml(answers)).items() if not k.startswith("_")}
+    )
     assert back.monitor_by == answers.monitor_by
 
 
@@ -183,7 +194,9 @@ def test_letters_fill_from_the_answers_and_the_account(letter_id: str) -> None:
 
 
 def test_launch_letter_reads_naturally() -> None:
-    document = fill_letter("launch", letter_values(ANSWERS, "Oak Primary", PAGE, [PAGE]), {"existing_channels": "letters, email and the website"})
+    document = fill_letter(
+        "launch", letter_values(ANSWERS, "Oak Primary", PAGE, [PAGE]), {"existing_channels": "letters, email and the website"}
+    )
     text = document.markdown
     assert document.missing == []
     assert "will soon launch our Facebook Page (https://facebook.com/oak)" in text

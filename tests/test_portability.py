@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from store import files
+from safedesk.store.engine import files
 from tests.conftest import PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[1]
-POSIX_ONLY = re.compile(r"^\s*(import fcntl|from fcntl|import pwd|import grp|import termios)|\b(os\.fchmod|os\.fchown|os\.getuid|os\.geteuid|signal\.SIGKILL|os\.fork)\(")
+POSIX_ONLY = re.compile(
+    r"^\s*(import fcntl|from fcntl|import pwd|import grp|import termios)|\b(os\.fchmod|os\.fchown|os\.getuid|os\.geteuid|signal\.SIGKILL|os\.fork)\("
+)
 
 
 def test_no_posix_only_calls_in_the_app():
@@ -87,7 +89,7 @@ def test_posix_replace_does_not_hide_a_permission_error(monkeypatch, tmp_path):
 
 def test_whole_store_works_with_the_windows_branches(monkeypatch, tmp_path):
     """Create, write, compact and reopen a store with every Windows branch taken."""
-    from store.session import OpenOptions, Session
+    from safedesk.store.engine.session import OpenOptions, Session
     from tests.test_store_session import Note
 
     monkeypatch.setattr(files, "IS_WINDOWS", True)
@@ -103,7 +105,7 @@ def test_whole_store_works_with_the_windows_branches(monkeypatch, tmp_path):
 def test_default_store_dir_is_the_per_user_local_data_folder(monkeypatch):
     import platformdirs
 
-    from tui.cli import default_store_dir
+    from safedesk.cli.main import default_store_dir
 
     seen = {}
 
@@ -120,7 +122,7 @@ def test_default_store_dir_is_the_per_user_local_data_folder(monkeypatch):
 def test_legacy_console_encoding_is_switched_to_utf8(monkeypatch):
     import sys
 
-    from tui import cli
+    from safedesk.cli import main as cli
 
     stream = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
     monkeypatch.setattr(sys, "stdout", stream)
@@ -132,7 +134,7 @@ def test_legacy_console_encoding_is_switched_to_utf8(monkeypatch):
 def test_no_color_is_honoured(monkeypatch, tmp_path):
     from textual.filter import Monochrome, NoColor
 
-    from tui.app import SafeDeskApp
+    from safedesk.app import SafeDeskApp
 
     monkeypatch.setenv("NO_COLOR", "1")
     app = SafeDeskApp(tmp_path / "store", start="guide")

@@ -7,16 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from store import evidence
-from store.errors import InvalidInput
-from store.incident_log import IncidentLog
-from store.incidents import Action, Escalation, Incident, Person
-from store.markdown_text import outline, parser
-from store.report_html import markdown_to_html
-from store.reports import ReportParams, build_report
-from store.session import Session
+from safedesk.cli.main import cli
+from safedesk.store.engine.session import Session
+from safedesk.store.errors import InvalidInput
+from safedesk.store.incidents import evidence
+from safedesk.store.incidents.log import IncidentLog
+from safedesk.store.incidents.records import Action, Escalation, Incident, Person
+from safedesk.store.reports.documents import ReportParams, build_report
+from safedesk.store.text.html import markdown_to_html
+from safedesk.store.text.markdown import outline, parser
 from tests.conftest import PASSPHRASE
-from tui.cli import cli
 
 NASTY = "Mr | Smith *bold* [link](http://x) <script>alert(1)</script> # not a heading\n- not a list"
 
@@ -25,9 +25,15 @@ NASTY = "Mr | Smith *bold* [link](http://x) <script>alert(1)</script> # not a he
 def incident(session, tmp_path):  # type: ignore[no-untyped-def]
     log = IncidentLog(session)
     stored = log.create(
-        Incident(title=NASTY.splitlines()[0], reported_at=datetime.now(UTC) - timedelta(hours=2), description=NASTY,
-                 people=(Person(name="Pupil | A", role="pupil", involvement="victim"),), risk_row="contact",
-                 risk_column="aggressive", flags=("credible_threat_or_hate",)),
+        Incident(
+            title=NASTY.splitlines()[0],
+            reported_at=datetime.now(UTC) - timedelta(hours=2),
+            description=NASTY,
+            people=(Person(name="Pupil | A", role="pupil", involvement="victim"),),
+            risk_row="contact",
+            risk_column="aggressive",
+            flags=("credible_threat_or_hate",),
+        ),
         actions=[Action(incident_id=0, text="Screenshot | the post", due=date.today() - timedelta(days=1))],
     )
     log.amend(stored.id, {"description": "Second version"}, reason="Corrected | by DSL")
@@ -52,7 +58,17 @@ def test_incident_report_structure_and_literal_user_text(session, incident):
     shape = outline(markdown)
     titles = [title for _, title in shape.headings]
     assert titles[0] == f"Incident report: {incident.ref}"
-    for heading in ("Summary", "Description", "People involved", "Chronology", "Amendments", "Actions", "Escalations", "Evidence manifest", "Verification"):
+    for heading in (
+        "Summary",
+        "Description",
+        "People involved",
+        "Chronology",
+        "Amendments",
+        "Actions",
+        "Escalations",
+        "Evidence manifest",
+        "Verification",
+    ):
         assert heading in titles
     assert "not a heading" not in titles
     kinds = _tokens(markdown)
@@ -89,7 +105,9 @@ def test_incident_log_counts_and_open_actions(session, incident):
     IncidentLog(session).create(Incident(title="Another", reported_at=datetime.now(UTC), platform="x"))
     markdown = build_report(session, "incident-log", ReportParams())
     shape = outline(markdown)
-    assert {"Incidents", "By risk category", "By flag", "By platform", "By month", "Open actions"} <= {t for _, t in shape.headings}
+    assert {"Incidents", "By risk category", "By flag", "By platform", "By month", "Open actions"} <= {
+        t for _, t in shape.headings
+    }
     assert "Contact x Aggressive" in shape.text and "Screenshot | the post" in shape.text
     assert "2 incident(s) reported in the period." in shape.text
     with pytest.raises(InvalidInput):
@@ -133,17 +151,19 @@ def test_cli_export_writes_audits_and_refuses_overwrite(store_dir, tmp_path):
     assert again.exit_code != 0 and "already exists" in again.output
     html = CliRunner().invoke(cli, [*args[:-4], "--out", str(tmp_path / "r.html"), "--html", "--passphrase-file", str(pw)])
     assert html.exit_code == 0 and (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
-    bad = CliRunner().invoke(cli, ["--store", str(store_dir), "export", "nope", "--out", str(tmp_path / "x.md"), "--passphrase-file", str(pw)])
+    bad = CliRunner().invoke(
+        cli, ["--store", str(store_dir), "export", "nope", "--out", str(tmp_path / "x.md"), "--passphrase-file", str(pw)]
+    )
     assert bad.exit_code != 0 and "No report called" in bad.output
     with Session.open(store_dir, PASSPHRASE) as reopened:
         assert sum(e.action == "export.report" for e in reopened.audit.entries()) == 2
 
 
 async def test_reports_screen_previews_and_exports(store_dir, tmp_path):
-    from screens.reports import ReportsScreen
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.reports import ReportsScreen
+    from safedesk.widgets.card_view import CardView
     from tests.test_tui_shell import SIZE, settle, unlock
-    from tui.app import SafeDeskApp
-    from tui.card_view import CardView
 
     session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
     ref = IncidentLog(session).create(Incident(title="Screen case [bold]", reported_at=datetime.now(UTC))).ref
@@ -169,13 +189,33 @@ async def test_reports_screen_previews_and_exports(store_dir, tmp_path):
 
 @pytest.mark.parametrize("name", ["consent-register", "never-publish", "cleared"])
 def test_consent_reports_parse_and_warn_of_personal_data(session, name):
-    from store.consents import ConsentChange, ConsentStatus, NeverPublish, Pupil, Purpose, add_pupil, record_consent, set_never_publish
+    from safedesk.store.consents.pupils import (
+        ConsentChange,
+        ConsentStatus,
+        NeverPublish,
+        Pupil,
+        Purpose,
+        add_pupil,
+        record_consent,
+        set_never_publish,
+    )
 
     first = add_pupil(session, Pupil(name="Zoë O'Brien-Smith | [b]", year_group="Year 5", form="5B"))
     second = add_pupil(session, Pupil(name="Ali Khan", year_group="Year 6", form="6A"))
-    record_consent(session, first.id, [ConsentChange(purpose=Purpose.SOCIAL_MEDIA, status=ConsentStatus.GRANTED,
-                                                    given_by="Parent", parental_responsibility=True, given_on=date.today(),
-                                                    recorded_at=datetime.now(UTC))])
+    record_consent(
+        session,
+        first.id,
+        [
+            ConsentChange(
+                purpose=Purpose.SOCIAL_MEDIA,
+                status=ConsentStatus.GRANTED,
+                given_by="Parent",
+                parental_responsibility=True,
+                given_on=date.today(),
+                recorded_at=datetime.now(UTC),
+            )
+        ],
+    )
     set_never_publish(session, second.id, NeverPublish.COURT_ORDER)
     markdown = build_report(session, name, ReportParams(purpose="social-media"))
     shape = outline(markdown)
@@ -192,7 +232,7 @@ def test_cleared_report_needs_a_known_purpose(session):
 
 
 def test_account_register_has_no_secrets_unless_asked(session, store_dir, tmp_path):
-    from store.accounts import Account, Credential, Register
+    from safedesk.store.accounts.register import Account, Credential, Register
 
     register = Register(session)
     account = register.propose(Account(platform="Facebook Page", name="@Oak | Primary"))

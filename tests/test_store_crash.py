@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from store import crypto
-from store.session import OpenOptions, Session
+from safedesk.store.engine import crypto
+from safedesk.store.engine.session import OpenOptions, Session
 from tests.conftest import PASSPHRASE
 
 KILLS = 100
@@ -30,7 +30,7 @@ CHILD = textwrap.dedent(
     """
     import os, sys
     sys.path.insert(0, {root!r})
-    from store.session import OpenOptions, Session
+    from safedesk.store.engine.session import OpenOptions, Session
     from tests.test_store_session import Note
 
     folder, acks = sys.argv[1], sys.argv[2]

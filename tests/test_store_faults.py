@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from store import vault as vault_module
-from store.errors import StoreCorrupt, StoreLocked, StoreWriteError
-from store.session import OpenOptions, Session
-from store.vault import BACKUP_SUFFIX, JOURNAL_FILE, STORE_FILE
+from safedesk.store.engine import vault as vault_module
+from safedesk.store.engine.session import OpenOptions, Session
+from safedesk.store.engine.vault import BACKUP_SUFFIX, JOURNAL_FILE, STORE_FILE
+from safedesk.store.errors import StoreCorrupt, StoreLocked, StoreWriteError
 from tests.conftest import PASSPHRASE
 from tests.test_store_session import Note
 
@@ -149,8 +149,8 @@ def test_second_process_is_refused(store_dir):
             f"""
             import sys
             sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
-            from store.errors import StoreLocked
-            from store.session import Session
+            from safedesk.store.errors import StoreLocked
+            from safedesk.store.engine.session import Session
             try:
                 Session.open({str(store_dir)!r}, {PASSPHRASE!r})
             except StoreLocked as error:

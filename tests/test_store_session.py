@@ -8,11 +8,11 @@ from typing import ClassVar
 
 import pytest
 
-from store import keys, schema
-from store.errors import InvalidInput, NotAllowed, StoreExists, StoreNotFound, WrongPassphrase
-from store.records import Record, require, utcnow
-from store.session import Session
-from store.verify import verify_session
+from safedesk.store.engine import keys, schema
+from safedesk.store.engine.records import Record, require, utcnow
+from safedesk.store.engine.session import Session
+from safedesk.store.engine.verify import verify_session
+from safedesk.store.errors import InvalidInput, NotAllowed, StoreExists, StoreNotFound, WrongPassphrase
 from tests.conftest import DEPUTY_PASSPHRASE, PASSPHRASE
 
 
@@ -81,7 +81,9 @@ def test_setup_refuses_weak_passphrase_and_blank_names(store_dir):
 
 def test_records_round_trip_and_every_change_is_audited(session):
     notes = session.repo(Note)
-    stored = notes.add(Note(title="First\x1b[31m note", body="line one\r\nline two", due=date(2026, 12, 1), at=utcnow(), tags=("a", "b")))
+    stored = notes.add(
+        Note(title="First\x1b[31m note", body="line one\r\nline two", due=date(2026, 12, 1), at=utcnow(), tags=("a", "b"))
+    )
     assert stored.id is not None
     loaded = notes.get(stored.id)
     assert loaded.title == "First[31m note"  # the escape character is gone

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList
 
-from content.library import default_library
-from content.triage import TriageResult, default_tree
-from screens import triage as triage_module
-from screens.guide import GuideScreen
-from screens.triage import ResultAction, TriageScreen
-from tui.app import SafeDeskApp
-from tui.card_view import CardView
+from safedesk.app import SafeDeskApp
+from safedesk.content.library import default_library
+from safedesk.content.triage import TriageResult, default_tree
+from safedesk.screens import triage as triage_module
+from safedesk.screens.guide import GuideScreen
+from safedesk.screens.triage import ResultAction, TriageScreen
+from safedesk.widgets.card_view import CardView
 
 SIZE = (80, 24)
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, TabbedContent, TextArea
 
-from screens.incident_detail import IncidentDetailScreen
-from screens.incident_form import IncidentFormScreen
-from screens.incidents import IncidentListScreen
-from screens.lock import LockScreen
-from store import evidence
-from store.incident_log import IncidentLog
-from store.session import Session
+from safedesk.app import SafeDeskApp
+from safedesk.screens.incidents.detail import IncidentDetailScreen
+from safedesk.screens.incidents.form import IncidentFormScreen
+from safedesk.screens.incidents.listing import IncidentListScreen
+from safedesk.screens.lock import LockScreen
+from safedesk.store.engine.session import Session
+from safedesk.store.incidents import evidence
+from safedesk.store.incidents.log import IncidentLog
+from safedesk.widgets.forms import FormDialog
 from tests.conftest import PASSPHRASE
 from tests.test_tui_shell import SIZE, settle, unlock
-from tui.app import SafeDeskApp
-from tui.forms import FormDialog
 
 HOSTILE = ["[@click=app.quit]x[/]", "[/bold]", "\x1b[2J\x1b]0;pwned\x07text", "[bold"]
 
@@ -113,12 +113,18 @@ async def test_list_filters_and_opens(store_dir):
     session = Session.open(store_dir, PASSPHRASE)
     from datetime import UTC, datetime, timedelta
 
-    from store.incidents import Incident
+    from safedesk.store.incidents.records import Incident
 
     log = IncidentLog(session)
     for n in range(6):
-        log.create(Incident(title=f"Case {n} {'threat' if n % 2 else 'comment'}", reported_at=datetime.now(UTC) - timedelta(days=n),
-                            platform="x" if n < 3 else "facebook", flags=("credible_threat_or_hate",) if n % 2 else ()))
+        log.create(
+            Incident(
+                title=f"Case {n} {'threat' if n % 2 else 'comment'}",
+                reported_at=datetime.now(UTC) - timedelta(days=n),
+                platform="x" if n < 3 else "facebook",
+                flags=("credible_threat_or_hate",) if n % 2 else (),
+            )
+        )
     session.close()
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
@@ -126,7 +132,7 @@ async def test_list_filters_and_opens(store_dir):
         await pilot.press("i")
         screen = app.screen
         assert isinstance(screen, IncidentListScreen)
-        from tui.row_table import RowTable
+        from safedesk.widgets.row_table import RowTable
 
         table = screen.query_one(RowTable)
         assert table.row_count == 6
@@ -230,7 +236,7 @@ async def test_tabs_switch_by_number(store_dir):
     session = Session.open(store_dir, PASSPHRASE)
     from datetime import UTC, datetime
 
-    from store.incidents import Incident
+    from safedesk.store.incidents.records import Incident
 
     incident = IncidentLog(session).create(Incident(title="Tabs", reported_at=datetime.now(UTC)))
     session.close()

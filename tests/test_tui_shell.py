@@ -7,17 +7,17 @@ import time
 import pytest
 from textual.widgets import Input
 
-from screens.home import HomeScreen
-from screens.lock import LockScreen
-from screens.recovery import RecoveryKeyScreen
-from screens.setup import SetupScreen
-from screens.unlock import UnlockScreen
-from store.session import Session
-from store.vault import STORE_FILE, store_exists
+from safedesk.app import SafeDeskApp
+from safedesk.screens.home import HomeScreen
+from safedesk.screens.lock import LockScreen
+from safedesk.screens.recovery import RecoveryKeyScreen
+from safedesk.screens.setup import SetupScreen
+from safedesk.screens.unlock import UnlockScreen
+from safedesk.store.engine.session import Session
+from safedesk.store.engine.vault import STORE_FILE, store_exists
+from safedesk.widgets.common import FieldError
 from tests.conftest import PASSPHRASE
 from tests.pilot_kit import settle, unlock
-from tui.app import SafeDeskApp
-from tui.widgets import FieldError
 
 SIZE = (80, 24)
 
@@ -87,7 +87,7 @@ async def test_unlock_choosing_a_slot_and_guide_without_passphrase(store_dir):
         labels = [str(prompt) for prompt, _ in select._options]
         assert labels[1:] == ["DSL", "Recovery key"]  # roles only: no names before unlock
         await pilot.press("ctrl+g")
-        from screens.guide import GuideScreen
+        from safedesk.screens.guide import GuideScreen
 
         assert isinstance(app.screen, GuideScreen) and app.session is None
         await pilot.press("escape")
@@ -95,7 +95,7 @@ async def test_unlock_choosing_a_slot_and_guide_without_passphrase(store_dir):
 
 
 async def test_damaged_store_offers_the_backup(store_dir):
-    from store.session import OpenOptions
+    from safedesk.store.engine.session import OpenOptions
     from tests.test_store_session import Note
 
     session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE, OpenOptions(compact_bytes=512))
@@ -188,7 +188,7 @@ async def test_verify_from_home(store_dir):
         await unlock(app, pilot)
         await pilot.press("v")
         await settle(app, pilot)
-        from tui.dialogs import MessageDialog
+        from safedesk.widgets.dialogs import MessageDialog
 
         assert isinstance(app.screen, MessageDialog)
         assert "no faults found" in str(app.screen.query_one("VerticalScroll Static").render())
@@ -227,7 +227,7 @@ async def test_settings_change_theme_contacts_and_idle_time(store_dir):
         await pilot.pause()
         app.screen.open_card("ref-contacts")
         await pilot.pause()
-        from tui.card_view import CardView
+        from safedesk.widgets.card_view import CardView
 
         shown = " ".join(app.screen.query_one(CardView).plain_text().split())
         assert "LADO duty desk [@click=app.quit]x 01234 567890" in shown

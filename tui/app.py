@@ -18,20 +18,20 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tui.theme import THEMES
+from safedesk.theme import THEMES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from store.core_records import Setting
-    from store.session import Session
+    from safedesk.store.engine.core_records import Setting
+    from safedesk.store.engine.session import Session
 
 IDLE_CHECK_SECONDS = 5.0
 DEFAULT_IDLE_MINUTES = 5
 
 
 def _guide_commands() -> type:
-    from tui.commands import GuideCommands
+    from safedesk.commands import GuideCommands
 
     return GuideCommands
 
@@ -41,8 +41,17 @@ class SafeDeskApp(App[int]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {_guide_commands}
     BINDINGS = [
-        Binding("ctrl+l", "lock", "Lock", tooltip="Blank the screen now (your passphrase brings it back)", id="lock", priority=True),
-        Binding("ctrl+t", "triage", "What's happening?", tooltip="Answer a few questions and get the steps to take", id="triage", priority=True),
+        Binding(
+            "ctrl+l", "lock", "Lock", tooltip="Blank the screen now (your passphrase brings it back)", id="lock", priority=True
+        ),
+        Binding(
+            "ctrl+t",
+            "triage",
+            "What's happening?",
+            tooltip="Answer a few questions and get the steps to take",
+            id="triage",
+            priority=True,
+        ),
         Binding("ctrl+g", "guide", "Guidance", tooltip="Browse and search the guidance", id="guide", priority=True),
         Binding("f1", "help", "Help", tooltip="Every key on this screen", id="help"),
         Binding("ctrl+q", "quit", "Quit", tooltip="Close SafeDesk (everything saved is kept)", id="quit", priority=True),
@@ -66,11 +75,11 @@ class SafeDeskApp(App[int]):
     def on_mount(self) -> None:
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
         if self.start_screen == "guide":
-            from screens.guide import GuideScreen
+            from safedesk.screens.guide import GuideScreen
 
             self.push_screen(GuideScreen())
         elif self.start_screen == "demo":
-            from store.demo import DEMO_PASSPHRASE, open_demo
+            from safedesk.store.demo.data import DEMO_PASSPHRASE, open_demo
 
             self.push_screen(Screen())
             self.signed_in(open_demo(self.store_dir))
@@ -84,19 +93,19 @@ class SafeDeskApp(App[int]):
             self.push_screen(self._entry_screen())
 
     def _entry_screen(self) -> Screen:
-        from store.vault import store_exists
+        from safedesk.store.engine.vault import store_exists
 
         if store_exists(self.store_dir):
-            from screens.unlock import UnlockScreen
+            from safedesk.screens.unlock import UnlockScreen
 
             return UnlockScreen(self.store_dir)
-        from screens.setup import SetupScreen
+        from safedesk.screens.setup import SetupScreen
 
         return SetupScreen(self.store_dir)
 
     def signed_in(self, session: Session) -> None:
         """Called by setup and unlock once a session is open."""
-        from screens.home import HomeScreen
+        from safedesk.screens.home import HomeScreen
 
         self.session = session
         self.last_activity = time.time()
@@ -120,7 +129,7 @@ class SafeDeskApp(App[int]):
 
     @property
     def locked(self) -> bool:
-        from screens.lock import LockScreen
+        from safedesk.screens.lock import LockScreen
 
         return isinstance(self.screen, LockScreen)
 
@@ -137,7 +146,7 @@ class SafeDeskApp(App[int]):
             self.action_lock()
 
     def action_lock(self) -> None:
-        from screens.lock import LockScreen
+        from safedesk.screens.lock import LockScreen
 
         if not self.locked:
             self.push_screen(LockScreen())
@@ -151,13 +160,13 @@ class SafeDeskApp(App[int]):
     # ----------------------------------------------------------------- navigation
 
     def action_triage(self) -> None:
-        from screens.triage import TriageScreen
+        from safedesk.screens.triage import TriageScreen
 
         if not isinstance(self.screen, TriageScreen):
             self.push_screen(TriageScreen())
 
     def action_guide(self, card_id: str | None = None) -> None:
-        from screens.guide import GuideScreen
+        from safedesk.screens.guide import GuideScreen
 
         if isinstance(self.screen, GuideScreen):
             if card_id:
@@ -166,7 +175,7 @@ class SafeDeskApp(App[int]):
         self.push_screen(GuideScreen(card_id=card_id))
 
     def action_help(self) -> None:
-        from screens.help import HelpScreen
+        from safedesk.screens.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return
@@ -188,7 +197,7 @@ class SafeDeskApp(App[int]):
         yield SystemCommand("Quit", "Close SafeDesk (everything saved is kept)", self.action_quit)
 
     def _open_accounts(self) -> None:
-        from screens.accounts import AccountsScreen
+        from safedesk.screens.accounts.register import AccountsScreen
 
         self.push_screen(AccountsScreen())
 
@@ -207,13 +216,15 @@ class SafeDeskApp(App[int]):
         else:
             kind = type(getattr(self, "_exception", None)).__name__
             self._exit_renderables.append(
-                Text(f"SafeDesk stopped after an unexpected error ({kind}). Everything already saved is safe. "
-                     "Run 'safedesk --debug' to see the details.")
+                Text(
+                    f"SafeDesk stopped after an unexpected error ({kind}). Everything already saved is safe. "
+                    "Run 'safedesk --debug' to see the details."
+                )
             )
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
-        from screens.accounts_secrets import clear_on_exit
+        from safedesk.screens.accounts.secrets import clear_on_exit
 
         clear_on_exit(self)  # a password copied just before quitting must not stay on the clipboard
         if self.session is not None:

@@ -6,9 +6,9 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from content.library import default_library
-from content.search import default_index
-from tui.widgets import plain
+from safedesk.content.library import default_library
+from safedesk.content.search import default_index
+from safedesk.widgets.common import plain
 
 
 class GuideCommands(Provider):

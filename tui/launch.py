@@ -7,7 +7,7 @@ from pathlib import Path
 
 def run_app(store_dir: Path, start: str = "home", debug: bool = False) -> int:
     """Run SafeDesk full-screen; `start` is "home" (setup or unlock first) or "guide"."""
-    from tui.app import SafeDeskApp
+    from safedesk.app import SafeDeskApp
 
     app = SafeDeskApp(store_dir=store_dir, start=start, debug=debug)
     app.run()

@@ -1,0 +1,227 @@
+"""Import from the MIS: choose a CSV file, check how its columns are read, preview, import.
+
+Nothing is written until the preview is accepted, and not at all while any row
+has an error, unless the user chooses to import only the valid rows. Reading
+and planning run off the UI thread (a 5,000-row file takes a moment).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
+
+from safedesk.store.consents.importer import COLUMNS, ImportPlan, apply_import, guess_columns, plan_import, read_headers
+from safedesk.store.consents.pupils import count_of
+from safedesk.store.errors import SafeDeskError
+from safedesk.widgets.common import FieldError, plain
+from safedesk.widgets.row_table import Col, Row, RowTable
+
+IGNORE = "ignore"
+COLUMN_CHOICES = [(f"{c.key}", c.key) for c in COLUMNS] + [("(ignore this column)", IGNORE)]
+
+
+class ImportScreen(Screen[None]):
+    CSS_PATH = "importer.tcss"
+    SUB_TITLE = "Import from the MIS"
+    AUTO_FOCUS = "#import-path"
+    BINDINGS = [
+        Binding("escape", "back", "Back", tooltip="Leave without importing", id="import-back"),
+    ]
+
+    def __init__(self, path: str = "") -> None:
+        super().__init__()
+        self._initial = path
+        self.data: bytes | None = None
+        self.source = ""
+        self.headers: list[str] = []
+        self.plan: ImportPlan | None = None
+        self._selects: list[tuple[str, Select[str]]] = []
+        self._planned_for: dict[str, str] | None = None
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="import-file-row"):
+            yield Label("CSV file")
+            yield Input(
+                self._initial,
+                compact=True,
+                placeholder="path to the MIS export, e.g. C:\\Users\\office\\Downloads\\consents.csv",
+                id="import-path",
+            )
+            yield Button(compact=True, label="Read", id="import-read")
+        yield FieldError(id="error-path")
+        with VerticalScroll(id="import-body"):
+            yield Static(
+                "The first line must name the columns: name (or forename and surname), year_group, form, mis_id, "
+                "one column per purpose (website, social_media, print, press, video, displays) and the consent details. "
+                "Other headers can be matched below. Full list: 'safedesk consents columns'.",
+                id="import-help",
+                classes="muted",
+            )
+            yield Static("How the file's columns are read", id="import-mapping-title", classes="section")
+            yield VerticalScroll(id="import-mapping")
+            yield Static("", id="import-preview", markup=False)
+            yield RowTable((Col("Line", 6), Col("Column", 16), Col("Problem")), empty="No errors.", id="import-errors")
+        yield LoadingIndicator(id="import-busy")
+        with Horizontal(id="import-buttons"):
+            yield Button(compact=True, label="Import", variant="primary", id="import-all", disabled=True)
+            yield Button(compact=True, label="Import only the valid rows", variant="warning", id="import-valid", disabled=True)
+            yield Button(compact=True, label="Back", id="import-cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for selector in ("#import-mapping-title", "#import-mapping", "#import-errors", "#import-busy", "#import-valid"):
+            self.query_one(selector).display = False
+
+    # ----------------------------------------------------------------- reading
+
+    @on(Input.Submitted, "#import-path")
+    @on(Button.Pressed, "#import-read")
+    def _read(self) -> None:
+        error = self.query_one("#error-path", FieldError)
+        error.clear()
+        text = self.query_one("#import-path", Input).value.strip().strip('"')
+        if not text:
+            error.show("Enter the path of the CSV file exported from the MIS.")
+            return
+        path = Path(text).expanduser()
+        try:
+            data = path.read_bytes()
+            headers = read_headers(data)
+        except IsADirectoryError:
+            error.show("That is a folder: enter the CSV file inside it.")
+            return
+        except OSError as problem:
+            error.show(f"Cannot open the file: {problem.strerror or 'unreadable'}.")
+            return
+        except SafeDeskError as problem:
+            error.show(str(problem))
+            return
+        self.data, self.source, self.headers = data, path.name, headers
+        self._show_mapping(guess_columns(headers))
+        self._replan()
+
+    def _show_mapping(self, guessed: dict[str, str | None]) -> None:
+        box = self.query_one("#import-mapping", VerticalScroll)
+        box.remove_children()
+        self._selects = []
+        rows = []
+        for header in self.headers:
+            select: Select[str] = Select(COLUMN_CHOICES, value=guessed.get(header) or IGNORE, allow_blank=False, compact=True)
+            self._selects.append((header, select))
+            rows.append(Horizontal(Label(plain(header or "(no header)"), classes="map-header"), select, classes="map-row"))
+        box.mount_all(rows)
+        box.display = self.query_one("#import-mapping-title").display = True
+
+    def _mapping(self) -> dict[str, str]:
+        return {header: str(select.value) for header, select in self._selects if header}
+
+    @on(Select.Changed, ".map-row Select")
+    def _mapping_changed(self) -> None:
+        if self.data is not None and self._mapping() != self._planned_for:
+            self._replan()
+
+    def _replan(self) -> None:
+        self._busy(True)
+        self._generation += 1
+        self._planned_for = self._mapping()
+        self._plan(self.data or b"", self.source, self._planned_for, self._generation)
+
+    @work(thread=True, exclusive=True, group="consents-import")
+    def _plan(self, data: bytes, source: str, mapping: dict[str, str], generation: int) -> None:
+        try:
+            plan = plan_import(self.app.session, data, source, mapping)
+        except SafeDeskError as error:
+            self.app.call_from_thread(self._planned, None, str(error), generation)
+            return
+        self.app.call_from_thread(self._planned, plan, "", generation)
+
+    def _planned(self, plan: ImportPlan | None, problem: str, generation: int) -> None:
+        if generation != self._generation:
+            return  # a newer mapping is being planned
+        self._busy(False)
+        self.plan = plan
+        preview = self.query_one("#import-preview", Static)
+        errors = self.query_one("#import-errors", RowTable)
+        import_all = self.query_one("#import-all", Button)
+        import_valid = self.query_one("#import-valid", Button)
+        if plan is None:
+            preview.update(f"Cannot import yet: {problem}")
+            errors.display = False
+            import_all.disabled, import_valid.display = True, False
+            return
+        preview.update("\n".join(plan.summary_lines()))
+        errors.display = bool(plan.errors)
+        errors.set_rows([Row(str(n), (str(e.line), e.column, e.message), ("", "", "bad")) for n, e in enumerate(plan.errors)])
+        import_all.disabled = bool(plan.errors) or not plan.changes
+        import_all.label = "Import" if plan.changes or plan.errors else "Nothing to import"
+        import_valid.display = bool(plan.errors)
+        import_valid.disabled = not plan.changes
+        import_valid.label = f"Import only the {count_of(len(plan.rows), 'valid row')}"
+
+    # ----------------------------------------------------------------- importing
+
+    @on(Button.Pressed, "#import-all")
+    def _import_all(self) -> None:
+        if self.plan is not None and not self.plan.errors:
+            self._busy(True)
+            self._apply(self.plan, False)
+
+    @on(Button.Pressed, "#import-valid")
+    def _import_valid(self) -> None:
+        from safedesk.widgets.dialogs import ConfirmDialog
+
+        plan = self.plan
+        if plan is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._busy(True)
+                self._apply(plan, True)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Import only the valid rows?",
+                f"{count_of(plan.error_lines, 'row')} with errors will be skipped. Fix them and import the file again "
+                "later: rows already imported are not changed twice.",
+                yes="Import valid rows",
+            ),
+            answer,
+        )
+
+    @work(thread=True, exclusive=True, group="consents-import")
+    def _apply(self, plan: ImportPlan, valid_only: bool) -> None:
+        try:
+            outcome = apply_import(self.app.session, plan, valid_only=valid_only)
+        except SafeDeskError as error:
+            self.app.call_from_thread(self._apply_failed, str(error))
+            return
+        self.app.call_from_thread(self._imported, outcome.sentence())
+
+    def _apply_failed(self, message: str) -> None:
+        self._busy(False)
+        self.query_one("#import-preview", Static).update(f"{message} Nothing was imported.")
+
+    def _imported(self, sentence: str) -> None:
+        self.notify(sentence, title="Import", markup=False, timeout=8)
+        self.app.pop_screen()
+
+    def _busy(self, busy: bool) -> None:
+        """While busy nothing can be imported; the import buttons come back with the next preview."""
+        self.query_one("#import-busy").display = busy
+        self.query_one("#import-read", Button).disabled = busy
+        if busy:
+            for button in self.query("#import-all, #import-valid"):
+                button.disabled = True
+
+    @on(Button.Pressed, "#import-cancel")
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,358 @@
+"""Image consents: the pupil list with its filters, and the way into everything else.
+
+Enter opens a pupil (details, history, recording a withdrawal); c runs the
+pre-publish check; i imports a MIS export; x lists consents expiring; p writes
+the printable lists; f sets the filters (year, class, a purpose's state,
+never-publish, leavers). The list comes from the cached pupil index and is drawn
+by RowTable, so 5,000 pupils show and re-filter at once. The filters live in a
+dialog rather than on the screen: five Select widgets cost more to mount than
+the whole list.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+
+from safedesk.store.consents.pupils import (
+    STATE_LEGEND,
+    STATE_SHORT,
+    STATE_WORDS,
+    PupilRow,
+    Purpose,
+    filter_rows,
+    pupil_index,
+    year_order,
+    year_short,
+)
+from safedesk.widgets.common import plain
+from safedesk.widgets.row_table import Col, LazyRows, Row, RowTable
+
+STATE_STYLES = {
+    "granted": "good",
+    "expiring": "warn",
+    "expired": "bad",
+    "refused": "bad",
+    "withdrawn": "bad",
+    "not asked": "muted",
+    "not recorded": "muted",
+}
+SORTS = ("name", "class", "year")
+SHOW = {"current": "current pupils", "never": "never-publish only", "all": "leavers too"}
+# Actions bound to printable keys: off while the search box has focus.
+TYPED_KEYS = frozenset({"search", "filters", "check", "import", "expiring", "export", "add", "never_only", "sort"})
+COLUMNS = (
+    Col("Pupil"),
+    Col("Year", 4),
+    Col("Class", 6),
+    *(Col(p.short, 3) for p in Purpose),
+    Col("NP", 2),
+)
+
+
+def pupil_row(row: PupilRow, today: date) -> Row:
+    words = [row.states[p].word(today) for p in Purpose]
+    left = not row.active(today)
+    return Row(
+        str(row.id),
+        (
+            row.display_name + ("  (left)" if left else ""),
+            year_short(row.year_group),
+            row.form,
+            *(STATE_SHORT[w] for w in words),
+            "NP" if row.never_publish else "",
+        ),
+        ("muted" if left else "", "", "", *(STATE_STYLES[w] for w in words), "bad"),
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: str = ""
+    form: str = ""
+    purpose: str = ""  # a Purpose value; "" with a state: any purpose
+    state: str = ""  # one of STATE_WORDS or "not cleared"
+    show: str = "current"  # current | never | all
+
+    def describe(self) -> str:
+        parts = [SHOW[self.show]]
+        if self.year:
+            parts.append(self.year)
+        if self.form:
+            parts.append(f"class {self.form}")
+        if self.state:
+            parts.append(f"{Purpose(self.purpose).label.lower() if self.purpose else 'any purpose'}: {self.state}")
+        return " · ".join(parts)
+
+
+class ConsentsScreen(Screen[None]):
+    CSS_PATH = "pupils.tcss"
+    SUB_TITLE = "Image consents"
+    AUTO_FOCUS = "#pupil-table"
+    BINDINGS = [
+        Binding("slash", "search", "Search", tooltip="Find pupils by name or class", id="consents-search", show=False),
+        Binding(
+            "f",
+            "filters",
+            "Filters",
+            tooltip="Show only a year, a class, a consent state, never-publish, or leavers",
+            id="consents-filters",
+        ),
+        Binding(
+            "c",
+            "check",
+            "Can I post?",
+            tooltip="The pre-publish check: pick the channel and the pupils in the image",
+            id="consents-check",
+        ),
+        Binding("i", "import", "Import", tooltip="Import pupils and consents from a MIS export (CSV)", id="consents-import"),
+        Binding("x", "expiring", "Expiring", tooltip="Consents expired or expiring within 30 days", id="consents-expiring"),
+        Binding(
+            "p",
+            "export",
+            "Print lists",
+            tooltip="Write the never-publish list or a cleared list (Markdown)",
+            id="consents-export",
+        ),
+        Binding("a", "add", "Add pupil", tooltip="Add a pupil by hand", id="consents-add", show=False),
+        Binding(
+            "n",
+            "never_only",
+            "Never-publish",
+            tooltip="Show only pupils on the never-publish list (again: everyone)",
+            id="consents-never",
+            show=False,
+        ),
+        Binding("s", "sort", "Sort", tooltip="Sort by name, class or year group", id="consents-sort", show=False),
+        Binding("escape", "leave", "Back", tooltip="Clear the search, or go back", id="consents-leave"),
+    ]
+    # Only the main keys are in the footer (each costs a widget and the footer is one line); F1 lists them all.
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = "name"
+        self.filters = Filters()
+        self._applied: tuple[object, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(compact=True, placeholder="/ type a name or class", id="pupil-search")
+        yield Static("", id="consents-filters", markup=False)
+        yield RowTable(COLUMNS, empty="No pupils match. Press i to import a MIS export, or a to add a pupil.", id="pupil-table")
+        yield Static("", id="consents-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.apply_filters()
+
+    def on_screen_resume(self) -> None:
+        self.apply_filters()
+
+    # ----------------------------------------------------------------- data
+
+    def apply_filters(self) -> None:
+        """Show the pupils matching the search and filters (nothing to do if nothing changed)."""
+        today = date.today()
+        index = pupil_index(self.app.session)
+        search = self.query_one("#pupil-search", Input).value
+        f = self.filters
+        wanted = (index, today, search, f, self.sort)
+        if wanted == self._applied:
+            return
+        self._applied = wanted
+        rows = filter_rows(
+            index.rows,
+            today=today,
+            text=search,
+            year=f.year,
+            form=f.form,
+            purpose=Purpose(f.purpose) if f.purpose else None,
+            state=f.state,
+            never_publish_only=f.show == "never",
+            include_left=f.show != "current",
+        )
+        rows.sort(key=_sort_key(self.sort))
+        table = self.query_one("#pupil-table", RowTable)
+        keep = table.current.key if table.current else None
+        table.set_rows(LazyRows(rows, lambda r: pupil_row(r, today), lambda r: str(r.id)), keep=keep)
+        self.query_one("#consents-filters", Static).update(plain(f"Showing {f.describe()} · f to change"))
+        self.query_one("#consents-status", Static).update(
+            f"{len(rows):,} of {len(index.rows):,} pupils · sorted by {self.sort} (s) · - not recorded · NP never publish\n{STATE_LEGEND}"
+        )
+
+    @on(Input.Changed, "#pupil-search")
+    def _search_changed(self) -> None:
+        self.apply_filters()
+
+    @on(Input.Submitted, "#pupil-search")
+    def _search_done(self) -> None:
+        self.query_one("#pupil-table", RowTable).focus()
+
+    @on(RowTable.Chosen, "#pupil-table")
+    def _open(self, event: RowTable.Chosen) -> None:
+        from safedesk.screens.consents.pupil import PupilScreen
+
+        self.app.push_screen(PupilScreen(int(event.key)))
+
+    # ----------------------------------------------------------------- actions
+
+    def action_search(self) -> None:
+        self.query_one("#pupil-search", Input).focus()
+
+    def action_leave(self) -> None:
+        search = self.query_one("#pupil-search", Input)
+        if search.value:
+            search.value = ""
+            self.query_one("#pupil-table", RowTable).focus()
+        else:
+            self.app.pop_screen()
+
+    def action_filters(self) -> None:
+        def chosen(filters: Filters | None) -> None:
+            if filters is not None:
+                self.filters = filters
+                self.apply_filters()
+
+        self.app.push_screen(FilterDialog(self.filters), chosen)
+
+    def action_never_only(self) -> None:
+        self.filters = dataclasses.replace(self.filters, show="current" if self.filters.show == "never" else "never")
+        self.apply_filters()
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.apply_filters()
+
+    def action_check(self) -> None:
+        from safedesk.screens.consents.check import CheckScreen
+
+        self.app.push_screen(CheckScreen())
+
+    def action_import(self) -> None:
+        from safedesk.screens.consents.importer import ImportScreen
+
+        self.app.push_screen(ImportScreen())
+
+    def action_expiring(self) -> None:
+        from safedesk.screens.consents.expiring import ExpiringScreen
+
+        self.app.push_screen(ExpiringScreen())
+
+    def action_export(self) -> None:
+        from safedesk.screens.consents.export import ExportDialog
+
+        self.app.push_screen(ExportDialog())
+
+    def action_add(self) -> None:
+        from safedesk.screens.consents.forms import PupilForm
+
+        def added(pupil: object) -> None:
+            if pupil is not None:
+                from safedesk.screens.consents.pupil import PupilScreen
+
+                self.app.push_screen(PupilScreen(pupil.id))  # type: ignore[attr-defined]
+
+        self.app.push_screen(PupilForm(), added)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Letters typed into the search box are text, not shortcuts.
+        return not (action in TYPED_KEYS and isinstance(self.focused, Input))
+
+
+class FilterDialog(ModalScreen[Filters | None]):
+    """The list's filters; Ctrl+S or Enter applies, Esc leaves them as they were."""
+
+    CSS_PATH = "pupils.tcss"
+    AUTO_FOCUS = "#filter-year"
+    BINDINGS = [
+        Binding("ctrl+s", "apply", "Apply", tooltip="Show the pupils that match", id="filters-apply"),
+        Binding("escape", "cancel", "Cancel", tooltip="Keep the filters as they were", id="filters-cancel"),
+        Binding("ctrl+r", "reset", "Clear", tooltip="Back to every current pupil", id="filters-reset"),
+    ]
+
+    def __init__(self, filters: Filters) -> None:
+        super().__init__()
+        self.filters = filters
+
+    def compose(self) -> ComposeResult:
+        index = pupil_index(self.app.session)  # type: ignore[attr-defined]
+        years = sorted({r.year_group for r in index.rows if r.year_group}, key=year_order)
+        forms = sorted({r.form for r in index.rows if r.form}, key=natural)
+        f = self.filters
+        with VerticalScroll(id="filter-form-box"):
+            yield Static("Filter the pupil list", classes="title")
+            yield from _select_row("Year group", [(plain(y), y) for y in years], f.year, "Any year", "filter-year")
+            yield from _select_row("Class or form", [(plain(c), c) for c in forms], f.form, "Any class", "filter-form")
+            yield from _select_row("Purpose", [(p.label, p.value) for p in Purpose], f.purpose, "Any purpose", "filter-purpose")
+            yield from _select_row(
+                "Consent state",
+                [(w.capitalize(), w) for w in (*STATE_WORDS, "not cleared")],
+                f.state,
+                "Any state",
+                "filter-state",
+            )
+            yield from _select_row(
+                "Show", [(label.capitalize(), key) for key, label in SHOW.items()], f.show, None, "filter-show"
+            )
+            yield Static("A state with no purpose matches pupils in that state for any purpose.", classes="muted")
+            with Horizontal(classes="form-buttons"):
+                yield Button(compact=True, label="Apply (Ctrl+S)", variant="primary", id="filters-apply")
+                yield Button(compact=True, label="Clear", id="filters-reset")
+                yield Button(compact=True, label="Cancel", id="filters-cancel")
+
+    def _value(self, selector: str) -> str:
+        value = self.query_one(selector, Select).value
+        return "" if value == Select.NULL else str(value)
+
+    @on(Button.Pressed, "#filters-apply")
+    def action_apply(self) -> None:
+        self.dismiss(
+            Filters(
+                self._value("#filter-year"),
+                self._value("#filter-form"),
+                self._value("#filter-purpose"),
+                self._value("#filter-state"),
+                self._value("#filter-show") or "current",
+            )
+        )
+
+    @on(Button.Pressed, "#filters-reset")
+    def action_reset(self) -> None:
+        self.dismiss(Filters())
+
+    @on(Button.Pressed, "#filters-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _select_row(label: str, options: list, value: str, blank: str | None, widget_id: str) -> ComposeResult:  # type: ignore[type-arg]
+    with Horizontal(classes="filter-row"):
+        yield Label(label)
+        offered = any(v == value for _, v in options)
+        if blank is None:
+            yield Select(options, value=value, allow_blank=False, compact=True, id=widget_id)
+        else:
+            yield Select(options, prompt=blank, value=value if offered else Select.NULL, compact=True, id=widget_id)
+
+
+def natural(text: str) -> tuple[object, ...]:
+    """'2B' before '10A': digits compared as numbers."""
+    return tuple(int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text))
+
+
+def _sort_key(sort: str) -> Callable[[PupilRow], tuple[object, ...]]:
+    if sort == "class":
+        return lambda r: (natural(r.form), r.name_key)
+    if sort == "year":
+        return lambda r: (year_order(r.year_group), natural(r.form), r.name_key)
+    return lambda r: (r.name_key, r.id)

@@ -1,0 +1,293 @@
+"""Export a handover: choose incidents and pupils, say who it is for, set a passphrase, write the file.
+
+Step 1 is a type-ahead list (typing anywhere filters it; Space ticks). Step 2
+takes the recipient, the file name and the passphrase twice, with strength
+feedback. The encryption runs in a child process from a worker thread, so the
+screen keeps painting; the receipt code is shown at the end.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, LoadingIndicator, SelectionList, Static
+
+from safedesk.store.engine.passphrase import check_new_passphrase
+from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.handover import transfer as ho
+from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
+
+MAX_SHOWN = 1000  # options listed at once; typing narrows the rest
+# Which form field shows an error the store names by record field.
+FIELD_OF = {"counterpart": "to", "note": "note", "out": "out", "passphrase": "pass", "confirm": "confirm"}
+
+
+def default_path(today: date | None = None) -> Path:
+    """A file name that does not exist yet in the user's home folder."""
+    stem = f"SafeDesk-handover-{(today or date.today()):%Y-%m-%d}"
+    home = Path.home()
+    candidate = home / f"{stem}.age"
+    n = 2
+    while candidate.exists():
+        candidate = home / f"{stem}-{n}.age"
+        n += 1
+    return candidate
+
+
+class HandoverExportScreen(Screen[None]):
+    CSS_PATH = "listing.tcss"
+    AUTO_FOCUS = "#hx-filter"
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Next", tooltip="Go on to who it is for and the passphrase", id="hx-next"),
+        # Priority: the filter box would otherwise take Ctrl+A (the only input on that step).
+        Binding("ctrl+a", "all_shown", "Tick shown", tooltip="Tick every item the filter shows", id="hx-all", priority=True),
+        Binding("ctrl+s", "export", "Export", tooltip="Encrypt and write the handover file", id="hx-export"),
+        Binding("escape", "back", "Back", tooltip="Back a step (or to the handover list)", id="hx-back"),
+    ]
+
+    def __init__(self, incident_ids: tuple[int, ...] = ()) -> None:
+        """`incident_ids` start ticked (e.g. opened from an incident's own screen)."""
+        super().__init__()
+        self._choices: list[ho.Choice] = []
+        self._chosen: set[str] = {f"incident:{n}" for n in incident_ids}
+        self._busy_now = False
+        self._done = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with ContentSwitcher(initial="hx-choose", id="hx-steps"):
+            with Vertical(id="hx-choose"):
+                yield Static("Handover 1/2: choose incidents and pupils", classes="title")
+                yield Input(
+                    compact=True,
+                    id="hx-filter",
+                    placeholder="type to filter: reference, title, pupil name or class",
+                    select_on_focus=False,
+                )
+                yield SelectionList[str](id="hx-list", compact=True)
+                yield Static("", id="hx-count", markup=False)
+            with VerticalScroll(id="hx-details"):
+                yield Static("Handover 2/2: who it is for and the passphrase", classes="title")
+                yield Static("", id="hx-what", markup=False)
+                yield Field(
+                    "Who it is for: an organisation or role (e.g. Oakwood Academy DSL, LADO)",
+                    Input(compact=True, id="hx-to", max_length=120),
+                    field_id="to",
+                )
+                yield Field(
+                    "Why (optional, the receiver sees it)", Input(compact=True, id="hx-note", max_length=500), field_id="note"
+                )
+                yield Field("Save as", Input(compact=True, id="hx-out", value=str(default_path())), field_id="out")
+                yield Field(
+                    "Handover passphrase: new words, not your SafeDesk one",
+                    Input(compact=True, id="hx-pass", password=True),
+                    field_id="pass",
+                )
+                yield StrengthMeter(id="hx-strength")
+                yield Field("Passphrase again", Input(compact=True, id="hx-confirm", password=True), field_id="confirm")
+                with Horizontal(classes="ho-buttons"):
+                    yield Button(compact=True, label="Export (Ctrl+S)", variant="primary", id="hx-export")
+                    yield Button(compact=True, label="Back", id="hx-back")
+                yield FieldError(id="hx-error")
+                yield LoadingIndicator(id="hx-busy")
+                yield Static("", id="hx-progress", classes="muted", markup=False)
+            with VerticalScroll(id="hx-done"):
+                yield Static("Handover written", classes="title")
+                yield Static("", id="hx-written", markup=False)
+                yield Static("Receipt code", classes="muted")
+                yield Static("", id="hx-code", classes="receipt-code", markup=False)
+                yield Static(
+                    "Send the file by your usual secure route. Tell the receiver the passphrase another way "
+                    "(a phone call, not the email that carries the file). When they have imported it they "
+                    "read you the receipt code; enter it on the handover list (r). Without it, the handover "
+                    "shows as overdue after 5 days.",
+                    classes="hint",
+                )
+                yield Button(compact=True, label="Close", variant="primary", id="hx-close")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._choices = ho.choices(self.app.session)
+        self.query_one("#hx-busy").display = False
+        self._refilter()
+
+    # ----------------------------------------------------------------- step 1: choose
+
+    @property
+    def step(self) -> str:
+        switcher = self.query(ContentSwitcher)
+        return (switcher.first().current or "") if switcher else ""
+
+    @on(Input.Changed, "#hx-filter")
+    def _refilter(self) -> None:
+        shown = ho.filter_choices(self._choices, self.query_one("#hx-filter", Input).value)
+        listing = self.query_one("#hx-list", SelectionList)
+        listing.set_options([(plain(c.label), c.key, c.key in self._chosen) for c in shown[:MAX_SHOWN]])
+        if listing.option_count:
+            listing.highlighted = 0  # so Space ticks the first match straight away
+        self._count(len(shown))
+
+    def _count(self, shown: int | None = None) -> None:
+        selection = ho.Selection.from_keys(self._chosen)
+        more = f" (first {MAX_SHOWN} shown: type to narrow)" if shown is not None and shown > MAX_SHOWN else ""
+        self.query_one("#hx-count", Static).update(
+            f"Chosen: {len(selection.incident_ids)} incident(s), {len(selection.pupil_ids)} pupil(s){more} · "
+            "Space ticks · Ctrl+A ticks all shown · Ctrl+N next"
+        )
+
+    @on(SelectionList.SelectedChanged, "#hx-list")
+    def _ticked(self, event: SelectionList.SelectedChanged) -> None:
+        listing = event.selection_list
+        visible = {listing.get_option_at_index(n).value for n in range(listing.option_count)}
+        self._chosen = (self._chosen - visible) | set(listing.selected)
+        self._count()
+
+    def on_key(self, event: events.Key) -> None:
+        # Type-ahead: letters typed while the list has focus go to the filter.
+        if (
+            self.step == "hx-choose"
+            and isinstance(self.focused, SelectionList)
+            and event.is_printable
+            and event.character not in (None, " ")
+        ):
+            box = self.query_one("#hx-filter", Input)
+            box.value += event.character or ""
+            box.cursor_position = len(box.value)
+            box.focus()
+            event.stop()
+
+    @on(Input.Submitted, "#hx-filter")
+    def _to_list(self) -> None:
+        self.query_one("#hx-list", SelectionList).focus()
+
+    def action_all_shown(self) -> None:
+        if self.step == "hx-choose":
+            self.query_one("#hx-list", SelectionList).select_all()
+
+    def action_next(self) -> None:
+        if self.step != "hx-choose":
+            return
+        selection = ho.Selection.from_keys(self._chosen)
+        if not selection:
+            self.notify("Tick at least one incident or pupil first (Space ticks).", severity="warning", markup=False)
+            return
+        self.query_one("#hx-what", Static).update(plain("\n".join(ho.collect(self.app.session, selection).lines())))
+        self.query_one(ContentSwitcher).current = "hx-details"
+        self.query_one("#hx-to", Input).focus()
+        self.refresh_bindings()
+
+    # ----------------------------------------------------------------- step 2: details
+
+    @on(Input.Changed, "#hx-pass")
+    def _strength(self, event: Input.Changed) -> None:
+        self.query_one("#hx-strength", StrengthMeter).show(event.value)
+
+    @on(Input.Submitted, "#hx-to, #hx-note, #hx-out, #hx-pass, #hx-confirm")
+    def _next_field(self, event: Input.Submitted) -> None:
+        if event.input.id == "hx-confirm":
+            self.action_export()
+        else:
+            self.focus_next()
+
+    def _clear_errors(self) -> None:
+        for field in self.query(Field):
+            field.error.clear()
+        self.query_one("#hx-error", FieldError).clear()
+
+    def _show_error(self, error: SafeDeskError) -> None:
+        field_id = FIELD_OF.get(getattr(error, "field", None) or "")
+        if field_id:
+            field = self.query_one(f"#field-{field_id}", Field)
+            field.error.show(str(error))
+            field.input.focus()
+        else:
+            self.query_one("#hx-error", FieldError).show(str(error))
+
+    @on(Button.Pressed, "#hx-export")
+    def action_export(self) -> None:
+        if self.step != "hx-details" or self._busy_now:
+            return
+        self._clear_errors()
+        value = {name: self.query_one(f"#hx-{name}", Input).value for name in ("to", "note", "out", "pass", "confirm")}
+        try:
+            plan = ho.plan_export(self.app.session, ho.Selection.from_keys(self._chosen), value["to"], value["note"])
+            out = ho.check_output(Path(value["out"].strip()))
+            check_new_passphrase(value["pass"], value["confirm"])
+        except InvalidInput as error:
+            self._show_error(error)
+            return
+        self._busy(True)
+        self._write(plan, value["pass"], out)
+
+    def _busy(self, busy: bool) -> None:
+        self._busy_now = busy
+        self.query_one("#hx-busy").display = busy
+        for widget in self.query("#hx-details Input, #hx-details Button"):
+            widget.disabled = busy
+        self.query_one("#hx-progress", Static).update(
+            "Encrypting in the background: a few seconds (longer with large evidence files)." if busy else ""
+        )
+
+    @work(thread=True, exclusive=True, group="handover-export")
+    def _write(self, plan: ho.ExportPlan, passphrase: str, out: Path) -> None:
+        session = self.app.session
+        try:
+            ho.check_passphrase(session, passphrase)
+            packed = ho.build_bundle(session, plan)
+            ciphertext = ho.encrypt_to_file(packed, passphrase, out)
+        except SafeDeskError as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self._written, plan, packed, out, ciphertext)
+
+    def _failed(self, error: SafeDeskError) -> None:
+        self._busy(False)
+        self._clear_errors()
+        self._show_error(error)
+
+    def _written(self, plan: ho.ExportPlan, packed: ho.Packed, out: Path, ciphertext: bytes) -> None:
+        try:
+            transfer = ho.record_export(self.app.session, plan, packed, out, ciphertext)
+        except SafeDeskError as error:
+            self._failed(error)
+            return
+        self._busy_now = False
+        self._done = True
+        lines = [
+            f"File: {out}",
+            f"For: {transfer.counterpart} · {transfer.contents_text()} · {transfer.evidence_files} evidence file(s)",
+        ]
+        self.query_one("#hx-written", Static).update(plain("\n".join(lines)))
+        self.query_one("#hx-code", Static).update(plain(transfer.receipt_code))
+        self.query_one(ContentSwitcher).current = "hx-done"
+        self.query_one("#hx-close", Button).focus()
+        self.refresh_bindings()
+
+    # ----------------------------------------------------------------- leaving
+
+    @on(Button.Pressed, "#hx-back")
+    def action_back(self) -> None:
+        if self._busy_now:
+            return
+        if self.step == "hx-details":
+            self.query_one(ContentSwitcher).current = "hx-choose"
+            self.query_one("#hx-list", SelectionList).focus()
+            self.refresh_bindings()
+        else:
+            self.app.pop_screen()
+
+    @on(Button.Pressed, "#hx-close")
+    def _close(self) -> None:
+        self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        steps = {"next": "hx-choose", "all_shown": "hx-choose", "export": "hx-details"}
+        if action in steps:
+            return self.step == steps[action]
+        return True

@@ -1,0 +1,190 @@
+"""Handovers: files sent and received with their receipt state; export, import, receipt codes.
+
+A sent handover waits for its receipt code (read back by the receiver after
+importing); entering it here marks the transfer received. Waiting more than 5
+days shows as OVERDUE here and on the home screen.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+
+from safedesk.store.errors import InvalidInput
+from safedesk.store.handover.transfer import DIRECTIONS, Transfer, mark_received, transfers
+from safedesk.store.text.dates import show_date, show_datetime, to_local_date
+from safedesk.widgets.common import FieldError, FittedTable, cell, plain
+from safedesk.widgets.dialogs import MessageDialog
+
+
+def transfer_details(t: Transfer) -> str:
+    """Every fact of a transfer as plain text (for the details dialog)."""
+    lines = [
+        f"{DIRECTIONS[t.direction]} {show_datetime(t.at)} by {t.by}",
+        f"{'To' if t.direction == 'sent' else 'From'}: {t.counterpart}"
+        + (f" ({t.counterpart_person})" if t.counterpart_person else ""),
+    ]
+    if t.addressed_to:
+        lines.append(f"Addressed to: {t.addressed_to}")
+    if t.note:
+        lines.append(f"Purpose: {t.note}")
+    lines += [
+        f"Receipt code: {t.receipt_code}",
+        f"State: {t.state_text()}"
+        + (
+            f" (confirmed {show_datetime(t.received_at)}{' by ' + t.receipt_by if t.receipt_by else ''})"
+            if t.direction == "sent" and t.received_at
+            else ""
+        ),
+    ]
+    if t.pending:
+        lines.append(f"Receipt due by {show_date(to_local_date(t.due))} (5-day transfer rule).")
+    if t.sent_at:
+        lines.append(f"Made by the sender {show_datetime(t.sent_at)}")
+    lines += [
+        f"Incidents: {', '.join(t.incident_refs) or 'none'}",
+        f"Pupils: {t.pupils}; evidence files: {t.evidence_files}",
+        f"File: {t.file_name} ({t.size:,} bytes)",
+        f"File SHA-256: {t.file_sha256}",
+    ]
+    if t.conflicts:
+        lines.append("Kept side by side:")
+        lines += [f"  - {line}" for line in t.conflicts]
+    return "\n".join(lines)
+
+
+class HandoverScreen(Screen[None]):
+    CSS_PATH = "listing.tcss"
+    AUTO_FOCUS = "#ho-transfers"
+    BINDINGS = [
+        Binding(
+            "e", "export", "Export", tooltip="Write chosen incidents and pupils to an encrypted handover file", id="ho-export"
+        ),
+        Binding("i", "import", "Import", tooltip="Check and import a handover file someone sent you", id="ho-import"),
+        Binding("r", "receipt", "Receipt code", tooltip="Enter the receipt code a receiver read back to you", id="ho-receipt"),
+        Binding("escape", "leave", "Back", tooltip="Back to home", id="ho-back"),
+    ]
+
+    def __init__(self, focus_id: int | None = None) -> None:
+        super().__init__()
+        self._focus_id = focus_id
+        self._rows: list[Transfer] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Handovers", classes="title", id="ho-title")
+        yield FittedTable(
+            [("", 3), ("When", 10), ("Receipt code", 14), ("State", 14), ("With / contents", None)], id="ho-transfers"
+        )
+        yield Static("", id="ho-status", markup=False)
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._rows = transfers(self.app.session)
+        table = self.query_one("#ho-transfers", DataTable)
+        table.clear()
+        for t in self._rows:
+            arrow = "out" if t.direction == "sent" else "in"
+            table.add_row(
+                arrow,
+                show_date(to_local_date(t.at)),
+                t.receipt_code,
+                t.state_text(),
+                cell(f"{t.counterpart} · {t.contents_text()}"),
+            )
+        waiting = sum(1 for t in self._rows if t.pending)
+        overdue = sum(1 for t in self._rows if t.pending and "OVERDUE" in t.state_text())
+        status = (
+            f"{len(self._rows)} handover(s) · {waiting} waiting for a receipt code ({overdue} overdue) · "
+            "Enter: details · e export · i import · r receipt code"
+            if self._rows
+            else "No handovers yet. e: export incidents or pupils to an encrypted file · i: import a file you were sent"
+        )
+        self.query_one("#ho-status", Static).update(plain(status))
+        if self._focus_id is not None:
+            index = next((n for n, t in enumerate(self._rows) if t.id == self._focus_id), None)
+            if index is not None:
+                table.move_cursor(row=index)
+            self._focus_id = None
+
+    @on(DataTable.RowSelected, "#ho-transfers")
+    def _details(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self._rows):
+            t = self._rows[event.cursor_row]
+            self.app.push_screen(MessageDialog(f"Handover {t.receipt_code}", transfer_details(t)))
+
+    def action_export(self) -> None:
+        from safedesk.screens.handover.export import HandoverExportScreen
+
+        self.app.push_screen(HandoverExportScreen())
+
+    def action_import(self) -> None:
+        from safedesk.screens.handover.importer import HandoverImportScreen
+
+        self.app.push_screen(HandoverImportScreen())
+
+    def action_receipt(self) -> None:
+        def entered(marked: bool | None) -> None:
+            if marked:
+                self.reload()
+
+        self.app.push_screen(ReceiptDialog(), entered)
+
+    def action_leave(self) -> None:
+        self.app.pop_screen()
+
+
+class ReceiptDialog(ModalScreen[bool]):
+    """Type the receipt code the receiver read back; marks the matching sent transfer received."""
+
+    DEFAULT_CSS = """
+    ReceiptDialog { align: center middle; background: $background 60%; }
+    ReceiptDialog > Vertical { width: 76; height: auto; padding: 1 2; border: round $primary; background: $surface; }
+    ReceiptDialog Horizontal { height: auto; margin-top: 1; }
+    ReceiptDialog #receipt-code { width: 24; }
+    """
+    AUTO_FOCUS = "#receipt-code"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="receipt-cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Enter a receipt code", classes="title")
+            yield Static(
+                "The receiver sees it after importing your handover (e.g. 1A2B-3C4D-5E6F). "
+                "Entering it records that the file arrived.",
+                classes="muted",
+            )
+            yield Input(compact=True, id="receipt-code", placeholder="XXXX-XXXX-XXXX", max_length=20)
+            yield FieldError(id="receipt-error")
+            with Horizontal():
+                yield Button(compact=True, label="Mark received", variant="primary", id="receipt-ok")
+                yield Button(compact=True, label="Cancel", id="receipt-no")
+
+    @on(Input.Submitted, "#receipt-code")
+    @on(Button.Pressed, "#receipt-ok")
+    def _submit(self) -> None:
+        error = self.query_one("#receipt-error", FieldError)
+        try:
+            transfer, newly = mark_received(self.app.session, self.query_one("#receipt-code", Input).value)
+        except InvalidInput as problem:
+            error.show(str(problem))
+            return
+        when = show_datetime(transfer.received_at)
+        message = (
+            f"Receipt recorded: handover to {transfer.counterpart}."
+            if newly
+            else f"That handover was already marked received on {when}."
+        )
+        self.app.notify(message, title="Handover", markup=False)
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#receipt-no")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,556 @@
+"""One incident: summary, chronology, checklist, escalations, evidence and people.
+
+Everything is added, never overwritten: ticking an action, escalating, adding
+evidence or amending a field each becomes a dated line in the chronology.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from safedesk.content.library import default_library
+from safedesk.store.engine.records import utcnow
+from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.incidents import evidence
+from safedesk.store.incidents.log import IncidentLog, flag_labels
+from safedesk.store.incidents.records import (
+    ESCALATION_TARGETS,
+    INVOLVEMENTS,
+    PERSON_ROLES,
+    PLATFORMS,
+    RISK_COLUMNS,
+    RISK_ROWS,
+    SEVERITIES,
+    STATUSES,
+    Action,
+    Escalation,
+    Incident,
+    Person,
+)
+from safedesk.store.text.dates import (
+    DATE_HINT,
+    DATETIME_HINT,
+    parse_date,
+    parse_datetime,
+    show_date,
+    show_datetime,
+    to_local_date,
+)
+from safedesk.widgets.common import FittedTable, cell, plain
+from safedesk.widgets.dialogs import ConfirmDialog, MessageDialog
+from safedesk.widgets.forms import FormDialog, FormField, FormResult
+
+TABS = ("summary", "chronology", "actions", "escalations", "evidence", "people")
+
+
+def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    return [(label, key) for key, label in mapping.items()]
+
+
+class IncidentDetailScreen(Screen[None]):
+    CSS_PATH = "detail.tcss"
+    BINDINGS = [
+        Binding("escape", "leave", "Back", tooltip="Back to the list", id="incd-back"),
+        Binding("m", "amend", "Amend", tooltip="Correct or add to what was recorded (reason kept)", id="incd-amend"),
+        Binding("c", "status", "Status", tooltip="Open, monitoring or closed (with the outcome)", id="incd-status"),
+        Binding("t", "note", "Note", tooltip="Add a dated note to the chronology", id="incd-note"),
+        Binding("a", "add_action", "Action", tooltip="Add an action with an owner and due date", id="incd-action"),
+        Binding("x", "tick", "Done", tooltip="Mark the selected action done (timestamped)", id="incd-tick"),
+        Binding("z", "not_needed", "Not needed", tooltip="Close the selected action with a reason", id="incd-skip", show=False),
+        Binding(
+            "o",
+            "reschedule",
+            "Owner/due",
+            tooltip="Change the selected action's owner or due date",
+            id="incd-resched",
+            show=False,
+        ),
+        Binding("e", "escalate", "Escalate", tooltip="Record a call or referral (police, LADO, POSH...)", id="incd-escalate"),
+        Binding("f", "add_file", "File", tooltip="Add an evidence file (kept encrypted, hashed)", id="incd-file"),
+        Binding("d", "describe", "Describe", tooltip="Add evidence as a description only", id="incd-describe"),
+        Binding(
+            "w",
+            "export",
+            "Export file",
+            tooltip="Write the selected evidence file out (asks first; audited)",
+            id="incd-export",
+            show=False,
+        ),
+        Binding("p", "add_person", "Person", tooltip="Add a person involved", id="incd-person"),
+        Binding(
+            "delete",
+            "remove_person",
+            "Remove person",
+            tooltip="Remove the selected person (reason kept)",
+            id="incd-unperson",
+            show=False,
+        ),
+        Binding("g", "playbook", "Playbook", tooltip="Open the playbook this incident started from", id="incd-playbook"),
+        *[Binding(str(i + 1), f"tab('{tab}')", show=False, id=f"incd-tab-{tab}") for i, tab in enumerate(TABS)],
+    ]
+
+    def __init__(self, incident_id: int) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+
+    @property
+    def incidents_log(self) -> IncidentLog:
+        return IncidentLog(self.app.session)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="incd-tabs", initial="summary"):
+            with TabPane("1 Summary", id="summary"):
+                with VerticalScroll():
+                    yield Static("", id="incd-summary", markup=False)
+            with TabPane("2 Chronology", id="chronology"):
+                yield FittedTable([("When", 16), ("Who", 12), ("What (Enter: all of it)", None)], id="incd-chronology")
+            with TabPane("3 Actions", id="actions"):
+                yield FittedTable([("State", 7), ("Due", 10), ("Owner", 12), ("Action", None)], id="incd-actions")
+            with TabPane("4 Escalations", id="escalations"):
+                yield FittedTable(
+                    [("When", 16), ("To", 14), ("Contact", 12), ("Ref", 10), ("Result", None)], id="incd-escalations"
+                )
+            with TabPane("5 Evidence", id="evidence"):
+                yield FittedTable([("Kind", 9), ("Title", 20), ("Size", 10), ("SHA-256 / where", None)], id="incd-evidence")
+            with TabPane("6 People", id="people"):
+                yield FittedTable([("Name", None), ("Role", 17), ("Involvement", 11), ("Pupil", 6)], id="incd-people")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_all()
+
+    # ----------------------------------------------------------------- showing
+
+    def refresh_all(self) -> None:
+        log = self.incidents_log
+        self.incident = log.get(self.incident_id)
+        self.app.sub_title = self.incident.ref
+        self._summary()
+        self._chronology(log)
+        self._actions(log)
+        self._escalations(log)
+        self._evidence()
+        self._people()
+
+    def _summary(self) -> None:
+        i = self.incident
+        risk = (
+            " x ".join(x for x in (RISK_ROWS.get(i.risk_row, ""), RISK_COLUMNS.get(i.risk_column, "")) if x) or "not classified"
+        )
+        playbooks = ", ".join(default_library().cards[p].title for p in i.playbooks if p in default_library().cards)
+        lines = [
+            f"{i.ref} · {STATUSES[i.status]} · Severity {SEVERITIES.get(i.severity, i.severity)}",
+            i.title,
+            "",
+            f"Reported {show_datetime(i.reported_at)}" + (f" by {i.reported_by}" if i.reported_by else ""),
+            f"Happened {show_datetime(i.occurred_at)}" if i.occurred_at else "Happened: not known",
+            f"Platform: {PLATFORMS.get(i.platform, i.platform)}" + (f" · Seen: {i.where_seen}" if i.where_seen else ""),
+        ]
+        lines += [f"Web: {url}" for url in i.urls]
+        lines += [
+            f"Risk: {risk}",
+            f"Flags: {flag_labels(i.flags) or 'none'}",
+            f"Review: {show_date(i.review_date) or '-'} · Keep until: {show_date(i.retention_date) or '-'}",
+        ]
+        if playbooks:
+            lines.append(f"Playbook: {playbooks} (g opens it)")
+        lines += ["", "Description:", i.description or "(none)"]
+        if i.outcome:
+            lines += ["", "Outcome:", i.outcome]
+        if i.lessons:
+            lines += ["", "Lessons learned:", i.lessons]
+        if i.has_flag("sexual_imagery_suspected"):
+            lines += ["", "Sexual imagery suspected: never view, copy or forward it. Describe it only; police or LADO."]
+        self.query_one("#incd-summary", Static).update(plain("\n".join(lines)))
+
+    def _chronology(self, log: IncidentLog) -> None:
+        table = self.query_one("#incd-chronology", DataTable)
+        table.clear()
+        self._entries = log.chronology(self.incident_id)
+        table.add_rows((show_datetime(e.at), cell(e.by), cell(e.text)) for e in self._entries)
+
+    def _actions(self, log: IncidentLog) -> None:
+        table = self.query_one("#incd-actions", DataTable)
+        table.clear()
+        self._action_rows = log.actions(self.incident_id)
+        today = to_local_date(utcnow())
+        table.add_rows((_action_state(a, today), show_date(a.due), cell(a.owner), cell(a.text)) for a in self._action_rows)
+
+    def _escalations(self, log: IncidentLog) -> None:
+        table = self.query_one("#incd-escalations", DataTable)
+        table.clear()
+        table.add_rows(
+            (show_datetime(e.at), ESCALATION_TARGETS[e.target], cell(e.contact_name), cell(e.reference), cell(e.result))
+            for e in log.escalations(self.incident_id)
+        )
+
+    def _evidence(self) -> None:
+        table = self.query_one("#incd-evidence", DataTable)
+        table.clear()
+        self._evidence_rows = evidence.evidence_for(self.app.session, self.incident_id)
+        table.add_rows(
+            (
+                "File" if e.kind == "file" else "Described",
+                cell(e.title),
+                f"{e.size:,} B" if e.kind == "file" else "",
+                cell(e.sha256 if e.kind == "file" else (e.where_seen or e.holder)),
+            )
+            for e in self._evidence_rows
+        )
+
+    def _people(self) -> None:
+        table = self.query_one("#incd-people", DataTable)
+        table.clear()
+        table.add_rows(
+            (cell(p.name or "Unknown"), PERSON_ROLES[p.role], INVOLVEMENTS[p.involvement], "yes" if p.pupil_id else "")
+            for p in self.incident.people
+        )
+
+    def _selected(self, table_id: str, rows: list[Any]) -> Any | None:
+        table = self.query_one(table_id, DataTable)
+        if not rows or table.cursor_row is None or table.cursor_row >= len(rows):
+            self.notify("Choose a row first.", severity="warning")
+            return None
+        return rows[table.cursor_row]
+
+    # ----------------------------------------------------------------- helpers
+
+    def _form(
+        self,
+        title: str,
+        fields: list[FormField],
+        save: Callable[[dict[str, str]], Any],
+        *,
+        intro: str = "",
+        threaded: bool = False,
+        then: Callable[[FormResult], None] | None = None,
+    ) -> None:
+        def done(result: FormResult | None) -> None:
+            if result is not None:
+                self.refresh_all()
+                if then:
+                    then(result)
+
+        self.app.push_screen(FormDialog(title, fields, save, intro=intro, threaded=threaded), done)
+
+    # ----------------------------------------------------------------- actions
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        tables = self.query_one(f"#{tab}").query(DataTable)
+        if tables:
+            tables.first().focus()
+
+    def action_leave(self) -> None:
+        self.dismiss()
+
+    def action_amend(self) -> None:
+        from safedesk.screens.incidents.form import IncidentFormScreen
+
+        self.app.push_screen(IncidentFormScreen(self.incident_id), lambda _: self.refresh_all())
+
+    def action_status(self) -> None:
+        fields = [
+            FormField("status", "Status", "select", self.incident.status, _choices(STATUSES)),
+            FormField("outcome", "Outcome (needed to close)", "multiline", self.incident.outcome),
+            FormField("note", "Note (optional)"),
+        ]
+        self._form(
+            "Change status",
+            fields,
+            lambda v: self.incidents_log.set_status(self.incident_id, v["status"], v["outcome"], v["note"]),
+        )
+
+    def action_note(self) -> None:
+        self._form(
+            "Add a note",
+            [FormField("note", "What happened, what was decided, who said what", "multiline")],
+            lambda v: self.incidents_log.add_note(self.incident_id, v["note"]),
+        )
+
+    def action_add_action(self) -> None:
+        def save(v: dict[str, str]) -> Action:
+            due = parse_date(v["due"], "due")
+            return self.incidents_log.add_action(Action(incident_id=self.incident_id, text=v["text"], owner=v["owner"], due=due))
+
+        fields = [
+            FormField("text", "What needs doing"),
+            FormField("owner", "Who will do it"),
+            FormField("due", f"Due ({DATE_HINT})"),
+        ]
+        self._form("Add an action", fields, save)
+
+    def action_tick(self) -> None:
+        action = self._selected("#incd-actions", self._action_rows) if self.query_one(TabbedContent).active == "actions" else None
+        if action is None:
+            self.action_tab("actions")
+            return
+        try:
+            self.incidents_log.complete_action(action.id)
+        except NotAllowed as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        self.refresh_all()
+        self.notify(f"Done at {show_datetime(datetime.now(UTC))}.", markup=False)
+
+    def action_not_needed(self) -> None:
+        action = self._selected("#incd-actions", self._action_rows)
+        if action is not None:
+            self._form(
+                "Close without doing it",
+                [FormField("reason", "Why is it not needed?")],
+                lambda v: self.incidents_log.action_not_needed(action.id, v["reason"]),
+                intro=action.text,
+            )
+
+    def action_reschedule(self) -> None:
+        action = self._selected("#incd-actions", self._action_rows)
+        if action is None:
+            return
+        fields = [
+            FormField("owner", "Who will do it", value=action.owner),
+            FormField("due", f"Due ({DATE_HINT})", value=show_date(action.due)),
+            FormField("reason", "Reason (optional)"),
+        ]
+        self._form(
+            "Owner and due date",
+            fields,
+            lambda v: self.incidents_log.reschedule_action(action.id, v["owner"], parse_date(v["due"], "due"), v["reason"]),
+            intro=action.text,
+        )
+
+    def action_escalate(self) -> None:
+        def save(v: dict[str, str]) -> Escalation:
+            at = parse_datetime(v["at"], "at") or datetime.now(UTC)
+            return self.incidents_log.escalate(
+                Escalation(
+                    incident_id=self.incident_id,
+                    target=v["target"],
+                    at=at,
+                    contact_name=v["contact"],
+                    reference=v["reference"],
+                    result=v["result"],
+                )
+            )
+
+        fields = [
+            FormField("target", "Escalated to", "select", "", _choices(ESCALATION_TARGETS)),
+            FormField("at", f"When ({DATETIME_HINT})", value="now"),
+            FormField("contact", "Contact name"),
+            FormField("reference", "Reference number"),
+            FormField("result", "Result / advice given", "multiline"),
+        ]
+        self._form("Record an escalation", fields, save)
+
+    def action_add_file(self) -> None:
+        try:
+            evidence.refuse_files_if_imagery(self.incident)
+        except NotAllowed as error:
+            self.app.push_screen(MessageDialog("Do not add files to this incident", str(error)))
+            return
+
+        def save(v: dict[str, str]) -> evidence.Evidence:
+            path = Path(v["path"].strip().strip('"'))
+            if not v["path"].strip():
+                raise InvalidInput("Type or paste the file's full path.", "path")
+            captured = parse_datetime(v["captured_at"], "captured_at")
+            return evidence.add_file(self.app.session, self.incident_id, path, v["title"], captured, v["captured_by"])
+
+        fields = [
+            FormField(
+                "path", "File path (a screenshot, saved page or export)", placeholder=r"e.g. C:\Users\you\Desktop\screenshot.png"
+            ),
+            FormField("title", "Title (blank: the file name)"),
+            FormField("captured_at", f"Captured at ({DATETIME_HINT})"),
+            FormField("captured_by", "Captured by"),
+        ]
+        intro = "The file is copied into the store encrypted, with its SHA-256 and size. Limit 50 MB."
+        self._form("Add an evidence file", fields, save, intro=intro, threaded=True, then=self._offer_removal)
+
+    def _offer_removal(self, result: FormResult) -> None:
+        original = Path(result.values["path"].strip().strip('"'))
+
+        def answered(remove: bool | None) -> None:
+            if remove:
+                self.notify(evidence.remove_original(original), markup=False, timeout=10)
+
+        body = (
+            "A copy is now safe in the encrypted store. Delete the unencrypted original from this computer? "
+            "On SSDs and USB sticks, deleted files can sometimes still be recovered, so this is not a guarantee."
+        )
+        self.app.push_screen(ConfirmDialog("Delete the original file?", body, yes="Delete original", no="Keep it"), answered)
+
+    def action_describe(self) -> None:
+        def save(v: dict[str, str]) -> evidence.Evidence:
+            item = evidence.Evidence(
+                incident_id=self.incident_id,
+                kind="description",
+                title=v["title"],
+                description=v["description"],
+                where_seen=v["where_seen"],
+                seen_at=parse_datetime(v["seen_at"], "seen_at"),
+                holder=v["holder"],
+                url=v["url"],
+            )
+            return evidence.add_description(self.app.session, item)
+
+        fields = [
+            FormField("title", "Title"),
+            FormField("description", "What was seen (describe; never copy an image of a child)", "multiline"),
+            FormField("where_seen", "Where it was seen"),
+            FormField("seen_at", f"When ({DATETIME_HINT})"),
+            FormField("holder", "Who holds it now (person, device, platform)"),
+            FormField("url", "Web address"),
+        ]
+        self._form("Describe evidence", fields, save)
+
+    def action_export(self) -> None:
+        item = self._selected("#incd-evidence", self._evidence_rows)
+        if item is None or item.kind != "file":
+            if item is not None:
+                self.notify("Only file evidence can be exported.", severity="warning")
+            return
+
+        def save(v: dict[str, str]) -> None:
+            target = v["target"].strip().strip('"')
+            if not target:
+                raise InvalidInput("Type where to write the file.", "target")
+            evidence.export_file(self.app.session, item, Path(target))
+
+        intro = (
+            "This writes an unencrypted copy outside the store, for police or the LADO. "
+            "The export is recorded in the audit log. Keep the copy safe and delete it when done."
+        )
+        self._form(
+            "Export evidence file",
+            [FormField("target", "Save as (full path)", value=item.file_name)],
+            save,
+            intro=intro,
+            threaded=True,
+            then=lambda _r: self.notify("Exported.", timeout=5),
+        )
+
+    def action_add_person(self) -> None:
+        pupils = _pupil_lookup(self.app.session)
+        by_folded = {label.casefold(): pupil_id for label, pupil_id in pupils.items()}
+
+        def save(v: dict[str, str]) -> Incident:
+            pupil_id = by_folded.get(v["name"].strip().casefold()) if v["role"] == "pupil" else None
+            person = Person(
+                name=v["name"].split(" (")[0] if pupil_id else v["name"],
+                role=v["role"],
+                involvement=v["involvement"],
+                pupil_id=pupil_id,
+            )
+            person.check()
+            return self.incidents_log.amend(
+                self.incident_id, {"people": (*self.incident.people, person)}, reason=v["reason"] or "person added"
+            )
+
+        fields = [
+            FormField("name", "Name (pupils: start typing to link the consent register)", suggestions=sorted(pupils)),
+            FormField("role", "Role", "select", "pupil", _choices(PERSON_ROLES)),
+            FormField("involvement", "Involvement", "select", "victim", _choices(INVOLVEMENTS)),
+            FormField("reason", "Note (optional)"),
+        ]
+        self._form("Add a person involved", fields, save)
+
+    def action_remove_person(self) -> None:
+        people = list(self.incident.people)
+        person = self._selected("#incd-people", people)
+        if person is None:
+            return
+        remaining = tuple(p for p in people if p is not person)
+        self._form(
+            "Remove a person",
+            [FormField("reason", "Why? (kept in the chronology)")],
+            lambda v: self.incidents_log.amend(self.incident_id, {"people": remaining}, v["reason"]),
+            intro=person.label,
+        )
+
+    def action_playbook(self) -> None:
+        if self.incident.playbooks:
+            self.app.action_guide(self.incident.playbooks[0])
+        else:
+            self.notify("This incident was not started from a playbook. Ctrl+G opens the guidance.")
+
+    @on(DataTable.RowSelected, "#incd-chronology")
+    def _show_entry(self, event: DataTable.RowSelected) -> None:
+        entry = self._entries[event.cursor_row]
+        body = [f"{show_datetime(entry.at)} · {entry.by} · {entry.kind}", "", entry.text]
+        if entry.kind == "amended" and "old" in entry.detail:
+            body += ["", "Before:", _readable(entry.detail["old"]), "", "After:", _readable(entry.detail["new"])]
+        self.app.push_screen(MessageDialog("Chronology entry", "\n".join(body)))
+
+    @on(DataTable.RowSelected, "#incd-actions")
+    def _show_action(self, event: DataTable.RowSelected) -> None:
+        action = self._action_rows[event.cursor_row]
+        state = _action_state(action, to_local_date(utcnow()))
+        lines = [action.text, "", f"State: {state}", f"Owner: {action.owner or '-'}", f"Due: {show_date(action.due) or '-'}"]
+        if action.done_at:
+            lines.append(f"Done {show_datetime(action.done_at)} by {action.done_by}")
+        if action.not_needed_reason:
+            lines.append(f"Not needed: {action.not_needed_reason}")
+        if action.source:
+            lines.append(f"From: {action.source}")
+        self.app.push_screen(MessageDialog("Action", "\n".join(lines)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tab = self.query_one(TabbedContent).active if self.is_mounted else ""
+        needs = {"not_needed": "actions", "reschedule": "actions", "export": "evidence", "remove_person": "people"}
+        if action in needs:
+            return tab == needs[action]
+        return True
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
+
+def _action_state(action: Action, today: Any) -> str:
+    if action.done_at:
+        return "DONE"
+    if action.not_needed_reason:
+        return "N/A"
+    return "OVERDUE" if action.overdue(today) else "OPEN"
+
+
+def _readable(value: Any) -> str:
+    if value in (None, "", [], ()):
+        return "(empty)"
+    if isinstance(value, list):
+        return "\n".join(f"- {v.get('name', v) if isinstance(v, dict) else v}" for v in value)
+    return str(value)
+
+
+def _pupil_lookup(session: Any) -> dict[str, int]:
+    """'name (class)' labels of the consent register's pupils -> their ids, for linking people."""
+    try:
+        from safedesk.store.consents.pupils import find_pupils
+    except ImportError:
+        return {}
+    return {
+        f"{p.name} ({getattr(p, 'form', '') or getattr(p, 'year_group', '')})": p.id
+        for p in find_pupils(session, "", limit=100_000)
+    }
+
+
+def started_incident_from_triage(app: Any, result: Any) -> None:
+    from safedesk.screens.incidents.form import IncidentFormScreen
+
+    def saved(incident_id: int | None) -> None:
+        if incident_id is not None:
+            app.push_screen(IncidentDetailScreen(incident_id))
+
+    app.push_screen(IncidentFormScreen(triage=result), saved)

@@ -1,0 +1,261 @@
+"""Record a new incident, or amend a saved one (with the reason kept in the chronology).
+
+Started from triage, the form arrives with the flags the answers raised, the
+playbook's title, and the playbook's steps ready to become the checklist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Select, SelectionList, Static, TextArea
+
+from safedesk.content.library import default_library
+from safedesk.content.triage import TriageResult
+from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.incidents.log import IncidentLog, checklist_from
+from safedesk.store.incidents.records import FLAGS, PLATFORMS, RISK_COLUMNS, RISK_ROWS, SEVERITIES, Action, Incident
+from safedesk.store.text.dates import DATE_HINT, DATETIME_HINT, parse_date, parse_datetime, show_date, show_datetime
+from safedesk.widgets.common import Field, plain
+
+
+def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    return [(label, key) for key, label in mapping.items()]
+
+
+class IncidentFormScreen(Screen[int | None]):
+    CSS_PATH = "form.tcss"
+    AUTO_FOCUS = "#title"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", tooltip="Save the incident", id="incform-save", priority=True),
+        Binding(
+            "escape", "cancel", "Cancel", tooltip="Leave without saving (asks first if you typed anything)", id="incform-cancel"
+        ),
+    ]
+
+    def __init__(self, incident_id: int | None = None, triage: TriageResult | None = None) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.triage = triage
+        self._original: Incident | None = None
+        self._actions: list[Action] = checklist_from(triage.playbooks) if triage else []
+
+    # ----------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        if self.incident_id is not None:
+            self._original = IncidentLog(self.app.session).get(self.incident_id)
+        incident = self._original
+        title = incident.title if incident else self._suggested_title()
+        flags = set(incident.flags if incident else (self.triage.flags if self.triage else ()))
+        yield Header()
+        with VerticalScroll(id="incform"):
+            heading = f"Amend {incident.ref}" if incident else "New incident"
+            yield Static(plain(heading), classes="title")
+            if incident:
+                yield Static(
+                    "What was saved stays readable: each change is kept in the chronology with the old value, "
+                    "who changed it, when and why.",
+                    classes="muted",
+                )
+            elif self._actions:
+                yield Static(
+                    plain(f"The playbook's {len(self._actions)} steps will become this incident's checklist."),
+                    classes="muted",
+                )
+            yield Field(
+                "Title: what happened, in a few words", Input(title, id="title", compact=True, max_length=200), field_id="title"
+            )
+            yield Field(
+                f"Reported at ({DATETIME_HINT})",
+                Input(show_datetime(incident.reported_at) if incident else "now", id="reported_at", compact=True),
+                field_id="reported_at",
+            )
+            yield Field(
+                "Happened at (if known)",
+                Input(show_datetime(incident.occurred_at) if incident else "", id="occurred_at", compact=True),
+                field_id="occurred_at",
+            )
+            yield Field(
+                "Reported by",
+                Input(incident.reported_by if incident else "", id="reported_by", compact=True),
+                field_id="reported_by",
+            )
+            yield Field(
+                "Platform",
+                Select(
+                    _choices(PLATFORMS),
+                    value=incident.platform if incident else "other",
+                    allow_blank=False,
+                    id="platform",
+                    compact=True,
+                ),
+                field_id="platform",
+            )
+            yield Field(
+                "Web addresses (separate several with spaces)",
+                Input(" ".join(incident.urls) if incident else "", id="urls", compact=True),
+                field_id="urls",
+            )
+            yield Field(
+                "Where it was seen (page, group, device)",
+                Input(incident.where_seen if incident else "", id="where_seen", compact=True),
+                field_id="where_seen",
+            )
+            yield Field(
+                "Description: what was seen or said, by whom (facts, not opinions)",
+                TextArea(incident.description if incident else "", id="description", soft_wrap=True, tab_behavior="focus"),
+                field_id="description",
+            )
+            yield Field(
+                "Severity",
+                Select(
+                    _choices(SEVERITIES),
+                    value=incident.severity if incident else "medium",
+                    allow_blank=False,
+                    id="severity",
+                    compact=True,
+                ),
+                field_id="severity",
+            )
+            yield Field(
+                "Risk (row): content, contact or conduct",
+                Select(
+                    _choices(RISK_ROWS),
+                    value=incident.risk_row if incident and incident.risk_row else Select.NULL,
+                    id="risk_row",
+                    compact=True,
+                ),
+                field_id="risk_row",
+            )
+            yield Field(
+                "Risk (column)",
+                Select(
+                    _choices(RISK_COLUMNS),
+                    value=incident.risk_column if incident and incident.risk_column else Select.NULL,
+                    id="risk_column",
+                    compact=True,
+                ),
+                field_id="risk_column",
+            )
+            yield Field(
+                "Flags (space to tick)",
+                SelectionList[str](*[(label, key, key in flags) for key, label in FLAGS.items()], id="flags"),
+                field_id="flags",
+            )
+            yield Field(
+                f"Review date ({DATE_HINT})",
+                Input(show_date(incident.review_date) if incident else "", id="review_date", compact=True),
+                field_id="review_date",
+            )
+            yield Field(
+                "Keep the record until (retention date)",
+                Input(show_date(incident.retention_date) if incident else "", id="retention_date", compact=True),
+                field_id="retention_date",
+            )
+            if incident:
+                yield Field("Reason for the change (kept with it)", Input(id="reason", compact=True), field_id="reason")
+        yield Footer()
+
+    def _suggested_title(self) -> str:
+        if not self.triage:
+            return ""
+        card = default_library().cards.get(self.triage.main_playbook)
+        return card.title if card else ""
+
+    # ----------------------------------------------------------------- saving
+
+    def _value(self, widget_id: str) -> Any:
+        widget = self.query_one(f"#{widget_id}")
+        if isinstance(widget, Select):
+            return "" if widget.value is Select.NULL else str(widget.value)
+        if isinstance(widget, TextArea):
+            return widget.text
+        if isinstance(widget, SelectionList):
+            return tuple(widget.selected)
+        return widget.value  # type: ignore[attr-defined]
+
+    def _collect(self) -> dict[str, Any]:
+        """Typed values, or InvalidInput naming the field that could not be read."""
+        reported = parse_datetime(self._value("reported_at"), "reported_at")
+        if reported is None:
+            raise InvalidInput("When was it reported? Type now, or a date and time.", "reported_at")
+        return {
+            "title": self._value("title"),
+            "reported_at": reported,
+            "occurred_at": parse_datetime(self._value("occurred_at"), "occurred_at"),
+            "reported_by": self._value("reported_by"),
+            "platform": self._value("platform"),
+            "urls": tuple(self._value("urls").replace(",", " ").split()),
+            "where_seen": self._value("where_seen"),
+            "description": self._value("description"),
+            "severity": self._value("severity"),
+            "risk_row": self._value("risk_row"),
+            "risk_column": self._value("risk_column"),
+            "flags": self._value("flags"),
+            "review_date": parse_date(self._value("review_date"), "review_date"),
+            "retention_date": parse_date(self._value("retention_date"), "retention_date"),
+        }
+
+    def action_save(self) -> None:
+        for field in self.query(Field):
+            field.error.clear()
+        log = IncidentLog(self.app.session)
+        try:
+            values = self._collect()
+            if self._original is not None:
+                log.amend(self._original.id, values, self._value("reason"))  # type: ignore[arg-type]
+                saved_id = self._original.id
+            else:
+                incident = Incident(**values, playbooks=self.triage.playbooks if self.triage else ())
+                answers = self.triage.answers if self.triage else ()
+                saved_id = log.create(incident, actions=self._actions, triage_answers=answers).id
+        except InvalidInput as error:
+            self._show_error(error)
+            return
+        except SafeDeskError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.dismiss(saved_id)
+
+    def _show_error(self, error: InvalidInput) -> None:
+        fields = {f.field_id: f for f in self.query(Field)}
+        field = fields.get(error.field or "") or fields["title"]
+        field.error.show(str(error))
+        field.input.focus()
+        field.scroll_visible()
+
+    def action_cancel(self) -> None:
+        if not self._dirty():
+            self.dismiss(None)
+            return
+        from safedesk.widgets.dialogs import ConfirmDialog
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog("Leave without saving?", "What you typed here will be lost.", yes="Leave", no="Keep editing"), answered
+        )
+
+    def _dirty(self) -> bool:
+        if self._original is None:
+            return bool(self._value("description").strip() or self._value("reported_by").strip())
+        try:
+            values = self._collect()
+        except InvalidInput:
+            return True
+        before = self._original.to_doc()
+        after = dataclasses.replace(self._original, **values).to_doc()
+        return any(before[k] != after[k] for k in values)
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        self.focus_next()

@@ -1,0 +1,928 @@
+"""Pupils and their image consents: records, the state derived from history, lists.
+
+A pupil's consents are a history, never a set of switches: every grant, refusal,
+withdrawal or renewal is appended as a `ConsentChange`, and the current state of
+each purpose is derived from the latest change for it. The never-publish flag is
+kept the same way (`FlagChange`), with a reason category and no more detail.
+
+The history lives inside the pupil's document (one document per pupil), so a
+pupil is read in one lookup and the whole list in one pass over the table. Lists,
+counts and type-ahead use `pupil_index()`, built straight from the stored
+documents and cached until the table changes: decoding 5,000 records into
+dataclasses takes most of a second, the index a fraction of that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import unicodedata
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
+
+from safedesk.store.dashboard.attention import AttentionItem, provider
+from safedesk.store.engine.records import Record, require, utcnow
+from safedesk.store.engine.verify import CHECKS, Check
+from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
+from safedesk.store.text import dates as timeparse
+from safedesk.store.text.clean import clean_text
+from safedesk.store.text.markdown import md_cell
+
+if TYPE_CHECKING:
+    from safedesk.store.engine.session import Session
+
+EXPIRY_WARNING_DAYS = 30
+MAX_NAME = 100
+
+
+class Purpose(StrEnum):
+    WEBSITE = "website"
+    SOCIAL_MEDIA = "social-media"
+    PRINT = "print"
+    PRESS = "press"
+    VIDEO = "video"
+    DISPLAYS = "displays"
+
+    @property
+    def label(self) -> str:
+        return PURPOSE_LABELS[self]
+
+    @property
+    def short(self) -> str:
+        return PURPOSE_SHORT[self]
+
+
+PURPOSE_LABELS = {
+    Purpose.WEBSITE: "School website",
+    Purpose.SOCIAL_MEDIA: "Official social media",
+    Purpose.PRINT: "Newsletters and print",
+    Purpose.PRESS: "Press and media",
+    Purpose.VIDEO: "Video and livestream",
+    Purpose.DISPLAYS: "Internal displays",
+}
+PURPOSE_SHORT = {
+    Purpose.WEBSITE: "Web",
+    Purpose.SOCIAL_MEDIA: "Soc",
+    Purpose.PRINT: "Prt",
+    Purpose.PRESS: "Prs",
+    Purpose.VIDEO: "Vid",
+    Purpose.DISPLAYS: "Dsp",
+}
+
+
+class ConsentStatus(StrEnum):
+    GRANTED = "granted"
+    REFUSED = "refused"
+    NOT_ASKED = "not-asked"
+
+    @property
+    def label(self) -> str:
+        return {"granted": "granted", "refused": "refused", "not-asked": "not asked"}[self.value]
+
+
+class ChildView(StrEnum):
+    """The pupil's own view, recorded when they are old enough to give one (12+ and competent)."""
+
+    NOT_SOUGHT = "not-sought"
+    AGREES = "agrees"
+    OBJECTS = "objects"
+
+    @property
+    def label(self) -> str:
+        return {"not-sought": "not sought", "agrees": "agrees", "objects": "objects"}[self.value]
+
+
+class NeverPublish(StrEnum):
+    """Why a pupil's image must never be published: a category, never the story."""
+
+    LOOKED_AFTER = "looked-after"
+    ADOPTED = "adopted"
+    COURT_ORDER = "court-order"
+    SAFEGUARDING = "safeguarding"
+    PARENTAL_REQUEST = "parental-request"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("-", " ")
+
+
+# Relationships that may give consent without parental responsibility: the pupil themselves.
+SELF_RELATIONSHIPS = frozenset({"pupil", "self", "student", "child"})
+
+
+# --------------------------------------------------------------------- dates
+
+
+def parse_date(text: str, field_name: str = "date") -> date:
+    """A date in a CSV or a consent form: the store's one date rule, without relative words."""
+    day = timeparse.parse_date(text, field_name, required=True, relative=False)
+    assert day is not None
+    return day
+
+
+format_date = timeparse.show_date
+
+
+# --------------------------------------------------------------------- year groups
+
+_YEAR_NUMBER = re.compile(r"^(?:year|yr|y|nc year|ncy|nc)?\s*(\d{1,2})$")
+_RECEPTION = frozenset({"r", "rec", "reception", "year r", "yr r", "yr", "fs2", "f2"})
+_NURSERY = frozenset({"n", "nur", "nursery", "n1", "n2", "fs1", "f1"})
+
+
+def normalise_year(text: str) -> str:
+    """'5', 'Y5', 'Yr 5', 'NC Year 5' -> 'Year 5'; 'R' -> 'Reception'; anything else kept as written."""
+    value = " ".join(text.split())
+    key = value.casefold()
+    if not key:
+        return ""
+    if key in _RECEPTION:
+        return "Reception"
+    if key in _NURSERY:
+        return "Nursery"
+    match = _YEAR_NUMBER.match(key)
+    if match and 1 <= int(match.group(1)) <= 14:
+        return f"Year {int(match.group(1))}"
+    return value
+
+
+def year_short(year_group: str) -> str:
+    if year_group.startswith("Year "):
+        return "Y" + year_group[5:]
+    return {"Reception": "Rec", "Nursery": "Nur"}.get(year_group, year_group[:4])
+
+
+def year_order(year_group: str) -> tuple[int, str]:
+    """Nursery, Reception, Year 1..14, then anything else alphabetically."""
+    if year_group == "Nursery":
+        return (0, "")
+    if year_group == "Reception":
+        return (1, "")
+    if year_group.startswith("Year ") and year_group[5:].isdigit():
+        return (2 + int(year_group[5:]), "")
+    return (100, year_group.casefold())
+
+
+# --------------------------------------------------------------------- records
+
+# (purpose, status, given_on, review_on, child_view, recorded_on): what the derived state needs of a
+# change. Dates are date objects, or ISO strings when read straight from a stored document.
+_Facts = tuple[str, str, date | str | None, date | str | None, str, date | str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentChange:
+    """One entry in a pupil's consent history: what was decided for one purpose, by whom, when."""
+
+    purpose: Purpose
+    status: ConsentStatus
+    given_by: str = ""
+    relationship: str = ""
+    parental_responsibility: bool | None = None  # None: not recorded
+    child_view: ChildView = ChildView.NOT_SOUGHT
+    given_on: date | None = None
+    recorded_how: str = ""  # "paper form 2025/14", "parent app", "email"
+    review_on: date | None = None  # the last day the consent holds
+    recorded_at: datetime
+    recorded_by: str = ""
+    source: str = ""  # "screen" or "import <file hash>"
+
+    def validate(self, today: date | None = None) -> None:
+        today = today or date.today()
+        require(len(self.given_by) <= 80, "Keep the name of who gave it under 80 characters.", "given_by")
+        require(len(self.relationship) <= 40, "Keep the relationship under 40 characters.", "relationship")
+        require(len(self.recorded_how) <= 80, "Keep 'how recorded' under 80 characters.", "recorded_how")
+        require(
+            self.given_on is None or self.given_on <= today,
+            "The date given is in the future: enter the date the form was signed or the answer received.",
+            "given_on",
+        )
+        require(
+            self.review_on is None or self.given_on is None or self.review_on >= self.given_on,
+            "The review date is before the date given.",
+            "review_on",
+        )
+        by_self = self.relationship.strip().casefold() in SELF_RELATIONSHIPS
+        require(
+            not (self.status is ConsentStatus.GRANTED and self.parental_responsibility is False and not by_self),
+            "Consent must come from someone with parental responsibility (or the pupil, if old enough and competent).",
+            "parental_responsibility",
+        )
+
+    def cleaned(self) -> ConsentChange:
+        return dataclasses.replace(
+            self,
+            given_by=clean_text(self.given_by),
+            relationship=clean_text(self.relationship),
+            recorded_how=clean_text(self.recorded_how),
+            recorded_by=clean_text(self.recorded_by),
+            source=clean_text(self.source),
+        )
+
+    def facts(self) -> _Facts:
+        return (self.purpose, self.status, self.given_on, self.review_on, self.child_view, self.recorded_at.date())
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlagChange:
+    """The never-publish flag set (with its reason category) or removed (reason None)."""
+
+    reason: NeverPublish | None
+    on: date
+    recorded_at: datetime
+    recorded_by: str = ""
+
+
+@dataclass(kw_only=True)
+class Pupil(Record):
+    """A pupil, with as little personal data as the consents need."""
+
+    TABLE: ClassVar[str] = "pupils"
+
+    name: str
+    preferred_name: str = ""
+    year_group: str = ""
+    form: str = ""  # class or form group
+    mis_id: str = ""  # UPN, admission number or the MIS's own id
+    left_on: date | None = None
+    consents: tuple[ConsentChange, ...] = ()
+    flags: tuple[FlagChange, ...] = ()
+
+    def validate(self) -> None:
+        require(bool(self.name.strip()), "Enter the pupil's name.", "name")
+        require(len(self.name) <= MAX_NAME, f"Keep the name under {MAX_NAME} characters.", "name")
+        require(len(self.preferred_name) <= 60, "Keep the preferred name under 60 characters.", "preferred_name")
+        require(len(self.year_group) <= 20, "Keep the year group under 20 characters.", "year_group")
+        require(len(self.form) <= 20, "Keep the class or form under 20 characters.", "form")
+        require(len(self.mis_id) <= 40, "Keep the MIS id under 40 characters.", "mis_id")
+        for change in self.consents:
+            change.validate()
+
+    def cleaned(self) -> Self:
+        # Field by field rather than Record.cleaned(): the enums in the history are str
+        # subclasses and must stay enums; the year group is also put in one form.
+        return dataclasses.replace(
+            self,
+            name=clean_text(self.name),
+            preferred_name=clean_text(self.preferred_name),
+            year_group=normalise_year(clean_text(self.year_group)),
+            form=clean_text(self.form),
+            mis_id=clean_text(self.mis_id),
+            consents=tuple(c.cleaned() for c in self.consents),
+            flags=tuple(dataclasses.replace(f, recorded_by=clean_text(f.recorded_by)) for f in self.flags),
+        )
+
+    # ----------------------------------------------------------------- derived
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.name, self.preferred_name)
+
+    @property
+    def never_publish(self) -> NeverPublish | None:
+        return self.flags[-1].reason if self.flags else None
+
+    def active(self, today: date | None = None) -> bool:
+        return self.left_on is None or self.left_on > (today or date.today())
+
+    def states(self) -> dict[Purpose, ConsentState]:
+        return derive_states(c.facts() for c in self.consents)
+
+    def latest(self, purpose: Purpose) -> ConsentChange | None:
+        return next((c for c in reversed(self.consents) if c.purpose is purpose), None)
+
+
+def display_name(name: str, preferred: str) -> str:
+    """'Amelia Smith (Milly)' when the preferred name is not already the first name."""
+    if preferred and preferred.casefold() != (name.split() or [""])[0].casefold():
+        return f"{name} ({preferred})"
+    return name
+
+
+# --------------------------------------------------------------------- derived state
+
+
+class ConsentState(NamedTuple):
+    """Where one purpose stands now, derived from the history.
+
+    A NamedTuple rather than a dataclass: the list index makes six per pupil, and
+    building a tuple costs a fraction of a frozen dataclass.
+    """
+
+    purpose: Purpose
+    status: ConsentStatus | None  # None: nothing recorded for this purpose
+    given_on: date | None = None
+    review_on: date | None = None
+    withdrawn_on: date | None = None  # refused after having been granted
+    child_objects: bool = False
+
+    def expired(self, today: date) -> bool:
+        return self.status is ConsentStatus.GRANTED and self.review_on is not None and self.review_on < today
+
+    def expiring(self, today: date, days: int = EXPIRY_WARNING_DAYS) -> bool:
+        return (
+            self.status is ConsentStatus.GRANTED
+            and self.review_on is not None
+            and today <= self.review_on <= today + timedelta(days=days)
+        )
+
+    def cleared(self, today: date) -> bool:
+        return self.status is ConsentStatus.GRANTED and not self.expired(today) and not self.child_objects
+
+    def word(self, today: date) -> str:
+        """One word for lists: granted, expiring, expired, refused, withdrawn, not asked, not recorded."""
+        if self.status is None:
+            return "not recorded"
+        if self.status is ConsentStatus.GRANTED:
+            if self.expired(today):
+                return "expired"
+            return "expiring" if self.expiring(today) else "granted"
+        if self.status is ConsentStatus.REFUSED:
+            return "withdrawn" if self.withdrawn_on else "refused"
+        return "not asked"
+
+
+STATE_WORDS = ("granted", "expiring", "expired", "refused", "withdrawn", "not asked", "not recorded")
+# Three letters for a state in narrow list columns, and the legend that explains them.
+STATE_SHORT = {
+    "granted": "yes",
+    "expiring": "due",
+    "expired": "exp",
+    "refused": "no",
+    "withdrawn": "wdn",
+    "not asked": "ask",
+    "not recorded": "-",
+}
+# Fits one 80-column line; "-" (not recorded) and "NP" (never publish) are explained beside it.
+STATE_LEGEND = f"yes granted  due ≤{EXPIRY_WARNING_DAYS}d  exp expired  no refused  wdn withdrawn  ask not asked"
+
+
+# Plain values for the hot loop below (enum attribute lookups cost more than the work).
+_PURPOSES = tuple(Purpose)
+_STATUSES = {s.value: s for s in ConsentStatus}
+_REFUSED, _GRANTED, _OBJECTS = ConsentStatus.REFUSED.value, ConsentStatus.GRANTED.value, ChildView.OBJECTS.value
+
+
+def derive_states(facts: Iterable[_Facts]) -> dict[Purpose, ConsentState]:
+    """The current state of every purpose from the history, oldest change first.
+
+    The one place the rules live: both Pupil.states() and the list index call it.
+    Dates may be ISO strings (straight from a stored document): only those used are parsed.
+    """
+    latest: dict[str, _Facts] = {}
+    granted_before: set[str] = set()
+    withdrawn: dict[str, date | str | None] = {}
+    for fact in facts:
+        purpose, status = fact[0], fact[1]
+        if status == _REFUSED:
+            if purpose in granted_before:
+                withdrawn[purpose] = fact[2] or fact[5]
+                granted_before.discard(purpose)
+        else:
+            if withdrawn:
+                withdrawn.pop(purpose, None)
+            if status == _GRANTED:
+                granted_before.add(purpose)
+        latest[purpose] = fact
+    states = {}
+    for purpose in _PURPOSES:
+        fact = latest.get(purpose)
+        if fact is None:
+            states[purpose] = _NOT_RECORDED[purpose]
+            continue
+        status = _STATUSES[fact[1]]
+        states[purpose] = ConsentState(
+            purpose,
+            status,
+            _as_date(fact[2]),
+            _as_date(fact[3]),
+            _as_date(withdrawn.get(purpose)) if status is ConsentStatus.REFUSED else None,
+            fact[4] == _OBJECTS,
+        )
+    return states
+
+
+def _as_date(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+_NOT_RECORDED = {p: ConsentState(p, None) for p in Purpose}
+
+
+# --------------------------------------------------------------------- the index
+
+
+def fold(text: str) -> str:
+    """Text for matching: case- and accent-insensitive, apostrophes dropped ("O'Brien" ~ "obrien")."""
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return text.casefold().replace("'", "").replace("\u2019", "").replace("\u02bc", "").replace("`", "")
+
+
+def _words(*texts: str) -> tuple[str, ...]:
+    words: list[str] = []
+    for text in texts:
+        for word in fold(text).split():
+            words.append(word)
+            if "-" in word:
+                words.extend(part for part in word.split("-") if part)
+    return tuple(words)
+
+
+def name_key(name: str) -> str:
+    return " ".join(fold(name).split())
+
+
+@dataclass(slots=True, eq=False)
+class PupilRow:
+    """What lists, counts and type-ahead need of a pupil, read from the stored document.
+
+    The consent states are worked out when first asked for: a list drawing the 20
+    rows on screen, or sorting by name, never pays for the other 4,980.
+    """
+
+    id: int
+    name: str
+    preferred_name: str
+    year_group: str
+    form: str
+    mis_id: str
+    left_on: date | None
+    never_publish: NeverPublish | None
+    history: list[dict[str, Any]] = field(repr=False)  # the stored consent entries
+    words: tuple[str, ...] = field(repr=False)
+    form_key: str = field(repr=False)
+    name_key: str = field(repr=False)
+    _states: dict[Purpose, ConsentState] | None = field(default=None, repr=False)
+
+    @property
+    def states(self) -> dict[Purpose, ConsentState]:
+        if self._states is None:
+            self._states = derive_states(
+                (c["purpose"], c["status"], c.get("given_on"), c.get("review_on"), c.get("child_view", ""), c["recorded_at"][:10])
+                for c in self.history
+            )
+        return self._states
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.name, self.preferred_name)
+
+    def active(self, today: date) -> bool:
+        return self.left_on is None or self.left_on > today
+
+    def matches(self, tokens: Sequence[str]) -> bool:
+        """Every typed word starts a word of the name or preferred name, or the class/form."""
+        return all(any(w.startswith(t) for w in self.words) or self.form_key.startswith(t) for t in tokens)
+
+
+def _row(doc_id: int, doc: dict[str, Any]) -> PupilRow:
+    flags = doc.get("flags") or ()
+    reason = flags[-1].get("reason") if flags else None
+    name, preferred, form = doc.get("name", ""), doc.get("preferred_name", ""), doc.get("form", "")
+    return PupilRow(
+        id=doc_id,
+        name=name,
+        preferred_name=preferred,
+        year_group=doc.get("year_group", ""),
+        form=form,
+        mis_id=doc.get("mis_id", ""),
+        left_on=_as_date(doc.get("left_on")),
+        never_publish=NeverPublish(reason) if reason else None,
+        history=doc.get("consents") or [],
+        words=_words(name, preferred),
+        form_key=fold(form).replace(" ", ""),
+        name_key=name_key(name),
+    )
+
+
+@dataclass(eq=False)  # compared by identity: one index per version of the table
+class PupilIndex:
+    rows: list[PupilRow]
+    by_id: dict[int, PupilRow]
+    by_mis: dict[str, list[int]]
+    by_name: dict[str, list[int]]
+    version: object  # the stored table this was built from
+
+    @classmethod
+    def build(cls, raw: dict[str, Any]) -> PupilIndex:
+        rows = [_row(int(doc_id), doc) for doc_id, doc in raw.items()]
+        by_mis: dict[str, list[int]] = {}
+        by_name: dict[str, list[int]] = {}
+        for row in rows:
+            if row.mis_id:
+                by_mis.setdefault(row.mis_id.casefold(), []).append(row.id)
+            by_name.setdefault(row.name_key, []).append(row.id)
+            if row.preferred_name:
+                # "Milly Smith" finds Amelia Smith (Milly): preferred first name plus the rest.
+                alias = name_key(" ".join([row.preferred_name, *row.name.split()[1:]]))
+                if alias != row.name_key:
+                    by_name.setdefault(alias, []).append(row.id)
+        return cls(rows, {r.id: r for r in rows}, by_mis, by_name, raw)
+
+
+_INDEXES: weakref.WeakKeyDictionary[Session, PupilIndex] = weakref.WeakKeyDictionary()
+
+
+def pupil_documents(session: Session) -> dict[str, Any]:
+    """The stored pupil documents as they are (TinyDB's storage read: no copy, no decoding).
+
+    Read-only. TinyDB replaces a table's dict on every write, so its identity tells
+    whether anything changed since an index or an import plan was made from it.
+    """
+    return (session.db.storage.read() or {}).get(Pupil.TABLE) or {}
+
+
+def pupil_index(session: Session) -> PupilIndex:
+    """Every pupil as a PupilRow, rebuilt only when the pupils table has changed."""
+    raw = pupil_documents(session)
+    index = _INDEXES.get(session)
+    if index is None or index.version is not raw:
+        index = PupilIndex.build(raw)
+        _INDEXES[session] = index
+    return index
+
+
+# --------------------------------------------------------------------- reading
+
+
+def get_pupil(session: Session, pupil_id: int) -> Pupil:
+    return session.repo(Pupil).get(pupil_id)
+
+
+def find_pupils(session: Session, text: str, limit: int = 10) -> list[Pupil]:
+    """Type-ahead: pupils whose name, preferred name or class starts with each word typed.
+
+    Current pupils come before leavers; a match at the start of the full name first.
+    Accents, case and apostrophes are ignored ("zoe obrien" finds Zoë O'Brien).
+    """
+    return [get_pupil(session, row.id) for row in search_rows(session, text, limit)]
+
+
+def search_rows(session: Session, text: str, limit: int = 10, today: date | None = None) -> list[PupilRow]:
+    tokens = fold(text).split()
+    if not tokens:
+        return []
+    today = today or date.today()
+    whole = " ".join(tokens)
+    found = [row for row in pupil_index(session).rows if row.matches(tokens)]
+    found.sort(key=lambda r: (not r.active(today), not r.name_key.startswith(whole), r.name_key, r.id))
+    return found[: max(limit, 0)]
+
+
+def filter_rows(
+    rows: Iterable[PupilRow],
+    *,
+    today: date,
+    text: str = "",
+    year: str = "",
+    form: str = "",
+    purpose: Purpose | None = None,
+    state: str = "",
+    never_publish_only: bool = False,
+    include_left: bool = False,
+) -> list[PupilRow]:
+    """The pupil list's filters. `state` is one of STATE_WORDS or "not cleared", for `purpose`
+    or, with no purpose, for any purpose."""
+    tokens = fold(text).split()
+    out = []
+    for row in rows:
+        if not include_left and not row.active(today):
+            continue
+        if year and row.year_group != year:
+            continue
+        if form and row.form != form:
+            continue
+        if never_publish_only and row.never_publish is None:
+            continue
+        if state and not any(_in_state(row, row.states[p], state, today) for p in ([purpose] if purpose else Purpose)):
+            continue
+        if tokens and not row.matches(tokens):
+            continue
+        out.append(row)
+    return out
+
+
+def _in_state(row: PupilRow, state: ConsentState, wanted: str, today: date) -> bool:
+    if wanted == "not cleared":
+        return row.never_publish is not None or not state.cleared(today)
+    return state.word(today) == wanted
+
+
+@dataclass(frozen=True)
+class ExpiringConsent:
+    pupil: PupilRow
+    purpose: Purpose
+    review_on: date
+
+    def days_left(self, today: date) -> int:
+        return (self.review_on - today).days
+
+
+def expiring(session: Session, days: int = EXPIRY_WARNING_DAYS, today: date | None = None) -> list[ExpiringConsent]:
+    """Granted consents of current pupils that have expired or expire within `days`, soonest first."""
+    today = today or date.today()
+    out = []
+    for row in pupil_index(session).rows:
+        if not row.active(today):
+            continue
+        for purpose, state in row.states.items():
+            if state.expired(today) or state.expiring(today, days):
+                out.append(ExpiringConsent(row, purpose, state.review_on))  # type: ignore[arg-type]
+    out.sort(key=lambda e: (e.review_on, e.pupil.name_key, _PURPOSES.index(e.purpose)))
+    return out
+
+
+@provider
+def _consent_attention(session: Session) -> Iterable[AttentionItem]:
+    today = date.today()
+    due = expiring(session, today=today)
+    expired = [e for e in due if e.review_on < today]
+    soon = [e for e in due if e.review_on >= today]
+    if expired:
+        pupils = len({e.pupil.id for e in expired})
+        yield AttentionItem(
+            "overdue",
+            f"{count_of(len(expired), 'image consent')} ({count_of(pupils, 'pupil')}) expired: "
+            "renew them or treat them as not given.",
+            "consents",
+            "consents/expiring",
+        )
+    if soon:
+        pupils = len({e.pupil.id for e in soon})
+        verb = "expires" if len(soon) == 1 else "expire"
+        yield AttentionItem(
+            "due soon",
+            f"{count_of(len(soon), 'image consent')} ({count_of(pupils, 'pupil')}) {verb} within {EXPIRY_WARNING_DAYS} days.",
+            "consents",
+            "consents/expiring",
+        )
+
+
+def count_of(n: int, noun: str, plural: str = "") -> str:
+    """'1 pupil', '2,000 pupils'."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+# --------------------------------------------------------------------- writing
+
+
+def _check_mis_id(session: Session, pupil: Pupil) -> None:
+    if not pupil.mis_id:
+        return
+    others = [i for i in pupil_index(session).by_mis.get(pupil.mis_id.casefold(), []) if i != pupil.id]
+    require(not others, "Another pupil already has this MIS id.", "mis_id")
+
+
+def _store(session: Session, pupil: Pupil, summary: str) -> Pupil:
+    """Save a changed pupil; the history may only grow (nothing recorded is rewritten)."""
+    repo = session.repo(Pupil)
+    if pupil.id is None:
+        raise RecordNotFound("This pupil has not been stored yet.")
+    stored = repo.get(pupil.id)
+    if pupil.consents[: len(stored.consents)] != stored.consents or pupil.flags[: len(stored.flags)] != stored.flags:
+        raise NotAllowed("Consent history is never rewritten: record a new change instead.")
+    _check_mis_id(session, pupil)
+    return repo.save(pupil, summary)
+
+
+def add_pupil(session: Session, pupil: Pupil) -> Pupil:
+    pupil = pupil.cleaned()
+    pupil.validate()
+    _check_mis_id(session, pupil)
+    return session.repo(Pupil).add(pupil, summary="pupil added")
+
+
+def update_details(session: Session, pupil: Pupil) -> Pupil:
+    """Store changed name, preferred name, year, class or MIS id (the history is untouched)."""
+    return _store(session, pupil, "")
+
+
+def stamp(change: ConsentChange, session: Session, source: str = "screen") -> ConsentChange:
+    """`change` marked as recorded now, by whoever is signed in."""
+    return dataclasses.replace(change, recorded_at=utcnow(), recorded_by=session.actor, source=source)
+
+
+def record_consent(session: Session, pupil_id: int, changes: Sequence[ConsentChange]) -> Pupil:
+    """Append consent decisions (grants, refusals, withdrawals, renewals) to a pupil's history."""
+    if not changes:
+        raise InvalidInput("Choose at least one purpose.", "purposes")
+    pupil = get_pupil(session, pupil_id)
+    stamped = tuple(stamp(c, session) for c in changes)
+    updated = dataclasses.replace(pupil, consents=pupil.consents + stamped)
+    count = len(stamped)
+    return _store(session, updated, f"consent history: {count} change{'s' if count != 1 else ''} recorded")
+
+
+def set_never_publish(session: Session, pupil_id: int, reason: NeverPublish | None, on: date | None = None) -> Pupil:
+    """Set the flag with a reason category, or remove it (reason None)."""
+    pupil = get_pupil(session, pupil_id)
+    if pupil.never_publish == reason:
+        return pupil
+    on = on or date.today()
+    require(on <= date.today(), "The date is in the future.", "on")
+    change = FlagChange(reason=reason, on=on, recorded_at=utcnow(), recorded_by=session.actor)
+    updated = dataclasses.replace(pupil, flags=pupil.flags + (change,))
+    # The category (looked after, adopted...) is personal data: the audit says only set or removed.
+    return _store(session, updated, "never-publish flag " + ("set" if reason else "removed"))
+
+
+def mark_left(session: Session, pupil_id: int, on: date | None) -> Pupil:
+    """Record that a pupil left (on a date), or returned (None). Their history is kept."""
+    pupil = get_pupil(session, pupil_id)
+    summary = "pupil marked as left" if on else "pupil marked as current"
+    return _store(session, dataclasses.replace(pupil, left_on=on), summary)
+
+
+# --------------------------------------------------------------------- exports
+
+
+def _header(session: Session, title: str, what: str, today: date) -> list[str]:
+    setting = session.setting().name
+    return [
+        f"# {md_cell(title)}",
+        "",
+        f"Produced by SafeDesk for {md_cell(setting)} on {format_date(today)} by {md_cell(session.actor)}.",
+        "",
+        "> **Contains personal data about children.** Keep it only where staff who need it can see it, "
+        "do not photograph, post or email it, and destroy printed copies when a newer list replaces them.",
+        f"> {what}",
+        "",
+    ]
+
+
+@dataclass(frozen=True)
+class Export:
+    text: str
+    count: int
+    kind: str  # "never-publish" | "cleared": the audit action is export.consents-<kind>
+    what: str  # for the audit entry: which list, no names
+
+
+def never_publish_export(session: Session, *, with_reasons: bool = False, today: date | None = None) -> Export:
+    today = today or date.today()
+    rows = sorted(
+        (r for r in pupil_index(session).rows if r.never_publish is not None and r.active(today)),
+        key=lambda r: (year_order(r.year_group), r.form.casefold(), r.name_key),
+    )
+    lines = _header(
+        session,
+        "Never-publish list",
+        "Do not publish any image of these pupils anywhere: website, social media, print, press, video or displays.",
+        today,
+    )
+    heading = "| Pupil | Year | Class |" + (" Reason category |" if with_reasons else "")
+    lines += [heading, "|---|---|---|" + ("---|" if with_reasons else "")]
+    for row in rows:
+        cells = [md_cell(row.display_name), md_cell(row.year_group), md_cell(row.form)]
+        if with_reasons and row.never_publish:
+            cells.append(row.never_publish.label)
+        lines.append("| " + " | ".join(cells) + " |")
+    if not rows:
+        lines.append("| (no pupils are flagged) | | |" + (" |" if with_reasons else ""))
+    lines += ["", f"{count_of(len(rows), 'pupil')}."]
+    what = "never-publish list" + (" with reason categories" if with_reasons else "")
+    return Export("\n".join(lines) + "\n", len(rows), "never-publish", what)
+
+
+def cleared_export(session: Session, purpose: Purpose, today: date | None = None) -> Export:
+    """Current pupils whose images may be used for `purpose` today (consent granted, in date, no flag)."""
+    today = today or date.today()
+    rows = sorted(
+        (
+            r
+            for r in pupil_index(session).rows
+            if r.active(today) and r.never_publish is None and r.states[purpose].cleared(today)
+        ),
+        key=lambda r: (year_order(r.year_group), r.form.casefold(), r.name_key),
+    )
+    lines = _header(
+        session,
+        f"Cleared for {purpose.label.lower()}",
+        f"Consent for {purpose.label.lower()} is granted and in date on {format_date(today)}. "
+        "Anyone not listed must not appear. Check again before each post: consent can be withdrawn at any time.",
+        today,
+    )
+    lines += ["| Pupil | Year | Class | Consent until |", "|---|---|---|---|"]
+    for row in rows:
+        review = row.states[purpose].review_on
+        lines.append(
+            f"| {md_cell(row.display_name)} | {md_cell(row.year_group)} | {md_cell(row.form)} | {format_date(review) or 'no end date'} |"
+        )
+    if not rows:
+        lines.append("| (no pupil is cleared) | | | |")
+    lines += ["", f"{count_of(len(rows), 'pupil')}."]
+    return Export("\n".join(lines) + "\n", len(rows), "cleared", f"list of pupils cleared for {purpose.value}")
+
+
+def write_export(session: Session, export: Export, path: Path, *, overwrite: bool = False) -> None:
+    """Write the export (owner-only where the OS allows) and audit it with a hash of what left."""
+    from safedesk.store.engine.files import atomic_write, describe_os_error
+
+    path = Path(path).expanduser()
+    if path.exists() and not overwrite:
+        raise InvalidInput("That file already exists: choose another name (or allow overwriting).", "path")
+    if not path.parent.is_dir():
+        raise InvalidInput("That folder does not exist.", "path")
+    data = export.text.encode("utf-8")
+    try:
+        atomic_write(path, data)
+    except OSError as error:
+        raise describe_os_error(error, "write the export") from None
+    session.audit_event(
+        f"export.consents-{export.kind}",
+        f"{export.what} exported ({count_of(export.count, 'pupil')}, sha256 {hashlib.sha256(data).hexdigest()[:16]})",
+        target=Pupil.TABLE,
+    )
+
+
+# --------------------------------------------------------------------- verify
+
+
+def _verify_pupils(session: Session) -> Iterable[Check]:
+    index = pupil_index(session)
+    if not index.rows:
+        return
+    shared = sum(1 for ids in index.by_mis.values() if len(ids) > 1)
+    text = f"consents: {count_of(len(index.rows), 'pupil')}"
+    yield Check(shared == 0, text + (f"; {count_of(shared, 'MIS id')} shared by two pupils" if shared else ", MIS ids unique"))
+
+
+CHECKS.append(_verify_pupils)
+
+
+# --------------------------------------------------------------------- reports
+
+
+def consent_register_export(session: Session, today: date | None = None) -> Export:
+    """Every current pupil with the state of each purpose and any never-publish flag."""
+    today = today or date.today()
+    rows = sorted(
+        (r for r in pupil_index(session).rows if r.active(today)),
+        key=lambda r: (year_order(r.year_group), r.form.casefold(), r.name_key),
+    )
+    lines = _header(session, "Consent register", "The current consent state of every pupil, per purpose.", today)
+    lines += [
+        "| Pupil | Year | Class | " + " | ".join(p.label for p in _PURPOSES) + " | Never publish |",
+        "|---|---|---|" + "---|" * len(_PURPOSES) + "---|",
+    ]
+    for row in rows:
+        states = [row.states[p].word(today) for p in _PURPOSES]
+        flag = "yes" if row.never_publish else ""
+        lines.append(
+            f"| {md_cell(row.display_name)} | {md_cell(row.year_group)} | {md_cell(row.form)} | "
+            + " | ".join(states)
+            + f" | {flag} |"
+        )
+    if not rows:
+        lines.append("| (no pupils) | | |" + " |" * len(_PURPOSES) + " |")
+    lines += ["", f"{count_of(len(rows), 'pupil')}."]
+    return Export("\n".join(lines) + "\n", len(rows), "register", "consent register")
+
+
+def _register_reports() -> None:
+    from safedesk.store.reports.documents import Report, register
+
+    def purpose_of(value: str) -> Purpose:
+        try:
+            return Purpose(value)
+        except ValueError:
+            raise InvalidInput(
+                f"Unknown purpose '{value}'. Purposes: {', '.join(p.value for p in Purpose)}.", "purpose"
+            ) from None
+
+    register(
+        Report(
+            "consent-register",
+            "Consent register",
+            "Every pupil's consent state per purpose.",
+            lambda s, p: consent_register_export(s).text,
+        )
+    )
+    register(
+        Report(
+            "never-publish",
+            "Never-publish list",
+            "Pupils whose images must never be published.",
+            lambda s, p: never_publish_export(s).text,
+        )
+    )
+    register(
+        Report(
+            "cleared",
+            "Cleared for a purpose",
+            "Pupils cleared for one purpose today.",
+            lambda s, p: cleared_export(s, purpose_of(p.purpose)).text,
+            ("purpose",),
+        )
+    )
+
+
+_register_reports()

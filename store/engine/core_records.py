@@ -1,0 +1,84 @@
+"""The records the store itself needs: the setting, its users and store metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from safedesk.store.engine.records import Record, require, utcnow
+
+ROLE_LABELS = {"dsl": "DSL", "deputy": "Deputy DSL", "recovery": "Recovery key"}
+THEMES = {"safedesk": "SafeDesk (default)", "safedesk-high-contrast": "High contrast"}
+# Local contacts the guidance tells a DSL to have to hand; never built in, entered per setting.
+CONTACTS = {
+    "lado": "LADO (Local Authority Designated Officer)",
+    "social_care": "Children's social care / front door",
+    "police_local": "Local police safer schools officer or team",
+    "headteacher": "Headteacher",
+    "chair": "Chair of governors",
+    "dpo": "Data protection officer",
+    "it": "IT / online safety lead",
+    "la_safeguarding": "Local authority safeguarding / education team",
+}
+
+
+@dataclass(kw_only=True)
+class Setting(Record):
+    """The school or setting this store belongs to, and its app preferences."""
+
+    TABLE: ClassVar[str] = "settings"
+
+    name: str
+    created_at: datetime
+    idle_lock_minutes: int = 5
+    theme: str = "safedesk"
+    contacts: dict[str, str] = field(default_factory=dict)  # CONTACTS key -> "name, number"
+
+    def validate(self) -> None:
+        require(bool(self.name.strip()), "Enter the name of your school or setting.", "name")
+        require(len(self.name) <= 120, "Keep the setting name under 120 characters.", "name")
+        require(1 <= self.idle_lock_minutes <= 60, "Auto-lock must be between 1 and 60 minutes.", "idle_lock_minutes")
+        require(self.theme in THEMES, "Choose a theme from the list.", "theme")
+        for key, value in self.contacts.items():
+            require(key in CONTACTS, "Unknown contact.", key)
+            require(len(value) <= 200, "Keep each contact under 200 characters.", key)
+
+
+@dataclass(kw_only=True)
+class User(Record):
+    """A person who can unlock the store, tied to one key slot."""
+
+    TABLE: ClassVar[str] = "users"
+
+    slot_id: str
+    name: str
+    role: str  # "dsl" | "deputy" | "recovery"
+    added_at: datetime
+    passphrase_changed_at: datetime | None = None
+    removed_at: datetime | None = None
+
+    def validate(self) -> None:
+        require(bool(self.name.strip()), "Enter the person's name.", "name")
+        require(len(self.name) <= 80, "Keep the name under 80 characters.", "name")
+        require(self.role in ROLE_LABELS, "Role must be dsl, deputy or recovery.", "role")
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+@dataclass(kw_only=True)
+class Meta(Record):
+    """Store-wide facts: schema version and the key that opens locked-time events."""
+
+    TABLE: ClassVar[str] = "meta"
+
+    schema_version: int
+    events_identity: str
+    created_at: datetime = field(default_factory=utcnow)
+    last_backup_at: datetime | None = None

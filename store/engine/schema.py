@@ -1,0 +1,46 @@
+"""Schema versions and the migrations between them.
+
+A store records the schema version it was written with. Opening an older store
+runs each migration in order, in one transaction, with an audit entry; a store
+from a newer SafeDesk is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from safedesk.store.errors import SafeDeskError
+
+if TYPE_CHECKING:
+    from safedesk.store.engine.session import Session
+
+CURRENT_VERSION = 1
+
+# MIGRATIONS[n] upgrades a store from version n to n + 1.
+Migration = Callable[["Session"], None]
+MIGRATIONS: dict[int, Migration] = {}
+
+
+class NewerStore(SafeDeskError):
+    """The store was written by a newer SafeDesk."""
+
+
+def migrate(session: Session) -> int:
+    """Bring the store to CURRENT_VERSION; returns the version it was at."""
+    current = CURRENT_VERSION
+    meta = session.meta()
+    found = meta.schema_version
+    if found > current:
+        raise NewerStore(
+            f"This store was written by a newer SafeDesk (schema {found}; this one reads up to {current}). Update SafeDesk."
+        )
+    if found == current:
+        return found
+    with session.transaction():
+        for version in range(found, current):
+            MIGRATIONS[version](session)
+            session.audit_event("store.migrate", f"schema {version} -> {version + 1}")
+        meta.schema_version = current
+        session.meta_repo().save(meta, summary=f"schema version {current}")
+    return found

@@ -1,0 +1,217 @@
+"""An unlocked store: the vault, TinyDB over it, the audit log and repositories.
+
+session, recovery_key = Session.create(folder, "Oak Primary", "Sam Patel", passphrase)
+session = Session.open(folder, passphrase)
+with session.transaction():
+    ...
+session.close()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tinydb import TinyDB
+
+from safedesk.store.engine import crypto, events
+from safedesk.store.engine.audit import AuditLog
+from safedesk.store.engine.core_records import Meta, Setting, User
+from safedesk.store.engine.header import Header, Slot
+from safedesk.store.engine.passphrase import check_new_passphrase
+from safedesk.store.engine.records import Record, utcnow
+from safedesk.store.engine.recovery import new_recovery_key, secret_for_slot
+from safedesk.store.engine.repository import Repository
+from safedesk.store.engine.schema import CURRENT_VERSION, migrate
+from safedesk.store.engine.storage import VaultStorage
+from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, store_exists
+from safedesk.store.errors import InvalidInput, RecordNotFound, StoreExists
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass
+class OpenOptions:
+    """Knobs for tests and benchmarks; the defaults are what users get."""
+
+    kdf: crypto.KdfParams | None = None  # None: calibrate to ~0.5 s on this machine
+    compact_bytes: int = MIN_COMPACT_BYTES
+
+
+class Session:
+    def __init__(self, vault: Vault, options: OpenOptions) -> None:
+        self.vault = vault
+        self.folder = vault.folder
+        self.options = options
+        self.db = TinyDB(storage=VaultStorage, vault=vault)
+        self.audit = AuditLog(self.db, vault.header.store_id)
+        vault.on_rollback.append(self._after_rollback)
+        self._repos: dict[type, Repository[Any]] = {}
+        self.user: User | None = None
+        self.merged_events = 0
+
+    # ----------------------------------------------------------------- create / open
+
+    @classmethod
+    def create(
+        cls, folder: Path, setting_name: str, user_name: str, passphrase: str, options: OpenOptions | None = None
+    ) -> tuple[Session, str]:
+        """A new store with its first DSL and a recovery slot; returns the recovery key (show it once)."""
+        options = options or OpenOptions()
+        folder = Path(folder)
+        setting = Setting(name=setting_name, created_at=utcnow()).cleaned()
+        user = User(slot_id="", name=user_name, role="dsl", added_at=utcnow()).cleaned()
+        setting.validate()
+        user.validate()
+        check_new_passphrase(passphrase)
+        if store_exists(folder):
+            raise StoreExists(f"A SafeDesk store already exists in {folder}.")
+        kdf = options.kdf or crypto.calibrate()
+        store_id = crypto.random_key()[:16].hex()
+        data_key = crypto.random_key()
+        identity, recipient = events.new_identity()
+        recovery = new_recovery_key()
+        dsl_slot = Slot.create(store_id, "dsl", user.name, crypto.normalise_passphrase(passphrase), data_key, kdf)
+        recovery_slot = Slot.create(store_id, "recovery", "", secret_for_slot("recovery", recovery) or b"", data_key, kdf)
+        header = Header(store_id=store_id, events_recipient=recipient, slots=(dsl_slot, recovery_slot))
+        vault = Vault.create(folder, header, dsl_slot, data_key, {}, options.compact_bytes)
+        session = cls(vault, options)
+        try:
+            with session.transaction():
+                session.meta_repo()._table.insert(Meta(schema_version=CURRENT_VERSION, events_identity=identity).to_doc())
+                user.slot_id = dsl_slot.id
+                session.user = user  # the actor of the entries below
+                session.user = session.users.add(user, summary="first DSL added at setup")
+                recovery_user = User(slot_id=recovery_slot.id, name="Recovery key", role="recovery", added_at=utcnow())
+                session.users.add(recovery_user, summary="recovery key created at setup")
+                session.settings.add(setting, summary="store created")
+                session.audit_event("store.create", "store created with a DSL key slot and a recovery key slot")
+        except BaseException:
+            session.close()
+            raise
+        return session, recovery
+
+    @classmethod
+    def open(
+        cls,
+        folder: Path,
+        passphrase: str,
+        user: str | None = None,
+        *,
+        use_backup: bool = False,
+        options: OpenOptions | None = None,
+    ) -> Session:
+        options = options or OpenOptions()
+        folder = Path(folder)
+
+        def failed(header: Header, who: str | None) -> None:
+            events.record(folder, header, "unlock.failed", f"wrong passphrase (slot asked for: {'chosen' if who else 'any'})")
+
+        vault = Vault.open(
+            folder, passphrase, user, use_backup=use_backup, compact_bytes=options.compact_bytes, on_failed_unlock=failed
+        )
+        session = cls(vault, options)
+        try:
+            session.user = session.users.first(lambda u: u.slot_id == vault.slot.id)
+            migrate(session)
+            session._merge_locked_events()
+            if use_backup:
+                session.audit_event("store.recover", "opened from the kept backup; damaged files set aside")
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    # ----------------------------------------------------------------- transactions and audit
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.vault.transaction():
+            yield
+
+    @property
+    def actor(self) -> str:
+        if self.user is None:
+            return "unknown"
+        return f"{self.user.name} ({self.user.role_label})"
+
+    def audit_event(self, action: str, summary: str, target: str = "") -> None:
+        with self.transaction():
+            self.audit.append(self.actor, action, summary, target)
+
+    def _after_rollback(self) -> None:
+        self.db.clear_cache()
+        for table in list(self.db._tables.values()):  # noqa: SLF001 - TinyDB keeps next ids per table
+            table._next_id = None  # noqa: SLF001
+        self.audit.forget_cache()
+
+    def _merge_locked_events(self) -> None:
+        found = events.read_all(self.folder, self.meta().events_identity)
+        if not found:
+            return
+        seen = {e.summary.rsplit("#", 1)[-1] for e in self.audit.entries() if e.action == "unlock.failed"}
+        with self.transaction():
+            for event in found:
+                if event.id in seen:
+                    continue
+                self.audit.append("(locked)", event.action, f"{event.detail} #{event.id}", at=datetime.fromisoformat(event.at))
+                self.merged_events += 1
+        events.clear(self.folder)
+
+    # ----------------------------------------------------------------- repositories
+
+    def repo(self, cls: type[R]) -> Repository[R]:
+        if cls not in self._repos:
+            self._repos[cls] = Repository(self, cls)
+        return self._repos[cls]
+
+    @property
+    def users(self) -> Repository[User]:
+        return self.repo(User)
+
+    @property
+    def settings(self) -> Repository[Setting]:
+        return self.repo(Setting)
+
+    def meta_repo(self) -> Repository[Meta]:
+        return self.repo(Meta)
+
+    def meta(self) -> Meta:
+        meta = self.meta_repo().first()
+        if meta is None:
+            raise RecordNotFound("The store has no metadata record: it is damaged.")
+        return meta
+
+    def setting(self) -> Setting:
+        setting = self.settings.first()
+        if setting is None:
+            raise RecordNotFound("The store has no setting record: it is damaged.")
+        return setting
+
+    def active_users(self) -> list[User]:
+        return [u for u in self.users.all() if u.active]
+
+    def find_user(self, who: str) -> User:
+        """A user by slot id, or by name (case-insensitive)."""
+        from safedesk.store.engine.header import normalise_name
+
+        wanted = normalise_name(who)
+        for candidate in self.active_users():
+            if candidate.slot_id == who or normalise_name(candidate.name) == wanted:
+                return candidate
+        raise InvalidInput(f"No one called '{who}' has a key slot in this store.", "user")
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        self.vault.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,830 @@
+"""Encrypted handover: incident files and consent records to another DSL, the LADO or police.
+
+Export writes one standard age file, encrypted with a passphrase the DSL tells
+the receiver by another route. Inside is a zip (see safedesk.store.handover.bundle):
+records as JSON, each evidence file's original bytes, a Markdown summary anyone
+can read, and a manifest of SHA-256 hashes. The manifest's hash gives a short
+receipt code. A `Transfer` record keeps what was sent, when and to whom.
+
+Import decrypts, checks every member against the manifest and every record
+against its type and rules, shows a preview, then adds the records beside what
+is already here: nothing stored is ever overwritten. An incident whose reference
+is already used here gets a new one, and both incidents say so in their
+chronology. The importer is shown the receipt code to send back; entering it on
+the sender's side marks the transfer received. Transfers without a receipt after
+5 days are shown on the home screen (the 5-day transfer rule for child
+protection files).
+
+The age encryption runs in a child process (safedesk.store.handover.crypt); everything
+else here is plain Python on the session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from safedesk.store.dashboard.attention import AttentionItem, provider
+from safedesk.store.engine import crypto
+from safedesk.store.engine.files import atomic_write, describe_os_error, make_private_dir
+from safedesk.store.engine.passphrase import check_new_passphrase
+from safedesk.store.engine.records import Record, require, utcnow
+from safedesk.store.engine.session import Session
+from safedesk.store.engine.vault import unlock_header
+from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.handover import crypt as handover_crypt
+from safedesk.store.handover.bundle import (
+    IMAGERY_FLAG,
+    MAX_FILE_BYTES,
+    Bundle,
+    Contents,
+    EvidenceItem,
+    IncidentBundle,
+    Manifest,
+    normalise_code,
+    pack,
+    pupil_class,
+    safe_member_name,
+    unpack,
+)
+from safedesk.store.handover.summary import size_text, when, write_summary
+from safedesk.store.incidents import evidence
+from safedesk.store.incidents.evidence import Evidence, evidence_for
+from safedesk.store.incidents.log import IncidentLog
+from safedesk.store.incidents.records import REF, STATUSES, ChronologyEntry, Incident
+from safedesk.store.text.dates import show_date, to_local_date
+
+TRANSFER_DAYS = 5
+DIRECTIONS = {"sent": "Sent", "received": "Received"}
+MAX_PARTY = 120
+MAX_NOTE = 500
+
+
+@dataclass(kw_only=True)
+class Transfer(Record):
+    """One handover file, sent from this store or received into it."""
+
+    TABLE: ClassVar[str] = "transfers"
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"note"})
+
+    direction: str  # "sent" or "received"
+    receipt_code: str
+    bundle_id: str
+    at: datetime  # when it was exported, or imported, here
+    by: str  # who did it here
+    counterpart: str  # sent: the recipient (an organisation or role); received: the sending setting
+    counterpart_person: str = ""  # received: who exported it
+    addressed_to: str = ""  # received: the recipient as the sender wrote it
+    note: str = ""  # why (e.g. "pupil moved school", "LADO request 12/03")
+    file_name: str = ""
+    file_sha256: str = ""  # of the encrypted file: proves which file this was
+    size: int = 0
+    incident_ids: tuple[int, ...] = ()  # here: the incidents sent, or as stored on import
+    incident_refs: tuple[str, ...] = ()
+    pupils: int = 0
+    evidence_files: int = 0
+    sent_at: datetime | None = None  # received: when the sender made it
+    received_at: datetime | None = None  # sent: when the receipt code was entered; received: the import
+    receipt_by: str = ""
+    conflicts: tuple[str, ...] = ()  # received: what was kept side by side, one line each
+
+    def validate(self) -> None:
+        require(self.direction in DIRECTIONS, "Unknown direction.", "direction")
+        require(normalise_code(self.receipt_code) == self.receipt_code, "That is not a receipt code.", "receipt_code")
+        require(
+            bool(self.counterpart.strip()),
+            "Say who it is for: an organisation or role, e.g. 'Oakwood Academy DSL' or 'LADO'.",
+            "counterpart",
+        )
+        require(len(self.counterpart) <= MAX_PARTY, f"Keep this under {MAX_PARTY} characters.", "counterpart")
+        require(len(self.note) <= MAX_NOTE, f"Keep the purpose under {MAX_NOTE} characters.", "note")
+
+    @property
+    def pending(self) -> bool:
+        return self.direction == "sent" and self.received_at is None
+
+    @property
+    def due(self) -> datetime:
+        return self.at + timedelta(days=TRANSFER_DAYS)
+
+    def contents_text(self) -> str:
+        parts = [f"{len(self.incident_refs)} incident{'s' if len(self.incident_refs) != 1 else ''}"]
+        if self.pupils:
+            parts.append(f"{self.pupils} pupil{'s' if self.pupils != 1 else ''}")
+        return ", ".join(parts)
+
+    def state_text(self, now: datetime | None = None) -> str:
+        now = now or utcnow()
+        if self.direction == "received":
+            return "imported"
+        if self.received_at is not None:
+            return f"received {to_local_date(self.received_at):%d/%m}"
+        if now > self.due:
+            return f"OVERDUE {(now - self.at).days}d"
+        return f"due {to_local_date(self.due):%d/%m}"
+
+
+def _actor(session: Session) -> str:
+    return session.user.name if session.user else "unknown"
+
+
+def transfers(session: Session) -> list[Transfer]:
+    """Every transfer, newest first."""
+    return sorted(session.repo(Transfer).all(), key=lambda t: (t.at, t.id or 0), reverse=True)
+
+
+# --------------------------------------------------------------------- choosing
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One incident or pupil that can go into a handover (for pickers and type-ahead)."""
+
+    key: str  # "incident:3" or "pupil:7"
+    label: str
+    haystack: str  # case-folded words to filter on
+
+
+@dataclass(frozen=True)
+class Selection:
+    incident_ids: tuple[int, ...] = ()
+    pupil_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def from_keys(cls, keys: Iterable[str]) -> Selection:
+        incidents, pupils = [], []
+        for key in keys:
+            kind, _, number = key.partition(":")
+            (incidents if kind == "incident" else pupils).append(int(number))
+        return cls(tuple(sorted(incidents)), tuple(sorted(pupils)))
+
+    def __bool__(self) -> bool:
+        return bool(self.incident_ids or self.pupil_ids)
+
+
+def choices(session: Session) -> list[Choice]:
+    """Incidents (newest first), then pupils (by name) when the consent register exists."""
+    out: list[Choice] = []
+    for row in sorted(IncidentLog(session).rows(), key=lambda r: r.reported, reverse=True):
+        reported = show_date(to_local_date(datetime.fromisoformat(row.reported)))
+        label = f"{row.ref}  {reported}  {STATUSES.get(row.status, row.status):<10} {row.title}"
+        out.append(Choice(f"incident:{row.id}", label, f"{row.ref} {row.title} {row.status}".casefold()))
+    if pupil_class() is not None:
+        from safedesk.store.consents.pupils import pupil_index
+
+        for row in sorted(pupil_index(session).rows, key=lambda r: r.name.casefold()):
+            where = " ".join(part for part in (row.year_group, row.form) if part)
+            label = f"Pupil: {row.display_name}" + (f" ({where})" if where else "")
+            out.append(Choice(f"pupil:{row.id}", label, f"pupil {row.name} {row.preferred_name} {row.mis_id} {where}".casefold()))
+    return out
+
+
+def filter_choices(options: Sequence[Choice], text: str) -> list[Choice]:
+    words = text.casefold().split()
+    return [c for c in options if all(word in c.haystack for word in words)]
+
+
+def resolve_refs(session: Session, refs: Iterable[str]) -> tuple[int, ...]:
+    """Incident ids for references typed on the command line."""
+    by_ref = {row.ref.casefold(): row.id for row in IncidentLog(session).rows()}
+    ids = []
+    for ref in refs:
+        if ref.strip().casefold() not in by_ref:
+            raise InvalidInput(f"No incident with reference {ref.strip()[:30]} in this store.", "incident")
+        ids.append(by_ref[ref.strip().casefold()])
+    return tuple(sorted(set(ids)))
+
+
+def resolve_pupils(session: Session, names: Iterable[str]) -> tuple[int, ...]:
+    """Pupil ids for MIS ids or full names typed on the command line (each must name one pupil)."""
+    if pupil_class() is None:
+        raise InvalidInput("This SafeDesk has no consent register, so there are no pupils to hand over.", "pupil")
+    from safedesk.store.consents.pupils import name_key, pupil_index
+
+    index = pupil_index(session)
+    ids = []
+    for text in names:
+        found = index.by_mis.get(text.strip().casefold()) or index.by_name.get(name_key(text), [])
+        if len(set(found)) != 1:
+            problem = "No pupil" if not found else "More than one pupil"
+            raise InvalidInput(f"{problem} matches '{text.strip()[:40]}': use the MIS id.", "pupil")
+        ids.append(found[0])
+    return tuple(sorted(set(ids)))
+
+
+# --------------------------------------------------------------------- export
+
+
+@dataclass
+class ExportPlan:
+    """Everything to go into the file, read from the store (no evidence bytes yet)."""
+
+    contents: Contents
+    to: str
+    note: str
+    setting: str
+    exported_by: str
+    blobs: dict[str, Evidence] = field(default_factory=dict)  # member -> the stored item (to decrypt)
+
+    @property
+    def evidence_files(self) -> int:
+        return len(self.blobs)
+
+    @property
+    def withheld(self) -> int:
+        return sum(1 for i in self.contents.incidents for e in i.evidence if e.withheld)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{len(self.contents.incidents)} incident(s) with their chronology, actions, escalations and "
+            f"{self.evidence_files} evidence file(s); {len(self.contents.pupils)} pupil(s) with consent history."
+        ]
+        if self.withheld:
+            out.append(
+                f"{self.withheld} evidence file(s) stay here: sexual imagery of a child is suspected in their "
+                "incident, so the files are never copied (their record and hash go)."
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class Packed:
+    data: bytes  # the zip, before encryption
+    manifest: Manifest
+
+    @property
+    def receipt_code(self) -> str:
+        return self.manifest.receipt_code
+
+
+def check_recipient(to: str, note: str) -> tuple[str, str]:
+    """The cleaned recipient and purpose, or InvalidInput naming the field ('counterpart' or 'note')."""
+    draft = Transfer(direction="sent", receipt_code="0000-0000-0000", bundle_id="", at=utcnow(), by="", counterpart=to, note=note)
+    draft = draft.cleaned()
+    draft.validate()
+    return draft.counterpart, draft.note
+
+
+def plan_export(session: Session, selection: Selection, to: str, note: str = "") -> ExportPlan:
+    """What would go into the file for this recipient; InvalidInput names the field at fault."""
+    to, note = check_recipient(to, note)
+    return dataclasses.replace(collect(session, selection), to=to, note=note)
+
+
+def collect(session: Session, selection: Selection) -> ExportPlan:
+    """The chosen records (recipient not yet known): what the screen summarises before asking for it."""
+    if not selection:
+        raise InvalidInput("Choose at least one incident or pupil to hand over.", "choice")
+    log = IncidentLog(session)
+    user = session.user
+    plan = ExportPlan(Contents(), "", "", session.setting().name, f"{user.name} ({user.role_label})" if user else "unknown")
+    for incident_id in selection.incident_ids:
+        incident = log.get(incident_id)
+        bundle = IncidentBundle(
+            incident,
+            chronology=log.chronology(incident_id),
+            actions=log.actions(incident_id),
+            escalations=log.escalations(incident_id),
+        )
+        for item in evidence_for(session, incident_id):
+            copy = dataclasses.replace(item, blob="")  # the blob id means nothing in another store
+            if item.kind != "file":
+                bundle.evidence.append(EvidenceItem(copy))
+            elif incident.has_flag(IMAGERY_FLAG):
+                bundle.evidence.append(EvidenceItem(copy, None, withheld=True))
+            else:
+                member = safe_member_name(item.id or 0, item.file_name or item.title)
+                plan.blobs[member] = item
+                bundle.evidence.append(EvidenceItem(copy, member))
+        plan.contents.incidents.append(bundle)
+    if selection.pupil_ids:
+        if pupil_class() is None:
+            raise InvalidInput("This SafeDesk has no consent register, so there are no pupils to hand over.", "choice")
+        from safedesk.store.consents.pupils import get_pupil
+
+        plan.contents.pupils = [get_pupil(session, pupil_id) for pupil_id in selection.pupil_ids]
+    return plan
+
+
+def check_passphrase(session: Session, passphrase: str, confirmation: str | None = None) -> None:
+    """The handover passphrase must be strong and must not open this store (the receiver will know it)."""
+    check_new_passphrase(passphrase, confirmation)
+    if unlock_header(session.vault.header, passphrase, None) is not None:
+        raise InvalidInput(
+            "That passphrase opens this SafeDesk store: choose a different one for the handover (the receiver will know it).",
+            "passphrase",
+        )
+
+
+def check_output(out: Path) -> Path:
+    out = Path(out).expanduser()
+    if out.exists():
+        raise InvalidInput("A file with that name already exists there; choose another name.", "out")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"There is no folder {out.parent}: check the path (or plug in the USB stick).", "out")
+    return out
+
+
+def build_bundle(session: Session, plan: ExportPlan) -> Packed:
+    """Decrypt each evidence file and pack everything (no TinyDB access: safe in a worker thread)."""
+    files = {member: evidence.decrypt(session, item) for member, item in plan.blobs.items()}
+    created = utcnow()
+    summary = write_summary(
+        plan.contents, setting=plan.setting, exported_by=plan.exported_by, to=plan.to, note=plan.note, created_at=created
+    )
+    data, manifest = pack(
+        plan.contents,
+        files,
+        summary,
+        setting=plan.setting,
+        exported_by=plan.exported_by,
+        to=plan.to,
+        note=plan.note,
+        created=created,
+    )
+    return Packed(data, manifest)
+
+
+def encrypt_to_file(packed: Packed, passphrase: str, out: Path) -> bytes:
+    """Encrypt (in the child process) and write `out` atomically; returns the file's bytes."""
+    ciphertext = handover_crypt.encrypt(packed.data, passphrase)
+    out = check_output(out)
+    try:
+        atomic_write(out, ciphertext)
+    except OSError as error:
+        raise describe_os_error(error, "write the handover file") from None
+    return ciphertext
+
+
+def record_export(session: Session, plan: ExportPlan, packed: Packed, out: Path, ciphertext: bytes) -> Transfer:
+    """The transfer record, chronology entries and audit line, after the file is written."""
+    code = packed.receipt_code
+    incidents = [item.incident for item in plan.contents.incidents]
+    transfer = Transfer(
+        direction="sent",
+        receipt_code=code,
+        bundle_id=packed.manifest.bundle_id,
+        at=utcnow(),
+        by=_actor(session),
+        counterpart=plan.to,
+        note=plan.note,
+        file_name=Path(out).name,
+        file_sha256=hashlib.sha256(ciphertext).hexdigest(),
+        size=len(ciphertext),
+        incident_ids=tuple(i.id or 0 for i in incidents),
+        incident_refs=tuple(i.ref for i in incidents),
+        pupils=len(plan.contents.pupils),
+        evidence_files=plan.evidence_files,
+    )
+    try:
+        with session.transaction():
+            stored = session.repo(Transfer).add(transfer, summary="handover sent")
+            for incident in incidents:
+                _chronology(
+                    session, incident.id or 0, f"Shared in an encrypted handover with {plan.to} (receipt code {code}).", stored
+                )
+            session.audit_event(
+                "export.handover",
+                f"handover exported: {len(incidents)} incident(s), {len(plan.contents.pupils)} pupil(s), "
+                f"{plan.evidence_files} evidence file(s); receipt code {code}",
+                f"{Transfer.TABLE}/{stored.id}",
+            )
+    except BaseException:
+        Path(out).unlink(missing_ok=True)  # no record of it, so no file either
+        raise
+    return stored
+
+
+def export_handover(
+    session: Session,
+    selection: Selection,
+    *,
+    to: str,
+    passphrase: str,
+    out: Path,
+    note: str = "",
+    confirmation: str | None = None,
+) -> Transfer:
+    """The whole export in one call (the CLI). The screen runs the same steps in a worker."""
+    plan = plan_export(session, selection, to, note)
+    out = check_output(out)
+    check_passphrase(session, passphrase, confirmation)
+    packed = build_bundle(session, plan)
+    ciphertext = encrypt_to_file(packed, passphrase, out)
+    return record_export(session, plan, packed, out, ciphertext)
+
+
+def _chronology(session: Session, incident_id: int, text: str, transfer: Transfer) -> None:
+    entry = ChronologyEntry(
+        incident_id=incident_id, at=utcnow(), by=_actor(session), kind="handover", text=text, detail={"transfer_id": transfer.id}
+    )
+    session.repo(ChronologyEntry).add(entry, summary="chronology: handover")
+
+
+# --------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A decrypted, fully checked handover file (nothing stored yet)."""
+
+    bundle: Bundle
+    file_name: str
+    file_sha256: str
+    size: int
+
+    @property
+    def receipt_code(self) -> str:
+        return self.bundle.manifest.receipt_code
+
+
+def open_handover(path: Path, passphrase: str) -> Opened:
+    """Read, decrypt (child process) and check a handover file. Needs no store: safe in a worker."""
+    path = Path(path).expanduser()
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise InvalidInput("That is a folder, not a handover file.", "file")
+        if size > MAX_FILE_BYTES:
+            raise InvalidInput(f"That file is {size / 1048576:.0f} MB: larger than any SafeDesk handover.", "file")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput("There is no file at that path.", "file") from None
+    except OSError as error:
+        raise InvalidInput(f"That file cannot be read: {error.strerror or 'not accessible'}.", "file") from None
+    plaintext = handover_crypt.decrypt(data, passphrase)
+    return Opened(unpack(plaintext), path.name, hashlib.sha256(data).hexdigest(), len(data))
+
+
+@dataclass(frozen=True)
+class IncomingIncident:
+    source_id: int
+    original_ref: str
+    ref: str  # as it will be stored here
+    title: str
+    clashes_with: int | None  # the incident here that already has original_ref
+
+    @property
+    def renamed(self) -> bool:
+        return self.ref != self.original_ref
+
+
+@dataclass(frozen=True)
+class IncomingPupil:
+    source_id: int
+    name: str
+    clashes_with: int | None  # the pupil here with the same MIS id
+    same_name_here: bool
+    never_publish: bool
+
+
+@dataclass
+class ImportPreview:
+    opened: Opened
+    incidents: list[IncomingIncident]
+    pupils: list[IncomingPupil]
+    refused: str = ""  # why it cannot be imported, or ""
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.opened.bundle.manifest
+
+    @property
+    def receipt_code(self) -> str:
+        return self.opened.receipt_code
+
+    def counts(self) -> dict[str, int]:
+        incidents = self.opened.bundle.contents.incidents
+        return {
+            "incidents": len(incidents),
+            "chronology": sum(len(i.chronology) for i in incidents),
+            "actions": sum(len(i.actions) for i in incidents),
+            "escalations": sum(len(i.escalations) for i in incidents),
+            "files": sum(1 for i in incidents for e in i.evidence if e.member),
+            "described": sum(1 for i in incidents for e in i.evidence if not e.member),
+            "pupils": len(self.pupils),
+        }
+
+    def conflicts(self) -> list[str]:
+        out = [
+            f"{i.original_ref or '(no reference)'} is already used: the imported incident is kept beside it as {i.ref}"
+            for i in self.incidents
+            if i.renamed
+        ]
+        for p in self.pupils:
+            if p.clashes_with is not None:
+                line = (
+                    f"Pupil {p.name}: another pupil has the same MIS id; the imported record is kept beside it without the MIS id"
+                )
+                if p.never_publish:
+                    line += " (the imported record has a NEVER-PUBLISH flag: check the pupil here)"
+                out.append(line)
+        return out
+
+    def lines(self) -> list[str]:
+        m, c = self.manifest, self.counts()
+        size = sum(len(b) for b in self.opened.bundle.files.values())
+        out = [
+            f"From: {m.setting}, exported by {m.exported_by} on {when(m.created_at)}",
+            f"Addressed to: {m.to}" + (f" · purpose: {m.note}" if m.note else ""),
+            f"Receipt code: {self.receipt_code}",
+            f"{c['incidents']} incident(s): {c['chronology']} chronology entries, {c['actions']} actions, "
+            f"{c['escalations']} escalations, {c['files']} evidence file(s) ({size_text(size)}), {c['described']} described only",
+        ]
+        if self.pupils:
+            out.append(f"{c['pupils']} pupil(s) with their consent history")
+        if self.incidents:
+            out.append(
+                "References: "
+                + ", ".join(i.ref if not i.renamed else f"{i.ref} (was {i.original_ref or 'none'})" for i in self.incidents)
+            )
+        conflicts = self.conflicts()
+        out.append(f"Conflicts: {len(conflicts)}" if conflicts else "Conflicts: none; nothing here is changed.")
+        out += [f"  - {line}" for line in conflicts]
+        similar = [p.name for p in self.pupils if p.same_name_here and p.clashes_with is None]
+        if similar:
+            out.append(f"Pupils with the same name as one here (check they are the same child): {', '.join(similar)}")
+        if self.refused:
+            out.append(f"CANNOT IMPORT: {self.refused}")
+        return out
+
+
+def preview_import(session: Session, opened: Opened) -> ImportPreview:
+    """What importing would add, and every clash with what is here (reads only)."""
+    manifest = opened.bundle.manifest
+    refused = ""
+    for transfer in session.repo(Transfer).all():
+        if transfer.bundle_id != manifest.bundle_id:
+            continue
+        if transfer.direction == "sent":
+            refused = "this handover was made by this store, so everything in it is already here."
+        else:
+            refused = f"this handover was already imported on {show_date(to_local_date(transfer.at))} (receipt code {transfer.receipt_code})."
+    existing = {row.ref: row.id for row in IncidentLog(session).rows()}
+    # References that can be kept are reserved first, so a renamed incident never takes
+    # the number another incoming incident keeps.
+    kept: set[str] = set()
+    for item in opened.bundle.contents.incidents:
+        if REF.match(item.incident.ref) and item.incident.ref not in existing:
+            kept.add(item.incident.ref)
+    taken = set(existing) | kept
+    incoming: list[IncomingIncident] = []
+    for item in opened.bundle.contents.incidents:
+        original = item.incident.ref
+        if original in kept:
+            kept.discard(original)  # a second incident with the same reference is renamed
+            ref = original
+        else:
+            ref = _next_ref(to_local_date(item.incident.reported_at).year, taken)
+            taken.add(ref)
+        incoming.append(IncomingIncident(item.incident.id or 0, original, ref, item.incident.title, existing.get(original)))
+    pupils: list[IncomingPupil] = []
+    if opened.bundle.contents.pupils:
+        from safedesk.store.consents.pupils import name_key, pupil_index
+
+        index = pupil_index(session)
+        claimed: set[str] = set()
+        for pupil in opened.bundle.contents.pupils:
+            mis = pupil.mis_id.casefold()
+            here = index.by_mis.get(mis, []) if mis else []
+            clash = here[0] if here else (-1 if mis and mis in claimed else None)
+            claimed.add(mis)
+            pupils.append(
+                IncomingPupil(
+                    pupil.id or 0,
+                    pupil.display_name,
+                    clash,
+                    bool(index.by_name.get(name_key(pupil.name))),
+                    pupil.never_publish is not None,
+                )
+            )
+    return ImportPreview(opened, incoming, pupils, refused)
+
+
+def _next_ref(year: int, taken: set[str]) -> str:
+    numbers = [int(m.group(2)) for ref in taken if (m := REF.match(ref)) and int(m.group(1)) == year]
+    return f"INC-{year}-{max(numbers, default=0) + 1:04d}"
+
+
+def apply_import(session: Session, preview: ImportPreview) -> Transfer:
+    """Add everything beside what is here, in one transaction; returns the received transfer."""
+    fresh = preview_import(session, preview.opened)
+    if fresh.refused:
+        raise NotAllowed(f"Not imported: {fresh.refused}")
+    if fresh.incidents != preview.incidents or fresh.pupils != preview.pupils:
+        raise NotAllowed("The store changed since the preview: open the handover file again to see the new preview.")
+    bundle = preview.opened.bundle
+    written: list[Path] = []
+    try:
+        blobs = {member: _store_blob(session, data, written) for member, data in bundle.files.items()}
+        with session.transaction():
+            pupil_ids = _import_pupils(session, bundle, preview.pupils)
+            stored_ids = [
+                _import_incident(session, item, incoming, blobs, pupil_ids, preview)
+                for item, incoming in zip(bundle.contents.incidents, preview.incidents, strict=True)
+            ]
+            transfer = Transfer(
+                direction="received",
+                receipt_code=preview.receipt_code,
+                bundle_id=bundle.manifest.bundle_id,
+                at=utcnow(),
+                by=_actor(session),
+                counterpart=(bundle.manifest.setting or "unknown sender")[:MAX_PARTY],
+                counterpart_person=bundle.manifest.exported_by[:MAX_PARTY],
+                addressed_to=bundle.manifest.to[:MAX_PARTY],
+                note=bundle.manifest.note[:MAX_NOTE],
+                file_name=preview.opened.file_name,
+                file_sha256=preview.opened.file_sha256,
+                size=preview.opened.size,
+                incident_ids=tuple(stored_ids),
+                incident_refs=tuple(i.ref for i in preview.incidents),
+                pupils=len(preview.pupils),
+                evidence_files=len(blobs),
+                sent_at=bundle.manifest.created_at,
+                received_at=utcnow(),
+                conflicts=tuple(preview.conflicts()),
+            )
+            stored = session.repo(Transfer).add(transfer, summary="handover received")
+            renamed = sum(1 for i in preview.incidents if i.renamed)
+            session.audit_event(
+                "import.handover",
+                f"handover imported: {len(stored_ids)} incident(s) ({renamed} under a new reference), "
+                f"{len(preview.pupils)} pupil(s), {len(blobs)} evidence file(s); receipt code {preview.receipt_code}",
+                f"{Transfer.TABLE}/{stored.id}",
+            )
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)  # no record refers to them
+        raise
+    return stored
+
+
+def _store_blob(session: Session, data: bytes, written: list[Path]) -> str:
+    """Encrypt one evidence file into this store the way safedesk.store.incidents.evidence does; returns its blob id."""
+    blob = secrets.token_hex(16)
+    digest = hashlib.sha256(data).hexdigest()
+    target = evidence._blob_path(session, blob)  # noqa: SLF001 - the same layout and binding as add_file
+    try:
+        make_private_dir(target.parent)
+        atomic_write(target, crypto.seal(session.vault.data_key, data, evidence._aad(session, blob, digest)))  # noqa: SLF001
+    except OSError as error:
+        raise describe_os_error(error, "store an imported evidence file") from None
+    written.append(target)
+    return blob
+
+
+def _import_pupils(session: Session, bundle: Bundle, incoming: list[IncomingPupil]) -> dict[int, int]:
+    ids: dict[int, int] = {}
+    for pupil, plan in zip(bundle.contents.pupils, incoming, strict=True):
+        copy = dataclasses.replace(pupil, id=None)
+        if plan.clashes_with is not None:
+            copy = dataclasses.replace(copy, mis_id="")  # MIS ids stay unique here; the preview says so
+        stored = session.repo(type(pupil)).add(copy, summary="pupil imported from a handover")
+        ids[pupil.id or 0] = stored.id or 0
+    return ids
+
+
+def _import_incident(
+    session: Session,
+    item: IncidentBundle,
+    incoming: IncomingIncident,
+    blobs: dict[str, str],
+    pupil_ids: dict[int, int],
+    preview: ImportPreview,
+) -> int:
+    manifest = preview.manifest
+    people = tuple(
+        dataclasses.replace(p, pupil_id=pupil_ids.get(p.pupil_id)) if p.pupil_id is not None else p for p in item.incident.people
+    )
+    incident = dataclasses.replace(item.incident, id=None, ref=incoming.ref, people=people)
+    stored = session.repo(Incident).add(incident, summary="incident imported from a handover")
+    new_id = stored.id or 0
+    # Ids in chronology details point at the sender's records: remapped to ours, or None
+    # where the record did not come along (a transfer is the sender's own).
+    children: dict[str, dict[int, int]] = {"action_id": {}, "escalation_id": {}, "evidence_id": {}, "transfer_id": {}}
+    for action in item.actions:
+        children["action_id"][action.id or 0] = _add(session, action, new_id, "action imported")
+    for escalation in item.escalations:
+        children["escalation_id"][escalation.id or 0] = _add(session, escalation, new_id, "escalation imported")
+    for ev in item.evidence:
+        record = ev.record
+        if ev.member is not None:
+            record = dataclasses.replace(record, blob=blobs[ev.member])
+        elif ev.withheld:
+            record = dataclasses.replace(
+                record,
+                kind="description",
+                blob="",
+                description=(
+                    "File not transferred: sexual imagery of a child was suspected, so SafeDesk never copies such files. "
+                    f"The original ({record.file_name or record.title}, {record.size:,} bytes, SHA-256 {record.sha256}) "
+                    f"is recorded at {manifest.setting}." + (f"\n{record.description}" if record.description else "")
+                ),
+            )
+        children["evidence_id"][ev.record.id or 0] = _add(session, record, new_id, "evidence imported")
+    for entry in item.chronology:
+        detail = {
+            key: (children[key].get(value) if key in children and isinstance(value, int) else value)
+            for key, value in entry.detail.items()
+        }
+        _add(session, dataclasses.replace(entry, detail=detail), new_id, "chronology: imported")
+    text = (
+        f"Imported from handover {preview.receipt_code}: made by {manifest.exported_by} at {manifest.setting} "
+        f"on {when(manifest.created_at)} for {manifest.to}."
+    )
+    if incoming.renamed:
+        text += (
+            f" Its reference here is {incoming.ref}: the original reference, {incoming.original_ref or '(none)'}, "
+            "was already used in this store for a different record. Compare the two."
+        )
+    session.repo(ChronologyEntry).add(
+        ChronologyEntry(
+            incident_id=new_id,
+            at=utcnow(),
+            by=_actor(session),
+            kind="handover",
+            text=text,
+            detail={"original_ref": incoming.original_ref},
+        ),
+        summary="chronology: handover",
+    )
+    if incoming.clashes_with is not None:
+        session.repo(ChronologyEntry).add(
+            ChronologyEntry(
+                incident_id=incoming.clashes_with,
+                at=utcnow(),
+                by=_actor(session),
+                kind="handover",
+                text=f"A handover ({preview.receipt_code}) brought in another incident with this reference; it is stored as {incoming.ref}.",
+                detail={"imported_ref": incoming.ref},
+            ),
+            summary="chronology: handover conflict",
+        )
+    return new_id
+
+
+def _add(session: Session, record: Any, incident_id: int, summary: str) -> int:
+    stored = session.repo(type(record)).add(dataclasses.replace(record, id=None, incident_id=incident_id), summary=summary)
+    return stored.id or 0
+
+
+# --------------------------------------------------------------------- receipts
+
+
+def mark_received(session: Session, code_text: str) -> tuple[Transfer, bool]:
+    """Mark the sent transfer with this receipt code received; (transfer, newly marked)."""
+    code = normalise_code(code_text)
+    if code is None:
+        raise InvalidInput("A receipt code is 12 characters (digits 0-9 and letters A-F), like 1A2B-3C4D-5E6F.", "code")
+    matching = [t for t in session.repo(Transfer).all() if t.receipt_code == code]
+    sent = [t for t in matching if t.direction == "sent"]
+    if not sent:
+        if matching:
+            raise InvalidInput("That code is for a handover this store received: give it to the sender.", "code")
+        raise InvalidInput(f"No handover sent from this store has the receipt code {code}. Check it with the receiver.", "code")
+    transfer = sent[0]
+    if transfer.received_at is not None:
+        return transfer, False
+    transfer = dataclasses.replace(transfer, received_at=utcnow(), receipt_by=_actor(session))
+    with session.transaction():
+        session.repo(Transfer).save(transfer, summary="handover receipt confirmed")
+        known = {row.id for row in IncidentLog(session).rows()}
+        for incident_id in transfer.incident_ids:
+            if incident_id in known:
+                _chronology(session, incident_id, f"Receipt confirmed for handover {code} to {transfer.counterpart}.", transfer)
+        session.audit_event(
+            "handover.receipt", f"handover receipt confirmed; receipt code {code}", f"{Transfer.TABLE}/{transfer.id}"
+        )
+    return transfer, True
+
+
+@provider
+def _transfer_attention(session: Session) -> Iterable[AttentionItem]:
+    now = utcnow()
+    for transfer in transfers(session):
+        if not transfer.pending:
+            continue
+        sent = show_date(to_local_date(transfer.at))
+        target = f"handover/{transfer.id}"
+        if now > transfer.due:
+            yield AttentionItem(
+                "overdue",
+                f"Handover to {transfer.counterpart} ({transfer.contents_text()}) sent {sent}: no receipt after "
+                f"{(now - transfer.at).days} days (5-day transfer rule). Ask the receiver for the receipt code.",
+                "handover",
+                target,
+            )
+        else:
+            yield AttentionItem(
+                "due soon",
+                f"Handover to {transfer.counterpart} sent {sent}: waiting for the receipt code "
+                f"(due by {show_date(to_local_date(transfer.due))}).",
+                "handover",
+                target,
+            )

@@ -1,0 +1,172 @@
+"""`safedesk accounts ...`: the account register without the app. Never prints a secret.
+
+accounts list [--json]                  every account, its status and health in words
+accounts health [--json] [--strict]     every finding with its guidance card (--strict: exit 1 if any to act on)
+accounts staff [--json]                 the staff register
+accounts leaver WHO [--on DATE]         mark someone as left; prints what to do on each account
+accounts export --out FILE [--force]    the register as Markdown (no passwords, logins or recovery details)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
+
+URGENT = ("overdue", "action")
+
+
+@click.group()
+def accounts() -> None:
+    """The school's official accounts: register, health check, staff leavers, export."""
+
+
+@accounts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of accounts.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def list_accounts(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: str | None) -> None:
+    """List every account with its status and health."""
+    from safedesk.store.accounts.health import check_register, summary
+    from safedesk.store.accounts.register import Register
+
+    with opened(ctx, passphrase_file, user) as session:
+        register = Register(session)
+        staff = register.staff_by_id()
+        findings = check_register(session)
+        rows = []
+        for account in register.accounts():
+            mine = [f for f in findings if f.account_id == account.id]
+            owner = staff.get(account.owner_id) if account.owner_id is not None else None
+            rows.append(
+                {
+                    "id": account.id,
+                    "platform": account.platform,
+                    "name": account.name,
+                    "url": account.url,
+                    "status": account.status.value,
+                    "approved": account.approved,
+                    "visibility": account.visibility.value,
+                    "owner": owner.name if owner else None,
+                    "admins": len(account.active_admins),
+                    "health": summary(mine),
+                    "findings": {
+                        level: sum(1 for f in mine if f.level == level) for level in ("overdue", "action", "due soon", "advice")
+                    },
+                }
+            )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No accounts in the register yet.")
+        return
+    click.echo(f"{'ID':>3}  {'ACCOUNT':<24} {'PLATFORM':<15} {'STATUS':<9} HEALTH")
+    for row in rows:
+        click.echo(f"{row['id']:>3}  {_fit(row['name'], 24)} {_fit(row['platform'], 15)} {row['status']:<9} {row['health']}")
+
+
+@accounts.command("health")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of findings.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any finding is overdue or to act on.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def health(ctx: click.Context, as_json: bool, strict: bool, passphrase_file: str | None, user: str | None) -> None:
+    """Every health finding across the register, each with the guidance card that states the rule."""
+    from safedesk.store.accounts.health import check_register, summary
+
+    with opened(ctx, passphrase_file, user) as session:
+        findings = check_register(session)
+    if as_json:
+        keys = ("account_id", "account", "rule", "level", "text", "card")
+        click.echo(json.dumps([{k: getattr(f, k) for k in keys} for f in findings], indent=2, ensure_ascii=False))
+    elif not findings:
+        click.echo("Register health: nothing to fix.")
+    else:
+        click.echo(f"Register health: {summary(findings)}")
+        for f in findings:
+            click.echo(f"[{f.level.upper()}] {f.line}  (safedesk guide show {f.card})")
+    if strict and any(f.level in URGENT for f in findings):
+        ctx.exit(1)
+
+
+@accounts.command("staff")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of staff.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def staff(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: str | None) -> None:
+    """The staff register: who may run, own and approve accounts, and leavers."""
+    from safedesk.store.accounts.register import Register
+
+    with opened(ctx, passphrase_file, user) as session:
+        register = Register(session)
+        accounts_list = register.accounts()
+        rows = [
+            {
+                "id": m.id,
+                "name": m.name,
+                "role": m.role,
+                "slt": m.slt,
+                "left_on": m.left_on.isoformat() if m.left_on else None,
+                "admin_of": [a.label for a in accounts_list for admin in a.active_admins if admin.staff_id == m.id],
+            }
+            for m in register.staff()
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'ID':>3}  {'NAME':<24} {'ROLE':<20} {'SLT':<4} {'LEFT':<11} ADMIN OF")
+    for row in rows:
+        click.echo(
+            f"{row['id']:>3}  {_fit(row['name'], 24)} {_fit(row['role'], 20)} {'yes' if row['slt'] else '':<4} "
+            f"{row['left_on'] or '':<11} {len(row['admin_of'])}"
+        )
+
+
+@accounts.command("leaver")
+@click.argument("who", metavar="NAME|ID")
+@click.option("--on", "left_on", metavar="DATE", help="Their last day (YYYY-MM-DD or DD/MM/YYYY; default today).")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def leaver(ctx: click.Context, who: str, left_on: str | None, passphrase_file: str | None, user: str | None) -> None:
+    """Mark a member of staff as left and list what to do on each account they ran."""
+    from safedesk.store.accounts.register import Register, today
+    from safedesk.store.text.dates import parse_date
+
+    day = parse_date(left_on or "", "left_on") or today()
+    with opened(ctx, passphrase_file, user) as session:
+        register = Register(session)
+        member = register.find_staff(who)
+        report = register.mark_left(member.id or 0, day)
+    click.echo(f"Marked {member.name} as left on {day.isoformat()}.")
+    for line in report.lines():
+        click.echo(f"- {line}")
+
+
+@accounts.command("export")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Markdown file to write.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def export(ctx: click.Context, out: Path, force: bool, passphrase_file: str | None, user: str | None) -> None:
+    """Write the register as Markdown for SLT or governors (no passwords, logins or recovery details)."""
+    from safedesk.store.accounts.export import export_register
+    from safedesk.store.errors import InvalidInput
+
+    if out.exists() and not force:
+        raise InvalidInput(f"{out} already exists: choose another name or add --force.")
+    with opened(ctx, passphrase_file, user) as session:
+        count = export_register(session, out)
+    click.echo(f"Account register ({count} accounts) written to {out}. It names staff: keep it as you keep staff records.")
+
+
+def _fit(text: str, width: int) -> str:
+    return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)

@@ -1,0 +1,374 @@
+"""`safedesk consents ...`: import from the MIS, the pre-publish check, lists and exports.
+
+    safedesk consents import pupils.csv [--map "Legal Surname=surname"] [--dry-run] [--valid-only] [--yes]
+    safedesk consents check --purpose social-media "Amelia Smith" A1234      exit 0 PASS, 1 STOP
+    safedesk consents list [--year "Year 5"] [--class 5B] [--purpose P --status S] [--never-publish] [--json]
+    safedesk consents show PUPIL | expiring [--days N] | columns
+    safedesk consents export never-publish|cleared --out FILE [--purpose P] [--with-reasons]
+
+No Textual here. Errors are one line on stderr (safedesk.cli.main.SafeDeskGroup).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
+from safedesk.store.errors import InvalidInput
+
+EXIT_STOP = 1
+EXIT_BAD_INPUT = 2
+
+
+@click.group()
+def consents() -> None:
+    """Image consents: import from the MIS, check before posting, lists and exports."""
+
+
+# --------------------------------------------------------------------- import
+
+
+@consents.command("import")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--map", "maps", multiple=True, metavar='"HEADER=COLUMN"', help="Read a column the file names differently (repeatable)."
+)
+@click.option("--dry-run", is_flag=True, help="Show the preview and any errors; write nothing.")
+@click.option("--valid-only", is_flag=True, help="Import the valid rows even though some rows have errors.")
+@click.option("--yes", "-y", is_flag=True, help="Import without asking to confirm the preview.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def import_(
+    ctx: click.Context,
+    csv_file: Path,
+    maps: tuple[str, ...],
+    dry_run: bool,
+    valid_only: bool,
+    yes: bool,
+    passphrase_file: str | None,
+    user: str | None,
+) -> None:
+    """Import pupils and consents from a CSV export (see 'safedesk consents columns')."""
+    from safedesk.store.consents.importer import apply_import, parse_map_options, plan_import, read_table
+
+    mapping = parse_map_options(maps)
+    try:
+        data = csv_file.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"Cannot read {csv_file}: {error.strerror or 'unreadable'}.", "file") from None
+    read_table(data, mapping)  # a file that is not CSV is refused before asking for the passphrase
+    with opened(ctx, passphrase_file, user) as session:
+        plan = plan_import(session, data, csv_file.name, mapping)
+        click.echo(f"Preview of {csv_file.name}:")
+        for line in plan.summary_lines():
+            click.echo(f"  {line}")
+        if plan.errors:
+            click.echo(f"Errors ({plan.error_lines:,} rows):")
+            for error in plan.errors:
+                click.echo(f"  {error}")
+        valid = len(plan.rows)
+        if dry_run:
+            click.echo("Dry run: nothing was written.")
+            ctx.exit(EXIT_STOP if plan.errors else 0)
+        if plan.errors and not valid_only:
+            click.echo(
+                f"Nothing was imported: fix the rows above, or run again with --valid-only to import the {valid:,} valid rows.",
+                err=True,
+            )
+            ctx.exit(EXIT_STOP)
+        if not plan.changes:
+            click.echo("Nothing to change: everything in the file is already recorded.")
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise InvalidInput("Add --yes to import without a prompt, or --dry-run to only preview.", "yes")
+            if not click.confirm("Import these changes?", default=False):
+                click.echo("Nothing was imported.")
+                ctx.exit(EXIT_STOP)
+        outcome = apply_import(session, plan, valid_only=valid_only)
+    click.echo(outcome.sentence())
+
+
+@consents.command("columns")
+def columns() -> None:
+    """The CSV columns the import reads, with the other headers it recognises."""
+    from safedesk.store.consents.importer import COLUMNS
+
+    for column in COLUMNS:
+        click.echo(f"{column.key:<24} {column.meaning}")
+        click.echo(f"{'':<24} values: {column.values}")
+        if column.aliases:
+            click.echo(f"{'':<24} also read from: {', '.join(column.aliases)}")
+
+
+# --------------------------------------------------------------------- check
+
+
+def _resolve_all(session, texts: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Each PUPIL argument as a record; one line per argument that names nobody or several."""
+    from safedesk.store.consents.check import resolve_pupil
+    from safedesk.store.consents.pupils import search_rows
+
+    found, problems = [], []
+    for text in texts:
+        result = resolve_pupil(session, text)
+        if result.pupil is not None:
+            if all(p.id != result.pupil.id for p in found):
+                found.append(result.pupil)
+        elif result.candidates:
+            who = "; ".join(f"{r.year_group or '?'} {r.form or '?'}, MIS id {r.mis_id or 'none'}" for r in result.candidates)
+            problems.append(
+                f"'{text}' is ambiguous: {len(result.candidates)} pupils have that name ({who}). Name them by MIS id."
+            )
+        else:
+            near = search_rows(session, text, limit=3)
+            hint = f" Did you mean: {', '.join(r.name for r in near)}?" if near else ""
+            problems.append(f"No pupil is called '{text}' or has that MIS id (give the full name).{hint}")
+    return found, problems
+
+
+@consents.command("check")
+@click.option(
+    "--purpose",
+    "-p",
+    "purposes",
+    multiple=True,
+    required=True,
+    metavar="PURPOSE",
+    help="What the image is for: website, social-media, print, press, video, displays, or a channel such as youtube or facebook (repeatable).",
+)
+@click.argument("pupils", nargs=-1, required=True, metavar="PUPIL...")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def check(
+    ctx: click.Context, purposes: tuple[str, ...], pupils: tuple[str, ...], passphrase_file: str | None, user: str | None
+) -> None:
+    """Can these pupils appear? Exit 0 PASS, 1 STOP (one reason per pupil), 2 unknown or ambiguous pupil.
+
+    Name each PUPIL by full name or MIS id.
+    """
+    from safedesk.store.consents.check import IMAGE_RULES, check_pupils, purposes_for
+
+    chosen = purposes_for(purposes)
+    with opened(ctx, passphrase_file, user) as session:
+        found, problems = _resolve_all(session, pupils)
+    if problems:
+        for problem in problems:
+            click.echo(f"safedesk: {problem}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    result = check_pupils(found, chosen)
+    click.echo(result.headline())
+    for v in result.stops:
+        click.echo(f"{v.name}{', ' + v.form if v.form else ''}: {v.reason}")
+    if not result.passed:
+        ctx.exit(EXIT_STOP)
+    click.echo("Before posting:")
+    for rule in IMAGE_RULES:
+        click.echo(f"- {rule.text}")
+
+
+# --------------------------------------------------------------------- lists
+
+
+STATUS_CHOICES = ["granted", "expiring", "expired", "refused", "withdrawn", "not-asked", "not-recorded", "not-cleared"]
+
+
+@consents.command("list")
+@click.option("--year", metavar="YEAR", help='Only this year group ("Year 5", "5", "R").')
+@click.option("--class", "form", metavar="CLASS", help="Only this class or form.")
+@click.option("--purpose", metavar="PURPOSE", help="With --status: the purpose to filter on.")
+@click.option("--status", type=click.Choice(STATUS_CHOICES), help="Only pupils whose consent for --purpose is in this state.")
+@click.option("--never-publish", is_flag=True, help="Only pupils on the never-publish list.")
+@click.option("--include-left", is_flag=True, help="Include pupils who have left.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def list_(
+    ctx: click.Context,
+    year: str | None,
+    form: str | None,
+    purpose: str | None,
+    status: str | None,
+    never_publish: bool,
+    include_left: bool,
+    as_json: bool,
+    passphrase_file: str | None,
+    user: str | None,
+) -> None:
+    """List pupils and where each purpose stands."""
+    from safedesk.store.consents.check import purposes_for
+    from safedesk.store.consents.pupils import (
+        STATE_LEGEND,
+        STATE_SHORT,
+        Purpose,
+        count_of,
+        filter_rows,
+        normalise_year,
+        pupil_index,
+        year_order,
+        year_short,
+    )
+
+    if bool(purpose) != bool(status):
+        raise InvalidInput("Give --purpose and --status together.", "status")
+    chosen = purposes_for([purpose])[0] if purpose else None
+    today = date.today()
+    with opened(ctx, passphrase_file, user) as session:
+        rows = filter_rows(
+            pupil_index(session).rows,
+            today=today,
+            year=normalise_year(year or ""),
+            form=form or "",
+            purpose=chosen,
+            state=(status or "").replace("-", " "),
+            never_publish_only=never_publish,
+            include_left=include_left,
+        )
+    rows.sort(key=lambda r: (year_order(r.year_group), r.form.casefold(), r.name_key))
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "preferred_name": r.preferred_name,
+                        "year_group": r.year_group,
+                        "class": r.form,
+                        "mis_id": r.mis_id,
+                        "left_on": r.left_on.isoformat() if r.left_on else None,
+                        "never_publish": r.never_publish is not None,
+                        "consents": {p.value: r.states[p].word(today) for p in Purpose},
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return
+    click.echo(f"{'Name':<30} {'Year':<4} {'Class':<6} " + " ".join(p.short for p in Purpose) + "  NP")
+    for r in rows:
+        cells = " ".join(f"{STATE_SHORT[r.states[p].word(today)]:<3}" for p in Purpose)
+        click.echo(
+            f"{_cut(r.display_name, 30):<30} {year_short(r.year_group):<4} {_cut(r.form, 6):<6} {cells}  {'NP' if r.never_publish else ''}"
+        )
+    click.echo(f"{count_of(len(rows), 'pupil')}. {STATE_LEGEND}  - not recorded  NP never publish")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@consents.command("show")
+@click.argument("pupil", metavar="PUPIL")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str | None) -> None:
+    """One pupil: details, where each purpose stands, and the full history."""
+    from safedesk.store.consents.pupils import Purpose, format_date
+
+    with opened(ctx, passphrase_file, user) as session:
+        found, problems = _resolve_all(session, (pupil,))
+    if problems:
+        click.echo(f"safedesk: {problems[0]}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    record = found[0]
+    today = date.today()
+    click.echo(record.display_name)
+    click.echo(
+        f"  {record.year_group or 'year not recorded'} · class {record.form or 'not recorded'} · MIS id {record.mis_id or 'none'}"
+        + (f" · left {format_date(record.left_on)}" if record.left_on else "")
+    )
+    if record.never_publish:
+        click.echo(f"  NEVER PUBLISH ({record.never_publish.label}) since {format_date(record.flags[-1].on)}")
+    states = record.states()
+    for purpose in Purpose:
+        state = states[purpose]
+        extra = f", until {format_date(state.review_on)}" if state.review_on and state.status else ""
+        click.echo(f"  {purpose.label:<24} {state.word(today)}{extra}")
+    click.echo("History (oldest first):")
+    for c in record.consents:
+        who = ", ".join(x for x in (c.given_by, c.relationship) if x)
+        click.echo(
+            f"  {c.recorded_at.astimezone().strftime('%d/%m/%Y %H:%M')}  {c.purpose.label}: {c.status.label}"
+            + (f" on {format_date(c.given_on)}" if c.given_on else "")
+            + (f" by {who}" if who else "")
+            + (f"; review {format_date(c.review_on)}" if c.review_on else "")
+            + f"  [{c.recorded_by}, {c.source}]"
+        )
+    for f in record.flags:
+        click.echo(
+            f"  {f.recorded_at.astimezone().strftime('%d/%m/%Y %H:%M')}  never-publish {'set: ' + f.reason.label if f.reason else 'removed'}  [{f.recorded_by}]"
+        )
+
+
+@consents.command("expiring")
+@click.option("--days", type=click.IntRange(0, 366), default=30, show_default=True, help="How far ahead to look.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def expiring_(ctx: click.Context, days: int, passphrase_file: str | None, user: str | None) -> None:
+    """Granted consents that have expired or expire within DAYS, soonest first."""
+    from safedesk.store.consents.pupils import expiring, format_date
+
+    today = date.today()
+    with opened(ctx, passphrase_file, user) as session:
+        due = expiring(session, days)
+    for e in due:
+        left = e.days_left(today)
+        when = f"expired {-left} days ago" if left < 0 else ("expires today" if left == 0 else f"in {left} days")
+        click.echo(
+            f"{format_date(e.review_on)}  {when:<20} {_cut(e.pupil.display_name, 30):<30} {e.pupil.form:<6} {e.purpose.label}"
+        )
+    click.echo(f"{len(due):,} consents.")
+
+
+@consents.command("export")
+@click.argument("kind", type=click.Choice(["never-publish", "cleared"]))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Markdown file to write.")
+@click.option(
+    "--purpose", metavar="PURPOSE", help="For 'cleared': the purpose (website, social-media, print, press, video, displays)."
+)
+@click.option(
+    "--with-reasons", is_flag=True, help="For 'never-publish': include each reason category (keep such a copy with the DSL)."
+)
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def export(
+    ctx: click.Context,
+    kind: str,
+    out: Path,
+    purpose: str | None,
+    with_reasons: bool,
+    force: bool,
+    passphrase_file: str | None,
+    user: str | None,
+) -> None:
+    """Write the never-publish list, or the pupils cleared for a purpose, as Markdown (personal data)."""
+    from safedesk.store.consents.check import purposes_for
+    from safedesk.store.consents.pupils import cleared_export, count_of, never_publish_export, write_export
+
+    chosen = None
+    if kind == "cleared":
+        if not purpose:
+            raise InvalidInput("Give --purpose for the cleared list (for example --purpose social-media).", "purpose")
+        found = purposes_for([purpose])
+        if len(found) != 1:
+            raise InvalidInput("Give one purpose for the cleared list, not a channel needing several.", "purpose")
+        chosen = found[0]
+    with opened(ctx, passphrase_file, user) as session:
+        made = never_publish_export(session, with_reasons=with_reasons) if chosen is None else cleared_export(session, chosen)
+        write_export(session, made, out, overwrite=force)
+    click.echo(f"Wrote {out} ({count_of(made.count, 'pupil')}). It contains personal data about children: keep it secure.")

@@ -1,0 +1,211 @@
+"""`safedesk handover ...`: encrypted handover files for another DSL, the LADO or police.
+
+    safedesk handover export --to "Oakwood Academy DSL" --out FILE.age [--incident REF]... [--all-incidents]
+                             [--pupil MIS-ID|NAME]... [--note TEXT]
+    safedesk handover import FILE.age [--dry-run] [--yes]
+    safedesk handover receipt CODE
+    safedesk handover list [--json]
+
+Passphrases: the store's first (--passphrase-file), then the handover's
+(--handover-passphrase-file); with '-' for both, standard input gives one line
+each, in that order. No Textual here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from safedesk.cli.input import PassphraseReader, ask_text
+from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
+from safedesk.store.errors import InvalidInput, NotAllowed
+
+HANDOVER_PASSPHRASE_FILE = click.option(
+    "--handover-passphrase-file",
+    "handover_passphrase_file",
+    metavar="PATH|-",
+    help="Read the handover passphrase from the first line of PATH, or of standard input with '-' (after the store passphrase).",
+)
+
+
+@click.group()
+def handover() -> None:
+    """Encrypted handover files (age format): export, import, receipt codes.
+
+    A handover file opens with SafeDesk, or with the standard 'age -d' / 'rage -d'
+    tools and the passphrase. Tell the receiver the passphrase by another route.
+    Enter the receipt code they send back with 'safedesk handover receipt CODE'
+    (transfers without one after 5 days show on the home screen).
+    """
+
+
+@handover.command("export")
+@click.option("--to", "to", metavar="WHO", help="Who it is for: an organisation or role, e.g. 'Oakwood Academy DSL' or 'LADO'.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (e.g. E:\\handover.age).",
+)
+@click.option("--incident", "refs", multiple=True, metavar="REF", help="An incident to include, e.g. INC-2026-0003 (repeatable).")
+@click.option("--all-incidents", is_flag=True, help="Include every incident in the store.")
+@click.option(
+    "--pupil", "pupils", multiple=True, metavar="MIS-ID|NAME", help="A pupil whose consent records to include (repeatable)."
+)
+@click.option(
+    "--note", default="", metavar="TEXT", help="Why it is being sent (kept with the transfer and shown to the receiver)."
+)
+@PASSPHRASE_FILE
+@USER
+@HANDOVER_PASSPHRASE_FILE
+@click.pass_context
+def export(
+    ctx: click.Context,
+    to: str | None,
+    out: Path,
+    refs: tuple[str, ...],
+    all_incidents: bool,
+    pupils: tuple[str, ...],
+    note: str,
+    passphrase_file: str | None,
+    user: str | None,
+    handover_passphrase_file: str | None,
+) -> None:
+    """Write chosen incidents (with chronology, actions, escalations and evidence) and pupils' consent records
+    to one encrypted file, and print its receipt code."""
+    from safedesk.store.engine.passphrase import assess
+    from safedesk.store.handover import transfer as ho
+    from safedesk.store.incidents.log import IncidentLog
+
+    reader = PassphraseReader()
+    with opened(ctx, passphrase_file, user, reader) as session:
+        if all_incidents:
+            incident_ids = tuple(sorted(row.id for row in IncidentLog(session).rows()))
+        else:
+            incident_ids = ho.resolve_refs(session, refs)
+        pupil_ids = ho.resolve_pupils(session, pupils) if pupils else ()
+        recipient = ask_text(to, "Who is it for (an organisation or role)", "--to WHO")
+        plan = ho.plan_export(session, ho.Selection(incident_ids, pupil_ids), recipient, note)
+        out = ho.check_output(out)
+        secret = reader.read(handover_passphrase_file, "Handover passphrase (three or more random words)", confirm=True)
+        ho.check_passphrase(session, secret)
+        for line in plan.lines():
+            click.echo(line, err=True)
+        click.echo(f"Passphrase strength: {assess(secret).label}. Encrypting (a few seconds)...", err=True)
+        packed = ho.build_bundle(session, plan)
+        ciphertext = ho.encrypt_to_file(packed, secret, out)
+        transfer = ho.record_export(session, plan, packed, out, ciphertext)
+    click.echo(
+        f"Wrote {out} ({transfer.contents_text()}, {transfer.evidence_files} evidence file(s), {len(ciphertext) // 1024 + 1} KB)."
+    )
+    click.echo(f"Receipt code: {transfer.receipt_code}")
+    click.echo("Tell the receiver the passphrase by another route (a phone call, not the email that carries the file).")
+    click.echo(f"When they read you the receipt code back: safedesk handover receipt {transfer.receipt_code}")
+
+
+@handover.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Decrypt, check and preview; store nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Import without asking to confirm the preview.")
+@PASSPHRASE_FILE
+@USER
+@HANDOVER_PASSPHRASE_FILE
+@click.pass_context
+def import_(
+    ctx: click.Context,
+    file: Path,
+    dry_run: bool,
+    yes: bool,
+    passphrase_file: str | None,
+    user: str | None,
+    handover_passphrase_file: str | None,
+) -> None:
+    """Check and import a handover file beside your records (nothing here is overwritten)."""
+    from safedesk.store.handover import transfer as ho
+
+    reader = PassphraseReader()
+    with opened(ctx, passphrase_file, user, reader) as session:
+        secret = reader.read(handover_passphrase_file, "Handover passphrase (from the sender)")
+        click.echo("Decrypting and checking (a few seconds)...", err=True)
+        preview = ho.preview_import(session, ho.open_handover(file, secret))
+        click.echo(f"Preview of {file.name}:")
+        for line in preview.lines():
+            click.echo(f"  {line}")
+        if preview.refused:
+            raise NotAllowed(f"Not imported: {preview.refused}")
+        if dry_run:
+            click.echo("Dry run: nothing was imported.")
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise InvalidInput("Add --yes to import without a prompt, or --dry-run to only preview.", "yes")
+            if not click.confirm("Import these records?", default=False):
+                click.echo("Nothing was imported.")
+                ctx.exit(1)
+        transfer = ho.apply_import(session, preview)
+    click.echo(
+        f"Imported {transfer.contents_text()} and {transfer.evidence_files} evidence file(s): {', '.join(transfer.incident_refs) or 'no incidents'}."
+    )
+    click.echo(f"Receipt code to send back to {transfer.counterpart}: {transfer.receipt_code}")
+
+
+@handover.command("receipt")
+@click.argument("code")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def receipt(ctx: click.Context, code: str, passphrase_file: str | None, user: str | None) -> None:
+    """Mark a handover you sent as received, with the receipt code the receiver read back."""
+    from safedesk.store.handover import transfer as ho
+    from safedesk.store.text.dates import show_datetime
+
+    with opened(ctx, passphrase_file, user) as session:
+        transfer, newly = ho.mark_received(session, code)
+    what = f"handover to {transfer.counterpart} ({transfer.contents_text()}) sent {show_datetime(transfer.at)}"
+    if newly:
+        click.echo(f"Marked received: {what}.")
+    else:
+        click.echo(f"Already marked received on {show_datetime(transfer.received_at)}: {what}.")
+
+
+@handover.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per transfer, newest first.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: str | None) -> None:
+    """Handovers sent and received, with their receipt state."""
+    from safedesk.store.handover import transfer as ho
+    from safedesk.store.text.dates import show_datetime
+
+    with opened(ctx, passphrase_file, user) as session:
+        rows = ho.transfers(session)
+    if as_json:
+        keep = (
+            "direction",
+            "receipt_code",
+            "at",
+            "counterpart",
+            "incident_refs",
+            "pupils",
+            "evidence_files",
+            "received_at",
+            "file_name",
+        )
+        click.echo(
+            json.dumps([{k: v for k, v in t.to_doc().items() if k in keep} | {"state": t.state_text()} for t in rows], indent=1)
+        )
+        return
+    if not rows:
+        click.echo("No handovers yet.")
+        return
+    click.echo(f"{'':<9}{'WHEN':<17} {'RECEIPT CODE':<15} {'STATE':<17} WITH / CONTENTS")
+    for t in rows:
+        click.echo(
+            f"{ho.DIRECTIONS[t.direction]:<9}{show_datetime(t.at):<17} {t.receipt_code:<15} {t.state_text():<17} "
+            f"{t.counterpart} ({t.contents_text()})"
+        )

@@ -1,0 +1,60 @@
+"""Reading passphrases for headless commands: a hidden prompt or a file, never argv.
+
+`--passphrase-file PATH` reads the file's first line; `-` reads standard input.
+When a command needs two passphrases from stdin (current and new), each `-`
+takes the next line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from safedesk.store.errors import InvalidInput
+
+
+class PassphraseReader:
+    def __init__(self) -> None:
+        self._stdin_lines: list[str] | None = None
+        self._stdin_pos = 0
+
+    def _next_stdin_line(self) -> str:
+        if self._stdin_lines is None:
+            self._stdin_lines = sys.stdin.read().splitlines()
+        if self._stdin_pos >= len(self._stdin_lines):
+            raise InvalidInput("Standard input ran out before every passphrase was read.")
+        line = self._stdin_lines[self._stdin_pos]
+        self._stdin_pos += 1
+        return line
+
+    def read(self, source: str | None, prompt: str, *, confirm: bool = False) -> str:
+        """The passphrase from `source` (a path, '-' or None for a hidden prompt)."""
+        if source == "-":
+            value = self._next_stdin_line()
+        elif source:
+            try:
+                with Path(source).open(encoding="utf-8-sig") as handle:
+                    value = handle.readline().rstrip("\r\n")
+            except (OSError, UnicodeDecodeError) as error:
+                reason = error.strerror if isinstance(error, OSError) and error.strerror else "not readable UTF-8 text"
+                raise InvalidInput(f"Cannot read the passphrase file {source}: {reason}.") from None
+        else:
+            if not sys.stdin.isatty():
+                raise InvalidInput(
+                    "No terminal to ask for the passphrase: give --passphrase-file PATH (or - to read standard input)."
+                )
+            value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, prompt_suffix=": ")
+        if not value:
+            raise InvalidInput("The passphrase is empty.")
+        return value
+
+
+def ask_text(value: str | None, prompt: str, option: str) -> str:
+    """A required text option, prompted for on a terminal, else an error naming the option."""
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"Give {option} (there is no terminal to ask on).")
+    return click.prompt(prompt)

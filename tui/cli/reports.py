@@ -1,0 +1,78 @@
+"""`safedesk export REPORT --out FILE`: Markdown (or printable HTML) reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
+
+
+def _date(value: str | None, name: str):  # type: ignore[no-untyped-def]
+    from safedesk.store.text.dates import parse_date
+
+    return parse_date(value or "", name)
+
+
+@click.command("export")
+@click.argument("report", metavar="REPORT")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@click.option("--incident", default="", metavar="REF", help="For the incident report: its reference, e.g. INC-2026-0007.")
+@click.option("--from", "start", metavar="DATE", help="Start of the period (default: a year ago).")
+@click.option("--to", "end", metavar="DATE", help="End of the period (default: today).")
+@click.option("--purpose", default="", metavar="PURPOSE", help="For the cleared-for-a-purpose list.")
+@click.option("--include-secrets", is_flag=True, help="Account register only: include credentials (asks to confirm; audited).")
+@click.option("--html", "as_html", is_flag=True, help="Write a printable HTML page instead of Markdown.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def export(
+    ctx: click.Context,
+    report: str,
+    out: Path,
+    incident: str,
+    start: str | None,
+    end: str | None,
+    purpose: str,
+    include_secrets: bool,
+    as_html: bool,
+    force: bool,
+    passphrase_file: str | None,
+    user: str | None,
+) -> None:
+    """Write a report as Markdown (or --html). REPORT is one of:
+
+    \b
+      incident          one incident in full (--incident REF)
+      incident-log      incidents in a period (--from, --to) with counts and open actions
+      audit             the audit log for a period, with a verification statement
+      consent-register  every pupil's consent per purpose
+      never-publish     pupils whose images must never be published
+      cleared           pupils cleared for one purpose today (--purpose)
+      accounts          the official account register with health findings
+    """
+    from safedesk.store.reports.documents import REPORTS, ReportParams, build_report
+    from safedesk.store.text.markdown import write_markdown
+
+    params = ReportParams(
+        incident=incident, start=_date(start, "from"), end=_date(end, "to"), purpose=purpose, include_secrets=include_secrets
+    )
+    if include_secrets and not click.confirm(
+        "The file will contain passwords and recovery details in plain text. Write it anyway?", default=False
+    ):
+        raise click.Abort()
+    with opened(ctx, passphrase_file, user) as session:
+        markdown = build_report(session, report, params)
+        if as_html:
+            from safedesk.store.text.html import markdown_to_html
+
+            content = markdown_to_html(markdown, REPORTS[report].title)
+        else:
+            content = markdown
+        write_markdown(out, content, overwrite=force)
+        secrets = " including secrets" if include_secrets else ""
+        session.audit_event("export.report", f"{report} report exported{secrets} ({'HTML' if as_html else 'Markdown'})")
+    note = " It contains personal data: keep it safe." if REPORTS[report].personal_data else ""
+    click.echo(f"Wrote {out}.{note}")

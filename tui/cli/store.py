@@ -1,0 +1,256 @@
+"""Headless store commands: init, verify, passwd, keys, backup, restore, recover.
+
+Each opens the store, does one thing, closes it. Errors are SafeDeskError and
+become one line on stderr (see safedesk.cli.main.SafeDeskGroup).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from safedesk.cli.input import PassphraseReader, ask_text
+from safedesk.store.errors import StoreCorrupt
+
+PASSPHRASE_FILE = click.option(
+    "--passphrase-file",
+    "passphrase_file",
+    metavar="PATH|-",
+    help="Read the passphrase from the first line of PATH, or of standard input with '-'.",
+)
+USER = click.option("--user", "user", metavar="NAME", help="Whose key slot to use (default: try each).")
+
+
+def _store_dir(ctx: click.Context) -> Path:
+    return ctx.obj.store_dir
+
+
+@contextmanager
+def opened(ctx: click.Context, passphrase_file: str | None, user: str | None, reader: PassphraseReader | None = None) -> Iterator:
+    from safedesk.store.engine.session import Session
+
+    folder = _store_dir(ctx)
+    from safedesk.store.engine.vault import store_exists
+
+    if not store_exists(folder):
+        from safedesk.store.errors import StoreNotFound
+
+        raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.")
+    passphrase = (reader or PassphraseReader()).read(passphrase_file, "Passphrase")
+    try:
+        session = Session.open(folder, passphrase, user)
+    except StoreCorrupt as error:
+        if error.backup:
+            raise StoreCorrupt(
+                f"{error} The previous save is kept: run 'safedesk recover' to open it "
+                "(the damaged file is set aside, never overwritten).",
+                error.path,
+                error.backup,
+            ) from None
+        raise
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _print_recovery_key(key: str) -> None:
+    click.echo()
+    click.echo("RECOVERY KEY (shown once, now):")
+    click.echo()
+    click.echo(f"    {key}")
+    click.echo()
+    click.echo("Write it down or print it and keep it in the school safe, away from this laptop.")
+    click.echo("It opens the store if every passphrase is forgotten or the DSL leaves. SafeDesk keeps no other copy.")
+
+
+@click.command()
+@click.option("--setting-name", metavar="NAME", help="Your school or setting's name.")
+@click.option("--user", "user", metavar="NAME", help="Your name (the first DSL).")
+@PASSPHRASE_FILE
+@click.pass_context
+def init(ctx: click.Context, setting_name: str | None, user: str | None, passphrase_file: str | None) -> None:
+    """Create a new encrypted store and print its recovery key once."""
+    from safedesk.store.engine.passphrase import assess, check_new_passphrase
+    from safedesk.store.engine.session import Session
+
+    folder = _store_dir(ctx)
+    from safedesk.store.engine.vault import store_exists
+
+    if store_exists(folder):
+        from safedesk.store.errors import StoreExists
+
+        raise StoreExists(f"A SafeDesk store already exists in {folder}.")
+    name = ask_text(setting_name, "School or setting name", "--setting-name NAME")
+    person = ask_text(user, "Your name", "--user NAME")
+    passphrase = PassphraseReader().read(passphrase_file, "Choose a passphrase (three or more random words)", confirm=True)
+    check_new_passphrase(passphrase)
+    click.echo(f"Passphrase strength: {assess(passphrase).label}. Creating the store (about a second)...", err=True)
+    session, recovery = Session.create(folder, name, person, passphrase)
+    session.close()
+    click.echo(f"Created the SafeDesk store in {folder}")
+    _print_recovery_key(recovery)
+
+
+@click.command()
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def verify(ctx: click.Context, passphrase_file: str | None, user: str | None) -> None:
+    """Check the store, the audit chain and evidence hashes; exit 1 on any fault."""
+    from safedesk.store.engine.verify import verify_session
+
+    with opened(ctx, passphrase_file, user) as session:
+        report = verify_session(session)
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        ctx.exit(1)
+
+
+@click.command()
+@USER
+@PASSPHRASE_FILE
+@click.option("--new-passphrase-file", metavar="PATH|-", help="Read the new passphrase from PATH or standard input.")
+@click.pass_context
+def passwd(ctx: click.Context, user: str | None, passphrase_file: str | None, new_passphrase_file: str | None) -> None:
+    """Change your passphrase (rewraps your key slot only)."""
+    from safedesk.store.engine.keys import change_passphrase
+
+    reader = PassphraseReader()
+    with opened(ctx, passphrase_file, user, reader) as session:
+        new = reader.read(new_passphrase_file, "New passphrase", confirm=True)
+        change_passphrase(session, new)
+        click.echo(f"Passphrase changed for {session.user.name if session.user else 'this key slot'}.")
+
+
+@click.group()
+def keys() -> None:
+    """Who can open the store: list, add or remove key slots."""
+
+
+@keys.command("list")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def keys_list(ctx: click.Context, passphrase_file: str | None, user: str | None) -> None:
+    """List key slots and their owners."""
+    from safedesk.store.engine.keys import list_slots
+
+    with opened(ctx, passphrase_file, user) as session:
+        rows = list_slots(session)
+    click.echo(f"{'SLOT':<12} {'ROLE':<13} {'NAME':<28} {'ADDED':<11} PASSPHRASE CHANGED")
+    for row in rows:
+        marker = " (you)" if row.current else ""
+        click.echo(
+            f"{row.slot_id:<12} {row.role:<13} {(row.name + marker):<28} {row.added_at:<11} {row.passphrase_changed_at or '-'}"
+        )
+
+
+@keys.command("add")
+@click.option("--name", metavar="NAME", help="The new person's name.")
+@click.option("--role", type=click.Choice(["deputy", "dsl"]), default="deputy", show_default=True)
+@click.option("--recovery", is_flag=True, help="Replace the recovery key instead (prints the new one once).")
+@PASSPHRASE_FILE
+@USER
+@click.option("--new-passphrase-file", metavar="PATH|-", help="The new person's passphrase, from PATH or standard input.")
+@click.pass_context
+def keys_add(
+    ctx: click.Context,
+    name: str | None,
+    role: str,
+    recovery: bool,
+    passphrase_file: str | None,
+    user: str | None,
+    new_passphrase_file: str | None,
+) -> None:
+    """Add a deputy DSL (their own passphrase), or replace the recovery key."""
+    from safedesk.store.engine.keys import add_user, replace_recovery_key
+
+    reader = PassphraseReader()
+    with opened(ctx, passphrase_file, user, reader) as session:
+        if recovery:
+            key = replace_recovery_key(session)
+            click.echo("The old recovery key no longer opens this store.")
+            _print_recovery_key(key)
+            return
+        person = ask_text(name, "New person's name", "--name NAME")
+        new = reader.read(new_passphrase_file, f"Passphrase for {person}", confirm=True)
+        added = add_user(session, person, role, new)
+        click.echo(f"Added {added.name} as {added.role_label} (key slot {added.slot_id}).")
+
+
+@keys.command("remove")
+@click.argument("who", metavar="NAME|SLOT")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def keys_remove(ctx: click.Context, who: str, passphrase_file: str | None, user: str | None) -> None:
+    """Remove a person's key slot (their passphrase stops opening the store)."""
+    from safedesk.store.engine.keys import remove_user
+
+    with opened(ctx, passphrase_file, user) as session:
+        removed = remove_user(session, who)
+    click.echo(f"Removed the key slot of {removed.name}.")
+    click.echo("Copies of the store made before now still open with that passphrase: collect old backups too.")
+
+
+@click.command()
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Backup file to write.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def backup(ctx: click.Context, out: Path, passphrase_file: str | None, user: str | None) -> None:
+    """Write an encrypted backup of the whole store to one file."""
+    from safedesk.store.engine.backup import write_backup
+
+    with opened(ctx, passphrase_file, user) as session:
+        summary = write_backup(session, out)
+    click.echo(f"Backup written to {out} ({summary}).")
+    click.echo("It is encrypted with the same passphrases and recovery key as the store.")
+
+
+@click.command()
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def restore(ctx: click.Context, backup_file: Path) -> None:
+    """Put a backup file back as the store (the store folder must hold no store)."""
+    from safedesk.store.engine.backup import restore_backup
+
+    folder = _store_dir(ctx)
+    count = restore_backup(backup_file, folder)
+    click.echo(f"Restored {count} file(s) into {folder}. Run 'safedesk verify' to check it.")
+
+
+@click.command()
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def recover(ctx: click.Context, passphrase_file: str | None, user: str | None) -> None:
+    """Open the kept previous save after the store file was damaged."""
+    from safedesk.store.engine.session import Session
+
+    passphrase = PassphraseReader().read(passphrase_file, "Passphrase")
+    session = Session.open(_store_dir(ctx), passphrase, user, use_backup=True)
+    session.close()
+    click.echo("Opened the kept backup and made it the current store; the damaged files were set aside (*.damaged-*).")
+    click.echo("Changes made after that backup was taken are not in it.")
+
+
+@click.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Open a throwaway store full of fictional data, for training (deleted on exit)."""
+    import tempfile
+
+    from safedesk.launch import run_app
+    from safedesk.store.demo.data import build_demo
+
+    with tempfile.TemporaryDirectory(prefix="safedesk-demo-") as folder:
+        store = Path(folder) / "store"
+        build_demo(store)
+        code = run_app(store, start="demo", debug=ctx.obj.debug)
+    ctx.exit(code)
