@@ -20,11 +20,18 @@ import random
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.stats import median, ms, percentile, time_each
 from safedesk.store.engine import crypto
 from safedesk.store.engine.session import OpenOptions, Session
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+    from textual.pilot import Pilot
+    from textual.screen import Screen
 
 PASSPHRASE = "correct horse battery staple"
 FORENAMES = ("Amelia", "Oliver", "Zoë", "Muhammad", "Siobhán", "Jack", "Aisha", "Noah", "Chloé", "Leo", "Maya", "Kacper")
@@ -111,7 +118,8 @@ def bench_check(session: Session, picked: int, samples: int) -> dict[str, list[f
         check_pupils(records, purpose)
 
     def by_name(_i: int) -> None:
-        check_pupils([resolve_pupil(session, m).pupil for m in mis_ids], purpose)  # type: ignore[misc]
+        resolved = [resolve_pupil(session, m).pupil for m in mis_ids]
+        check_pupils([p for p in resolved if p is not None], purpose)
 
     return {
         "rows (TUI)": time_each(from_rows, samples),
@@ -120,7 +128,9 @@ def bench_check(session: Session, picked: int, samples: int) -> dict[str, list[f
     }
 
 
-async def _time_screen(pilot, make_screen, ready) -> float:  # type: ignore[no-untyped-def]
+async def _time_screen(
+    pilot: Pilot[int], make_screen: Callable[[], Screen[None]], ready: Callable[[Screen[object]], bool]
+) -> float:
     """Push a screen, let it process what mounting queued, check `ready(screen)`; milliseconds."""
     app = pilot.app
     start = time.perf_counter()
@@ -144,7 +154,7 @@ async def _bench_list(session: Session, empty: Session, rounds: int) -> dict[str
     from safedesk.widgets.row_table import RowTable
 
     class Bare(Screen[None]):
-        def compose(self):  # type: ignore[no-untyped-def]
+        def compose(self) -> ComposeResult:
             yield Header()
             yield Static("bare")
             yield Footer()
@@ -156,8 +166,10 @@ async def _bench_list(session: Session, empty: Session, rounds: int) -> dict[str
         app.session = session
         await pilot.pause()
 
-        def full(screen: object) -> bool:
-            tables = screen.query(RowTable) if isinstance(screen, ConsentsScreen) else []
+        def full(screen: Screen[object]) -> bool:
+            if not isinstance(screen, ConsentsScreen):
+                return False
+            tables = screen.query(RowTable)
             return bool(tables) and tables.first().row_count == total
 
         await _time_screen(pilot, ConsentsScreen, full)  # first use loads the screen's CSS: not counted

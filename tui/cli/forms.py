@@ -123,7 +123,7 @@ def list_forms(ctx: click.Context, as_json: bool, passphrase_file: str | None, u
     with opened(ctx, passphrase_file, user) as session:
         book = FormBook(session)
         versions = book.all_versions()
-        rows = []
+        rows: list[dict[str, Any]] = []  # printed as JSON or as a table: values of several types
         for form in book.forms():
             mine = versions.get(form.id or 0, [])
             latest = mine[-1] if mine else None

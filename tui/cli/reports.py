@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ import click
 from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
 
 
-def _date(value: str | None, name: str):  # type: ignore[no-untyped-def]
+def _date(value: str | None, name: str) -> date | None:
     from safedesk.store.text.dates import parse_date
 
     return parse_date(value or "", name)
