@@ -50,7 +50,6 @@ def lay_out(target: Path) -> dict[Path, Path]:
     # Parents first, so a mapped subpackage (safedesk.store) lands inside its parent's copy.
     for name, source in sorted(package_dirs().items(), key=lambda item: item[0].count(".")):
         dest = target.joinpath(*name.split("."))
-        # copy2 keeps modification times, so mypy's cache stays valid from one run to the next.
         shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
         origins[dest] = source
     return origins
@@ -81,7 +80,9 @@ def command_for(name: str, tmp: Path) -> list[str]:
         return [*python, "ruff", "format", "--check", "."]
     if name == "mypy":
         # The copy by path (its modules are named safedesk.* from the folder), and the extras beside it.
-        return [*python, "mypy", str(tmp / "safedesk"), *MYPY_EXTRA]
+        # No cache: mypy replays a cached module's errors under the path it had then, and the copy's
+        # folder is new on every run, so those messages would name a folder that no longer exists.
+        return [*python, "mypy", "--cache-dir", os.devnull, str(tmp / "safedesk"), *MYPY_EXTRA]
     # lint-imports has no `python -m` entry; this is its console script, run by this interpreter.
     # --no-cache: the cache would be written into the checkout.
     return [sys.executable, "-c", LINT_IMPORTS, "--no-cache", "--no-logo"]
