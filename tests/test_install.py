@@ -97,7 +97,8 @@ def test_the_installed_package_runs(installed: Path) -> None:
 
 
 def test_the_console_script_runs(installed: Path) -> None:
-    launcher = installed / "bin" / ("safedesk.exe" if os.name == "nt" else "safedesk")
+    scripts = installed / ("Scripts" if os.name == "nt" else "bin")
+    launcher = scripts / ("safedesk.exe" if os.name == "nt" else "safedesk")
     result = subprocess.run(
         [str(launcher), "--version"],
         cwd=installed.parent,
