@@ -1,4 +1,5 @@
-"""`pip install .` adds one import package, `safedesk`, with every data file, and it runs from there.
+"""`pip install .` adds one import package, `safedesk`, with every data file, and it runs from there;
+every library the package imports is one it declares.
 
 The wheel is built from a copy of the sources (a build writes build/ and *.egg-info beside the
 sources, and no test writes into the checkout), offline: no build isolation, no index.
@@ -6,8 +7,11 @@ sources, and no test writes into the checkout), offline: no build isolation, no 
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -108,3 +112,31 @@ def test_the_console_script_runs(installed: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0 and result.stdout.startswith("safedesk "), result.stdout + result.stderr
+
+
+def _distribution(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_library_the_package_imports_is_declared() -> None:
+    # A library that arrives only as another's dependency (rich through Textual) can change or
+    # vanish with that library's next release: whatever the package imports, it declares.
+    declared = {_distribution(re.split(r"[\s<>=!~;\[]", requirement)[0]) for requirement in PYPROJECT["project"]["dependencies"]}
+    owners = importlib.metadata.packages_distributions()
+    undeclared: dict[str, str] = {}
+    for folder in PACKAGE_DIRS.values():
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    modules = [node.module]
+                else:
+                    continue
+                for module in modules:
+                    top = module.split(".")[0]
+                    if top in sys.stdlib_module_names or top in ("__future__", "safedesk"):
+                        continue
+                    if not {_distribution(d) for d in owners.get(top, [top])} & declared:
+                        undeclared[top] = str(path.relative_to(ROOT))
+    assert not undeclared, undeclared
