@@ -27,7 +27,7 @@ from safedesk.store.accounts.register import (
     Visibility,
     today,
 )
-from safedesk.store.dashboard.attention import LEVELS, AttentionItem
+from safedesk.store.registry import LEVELS, AttentionItem
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session

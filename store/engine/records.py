@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, ClassVar, Self, TypeVar
@@ -49,7 +50,7 @@ class Record:
         return {f.name: _encode(getattr(self, f.name), hints[f.name]) for f in dataclasses.fields(self) if f.name != "id"}
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any], doc_id: int | None = None) -> Self:
+    def from_doc(cls, doc: Mapping[str, Any], doc_id: int | None = None) -> Self:
         hints = _hints(cls)
         values: dict[str, Any] = {"id": doc_id}
         for f in dataclasses.fields(cls):
