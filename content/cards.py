@@ -284,6 +284,7 @@ def _table(node: SyntaxTreeNode) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(width)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=False))  # short rows pad nothing.rstrip()
+        # A short row (fewer cells than columns) simply ends early.
+        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=False)).rstrip()
 
     return [line(rows[0]), line(["-" * w for w in widths]), *(line(row) for row in rows[1:])]

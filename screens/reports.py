@@ -116,8 +116,8 @@ class ReportsScreen(Screen[None]):
 
     def _write(self, report: Report, params: ReportParams, out: str, as_html: bool) -> None:
         """Runs in the form's worker thread: build, check, write, audit."""
+        from safedesk.store.engine.files import write_markdown
         from safedesk.store.text.html import markdown_to_html
-        from safedesk.store.text.markdown import write_markdown
 
         if not out.strip():
             raise InvalidInput("Type where to save the report.", "out")

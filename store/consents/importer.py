@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from safedesk.store.consents.pupils import (
     ChildView,
@@ -715,7 +715,8 @@ def _change_for(
     row: _Row, purpose: Purpose, status: ConsentStatus, latest: ConsentChange | None, now: datetime, actor: str, source: str
 ) -> ConsentChange | None:
     """The change this row records for one purpose, or None when SafeDesk already has it."""
-    given = {
+    # ConsentChange's fields by name; each value has its field's type (checked when the record validates).
+    given: dict[str, Any] = {
         "given_by": row.values.get("given_by", ""),
         "relationship": row.values.get("relationship", ""),
         "parental_responsibility": row.pr,

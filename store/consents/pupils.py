@@ -395,18 +395,18 @@ def derive_states(facts: Iterable[_Facts]) -> dict[Purpose, ConsentState]:
         latest[purpose] = fact
     states = {}
     for purpose in _PURPOSES:
-        fact = latest.get(purpose)
-        if fact is None:
+        last = latest.get(purpose)
+        if last is None:
             states[purpose] = _NOT_RECORDED[purpose]
             continue
-        status = _STATUSES[fact[1]]
+        status = _STATUSES[last[1]]
         states[purpose] = ConsentState(
             purpose,
             status,
-            _as_date(fact[2]),
-            _as_date(fact[3]),
+            _as_date(last[2]),
+            _as_date(last[3]),
             _as_date(withdrawn.get(purpose)) if status is ConsentStatus.REFUSED else None,
-            fact[4] == _OBJECTS,
+            last[4] == _OBJECTS,
         )
     return states
 

@@ -10,9 +10,9 @@ in this file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
@@ -25,7 +25,7 @@ Documents = Mapping[str, Mapping[str, Any]]
 _EMPTY: Documents = MappingProxyType({})
 
 
-class VaultStorage(Storage):  # type: ignore[misc]  # tinydb ships no type information
+class VaultStorage(Storage):
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
 
@@ -70,10 +70,10 @@ class Database:
         return self._db.table(name)
 
     def insert(self, table: str, doc: Mapping[str, Any]) -> int:
-        return cast(int, self.table(table).insert(dict(doc)))
+        return self.table(table).insert(dict(doc))
 
     def insert_many(self, table: str, docs: Iterable[Mapping[str, Any]]) -> list[int]:
-        return cast(list[int], self.table(table).insert_multiple(dict(d) for d in docs))
+        return self.table(table).insert_multiple(dict(d) for d in docs)
 
     def replace(self, table: str, new_docs: Mapping[int, Mapping[str, Any]]) -> None:
         """Replace whole documents by id, in one rewrite of the table."""
@@ -84,12 +84,12 @@ class Database:
         # stored document object itself.
         by_object = {id(raw[str(doc_id)]): doc for doc_id, doc in new_docs.items() if str(doc_id) in raw}
 
-        def apply(doc: dict[str, Any]) -> None:
+        def apply(doc: MutableMapping[str, Any]) -> None:
             new = by_object[id(doc)]
             doc.clear()
             doc.update(new)
 
-        self.table(table).update(cast(Callable[[dict[str, Any]], None], apply), doc_ids=list(new_docs))
+        self.table(table).update(apply, doc_ids=list(new_docs))
 
     def remove(self, table: str, doc_id: int) -> None:
         self.table(table).remove(doc_ids=[doc_id])

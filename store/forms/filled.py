@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from safedesk.store.accounts.register import Register, Status
+from safedesk.store.engine.files import write_markdown
 from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
 from safedesk.store.registry import AttentionItem
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_zone, parse_date, show_date, show_datetime, to_local_date
-from safedesk.store.text.markdown import check_markdown, md_block, md_cell, md_escape, write_markdown
+from safedesk.store.text.markdown import check_markdown, md_block, md_cell, md_escape
 
 if TYPE_CHECKING:
     from safedesk.content.cards import Card

@@ -133,9 +133,9 @@ def _incident(item: IncidentBundle) -> list[str]:
     if item.chronology:
         lines += ["", "**Chronology** (oldest first; amendments keep the old value):", ""]
         for entry in item.chronology:
-            text = md_lines(entry.text)
-            lines.append(f"- {when(entry.at)}, {md(entry.by)}, {md(entry.kind)}: {text[0] if text else ''}")
-            lines += [f"  {line}" if line else "" for line in text[1:]]
+            entry_lines = md_lines(entry.text)
+            lines.append(f"- {when(entry.at)}, {md(entry.by)}, {md(entry.kind)}: {entry_lines[0] if entry_lines else ''}")
+            lines += [f"  {line}" if line else "" for line in entry_lines[1:]]
             if entry.kind == "amended" and "old" in entry.detail:
                 lines.append(f"  (was: {md(_plain(entry.detail.get('old')))})")
     if item.actions:

@@ -155,7 +155,8 @@ class Selection:
 
     @classmethod
     def from_keys(cls, keys: Iterable[str]) -> Selection:
-        incidents, pupils = [], []
+        incidents: list[int] = []
+        pupils: list[int] = []
         for key in keys:
             kind, _, number = key.partition(":")
             (incidents if kind == "incident" else pupils).append(int(number))

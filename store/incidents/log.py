@@ -321,6 +321,7 @@ class IncidentLog:
         ]
 
 
+_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 SORTS = {
     "newest": ("Newest first", lambda r: r.reported, True),
     "oldest": ("Oldest first", lambda r: r.reported, False),
@@ -328,7 +329,6 @@ SORTS = {
     "status": ("Status", lambda r: (r.status, r.reported), False),
     "severity": ("Most severe first", lambda r: (_SEVERITY_RANK.get(r.severity, 9), r.reported), False),
 }
-_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from safedesk.store.accounts.register import Register
+from safedesk.store.engine.files import write_markdown
 from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.forms.filled import section_notes
 from safedesk.store.registry import AttentionItem
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_zone, parse_date, show_date
-from safedesk.store.text.markdown import check_markdown, md_escape, write_markdown
+from safedesk.store.text.markdown import check_markdown, md_escape
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -604,7 +605,7 @@ def build_policy(answers: PolicyAnswers, channels: list[Channel] | None = None, 
     if answers.review_on is None:
         missing.append(QUESTIONS_BY_NAME["review_on"].label)
     sections = policy_sections(folder)
-    numbers = {}
+    numbers: dict[str, int] = {}
     for section in sections:
         if section.numbered:
             numbers[section.id] = len(numbers) + 1

@@ -53,9 +53,9 @@ def export(
       cleared           pupils cleared for one purpose today (--purpose)
       accounts          the official account register with health findings
     """
+    from safedesk.store.engine.files import write_markdown
     from safedesk.store.features import default_registry
     from safedesk.store.registry import ReportParams
-    from safedesk.store.text.markdown import write_markdown
 
     params = ReportParams(
         incident=incident, start=_date(start, "from"), end=_date(end, "to"), purpose=purpose, include_secrets=include_secrets
