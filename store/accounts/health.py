@@ -50,7 +50,7 @@ class Finding:
     account_id: int
     account: str  # the account's label: its name/handle and platform, never a person's name
     rule: str  # stable id, e.g. "admins.fewer-than-two"
-    level: str  # one of safedesk.store.dashboard.attention.LEVELS
+    level: str  # one of safedesk.store.registry.LEVELS
     text: str
     card: str  # the guidance card stating the rule
 
