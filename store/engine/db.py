@@ -3,9 +3,10 @@
 TinyDB reads and rewrites the whole database on every operation; its storage here
 hands back the vault's live in-memory tables (no disk, no decryption) and a write
 commits only what changed, through the vault's journal. Everything else in the
-store reaches the documents through `Database`, so TinyDB's internals (which the
-pinned version is relied on for: a table's dict is replaced on every write) stay
-in this file.
+store reaches the documents through `Database`, so what the engine relies on in
+TinyDB (every write replaces the table's dict, which the vault's diff and `scan`'s
+identity use; `update` hands the updater the stored document itself) stays in
+this file, and tinydb is pinned for it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from safedesk.store.engine.vault import Tables, Vault
+from safedesk.store.errors import RecordNotFound
 
 # A table's stored documents: id (as text) -> document. Read-only (see Database.scan).
 Documents = Mapping[str, Mapping[str, Any]]
@@ -80,9 +82,12 @@ class Database:
         if not new_docs:
             return
         raw = self.scan(table)
+        missing = [doc_id for doc_id in new_docs if str(doc_id) not in raw]
+        if missing:
+            raise RecordNotFound(f"No record with id {missing[0]} in {table}.")
         # TinyDB hands the updater each document but not its id: find the new version by the
         # stored document object itself.
-        by_object = {id(raw[str(doc_id)]): doc for doc_id, doc in new_docs.items() if str(doc_id) in raw}
+        by_object = {id(raw[str(doc_id)]): doc for doc_id, doc in new_docs.items()}
 
         def apply(doc: MutableMapping[str, Any]) -> None:
             new = by_object[id(doc)]
