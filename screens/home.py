@@ -10,8 +10,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from safedesk.store.dashboard.attention import attention
 from safedesk.store.dashboard.figures import figures
+from safedesk.store.features import attention
 from safedesk.widgets.common import plain
 
 # The most urgent items are shown; a long tail is summarised (the lists hold them all).
@@ -247,9 +247,9 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="verify")
     def _verify(self) -> None:
-        from safedesk.store.engine.verify import verify_session
+        from safedesk.store.features import verify_store
 
-        report = verify_session(self.app.session)
+        report = verify_store(self.app.session)
         self.app.call_from_thread(self._verified, report.ok, report.lines())
 
     def _verified(self, ok: bool, lines: list[str]) -> None:

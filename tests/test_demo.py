@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from safedesk.app import SafeDeskApp
 from safedesk.screens.home import HomeScreen
-from safedesk.store.dashboard.attention import attention
 from safedesk.store.demo.data import DEMO_SETTING, build_demo, open_demo
-from safedesk.store.engine.verify import verify_session
-from safedesk.store.reports.documents import ReportParams, build_report
+from safedesk.store.features import attention, build_report, verify_store
+from safedesk.store.registry import ReportParams
 
 
 def test_demo_store_has_every_feature_and_verifies(tmp_path):
@@ -15,7 +14,7 @@ def test_demo_store_has_every_feature_and_verifies(tmp_path):
     build_demo(folder)
     with open_demo(folder) as session:
         assert session.setting().name == DEMO_SETTING and "DEMO" in DEMO_SETTING
-        assert verify_session(session).ok
+        assert verify_store(session).ok
         areas = {item.area for item in attention(session)}
         assert {"incidents", "accounts", "consents"} <= areas
         for report in ("incident-log", "consent-register", "never-publish", "accounts", "audit"):

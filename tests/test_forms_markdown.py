@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from safedesk.store.engine.files import write_markdown
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.markdown import (
@@ -18,7 +19,6 @@ from safedesk.store.text.markdown import (
     md_escape,
     outline,
     parser,
-    write_markdown,
 )
 
 HOSTILE = [

@@ -20,11 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from safedesk.store.dashboard.attention import attention
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
-from safedesk.store.engine.verify import verify_session
 from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.features import attention, verify_store
 from safedesk.store.handover import transfer as ho
 from safedesk.store.handover.bundle import (
     MANIFEST,
@@ -157,7 +156,7 @@ def test_round_trip_between_two_stores_preserves_every_field_and_byte(sender, re
         for a, b in zip(old_chron, imported, strict=True):
             assert b.detail == {key: ids[key][value] if key in ids else value for key, value in a.detail.items()}
         assert note.kind == "handover" and sent.receipt_code in note.text and "Oak Primary" in note.text
-    assert verify_session(receiver).ok
+    assert verify_store(receiver).ok
 
 
 def test_export_is_audited_recorded_and_noted_in_the_chronology(sender, tmp_path):
@@ -264,7 +263,7 @@ def test_pupil_with_same_mis_id_is_kept_beside_without_it(sender, receiver, tmp_
     pupils = sorted(receiver.repo(consents.Pupil).all(), key=lambda p: p.id)
     assert [p.mis_id for p in pupils] == ["A1234", ""]
     assert pupils[1].consents == pupil.consents and pupils[1].never_publish is not None
-    assert verify_session(receiver).ok  # MIS ids stay unique
+    assert verify_store(receiver).ok  # MIS ids stay unique
 
 
 def test_files_of_an_imagery_incident_never_leave_and_are_never_taken_in(sender, receiver, tmp_path):

@@ -8,9 +8,9 @@ from textual.widgets import OptionList
 
 from safedesk.app import SafeDeskApp
 from safedesk.screens.home import HomeScreen
-from safedesk.store.dashboard.attention import attention as real_attention
 from safedesk.store.demo.data import build_demo, open_demo
 from safedesk.store.engine.records import utcnow
+from safedesk.store.features import attention as real_attention
 from safedesk.store.handover.transfer import Transfer
 from safedesk.store.policy.builder import PolicyBook
 

@@ -10,10 +10,11 @@ from click.testing import CliRunner
 from safedesk.cli.main import cli
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput
+from safedesk.store.features import build_report
 from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Action, Escalation, Incident, Person
-from safedesk.store.reports.documents import ReportParams, build_report
+from safedesk.store.registry import ReportParams
 from safedesk.store.text.html import markdown_to_html
 from safedesk.store.text.markdown import outline, parser
 from tests.conftest import PASSPHRASE

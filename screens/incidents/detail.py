@@ -536,10 +536,8 @@ def _readable(value: Any) -> str:
 
 def _pupil_lookup(session: Any) -> dict[str, int]:
     """'name (class)' labels of the consent register's pupils -> their ids, for linking people."""
-    try:
-        from safedesk.store.consents.pupils import find_pupils
-    except ImportError:
-        return {}
+    from safedesk.store.consents.pupils import find_pupils
+
     return {
         f"{p.name} ({getattr(p, 'form', '') or getattr(p, 'year_group', '')})": p.id
         for p in find_pupils(session, "", limit=100_000)
