@@ -511,7 +511,7 @@ def render_template(body: str, values: Mapping[str, str | list[str]], flags: Map
 def _substitute(line: str, values: Mapping[str, str | list[str]], name: str) -> list[str]:
     whole = _PLACEHOLDER.fullmatch(line.strip())
     if whole and isinstance(values.get(whole.group(1)), list):
-        return [f"- {item}" for item in values[whole.group(1)]]  # type: ignore[union-attr]
+        return [f"- {item}" for item in values[whole.group(1)]]
 
     def replace(match: re.Match[str]) -> str:
         key = match.group(1)
