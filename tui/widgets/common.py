@@ -130,18 +130,21 @@ class Field(Vertical):
 
     DEFAULT_CSS = """
     Field { height: auto; margin-bottom: 1; }
+    Field.unlabelled { margin-bottom: 0; }
     Field > Label { color: $text-muted; }
     """
 
-    def __init__(self, label: str | Content, input_widget: Widget, *, field_id: str) -> None:
-        super().__init__(id=f"field-{field_id}")
+    def __init__(self, label: str | Content | None, input_widget: Widget, *, field_id: str) -> None:
+        """`label` None: the input labels itself (a checkbox)."""
+        super().__init__(id=f"field-{field_id}", classes="unlabelled" if label is None else "")
         self._label = plain(label) if isinstance(label, str) else label
         self.input = input_widget
         self.field_id = field_id
         self._refused: tuple[Any, ...] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label(self._label)
+        if self._label is not None:
+            yield Label(self._label)
         yield self.input
         yield FieldError(id=f"error-{self.field_id}")
 

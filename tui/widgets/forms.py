@@ -53,7 +53,9 @@ class Form(Screen[T]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save this form", id="form-save", priority=True),
-        Binding("escape", "cancel", "Cancel", tooltip="Close without saving (asks first if you changed something)", id="form-cancel"),
+        Binding(
+            "escape", "cancel", "Cancel", tooltip="Close without saving (asks first if you changed something)", id="form-cancel"
+        ),
     ]
     # Textual applies AUTO_FOCUS straight after composing, before the first key reaches the
     # screen: the first focusable widget inside a Field (on_mount corrects it for `first_field`).
