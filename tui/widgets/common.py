@@ -134,9 +134,9 @@ class Field(Vertical):
     Field > Label { color: $text-muted; }
     """
 
-    def __init__(self, label: str | Content | None, input_widget: Widget, *, field_id: str) -> None:
+    def __init__(self, label: str | Content | None, input_widget: Widget, *, field_id: str, classes: str = "") -> None:
         """`label` None: the input labels itself (a checkbox)."""
-        super().__init__(id=f"field-{field_id}", classes="unlabelled" if label is None else "")
+        super().__init__(id=f"field-{field_id}", classes=f"{classes} unlabelled" if label is None else classes)
         self._label = plain(label) if isinstance(label, str) else label
         self.input = input_widget
         self.field_id = field_id
