@@ -51,6 +51,10 @@ class Form(Screen[T]):
     is dismissed with the result) and `leave` what Esc does (dismissed with None).
     """
 
+    DEFAULT_CSS = """
+    Form .form-buttons { height: auto; margin-top: 1; }
+    Form #form-busy { height: 1; }
+    """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save this form", id="form-save", priority=True),
         Binding(
@@ -157,7 +161,9 @@ class Form(Screen[T]):
         """Show `message` beside its field (which gets the focus), or on the general line."""
         target = await self.find_field(field_id) if field_id else None
         if target is None or not target.display:
-            self.query_one("#form-error", FieldError).show(message)
+            general = self.query_one("#form-error", FieldError)
+            general.show(message)
+            general.scroll_visible(animate=False)
             return
         target.refuse(message)
         control = target.control()
@@ -275,8 +281,6 @@ class ModalForm(Form[T], ModalScreen[T]):
     ModalForm > .form-dialog.wide .form-body { height: 1fr; max-height: 100%; }
     ModalForm .form-body SelectionList { height: auto; max-height: 6; }
     ModalForm .form-body TextArea { height: 6; }
-    ModalForm .form-buttons { height: auto; margin-top: 1; }
-    ModalForm #form-busy { height: 1; }
     """
     heading = ""
     intro = ""
