@@ -70,7 +70,7 @@ async def test_unlock_wrong_then_right_and_failed_attempts_reported(store_dir):
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert isinstance(app.screen, UnlockScreen)
         await unlock(app, pilot, "not my passphrase")
-        assert "Wrong passphrase" in error_text(app, "#unlock-error")
+        assert "Wrong passphrase" in error_text(app, "#error-passphrase")
         assert app.screen.query_one("#passphrase", Input).value == ""
         await unlock(app, pilot)
         assert isinstance(app.screen, HomeScreen)
@@ -109,7 +109,7 @@ async def test_damaged_store_offers_the_backup(store_dir):
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await unlock(app, pilot)
-        assert "failed its integrity check" in error_text(app, "#unlock-error")
+        assert "failed its integrity check" in error_text(app, "#form-error")
         assert app.screen.query_one("#use-backup").display
         await pilot.click("#use-backup")
         await settle(app, pilot)

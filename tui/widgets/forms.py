@@ -66,6 +66,8 @@ class Form(Screen[T]):
     AUTO_FOCUS = "Field *"
     # True runs `save` in a worker thread (hashing a large file, key derivation).
     threaded = False
+    # False: there is nothing to go back to (first-run setup, unlock), so Esc does nothing.
+    cancellable = True
     save_label = "Save (Ctrl+S)"
     cancel_label = "Cancel (Esc)"
 
@@ -106,6 +108,10 @@ class Form(Screen[T]):
             if each.display and (target := each.control()) is not None:
                 return target
         return None
+
+    async def refused(self, error: SafeDeskError) -> None:
+        """`save` raised `error`: show it beside the field it names, or on the general line."""
+        await self.show_error(str(error), error.field if isinstance(error, InvalidInput) else None)
 
     def busy(self, busy: bool) -> None:
         """Show that a threaded save is running: the save button is off, the indicator on."""
@@ -241,14 +247,16 @@ class Form(Screen[T]):
         if error is None:
             self.saved(outcome)
             return
-        field_id = error.field if isinstance(error, InvalidInput) else None
-        await self.show_error(str(error), field_id)
+        await self.refused(error)
 
     # ----------------------------------------------------------------- leaving
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.cancellable if action == "cancel" else True
+
     @on(Button.Pressed, "#form-cancel-button")
     def action_cancel(self) -> None:
-        if self._saving or self._asking:
+        if self._saving or self._asking or not self.cancellable:
             return  # a save in progress finishes first; one question at a time
         if not self.changed():
             self.leave()
