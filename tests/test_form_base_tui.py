@@ -2,7 +2,8 @@
 
 Each test names one rule of `safedesk.widgets.forms.Form`: the first field focused
 with no keystroke lost, errors beside their field and cleared when it changes, the
-unsaved-changes guard (and that its question never loops), and the one way to save.
+unsaved-changes guard (and that its question never loops), and the one way to save;
+then the same rules for a threaded save and for the paged variant.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import Field, FieldError
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.paged import PagedForm
 from tests.pilot_kit import settle
 
 SIZE = (80, 24)
@@ -162,3 +165,73 @@ async def test_discard_leaves_without_saving():
         await pilot.press(*"Rex", "escape")
         await pilot.click("#yes")
         assert app.results == [None] and form.attempts == []
+
+
+class SlowPetForm(PetForm):
+    threaded = True  # as the evidence and handover forms: save runs in a worker thread
+
+
+async def test_threaded_save_shows_its_error_beside_the_field_then_saves():
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        form = SlowPetForm("Rex")
+        app.open(form)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert error_of(form, "legs") == "! Type the number of legs." and app.focused is form.query_one("#in-legs")
+        assert not form.query_one("#form-save-button").disabled
+        await pilot.press("4", "ctrl+s")
+        await settle(app, pilot)
+        assert app.results == [{"name": "Rex", "notes": "", "legs": "4"}]
+
+
+class TwoPages(PagedForm):
+    heading = "Two pages"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: list[dict[str, str]] = []
+
+    def load(self) -> dict[str, str]:
+        return {"colour": "", "food": ""}
+
+    def page_titles(self) -> list[str]:
+        return ["Looks", "Diet"]
+
+    def page_of(self, field_key: str) -> int | None:
+        return {"colour": 0, "food": 1}.get(field_key)
+
+    def page_widgets(self, page: int) -> list[Widget]:
+        name = ["colour", "food"][page]
+        widget = Input(self._answers.get(name, ""), id=self.new_widget_id(), compact=True)
+        self._widgets[name] = widget
+        self._fields[name] = Field(name.capitalize(), widget, field_id=name)
+        return [self._fields[name]]
+
+    def save_all(self, values: dict[str, str]) -> str:
+        if not values["food"].strip():
+            raise InvalidInput("Say what it eats.", "food")
+        self.stored.append(values)
+        return "Saved."
+
+
+async def test_paged_form_keeps_early_keys_opens_the_refused_page_and_guards_changes():
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        form = TwoPages()
+        app.push_screen(form, app.results.append)
+        await pilot.press(*"brown")  # no pause between opening and typing
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        food = form._widgets["food"]
+        assert app.focused is food and error_of(form, "food") == "! Say what it eats."  # page 2 opened for the error
+        await pilot.press("f")
+        assert error_of(form, "food") == ""
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        assert app.screen is form and form._widgets["food"].value == "f"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert form.stored == [{"colour": "brown", "food": "f"}] and app.results == [True]
