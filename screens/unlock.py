@@ -37,6 +37,7 @@ def slot_choices(store_dir: Path) -> list[tuple[str, str]]:
 
 class UnlockScreen(Form[object]):
     CSS_PATH = "unlock.tcss"
+    AUTO_FOCUS = "#passphrase"  # the key slot rarely changes from "Anyone"
     BINDINGS = [
         Binding("ctrl+s", "save", "Unlock", tooltip="Unlock with this passphrase", id="unlock-open", show=False, priority=True),
         Binding(
@@ -83,7 +84,7 @@ class UnlockScreen(Form[object]):
         yield Footer()
 
     def first_field(self) -> Widget | None:
-        return self.query_one("#passphrase")  # the key slot rarely changes from "Anyone"
+        return self.query_one("#passphrase")
 
     def on_mount(self) -> None:
         self.query_one("#use-backup").display = False

@@ -62,7 +62,8 @@ class Form(Screen[T]):
         ),
     ]
     # Textual applies AUTO_FOCUS straight after composing, before the first key reaches the
-    # screen: the first focusable widget inside a Field (on_mount corrects it for `first_field`).
+    # screen: the first focusable widget inside a Field. A form whose first field is another
+    # sets both AUTO_FOCUS and `first_field`; on_mount focuses `first_field` if nothing has the focus.
     AUTO_FOCUS = "Field *"
     # True runs `save` in a worker thread (hashing a large file, key derivation).
     threaded = False
@@ -133,7 +134,8 @@ class Form(Screen[T]):
     def on_mount(self) -> None:
         for indicator in self.query("#form-busy"):
             indicator.display = False
-        target = self.first_field()
+        # Never move a focus already given: keys may have been typed into it.
+        target = self.first_field() if self.focused is None else None
         if target is not None:
             target.focus(scroll_visible=False)
         self._initial = self.snapshot()
