@@ -44,6 +44,12 @@ class PagedForm(Form[bool]):
     PagedForm #paged-body .grid { height: 1; }
     PagedForm #paged-body .grid Input { width: 9; margin-right: 1; }
     PagedForm #paged-body .entry-title { text-style: italic; color: $text-muted; }
+    PagedForm #paged-body Select, PagedForm #paged-body Input { width: 100%; }
+    PagedForm #paged-body Input.date { width: 16; }
+    PagedForm #paged-body Field > Label { width: 1fr; }  /* a long question wraps */
+    PagedForm #add-entry { margin-bottom: 1; }
+    PagedForm #paged-progress { height: auto; padding: 0 1; }
+    PagedForm > .title { margin: 0 1 1 1; }
     PagedForm #paged-page { height: auto; }
     PagedForm .form-buttons { height: auto; margin-top: 1; }
     PagedForm #form-busy { height: 1; }
