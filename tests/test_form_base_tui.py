@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
@@ -235,3 +236,17 @@ async def test_paged_form_keeps_early_keys_opens_the_refused_page_and_guards_cha
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert form.stored == [{"colour": "brown", "food": "f"}] and app.results == [True]
+
+
+async def test_a_key_that_reached_the_screen_while_opening_goes_to_the_first_field():
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        form = PetForm()
+        app.open(form)
+        await pilot.pause()
+        # What the app does with a key that arrives before anything on the new screen has the focus.
+        form.post_message(events.Key("x", "x"))
+        await pilot.pause()
+        assert form.query_one("#in-name", Input).value == "x"
+        await pilot.press("y")  # typed normally: once, not twice
+        assert form.query_one("#in-name", Input).value == "xy"

@@ -240,7 +240,8 @@ class Form(Screen[T]):
     @work(thread=True, exclusive=True, group="form-save")
     def _save_in_thread(self, values: dict[str, Any]) -> None:
         outcome, error = self._attempt(values)
-        self.app.call_from_thread(self._finish, outcome, error)
+        # Textual runs and awaits the coroutine on the UI thread; its stub types the awaitable as Never.
+        self.app.call_from_thread(self._finish, outcome, error)  # type: ignore[arg-type]
 
     async def _finish(self, outcome: Any, error: SafeDeskError | None) -> None:
         if self._saving:
