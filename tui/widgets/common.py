@@ -152,10 +152,6 @@ class Field(Vertical):
     def error(self) -> FieldError:
         return self.query_one(FieldError)
 
-    @property
-    def value(self) -> Any:
-        return read_value(self.input)
-
     def control(self) -> Widget | None:
         """The widget to focus: the input, or the first focusable one in a row of inputs."""
         if self.input.focusable:
