@@ -184,7 +184,7 @@ async def test_receipt_dialog_and_details(store_dir, tmp_path):
         await pilot.press("escape", "r")
         assert isinstance(app.screen, ReceiptDialog)
         await pilot.press(*"1234", "enter")
-        assert "12 characters" in error_text(app, "#receipt-error")
+        assert "12 characters" in error_text(app, "#error-code")
         app.screen.query_one("#receipt-code", Input).value = sent.receipt_code.replace("-", " ").lower()
         await pilot.press("enter")
         await pilot.pause()

@@ -53,7 +53,7 @@ async def test_first_run_setup_shows_errors_by_fields_then_recovery_key(store_di
         assert isinstance(app.screen, RecoveryKeyScreen)
         key = str(app.screen.query_one("#recovery-key").render()).strip()
         await pilot.press(*"ZZZZ", "enter")
-        assert "not the last group" in error_text(app, "#recovery-error")
+        assert "not the last group" in error_text(app, "#error-confirm")
         app.screen.query_one("#recovery-confirm", Input).value = key[-4:].lower()
         await pilot.press("enter")
         await pilot.pause()
@@ -70,7 +70,7 @@ async def test_unlock_wrong_then_right_and_failed_attempts_reported(store_dir):
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert isinstance(app.screen, UnlockScreen)
         await unlock(app, pilot, "not my passphrase")
-        assert "Wrong passphrase" in error_text(app, "#unlock-error")
+        assert "Wrong passphrase" in error_text(app, "#error-passphrase")
         assert app.screen.query_one("#passphrase", Input).value == ""
         await unlock(app, pilot)
         assert isinstance(app.screen, HomeScreen)
@@ -109,7 +109,7 @@ async def test_damaged_store_offers_the_backup(store_dir):
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await unlock(app, pilot)
-        assert "failed its integrity check" in error_text(app, "#unlock-error")
+        assert "failed its integrity check" in error_text(app, "#form-error")
         assert app.screen.query_one("#use-backup").display
         await pilot.click("#use-backup")
         await settle(app, pilot)
@@ -130,7 +130,7 @@ async def test_lock_now_blanks_and_keeps_unsaved_typing(store_dir):
         assert isinstance(app.screen, LockScreen)  # nothing opens over the lock
         await pilot.press(*"wrong words here", "enter")
         await settle(app, pilot)
-        assert "does not open" in error_text(app, "#lock-error")
+        assert "does not open" in error_text(app, "#error-passphrase")
         await pilot.press(*PASSPHRASE, "enter")
         await settle(app, pilot)
         assert app.screen is guide

@@ -18,7 +18,6 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Select, Static, TextArea
 
-from safedesk.screens.forms.fill import Choice, PagedForm
 from safedesk.screens.forms.listing import default_export_path, export_dialog
 from safedesk.store.policy.builder import (
     BOOL,
@@ -33,8 +32,9 @@ from safedesk.store.policy.builder import (
 )
 from safedesk.store.text.dates import DATE_HINT, show_date
 from safedesk.widgets.card_view import CardView
-from safedesk.widgets.common import Field, plain
+from safedesk.widgets.common import Choice, Field, plain
 from safedesk.widgets.forms import FormResult
+from safedesk.widgets.paged import PagedForm
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -126,7 +126,7 @@ class PolicyScreen(PagedForm):
             widgets.append(field)
         return widgets
 
-    def save(self, values: dict[str, str]) -> str:
+    def save_all(self, values: dict[str, str]) -> str:
         self.book.save(values)
         return "Policy answers saved."
 
