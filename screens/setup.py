@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
 
+from safedesk.router import open_screen
 from safedesk.store.engine.core_records import Setting, User
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
@@ -125,9 +126,7 @@ class SetupScreen(Screen[None]):
         self.query_one(f"#field-{field_id}", Field).error.show(str(error))
 
     def _created(self, session: object, recovery: str) -> None:
-        from safedesk.screens.recovery import RecoveryKeyScreen
-
         def shown(_: None) -> None:
-            self.app.signed_in(session)  # type: ignore[arg-type]
+            self.app.signed_in(session)  # type: ignore[attr-defined]
 
-        self.app.push_screen(RecoveryKeyScreen(recovery), shown)
+        open_screen(self.app, "recovery-key", recovery, callback=shown)

@@ -20,6 +20,7 @@ from safedesk.store.consents.importer import COLUMNS, ImportPlan, apply_import, 
 from safedesk.store.consents.pupils import count_of
 from safedesk.store.errors import SafeDeskError
 from safedesk.widgets.common import FieldError, plain
+from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 IGNORE = "ignore"
@@ -176,8 +177,6 @@ class ImportScreen(Screen[None]):
 
     @on(Button.Pressed, "#import-valid")
     def _import_valid(self) -> None:
-        from safedesk.widgets.dialogs import ConfirmDialog
-
         plan = self.plan
         if plan is None:
             return
