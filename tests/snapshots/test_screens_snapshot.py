@@ -25,13 +25,14 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from safedesk.app import SafeDeskApp
-from safedesk.router import screen
+from safedesk.router import SCREENS, screen
 from safedesk.store.accounts.register import Register
 from safedesk.store.consents.pupils import pupil_index
 from safedesk.store.demo.data import build_demo, open_demo
 from safedesk.store.engine.session import Session
 from safedesk.store.forms.filled import FormBook
 from safedesk.store.incidents.log import IncidentLog
+from safedesk.store.policy.builder import LETTERS
 
 # A Monday morning in term time; every demo date is counted back or on from here.
 FROZEN_NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
@@ -96,7 +97,11 @@ def _form(session: Session) -> int:
     return FormBook(session).forms()[0].id or 0
 
 
-# Each signed-in screen by its route name, with how to build its arguments from the demo store.
+def _version(session: Session) -> int:
+    return FormBook(session).find_version(_form(session)).id or 0
+
+
+# Each signed-in screen by its route name (and a few variants), with its arguments from the demo store.
 SIGNED_IN: dict[str, Callable[[Session], Screen]] = {
     "home": lambda s: screen("home"),
     "guide": lambda s: screen("guide"),
@@ -104,7 +109,7 @@ SIGNED_IN: dict[str, Callable[[Session], Screen]] = {
     "triage": lambda s: screen("triage"),
     "incidents": lambda s: screen("incidents"),
     "incident": lambda s: screen("incident", _incident(s)),
-    "incident-new": lambda s: screen("incident-form"),
+    "incident-form": lambda s: screen("incident-form"),
     "incident-edit": lambda s: screen("incident-form", _incident(s)),
     "consents": lambda s: screen("consents"),
     "pupil": lambda s: screen("pupil", _pupil(s)),
@@ -117,10 +122,12 @@ SIGNED_IN: dict[str, Callable[[Session], Screen]] = {
     "credential": lambda s: screen("credential", _credential(s)),
     "forms": lambda s: screen("forms"),
     "form": lambda s: screen("form", _form(s)),
+    "form-version": lambda s: screen("form-version", _version(s)),
     "form-fill": lambda s: screen("form-fill", _form(s)),
     "policy": lambda s: screen("policy"),
     "policy-questions": lambda s: screen("policy-questions"),
     "letters": lambda s: screen("letters"),
+    "letter": lambda s: screen("letter", next(iter(LETTERS)), _account(s), {}),
     "reports": lambda s: screen("reports"),
     "handover": lambda s: screen("handover"),
     "handover-export": lambda s: screen("handover-export"),
@@ -128,6 +135,15 @@ SIGNED_IN: dict[str, Callable[[Session], Screen]] = {
     "settings": lambda s: screen("settings"),
     "lock": lambda s: screen("lock"),
 }
+
+
+# Drawn by the tests below SIGNED_IN's, from the app's own start or a key press.
+OTHERS = {"setup", "unlock", "recovery-key", "help"}
+
+
+def test_every_registered_screen_has_a_snapshot() -> None:
+    """SIGNED_IN is keyed by route name (plus a few variants), so a newly registered screen needs a snapshot."""
+    assert set(SCREENS) - set(SIGNED_IN) - OTHERS == set()
 
 
 async def _settle(pilot: Pilot) -> None:
