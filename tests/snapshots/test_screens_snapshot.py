@@ -18,11 +18,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import TextArea
 
 from safedesk.app import SafeDeskApp
 from safedesk.router import SCREENS, screen
@@ -49,6 +51,18 @@ def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def _no_text_area_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """conftest stops Input's cursor blinking; a focused TextArea blinks too, so a busy machine caught it off."""
+    original = TextArea.__init__
+
+    def init(self: TextArea, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.cursor_blink = False
+
+    monkeypatch.setattr(TextArea, "__init__", init)
 
 
 @pytest.fixture(scope="module")
