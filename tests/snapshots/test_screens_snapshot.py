@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,15 +43,27 @@ FROZEN_NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
 SIZE = (80, 24)
 
 
+@contextmanager
+def _utc_at(moment: datetime, *, tick: bool) -> Iterator[None]:
+    """UTC and a fixed date; with `tick` the clock still runs, so timers and workers behave as usual."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    try:
+        with time_machine.travel(moment, tick=tick):
+            yield
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+
+
 @pytest.fixture(autouse=True)
-def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """UTC and a fixed date; the clock still ticks so timers and workers run as usual."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    with time_machine.travel(FROZEN_NOW, tick=True):
+def _fixed_clock() -> Iterator[None]:
+    with _utc_at(FROZEN_NOW, tick=True):
         yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.fixture(autouse=True)
@@ -69,18 +82,8 @@ def _no_text_area_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo store, built once for the module under the fixed clock; each test works on a copy."""
     folder = tmp_path_factory.mktemp("demo") / "store"
-    tz = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    try:
-        with time_machine.travel(FROZEN_NOW, tick=False):
-            build_demo(folder)
-    finally:
-        if tz is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = tz
-        time.tzset()
+    with _utc_at(FROZEN_NOW, tick=False):
+        build_demo(folder)
     return folder
 
 
