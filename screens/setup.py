@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
 
+from safedesk.router import open_screen
 from safedesk.store.engine.core_records import Setting, User
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
@@ -107,11 +108,9 @@ class SetupScreen(Form[tuple[Any, str]]):
             raise InvalidInput(str(error), field) from None
 
     def saved(self, result: tuple[Any, str]) -> None:
-        from safedesk.screens.recovery import RecoveryKeyScreen
-
         session, recovery = result
 
         def shown(_: None) -> None:
             self.app.signed_in(session)  # type: ignore[attr-defined]
 
-        self.app.push_screen(RecoveryKeyScreen(recovery), shown)
+        open_screen(self.app, "recovery-key", recovery, callback=shown)

@@ -20,6 +20,7 @@ from safedesk.store.consents.pupils import count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.forms import Form
+from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 IGNORE = "ignore"
@@ -178,8 +179,6 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
 
     @on(Button.Pressed, "#import-valid")
     def _import_valid(self) -> None:
-        from safedesk.widgets.dialogs import ConfirmDialog
-
         plan = self.plan
         if plan is None:
             return

@@ -24,6 +24,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
+from safedesk.router import open_screen
+from safedesk.screens.consents.export import ExportDialog
+from safedesk.screens.consents.forms import PupilForm
 from safedesk.store.consents.pupils import (
     STATE_LEGEND,
     STATE_SHORT,
@@ -201,9 +204,7 @@ class ConsentsScreen(Screen[None]):
 
     @on(RowTable.Chosen, "#pupil-table")
     def _open(self, event: RowTable.Chosen) -> None:
-        from safedesk.screens.consents.pupil import PupilScreen
-
-        self.app.push_screen(PupilScreen(int(event.key)))
+        open_screen(self.app, "pupil", int(event.key))
 
     # ----------------------------------------------------------------- actions
 
@@ -235,33 +236,21 @@ class ConsentsScreen(Screen[None]):
         self.apply_filters()
 
     def action_check(self) -> None:
-        from safedesk.screens.consents.check import CheckScreen
-
-        self.app.push_screen(CheckScreen())
+        open_screen(self.app, "consent-check")
 
     def action_import(self) -> None:
-        from safedesk.screens.consents.importer import ImportScreen
-
-        self.app.push_screen(ImportScreen())
+        open_screen(self.app, "consent-import")
 
     def action_expiring(self) -> None:
-        from safedesk.screens.consents.expiring import ExpiringScreen
-
-        self.app.push_screen(ExpiringScreen())
+        open_screen(self.app, "consents-expiring")
 
     def action_export(self) -> None:
-        from safedesk.screens.consents.export import ExportDialog
-
         self.app.push_screen(ExportDialog())
 
     def action_add(self) -> None:
-        from safedesk.screens.consents.forms import PupilForm
-
         def added(pupil: object) -> None:
             if pupil is not None:
-                from safedesk.screens.consents.pupil import PupilScreen
-
-                self.app.push_screen(PupilScreen(pupil.id))  # type: ignore[attr-defined]
+                open_screen(self.app, "pupil", pupil.id)  # type: ignore[attr-defined]
 
         self.app.push_screen(PupilForm(), added)
 

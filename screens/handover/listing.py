@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from safedesk.router import open_screen
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.transfer import DIRECTIONS, Transfer, mark_received, transfers
 from safedesk.store.text.dates import show_date, show_datetime, to_local_date
@@ -123,14 +124,10 @@ class HandoverScreen(Screen[None]):
             self.app.push_screen(MessageDialog(f"Handover {t.receipt_code}", transfer_details(t)))
 
     def action_export(self) -> None:
-        from safedesk.screens.handover.export import HandoverExportScreen
-
-        self.app.push_screen(HandoverExportScreen())
+        open_screen(self.app, "handover-export")
 
     def action_import(self) -> None:
-        from safedesk.screens.handover.importer import HandoverImportScreen
-
-        self.app.push_screen(HandoverImportScreen())
+        open_screen(self.app, "handover-import")
 
     def action_receipt(self) -> None:
         def entered(marked: bool | None) -> None:

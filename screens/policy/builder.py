@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Select, Static, TextArea
 
+from safedesk.router import open_screen
 from safedesk.screens.forms.listing import default_export_path, export_dialog
 from safedesk.store.policy.builder import (
     BOOL,
@@ -185,6 +186,4 @@ class PolicyPreviewScreen(Screen[None]):
         self.app.push_screen(export_dialog("Export the policy", default_export_path(name), write), done)
 
     def action_letters(self) -> None:
-        from safedesk.screens.policy.letters import LettersScreen
-
-        self.app.push_screen(LettersScreen())
+        open_screen(self.app, "letters")
