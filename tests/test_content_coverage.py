@@ -18,7 +18,7 @@ from safedesk.content.coverage import (
     merge_fragments,
 )
 from safedesk.content.library import Library, default_library
-from tests.cardkit import write_card
+from tests.kit import write_card
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

@@ -16,7 +16,7 @@ from safedesk.store.incidents.records import Action, Escalation, Incident, Perso
 from safedesk.store.reports.documents import ReportParams, build_report
 from safedesk.store.text.html import markdown_to_html
 from safedesk.store.text.markdown import outline, parser
-from tests.conftest import PASSPHRASE
+from tests.kit import PASSPHRASE
 
 NASTY = "Mr | Smith *bold* [link](http://x) <script>alert(1)</script> # not a heading\n- not a list"
 
@@ -163,7 +163,7 @@ async def test_reports_screen_previews_and_exports(store_dir, tmp_path):
     from safedesk.app import SafeDeskApp
     from safedesk.screens.reports import ReportsScreen
     from safedesk.widgets.card_view import CardView
-    from tests.test_tui_shell import SIZE, settle, unlock
+    from tests.kit import SIZE, settle, unlock
 
     session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
     ref = IncidentLog(session).create(Incident(title="Screen case [bold]", reported_at=datetime.now(UTC))).ref

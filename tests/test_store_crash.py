@@ -21,7 +21,7 @@ import pytest
 
 from safedesk.store.engine import crypto
 from safedesk.store.engine.session import OpenOptions, Session
-from tests.conftest import PASSPHRASE
+from tests.kit import PASSPHRASE
 
 KILLS = 100
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ CHILD = textwrap.dedent(
     import os, sys
     sys.path.insert(0, {root!r})
     from safedesk.store.engine.session import OpenOptions, Session
-    from tests.test_store_session import Note
+    from tests.kit import Note
 
     folder, acks = sys.argv[1], sys.argv[2]
     session = Session.open(folder, {passphrase!r}, options=OpenOptions(compact_bytes=8192))
@@ -80,6 +80,6 @@ def test_sigkill_loop_loses_no_acknowledged_record(tmp_path):
 
 
 def _note() -> type:
-    from tests.test_store_session import Note
+    from tests.kit import Note
 
     return Note

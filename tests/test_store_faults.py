@@ -16,8 +16,7 @@ from safedesk.store.engine import vault as vault_module
 from safedesk.store.engine.session import OpenOptions, Session
 from safedesk.store.engine.vault import BACKUP_SUFFIX, JOURNAL_FILE, STORE_FILE
 from safedesk.store.errors import StoreCorrupt, StoreLocked, StoreWriteError
-from tests.conftest import PASSPHRASE
-from tests.test_store_session import Note
+from tests.kit import PASSPHRASE, Note
 
 SECRET_NAME = "Zebulon Quartermaine-Oyelaran"
 

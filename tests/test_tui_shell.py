@@ -15,16 +15,7 @@ from safedesk.screens.setup import SetupScreen
 from safedesk.screens.unlock import UnlockScreen
 from safedesk.store.engine.session import Session
 from safedesk.store.engine.vault import STORE_FILE, store_exists
-from safedesk.widgets.common import FieldError
-from tests.conftest import PASSPHRASE
-from tests.pilot_kit import settle, unlock
-
-SIZE = (80, 24)
-
-
-def error_text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
-    widget = app.screen.query_one(selector, FieldError)
-    return str(widget.render()) if widget.has_class("shown") else ""
+from tests.kit import PASSPHRASE, SIZE, error_text, settle, unlock
 
 
 def make_store(store_dir, name: str = "Oak Primary") -> None:  # type: ignore[no-untyped-def]
@@ -96,7 +87,7 @@ async def test_unlock_choosing_a_slot_and_guide_without_passphrase(store_dir):
 
 async def test_damaged_store_offers_the_backup(store_dir):
     from safedesk.store.engine.session import OpenOptions
-    from tests.test_store_session import Note
+    from tests.kit import Note
 
     session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE, OpenOptions(compact_bytes=512))
     for i in range(12):
