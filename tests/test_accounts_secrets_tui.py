@@ -128,8 +128,8 @@ async def test_quitting_clears_a_copied_secret(store_dir):
         await open_credential(app, pilot)
         await pilot.press("c")
         assert app.clipboard == SECRET
-        secrets_ui.clear_on_exit(app)  # what SafeDeskApp.on_unmount calls
-        assert app.clipboard == secrets_ui.BLANK
+        await pilot.press("ctrl+q")  # the Quit key, well before the 20-second timer
+    assert app.return_code == 0 and app.clipboard == secrets_ui.BLANK
 
 
 async def test_clipboard_unavailable_is_explained_not_a_crash(store_dir, monkeypatch):
@@ -278,14 +278,16 @@ async def test_previous_passwords_need_a_confirm_and_vanish_on_lock(store_dir):
 
 
 async def test_secret_never_leaks_to_files_audit_notifications_export_or_cli(store_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(secrets_ui, "CLEAR_SECONDS", 0.05)
     seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
+    timers = Timers(monkeypatch, app)
     seen = record_notifications(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await open_credential(app, pilot)
         await pilot.press("r", "c", "u", "r")
-        await pilot.pause(0.2)
+        timers.fire("clear-clipboard")  # the clearing runs too: nothing it says may hold the secret
+        await pilot.pause()
+        assert app.clipboard == secrets_ui.BLANK
         await pilot.press("o")
         app.screen.query_one("#in-password", Input).value = NEW_SECRET
         app.screen.query_one("#in-reason", Select).value = app.screen.query_one("#in-reason", Select)._options[1][1]
