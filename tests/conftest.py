@@ -8,11 +8,13 @@ open a socket or resolve a name. Helpers shared by tests live in tests/kit.py.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 
@@ -29,6 +31,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("safedesk")
+# Even without a database Hypothesis caches Unicode tables and the constants it finds in
+# the source under ./.hypothesis, from collection on: keep that cache in the temp folder.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "safedesk-tests-hypothesis")
 
 
 @pytest.fixture(scope="session", autouse=True)

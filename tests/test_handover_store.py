@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from safedesk.store.consents import pupils as consents
 from safedesk.store.dashboard.attention import attention
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
@@ -45,8 +46,6 @@ from safedesk.store.incidents.records import Incident, Person
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.markdown import outline
 from tests.kit import HANDOVER_PASSPHRASE, NASTY, PASSPHRASE, add_incident, add_pupil, edit_records, fast_crypt, make_store, rezip
-
-consents = pytest.importorskip("safedesk.store.consents.pupils")
 
 
 @pytest.fixture(autouse=True)

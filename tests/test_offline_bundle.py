@@ -22,7 +22,11 @@ def test_bundle_installs_and_runs_without_an_index(tmp_path):
     # pip builds SafeDesk's wheel inside the source folder (build/, *.egg-info): build from a
     # copy so the checkout stays as it was.
     source = tmp_path / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "__pycache__", "build", "*.egg-info", ".*cache", ".hypothesis", "*venv"))
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".git", "__pycache__", "build", "*.egg-info", ".*cache", ".hypothesis", "*venv"),
+    )
     # Building downloads wheels (the one step that needs the internet, on the build machine).
     build = subprocess.run(
         [sys.executable, str(source / "scripts" / "build-offline-bundle"), "--out", str(bundle), "--current-only"],
