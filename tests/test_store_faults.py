@@ -173,7 +173,7 @@ def test_second_process_is_refused(store_dir):
                 sys.exit(3)
             """
         )
-        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
         assert result.returncode == 3, result.stderr
         assert "already open in another SafeDesk window" in result.stdout
     # Released on close: the store opens again.
