@@ -14,6 +14,7 @@ from pytest_socket import SocketBlockedError
 from tests.kit import checkout_state
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket:UserWarning")  # expected: this test tries on purpose
 def test_an_internet_socket_cannot_be_opened() -> None:
     with pytest.raises(SocketBlockedError):
         socket.socket(socket.AF_INET, socket.SOCK_STREAM)
