@@ -41,8 +41,7 @@ from safedesk.store.engine.session import Session
 from safedesk.widgets.common import FieldError
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.row_table import RowTable
-from tests.conftest import PASSPHRASE
-from tests.pilot_kit import settle
+from tests.kit import PASSPHRASE, settle
 
 SIZE = (80, 24)
 TODAY = date.today()

@@ -11,7 +11,7 @@ import pytest
 from safedesk.content.cards import KINDS, CardError, Source, markdown_to_text, parse_card
 from safedesk.content.errors import ContentError
 from safedesk.content.library import Library, UnknownCard, default_library
-from tests.cardkit import PLAYBOOK_BODY, SEED, card_text, write_card
+from tests.kit import PLAYBOOK_BODY, SEED, card_text, write_card
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"

@@ -7,6 +7,7 @@ from safedesk.screens.home import HomeScreen
 from safedesk.store.demo.data import DEMO_SETTING, build_demo, open_demo
 from safedesk.store.features import attention, build_report, verify_store
 from safedesk.store.registry import ReportParams
+from tests.kit import SIZE, record_notifications
 
 
 def test_demo_store_has_every_feature_and_verifies(tmp_path):
@@ -21,11 +22,12 @@ def test_demo_store_has_every_feature_and_verifies(tmp_path):
             assert build_report(session, report, ReportParams()).startswith("# ")
 
 
-async def test_demo_opens_signed_in(tmp_path):
+async def test_demo_opens_signed_in(tmp_path, monkeypatch):
     folder = tmp_path / "demo"
     build_demo(folder)
     app = SafeDeskApp(folder, start="demo")
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+    seen = record_notifications(app, monkeypatch)  # a toast expires: on a busy machine it could be gone before we look
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen) and app.session is not None
-        assert any("fictional" in str(n.message) for n in app._notifications)
+        assert any("fictional" in n for n in seen)

@@ -20,7 +20,7 @@ from safedesk.widgets.common import Field, FieldError
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.paged import PagedForm
-from tests.pilot_kit import settle
+from tests.kit import settle
 
 SIZE = (80, 24)
 

@@ -24,9 +24,8 @@ from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import Choice
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import FormDialog
-from tests.conftest import PASSPHRASE
-from tests.pilot_kit import settle, shown_errors
-from tests.pilot_kit import unlock as signed_in
+from tests.kit import PASSPHRASE, settle, shown_errors
+from tests.kit import unlock as signed_in
 
 SIZE = (80, 24)
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold \x1b[31m"

@@ -1,7 +1,7 @@
 """Handover in the store: round trips between two stores, conflicts, receipts, the 5-day rule,
 the summary's escaping, and every way a hostile bundle is refused with the store untouched.
 
-The age encryption itself is replaced by an in-process stand-in here (tests.handover_kit.fast_crypt);
+The age encryption itself is replaced by an in-process stand-in here (tests.kit.fast_crypt);
 test_handover_crypt.py runs the real child process, pyrage and the age binary.
 """
 
@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from safedesk.store.consents import pupils as consents
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, NotAllowed
@@ -43,10 +44,7 @@ from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident, Person
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.markdown import outline
-from tests.conftest import PASSPHRASE
-from tests.handover_kit import HANDOVER_PASSPHRASE, NASTY, add_incident, add_pupil, edit_records, fast_crypt, make_store, rezip
-
-consents = pytest.importorskip("safedesk.store.consents.pupils")
+from tests.kit import HANDOVER_PASSPHRASE, NASTY, PASSPHRASE, add_incident, add_pupil, edit_records, fast_crypt, make_store, rezip
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +76,7 @@ def import_file(session: Session, path: Path) -> ho.Transfer:
 
 
 def plain_zip(path: Path) -> bytes:
-    """The bundle inside a file written with the fast stand-in (see handover_kit)."""
+    """The bundle inside a file written with the fast stand-in (see tests.kit)."""
     return path.read_bytes()[len(b"FAKE-AGE\n") + 32 :]
 
 

@@ -14,9 +14,19 @@ from safedesk.screens.handover.listing import HandoverScreen, ReceiptDialog
 from safedesk.store.handover import transfer as ho
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.widgets.dialogs import MessageDialog
-from tests.conftest import PASSPHRASE
-from tests.handover_kit import HANDOVER_PASSPHRASE, NASTY, add_incident, add_pupil, fast_crypt, make_store
-from tests.test_tui_shell import SIZE, error_text, settle, unlock
+from tests.kit import (
+    HANDOVER_PASSPHRASE,
+    NASTY,
+    PASSPHRASE,
+    SIZE,
+    add_incident,
+    add_pupil,
+    error_text,
+    fast_crypt,
+    make_store,
+    settle,
+    unlock,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Action, Escalation, Incident, Person
 from safedesk.store.text.dates import parse_date, parse_datetime, show_datetime
-from tests.conftest import PASSPHRASE
+from tests.kit import PASSPHRASE
 
 
 def _incident(**overrides) -> Incident:  # type: ignore[no-untyped-def]

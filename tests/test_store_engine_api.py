@@ -11,7 +11,7 @@ from safedesk.store.engine.blobs import BlobDamaged, read_blob, write_blob
 from safedesk.store.engine.records import Record, require
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput
-from tests.conftest import PASSPHRASE
+from tests.kit import PASSPHRASE
 
 
 @dataclass(kw_only=True)

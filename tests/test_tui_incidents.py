@@ -13,8 +13,7 @@ from safedesk.store.engine.session import Session
 from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.widgets.forms import FormDialog
-from tests.conftest import PASSPHRASE
-from tests.test_tui_shell import SIZE, settle, unlock
+from tests.kit import PASSPHRASE, SIZE, settle, unlock
 
 HOSTILE = ["[@click=app.quit]x[/]", "[/bold]", "\x1b[2J\x1b]0;pwned\x07text", "[bold"]
 
