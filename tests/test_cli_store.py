@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from safedesk.cli.main import cli
-from safedesk.store.engine.vault import STORE_FILE
+from safedesk.store.engine.vault import JOURNAL_FILE, STORE_FILE
 from tests.conftest import DEPUTY_PASSPHRASE, PASSPHRASE
 
 RECOVERY = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})\b")
@@ -160,7 +160,7 @@ def test_backup_and_restore_round_trip(store_dir, pwfile, made, tmp_path):
     result = run(store_dir, "backup", "--out", str(out), "--passphrase-file", str(pwfile))
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == ["manifest.json", STORE_FILE]
+        assert sorted(archive.namelist()) == ["manifest.json", JOURNAL_FILE, STORE_FILE]
         assert b"Oak Primary" not in archive.read(STORE_FILE)
     elsewhere = tmp_path / "restored"
     restored = run(elsewhere, "restore", str(out))

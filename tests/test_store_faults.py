@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from safedesk.store.engine import anchor
 from safedesk.store.engine import vault as vault_module
 from safedesk.store.engine.session import OpenOptions, Session
 from safedesk.store.engine.vault import BACKUP_SUFFIX, JOURNAL_FILE, STORE_FILE
@@ -70,14 +71,23 @@ def test_damaged_header_is_refused(store_dir):
         Session.open(store_dir, PASSPHRASE)
 
 
-def test_torn_journal_tail_is_ignored_but_a_changed_frame_is_refused(store_dir):
+def test_torn_journal_tail_is_ignored_but_a_changed_frame_is_refused(store_dir, monkeypatch):
     _filled(store_dir, notes=3)
     journal = store_dir / JOURNAL_FILE
     intact = journal.read_bytes()
-    journal.write_bytes(intact + b"\x00\x00\x01\x00partial")  # a frame whose write never finished
-    assert _titles(store_dir) == ["note 0", "note 1", "note 2"]
+    with monkeypatch.context() as crash:
+        # A crash after the frame's write began: this computer never noted the save as made.
+        crash.setattr(anchor, "save", lambda store_id, seen: None)
+        with Session.open(store_dir, PASSPHRASE) as session:
+            session.repo(Note).add(Note(title="never acknowledged"))
+    whole = journal.read_bytes()
+    assert len(whole) > len(intact) + 16
+    for cut in (len(intact) + 3, len(intact) + 20, len(whole) - 1):
+        journal.write_bytes(whole[:cut])  # the frame's write never finished
+        assert _titles(store_dir, read_only=True) == ["note 0", "note 1", "note 2"]
+    journal.write_bytes(intact + b"\0" * 64)  # zeros from a power cut
+    assert _titles(store_dir, read_only=True) == ["note 0", "note 1", "note 2"]
 
-    journal.write_bytes(intact)
     raw = bytearray(intact)
     raw[len(raw) // 2] ^= 0x40  # inside an earlier, complete frame
     journal.write_bytes(bytes(raw))

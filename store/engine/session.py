@@ -9,7 +9,7 @@ session.close()
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +51,7 @@ class Session:
         self._repos: dict[type, Repository[Any]] = {}
         self.user: User | None = None
         self.merged_events = 0
+        self.recovery_summary = ""
 
     # ----------------------------------------------------------------- create / open
 
@@ -102,24 +103,42 @@ class Session:
         user: str | None = None,
         *,
         use_backup: bool = False,
+        read_only: bool = False,
+        confirm: Callable[[str], bool] | None = None,
         options: OpenOptions | None = None,
     ) -> Session:
+        """Unlock the store in `folder`.
+
+        `read_only` (for `verify`) changes no byte: no schema migration, no merge of the
+        locked-time events, no save; a store older than this computer last saw is then
+        reported in `vault.rollback_warning` instead of refused. `use_backup` runs the
+        recovery (`safedesk recover`, see Vault.recover): `confirm` is shown what would be
+        lost and decides; the result is in `recovery_summary`.
+        """
         options = options or OpenOptions()
         folder = Path(folder)
 
         def failed(header: Header, who: str | None) -> None:
             events.record(folder, header, "unlock.failed", f"wrong passphrase (slot asked for: {'chosen' if who else 'any'})")
 
-        vault = Vault.open(
-            folder, passphrase, user, use_backup=use_backup, compact_bytes=options.compact_bytes, on_failed_unlock=failed
-        )
+        summary = ""
+        if use_backup:
+            vault, summary = Vault.recover(
+                folder, passphrase, user, confirm=confirm, compact_bytes=options.compact_bytes, on_failed_unlock=failed
+            )
+        else:
+            vault = Vault.open(
+                folder, passphrase, user, read_only=read_only, compact_bytes=options.compact_bytes, on_failed_unlock=failed
+            )
         session = cls(vault, options)
+        session.recovery_summary = summary
         try:
             session.user = session.users.first(lambda u: u.slot_id == vault.slot.id)
-            migrate(session)
-            session._merge_locked_events()
+            if not read_only:
+                migrate(session)
+                session._merge_locked_events()
             if use_backup:
-                session.audit_event("store.recover", "opened from the kept backup; damaged files set aside")
+                session.audit_event("store.recover", summary)
         except BaseException:
             session.close()
             raise
@@ -166,17 +185,34 @@ class Session:
         return unlock_header(self.vault.header, passphrase, None) is not None
 
     def _merge_locked_events(self) -> None:
-        found = events.read_all(self.folder, self.meta().events_identity)
-        if not found:
+        """Move the events sealed while locked into the audit log, marked unauthenticated.
+
+        Their times are clamped between the last audited moment and now: a sealed line
+        cannot date itself into the past of the chain or the future.
+        """
+        latest = self.audit.latest()
+        last = latest.at if latest is not None else utcnow()
+        found = events.read_all(self.folder, self.meta().events_identity, earliest=last, latest=utcnow())
+        if not found.events and not found.unreadable:
             return
-        seen = {e.summary.rsplit("#", 1)[-1] for e in self.audit.entries() if e.action == "unlock.failed"}
+        seen = {e.summary.rsplit("#", 1)[-1] for e in self.audit.entries() if e.action == events.ACCEPTED_ACTION}
         with self.transaction():
-            for event in found:
+            for event in found.events:
                 if event.id in seen:
                     continue
-                self.audit.append("(locked)", event.action, f"{event.detail} #{event.id}", at=datetime.fromisoformat(event.at))
+                at = datetime.fromisoformat(event.at)
+                self.audit.append(events.LOCKED_ACTOR, event.action, f"{event.detail} #{event.id}", at=at)
                 self.merged_events += 1
-        events.clear(self.folder)
+            if found.unreadable:
+                # Set aside before the commit names it: a damaged file is kept, never deleted.
+                kept = events.set_aside(self.folder)
+                self.audit.append(
+                    self.actor,
+                    "events.damaged",
+                    f"{found.unreadable} line(s) of the locked-time event file could not be accepted; kept as {kept}",
+                )
+        if not found.unreadable:
+            events.clear(self.folder)
 
     # ----------------------------------------------------------------- repositories
 
