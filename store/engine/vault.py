@@ -243,16 +243,16 @@ class Vault:
 
         Works from the store and its journal, or, when the store file is missing or damaged,
         from the kept previous save and the journals. Damaged files are set aside
-        (`*.damaged-*`), never overwritten. Whatever would be lost is described and passed to
-        `confirm`; a store that is not damaged is rolled back only if `confirm` says yes
-        (None: never). Returns the vault and one line saying what was done.
+        (`*.damaged-*`), never overwritten. A store that is not damaged is rolled back only
+        if `confirm`, shown what would be lost, says yes (None: never). Returns the vault and
+        what was done, including what could not be read.
         """
         lock = WriterLock(folder)
         lock.acquire()
         try:
             settle(folder, write=True)
             plan = plan_recovery(folder, passphrase, user, on_failed_unlock=on_failed_unlock)
-            if plan.loss and (confirm is None or not confirm(plan.loss)):
+            if plan.healthy and (confirm is None or not confirm(plan.loss)):
                 raise NotAllowed(f"{plan.loss} Nothing was changed.")
             vault = cls(folder, lock, plan.state, compact_bytes)
             # Whatever the plan read from, the files it replaces are kept for inspection; the
@@ -1047,8 +1047,9 @@ def _apply_ops(tables: Tables, ops: list[Any]) -> None:
 class RecoveryPlan:
     state: Unlocked
     new_generation: int
-    loss: str  # "" when nothing would be lost
+    loss: str  # what taking `state` loses; "" when nothing
     summary: str
+    healthy: bool = False  # the store was not damaged: taking `state` is a rollback
 
 
 def plan_recovery(folder: Path, passphrase: str, user: str | None, *, on_failed_unlock: Any = None) -> RecoveryPlan:
@@ -1108,18 +1109,18 @@ def plan_recovery(folder: Path, passphrase: str, user: str | None, *, on_failed_
                     else behind
                 )
                 summary = "Kept the older copy as the store (the rollback was accepted)."
-                return RecoveryPlan(chosen, new_generation, loss, summary)
+                return RecoveryPlan(chosen, new_generation, loss, summary, healthy=True)
             return _rollback_to_previous(folder, chosen, previous, key, new_generation, state)
         loss = f"{replayed.damage} Every save up to the damage is kept ({replayed.frames} in the journal); later ones cannot be read."
-        summary = f"Recovered the store with {replayed.frames} journal save(s); the damaged journal was set aside."
+        summary = f"{loss} Recovered the store with {replayed.frames} journal save(s); the damaged journal was set aside."
         return RecoveryPlan(chosen, new_generation, loss, summary)
     if rebuilt is None:
         raise StoreCorrupt(
             f"The store file {store} cannot be read and there is no readable kept previous save to rebuild it from.",
             str(store),
         )
-    summary = f"Rebuilt the store from {rebuilt_note}; the damaged or missing files were set aside."
-    loss = "" if "damaged" not in rebuilt_note else f"Rebuilt from {rebuilt_note}: later saves cannot be read."
+    loss = "" if "damaged" not in rebuilt_note else "Later saves cannot be read."
+    summary = f"Rebuilt the store from {rebuilt_note}; the damaged or missing files were set aside. {loss}".strip()
     return RecoveryPlan(rebuilt, new_generation, loss, summary)
 
 
@@ -1198,7 +1199,9 @@ def _rollback_to_previous(
     lost = describe_difference(current.tables, tables)
     loss = f"The store is not damaged. Going back to the kept previous save (generation {previous.generation}) would lose {lost}."
     summary = f"Went back to the kept previous save (generation {previous.generation}); the newer files were set aside."
-    return RecoveryPlan(state(previous.header, previous.generation, tables, replayed), new_generation, loss, summary)
+    return RecoveryPlan(
+        state(previous.header, previous.generation, tables, replayed), new_generation, loss, summary, healthy=True
+    )
 
 
 def describe_difference(newer: Tables, older: Tables) -> str:
