@@ -203,12 +203,18 @@ def _folder_bytes(store: Path) -> dict[str, bytes]:
     return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
 
 
-def test_verify_of_a_damaged_journal_fails_naming_it(store_dir, pwfile, made):
+@pytest.mark.parametrize("damage", ["older journal put back", "journal deleted", "bit flipped in a save"])
+def test_verify_of_a_damaged_journal_fails_naming_it(store_dir, pwfile, made, damage):
     _notes(store_dir, 6)
     journal = store_dir / "safedesk.journal"
-    raw = bytearray(journal.read_bytes())
-    raw[-30] ^= 0x04  # inside the last complete save
-    journal.write_bytes(bytes(raw))
+    if damage == "older journal put back":
+        journal.write_bytes((store_dir / "safedesk.journal.bak").read_bytes())
+    elif damage == "journal deleted":
+        journal.unlink()
+    else:
+        raw = bytearray(journal.read_bytes())
+        raw[-30] ^= 0x04  # inside the last complete save
+        journal.write_bytes(bytes(raw))
     before = _folder_bytes(store_dir)
     line = _one_clean_line(run(store_dir, "verify", "--passphrase-file", str(pwfile)))
     assert str(journal) in line and "recover" in line
