@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from safedesk.store.consents.pupils import Purpose, cleared_export, count_of, never_publish_export, write_export
 from safedesk.store.errors import SafeDeskError
+from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field, FieldError
 
 KINDS: list[tuple[str, str]] = [
@@ -25,7 +26,7 @@ KINDS: list[tuple[str, str]] = [
 
 def default_path(kind: str, today: date | None = None) -> Path:
     stem = kind.replace(":", "-").replace("never-publish-reasons", "never-publish-with-reasons")
-    return Path.home() / f"safedesk-{stem}-{(today or date.today()).isoformat()}.md"
+    return Path.home() / f"safedesk-{stem}-{(today or local_today()).isoformat()}.md"
 
 
 class ExportDialog(ModalScreen[Path | None]):

@@ -36,6 +36,7 @@ from safedesk.store.consents.pupils import (
 )
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field, FieldError, plain
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class ConsentForm(_Form):
                 yield Field("Given by (name)", Input(compact=True, id="given_by"), field_id="given_by")
                 yield Field("Relationship (mother, carer...)", Input(compact=True, id="relationship"), field_id="relationship")
                 yield Field(
-                    "Date given (DD/MM/YYYY)", Input(format_date(date.today()), compact=True, id="given_on"), field_id="given_on"
+                    "Date given (DD/MM/YYYY)", Input(format_date(local_today()), compact=True, id="given_on"), field_id="given_on"
                 )
                 yield Field("Review or expiry date (optional)", Input(compact=True, id="review_on"), field_id="review_on")
                 yield Field(
@@ -284,7 +285,7 @@ class NeverPublishForm(_Form):
                 ),
                 "reason",
             )
-            yield Field("From (DD/MM/YYYY)", Input(format_date(date.today()), compact=True, id="on"), field_id="on")
+            yield Field("From (DD/MM/YYYY)", Input(format_date(local_today()), compact=True, id="on"), field_id="on")
             yield from self.buttons()
 
     def action_save(self) -> None:
