@@ -167,7 +167,9 @@ def _armored(binary: bytes) -> bytes:
 @pytest.mark.parametrize("armour", [False, True], ids=["binary", "armoured"])
 @pytest.mark.parametrize("work_factor", [21, 22, 40])
 def test_scrypt_work_factor_above_20_is_refused_before_deriving(tmp_path, monkeypatch, armour, work_factor):
-    binary = f"age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA {work_factor}\nxyzxyzxyzxyz\n--- mac\n".encode() + b"p" * 64
+    binary = (
+        f"age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA {work_factor}\nxyzxyzxyzxyz\n--- mac\n".encode() + b"p" * 64
+    )
     path = tmp_path / "x.age"
     path.write_bytes(_armored(binary) if armour else binary)
     monkeypatch.setattr(handover_crypt.subprocess, "run", lambda *a, **k: pytest.fail("the helper was started"))
