@@ -93,9 +93,11 @@ class SafeDeskApp(App[int]):
             self.push_screen(self._entry_screen())
 
     def _entry_screen(self) -> Screen:
-        from safedesk.store.engine.vault import store_exists
+        from safedesk.store.engine.vault import store_files
 
-        if store_exists(self.store_dir):
+        # Any store file (even with the store file itself gone) means unlock, and from there
+        # recovery: setting up a new store over the remains is refused anyway.
+        if store_files(self.store_dir):
             from safedesk.screens.unlock import UnlockScreen
 
             return UnlockScreen(self.store_dir)

@@ -26,8 +26,8 @@ from safedesk.store.engine.records import Record, utcnow
 from safedesk.store.engine.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.repository import Repository
 from safedesk.store.engine.schema import CURRENT_VERSION, migrate
-from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, store_exists, unlock_header
-from safedesk.store.errors import InvalidInput, RecordNotFound, StoreExists
+from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, refuse_store_files, unlock_header
+from safedesk.store.errors import InvalidInput, RecordNotFound
 
 R = TypeVar("R", bound=Record)
 
@@ -67,8 +67,7 @@ class Session:
         setting.validate()
         user.validate()
         check_new_passphrase(passphrase)
-        if store_exists(folder):
-            raise StoreExists(f"A SafeDesk store already exists in {folder}.")
+        refuse_store_files(folder)
         kdf = options.kdf or crypto.calibrate()
         store_id = crypto.random_key()[:16].hex()
         data_key = crypto.random_key()

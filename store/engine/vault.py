@@ -109,6 +109,15 @@ def store_files(folder: Path) -> list[str]:
     return found
 
 
+def refuse_store_files(folder: Path) -> None:
+    """StoreExists if `folder` holds any SafeDesk store file: a new store must never be made
+    over the remains of one (its first save would overwrite what recovery needs)."""
+    found = store_files(folder)
+    if found:
+        hint = "" if STORE_FILE in found else " (the store file itself is missing: 'safedesk recover' rebuilds it)"
+        raise StoreExists(f"A SafeDesk store already exists in {folder}{hint}.")
+
+
 @dataclass
 class Unlocked:
     """What an unlock yields: the state and which slot opened it."""
@@ -180,12 +189,7 @@ class Vault:
         lock = WriterLock(folder)
         lock.acquire()
         try:
-            found = store_files(folder)
-            if found:
-                raise StoreExists(
-                    f"{folder} already holds SafeDesk store files ({', '.join(found[:3])}): "
-                    "use another folder, or 'safedesk recover' if the store is damaged."
-                )
+            refuse_store_files(folder)
             remove_stale_temps(folder)
             # Generation 1's snapshot is empty by definition: with no earlier save kept, its
             # journal alone rebuilds the store (see `recover`).

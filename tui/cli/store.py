@@ -85,14 +85,9 @@ def init(ctx: click.Context, setting_name: str | None, user: str | None, passphr
     from safedesk.store.engine.session import Session
 
     folder = _store_dir(ctx)
-    from safedesk.store.engine.vault import store_files
+    from safedesk.store.engine.vault import refuse_store_files
 
-    found = store_files(folder)
-    if found:
-        from safedesk.store.errors import StoreExists
-
-        hint = "" if "safedesk.store" in found else " (the store file is missing: 'safedesk recover' rebuilds it)"
-        raise StoreExists(f"A SafeDesk store already exists in {folder}{hint}.")
+    refuse_store_files(folder)
     name = ask_text(setting_name, "School or setting name", "--setting-name NAME")
     person = ask_text(user, "Your name", "--user NAME")
     passphrase = PassphraseReader().read(passphrase_file, "Choose a passphrase (three or more random words)", confirm=True)
