@@ -68,7 +68,10 @@ def test_frames_chain_and_the_journal_is_bound_to_its_snapshot(store_dir):
     assert raw.startswith(b"SAFEDESK-JOURNAL/2\n")
     generation = struct.unpack_from(">Q", raw, len(vault_module.JMAGIC))[0]
     digest = raw[len(vault_module.JMAGIC) + 8 : len(vault_module.JMAGIC) + 40]
-    assert digest == hashlib.sha256((store_dir / STORE_FILE).read_bytes()).digest()
+    snapshot = (store_dir / STORE_FILE).read_bytes()
+    prefix_and_check = len(vault_module.MAGIC) + 4 + _header_len(store_dir) + 8 + 32
+    named = b"safedesk-snapshot/2\0" + snapshot[: prefix_and_check + 12] + snapshot[-16:]
+    assert digest == hashlib.sha256(named).digest()
     assert (
         generation
         == struct.unpack_from(">Q", (store_dir / STORE_FILE).read_bytes(), len(vault_module.MAGIC) + 4 + _header_len(store_dir))[

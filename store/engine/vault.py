@@ -450,7 +450,7 @@ class Vault:
         header = replace(header, version=FORMAT_VERSION)
         body = json.dumps(self._shadow, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         snapshot = _snapshot_bytes(self._key, header, generation, body)
-        journal = _journal_head(self._key, header, generation, hashlib.sha256(snapshot).digest())
+        journal = _journal_head(self._key, header, generation, _snapshot_id(snapshot))
         chain = _first_chain(journal)
         frames = 0
         if first_frame is not None:
@@ -583,6 +583,19 @@ def _snapshot_bytes(key: bytes, header: Header, generation: int, body: bytes) ->
     return prefix + check + crypto.seal(key, body, b"safedesk-data/2\0" + check)
 
 
+def _snapshot_id(raw: bytes) -> bytes:
+    """What a journal is bound to: SHA-256 over the snapshot's header checksum, its body's
+    nonce and its body's GCM tag. Under the data key no other body has that nonce and tag, so
+    this names the file as surely as hashing all of it, without reading all of it."""
+    return hashlib.sha256(b"safedesk-snapshot/2\0" + raw[: _prefix_end(raw) + _DIGEST + crypto.NONCE_BYTES] + raw[-16:]).digest()
+
+
+def _prefix_end(raw: bytes) -> int:
+    """End of a version 2 snapshot's prefix (magic, header, generation); the checksum follows."""
+    (length,) = _U32.unpack_from(raw, len(MAGIC))
+    return len(MAGIC) + 4 + length + 8
+
+
 def _journal_head(key: bytes, header: Header, generation: int, snapshot_digest: bytes) -> bytes:
     header_bytes = header.to_bytes()
     prefix = JMAGIC + _U64.pack(generation) + snapshot_digest + _U32.pack(len(header_bytes)) + header_bytes
@@ -629,7 +642,7 @@ class Snapshot:
     generation: int
     sealed: bytes
     body_aad: bytes
-    digest: bytes  # SHA-256 of the whole file: what its journal is bound to
+    digest: bytes  # _snapshot_id: what its journal is bound to
 
 
 @dataclass(frozen=True)
@@ -692,7 +705,9 @@ def parse_snapshot_bytes(path: Path, raw: bytes) -> Snapshot:
                 raise ValueError("header and file format differ")
             (generation,) = _U64.unpack_from(raw, end - 8)
             aad = b"safedesk-data/2\0" + check
-            return Snapshot(path, 2, header, generation, raw[end + _DIGEST :], aad, hashlib.sha256(raw).digest())
+            if len(raw) < end + _DIGEST + _SEALED_OVERHEAD:
+                raise ValueError("cut short")
+            return Snapshot(path, 2, header, generation, raw[end + _DIGEST :], aad, _snapshot_id(raw))
         if raw.startswith(MAGIC_V1):
             pos = len(MAGIC_V1)
             (length,) = _U32.unpack_from(raw, pos)
@@ -790,9 +805,11 @@ def _journal_binding(path: Path) -> bytes | None:
 
 
 def _file_digest(path: Path) -> bytes | None:
+    """_snapshot_id of a snapshot file, or None if it cannot be read as one."""
     try:
-        return hashlib.sha256(path.read_bytes()).digest()
-    except OSError:
+        raw = path.read_bytes()
+        return _snapshot_id(raw) if raw.startswith(MAGIC) else None
+    except (OSError, struct.error):
         return None
 
 
