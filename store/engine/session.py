@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from safedesk.store.engine import crypto, events
+from safedesk.store.engine import crypto, events, salvage
 from safedesk.store.engine.audit import AuditLog
 from safedesk.store.engine.core_records import Meta, Setting, User
 from safedesk.store.engine.db import Database, Documents
@@ -122,7 +122,7 @@ class Session:
 
         summary = ""
         if use_backup:
-            vault, summary = Vault.recover(
+            vault, summary = salvage.recover(
                 folder, passphrase, user, confirm=confirm, compact_bytes=options.compact_bytes, on_failed_unlock=failed
             )
         else:

@@ -32,7 +32,7 @@ import secrets
 import struct
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -54,7 +54,6 @@ from safedesk.store.engine.files import (
 from safedesk.store.engine.header import FORMAT_VERSION, Header, Slot
 from safedesk.store.engine.recovery import secret_for_slot
 from safedesk.store.errors import (
-    NotAllowed,
     StoreCorrupt,
     StoreExists,
     StoreNotFound,
@@ -233,46 +232,18 @@ class Vault:
             raise
 
     @classmethod
-    def recover(
-        cls,
-        folder: Path,
-        passphrase: str,
-        user: str | None = None,
-        *,
-        confirm: Callable[[str], bool] | None = None,
-        compact_bytes: int = MIN_COMPACT_BYTES,
-        on_failed_unlock: Any = None,
-    ) -> tuple[Vault, str]:
-        """Make the best readable state the current store, as a new generation.
+    def rebuild(cls, folder: Path, lock: WriterLock, state: Unlocked, generation: int, compact_bytes: int) -> Vault:
+        """Make `state` the store as generation `generation` (engine.salvage decides both).
 
-        Works from the store and its journal, or, when the store file is missing or damaged,
-        from the kept previous save and the journals. Damaged files are set aside
-        (`*.damaged-*`), never overwritten. A store that is not damaged is rolled back only
-        if `confirm`, shown what would be lost, says yes (None: never). Returns the vault and
-        what was done, including what could not be read.
+        The store and journal it replaces are set aside (`*.damaged-*`), never overwritten;
+        the .bak pair stays as it was. `lock` must be held; it is the vault's from here on.
         """
-        lock = WriterLock(folder)
-        lock.acquire()
-        try:
-            settle(folder, write=True)
-            plan = plan_recovery(folder, passphrase, user, on_failed_unlock=on_failed_unlock)
-            if plan.healthy and (confirm is None or not confirm(plan.loss)):
-                raise NotAllowed(f"{plan.loss} Nothing was changed.")
-            vault = cls(folder, lock, plan.state, compact_bytes)
-            # Whatever the plan read from, the files it replaces are kept for inspection; the
-            # .bak pair stays as it was.
-            for name in (STORE_FILE, JOURNAL_FILE):
-                vault._set_aside(name)
-            vault._needs_generation = True
-            vault._write_generation(plan.new_generation, plan.state.header, None, keep_backup=False)
-            vault._note_seen()
-            return vault, plan.summary
-        except OSError as error:
-            lock.release()
-            raise describe_os_error(error, "recover the store") from None
-        except BaseException:
-            lock.release()
-            raise
+        vault = cls(folder, lock, state, compact_bytes)
+        for name in (STORE_FILE, JOURNAL_FILE):
+            vault._set_aside(name)
+        vault._write_generation(generation, state.header, None, keep_backup=False)
+        vault._note_seen()
+        return vault
 
     # ----------------------------------------------------------------- committing
 
@@ -592,7 +563,7 @@ def _snapshot_id(raw: bytes) -> bytes:
 
 def _prefix_end(raw: bytes) -> int:
     """End of a version 2 snapshot's prefix (magic, header, generation); the checksum follows."""
-    (length,) = _U32.unpack_from(raw, len(MAGIC))
+    length: int = _U32.unpack_from(raw, len(MAGIC))[0]
     return len(MAGIC) + 4 + length + 8
 
 
@@ -769,7 +740,7 @@ def unlock_header(header: Header, passphrase: str, user: str | None) -> tuple[Sl
     return None
 
 
-def _unlock(header: Header, passphrase: str, user: str | None, on_failed_unlock: Any) -> tuple[Slot, bytes]:
+def unlock_slot(header: Header, passphrase: str, user: str | None, on_failed_unlock: Any) -> tuple[Slot, bytes]:
     if user and not header.candidates(user):
         raise WrongPassphrase(f"No key slot for '{user}' in this store. 'safedesk keys list' shows who has one.")
     opened = unlock_header(header, passphrase, user)
@@ -780,7 +751,7 @@ def _unlock(header: Header, passphrase: str, user: str | None, on_failed_unlock:
     return opened
 
 
-def _journal_generation(path: Path) -> int | None:
+def journal_generation(path: Path) -> int | None:
     """The generation a journal file names in its header, if it can be read (no key needed)."""
     try:
         raw = path.read_bytes()[:64]
@@ -874,7 +845,7 @@ def read_state(
                 _backup_hint(roles.store),
             ) from None
         raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.") from None
-    slot, key = _unlock(snapshot.header, passphrase, user, on_failed_unlock)
+    slot, key = unlock_slot(snapshot.header, passphrase, user, on_failed_unlock)
     tables = open_snapshot(snapshot, key)
     replayed = replay_journal(roles.journal, snapshot, key, tables)
     state = Unlocked(
@@ -889,11 +860,11 @@ def read_state(
         replayed.chain,
         snapshot.version,
     )
-    state.rollback_warning = _rollback_check(snapshot, replayed)
+    state.rollback_warning = rollback_check(snapshot, replayed)
     return state
 
 
-def _rollback_check(snapshot: Snapshot, replayed: Replayed) -> str | None:
+def rollback_check(snapshot: Snapshot, replayed: Replayed) -> str | None:
     """A sentence when this store is behind (or beside) the last state this computer saw of it."""
     last = anchor.load(snapshot.header.store_id)
     if last is None or snapshot.version < 2:
@@ -928,14 +899,14 @@ def replay_journal(path: Path, snapshot: Snapshot, key: bytes, tables: Tables, *
     if snapshot.version == 1:
         return _replay_v1(raw, path, snapshot.header, key, snapshot.generation, tables)
     try:
-        head = _parse_journal_head(raw, path, key)
+        head = parse_journal_head(raw, path, key)
         if head.generation != snapshot.generation or head.snapshot_digest != snapshot.digest:
             raise _corrupt(path, f"does not belong to this store file (it extends save {head.generation}, not this one)")
     except StoreCorrupt as error:
         if strict:
             raise
         return Replayed(0, 0, False, b"", damage=str(error))
-    return _replay_frames(raw, head, path, key, tables, strict=strict)
+    return replay_frames(raw, head, path, key, tables, strict=strict)
 
 
 @dataclass(frozen=True)
@@ -947,7 +918,7 @@ class JournalHead:
     chain: bytes
 
 
-def _parse_journal_head(raw: bytes, path: Path, key: bytes | None) -> JournalHead:
+def parse_journal_head(raw: bytes, path: Path, key: bytes | None) -> JournalHead:
     """A version 2 journal's header, authenticated with `key` (unchecked when None)."""
     try:
         if not raw.startswith(JMAGIC):
@@ -973,7 +944,7 @@ def _parse_journal_head(raw: bytes, path: Path, key: bytes | None) -> JournalHea
     return JournalHead(generation, digest, header, end, _first_chain(raw[:end]))
 
 
-def _replay_frames(raw: bytes, head: JournalHead, path: Path, key: bytes, tables: Tables, *, strict: bool) -> Replayed:
+def replay_frames(raw: bytes, head: JournalHead, path: Path, key: bytes, tables: Tables, *, strict: bool) -> Replayed:
     pos, seq, chain = head.end, 0, head.chain
     chains = [chain]
     torn = False
@@ -1059,185 +1030,6 @@ def _apply_ops(tables: Tables, ops: list[Any]) -> None:
             tables.setdefault(op[1], {})
         else:
             raise ValueError("unknown journal op")
-
-
-# --------------------------------------------------------------------- recovery
-
-
-@dataclass
-class RecoveryPlan:
-    state: Unlocked
-    new_generation: int
-    loss: str  # what taking `state` loses; "" when nothing
-    summary: str
-    healthy: bool = False  # the store was not damaged: taking `state` is a rollback
-
-
-def plan_recovery(folder: Path, passphrase: str, user: str | None, *, on_failed_unlock: Any = None) -> RecoveryPlan:
-    """The best state the files hold, what taking it would lose, and what to set aside."""
-    store, journal = folder / STORE_FILE, folder / JOURNAL_FILE
-    store_bak, journal_bak = folder / (STORE_FILE + BACKUP_SUFFIX), folder / (JOURNAL_FILE + BACKUP_SUFFIX)
-    snapshot = _try_parse(store)
-    previous = _try_parse(store_bak)
-    journal_raw = _try_read(journal)
-    headers = [s.header for s in (snapshot, previous) if isinstance(s, Snapshot)]
-    if journal_raw is not None and journal_raw.startswith(JMAGIC):
-        try:
-            headers.append(_parse_journal_head(journal_raw, journal, None).header)
-        except StoreCorrupt:
-            pass
-    if not headers:
-        if not store_files(folder):
-            raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.")
-        raise StoreCorrupt(
-            f"Neither the store file, its kept previous save nor its journal in {folder} can be read: nothing to recover from.",
-            str(store),
-        )
-    slot, key = _unlock(headers[0], passphrase, user, on_failed_unlock)
-    generations = [s.generation for s in (snapshot, previous) if isinstance(s, Snapshot)]
-    generations += [g for g in (_journal_generation(journal), _journal_generation(journal_bak)) if g is not None]
-    last = anchor.load(headers[0].store_id)
-    if last is not None:
-        generations.append(last.generation)
-    new_generation = max(generations) + 1  # never a number a save of this store already had
-
-    def state(header: Header, generation: int, tables: Tables, replayed: Replayed) -> Unlocked:
-        return Unlocked(header, key, slot, generation, tables, 0, 0, replayed.torn, b"", FORMAT_VERSION)
-
-    # 1. The store file opens: keep it and every journal frame that reads.
-    current: tuple[Unlocked, Replayed] | None = None
-    if isinstance(snapshot, Snapshot):
-        try:
-            tables = open_snapshot(snapshot, key)
-            replayed = replay_journal(journal, snapshot, key, tables, strict=False)
-            current = (state(snapshot.header, snapshot.generation, tables, replayed), replayed)
-        except StoreCorrupt:
-            current = None
-    # 2. The kept previous save, its journal, then the current journal if it extends it.
-    rebuilt: Unlocked | None = None
-    rebuilt_note = ""
-    if current is None:
-        rebuilt, rebuilt_note = _rebuild(folder, previous, journal_raw, key, headers, state)
-    if current is not None:
-        chosen, replayed = current
-        if replayed.damage is None:
-            behind = _rollback_check(snapshot, replayed) if isinstance(snapshot, Snapshot) else None
-            if behind is not None:
-                loss = (
-                    f"{behind.split(':')[0]}. Keeping this copy as the store drops the later saves this computer saw "
-                    f"(save {last.generation}.{last.frames} and before it back to {chosen.generation}.{replayed.frames})."
-                    if last
-                    else behind
-                )
-                summary = "Kept the older copy as the store (the rollback was accepted)."
-                return RecoveryPlan(chosen, new_generation, loss, summary, healthy=True)
-            return _rollback_to_previous(folder, chosen, previous, key, new_generation, state)
-        loss = f"{replayed.damage} Every save up to the damage is kept ({replayed.frames} in the journal); later ones cannot be read."
-        summary = f"{loss} Recovered the store with {replayed.frames} journal save(s); the damaged journal was set aside."
-        return RecoveryPlan(chosen, new_generation, loss, summary)
-    if rebuilt is None:
-        raise StoreCorrupt(
-            f"The store file {store} cannot be read and there is no readable kept previous save to rebuild it from.",
-            str(store),
-        )
-    loss = "" if "damaged" not in rebuilt_note else "Later saves cannot be read."
-    summary = f"Rebuilt the store from {rebuilt_note}; the damaged or missing files were set aside. {loss}".strip()
-    return RecoveryPlan(rebuilt, new_generation, loss, summary)
-
-
-def _try_parse(path: Path) -> Snapshot | StoreCorrupt | None:
-    try:
-        return parse_snapshot(path)
-    except FileNotFoundError:
-        return None
-    except StoreCorrupt as error:
-        return error
-
-
-def _try_read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _rebuild(
-    folder: Path,
-    previous: Snapshot | StoreCorrupt | None,
-    journal_raw: bytes | None,
-    key: bytes,
-    headers: list[Header],
-    state: Callable[[Header, int, Tables, Replayed], Unlocked],
-) -> tuple[Unlocked | None, str]:
-    """The store rebuilt without its store file: previous save + its journal + the current journal."""
-    journal = folder / JOURNAL_FILE
-    head: JournalHead | None = None
-    if journal_raw is not None and journal_raw.startswith(JMAGIC):
-        try:
-            head = _parse_journal_head(journal_raw, journal, key)
-        except StoreCorrupt:
-            head = None
-    tables: Tables
-    if isinstance(previous, Snapshot):
-        try:
-            tables = open_snapshot(previous, key)
-            kept = replay_journal(folder / (JOURNAL_FILE + BACKUP_SUFFIX), previous, key, tables, strict=False)
-        except StoreCorrupt:
-            return None, ""
-        note = f"the kept previous save (generation {previous.generation})"
-        header, generation = previous.header, previous.generation
-        if kept.damage:
-            note += ", whose journal is damaged"
-            return state(header, generation, tables, kept), note
-        if head is None or head.generation != previous.generation + 1:
-            return state(header, generation, tables, kept), note + " alone"
-    elif head is not None and head.generation == 1:
-        # Generation 1's snapshot is empty by construction (Vault.create).
-        tables, note, header, generation = {}, "the first save's journal", head.header, 0
-    else:
-        return None, ""
-    assert head is not None and journal_raw is not None
-    replayed = _replay_frames(journal_raw, head, journal, key, tables, strict=False)
-    note += f" and the journal after it ({replayed.frames} save(s))"
-    if replayed.damage:
-        note += ", whose end is damaged"
-    return state(head.header, head.generation, tables, replayed), note
-
-
-def _rollback_to_previous(
-    folder: Path,
-    current: Unlocked,
-    previous: Snapshot | StoreCorrupt | None,
-    key: bytes,
-    new_generation: int,
-    state: Callable[[Header, int, Tables, Replayed], Unlocked],
-) -> RecoveryPlan:
-    """The store is healthy: going back to the kept previous save is a rollback, named in full."""
-    if not isinstance(previous, Snapshot):
-        raise NotAllowed("The store is not damaged and there is no readable previous save to go back to: nothing to recover.")
-    tables = open_snapshot(previous, key)
-    replayed = replay_journal(folder / (JOURNAL_FILE + BACKUP_SUFFIX), previous, key, tables, strict=False)
-    lost = describe_difference(current.tables, tables)
-    loss = f"The store is not damaged. Going back to the kept previous save (generation {previous.generation}) would lose {lost}."
-    summary = f"Went back to the kept previous save (generation {previous.generation}); the newer files were set aside."
-    return RecoveryPlan(
-        state(previous.header, previous.generation, tables, replayed), new_generation, loss, summary, healthy=True
-    )
-
-
-def describe_difference(newer: Tables, older: Tables) -> str:
-    """What `older` lacks of `newer`, by table, in words without personal data."""
-    counts: dict[str, int] = {}
-    for name, table in newer.items():
-        base = older.get(name, {})
-        changed = sum(1 for doc_id, doc in table.items() if base.get(doc_id) != doc)
-        removed = len(base.keys() - table.keys())
-        if changed + removed:
-            counts[name] = changed + removed
-    if not counts:
-        return "no record (the two saves hold the same records)"
-    parts = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
-    return f"{sum(counts.values())} record change(s) made since then ({parts})"
 
 
 def sha256_file(path: Path) -> str:
