@@ -140,7 +140,10 @@ class UnlockScreen(Screen[None]):
 
     def _opened(self, session: object) -> None:
         merged = getattr(session, "merged_events", 0)
+        recovered = getattr(session, "recovery_summary", "")
         self.app.signed_in(session)  # type: ignore[arg-type]
+        if recovered:
+            self.app.notify(recovered, title="Store recovered", severity="warning", timeout=15, markup=False)
         if merged:
             self.app.notify(
                 f"{merged} failed unlock attempt(s) since the last unlock; they are in the audit log.",

@@ -76,7 +76,7 @@ class Session:
         dsl_slot = Slot.create(store_id, "dsl", user.name, crypto.normalise_passphrase(passphrase), data_key, kdf)
         recovery_slot = Slot.create(store_id, "recovery", "", secret_for_slot("recovery", recovery) or b"", data_key, kdf)
         header = Header(store_id=store_id, events_recipient=recipient, slots=(dsl_slot, recovery_slot))
-        vault = Vault.create(folder, header, dsl_slot, data_key, {}, options.compact_bytes)
+        vault = Vault.create(folder, header, dsl_slot, data_key, options.compact_bytes)
         session = cls(vault, options)
         try:
             with session.transaction():

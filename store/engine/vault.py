@@ -181,9 +181,7 @@ class Vault:
     # ----------------------------------------------------------------- opening
 
     @classmethod
-    def create(
-        cls, folder: Path, header: Header, slot: Slot, data_key: bytes, tables: Tables, compact_bytes: int = MIN_COMPACT_BYTES
-    ) -> Vault:
+    def create(cls, folder: Path, header: Header, slot: Slot, data_key: bytes, compact_bytes: int = MIN_COMPACT_BYTES) -> Vault:
         make_private_dir(folder)
         lock = WriterLock(folder)
         lock.acquire()
@@ -191,8 +189,8 @@ class Vault:
             refuse_store_files(folder)
             remove_stale_temps(folder)
             # Generation 1's snapshot is empty by definition: with no earlier save kept, its
-            # journal alone rebuilds the store (see `recover`).
-            state = Unlocked(header, data_key, slot, 0, tables, 0, 0, False)
+            # journal alone rebuilds the store (engine.salvage).
+            state = Unlocked(header, data_key, slot, 0, {}, 0, 0, False)
             vault = cls(folder, lock, state, compact_bytes)
             # Nothing is written until the first commit, which writes generation 1 whole:
             # a setup that fails half-way leaves no store behind.
