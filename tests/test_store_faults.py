@@ -16,7 +16,7 @@ from safedesk.store.engine import anchor
 from safedesk.store.engine import vault as vault_module
 from safedesk.store.engine.session import OpenOptions, Session
 from safedesk.store.engine.vault import BACKUP_SUFFIX, JOURNAL_FILE, STORE_FILE
-from safedesk.store.errors import StoreCorrupt, StoreLocked, StoreWriteError
+from safedesk.store.errors import StoreCorrupt, StoreLocked, StoreWriteError, WrongPassphrase
 from tests.conftest import PASSPHRASE
 from tests.test_store_session import Note
 
@@ -133,7 +133,7 @@ def test_no_plaintext_anywhere_under_the_store_folder(store_dir):
     for i in range(40):
         session.repo(Note).add(Note(title=f"{SECRET_NAME} {i}", body="Pupil said she was frightened"))
     session.close()
-    with pytest.raises(Exception):
+    with pytest.raises(WrongPassphrase):
         Session.open(store_dir, "a wrong guess at the passphrase")
     needles = [SECRET_NAME.encode(), b"Zebulon", b"Quartermaine", b"frightened", SECRET_NAME.encode("utf-16-le")]
     files = [p for p in store_dir.rglob("*") if p.is_file()]
