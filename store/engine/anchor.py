@@ -67,9 +67,9 @@ def save(store_id: str, seen: Seen) -> None:
     if path is None:
         return
     data = json.dumps({"store_id": store_id, "generation": seen.generation, "frames": seen.frames, "chain": seen.chain})
+    tmp = temp_name(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = temp_name(path)
         fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         try:
             os.write(fd, data.encode("ascii"))
@@ -77,6 +77,10 @@ def save(store_id: str, seen: Seen) -> None:
             os.close(fd)
         replace(tmp, path)
     except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # a full or read-only disk: the note stays as it was
         return
 
 
