@@ -123,9 +123,12 @@ def clear(folder: Path) -> None:
         fsync_dir(folder)
 
 
-def set_aside(folder: Path) -> str:
-    """Keep a damaged events file for inspection instead of deleting it; returns its new name."""
-    target = folder / f"{EVENTS_FILE}{DAMAGED_MARK}{secrets.token_hex(3)}"
-    os.replace(folder / EVENTS_FILE, target)
+def aside_name() -> str:
+    """A fresh name to keep a damaged events file under (see set_aside)."""
+    return f"{EVENTS_FILE}{DAMAGED_MARK}{secrets.token_hex(3)}"
+
+
+def set_aside(folder: Path, name: str) -> None:
+    """Keep a damaged events file for inspection as `name` instead of deleting it."""
+    os.replace(folder / EVENTS_FILE, folder / name)
     fsync_dir(folder)
-    return target.name

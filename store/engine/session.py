@@ -202,15 +202,17 @@ class Session:
                 at = datetime.fromisoformat(event.at)
                 self.audit.append(events.LOCKED_ACTOR, event.action, f"{event.detail} #{event.id}", at=at)
                 self.merged_events += 1
+            kept = events.aside_name()
             if found.unreadable:
-                # Set aside before the commit names it: a damaged file is kept, never deleted.
-                kept = events.set_aside(self.folder)
                 self.audit.append(
                     self.actor,
                     "events.damaged",
                     f"{found.unreadable} line(s) of the locked-time event file could not be accepted; kept as {kept}",
                 )
-        if not found.unreadable:
+        # Only once the audit log holds them: a failed save leaves the file to merge next time.
+        if found.unreadable:
+            events.set_aside(self.folder, kept)  # a damaged file is kept, never deleted
+        else:
             events.clear(self.folder)
 
     # ----------------------------------------------------------------- repositories
