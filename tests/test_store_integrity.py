@@ -632,3 +632,32 @@ def test_every_offset_of_every_store_file(tmp_path):
             path.write_bytes(intact[:offset])
             outcome(path)
         path.write_bytes(intact)
+
+
+def test_restore_refuses_a_backup_whose_journal_is_missing_or_from_another_save(tmp_path, store_dir):
+    import zipfile
+
+    from safedesk.store.engine import backup
+    from safedesk.store.errors import InvalidInput
+
+    make_store(store_dir)
+    with Session.open(store_dir, PASSPHRASE) as session:
+        backup.write_backup(session, tmp_path / "good.sdbackup")
+    with zipfile.ZipFile(tmp_path / "good.sdbackup") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(members.pop("manifest.json"))
+    for case, journal in [("missing", None), ("another save", (store_dir / JOURNAL_BAK).read_bytes())]:
+        files = dict(members)
+        if journal is None:
+            del files[JOURNAL_FILE]
+        else:
+            files[JOURNAL_FILE] = journal
+        hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+        bad = tmp_path / f"{case}.sdbackup"
+        with zipfile.ZipFile(bad, "w") as archive:
+            archive.writestr("manifest.json", json.dumps({**manifest, "files": hashes}))
+            for name, data in files.items():
+                archive.writestr(name, data)
+        with pytest.raises(InvalidInput, match="journal"):
+            backup.restore_backup(bad, tmp_path / case)
+        assert not (tmp_path / case / STORE_FILE).exists()

@@ -20,7 +20,7 @@ from safedesk.store.engine import anchor
 from safedesk.store.engine.files import atomic_write, describe_os_error, make_private_dir
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
-from safedesk.store.engine.vault import JOURNAL_FILE, STORE_FILE, parse_snapshot_bytes, store_files
+from safedesk.store.engine.vault import JOURNAL_FILE, STORE_FILE, parse_journal_head, parse_snapshot_bytes, store_files
 from safedesk.store.errors import InvalidInput, StoreCorrupt, StoreExists
 
 MANIFEST = "manifest.json"
@@ -101,7 +101,7 @@ def restore_backup(backup: Path, folder: Path) -> int:
                 contents[name] = data
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as error:
         raise InvalidInput(f"{backup} is not a usable SafeDesk backup ({_reason(error)}).") from None
-    store_id = _store_id(backup, contents[STORE_FILE])
+    store_id = _store_id(backup, contents)
     try:
         make_private_dir(folder)
         for name, data in sorted(contents.items(), key=lambda item: item[0] == STORE_FILE):
@@ -136,9 +136,17 @@ def _reason(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def _store_id(backup: Path, data: bytes) -> str:
-    """The backed-up store's id, from its plaintext header (the store is authenticated on unlock)."""
+def _store_id(backup: Path, contents: dict[str, bytes]) -> str:
+    """The backed-up store's id, from its plaintext header, after checking that the store file
+    and its journal belong together (both are authenticated again on unlock)."""
     try:
-        return parse_snapshot_bytes(Path(STORE_FILE), data).header.store_id
+        snapshot = parse_snapshot_bytes(Path(STORE_FILE), contents[STORE_FILE])
+        if snapshot.version >= 2:
+            journal = contents.get(JOURNAL_FILE)
+            if journal is None:
+                raise InvalidInput(f"{backup} is not a usable SafeDesk backup (its journal file is missing).")
+            if parse_journal_head(journal, Path(JOURNAL_FILE), None).snapshot_digest != snapshot.digest:
+                raise InvalidInput(f"{backup} is not a usable SafeDesk backup (its journal belongs to another save).")
+        return snapshot.header.store_id
     except StoreCorrupt:
         raise InvalidInput(f"{backup} is not a usable SafeDesk backup (its store file is damaged).") from None
