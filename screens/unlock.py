@@ -138,7 +138,10 @@ class UnlockScreen(Form[object]):
 
     def saved(self, result: object) -> None:
         merged = getattr(result, "merged_events", 0)
+        recovered = getattr(result, "recovery_summary", "")
         self.app.signed_in(result)  # type: ignore[attr-defined]
+        if recovered:
+            self.app.notify(recovered, title="Store recovered", severity="warning", timeout=15, markup=False)
         if merged:
             self.app.notify(
                 f"{merged} failed unlock attempt(s) since the last unlock; they are in the audit log.",

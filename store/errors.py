@@ -38,6 +38,11 @@ class StoreCorrupt(SafeDeskError):
         self.backup = backup
 
 
+class StoreRolledBack(StoreCorrupt):
+    """The store is older than the last state this computer saw of it: files were replaced
+    with an older copy (or the journal was cut short). Not opened for writing."""
+
+
 class StoreWriteError(SafeDeskError):
     """A commit could not be made durable; what was stored before is intact."""
 

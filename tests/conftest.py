@@ -36,12 +36,12 @@ settings.load_profile("safedesk")
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "safedesk-tests-hypothesis")
 
 
-
 def pytest_configure(config: pytest.Config) -> None:
     # pytest-textual-snapshot writes its failure report into the current folder (the checkout,
     # after the checkout guard has run): send it to the temp folder, unless a path was given.
     if config.getoption("--snapshot-report", default=None) == "snapshot_report.html":
         config.option.snapshot_report = str(Path(tempfile.gettempdir()) / "safedesk-snapshot-report.html")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _checkout_untouched(pytestconfig: pytest.Config) -> Iterator[None]:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from safedesk.cli.main import cli
-from safedesk.store.engine.vault import STORE_FILE
+from safedesk.store.engine.vault import JOURNAL_FILE, STORE_FILE
 from tests.kit import DEPUTY_PASSPHRASE, PASSPHRASE
 
 RECOVERY = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})\b")
@@ -160,7 +160,7 @@ def test_backup_and_restore_round_trip(store_dir, pwfile, made, tmp_path):
     result = run(store_dir, "backup", "--out", str(out), "--passphrase-file", str(pwfile))
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == ["manifest.json", STORE_FILE]
+        assert sorted(archive.namelist()) == ["manifest.json", JOURNAL_FILE, STORE_FILE]
         assert b"Oak Primary" not in archive.read(STORE_FILE)
     elsewhere = tmp_path / "restored"
     restored = run(elsewhere, "restore", str(out))
@@ -184,3 +184,93 @@ def test_debug_shows_the_traceback(tmp_path):
         cli, ["--debug", "--store", str(tmp_path / "none"), "verify", "--passphrase-file", "-"], input="x\n"
     )
     assert result.exit_code != 0 and result.exception is not None
+
+
+def _notes(store: Path, count: int) -> list[str]:
+    """Saves made through the engine: several generations, then frames in the journal."""
+    from safedesk.store.engine.session import Session
+    from tests.kit import Note
+
+    with Session.open(store, PASSPHRASE) as session:
+        for i in range(count):
+            if i == count // 2:
+                session.vault.compact()
+            session.repo(Note).add(Note(title=f"note {i}"))
+    return [f"note {i}" for i in range(count)]
+
+
+def _folder_bytes(store: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("damage", ["older journal put back", "journal deleted", "bit flipped in a save"])
+def test_verify_of_a_damaged_journal_fails_naming_it(store_dir, pwfile, made, damage):
+    _notes(store_dir, 6)
+    journal = store_dir / "safedesk.journal"
+    if damage == "older journal put back":
+        journal.write_bytes((store_dir / "safedesk.journal.bak").read_bytes())
+    elif damage == "journal deleted":
+        journal.unlink()
+    else:
+        raw = bytearray(journal.read_bytes())
+        raw[-30] ^= 0x04  # inside the last complete save
+        journal.write_bytes(bytes(raw))
+    before = _folder_bytes(store_dir)
+    line = _one_clean_line(run(store_dir, "verify", "--passphrase-file", str(pwfile)))
+    assert str(journal) in line and "recover" in line
+    assert _folder_bytes(store_dir) == before
+
+
+def test_verify_changes_no_byte(store_dir, pwfile, made):
+    _notes(store_dir, 6)
+    assert "Wrong passphrase" in _one_clean_line(run(store_dir, "verify", "--passphrase-file", "-", stdin="not it at all\n"))
+    before = _folder_bytes(store_dir)  # with a failed unlock waiting in safedesk.events
+    result = run(store_dir, "verify", "--passphrase-file", str(pwfile))
+    assert result.exit_code == 0, result.output
+    assert _folder_bytes(store_dir) == before
+
+
+def test_deleted_store_file_init_refuses_then_recover_brings_records_back(store_dir, pwfile, made):
+    from safedesk.store.engine.session import Session
+    from tests.kit import Note
+
+    expected = _notes(store_dir, 6)
+    (store_dir / STORE_FILE).unlink()
+    refused = _one_clean_line(run(store_dir, "init", "--setting-name", "X", "--user", "Y", "--passphrase-file", str(pwfile)))
+    assert "already exists" in refused and "recover" in refused
+    assert "recover" in _one_clean_line(run(store_dir, "verify", "--passphrase-file", str(pwfile)))
+    recovered = run(store_dir, "recover", "--passphrase-file", str(pwfile))
+    assert recovered.exit_code == 0, recovered.output
+    with Session.open(store_dir, PASSPHRASE) as session:
+        assert sorted(n.title for n in session.repo(Note).all()) == expected
+    assert run(store_dir, "verify", "--passphrase-file", str(pwfile)).exit_code == 0
+
+
+def test_recover_of_a_healthy_store_asks_first_and_no_changes_nothing(store_dir, pwfile, made):
+    _notes(store_dir, 6)
+    before = _folder_bytes(store_dir)
+    declined = run(store_dir, "recover", "--passphrase-file", str(pwfile), stdin="n\n")
+    assert declined.exit_code != 0
+    assert "not damaged" in declined.stderr and "would lose" in declined.stderr
+    assert _folder_bytes(store_dir) == before
+
+
+def test_header_asking_for_hours_of_work_is_one_clear_line(store_dir, pwfile, made):
+    import hashlib
+    import json
+    import struct
+
+    from safedesk.store.engine.vault import MAGIC
+
+    path = store_dir / STORE_FILE
+    raw = path.read_bytes()
+    (length,) = struct.unpack_from(">I", raw, len(MAGIC))
+    start = len(MAGIC) + 4
+    header = json.loads(raw[start : start + length])
+    for slot in header["slots"]:
+        slot["kdf"]["iterations"] = 1000
+    new = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    prefix = MAGIC + struct.pack(">I", len(new)) + new + raw[start + length : start + length + 8]
+    path.write_bytes(prefix + hashlib.sha256(prefix).digest() + raw[start + length + 40 :])
+    line = _one_clean_line(run(store_dir, "verify", "--passphrase-file", str(pwfile)))
+    assert "key-derivation work" in line and str(path) in line and "unexpected" not in line

@@ -153,3 +153,30 @@ def test_passphrase_typed_in_another_unicode_form_still_opens():
     composed, decomposed = "café lantern orbit meadow", "cafe\u0301 lantern orbit meadow"
     assert composed != decomposed
     assert handover_crypt.decrypt(handover_crypt.encrypt(b"data", decomposed), composed) == b"data"
+
+
+def _armored(binary: bytes) -> bytes:
+    import base64
+
+    text = base64.b64encode(binary)
+    lines = b"\n".join(text[i : i + 64] for i in range(0, len(text), 64))
+    return b"-----BEGIN AGE ENCRYPTED FILE-----\n" + lines + b"\n-----END AGE ENCRYPTED FILE-----\n"
+
+
+@pytest.mark.parametrize("armour", [False, True], ids=["binary", "armoured"])
+@pytest.mark.parametrize("work_factor", [21, 22, 40])
+def test_scrypt_work_factor_above_20_is_refused_before_deriving(tmp_path, monkeypatch, armour, work_factor):
+    binary = (
+        f"age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA {work_factor}\nxyzxyzxyzxyz\n--- mac\n".encode() + b"p" * 64
+    )
+    path = tmp_path / "x.age"
+    path.write_bytes(_armored(binary) if armour else binary)
+    monkeypatch.setattr(handover_crypt.subprocess, "run", lambda *a, **k: pytest.fail("the helper was started"))
+    with pytest.raises(handover_crypt.HandoverFileError, match="far more decryption work"):
+        ho.open_handover(path, HANDOVER_PASSPHRASE)
+
+
+def test_our_own_files_stay_within_the_bound(sent):
+    path, _, _ = sent
+    header = path.read_bytes()[:200].split(b"\n")[1].split()
+    assert header[1] == b"scrypt" and int(header[3]) <= handover_crypt.MAX_WORK_FACTOR

@@ -94,9 +94,11 @@ class SafeDeskApp(App[int]):
             self.push_screen(self._entry_screen())
 
     def _entry_screen(self) -> Screen:
-        from safedesk.store.engine.vault import store_exists
+        from safedesk.store.engine.vault import store_files
 
-        return screen("unlock" if store_exists(self.store_dir) else "setup", self.store_dir)
+        # Any store file (even with the store file itself gone) means unlock, and from there
+        # recovery: setting up a new store over the remains is refused anyway.
+        return screen("unlock" if store_files(self.store_dir) else "setup", self.store_dir)
 
     def signed_in(self, session: Session) -> None:
         """Called by setup and unlock once a session is open."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +10,7 @@ from textual.widgets import Footer, Header, Static
 
 from safedesk.router import open_screen
 from safedesk.store.consents.pupils import EXPIRY_WARNING_DAYS, expiring, format_date
+from safedesk.store.text.dates import local_today
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 
@@ -46,7 +45,7 @@ class ExpiringScreen(Screen[None]):
         self.show()
 
     def show(self) -> None:
-        today = date.today()
+        today = local_today()
         due = expiring(self.app.session, today=today)
         table = self.query_one("#expiring-table", RowTable)
         table.set_rows(

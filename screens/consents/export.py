@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from safedesk.store.consents.pupils import Purpose, cleared_export, count_of, never_publish_export, write_export
+from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
 
@@ -23,7 +24,7 @@ KINDS: list[tuple[str, str]] = [
 
 def default_path(kind: str, today: date | None = None) -> Path:
     stem = kind.replace(":", "-").replace("never-publish-reasons", "never-publish-with-reasons")
-    return Path.home() / f"safedesk-{stem}-{(today or date.today()).isoformat()}.md"
+    return Path.home() / f"safedesk-{stem}-{(today or local_today()).isoformat()}.md"
 
 
 class ExportDialog(ModalForm[Path | None]):

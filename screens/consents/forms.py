@@ -32,6 +32,7 @@ from safedesk.store.consents.pupils import (
 )
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
+from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
 
@@ -148,7 +149,7 @@ class ConsentForm(PupilDialog):
             yield Field("Given by (name)", Input(compact=True, id="given_by"), field_id="given_by")
             yield Field("Relationship (mother, carer...)", Input(compact=True, id="relationship"), field_id="relationship")
             yield Field(
-                "Date given (DD/MM/YYYY)", Input(format_date(date.today()), compact=True, id="given_on"), field_id="given_on"
+                "Date given (DD/MM/YYYY)", Input(format_date(local_today()), compact=True, id="given_on"), field_id="given_on"
             )
             yield Field("Review or expiry date (optional)", Input(compact=True, id="review_on"), field_id="review_on")
             yield Field("How recorded (form ref, app, email)", Input(compact=True, id="recorded_how"), field_id="recorded_how")
@@ -211,7 +212,7 @@ class NeverPublishForm(PupilDialog):
             ),
             field_id="reason",
         )
-        yield Field("From (DD/MM/YYYY)", Input(format_date(date.today()), compact=True, id="on"), field_id="on")
+        yield Field("From (DD/MM/YYYY)", Input(format_date(local_today()), compact=True, id="on"), field_id="on")
 
     def save(self, values: dict[str, Any]) -> Pupil:
         if values["reason"] is None:

@@ -19,8 +19,8 @@ from safedesk.store.consents.importer import COLUMNS, ImportPlan, apply_import, 
 from safedesk.store.consents.pupils import count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.widgets.common import Field, FieldError, plain
-from safedesk.widgets.forms import Form
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.forms import Form
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 IGNORE = "ignore"

@@ -6,8 +6,6 @@ the state above is worked out again from the history.
 
 from __future__ import annotations
 
-from datetime import date
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +25,7 @@ from safedesk.store.consents.pupils import (
     mark_left,
 )
 from safedesk.store.errors import RecordNotFound
+from safedesk.store.text.dates import local_today, show_datetime
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.row_table import Col, Row, RowTable
@@ -49,7 +48,7 @@ def describe(change: ConsentChange) -> str:
 
 
 def _when(entry: ConsentChange | FlagChange) -> str:
-    return entry.recorded_at.astimezone().strftime("%d/%m/%Y %H:%M")
+    return show_datetime(entry.recorded_at)
 
 
 def _entered(entry: ConsentChange | FlagChange) -> str:
@@ -108,7 +107,7 @@ class PupilScreen(Screen[None]):
         except RecordNotFound:
             self.app.pop_screen()
             return
-        today = date.today()
+        today = local_today()
         self.query_one("#pupil-title", Static).update(plain(pupil.display_name))
         status = f"left on {format_date(pupil.left_on)}" if pupil.left_on else "current pupil"
         self.query_one("#pupil-facts", Static).update(
@@ -196,7 +195,7 @@ class PupilScreen(Screen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self._after(mark_left(self.app.session, self.pupil_id, date.today() if leaving else None))
+                self._after(mark_left(self.app.session, self.pupil_id, local_today() if leaving else None))
 
         question = (
             ("Mark as left", "Mark this pupil as having left today? Their consent history is kept; they leave the current lists.")

@@ -38,6 +38,7 @@ from safedesk.store.consents.pupils import (
     year_order,
     year_short,
 )
+from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.row_table import Col, LazyRows, Row, RowTable
@@ -166,7 +167,7 @@ class ConsentsScreen(Screen[None]):
 
     def apply_filters(self) -> None:
         """Show the pupils matching the search and filters (nothing to do if nothing changed)."""
-        today = date.today()
+        today = local_today()
         index = pupil_index(self.app.session)
         search = self.query_one("#pupil-search", Input).value
         f = self.filters

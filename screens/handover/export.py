@@ -22,6 +22,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Load
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
+from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
 
@@ -32,7 +33,7 @@ FIELD_OF = {"counterpart": "to", "note": "note", "out": "out", "passphrase": "pa
 
 def default_path(today: date | None = None) -> Path:
     """A file name that does not exist yet in the user's home folder."""
-    stem = f"SafeDesk-handover-{(today or date.today()):%Y-%m-%d}"
+    stem = f"SafeDesk-handover-{(today or local_today()):%Y-%m-%d}"
     home = Path.home()
     candidate = home / f"{stem}.age"
     n = 2

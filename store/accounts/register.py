@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, ClassVar
 from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
+from safedesk.store.text.dates import local_today
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -110,7 +111,7 @@ class ChangeReason(Enum):
 
 
 def today() -> date:
-    return date.today()
+    return local_today()
 
 
 def _require_length(value: str, limit: int, what: str, field_name: str) -> None:

@@ -26,6 +26,7 @@ from safedesk.store.consents.pupils import (
     pupil_index,
 )
 from safedesk.store.errors import InvalidInput
+from safedesk.store.text.dates import local_today
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -169,7 +170,7 @@ def verdict(
 
 def check_pupils(pupils: Sequence[Pupil], purposes: Sequence[Purpose], today: date | None = None) -> CheckResult:
     """The check for pupils already picked (records from find_pupils or resolve_pupils)."""
-    today = today or date.today()
+    today = today or local_today()
     verdicts = tuple(
         verdict(p.id or 0, p.display_name, p.form, p.states(), p.never_publish is not None, purposes, today) for p in pupils
     )
@@ -178,7 +179,7 @@ def check_pupils(pupils: Sequence[Pupil], purposes: Sequence[Purpose], today: da
 
 def check_rows(rows: Sequence[PupilRow], purposes: Sequence[Purpose], today: date | None = None) -> CheckResult:
     """The same check from list rows (no records decoded): what the TUI uses as pupils are picked."""
-    today = today or date.today()
+    today = today or local_today()
     verdicts = tuple(verdict(r.id, r.display_name, r.form, r.states, r.never_publish is not None, purposes, today) for r in rows)
     return CheckResult(tuple(purposes), verdicts, today)
 
@@ -201,7 +202,7 @@ def resolve_pupil(session: Session, text: str, today: date | None = None) -> Res
     Never a guess: a partial name matches nobody, and two current pupils with the
     same name are ambiguous. A leaver is chosen only when no current pupil matches.
     """
-    today = today or date.today()
+    today = today or local_today()
     index = pupil_index(session)
     ids = index.by_mis.get(text.strip().casefold()) or index.by_name.get(name_key(text), [])
     rows = [index.by_id[i] for i in dict.fromkeys(ids)]

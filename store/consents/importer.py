@@ -46,6 +46,7 @@ from safedesk.store.consents.pupils import (
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.text.clean import clean_text
+from safedesk.store.text.dates import local_today
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -600,7 +601,7 @@ def plan_import(
     session: Session, data: bytes, source: str, mapping: Mapping[str, str] | None = None, today: date | None = None
 ) -> ImportPlan:
     """Read the file and work out every change it would make, writing nothing."""
-    today = today or date.today()
+    today = today or local_today()
     table = read_table(data, mapping)
     index = pupil_index(session)
     digest = hashlib.sha256(data).hexdigest()

@@ -34,6 +34,7 @@ from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
 from safedesk.store.registry import AttentionItem, Report
 from safedesk.store.text import dates as timeparse
 from safedesk.store.text.clean import clean_text
+from safedesk.store.text.dates import local_today
 from safedesk.store.text.markdown import md_cell
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ class ConsentChange:
     source: str = ""  # "screen" or "import <file hash>"
 
     def validate(self, today: date | None = None) -> None:
-        today = today or date.today()
+        today = today or local_today()
         require(len(self.given_by) <= 80, "Keep the name of who gave it under 80 characters.", "given_by")
         require(len(self.relationship) <= 40, "Keep the relationship under 40 characters.", "relationship")
         require(len(self.recorded_how) <= 80, "Keep 'how recorded' under 80 characters.", "recorded_how")
@@ -292,7 +293,7 @@ class Pupil(Record):
         return self.flags[-1].reason if self.flags else None
 
     def active(self, today: date | None = None) -> bool:
-        return self.left_on is None or self.left_on > (today or date.today())
+        return self.left_on is None or self.left_on > (today or local_today())
 
     def states(self) -> dict[Purpose, ConsentState]:
         return derive_states(c.facts() for c in self.consents)
@@ -572,7 +573,7 @@ def search_rows(session: Session, text: str, limit: int = 10, today: date | None
     tokens = fold(text).split()
     if not tokens:
         return []
-    today = today or date.today()
+    today = today or local_today()
     whole = " ".join(tokens)
     found = [row for row in pupil_index(session).rows if row.matches(tokens)]
     found.sort(key=lambda r: (not r.active(today), not r.name_key.startswith(whole), r.name_key, r.id))
@@ -630,7 +631,7 @@ class ExpiringConsent:
 
 def expiring(session: Session, days: int = EXPIRY_WARNING_DAYS, today: date | None = None) -> list[ExpiringConsent]:
     """Granted consents of current pupils that have expired or expire within `days`, soonest first."""
-    today = today or date.today()
+    today = today or local_today()
     out = []
     for row in pupil_index(session).rows:
         if not row.active(today):
@@ -643,7 +644,7 @@ def expiring(session: Session, days: int = EXPIRY_WARNING_DAYS, today: date | No
 
 
 def consent_attention(session: Session) -> Iterable[AttentionItem]:
-    today = date.today()
+    today = local_today()
     due = expiring(session, today=today)
     expired = [e for e in due if e.review_on < today]
     soon = [e for e in due if e.review_on >= today]
@@ -727,8 +728,8 @@ def set_never_publish(session: Session, pupil_id: int, reason: NeverPublish | No
     pupil = get_pupil(session, pupil_id)
     if pupil.never_publish == reason:
         return pupil
-    on = on or date.today()
-    require(on <= date.today(), "The date is in the future.", "on")
+    on = on or local_today()
+    require(on <= local_today(), "The date is in the future.", "on")
     change = FlagChange(reason=reason, on=on, recorded_at=utcnow(), recorded_by=session.actor)
     updated = dataclasses.replace(pupil, flags=pupil.flags + (change,))
     # The category (looked after, adopted...) is personal data: the audit says only set or removed.
@@ -768,7 +769,7 @@ class Export:
 
 
 def never_publish_export(session: Session, *, with_reasons: bool = False, today: date | None = None) -> Export:
-    today = today or date.today()
+    today = today or local_today()
     rows = sorted(
         (r for r in pupil_index(session).rows if r.never_publish is not None and r.active(today)),
         key=lambda r: (year_order(r.year_group), r.form.casefold(), r.name_key),
@@ -795,7 +796,7 @@ def never_publish_export(session: Session, *, with_reasons: bool = False, today:
 
 def cleared_export(session: Session, purpose: Purpose, today: date | None = None) -> Export:
     """Current pupils whose images may be used for `purpose` today (consent granted, in date, no flag)."""
-    today = today or date.today()
+    today = today or local_today()
     rows = sorted(
         (
             r
@@ -860,7 +861,7 @@ def verify_pupils(session: Session) -> Iterable[Check]:
 
 def consent_register_export(session: Session, today: date | None = None) -> Export:
     """Every current pupil with the state of each purpose and any never-publish flag."""
-    today = today or date.today()
+    today = today or local_today()
     rows = sorted(
         (r for r in pupil_index(session).rows if r.active(today)),
         key=lambda r: (year_order(r.year_group), r.form.casefold(), r.name_key),

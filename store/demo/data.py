@@ -7,11 +7,12 @@ report or export can be mistaken for real records.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from safedesk.store.engine import crypto
 from safedesk.store.engine.session import OpenOptions, Session
+from safedesk.store.text.dates import local_today
 
 DEMO_PASSPHRASE = "riverside demo store only"
 DEMO_SETTING = "Riverside Primary (DEMO: fictional data)"
@@ -71,7 +72,7 @@ def _consents(session: Session) -> dict[str, int]:
         set_never_publish,
     )
 
-    today = date.today()
+    today = local_today()
     ids: dict[str, int] = {}
     for n, (name, year, form) in enumerate(_PUPILS):
         pupil = add_pupil(session, Pupil(name=name, year_group=year, form=form, mis_id=f"DEMO{n:04d}"))
@@ -103,7 +104,7 @@ def _accounts(session: Session) -> dict[str, int]:
     from safedesk.store.accounts.register import Account, Admin, ChangeReason, Credential, Mfa, Register, StaffMember, Status
 
     register = Register(session)
-    today = date.today()
+    today = local_today()
     head = register.add_staff(StaffMember(name="Priya Shah (demo)", role="Headteacher", slt=True))
     deputy = register.add_staff(StaffMember(name="Tom Greene (demo)", role="Deputy head", slt=True))
     office = register.add_staff(StaffMember(name="Jo Lee (demo)", role="Office manager"))
@@ -192,14 +193,14 @@ def _incidents(session: Session, pupils: dict[str, int]) -> None:
             severity="medium",
             flags=("official_channel_affected",),
             playbooks=("pb-complaint-on-official-channel", "pb-parent-negative-comment"),
-            review_date=date.today() + timedelta(days=2),
+            review_date=local_today() + timedelta(days=2),
         ),
         actions=checklist_from(("pb-complaint-on-official-channel",)),
         triage_answers=(("Is a child in danger right now?", "No, or not sure"), ("Where is it?", "Post on our account")),
     )
     first = log.actions(comment.id or 0)
     log.complete_action(first[0].id or 0, note="screenshot saved by the office")
-    log.reschedule_action(first[1].id or 0, "Priya Shah (demo)", date.today() - timedelta(days=1), "head to decide")
+    log.reschedule_action(first[1].id or 0, "Priya Shah (demo)", local_today() - timedelta(days=1), "head to decide")
     log.escalate(
         Escalation(
             incident_id=comment.id or 0,
@@ -291,4 +292,4 @@ def _forms(session: Session, accounts: dict[str, int]) -> None:
             prefix + "what-the-site-or-service-is-and-does": "The school's page for news and celebrations.",
         },
     )
-    book.new_version(form.id or 0, assessed_on=date.today() - timedelta(days=340))
+    book.new_version(form.id or 0, assessed_on=local_today() - timedelta(days=340))

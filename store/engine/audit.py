@@ -80,6 +80,10 @@ class AuditLog:
         self._tail = entry
         return entry
 
+    def latest(self) -> AuditEntry | None:
+        """The newest entry (the last audited moment), or None for an empty log."""
+        return self._last()
+
     def forget_cache(self) -> None:
         self._tail = None
 

@@ -30,11 +30,23 @@ TARGET_UNLOCK_SECONDS = 0.5
 ARGON2_MEMORY_KIB = 128 * 1024
 ARGON2_LANES = 4
 
-# Upper bounds for parameters read from a (possibly hostile) header: refuse to let a
-# tampered file make us allocate gigabytes or spin for minutes.
-_MAX_MEMORY_KIB = 2 * 1024 * 1024
-_MAX_ITERATIONS = 64
-_MAX_SCRYPT_N = 1 << 22
+# Upper bounds for parameters read from a (possibly hostile) header, no more than `calibrate`
+# can write: a tampered file must not make an unlock allocate gigabytes or spin for minutes.
+MAX_MEMORY_KIB = 1024 * 1024
+MAX_ITERATIONS = 10
+MAX_LANES = 8
+MAX_SCRYPT_LOG_N = 20
+_MAX_SCRYPT_N = 1 << MAX_SCRYPT_LOG_N
+_SCRYPT_R = 8
+
+
+class KdfOutOfBounds(ValueError):
+    """Key-derivation parameters that no SafeDesk writes: more work than `calibrate` ever sets."""
+
+
+KDF_BOUNDS_TEXT = (
+    f"Argon2id at most {MAX_MEMORY_KIB // 1024} MiB and {MAX_ITERATIONS} passes, scrypt at most 2^{MAX_SCRYPT_LOG_N}"
+)
 
 
 class DecryptionFailed(Exception):
@@ -92,11 +104,15 @@ class KdfParams:
     def check(self) -> None:
         """Refuse parameters no SafeDesk would write (a tampered header)."""
         if self.alg == "argon2id":
-            ok = 1 <= self.iterations <= _MAX_ITERATIONS and 8 <= self.memory_kib <= _MAX_MEMORY_KIB and 1 <= self.lanes <= 16
+            within = self.iterations <= MAX_ITERATIONS and self.memory_kib <= MAX_MEMORY_KIB and self.lanes <= MAX_LANES
+            ok = self.iterations >= 1 and self.memory_kib >= 8 and self.lanes >= 1
         elif self.alg == "scrypt":
-            ok = 2 <= self.n <= _MAX_SCRYPT_N and self.n & (self.n - 1) == 0 and 1 <= self.r <= 32 and 1 <= self.p <= 16
+            within = self.n <= _MAX_SCRYPT_N and self.r <= _SCRYPT_R and self.p <= 1
+            ok = self.n >= 2 and self.n & (self.n - 1) == 0 and self.r >= 1 and self.p >= 1
         else:
-            ok = False
+            within, ok = True, False
+        if not within:
+            raise KdfOutOfBounds(f"more key-derivation work than SafeDesk ever sets ({KDF_BOUNDS_TEXT})")
         if not ok or len(unb64(self.salt)) < SALT_BYTES:
             raise ValueError("unsupported key-derivation parameters")
 
@@ -130,12 +146,12 @@ def calibrate(target_seconds: float = TARGET_UNLOCK_SECONDS) -> KdfParams:
         probe = KdfParams("argon2id", salt, iterations=2, memory_kib=ARGON2_MEMORY_KIB, lanes=ARGON2_LANES)
         # The first run pays for page-faulting the memory; the faster of two is the real cost.
         per_pass = min(_time(probe), _time(probe)) / 2
-        passes = max(2, min(_MAX_ITERATIONS, math.ceil(target_seconds / max(per_pass, 1e-4))))
+        passes = max(2, min(MAX_ITERATIONS, math.ceil(target_seconds / max(per_pass, 1e-4))))
         return KdfParams("argon2id", salt, iterations=passes, memory_kib=ARGON2_MEMORY_KIB, lanes=ARGON2_LANES)
     n = 1 << 14
-    while n < _MAX_SCRYPT_N and _time(KdfParams("scrypt", salt, n=n, r=8, p=1)) < target_seconds / 2:
+    while n < _MAX_SCRYPT_N and _time(KdfParams("scrypt", salt, n=n, r=_SCRYPT_R, p=1)) < target_seconds / 2:
         n <<= 1
-    return KdfParams("scrypt", salt, n=n, r=8, p=1)
+    return KdfParams("scrypt", salt, n=n, r=_SCRYPT_R, p=1)
 
 
 def fast_params_for_tests() -> KdfParams:

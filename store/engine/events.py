@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,16 @@ from pathlib import Path
 
 from safedesk.store.engine.files import fsync_dir, open_private
 from safedesk.store.engine.header import Header
-from safedesk.store.engine.vault import EVENTS_FILE
+from safedesk.store.engine.vault import DAMAGED_MARK, EVENTS_FILE
+from safedesk.store.text.clean import clean_text
+
+# The one kind of event written while locked; the audit log shows these as unauthenticated.
+ACCEPTED_ACTION = "unlock.failed"
+LOCKED_ACTOR = "recorded while locked (unauthenticated)"
+MAX_DETAIL = 120
+MAX_EVENTS = 1000
+MAX_LINE = 4096
+_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -55,24 +65,55 @@ def record(folder: Path, header: Header, action: str, detail: str) -> None:
         return
 
 
-def read_all(folder: Path, identity: str) -> list[LockedEvent]:
-    """Every event that opens with `identity`; lines that do not are skipped."""
+@dataclass
+class EventsFile:
+    """What `safedesk.events` holds: the events that opened and passed, and how many did not."""
+
+    events: list[LockedEvent]
+    unreadable: int  # lines that did not open, or were not a well-formed event
+
+
+def read_all(folder: Path, identity: str, *, earliest: datetime, latest: datetime) -> EventsFile:
+    """Every acceptable event sealed to `identity`, its time clamped to [earliest, latest].
+
+    Anyone who can write to the folder can seal lines to the public key in the header, so
+    a line is only believed to be what it can do no harm as: an `unlock.failed` event with
+    a short, cleaned detail and a time inside the window it could have happened in.
+    """
     import pyrage
 
     path = folder / EVENTS_FILE
     try:
-        lines = path.read_bytes().splitlines()
+        raw = path.read_bytes()
     except FileNotFoundError:
-        return []
+        return EventsFile([], 0)
+    lines = [line for line in raw.splitlines() if line.strip()]
     key = pyrage.x25519.Identity.from_str(identity)
     events: list[LockedEvent] = []
-    for line in lines:
+    unreadable = max(0, len(lines) - MAX_EVENTS)
+    for line in lines[:MAX_EVENTS]:
         try:
+            if len(line) > MAX_LINE:
+                raise ValueError("too long")
             data = json.loads(pyrage.decrypt(base64.b64decode(line, validate=True), [key]))
-            events.append(LockedEvent(str(data["id"]), str(data["at"]), str(data["action"]), str(data["detail"])))
-        except Exception:  # noqa: BLE001 - a torn or foreign line is not an event
-            continue
-    return events
+            events.append(_accepted(data, earliest, latest))
+        except Exception:  # noqa: BLE001 - pyrage raises its own types; any failure means not an event
+            unreadable += 1
+    return EventsFile(events, unreadable)
+
+
+def _accepted(data: dict[str, object], earliest: datetime, latest: datetime) -> LockedEvent:
+    if data.get("action") != ACCEPTED_ACTION:
+        raise ValueError("not an event SafeDesk records while locked")
+    event_id = str(data["id"])
+    if not _ID.match(event_id):
+        raise ValueError("bad id")
+    at = datetime.fromisoformat(str(data["at"]))
+    if at.tzinfo is None:
+        raise ValueError("time without zone")
+    at = min(max(at.astimezone(UTC), earliest), latest)
+    detail = clean_text(str(data.get("detail", "")))[:MAX_DETAIL]
+    return LockedEvent(event_id, at.isoformat(), ACCEPTED_ACTION, detail)
 
 
 def clear(folder: Path) -> None:
@@ -80,3 +121,14 @@ def clear(folder: Path) -> None:
     if path.exists():
         path.unlink()
         fsync_dir(folder)
+
+
+def aside_name() -> str:
+    """A fresh name to keep a damaged events file under (see set_aside)."""
+    return f"{EVENTS_FILE}{DAMAGED_MARK}{secrets.token_hex(3)}"
+
+
+def set_aside(folder: Path, name: str) -> None:
+    """Keep a damaged events file for inspection as `name` instead of deleting it."""
+    os.replace(folder / EVENTS_FILE, folder / name)
+    fsync_dir(folder)

@@ -19,7 +19,10 @@ from typing import Any
 from safedesk.store.engine import crypto
 
 FORMAT = "safedesk-store"
-FORMAT_VERSION = 1
+# 2: the authenticated journal (docs/SECURITY.md, "File formats"). Version 1 stores are read
+# and rewritten as version 2 at their first save.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 ROLES = ("dsl", "deputy", "recovery")
 
 
@@ -102,12 +105,13 @@ class Header:
     store_id: str
     events_recipient: str  # age X25519 public key; failed unlocks are sealed to it
     slots: tuple[Slot, ...] = field(default_factory=tuple)
+    version: int = FORMAT_VERSION
 
     def to_bytes(self) -> bytes:
         return canonical(
             {
                 "format": FORMAT,
-                "version": FORMAT_VERSION,
+                "version": self.version,
                 "store_id": self.store_id,
                 "events_recipient": self.events_recipient,
                 "slots": [s.to_json() for s in self.slots],
@@ -119,14 +123,16 @@ class Header:
         data = json.loads(raw.decode("utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError("not a SafeDesk store")
-        if data.get("version") != FORMAT_VERSION:
-            raise ValueError(f"store format version {data.get('version')} is not supported by this SafeDesk")
+        version = data.get("version")
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"store format version {version} is not supported by this SafeDesk")
         store_id = str(data["store_id"])
         bytes.fromhex(store_id)
         return cls(
             store_id=store_id,
             events_recipient=str(data["events_recipient"]),
             slots=tuple(Slot.from_json(s) for s in data["slots"]),
+            version=int(version),
         )
 
     def digest(self) -> bytes:

@@ -9,14 +9,14 @@ session.close()
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from safedesk.store.engine import crypto, events
+from safedesk.store.engine import crypto, events, salvage
 from safedesk.store.engine.audit import AuditLog
 from safedesk.store.engine.core_records import Meta, Setting, User
 from safedesk.store.engine.db import Database, Documents
@@ -26,8 +26,8 @@ from safedesk.store.engine.records import Record, utcnow
 from safedesk.store.engine.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.repository import Repository
 from safedesk.store.engine.schema import CURRENT_VERSION, migrate
-from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, store_exists, unlock_header
-from safedesk.store.errors import InvalidInput, RecordNotFound, StoreExists
+from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, refuse_store_files, unlock_header
+from safedesk.store.errors import InvalidInput, RecordNotFound
 
 R = TypeVar("R", bound=Record)
 
@@ -51,6 +51,7 @@ class Session:
         self._repos: dict[type, Repository[Any]] = {}
         self.user: User | None = None
         self.merged_events = 0
+        self.recovery_summary = ""
 
     # ----------------------------------------------------------------- create / open
 
@@ -66,8 +67,7 @@ class Session:
         setting.validate()
         user.validate()
         check_new_passphrase(passphrase)
-        if store_exists(folder):
-            raise StoreExists(f"A SafeDesk store already exists in {folder}.")
+        refuse_store_files(folder)
         kdf = options.kdf or crypto.calibrate()
         store_id = crypto.random_key()[:16].hex()
         data_key = crypto.random_key()
@@ -76,7 +76,7 @@ class Session:
         dsl_slot = Slot.create(store_id, "dsl", user.name, crypto.normalise_passphrase(passphrase), data_key, kdf)
         recovery_slot = Slot.create(store_id, "recovery", "", secret_for_slot("recovery", recovery) or b"", data_key, kdf)
         header = Header(store_id=store_id, events_recipient=recipient, slots=(dsl_slot, recovery_slot))
-        vault = Vault.create(folder, header, dsl_slot, data_key, {}, options.compact_bytes)
+        vault = Vault.create(folder, header, dsl_slot, data_key, options.compact_bytes)
         session = cls(vault, options)
         try:
             with session.transaction():
@@ -102,24 +102,42 @@ class Session:
         user: str | None = None,
         *,
         use_backup: bool = False,
+        read_only: bool = False,
+        confirm: Callable[[str], bool] | None = None,
         options: OpenOptions | None = None,
     ) -> Session:
+        """Unlock the store in `folder`.
+
+        `read_only` (for `verify`) changes no byte: no schema migration, no merge of the
+        locked-time events, no save; a store older than this computer last saw is then
+        reported in `vault.rollback_warning` instead of refused. `use_backup` runs the
+        recovery (`safedesk recover`, see Vault.recover): `confirm` is shown what would be
+        lost and decides; the result is in `recovery_summary`.
+        """
         options = options or OpenOptions()
         folder = Path(folder)
 
         def failed(header: Header, who: str | None) -> None:
             events.record(folder, header, "unlock.failed", f"wrong passphrase (slot asked for: {'chosen' if who else 'any'})")
 
-        vault = Vault.open(
-            folder, passphrase, user, use_backup=use_backup, compact_bytes=options.compact_bytes, on_failed_unlock=failed
-        )
+        summary = ""
+        if use_backup:
+            vault, summary = salvage.recover(
+                folder, passphrase, user, confirm=confirm, compact_bytes=options.compact_bytes, on_failed_unlock=failed
+            )
+        else:
+            vault = Vault.open(
+                folder, passphrase, user, read_only=read_only, compact_bytes=options.compact_bytes, on_failed_unlock=failed
+            )
         session = cls(vault, options)
+        session.recovery_summary = summary
         try:
             session.user = session.users.first(lambda u: u.slot_id == vault.slot.id)
-            migrate(session)
-            session._merge_locked_events()
+            if not read_only:
+                migrate(session)
+                session._merge_locked_events()
             if use_backup:
-                session.audit_event("store.recover", "opened from the kept backup; damaged files set aside")
+                session.audit_event("store.recover", summary)
         except BaseException:
             session.close()
             raise
@@ -166,17 +184,36 @@ class Session:
         return unlock_header(self.vault.header, passphrase, None) is not None
 
     def _merge_locked_events(self) -> None:
-        found = events.read_all(self.folder, self.meta().events_identity)
-        if not found:
+        """Move the events sealed while locked into the audit log, marked unauthenticated.
+
+        Their times are clamped between the last audited moment and now: a sealed line
+        cannot date itself into the past of the chain or the future.
+        """
+        latest = self.audit.latest()
+        last = latest.at if latest is not None else utcnow()
+        found = events.read_all(self.folder, self.meta().events_identity, earliest=last, latest=utcnow())
+        if not found.events and not found.unreadable:
             return
-        seen = {e.summary.rsplit("#", 1)[-1] for e in self.audit.entries() if e.action == "unlock.failed"}
+        seen = {e.summary.rsplit("#", 1)[-1] for e in self.audit.entries() if e.action == events.ACCEPTED_ACTION}
         with self.transaction():
-            for event in found:
+            for event in found.events:
                 if event.id in seen:
                     continue
-                self.audit.append("(locked)", event.action, f"{event.detail} #{event.id}", at=datetime.fromisoformat(event.at))
+                at = datetime.fromisoformat(event.at)
+                self.audit.append(events.LOCKED_ACTOR, event.action, f"{event.detail} #{event.id}", at=at)
                 self.merged_events += 1
-        events.clear(self.folder)
+            kept = events.aside_name()
+            if found.unreadable:
+                self.audit.append(
+                    self.actor,
+                    "events.damaged",
+                    f"{found.unreadable} line(s) of the locked-time event file could not be accepted; kept as {kept}",
+                )
+        # Only once the audit log holds them: a failed save leaves the file to merge next time.
+        if found.unreadable:
+            events.set_aside(self.folder, kept)  # a damaged file is kept, never deleted
+        else:
+            events.clear(self.folder)
 
     # ----------------------------------------------------------------- repositories
 

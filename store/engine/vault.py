@@ -1,20 +1,26 @@
-"""The encrypted container on disk: a snapshot file plus an append-only journal.
+"""The encrypted container on disk: a snapshot file plus an authenticated, append-only journal.
 
-Folder layout (every byte outside the header is AES-256-GCM ciphertext):
+Folder layout (the byte formats are in docs/SECURITY.md, "File formats"):
 
-    safedesk.store         MAGIC | u32 header length | header JSON | u64 generation | sealed tables JSON
-    safedesk.journal       JMAGIC | u64 generation | sha256(header) | frames: u32 length | sealed ops JSON
+    safedesk.store         the snapshot: header (plaintext), generation, sealed tables
+    safedesk.journal       changes since that snapshot, one sealed frame per commit, bound to it
     safedesk.store.bak     the previous generation of both files, kept on every compaction
     safedesk.journal.bak
+    safedesk.store.next    a new generation being switched in (only during a compaction)
+    safedesk.journal.next
     safedesk.events        failed unlocks, each sealed (age) to the store's public key
     safedesk.lock          the single-writer lock
 
-A commit appends one frame (its changed documents) and fsyncs: cost grows with
-the change, not the store. When the journal outgrows the snapshot, the whole
-state is written as a new generation (temp + fsync + replace + folder fsync) and
-the journal restarts. Each frame's associated data binds the header, the
-generation and its position, so frames cannot be reordered, moved between
-stores or replayed; a torn last frame (a write that never returned) is ignored.
+A commit appends one frame and fsyncs: cost grows with the change, not the store.
+The journal's header names the generation and the SHA-256 of the snapshot it
+extends and is authenticated with the data key; each frame's length is
+checksummed and its AEAD binds the chain value of every byte before it, so a
+changed, reordered, foreign or older journal is refused. Only a torn tail after
+the last complete frame (a write that never returned) is taken for a crash
+leftover. When the journal outgrows the snapshot, the whole state is written as
+a new generation: both new files complete beside the old ones first (*.next),
+then switched by renames that `settle` finishes after a crash, so a failed
+compaction leaves every other file as it was.
 """
 
 from __future__ import annotations
@@ -25,13 +31,14 @@ import os
 import secrets
 import struct
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from safedesk.store.engine import crypto
+from safedesk.store.engine import anchor, crypto
 from safedesk.store.engine.files import (
     WriterLock,
     atomic_write,
@@ -41,18 +48,45 @@ from safedesk.store.engine.files import (
     open_private,
     remove_stale_temps,
 )
-from safedesk.store.engine.header import Header, Slot
+from safedesk.store.engine.files import (
+    replace as replace_file,
+)
+from safedesk.store.engine.header import FORMAT_VERSION, Header, Slot
 from safedesk.store.engine.recovery import secret_for_slot
-from safedesk.store.errors import StoreCorrupt, StoreExists, StoreNotFound, StoreWriteError, WrongPassphrase
+from safedesk.store.errors import (
+    StoreCorrupt,
+    StoreExists,
+    StoreNotFound,
+    StoreRolledBack,
+    StoreWriteError,
+    WrongPassphrase,
+)
 
 STORE_FILE = "safedesk.store"
 JOURNAL_FILE = "safedesk.journal"
 EVENTS_FILE = "safedesk.events"
 BACKUP_SUFFIX = ".bak"
-MAGIC = b"SAFEDESK-STORE/1\n"
-JMAGIC = b"SAFEDESK-JOURNAL/1\n"
+NEXT_SUFFIX = ".next"
+DAMAGED_MARK = ".damaged-"
+MAGIC = b"SAFEDESK-STORE/2\n"
+JMAGIC = b"SAFEDESK-JOURNAL/2\n"
+MAGIC_V1 = b"SAFEDESK-STORE/1\n"
+JMAGIC_V1 = b"SAFEDESK-JOURNAL/1\n"
+# Every file name a store folder may hold: `init` refuses a folder with any of them.
+STORE_FILES = (
+    STORE_FILE,
+    JOURNAL_FILE,
+    STORE_FILE + BACKUP_SUFFIX,
+    JOURNAL_FILE + BACKUP_SUFFIX,
+    STORE_FILE + NEXT_SUFFIX,
+    JOURNAL_FILE + NEXT_SUFFIX,
+    EVENTS_FILE,
+)
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
+_FRAME_HEAD = struct.Struct(">II")  # length of the sealed frame, CRC-32 of (sequence, length)
+_SEALED_OVERHEAD = crypto.NONCE_BYTES + 16
+_DIGEST = 32
 _MAX_HEADER = 1 << 20
 _MAX_FRAME = 1 << 30
 # The journal is folded into a new snapshot once it is this large and larger than the snapshot.
@@ -63,6 +97,24 @@ Tables = dict[str, dict[str, Any]]
 
 def store_exists(folder: Path) -> bool:
     return (folder / STORE_FILE).is_file()
+
+
+def store_files(folder: Path) -> list[str]:
+    """Names of SafeDesk store files in `folder` (including set-aside damaged ones)."""
+    if not folder.is_dir():
+        return []
+    found = [name for name in STORE_FILES if (folder / name).exists()]
+    found += sorted(p.name for p in folder.glob(f"safedesk.*{DAMAGED_MARK}*"))
+    return found
+
+
+def refuse_store_files(folder: Path) -> None:
+    """StoreExists if `folder` holds any SafeDesk store file: a new store must never be made
+    over the remains of one (its first save would overwrite what recovery needs)."""
+    found = store_files(folder)
+    if found:
+        hint = "" if STORE_FILE in found else " (the store file itself is missing: 'safedesk recover' rebuilds it)"
+        raise StoreExists(f"A SafeDesk store already exists in {folder}{hint}.")
 
 
 @dataclass
@@ -77,12 +129,23 @@ class Unlocked:
     journal_end: int  # offset after the last good frame
     journal_frames: int
     torn_tail: bool
+    chain: bytes = b""  # chain value after the last good frame ("" for a version 1 journal)
+    version: int = FORMAT_VERSION  # of the files read; older ones are rewritten at the next save
+    rollback_warning: str | None = None
 
 
 class Vault:
     """The unlocked store: live tables for TinyDB, and the means to commit them durably."""
 
-    def __init__(self, folder: Path, lock: WriterLock, state: Unlocked, compact_bytes: int = MIN_COMPACT_BYTES) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        lock: WriterLock,
+        state: Unlocked,
+        compact_bytes: int = MIN_COMPACT_BYTES,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self.folder = folder
         self._lock = lock
         self.header = state.header
@@ -98,34 +161,40 @@ class Vault:
         self._seen: dict[str, Any] = dict(state.tables)
         self._journal_end = state.journal_end
         self._journal_frames = state.journal_frames
+        self._chain = state.chain
         self._journal_fd: int | None = None
-        self._journal_broken = state.torn_tail
+        # Version 1 files are rewritten whole (as version 2) by the first save.
+        self._needs_generation = state.version < FORMAT_VERSION
         self._pending_header: Header | None = None
         self._compact_bytes = compact_bytes
         self._depth = 0
         self._mutex = threading.RLock()
         self.on_rollback: list[Any] = []
         self.closed = False
+        self.read_only = read_only
         self.torn_tail_recovered = state.torn_tail
+        self.rollback_warning = state.rollback_warning
+        # The last compaction's failure, if any: the journal still holds every change, and
+        # the next commit tries again.
+        self.compaction_error: StoreWriteError | None = None
 
     # ----------------------------------------------------------------- opening
 
     @classmethod
-    def create(
-        cls, folder: Path, header: Header, slot: Slot, data_key: bytes, tables: Tables, compact_bytes: int = MIN_COMPACT_BYTES
-    ) -> Vault:
+    def create(cls, folder: Path, header: Header, slot: Slot, data_key: bytes, compact_bytes: int = MIN_COMPACT_BYTES) -> Vault:
         make_private_dir(folder)
         lock = WriterLock(folder)
         lock.acquire()
         try:
-            if store_exists(folder):
-                raise StoreExists(f"A SafeDesk store already exists in {folder}.")
+            refuse_store_files(folder)
             remove_stale_temps(folder)
-            state = Unlocked(header, data_key, slot, 0, tables, 0, 0, False)
+            # Generation 1's snapshot is empty by definition: with no earlier save kept, its
+            # journal alone rebuilds the store (engine.salvage).
+            state = Unlocked(header, data_key, slot, 0, {}, 0, 0, False)
             vault = cls(folder, lock, state, compact_bytes)
             # Nothing is written until the first commit, which writes generation 1 whole:
             # a setup that fails half-way leaves no store behind.
-            vault._journal_broken = True
+            vault._needs_generation = True
             return vault
         except BaseException:
             lock.release()
@@ -138,28 +207,41 @@ class Vault:
         passphrase: str,
         user: str | None = None,
         *,
-        use_backup: bool = False,
+        read_only: bool = False,
         compact_bytes: int = MIN_COMPACT_BYTES,
         on_failed_unlock: Any = None,
     ) -> Vault:
-        if not store_exists(folder):
-            raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.")
+        """Unlock the store. `read_only` changes no byte anywhere (for `verify`) and reports
+        a store older than this computer last saw in `rollback_warning` instead of refusing."""
         lock = WriterLock(folder)
         lock.acquire()
         try:
-            suffix = BACKUP_SUFFIX if use_backup else ""
-            state = read_state(folder, passphrase, user, suffix=suffix, on_failed_unlock=on_failed_unlock)
-            vault = cls(folder, lock, state, compact_bytes)
-            remove_stale_temps(folder)
-            if use_backup:
-                # Restoring: the backup becomes the current generation; the damaged files
-                # are kept beside it for inspection rather than overwritten.
-                vault._quarantine_damaged()
-                vault._write_generation(state.generation + 1, keep_backup=False)
+            roles = settle(folder, write=not read_only)
+            state = read_state(folder, passphrase, user, roles=roles, on_failed_unlock=on_failed_unlock)
+            if state.rollback_warning and not read_only:
+                raise StoreRolledBack(state.rollback_warning, str(roles.store), None)
+            vault = cls(folder, lock, state, compact_bytes, read_only=read_only)
+            if not read_only:
+                remove_stale_temps(folder)
+                vault._note_seen()
             return vault
         except BaseException:
             lock.release()
             raise
+
+    @classmethod
+    def rebuild(cls, folder: Path, lock: WriterLock, state: Unlocked, generation: int, compact_bytes: int) -> Vault:
+        """Make `state` the store as generation `generation` (engine.salvage decides both).
+
+        The store and journal it replaces are set aside (`*.damaged-*`), never overwritten;
+        the .bak pair stays as it was. `lock` must be held; it is the vault's from here on.
+        """
+        vault = cls(folder, lock, state, compact_bytes)
+        for name in (STORE_FILE, JOURNAL_FILE):
+            vault._set_aside(name)
+        vault._write_generation(generation, state.header, None, keep_backup=False)
+        vault._note_seen()
+        return vault
 
     # ----------------------------------------------------------------- committing
 
@@ -188,19 +270,20 @@ class Vault:
 
     def commit(self) -> None:
         with self._mutex:
-            self._ensure_open()
+            self._ensure_writable()
             ops, fresh = self._diff()
             header = self._pending_header
             if not ops and header is None:
                 return
             frame = ('{"ops":[' + ",".join(ops) + "]}").encode("utf-8")
-            whole = header is not None or self._journal_broken
             try:
-                if whole or self._journal_end + len(frame) > max(self._compact_bytes, self._snapshot_size()):
-                    self._commit_generation(fresh, header)
+                if header is not None or self._needs_generation:
+                    # A new header (key slots) and its owner's records switch in together: the
+                    # new generation's journal starts with this commit's frame.
+                    self._write_generation(self.generation + 1, header or self.header, frame, keep_backup=True)
                 else:
                     self._append(frame)
-                    self._apply_shadow(fresh)
+                self._apply_shadow(fresh)
             except OSError as error:
                 self.rollback()
                 raise describe_os_error(error, "save the change") from None
@@ -209,21 +292,19 @@ class Vault:
                 raise
             finally:
                 self._pending_header = None
+            self._note_seen()
+            if self._journal_end > max(self._compact_bytes, self._snapshot_size()):
+                self._try_compact()
 
-    def _commit_generation(self, fresh: dict[str, Any], header: Header | None) -> None:
-        """Commit by writing a whole new generation (optionally with a new header)."""
-        # Shadow documents are never mutated in place, so a shallow copy restores it.
-        saved = {name: dict(table) for name, table in self._shadow.items()}
-        old_header = self.header
-        self._apply_shadow(fresh)
-        if header is not None:
-            self.header = header
+    def _try_compact(self) -> None:
+        """Fold the journal; on failure keep going on the journal (it holds every change)."""
         try:
-            self._write_generation(self.generation + 1, keep_backup=True)
-        except BaseException:
-            self._shadow = saved
-            self.header = old_header
-            raise
+            self._write_generation(self.generation + 1, self.header, None, keep_backup=True)
+        except OSError as error:
+            self.compaction_error = describe_os_error(error, "fold the journal into a new save")
+            return
+        self.compaction_error = None
+        self._note_seen()
 
     def _diff(self) -> tuple[list[str], dict[str, dict[str, Any] | None]]:
         """Frame ops for every document that differs from the committed state.
@@ -278,15 +359,20 @@ class Vault:
         for callback in self.on_rollback:
             callback()
 
+    def _note_seen(self) -> None:
+        anchor.save(self.header.store_id, self.seen())
+
+    def seen(self) -> anchor.Seen:
+        """Where this store's history stands: what the rollback check compares."""
+        return anchor.Seen(self.generation, self._journal_frames, self._chain.hex())
+
     # ----------------------------------------------------------------- journal
 
     def _journal_path(self) -> Path:
         return self.folder / JOURNAL_FILE
 
     def _append(self, plaintext: bytes) -> None:
-        seq = self._journal_frames
-        sealed = crypto.seal(self._key, plaintext, _frame_aad(self.header, self.generation, seq))
-        record = _U32.pack(len(sealed)) + sealed
+        record = _frame(self._key, self._chain, self._journal_frames, plaintext)
         if self._journal_fd is None:
             self._journal_fd = open_private(self._journal_path(), os.O_RDWR)
             # Drop a torn tail left by a crash before appending after it.
@@ -303,11 +389,12 @@ class Vault:
                 os.ftruncate(fd, self._journal_end)
                 os.fsync(fd)
             except OSError:
-                # The tail may now hold a partial frame; the next commit rewrites everything.
-                self._journal_broken = True
+                # The tail may now hold a partial frame; the next commit writes a new generation.
+                self._needs_generation = True
             raise
         self._journal_end += len(record)
         self._journal_frames += 1
+        self._chain = _next_chain(self._chain, record)
 
     def _close_journal(self) -> None:
         if self._journal_fd is not None:
@@ -322,40 +409,65 @@ class Vault:
 
     # ----------------------------------------------------------------- generations
 
-    def _write_generation(self, generation: int, keep_backup: bool) -> None:
-        """Write the committed state as a new snapshot and an empty journal."""
+    def _write_generation(self, generation: int, header: Header, first_frame: bytes | None, *, keep_backup: bool) -> None:
+        """Write the committed state as generation `generation`, its journal holding `first_frame`.
+
+        Both new files are written complete as *.next first (a full disk stops here, with
+        every other file untouched), then switched in by renames; `settle` finishes a
+        switch that a crash interrupted. The replaced pair becomes the *.bak pair.
+        """
+        header = replace(header, version=FORMAT_VERSION)
         body = json.dumps(self._shadow, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        header_bytes = self.header.to_bytes()
-        sealed = crypto.seal(self._key, body, _snapshot_aad(self.header, generation))
-        snapshot = MAGIC + _U32.pack(len(header_bytes)) + header_bytes + _U64.pack(generation) + sealed
-        journal = JMAGIC + _U64.pack(generation) + self.header.digest()
+        snapshot = _snapshot_bytes(self._key, header, generation, body)
+        journal = _journal_head(self._key, header, generation, _snapshot_id(snapshot))
+        chain = _first_chain(journal)
+        frames = 0
+        if first_frame is not None:
+            record = _frame(self._key, chain, 0, first_frame)
+            journal += record
+            chain = _next_chain(chain, record)
+            frames = 1
         self._close_journal()
-        store_path = self.folder / STORE_FILE
-        if keep_backup and store_path.exists():
-            # Journal first: a crash between the two leaves a backup pair whose journal
-            # generation does not match, which is read as "no journal" — still consistent.
-            for name in (JOURNAL_FILE, STORE_FILE):
-                current = self.folder / name
-                if current.exists():
-                    atomic_write(self.folder / (name + BACKUP_SUFFIX), current.read_bytes())
-        atomic_write(store_path, snapshot)
-        atomic_write(self._journal_path(), journal)
+        folder = self.folder
+        store_next, journal_next = folder / (STORE_FILE + NEXT_SUFFIX), folder / (JOURNAL_FILE + NEXT_SUFFIX)
+        try:
+            atomic_write(store_next, snapshot)
+            atomic_write(journal_next, journal)
+        except BaseException:
+            store_next.unlink(missing_ok=True)
+            journal_next.unlink(missing_ok=True)
+            raise
+        # From here on only renames, which need no space.
+        self._needs_generation = True  # until the switch completes
+        store, journal_path = folder / STORE_FILE, folder / JOURNAL_FILE
+        if keep_backup and store.exists():
+            if journal_path.exists():
+                replace_file(journal_path, folder / (JOURNAL_FILE + BACKUP_SUFFIX))
+            else:
+                (folder / (JOURNAL_FILE + BACKUP_SUFFIX)).unlink(missing_ok=True)
+            replace_file(store, folder / (STORE_FILE + BACKUP_SUFFIX))
+        replace_file(store_next, store)
+        replace_file(journal_next, journal_path)
+        fsync_dir(folder)
         self.generation = generation
+        self.header = header
         self._journal_end = len(journal)
-        self._journal_frames = 0
-        self._journal_broken = False
+        self._journal_frames = frames
+        self._chain = chain
+        self._needs_generation = False
 
     def compact(self) -> None:
         """Fold the journal into a fresh snapshot now (used by backup and key changes)."""
         with self._mutex:
-            self._ensure_open()
+            self._ensure_writable()
             if self._depth:
                 raise RuntimeError("compact() inside a transaction")
             self.commit()
             try:
-                self._write_generation(self.generation + 1, keep_backup=True)
+                self._write_generation(self.generation + 1, self.header, None, keep_backup=True)
             except OSError as error:
                 raise describe_os_error(error, "rewrite the store") from None
+            self._note_seen()
 
     def replace_header(self, header: Header) -> None:
         """Key-slot changes: the new header is written with the open transaction's changes,
@@ -365,24 +477,41 @@ class Vault:
             if self._depth == 0:
                 self.commit()
 
-    def snapshot_bytes(self) -> bytes:
-        """The current state as a standalone store file (for backups)."""
+    def snapshot_bytes(self) -> tuple[bytes, bytes]:
+        """The current state as a standalone store file and its empty journal (for backups)."""
         self.compact()
-        return (self.folder / STORE_FILE).read_bytes()
+        return (self.folder / STORE_FILE).read_bytes(), (self.folder / JOURNAL_FILE).read_bytes()
 
-    def _quarantine_damaged(self) -> None:
-        for name in (STORE_FILE, JOURNAL_FILE):
-            path = self.folder / name
-            if path.exists():
-                target = self.folder / f"{name}.damaged-{secrets.token_hex(3)}"
-                os.replace(path, target)
-        fsync_dir(self.folder)
+    def _set_aside(self, name: str) -> None:
+        path = self.folder / name
+        if path.exists():
+            os.replace(path, self.folder / f"{name}{DAMAGED_MARK}{secrets.token_hex(3)}")
+            fsync_dir(self.folder)
+
+    # ----------------------------------------------------------------- checks
+
+    def check_backup(self) -> tuple[bool, str]:
+        """Does the kept previous save (the .bak pair) open and authenticate? For `verify`."""
+        roles = Roles(self.folder / (STORE_FILE + BACKUP_SUFFIX), self.folder / (JOURNAL_FILE + BACKUP_SUFFIX))
+        if not roles.store.exists():
+            return True, "no previous save kept yet"
+        try:
+            snapshot = parse_snapshot(roles.store)
+            tables = open_snapshot(snapshot, self._key)
+            replayed = replay_journal(roles.journal, snapshot, self._key, tables)
+        except StoreCorrupt as error:
+            return False, f"the kept previous save is damaged: {error}"
+        records = sum(len(t) for t in tables.values())
+        torn = " (its unfinished last write ignored)" if replayed.torn else ""
+        return True, f"kept previous save opens: generation {snapshot.generation}, {records} records{torn}"
 
     # ----------------------------------------------------------------- lifecycle
 
-    def _ensure_open(self) -> None:
+    def _ensure_writable(self) -> None:
         if self.closed:
             raise StoreWriteError("The store is closed.")
+        if self.read_only:
+            raise StoreWriteError("The store was opened read-only: nothing can be saved from here.")
 
     def close(self) -> None:
         with self._mutex:
@@ -413,38 +542,182 @@ class Vault:
         return secret is not None and self.slot.unwrap(self.header.store_id, secret) is not None
 
 
-def _snapshot_aad(header: Header, generation: int) -> bytes:
+# --------------------------------------------------------------------- format v2
+
+
+def _snapshot_bytes(key: bytes, header: Header, generation: int, body: bytes) -> bytes:
+    header_bytes = header.to_bytes()
+    prefix = MAGIC + _U32.pack(len(header_bytes)) + header_bytes + _U64.pack(generation)
+    check = hashlib.sha256(prefix).digest()
+    return prefix + check + crypto.seal(key, body, b"safedesk-data/2\0" + check)
+
+
+def _snapshot_id(raw: bytes) -> bytes:
+    """What a journal is bound to: SHA-256 over the snapshot's header checksum, its body's
+    nonce and its body's GCM tag. Under the data key no other body has that nonce and tag, so
+    this names the file as surely as hashing all of it, without reading all of it."""
+    return hashlib.sha256(b"safedesk-snapshot/2\0" + raw[: _prefix_end(raw) + _DIGEST + crypto.NONCE_BYTES] + raw[-16:]).digest()
+
+
+def _prefix_end(raw: bytes) -> int:
+    """End of a version 2 snapshot's prefix (magic, header, generation); the checksum follows."""
+    length: int = _U32.unpack_from(raw, len(MAGIC))[0]
+    return len(MAGIC) + 4 + length + 8
+
+
+def _journal_head(key: bytes, header: Header, generation: int, snapshot_digest: bytes) -> bytes:
+    header_bytes = header.to_bytes()
+    prefix = JMAGIC + _U64.pack(generation) + snapshot_digest + _U32.pack(len(header_bytes)) + header_bytes
+    return prefix + crypto.seal(key, b"", b"safedesk-journal/2\0" + prefix)
+
+
+def _first_chain(journal_head: bytes) -> bytes:
+    return hashlib.sha256(b"safedesk-chain/2\0" + journal_head).digest()
+
+
+def _next_chain(chain: bytes, record: bytes) -> bytes:
+    return hashlib.sha256(chain + record).digest()
+
+
+def _length_check(seq: int, length: int) -> int:
+    # Not a MAC (the AEAD below is): it tells a damaged length from a write cut short.
+    return zlib.crc32(_U64.pack(seq) + _U32.pack(length))
+
+
+def _frame(key: bytes, chain: bytes, seq: int, plaintext: bytes) -> bytes:
+    length = len(plaintext) + _SEALED_OVERHEAD
+    aad = b"safedesk-frame/2\0" + chain + _U64.pack(seq) + _U32.pack(length)
+    return _FRAME_HEAD.pack(length, _length_check(seq, length)) + crypto.seal(key, plaintext, aad)
+
+
+def _snapshot_aad_v1(header: Header, generation: int) -> bytes:
     return b"safedesk-data\0" + header.digest() + _U64.pack(generation)
 
 
-def _frame_aad(header: Header, generation: int, seq: int) -> bytes:
+def _frame_aad_v1(header: Header, generation: int, seq: int) -> bytes:
     return b"safedesk-journal\0" + header.digest() + _U64.pack(generation) + _U64.pack(seq)
 
 
 # --------------------------------------------------------------------- reading
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A parsed (not yet decrypted) snapshot file."""
+
+    path: Path
+    version: int
+    header: Header
+    generation: int
+    sealed: bytes
+    body_aad: bytes
+    digest: bytes  # _snapshot_id: what its journal is bound to
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which files play the store and journal now (during a switch, the *.next ones)."""
+
+    store: Path
+    journal: Path
+
+
+@dataclass
+class Replayed:
+    end: int
+    frames: int
+    torn: bool
+    chain: bytes
+    chains: list[bytes] = field(default_factory=list)  # after 0, 1, ... frames
+    damage: str | None = None  # set only when not strict
+    generation: int = 0
+
+
+def _corrupt(path: Path, what: str) -> StoreCorrupt:
+    return StoreCorrupt(f"The {_kind(path)} {path} {what}.", str(path), _backup_hint(path))
+
+
+def _kind(path: Path) -> str:
+    return "journal file" if path.name.startswith(JOURNAL_FILE) else "store file"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise describe_os_error(error, f"read {path.name}") from None
+
+
+def parse_snapshot(path: Path) -> Snapshot:
+    """Header, generation and sealed body of a snapshot file, or StoreCorrupt naming it."""
+    return parse_snapshot_bytes(path, _read(path))
+
+
+def parse_snapshot_bytes(path: Path, raw: bytes) -> Snapshot:
+    """parse_snapshot for bytes already read; `path` names them in errors."""
+    try:
+        if raw.startswith(MAGIC):
+            pos = len(MAGIC)
+            (length,) = _U32.unpack_from(raw, pos)
+            if length > _MAX_HEADER:
+                raise ValueError("header too large")
+            end = pos + 4 + length + 8
+            if len(raw) < end + _DIGEST:
+                raise ValueError("cut short")
+            check = raw[end : end + _DIGEST]
+            if hashlib.sha256(raw[:end]).digest() != check:
+                raise ValueError("its header does not match its checksum")
+            header = Header.from_bytes(raw[pos + 4 : pos + 4 + length])
+            if header.version != 2:
+                raise ValueError("header and file format differ")
+            (generation,) = _U64.unpack_from(raw, end - 8)
+            aad = b"safedesk-data/2\0" + check
+            if len(raw) < end + _DIGEST + _SEALED_OVERHEAD:
+                raise ValueError("cut short")
+            return Snapshot(path, 2, header, generation, raw[end + _DIGEST :], aad, _snapshot_id(raw))
+        if raw.startswith(MAGIC_V1):
+            pos = len(MAGIC_V1)
+            (length,) = _U32.unpack_from(raw, pos)
+            if length > _MAX_HEADER:
+                raise ValueError("header too large")
+            pos += 4
+            header = Header.from_bytes(raw[pos : pos + length])
+            if header.version != 1:
+                raise ValueError("header and file format differ")
+            pos += length
+            (generation,) = _U64.unpack_from(raw, pos)
+            sealed = raw[pos + 8 :]
+            return Snapshot(
+                path, 1, header, generation, sealed, _snapshot_aad_v1(header, generation), hashlib.sha256(raw).digest()
+            )
+        raise ValueError("not a SafeDesk store file")
+    except crypto.KdfOutOfBounds:
+        raise _corrupt(
+            path, f"asks for more key-derivation work than SafeDesk ever sets ({crypto.KDF_BOUNDS_TEXT}): it was changed"
+        ) from None
+    except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError) as error:
+        raise _corrupt(path, f"is damaged or is not a SafeDesk store ({error})") from None
+
+
 def read_header(path: Path) -> tuple[Header, int, bytes]:
     """Header, generation and sealed body of a snapshot file, or StoreCorrupt."""
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise describe_os_error(error, f"read {path.name}") from None
-    backup = _backup_hint(path)
+        snapshot = parse_snapshot(path)
+    except FileNotFoundError:
+        raise StoreNotFound(f"No store file {path}.") from None
+    return snapshot.header, snapshot.generation, snapshot.sealed
+
+
+def open_snapshot(snapshot: Snapshot, key: bytes) -> Tables:
     try:
-        if not raw.startswith(MAGIC):
-            raise ValueError("not a SafeDesk store file")
-        pos = len(MAGIC)
-        (length,) = _U32.unpack_from(raw, pos)
-        if length > _MAX_HEADER:
-            raise ValueError("header too large")
-        pos += 4
-        header = Header.from_bytes(raw[pos : pos + length])
-        pos += length
-        (generation,) = _U64.unpack_from(raw, pos)
-        return header, generation, raw[pos + 8 :]
-    except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError) as error:
-        raise StoreCorrupt(f"The store file {path} is damaged or is not a SafeDesk store ({error}).", str(path), backup) from None
+        tables = json.loads(crypto.open_sealed(key, snapshot.sealed, snapshot.body_aad).decode("utf-8"))
+        if not isinstance(tables, dict):
+            raise ValueError("tables")
+    except (crypto.DecryptionFailed, ValueError, UnicodeDecodeError):
+        raise _corrupt(snapshot.path, "failed its integrity check (changed or truncated)") from None
+    return tables
 
 
 def _backup_hint(path: Path) -> str | None:
@@ -465,11 +738,7 @@ def unlock_header(header: Header, passphrase: str, user: str | None) -> tuple[Sl
     return None
 
 
-def read_state(folder: Path, passphrase: str, user: str | None, *, suffix: str = "", on_failed_unlock: Any = None) -> Unlocked:
-    store_path = folder / (STORE_FILE + suffix)
-    if not store_path.is_file():
-        raise StoreNotFound(f"No store file {store_path}.")
-    header, generation, sealed = read_header(store_path)
+def unlock_slot(header: Header, passphrase: str, user: str | None, on_failed_unlock: Any) -> tuple[Slot, bytes]:
     if user and not header.candidates(user):
         raise WrongPassphrase(f"No key slot for '{user}' in this store. 'safedesk keys list' shows who has one.")
     opened = unlock_header(header, passphrase, user)
@@ -477,61 +746,273 @@ def read_state(folder: Path, passphrase: str, user: str | None, *, suffix: str =
         if on_failed_unlock is not None:
             on_failed_unlock(header, user)
         raise WrongPassphrase("Wrong passphrase: the store was not opened.")
-    slot, key = opened
+    return opened
+
+
+def journal_generation(path: Path) -> int | None:
+    """The generation a journal file names in its header, if it can be read (no key needed)."""
     try:
-        body = crypto.open_sealed(key, sealed, _snapshot_aad(header, generation))
-        tables = json.loads(body.decode("utf-8"))
-        if not isinstance(tables, dict):
-            raise ValueError("tables")
-    except (crypto.DecryptionFailed, ValueError, UnicodeDecodeError):
-        raise StoreCorrupt(
-            f"The store file {store_path} failed its integrity check (changed or truncated).",
-            str(store_path),
-            _backup_hint(store_path),
-        ) from None
-    end, frames, torn = _replay_journal(folder / (JOURNAL_FILE + suffix), header, key, generation, tables)
-    return Unlocked(header, key, slot, generation, tables, end, frames, torn)
+        raw = path.read_bytes()[:64]
+    except OSError:
+        return None
+    for magic in (JMAGIC, JMAGIC_V1):
+        if raw.startswith(magic) and len(raw) >= len(magic) + 8:
+            return int(_U64.unpack_from(raw, len(magic))[0])
+    return None
 
 
-def _replay_journal(path: Path, header: Header, key: bytes, generation: int, tables: Tables) -> tuple[int, int, bool]:
-    """Apply the journal's frames to `tables`; returns (good end, frame count, torn tail?)."""
-    expected = JMAGIC + _U64.pack(generation) + header.digest()
+def _journal_binding(path: Path) -> bytes | None:
+    """The snapshot digest a version 2 journal says it extends (no key needed)."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(len(JMAGIC) + 8 + _DIGEST)
+    except OSError:
+        return None
+    if not raw.startswith(JMAGIC) or len(raw) < len(JMAGIC) + 8 + _DIGEST:
+        return None
+    return raw[len(JMAGIC) + 8 :]
+
+
+def _file_digest(path: Path) -> bytes | None:
+    """_snapshot_id of a snapshot file, or None if it cannot be read as one."""
     try:
         raw = path.read_bytes()
+        return _snapshot_id(raw) if raw.startswith(MAGIC) else None
+    except (OSError, struct.error):
+        return None
+
+
+def settle(folder: Path, *, write: bool) -> Roles:
+    """Which files are the store and journal, finishing a compaction a crash interrupted.
+
+    The switch renames journal -> journal.bak, store -> store.bak, store.next -> store,
+    journal.next -> journal, after both *.next files were written complete. Which of those
+    renames happened is told by what exists and by the journals' bindings to snapshots,
+    never by guessing. With `write`, the switch is finished (or leftovers of an unfinished
+    write removed); without, only the roles are worked out, so reading changes nothing.
+    """
+    store, journal = folder / STORE_FILE, folder / JOURNAL_FILE
+    store_next, journal_next = folder / (STORE_FILE + NEXT_SUFFIX), folder / (JOURNAL_FILE + NEXT_SUFFIX)
+    renames: list[tuple[Path, Path]] = []
+    removals: list[Path] = []
+    roles = Roles(store, journal)
+    next_pair = store_next.is_file() and journal_next.is_file() and _journal_binding(journal_next) == _file_digest(store_next)
+    if next_pair and store.is_file() and journal.is_file():
+        removals = [store_next, journal_next]  # the switch never began: the current pair stands
+    elif next_pair:
+        if store.is_file():
+            renames.append((store, folder / (STORE_FILE + BACKUP_SUFFIX)))
+        renames += [(store_next, store), (journal_next, journal)]
+        roles = Roles(store_next, journal_next)
+    elif journal_next.is_file() and not journal.exists() and _journal_binding(journal_next) == _file_digest(store):
+        renames = [(journal_next, journal)]
+        roles = Roles(store, journal_next)
+    else:
+        removals = [p for p in (store_next, journal_next) if p.exists()]
+    if write and (renames or removals):
+        try:
+            for path in removals:
+                path.unlink()
+            for src, dst in renames:
+                replace_file(src, dst)
+            fsync_dir(folder)
+        except OSError as error:
+            raise describe_os_error(error, "finish the last save") from None
+        return Roles(store, journal)
+    return roles
+
+
+def read_state(
+    folder: Path,
+    passphrase: str,
+    user: str | None,
+    *,
+    roles: Roles | None = None,
+    on_failed_unlock: Any = None,
+) -> Unlocked:
+    roles = roles or Roles(folder / STORE_FILE, folder / JOURNAL_FILE)
+    try:
+        snapshot = parse_snapshot(roles.store)
     except FileNotFoundError:
-        return 0, 0, True  # no journal: the next commit writes a new generation
+        others = [n for n in store_files(folder) if n != EVENTS_FILE]
+        if others:
+            raise StoreCorrupt(
+                f"The store file {roles.store} is missing but other store files are there: "
+                "run 'safedesk recover' to rebuild it from them.",
+                str(roles.store),
+                _backup_hint(roles.store),
+            ) from None
+        raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.") from None
+    slot, key = unlock_slot(snapshot.header, passphrase, user, on_failed_unlock)
+    tables = open_snapshot(snapshot, key)
+    replayed = replay_journal(roles.journal, snapshot, key, tables)
+    state = Unlocked(
+        snapshot.header,
+        key,
+        slot,
+        snapshot.generation,
+        tables,
+        replayed.end,
+        replayed.frames,
+        replayed.torn,
+        replayed.chain,
+        snapshot.version,
+    )
+    state.rollback_warning = rollback_check(snapshot, replayed)
+    return state
+
+
+def rollback_check(snapshot: Snapshot, replayed: Replayed) -> str | None:
+    """A sentence when this store is behind (or beside) the last state this computer saw of it."""
+    last = anchor.load(snapshot.header.store_id)
+    if last is None or snapshot.version < 2:
+        return None
+    now = anchor.Seen(snapshot.generation, replayed.frames, replayed.chain.hex())
+    if now.is_older_than(last):
+        return (
+            f"The store in {snapshot.path.parent} is older than the last one this computer saw "
+            f"(save {now.generation}.{now.frames}, last seen {last.generation}.{last.frames}): its files were replaced "
+            "with an older copy or cut short. It was not opened for writing; 'safedesk recover' says what would be lost."
+        )
+    if now.generation == last.generation and last.chain and replayed.chains[last.frames].hex() != last.chain:
+        return (
+            f"The store in {snapshot.path.parent} differs from the one this computer last saw at the same save: "
+            "its files were replaced. It was not opened for writing; 'safedesk recover' says what would be lost."
+        )
+    return None
+
+
+def replay_journal(path: Path, snapshot: Snapshot, key: bytes, tables: Tables, *, strict: bool = True) -> Replayed:
+    """Apply the journal's frames to `tables` (StoreCorrupt on anything but a torn tail;
+    with `strict` False, stop at the damage and say what it was instead)."""
+    try:
+        raw = _read(path)
+    except FileNotFoundError:
+        if snapshot.version == 1:
+            return Replayed(0, 0, True, b"")  # version 1 wrote the journal after its snapshot
+        error = _corrupt(path, "is missing, but its store file needs it")
+        if strict:
+            raise error from None
+        return Replayed(0, 0, False, b"", damage=str(error))
+    if snapshot.version == 1:
+        return _replay_v1(raw, path, snapshot.header, key, snapshot.generation, tables)
+    try:
+        head = parse_journal_head(raw, path, key)
+        if head.generation != snapshot.generation or head.snapshot_digest != snapshot.digest:
+            raise _corrupt(path, f"does not belong to this store file (it extends save {head.generation}, not this one)")
+    except StoreCorrupt as error:
+        if strict:
+            raise
+        return Replayed(0, 0, False, b"", damage=str(error))
+    return replay_frames(raw, head, path, key, tables, strict=strict)
+
+
+@dataclass(frozen=True)
+class JournalHead:
+    generation: int
+    snapshot_digest: bytes
+    header: Header
+    end: int
+    chain: bytes
+
+
+def parse_journal_head(raw: bytes, path: Path, key: bytes | None) -> JournalHead:
+    """A version 2 journal's header, authenticated with `key` (unchecked when None)."""
+    try:
+        if not raw.startswith(JMAGIC):
+            raise ValueError("not a SafeDesk journal of this format")
+        pos = len(JMAGIC)
+        (generation,) = _U64.unpack_from(raw, pos)
+        digest = raw[pos + 8 : pos + 8 + _DIGEST]
+        (length,) = _U32.unpack_from(raw, pos + 8 + _DIGEST)
+        if length > _MAX_HEADER:
+            raise ValueError("header too large")
+        start = pos + 8 + _DIGEST + 4
+        end = start + length + _SEALED_OVERHEAD
+        if len(raw) < end:
+            raise ValueError("cut short")
+        header = Header.from_bytes(raw[start : start + length])
+    except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError) as error:
+        raise _corrupt(path, f"is damaged or is not a SafeDesk journal ({error})") from None
+    if key is not None:
+        try:
+            crypto.open_sealed(key, raw[start + length : end], b"safedesk-journal/2\0" + raw[: start + length])
+        except crypto.DecryptionFailed:
+            raise _corrupt(path, "failed its integrity check (changed, or from another store)") from None
+    return JournalHead(generation, digest, header, end, _first_chain(raw[:end]))
+
+
+def replay_frames(raw: bytes, head: JournalHead, path: Path, key: bytes, tables: Tables, *, strict: bool) -> Replayed:
+    pos, seq, chain = head.end, 0, head.chain
+    chains = [chain]
+    torn = False
+    damage: str | None = None
+    while pos < len(raw):
+        rest = raw[pos:]
+        if len(rest) < _FRAME_HEAD.size or not rest.strip(b"\0"):
+            torn = True  # a write that never completed, or zeros from a power cut
+            break
+        length, check = _FRAME_HEAD.unpack_from(raw, pos)
+        if check != _length_check(seq, length) or not _SEALED_OVERHEAD <= length <= _MAX_FRAME:
+            damage = f"save {seq + 1} in it has a damaged length"
+            break
+        end = pos + _FRAME_HEAD.size + length
+        if end > len(raw):
+            torn = True
+            break
+        sealed = raw[pos + _FRAME_HEAD.size : end]
+        aad = b"safedesk-frame/2\0" + chain + _U64.pack(seq) + _U32.pack(length)
+        try:
+            ops = json.loads(crypto.open_sealed(key, sealed, aad).decode("utf-8"))["ops"]
+            _apply_ops(tables, ops)
+        except (crypto.DecryptionFailed, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
+            if end == len(raw) and not sealed[-16:].strip(b"\0"):
+                torn = True  # the last frame's end never reached the disk
+                break
+            damage = f"save {seq + 1} in it failed its integrity check"
+            break
+        chain = _next_chain(chain, raw[pos:end])
+        chains.append(chain)
+        pos = end
+        seq += 1
+    if damage is not None:
+        error = _corrupt(path, f"is damaged: {damage} (changed or truncated)")
+        if strict:
+            raise error
+        return Replayed(pos, seq, False, chain, chains, str(error), head.generation)
+    return Replayed(pos, seq, torn, chain, chains, None, head.generation)
+
+
+def _replay_v1(raw: bytes, path: Path, header: Header, key: bytes, generation: int, tables: Tables) -> Replayed:
+    """A version 1 journal, read the way version 1 did (kept to migrate old stores)."""
+    expected = JMAGIC_V1 + _U64.pack(generation) + header.digest()
     if not raw.startswith(expected):
-        if raw.startswith(JMAGIC) and len(raw) >= len(expected):
-            # A journal from the previous generation: the crash came between writing the
-            # new snapshot and resetting the journal; its frames are in the snapshot.
-            return 0, 0, True
+        if raw.startswith(JMAGIC_V1) and len(raw) >= len(expected):
+            return Replayed(0, 0, True, b"")  # version 1 wrote the journal after its snapshot
         if len(raw) < len(expected) and expected.startswith(raw):
-            return 0, 0, True
-        raise StoreCorrupt(f"The journal file {path} is damaged or belongs to another store.", str(path), _backup_hint(path))
+            return Replayed(0, 0, True, b"")
+        raise _corrupt(path, "is damaged or belongs to another store")
     pos = len(expected)
     seq = 0
     while pos < len(raw):
         if pos + 4 > len(raw):
-            return pos, seq, True
+            return Replayed(pos, seq, True, b"")
         (length,) = _U32.unpack_from(raw, pos)
         end = pos + 4 + length
         if length > _MAX_FRAME or end > len(raw) or length == 0:
             if length == 0 and raw[pos:].strip(b"\0"):
-                raise StoreCorrupt(f"The journal file {path} is damaged.", str(path), _backup_hint(path))
-            return pos, seq, True  # a write that never completed
+                raise _corrupt(path, "is damaged")
+            return Replayed(pos, seq, True, b"")
         try:
-            plain = crypto.open_sealed(key, raw[pos + 4 : end], _frame_aad(header, generation, seq))
-            ops = json.loads(plain.decode("utf-8"))["ops"]
-        except (crypto.DecryptionFailed, ValueError, KeyError, UnicodeDecodeError):
+            plain = crypto.open_sealed(key, raw[pos + 4 : end], _frame_aad_v1(header, generation, seq))
+            _apply_ops(tables, json.loads(plain.decode("utf-8"))["ops"])
+        except (crypto.DecryptionFailed, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
             if end == len(raw) and not raw[pos + 4 : end].strip(b"\0"):
-                return pos, seq, True  # zero-filled by a power cut mid-write
-            raise StoreCorrupt(
-                f"The journal file {path} failed its integrity check (changed or truncated).", str(path), _backup_hint(path)
-            ) from None
-        _apply_ops(tables, ops)
+                return Replayed(pos, seq, True, b"")
+            raise _corrupt(path, "failed its integrity check (changed or truncated)") from None
         pos = end
         seq += 1
-    return pos, seq, False
+    return Replayed(pos, seq, False, b"")
 
 
 def _apply_ops(tables: Tables, ops: list[Any]) -> None:

@@ -1,7 +1,8 @@
 """`safedesk verify`: every integrity check the store can make about itself.
 
-Opening the store already proved the snapshot and journal authentic (AES-GCM);
-this adds the audit chain, the key slots' owners and the schema, then the checks
+Opening the store (read-only: verify changes no byte) already proved the snapshot
+and journal authentic (AES-GCM, the journal's chain); this adds the rollback
+check against this computer's note, the kept previous save, the audit chain, the key slots' owners and the schema, then the checks
 the caller passes (the features', listed by safedesk.store.registry: the engine
 knows no feature).
 """
@@ -44,6 +45,13 @@ def _store(session: Session) -> Iterable[Check]:
     )
     if session.vault.torn_tail_recovered:
         yield Check(True, "an unfinished last write (from a crash) was ignored, as designed")
+    if session.vault.rollback_warning:
+        yield Check(False, session.vault.rollback_warning)
+
+
+def _backup(session: Session) -> Iterable[Check]:
+    ok, text = session.vault.check_backup()
+    yield Check(ok, text)
 
 
 def _schema(session: Session) -> Iterable[Check]:
@@ -71,7 +79,7 @@ def _slots(session: Session) -> Iterable[Check]:
 
 
 CheckFn = Callable[[Session], Iterable[Check]]
-ENGINE_CHECKS: tuple[CheckFn, ...] = (_store, _schema, _audit, _slots)
+ENGINE_CHECKS: tuple[CheckFn, ...] = (_store, _backup, _schema, _audit, _slots)
 
 
 def verify_session(session: Session, extra: Iterable[CheckFn] = ()) -> VerifyReport:

@@ -38,6 +38,7 @@ from safedesk.store.errors import InvalidInput
 from safedesk.store.incidents.evidence import Evidence
 from safedesk.store.incidents.records import Action, ChronologyEntry, Escalation, Incident
 from safedesk.store.text.clean import clean_text
+from safedesk.store.text.dates import to_local
 
 FORMAT = "safedesk-handover"
 RECORDS_FORMAT = "safedesk-handover-records"
@@ -200,7 +201,7 @@ def pack(
     }
     raw = json.dumps(manifest_doc, ensure_ascii=False, indent=1).encode("utf-8")
     buffer = io.BytesIO()
-    stamp = created.astimezone().timetuple()[:6]
+    stamp = to_local(created).timetuple()[:6]
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in [(SUMMARY, members[SUMMARY]), (MANIFEST, raw), *((n, d) for n, d in members.items() if n != SUMMARY)]:
             info = zipfile.ZipInfo(name, date_time=stamp)

@@ -23,6 +23,7 @@ from safedesk.store.incidents.records import (
     SEVERITIES,
     STATUSES,
 )
+from safedesk.store.text.dates import show_datetime_with_offset
 from safedesk.store.text.markdown import check_markdown, md_block, md_escape
 
 
@@ -40,9 +41,7 @@ def when(value: datetime | None) -> str:
     """Local time with its UTC offset: unambiguous for a court, readable for a person."""
     if value is None:
         return "not recorded"
-    local = value.astimezone()
-    offset = local.strftime("%z")
-    return f"{local:%d/%m/%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    return show_datetime_with_offset(value)
 
 
 def day(value: date | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from safedesk.store.engine.db import Documents
@@ -27,7 +27,7 @@ from safedesk.store.incidents.records import (
     Incident,
 )
 from safedesk.store.registry import AttentionItem
-from safedesk.store.text.dates import show_date, to_local_date
+from safedesk.store.text.dates import local_midnight, show_date, to_local_date
 
 # Fields a DSL may amend on a saved incident (status has its own step).
 AMENDABLE = (
@@ -342,7 +342,7 @@ class RowFilter:
 
     def apply(self, rows: Iterable[IncidentRow]) -> list[IncidentRow]:
         words = self.text.casefold().split()
-        since = datetime.combine(self.since, datetime.min.time()).astimezone().astimezone(UTC).isoformat() if self.since else None
+        since = local_midnight(self.since).isoformat() if self.since else None
         out = [
             row
             for row in rows

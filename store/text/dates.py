@@ -1,14 +1,22 @@
-"""Dates and times as a DSL types them, and as they are shown back.
+"""Dates and times as a DSL types them, and as they are shown back: the app's one time module.
 
-Times are typed and shown in the laptop's local time and stored in UTC. A
-court reads these records, so parsing is strict: a value either means one
-moment or is refused with a message saying what was expected.
+Times are stored in UTC and typed and shown in the laptop's local time, converted
+with the machine's IANA zone (zoneinfo; the tzdata package on Windows) for each
+value, so a July time typed in November is stored in BST and shown back in BST.
+No other module converts to or from local time. A court reads these records, so
+parsing is strict: a value either means one moment or is refused with a message
+saying what was expected (a time the clocks skipped is refused).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import time as _time
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from safedesk.store.errors import InvalidInput
 
@@ -26,10 +34,105 @@ _TIME_TAIL = re.compile(r"[ t]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
+# Windows names its zones itself; the ones a UK school's laptop may carry, to IANA
+# (from CLDR's windowsZones). Any other falls back to the system's own rules (SystemZone).
+_WINDOWS_ZONES = {
+    "GMT Standard Time": "Europe/London",
+    "Greenwich Standard Time": "Atlantic/Reykjavik",
+    "UTC": "UTC",
+    "W. Europe Standard Time": "Europe/Berlin",
+    "Romance Standard Time": "Europe/Paris",
+    "Central Europe Standard Time": "Europe/Budapest",
+    "Central European Standard Time": "Europe/Warsaw",
+    "GTB Standard Time": "Europe/Bucharest",
+    "FLE Standard Time": "Europe/Kiev",
+    "Eastern Standard Time": "America/New_York",
+    "Pacific Standard Time": "America/Los_Angeles",
+}
+
+
+class SystemZone(tzinfo):
+    """The operating system's own local-time rules, asked per value (for a machine whose
+    IANA zone cannot be named): never one fixed offset for every date."""
+
+    def _offset(self, stamp: float) -> timedelta:
+        try:
+            return timedelta(seconds=_time.localtime(stamp).tm_gmtoff)
+        except (OverflowError, OSError, ValueError):
+            return timedelta(seconds=-_time.timezone)
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        if dt is None:
+            return timedelta(seconds=-_time.timezone)
+        try:
+            stamp = _time.mktime((dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.weekday(), 0, -1))
+        except (OverflowError, OSError, ValueError):
+            return timedelta(seconds=-_time.timezone)
+        return self._offset(stamp)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "local"
+
+    def fromutc(self, dt: datetime) -> datetime:
+        stamp = (dt.replace(tzinfo=None) - datetime(1970, 1, 1)).total_seconds()
+        return dt + self._offset(stamp)
+
+
+def _zone_name() -> str | None:
+    """The machine's IANA zone name: $TZ, /etc/localtime's target, or Windows' zone mapped."""
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if tz:
+        return tz
+    if sys.platform == "win32":
+        try:
+            import winreg
+
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SYSTEM\CurrentControlSet\Control\TimeZoneInformation") as key:
+                return _WINDOWS_ZONES.get(str(winreg.QueryValueEx(key, "TimeZoneKeyName")[0]).rstrip("\0"))
+        except OSError:
+            return None
+    target = str(Path("/etc/localtime").resolve())
+    return target.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in target else None
+
+
 def local_zone() -> tzinfo:
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
-    return zone
+    """The machine's time zone with its full rules (summer time included)."""
+    name = _zone_name()
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass  # a POSIX TZ string or a zone this machine lacks: the OS's own rules
+    return SystemZone()
+
+
+def local_today() -> date:
+    """Today's date where the laptop is."""
+    return datetime.now(local_zone()).date()
+
+
+def to_local(value: datetime) -> datetime:
+    """An aware time in local time, with the offset in force at that moment."""
+    return value.astimezone(local_zone())
+
+
+def local_midnight(day: date) -> datetime:
+    """The UTC moment a local day begins (for "since" filters)."""
+    return _from_local(datetime.combine(day, time(0, 0)), "date")
+
+
+def _from_local(naive: datetime, field: str) -> datetime:
+    """A local wall-clock time as aware UTC; refused if the clocks skipped it."""
+    zone = local_zone()
+    moment = naive.replace(tzinfo=zone).astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) != naive:
+        raise InvalidInput(
+            f"There was no {naive:%H:%M} on {naive:%d/%m/%Y} here: the clocks went forward. Check the time.", field
+        )
+    return moment
 
 
 def parse_date(
@@ -71,8 +174,7 @@ def parse_datetime(text: str, field: str, *, now: datetime | None = None) -> dat
     value = " ".join(text.strip().lower().replace(",", " ").split())
     if not value:
         return None
-    zone = local_zone()
-    now = (now or datetime.now(UTC)).astimezone(zone)
+    now = to_local(now or datetime.now(UTC))
     if value == "now":
         return now.replace(second=0, microsecond=0).astimezone(UTC)
     parts = value.rsplit(" ", 1)
@@ -83,12 +185,12 @@ def parse_datetime(text: str, field: str, *, now: datetime | None = None) -> dat
     if hour > 23 or minute > 59:
         raise InvalidInput(f"There is no such time as '{parts[1]}'.", field)
     assert day is not None
-    return datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
+    return _from_local(datetime.combine(day, time(hour, minute)), field)
 
 
 def show_datetime(value: datetime | None) -> str:
     """'21/11/2026 14:30' in local time, '' for None."""
-    return value.astimezone(local_zone()).strftime("%d/%m/%Y %H:%M") if value else ""
+    return to_local(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def show_date(value: date | None) -> str:
@@ -96,7 +198,16 @@ def show_date(value: date | None) -> str:
 
 
 def to_local_date(value: datetime) -> date:
-    return value.astimezone(local_zone()).date()
+    return to_local(value).date()
+
+
+def show_datetime_with_offset(value: datetime | None, missing: str = "") -> str:
+    """'21/07/2026 14:30 (UTC+01:00)': local time with the offset then in force, for a court."""
+    if value is None:
+        return missing
+    local = to_local(value)
+    offset = local.strftime("%z")
+    return f"{local:%d/%m/%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def local_date_text(value: datetime, zone: tzinfo) -> str:

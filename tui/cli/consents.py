@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ import click
 
 from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
 from safedesk.store.errors import InvalidInput
+from safedesk.store.text.dates import local_today, show_datetime
 
 if TYPE_CHECKING:
     from safedesk.store.consents.pupils import Pupil
@@ -226,7 +226,7 @@ def list_(
     if bool(purpose) != bool(status):
         raise InvalidInput("Give --purpose and --status together.", "status")
     chosen = purposes_for([purpose])[0] if purpose else None
-    today = date.today()
+    today = local_today()
     with opened(ctx, passphrase_file, user) as session:
         rows = filter_rows(
             pupil_index(session).rows,
@@ -289,7 +289,7 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
         click.echo(f"safedesk: {problems[0]}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
     record = found[0]
-    today = date.today()
+    today = local_today()
     click.echo(record.display_name)
     click.echo(
         f"  {record.year_group or 'year not recorded'} · class {record.form or 'not recorded'} · MIS id {record.mis_id or 'none'}"
@@ -306,7 +306,7 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
     for c in record.consents:
         who = ", ".join(x for x in (c.given_by, c.relationship) if x)
         click.echo(
-            f"  {c.recorded_at.astimezone().strftime('%d/%m/%Y %H:%M')}  {c.purpose.label}: {c.status.label}"
+            f"  {show_datetime(c.recorded_at)}  {c.purpose.label}: {c.status.label}"
             + (f" on {format_date(c.given_on)}" if c.given_on else "")
             + (f" by {who}" if who else "")
             + (f"; review {format_date(c.review_on)}" if c.review_on else "")
@@ -314,7 +314,7 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
         )
     for f in record.flags:
         click.echo(
-            f"  {f.recorded_at.astimezone().strftime('%d/%m/%Y %H:%M')}  never-publish {'set: ' + f.reason.label if f.reason else 'removed'}  [{f.recorded_by}]"
+            f"  {show_datetime(f.recorded_at)}  never-publish {'set: ' + f.reason.label if f.reason else 'removed'}  [{f.recorded_by}]"
         )
 
 
@@ -327,7 +327,7 @@ def expiring_(ctx: click.Context, days: int, passphrase_file: str | None, user: 
     """Granted consents that have expired or expire within DAYS, soonest first."""
     from safedesk.store.consents.pupils import expiring, format_date
 
-    today = date.today()
+    today = local_today()
     with opened(ctx, passphrase_file, user) as session:
         due = expiring(session, days)
     for e in due:

@@ -29,21 +29,28 @@ def _store_dir(ctx: click.Context) -> Path:
 
 
 @contextmanager
-def opened(ctx: click.Context, passphrase_file: str | None, user: str | None, reader: PassphraseReader | None = None) -> Iterator:
+def opened(
+    ctx: click.Context,
+    passphrase_file: str | None,
+    user: str | None,
+    reader: PassphraseReader | None = None,
+    *,
+    read_only: bool = False,
+) -> Iterator:
     from safedesk.store.engine.session import Session
 
     folder = _store_dir(ctx)
-    from safedesk.store.engine.vault import store_exists
+    from safedesk.store.engine.vault import store_files
 
-    if not store_exists(folder):
+    if not store_files(folder):
         from safedesk.store.errors import StoreNotFound
 
         raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.")
     passphrase = (reader or PassphraseReader()).read(passphrase_file, "Passphrase")
     try:
-        session = Session.open(folder, passphrase, user)
+        session = Session.open(folder, passphrase, user, read_only=read_only)
     except StoreCorrupt as error:
-        if error.backup:
+        if error.backup and "recover" not in str(error):
             raise StoreCorrupt(
                 f"{error} The previous save is kept: run 'safedesk recover' to open it "
                 "(the damaged file is set aside, never overwritten).",
@@ -78,12 +85,9 @@ def init(ctx: click.Context, setting_name: str | None, user: str | None, passphr
     from safedesk.store.engine.session import Session
 
     folder = _store_dir(ctx)
-    from safedesk.store.engine.vault import store_exists
+    from safedesk.store.engine.vault import refuse_store_files
 
-    if store_exists(folder):
-        from safedesk.store.errors import StoreExists
-
-        raise StoreExists(f"A SafeDesk store already exists in {folder}.")
+    refuse_store_files(folder)
     name = ask_text(setting_name, "School or setting name", "--setting-name NAME")
     person = ask_text(user, "Your name", "--user NAME")
     passphrase = PassphraseReader().read(passphrase_file, "Choose a passphrase (three or more random words)", confirm=True)
@@ -100,10 +104,13 @@ def init(ctx: click.Context, setting_name: str | None, user: str | None, passphr
 @USER
 @click.pass_context
 def verify(ctx: click.Context, passphrase_file: str | None, user: str | None) -> None:
-    """Check the store, the audit chain and evidence hashes; exit 1 on any fault."""
+    """Check the store, the kept previous save, the audit chain and evidence; exit 1 on any fault.
+
+    Changes nothing: failed unlocks recorded while locked join the audit log at the next normal unlock.
+    """
     from safedesk.store.features import verify_store
 
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, read_only=True) as session:
         report = verify_store(session)
     for line in report.lines():
         click.echo(line)
@@ -223,21 +230,33 @@ def restore(ctx: click.Context, backup_file: Path) -> None:
     folder = _store_dir(ctx)
     count = restore_backup(backup_file, folder)
     click.echo(f"Restored {count} file(s) into {folder}. Run 'safedesk verify' to check it.")
+    click.echo("This computer now takes the restored copy as the newest state of that store.")
 
 
 @click.command()
 @PASSPHRASE_FILE
 @USER
+@click.option("--yes", "assume_yes", is_flag=True, help="Accept what the recovery says would be lost without asking.")
 @click.pass_context
-def recover(ctx: click.Context, passphrase_file: str | None, user: str | None) -> None:
-    """Open the kept previous save after the store file was damaged."""
+def recover(ctx: click.Context, passphrase_file: str | None, user: str | None, assume_yes: bool) -> None:
+    """Rebuild a damaged or missing store from its journal and the kept previous save.
+
+    Damaged files are set aside (*.damaged-*), never overwritten. If anything would be
+    lost, or the store is not damaged at all, it says what and asks first.
+    """
     from safedesk.store.engine.session import Session
 
     passphrase = PassphraseReader().read(passphrase_file, "Passphrase")
-    session = Session.open(_store_dir(ctx), passphrase, user, use_backup=True)
+
+    def confirm(loss: str) -> bool:
+        click.echo(loss, err=True)
+        return assume_yes or click.confirm("Go ahead?", default=False, err=True)
+
+    session = Session.open(_store_dir(ctx), passphrase, user, use_backup=True, confirm=confirm)
+    summary = session.recovery_summary
     session.close()
-    click.echo("Opened the kept backup and made it the current store; the damaged files were set aside (*.damaged-*).")
-    click.echo("Changes made after that backup was taken are not in it.")
+    click.echo(summary)
+    click.echo("Run 'safedesk verify' to check the recovered store.")
 
 
 @click.command()
