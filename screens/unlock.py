@@ -16,6 +16,7 @@ from safedesk.store.engine.core_records import ROLE_LABELS
 from safedesk.store.errors import SafeDeskError, StoreCorrupt, WrongPassphrase
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.forms import Form
+from safedesk.widgets.host import host
 
 ANYONE = "__any__"
 
@@ -99,7 +100,7 @@ class UnlockScreen(Form[object]):
 
     @on(Button.Pressed, "#guide")
     def _guide(self) -> None:
-        self.app.action_guide()  # type: ignore[attr-defined]
+        host(self.app).action_guide()
 
     def problems(self, values: dict[str, Any]) -> dict[str, str]:
         return {} if values["passphrase"] else {"passphrase": "Type your passphrase first."}
@@ -138,7 +139,7 @@ class UnlockScreen(Form[object]):
 
     def saved(self, result: object) -> None:
         merged = getattr(result, "merged_events", 0)
-        self.app.signed_in(result)  # type: ignore[attr-defined]
+        host(self.app).signed_in(result)
         if merged:
             self.app.notify(
                 f"{merged} failed unlock attempt(s) since the last unlock; they are in the audit log.",

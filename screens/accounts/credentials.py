@@ -24,6 +24,7 @@ from safedesk.store.accounts.secrets import DEFAULT_CHARACTERS, DEFAULT_WORDS, G
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.host import host, session_of
 
 REASON_CHOICES = [(r.value, r) for r in ChangeReason if r is not ChangeReason.SETUP]
 
@@ -358,7 +359,7 @@ class CredentialScreen(Screen[None]):
 
     @property
     def register(self) -> Register:
-        return Register(self.app.session)  # type: ignore[attr-defined]
+        return Register(session_of(self.app))
 
     def on_mount(self) -> None:
         self.app.sub_title = "Login"
@@ -466,4 +467,4 @@ class CredentialScreen(Screen[None]):
         )
 
     def action_guide(self) -> None:
-        self.app.action_guide("pb-account-hacked")  # type: ignore[attr-defined]
+        host(self.app).action_guide("pb-account-hacked")

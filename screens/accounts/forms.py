@@ -35,6 +35,7 @@ from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.dates import parse_date
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import session_of
 
 T = TypeVar("T")
 REVIEW_EVERY = timedelta(days=182)  # a suggestion for the next review: about twice a year
@@ -107,7 +108,7 @@ class RegisterForm(ModalForm[T]):
 
     @property
     def register(self) -> Register:
-        return Register(self.app.session)  # type: ignore[attr-defined]
+        return Register(session_of(self.app))
 
     def day(self, field_id: str, *, required: bool = False) -> date | None:
         return parse_date(self.value(field_id), field_id, required=required)

@@ -13,6 +13,7 @@ from textual.widgets import Input, Select
 from safedesk.store.consents.pupils import Purpose, cleared_export, count_of, never_publish_export, write_export
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import session_of
 
 KINDS: list[tuple[str, str]] = [
     ("Never-publish list (for staff who take photos)", "never-publish"),
@@ -59,7 +60,7 @@ class ExportDialog(ModalForm[Path | None]):
         return {} if values["path"].strip() else {"path": "Enter the file to write."}
 
     def save(self, values: dict[str, Any]) -> tuple[Path, int]:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         kind, path = str(values["kind"]), Path(values["path"].strip()).expanduser()
         if kind.startswith("cleared:"):
             made = cleared_export(session, Purpose(kind.removeprefix("cleared:")))

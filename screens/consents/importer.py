@@ -19,8 +19,9 @@ from safedesk.store.consents.importer import COLUMNS, ImportPlan, apply_import, 
 from safedesk.store.consents.pupils import count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.widgets.common import Field, FieldError, plain
-from safedesk.widgets.forms import Form
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.forms import Form
+from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 IGNORE = "ignore"
@@ -140,7 +141,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     @work(thread=True, exclusive=True, group="consents-import")
     def _plan(self, data: bytes, source: str, mapping: dict[str, str], generation: int) -> None:
         try:
-            plan = plan_import(self.app.session, data, source, mapping)
+            plan = plan_import(session_of(self.app), data, source, mapping)
         except SafeDeskError as error:
             self.app.call_from_thread(self._planned, None, str(error), generation)
             return
@@ -201,7 +202,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     @work(thread=True, exclusive=True, group="consents-import")
     def _apply(self, plan: ImportPlan, valid_only: bool) -> None:
         try:
-            outcome = apply_import(self.app.session, plan, valid_only=valid_only)
+            outcome = apply_import(session_of(self.app), plan, valid_only=valid_only)
         except SafeDeskError as error:
             self.app.call_from_thread(self._apply_failed, str(error))
             return

@@ -40,6 +40,7 @@ from safedesk.store.consents.pupils import (
 )
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, LazyRows, Row, RowTable
 
 STATE_STYLES = {
@@ -167,7 +168,7 @@ class ConsentsScreen(Screen[None]):
     def apply_filters(self) -> None:
         """Show the pupils matching the search and filters (nothing to do if nothing changed)."""
         today = date.today()
-        index = pupil_index(self.app.session)
+        index = pupil_index(session_of(self.app))
         search = self.query_one("#pupil-search", Input).value
         f = self.filters
         wanted = (index, today, search, f, self.sort)
@@ -275,7 +276,7 @@ class FilterDialog(ModalForm[Filters | None]):
         self.filters = filters
 
     def form(self) -> ComposeResult:
-        index = pupil_index(self.app.session)  # type: ignore[attr-defined]
+        index = pupil_index(session_of(self.app))
         years = sorted({r.year_group for r in index.rows if r.year_group}, key=year_order)
         forms = sorted({r.form for r in index.rows if r.form}, key=natural)
         f = self.filters

@@ -38,6 +38,7 @@ from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
+from safedesk.widgets.host import host, session_of
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -53,7 +54,7 @@ def open_forms_target(app: App, target: str) -> bool:
     app.push_screen(FormsScreen())
     if key.isdigit():
         try:
-            FormBook(app.session).form(int(key))  # type: ignore[attr-defined]
+            FormBook(session_of(app)).form(int(key))
         except RecordNotFound:
             return True
         app.push_screen(FormDetailScreen(int(key)))
@@ -145,7 +146,7 @@ class FormsScreen(Screen[None]):
 
     @property
     def book(self) -> FormBook:
-        return FormBook(self.app.session)  # type: ignore[attr-defined]
+        return FormBook(session_of(self.app))
 
     def on_mount(self) -> None:
         self.app.sub_title = "Forms"
@@ -156,7 +157,7 @@ class FormsScreen(Screen[None]):
         self.refresh_table()
 
     def refresh_table(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         book = self.book
         versions = book.all_versions()
         forms = book.forms()
@@ -223,7 +224,7 @@ class FormsScreen(Screen[None]):
             self.app.push_screen(FormDetailScreen(current[0].id))
 
     def action_new(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
 
         def create(values: dict[str, str]) -> int | None:
             if not values.get("kind"):
@@ -289,7 +290,7 @@ class FormDetailScreen(Screen[None]):
 
     @property
     def book(self) -> FormBook:
-        return FormBook(self.app.session)  # type: ignore[attr-defined]
+        return FormBook(session_of(self.app))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -308,7 +309,7 @@ class FormDetailScreen(Screen[None]):
             self.refresh_view()
 
     def refresh_view(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         form = self.book.form(self.form_id)
         self.form = form
         self._versions = list(reversed(self.book.versions(self.form_id)))
@@ -409,7 +410,7 @@ class FormDetailScreen(Screen[None]):
         self.app.push_screen(export_dialog(f"Export version {version.number}", default_export_path(name), write), done)
 
     def action_details(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         form = self.book.form(self.form_id)
 
         def save(values: dict[str, str]) -> Form:
@@ -426,7 +427,7 @@ class FormDetailScreen(Screen[None]):
         self.app.push_screen(FormDialog("Title and account", _form_fields(session, form), save), saved)
 
     def action_guide(self) -> None:
-        self.app.action_guide(self.form.type.cards[0])  # type: ignore[attr-defined]
+        host(self.app).action_guide(self.form.type.cards[0])
 
     def action_delete(self) -> None:
         if self._versions:
@@ -464,13 +465,13 @@ class VersionScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         self.version = FormBook(session).version(self.version_id)
         self.app.sub_title = f"Form version {self.version.number}"
         self.query_one(CardView).show(version_markdown(session, self.version), "x exports this version · Esc goes back")
 
     def action_export(self) -> None:
-        book = FormBook(self.app.session)  # type: ignore[attr-defined]
+        book = FormBook(session_of(self.app))
 
         def write(path: Path, overwrite: bool) -> None:
             book.export(self.version_id, path, overwrite=overwrite)

@@ -22,6 +22,7 @@ from safedesk.store.text.dates import show_date, show_datetime, to_local_date
 from safedesk.widgets.common import Field, FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import session_of
 
 
 def transfer_details(t: Transfer) -> str:
@@ -90,7 +91,7 @@ class HandoverScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        self._rows = transfers(self.app.session)
+        self._rows = transfers(session_of(self.app))
         table = self.query_one("#ho-transfers", DataTable)
         table.clear()
         for t in self._rows:
@@ -157,7 +158,7 @@ class ReceiptDialog(ModalForm[bool]):
 
     def save(self, values: dict[str, Any]) -> bool:
         try:
-            transfer, newly = mark_received(self.app.session, values["code"])  # type: ignore[attr-defined]
+            transfer, newly = mark_received(session_of(self.app), values["code"])
         except InvalidInput as problem:
             raise InvalidInput(str(problem), "code") from None
         when = show_datetime(transfer.received_at)

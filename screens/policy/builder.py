@@ -35,6 +35,7 @@ from safedesk.store.text.dates import DATE_HINT, show_date
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import Choice, Field, plain
 from safedesk.widgets.forms import FormResult
+from safedesk.widgets.host import session_of
 from safedesk.widgets.paged import PagedForm
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ YES_NO = {"yes": "Yes", "no": "No"}
 def open_policy(app: App) -> None:
     """The policy preview, with the questions on top when none are stored yet."""
     app.push_screen(PolicyPreviewScreen())
-    if PolicyBook(app.session).stored() is None:  # type: ignore[attr-defined]
+    if PolicyBook(session_of(app)).stored() is None:
         app.push_screen(PolicyScreen())
 
 
@@ -95,7 +96,7 @@ class PolicyScreen(PagedForm):
 
     @property
     def book(self) -> PolicyBook:
-        return PolicyBook(self.app.session)  # type: ignore[attr-defined]
+        return PolicyBook(session_of(self.app))
 
     def load(self) -> dict[str, str]:
         answers = self.book.answers()
@@ -148,7 +149,7 @@ class PolicyPreviewScreen(Screen[None]):
 
     @property
     def book(self) -> PolicyBook:
-        return PolicyBook(self.app.session)  # type: ignore[attr-defined]
+        return PolicyBook(session_of(self.app))
 
     def compose(self) -> ComposeResult:
         yield Header()
