@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from safedesk.store.errors import SafeDeskError, StoreCorrupt, WrongPassphrase
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import host
+
+if TYPE_CHECKING:
+    from safedesk.store.engine.session import Session
 
 ANYONE = "__any__"
 
@@ -36,7 +39,7 @@ def slot_choices(store_dir: Path) -> list[tuple[str, str]]:
     return choices
 
 
-class UnlockScreen(Form[object]):
+class UnlockScreen(Form["Session"]):
     CSS_PATH = "unlock.tcss"
     AUTO_FOCUS = "#passphrase"  # the key slot rarely changes from "Anyone"
     BINDINGS = [
@@ -110,7 +113,7 @@ class UnlockScreen(Form[object]):
         for widget in self.query("Input, Button, Select"):
             widget.disabled = busy
 
-    def save(self, values: dict[str, Any]) -> object:
+    def save(self, values: dict[str, Any]) -> Session:
         from safedesk.store.engine.session import Session
 
         slot = values["slot"]
@@ -137,8 +140,8 @@ class UnlockScreen(Form[object]):
             message += " The previous save is kept: 'Open the kept backup' opens it and sets the damaged file aside."
         return message
 
-    def saved(self, result: object) -> None:
-        merged = getattr(result, "merged_events", 0)
+    def saved(self, result: Session) -> None:
+        merged = result.merged_events
         host(self.app).signed_in(result)
         if merged:
             self.app.notify(

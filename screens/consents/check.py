@@ -75,7 +75,9 @@ class CheckScreen(Screen[None]):
         suggestions = self.query_one("#check-suggestions", OptionList)
         suggestions.clear_options()
         rows = [
-            r for r in search_rows(session_of(self.app), event.value, limit=SUGGESTIONS + len(self.picked)) if r.id not in self.picked
+            r
+            for r in search_rows(session_of(self.app), event.value, limit=SUGGESTIONS + len(self.picked))
+            if r.id not in self.picked
         ]
         for row in rows[:SUGGESTIONS]:
             where = " ".join(x for x in (year_short(row.year_group), row.form) if x)

@@ -27,7 +27,7 @@ def default_path(kind: str, today: date | None = None) -> Path:
     return Path.home() / f"safedesk-{stem}-{(today or date.today()).isoformat()}.md"
 
 
-class ExportDialog(ModalForm[Path | None]):
+class ExportDialog(ModalForm[tuple[Path, int] | None]):
     """Which list and where to write it; the list is built and written off the UI thread."""
 
     CSS_PATH = "forms.tcss"
@@ -69,7 +69,8 @@ class ExportDialog(ModalForm[Path | None]):
         write_export(session, made, path)
         return path, made.count
 
-    def saved(self, result: tuple[Path, int]) -> None:  # type: ignore[override]
-        path, count = result
-        self.notify(f"Wrote {count_of(count, 'pupil')} to {path.name}. It contains personal data.", markup=False, timeout=6)
-        self.dismiss(path)
+    def saved(self, result: tuple[Path, int] | None) -> None:
+        if result is not None:
+            path, count = result
+            self.notify(f"Wrote {count_of(count, 'pupil')} to {path.name}. It contains personal data.", markup=False, timeout=6)
+        super().saved(result)

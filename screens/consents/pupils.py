@@ -21,6 +21,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
@@ -297,7 +298,7 @@ class FilterDialog(ModalForm[Filters | None]):
         self.dismiss(Filters())
 
 
-def _select_row(label: str, options: list, value: str, blank: str | None, name: str) -> Field:  # type: ignore[type-arg]
+def _select_row(label: str, options: list[tuple[str | Content, str]], value: str, blank: str | None, name: str) -> Field:
     offered = any(v == value for _, v in options)
     select: Select[str]
     if blank is None:

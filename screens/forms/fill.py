@@ -138,7 +138,7 @@ class FormFillScreen(PagedForm):
         else:
             widget = TextArea(value, id=self.new_widget_id(), soft_wrap=True, tab_behavior="focus", compact=True)
             self._widgets[where] = widget
-        field = Field(plain(label), widget, field_id=f"q{self.new_widget_id()}")  # type: ignore[arg-type]  # Label takes Content
+        field = Field(plain(label), widget, field_id=f"q{self.new_widget_id()}")
         self._fields[where] = field
         return field
 

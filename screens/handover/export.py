@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, LoadingIndicator, SelectionList, Static
+from textual.widgets.selection_list import Selection
 
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.errors import SafeDeskError
@@ -134,7 +135,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
     def _refilter(self) -> None:
         shown = ho.filter_choices(self._choices, self.query_one("#hx-filter", Input).value)
         listing = self.query_one("#hx-list", SelectionList)
-        listing.set_options([(plain(c.label), c.key, c.key in self._chosen) for c in shown[:MAX_SHOWN]])
+        listing.set_options([Selection(plain(c.label), c.key, c.key in self._chosen) for c in shown[:MAX_SHOWN]])
         if listing.option_count:
             listing.highlighted = 0  # so Space ticks the first match straight away
         self._count(len(shown))

@@ -541,6 +541,7 @@ def _pupil_lookup(session: Any) -> dict[str, int]:
     return {
         f"{p.name} ({getattr(p, 'form', '') or getattr(p, 'year_group', '')})": p.id
         for p in find_pupils(session, "", limit=100_000)
+        if p.id is not None  # stored pupils always have one; the check is for the type
     }
 
 

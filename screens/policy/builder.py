@@ -123,7 +123,7 @@ class PolicyScreen(PagedForm):
                 continue
             widget = _widget(question, self._answers.get(question.name, ""), self.new_widget_id())
             self._widgets[question.name] = widget
-            field = Field(plain(_label(question)), widget, field_id=question.name)  # type: ignore[arg-type]  # Label takes Content
+            field = Field(plain(_label(question)), widget, field_id=question.name)
             self._fields[question.name] = field
             widgets.append(field)
         return widgets

@@ -97,7 +97,7 @@ class Form(Screen[T]):
 
     def leave(self) -> None:
         """Close without saving (after the guard allowed it)."""
-        self.dismiss(None)  # type: ignore[arg-type]  # None means cancelled to every caller
+        self.dismiss(None)  # None means cancelled to every caller
 
     def snapshot(self) -> object:
         """What the unsaved-changes guard compares with the form as it opened."""
