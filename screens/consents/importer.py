@@ -32,11 +32,6 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     """The form's field is the file (Enter or Read reads it); the import buttons apply the preview."""
 
     CSS_PATH = "importer.tcss"
-    DEFAULT_CSS = """
-    ImportScreen #import-file { height: auto; margin: 0 1; }
-    ImportScreen #import-file Field { width: 1fr; margin-bottom: 0; }
-    ImportScreen #import-file Button { margin-top: 1; }
-    """
     SUB_TITLE = "Import from the MIS"
     save_label = "Read"
 

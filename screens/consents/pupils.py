@@ -265,9 +265,6 @@ class FilterDialog(ModalForm[Filters | None]):
     """The list's filters; Ctrl+S or Enter applies, Esc leaves them as they were."""
 
     CSS_PATH = "pupils.tcss"
-    DEFAULT_CSS = """
-    FilterDialog Field.filter-row { layout: horizontal; }
-    """
     BINDINGS = [Binding("ctrl+r", "reset", "Clear", tooltip="Back to every current pupil", id="filters-reset")]
     heading = "Filter the pupil list"
     save_label = "Apply (Ctrl+S)"

@@ -144,9 +144,7 @@ class HandoverScreen(Screen[None]):
 class ReceiptDialog(ModalForm[bool]):
     """Type the receipt code the receiver read back; marks the matching sent transfer received."""
 
-    DEFAULT_CSS = """
-    ReceiptDialog #receipt-code { width: 24; }
-    """
+    CSS_PATH = "listing.tcss"
     heading = "Enter a receipt code"
     intro = "The receiver sees it after importing your handover (e.g. 1A2B-3C4D-5E6F). Entering it records that the file arrived."
     save_label = "Mark received (Ctrl+S)"
