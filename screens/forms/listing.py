@@ -7,8 +7,6 @@ or deleted. `x` writes a version as Markdown. Forms may be about an official acc
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +35,7 @@ from safedesk.store.text.dates import DATE_HINT, local_zone, parse_date, show_da
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.export import default_export_path, export_dialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import host, session_of
 
@@ -63,49 +62,6 @@ def open_forms_target(app: App, target: str) -> bool:
 
 def _today() -> date:
     return datetime.now(local_zone()).date()
-
-
-def _slug(text: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:50] or "export"
-
-
-def default_export_path(name: str) -> Path:
-    """A suggested file in the user's Documents folder (else their home folder)."""
-    home = Path.home()
-    folder = home / "Documents" if (home / "Documents").is_dir() else home
-    return folder / f"{_slug(name)}.md"
-
-
-def export_dialog(title: str, suggested: Path, write: Callable[[Path, bool], Any]) -> FormDialog:
-    """Ask where to save an export; `write(path, overwrite)` does it (errors show by the path)."""
-
-    def save(values: dict[str, str]) -> Path:
-        text = values["path"].strip()
-        if not text:
-            raise InvalidInput("Type where to save the file, e.g. a path ending in .md.", "path")
-        path = Path(text).expanduser()
-        try:
-            write(path, values["replace"] == "yes")
-        except InvalidInput as error:
-            raise InvalidInput(str(error), "path") from None
-        return path
-
-    return FormDialog(
-        title,
-        [
-            FormField("path", "Save to (a file path)", value=str(suggested)),
-            FormField(
-                "replace",
-                "If the file already exists",
-                kind="select",
-                value="no",
-                options=[("Keep it (I will choose another name)", "no"), ("Replace it", "yes")],
-            ),
-        ],
-        save,
-        intro="The file is not encrypted: keep it where you keep other safeguarding paperwork.",
-        save_label="Export",
-    )
 
 
 def _form_fields(session: Any, form: Form | None) -> list[FormField]:

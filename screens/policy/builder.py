@@ -19,7 +19,6 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Select, Static, TextArea
 
 from safedesk.router import open_screen
-from safedesk.screens.forms.listing import default_export_path, export_dialog
 from safedesk.store.policy.builder import (
     BOOL,
     CHOICE,
@@ -34,6 +33,7 @@ from safedesk.store.policy.builder import (
 from safedesk.store.text.dates import DATE_HINT, show_date
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import Choice, Field, plain
+from safedesk.widgets.export import default_export_path, export_dialog
 from safedesk.widgets.forms import FormResult
 from safedesk.widgets.host import session_of
 from safedesk.widgets.paged import PagedForm

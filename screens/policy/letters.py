@@ -16,11 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from safedesk.screens.forms.listing import default_export_path, export_dialog
 from safedesk.store.forms.filled import account_choices
 from safedesk.store.policy.builder import LETTER_FIELDS, LETTERS, TYPED_FIELDS, PolicyBook, letter_placeholders
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import plain
+from safedesk.widgets.export import default_export_path, export_dialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import session_of
 
