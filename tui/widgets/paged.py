@@ -49,7 +49,7 @@ class PagedForm(Form[bool]):
     PagedForm #paged-body Field > Label { width: 1fr; }  /* a long question wraps */
     PagedForm #add-entry { margin-bottom: 1; }
     PagedForm #paged-progress { height: auto; padding: 0 1; }
-    PagedForm > .title { margin: 0 1 1 1; }
+    PagedForm > .title { padding: 0 1; }  /* app.tcss's .title sets the margin, which beats DEFAULT_CSS */
     PagedForm #paged-page { height: auto; }
     PagedForm .form-buttons { height: auto; margin-top: 1; }
     PagedForm #form-busy { height: 1; }
@@ -115,6 +115,9 @@ class PagedForm(Form[bool]):
 
     def on_mount(self) -> None:
         self._show_progress()
+        # Textual scrolls the auto-focused first field to the centre before the page has a layout
+        # (it cannot tell yet that the field is in view), which hid the page's heading: open at the top.
+        self.call_after_refresh(self.query_one("#paged-body", VerticalScroll).scroll_home, animate=False)
 
     def new_widget_id(self) -> str:
         self._next_id += 1
