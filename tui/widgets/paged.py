@@ -115,9 +115,6 @@ class PagedForm(Form[bool]):
 
     def on_mount(self) -> None:
         self._show_progress()
-        # Textual scrolls the auto-focused first field to the centre before the page has a layout
-        # (it cannot tell yet that the field is in view), which hid the page's heading: open at the top.
-        self.call_after_refresh(self.query_one("#paged-body", VerticalScroll).scroll_home, animate=False)
 
     def new_widget_id(self) -> str:
         self._next_id += 1
