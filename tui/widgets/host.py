@@ -1,9 +1,9 @@
 """The app as screens and widgets see it.
 
 Screens sit below `safedesk.app` in the layers contract, so they cannot import `SafeDeskApp`;
-Textual types `self.app` as `App[Any]`. `SafeDeskHost` names the part of the app screens use; `safedesk.app`
-assigns `SafeDeskApp` to a `type[SafeDeskHost]` for mypy, so a member dropped from the app fails
-the type check instead of a screen at run time. (Deriving from the Protocol would clash with
+Textual types `self.app` as `App[Any]`. `SafeDeskHost` names the part of the app screens use;
+`safedesk.app` assigns `SafeDeskApp` to a `type[SafeDeskHost]` for mypy, so a member dropped from
+the app fails the type check instead of a screen at run time. (Deriving from the Protocol would clash with
 Textual's metaclass.)
 """
 
@@ -12,8 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from textual.app import App
 
     from safedesk.store.engine.core_records import Setting
@@ -21,7 +19,6 @@ if TYPE_CHECKING:
 
 
 class SafeDeskHost(Protocol):
-    store_dir: Path
     session: Session | None
     last_activity: float
 
