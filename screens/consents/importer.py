@@ -12,6 +12,7 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 
@@ -33,6 +34,8 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
 
     CSS_PATH = "importer.tcss"
     SUB_TITLE = "Import from the MIS"
+    # Ctrl+S runs the form's save, which here reads the file: the footer says so.
+    BINDINGS = [Binding("ctrl+s", "save", "Read", tooltip="Read the file and preview the import", id="form-save", priority=True)]
     save_label = "Read"
 
     def __init__(self, path: str = "") -> None:
