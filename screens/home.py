@@ -15,6 +15,7 @@ from safedesk.store.dashboard.figures import figures
 from safedesk.store.features import attention
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.host import host, session_of
 
 # The most urgent items are shown; a long tail is summarised (the lists hold them all).
 MAX_ITEMS = 60
@@ -126,7 +127,7 @@ class HomeScreen(Screen[None]):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        session = self.app.session
+        session = host(self.app).session
         if session is None:
             return
         shown = figures(session)
@@ -156,7 +157,7 @@ class HomeScreen(Screen[None]):
         user = session.user
         who = f"{user.name} ({user.role_label})" if user else "unknown user"
         self.query_one("#home-status", Static).update(
-            plain(f"{session.setting().name} · signed in as {who} · locks after {self.app.idle_minutes:g} min idle")
+            plain(f"{session.setting().name} · signed in as {who} · locks after {host(self.app).idle_minutes:g} min idle")
         )
 
     @on(OptionList.OptionSelected, "#attention")
@@ -176,7 +177,7 @@ class HomeScreen(Screen[None]):
         elif area == "policy":
             self.action_policy()
         elif area == "guide":
-            self.app.action_guide(key)
+            host(self.app).action_guide(key)
 
     def action_consents(self) -> None:
         open_screen(self.app, "consents")
@@ -220,7 +221,7 @@ class HomeScreen(Screen[None]):
     def _verify(self) -> None:
         from safedesk.store.features import verify_store
 
-        report = verify_store(self.app.session)
+        report = verify_store(session_of(self.app))
         self.app.call_from_thread(self._verified, report.ok, report.lines())
 
     def _verified(self, ok: bool, lines: list[str]) -> None:

@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.widgets.common import Field, FieldError
 from safedesk.widgets.forms import Form
+from safedesk.widgets.host import host
 
 
 class LockScreen(Form[bool]):
@@ -64,5 +65,5 @@ class LockScreen(Form[bool]):
         self.query_one("#lock-passphrase", Input).disabled = busy
 
     def saved(self, result: bool) -> None:
-        self.app.last_activity = time.time()  # type: ignore[attr-defined]
+        host(self.app).last_activity = time.time()
         self.dismiss()

@@ -20,6 +20,7 @@ from safedesk.store.text.dates import DATE_HINT, parse_date
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import plain
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
+from safedesk.widgets.host import session_of
 
 PREVIEW_LINES = 400
 
@@ -75,7 +76,7 @@ class ReportsScreen(Screen[None]):
         if "incident" in report.needs:
             from safedesk.store.incidents.log import IncidentLog
 
-            refs = sorted(row.ref for row in IncidentLog(self.app.session).rows())
+            refs = sorted(row.ref for row in IncidentLog(session_of(self.app)).rows())
             fields.append(FormField("incident", "Incident reference", placeholder="INC-2026-0007", suggestions=refs))
         if "period" in report.needs:
             fields += [FormField("start", f"From ({DATE_HINT}; blank: a year ago)"), FormField("end", "To (blank: today)")]
@@ -121,15 +122,15 @@ class ReportsScreen(Screen[None]):
 
         if not out.strip():
             raise InvalidInput("Type where to save the report.", "out")
-        markdown = build_report(self.app.session, report.name, params)
+        markdown = build_report(session_of(self.app), report.name, params)
         content = markdown_to_html(markdown, report.title) if as_html else markdown
         write_markdown(Path(out.strip().strip('"')), content)
-        self.app.session.audit_event("export.report", f"{report.name} report exported ({'HTML' if as_html else 'Markdown'})")
+        session_of(self.app).audit_event("export.report", f"{report.name} report exported ({'HTML' if as_html else 'Markdown'})")
 
     @work(thread=True, exclusive=True, group="report-preview")
     def _preview(self, params: ReportParams) -> None:
         try:
-            markdown = build_report(self.app.session, self.chosen.name, params)
+            markdown = build_report(session_of(self.app), self.chosen.name, params)
         except SafeDeskError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return

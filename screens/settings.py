@@ -18,13 +18,14 @@ from safedesk.store.engine.core_records import CONTACTS, THEMES
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import Form
+from safedesk.widgets.host import host, session_of
 
 
 class SettingsScreen(Form[None]):
     CSS_PATH = "settings.tcss"
 
     def compose(self) -> ComposeResult:
-        setting = self.app.session.setting()  # type: ignore[attr-defined]
+        setting = session_of(self.app).setting()
         yield Header()
         with VerticalScroll(id="settings-form"):
             yield Static("Settings", classes="title")
@@ -52,7 +53,7 @@ class SettingsScreen(Form[None]):
         yield Footer()
 
     def save(self, values: dict[str, Any]) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         minutes = values["idle_lock_minutes"].strip()
         if not minutes.isdigit():
             raise InvalidInput("Type a number of minutes from 1 to 60.", "idle_lock_minutes")
@@ -66,6 +67,6 @@ class SettingsScreen(Form[None]):
         session.settings.save(updated, summary="settings changed")
 
     def saved(self, result: None) -> None:
-        self.app.apply_setting(self.app.session.setting())  # type: ignore[attr-defined]
+        host(self.app).apply_setting(session_of(self.app).setting())
         self.notify("Settings saved.")
         self.dismiss()

@@ -18,6 +18,7 @@ from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
+from safedesk.widgets.host import host
 
 
 class SetupScreen(Form[tuple[Any, str]]):
@@ -90,7 +91,7 @@ class SetupScreen(Form[tuple[Any, str]]):
 
     @on(Button.Pressed, "#guide-only")
     def _guide_only(self) -> None:
-        self.app.action_guide()  # type: ignore[attr-defined]
+        host(self.app).action_guide()
 
     def busy(self, busy: bool) -> None:
         super().busy(busy)
@@ -111,6 +112,6 @@ class SetupScreen(Form[tuple[Any, str]]):
         session, recovery = result
 
         def shown(_: None) -> None:
-            self.app.signed_in(session)  # type: ignore[attr-defined]
+            host(self.app).signed_in(session)
 
         open_screen(self.app, "recovery-key", recovery, callback=shown)

@@ -23,6 +23,7 @@ from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult, TriageSession, default_tree
 from safedesk.router import opener
 from safedesk.widgets.common import plain
+from safedesk.widgets.host import host
 
 STEP_SECTIONS = ("Do now", "Do not", "Escalate")
 
@@ -134,7 +135,7 @@ class TriageScreen(Screen[None]):
             else:
                 self._show_question()
         elif option_id.startswith("card:"):
-            self.app.action_guide(option_id.removeprefix("card:"))
+            host(self.app).action_guide(option_id.removeprefix("card:"))
         elif option_id.startswith("action:") and self.result is not None:
             RESULT_ACTIONS[int(option_id.removeprefix("action:"))].run(self.app, self.result)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +16,10 @@ from safedesk.store.engine.core_records import ROLE_LABELS
 from safedesk.store.errors import SafeDeskError, StoreCorrupt, WrongPassphrase
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.forms import Form
+from safedesk.widgets.host import host
+
+if TYPE_CHECKING:
+    from safedesk.store.engine.session import Session
 
 ANYONE = "__any__"
 
@@ -35,7 +39,7 @@ def slot_choices(store_dir: Path) -> list[tuple[str, str]]:
     return choices
 
 
-class UnlockScreen(Form[object]):
+class UnlockScreen(Form["Session"]):
     CSS_PATH = "unlock.tcss"
     AUTO_FOCUS = "#passphrase"  # the key slot rarely changes from "Anyone"
     BINDINGS = [
@@ -99,7 +103,7 @@ class UnlockScreen(Form[object]):
 
     @on(Button.Pressed, "#guide")
     def _guide(self) -> None:
-        self.app.action_guide()  # type: ignore[attr-defined]
+        host(self.app).action_guide()
 
     def problems(self, values: dict[str, Any]) -> dict[str, str]:
         return {} if values["passphrase"] else {"passphrase": "Type your passphrase first."}
@@ -109,7 +113,7 @@ class UnlockScreen(Form[object]):
         for widget in self.query("Input, Button, Select"):
             widget.disabled = busy
 
-    def save(self, values: dict[str, Any]) -> object:
+    def save(self, values: dict[str, Any]) -> Session:
         from safedesk.store.engine.session import Session
 
         slot = values["slot"]
@@ -136,10 +140,10 @@ class UnlockScreen(Form[object]):
             message += " The previous save is kept: 'Open the kept backup' opens it and sets the damaged file aside."
         return message
 
-    def saved(self, result: object) -> None:
-        merged = getattr(result, "merged_events", 0)
-        recovered = getattr(result, "recovery_summary", "")
-        self.app.signed_in(result)  # type: ignore[attr-defined]
+    def saved(self, result: Session) -> None:
+        merged = result.merged_events
+        recovered = result.recovery_summary
+        host(self.app).signed_in(result)
         if recovered:
             self.app.notify(recovered, title="Store recovered", severity="warning", timeout=15, markup=False)
         if merged:

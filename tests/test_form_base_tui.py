@@ -12,8 +12,9 @@ from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import Field, FieldError
@@ -250,3 +251,26 @@ async def test_a_key_that_reached_the_screen_while_opening_goes_to_the_first_fie
         assert form.query_one("#in-name", Input).value == "x"
         await pilot.press("y")  # typed normally: once, not twice
         assert form.query_one("#in-name", Input).value == "xy"
+
+
+class TallForm(ModalForm[None]):
+    """More fields than the dialog shows, the first a Select: Textual's auto-focus scrolled it to the centre."""
+
+    heading = "A tall form"
+
+    def form(self) -> ComposeResult:
+        yield Field("Kind", Select([("Cat", "cat"), ("Dog", "dog")], value="cat", compact=True), field_id="kind")
+        for n in range(8):
+            yield Field(f"Line {n}", TextArea(compact=True), field_id=f"line{n}")
+
+
+async def test_a_form_opens_at_its_top_with_the_first_label_shown():
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        form = TallForm()
+        app.push_screen(form)
+        await settle(app, pilot)
+        assert form.query_one(".form-body", VerticalScroll).scroll_y == 0
+        label = form.query_one("#field-kind Label")
+        assert form.query_one(".form-body").region.contains_region(label.region)
+        assert app.focused is form.query_one("#field-kind Select")

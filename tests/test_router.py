@@ -2,7 +2,8 @@
 
 A function-local `from safedesk.screens... import` was how screens used to dodge import cycles;
 the router keeps the one lazy import, so none may come back, and the screen modules' own
-imports form no cycle.
+imports form no cycle. A screen module imports only its own area's forms and dialogs; what
+several areas share belongs in safedesk.widgets.
 """
 
 from __future__ import annotations
@@ -88,6 +89,34 @@ def test_no_function_local_screen_imports() -> None:
         lines = local_screen_imports(path.read_text(encoding="utf-8"))
         if lines:
             found[str(path)] = lines
+    assert found == {}
+
+
+def foreign_screen_imports(module: str, source: str) -> list[str]:
+    """The safedesk.screens modules `module` imports from outside its own area (its package); a
+    screen directly in safedesk.screens has no area of its own, so any such import counts."""
+    area = module.rpartition(".")[0]
+    return sorted(
+        target
+        for node in ast.walk(ast.parse(source))
+        if (target := _screens_import(node)) is not None
+        and (area == "safedesk.screens" or not (target == area or target.startswith(area + ".")))
+    )
+
+
+def test_the_area_check_finds_another_areas_import() -> None:
+    source = "from safedesk.screens.policy.forms import A\nfrom safedesk.screens.forms.listing import B\n"
+    assert foreign_screen_imports("safedesk.screens.policy.builder", source) == ["safedesk.screens.forms.listing"]
+    assert foreign_screen_imports("safedesk.screens.home", "import safedesk.screens.lock\n") == ["safedesk.screens.lock"]
+
+
+def test_no_screen_module_imports_another_areas_module() -> None:
+    root = Path(safedesk.screens.__file__).parent
+    found = {}
+    for path in root.rglob("*.py"):
+        module = ".".join(("safedesk.screens", *path.relative_to(root).with_suffix("").parts))
+        if targets := foreign_screen_imports(module, path.read_text(encoding="utf-8")):
+            found[module] = targets
     assert found == {}
 
 

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from safedesk.router import is_showing, open_screen, screen
 from safedesk.screens.accounts.secrets import clear_on_exit
 from safedesk.theme import THEMES
+from safedesk.widgets.host import SafeDeskHost
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -211,3 +212,8 @@ class SafeDeskApp(App[int]):
         if self.session is not None:
             self.session.close()
             self.session = None
+
+
+if TYPE_CHECKING:
+    # Screens reach the app through safedesk.widgets.host; mypy checks here that it provides all of it.
+    _AS_HOST: type[SafeDeskHost] = SafeDeskApp

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Select, Static
@@ -24,6 +24,7 @@ from safedesk.store.accounts.secrets import DEFAULT_CHARACTERS, DEFAULT_WORDS, G
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.host import host, session_of
 
 REASON_CHOICES = [(r.value, r) for r in ChangeReason if r is not ChangeReason.SETUP]
 
@@ -61,7 +62,8 @@ class GeneratorDialog(RegisterForm[str]):
         yield check("Avoid look-alikes such as 0/O and 1/l", "avoid_lookalikes", False)
         yield Static("F2 makes another.", classes="hint")
 
-    async def on_mount(self) -> None:
+    @on(events.Mount)  # beside Form.on_mount (which focuses the first field), not instead of it
+    async def _first_candidate(self) -> None:
         self._show_options(Kind.WORDS)
         await self.action_again()
 
@@ -134,7 +136,7 @@ class GeneratorDialog(RegisterForm[str]):
 class PasswordFormMixin:
     """An Input for a new password, masked, with F2 (generate) and F3 (show/hide while typing)."""
 
-    PASSWORD_BINDINGS = [
+    PASSWORD_BINDINGS: list[BindingType] = [
         Binding("f2", "generate", "Generate", tooltip="Generate a strong password for this field", id="password-generate"),
         Binding("f3", "show_typed", "Show/hide", tooltip="Show or hide the password being typed", id="password-show"),
     ]
@@ -358,7 +360,7 @@ class CredentialScreen(Screen[None]):
 
     @property
     def register(self) -> Register:
-        return Register(self.app.session)  # type: ignore[attr-defined]
+        return Register(session_of(self.app))
 
     def on_mount(self) -> None:
         self.app.sub_title = "Login"
@@ -466,4 +468,4 @@ class CredentialScreen(Screen[None]):
         )
 
     def action_guide(self) -> None:
-        self.app.action_guide("pb-account-hacked")  # type: ignore[attr-defined]
+        host(self.app).action_guide("pb-account-hacked")

@@ -35,6 +35,7 @@ from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.dates import parse_date
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import session_of
 
 T = TypeVar("T")
 REVIEW_EVERY = timedelta(days=182)  # a suggestion for the next review: about twice a year
@@ -63,14 +64,15 @@ def select_field(label: str, field_id: str, options: list[tuple[str, Any]], valu
         compact=True,
         id=f"in-{field_id}",
     )
-    return Field(label, select, field_id=field_id)  # type: ignore[arg-type]  # Field holds any value widget
+    return Field(label, select, field_id=field_id)
 
 
 class Tick(Checkbox):
     """A checkbox whose state shows as a character (X or blank), not by colour alone."""
 
-    @property  # type: ignore[override]
-    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's name for the character inside the box
+    # Textual declares BUTTON_INNER a plain str; a property makes the character follow the value.
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name for it
         return "X" if self.value else " "
 
 
@@ -107,7 +109,7 @@ class RegisterForm(ModalForm[T]):
 
     @property
     def register(self) -> Register:
-        return Register(self.app.session)  # type: ignore[attr-defined]
+        return Register(session_of(self.app))
 
     def day(self, field_id: str, *, required: bool = False) -> date | None:
         return parse_date(self.value(field_id), field_id, required=required)
@@ -164,7 +166,7 @@ class AccountForm(RegisterForm[int]):
             id="in-runner_ids",
             compact=True,
         )
-        yield Field("Staff who will run it (at least two; Space ticks)", runners, field_id="runner_ids")  # type: ignore[arg-type]
+        yield Field("Staff who will run it (at least two; Space ticks)", runners, field_id="runner_ids")
         yield text_field("Anyone not employed by the school helping (volunteers, parents)", "volunteers", a.volunteers)
         yield check("Everyone running it has read the social media policy", "policy_read", a.policy_read)
         yield check("Everyone running it has had suitable training", "training_done", a.training_done)

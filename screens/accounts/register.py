@@ -34,6 +34,7 @@ from safedesk.store.accounts.register import (
 from safedesk.store.errors import RecordNotFound
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.host import host, session_of
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -45,7 +46,7 @@ def open_account_target(app: App, target: str) -> bool:
         return False
     try:
         account_id = int(target.removeprefix("accounts/").partition("#")[0])
-        Register(app.session).account(account_id)  # type: ignore[attr-defined]
+        Register(session_of(app)).account(account_id)
     except (ValueError, RecordNotFound):
         app.push_screen(AccountsScreen())
         return True
@@ -99,7 +100,7 @@ class AccountsScreen(Screen[None]):
 
     @property
     def register(self) -> Register:
-        return Register(self.app.session)  # type: ignore[attr-defined]
+        return Register(session_of(self.app))
 
     def on_mount(self) -> None:
         self.app.sub_title = "Official accounts"
@@ -116,7 +117,7 @@ class AccountsScreen(Screen[None]):
 
     def refresh_table(self) -> None:
         register = self.register
-        findings = check_register(self.app.session)  # type: ignore[attr-defined]
+        findings = check_register(session_of(self.app))
         self._findings = {}
         for finding in findings:
             self._findings.setdefault(finding.account_id, []).append(finding)
@@ -174,14 +175,14 @@ class AccountsScreen(Screen[None]):
         open_screen(self.app, "staff")
 
     def action_health(self) -> None:
-        findings = check_register(self.app.session)  # type: ignore[attr-defined]
+        findings = check_register(session_of(self.app))
         body = (
             "\n".join(f"[{f.level.upper()}] {f.line} (guidance: {f.card})" for f in findings) or "Nothing to fix in the register."
         )
         self.app.push_screen(MessageDialog(f"Register health: {summary(findings)}", body))
 
     def action_guide(self, card_id: str) -> None:
-        self.app.action_guide(card_id)  # type: ignore[attr-defined]
+        host(self.app).action_guide(card_id)
 
 
 class AccountDetailScreen(Screen[None]):
@@ -255,7 +256,7 @@ class AccountDetailScreen(Screen[None]):
 
     @property
     def register(self) -> Register:
-        return Register(self.app.session)  # type: ignore[attr-defined]
+        return Register(session_of(self.app))
 
     def on_mount(self) -> None:
         table = self.query_one("#detail-admins", DataTable)
@@ -375,7 +376,7 @@ class AccountDetailScreen(Screen[None]):
     def _open_finding(self, event: OptionList.OptionSelected) -> None:
         index = int((event.option.id or "finding-0").removeprefix("finding-"))
         if index < len(self._findings):
-            self.app.action_guide(self._findings[index].card)  # type: ignore[attr-defined]
+            host(self.app).action_guide(self._findings[index].card)
 
     @on(OptionList.OptionSelected, "#detail-logins")
     def _open_login(self, event: OptionList.OptionSelected) -> None:
@@ -410,7 +411,7 @@ class AccountDetailScreen(Screen[None]):
         self.app.push_screen(ReviewForm(self.account))
 
     def action_platform_guide(self) -> None:
-        self.app.action_guide(self.account.platform_card)  # type: ignore[attr-defined]
+        host(self.app).action_guide(self.account.platform_card)
 
     def action_guide(self, card_id: str) -> None:
-        self.app.action_guide(card_id)  # type: ignore[attr-defined]
+        host(self.app).action_guide(card_id)

@@ -19,6 +19,7 @@ from safedesk.screens.accounts.forms import RegisterForm, check, date_field, tex
 from safedesk.store.accounts.register import LeaverReport, Register, StaffMember, today
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.host import session_of
 
 
 class StaffForm(RegisterForm[int]):
@@ -121,7 +122,7 @@ class StaffScreen(Screen[None]):
         self.refresh_table()
 
     def refresh_table(self) -> None:
-        register = Register(self.app.session)  # type: ignore[attr-defined]
+        register = Register(session_of(self.app))
         accounts = register.accounts()
         table = self.query_one(DataTable)
         keep = table.cursor_row
@@ -142,7 +143,7 @@ class StaffScreen(Screen[None]):
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return Register(self.app.session).staff_member(int(key or 0))  # type: ignore[attr-defined]
+        return Register(session_of(self.app)).staff_member(int(key or 0))
 
     def action_add(self) -> None:
         self.app.push_screen(StaffForm())

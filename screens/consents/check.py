@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from safedesk.store.consents.check import CHANNELS, IMAGE_RULES, RULES_CARD, CheckResult, check_rows
 from safedesk.store.consents.pupils import pupil_index, search_rows, year_short
 from safedesk.widgets.common import plain
+from safedesk.widgets.host import host, session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 SUGGESTIONS = 6
@@ -74,7 +75,9 @@ class CheckScreen(Screen[None]):
         suggestions = self.query_one("#check-suggestions", OptionList)
         suggestions.clear_options()
         rows = [
-            r for r in search_rows(self.app.session, event.value, limit=SUGGESTIONS + len(self.picked)) if r.id not in self.picked
+            r
+            for r in search_rows(session_of(self.app), event.value, limit=SUGGESTIONS + len(self.picked))
+            if r.id not in self.picked
         ]
         for row in rows[:SUGGESTIONS]:
             where = " ".join(x for x in (year_short(row.year_group), row.form) if x)
@@ -133,7 +136,7 @@ class CheckScreen(Screen[None]):
     def recheck(self, keep: str | None = None) -> None:
         key = self.query_one("#check-channel", Select).value
         channel = next(c for c in CHANNELS if c.key == key)
-        index = pupil_index(self.app.session)
+        index = pupil_index(session_of(self.app))
         rows = [index.by_id[i] for i in self.picked if i in index.by_id]
         result = self.result = check_rows(rows, channel.purposes)
         verdict = self.query_one("#check-verdict", Static)
@@ -152,7 +155,7 @@ class CheckScreen(Screen[None]):
     # ----------------------------------------------------------------- keys
 
     def action_rules(self) -> None:
-        self.app.action_guide(RULES_CARD)
+        host(self.app).action_guide(RULES_CARD)
 
     def action_leave(self) -> None:
         search = self.query_one("#check-search", Input)

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, Static
 from safedesk.router import open_screen
 from safedesk.store.consents.pupils import EXPIRY_WARNING_DAYS, expiring, format_date
 from safedesk.store.text.dates import local_today
+from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 
@@ -46,7 +47,7 @@ class ExpiringScreen(Screen[None]):
 
     def show(self) -> None:
         today = local_today()
-        due = expiring(self.app.session, today=today)
+        due = expiring(session_of(self.app), today=today)
         table = self.query_one("#expiring-table", RowTable)
         table.set_rows(
             [

@@ -14,6 +14,7 @@ from safedesk.store.consents.pupils import Purpose, cleared_export, count_of, ne
 from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import session_of
 
 KINDS: list[tuple[str, str]] = [
     ("Never-publish list (for staff who take photos)", "never-publish"),
@@ -27,7 +28,7 @@ def default_path(kind: str, today: date | None = None) -> Path:
     return Path.home() / f"safedesk-{stem}-{(today or local_today()).isoformat()}.md"
 
 
-class ExportDialog(ModalForm[Path | None]):
+class ExportDialog(ModalForm[tuple[Path, int] | None]):
     """Which list and where to write it; the list is built and written off the UI thread."""
 
     CSS_PATH = "forms.tcss"
@@ -60,7 +61,7 @@ class ExportDialog(ModalForm[Path | None]):
         return {} if values["path"].strip() else {"path": "Enter the file to write."}
 
     def save(self, values: dict[str, Any]) -> tuple[Path, int]:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         kind, path = str(values["kind"]), Path(values["path"].strip()).expanduser()
         if kind.startswith("cleared:"):
             made = cleared_export(session, Purpose(kind.removeprefix("cleared:")))
@@ -69,7 +70,8 @@ class ExportDialog(ModalForm[Path | None]):
         write_export(session, made, path)
         return path, made.count
 
-    def saved(self, result: tuple[Path, int]) -> None:  # type: ignore[override]
-        path, count = result
-        self.notify(f"Wrote {count_of(count, 'pupil')} to {path.name}. It contains personal data.", markup=False, timeout=6)
-        self.dismiss(path)
+    def saved(self, result: tuple[Path, int] | None) -> None:
+        if result is not None:
+            path, count = result
+            self.notify(f"Wrote {count_of(count, 'pupil')} to {path.name}. It contains personal data.", markup=False, timeout=6)
+        super().saved(result)

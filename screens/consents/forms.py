@@ -35,6 +35,7 @@ from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import session_of
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -48,7 +49,7 @@ class PupilDialog(ModalForm["Pupil | None"]):
     CSS_PATH = "forms.tcss"
 
     def session(self) -> Session:
-        return self.app.session  # type: ignore[attr-defined]
+        return session_of(self.app)
 
 
 def _date_or_none(text: str, field_id: str) -> date | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 
@@ -21,6 +22,7 @@ from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import Form
+from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 IGNORE = "ignore"
@@ -31,12 +33,9 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     """The form's field is the file (Enter or Read reads it); the import buttons apply the preview."""
 
     CSS_PATH = "importer.tcss"
-    DEFAULT_CSS = """
-    ImportScreen #import-file { height: auto; margin: 0 1; }
-    ImportScreen #import-file Field { width: 1fr; margin-bottom: 0; }
-    ImportScreen #import-file Button { margin-top: 1; }
-    """
     SUB_TITLE = "Import from the MIS"
+    # Ctrl+S runs the form's save, which here reads the file: the footer says so.
+    BINDINGS = [Binding("ctrl+s", "save", "Read", tooltip="Read the file and preview the import", id="form-save", priority=True)]
     save_label = "Read"
 
     def __init__(self, path: str = "") -> None:
@@ -140,7 +139,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     @work(thread=True, exclusive=True, group="consents-import")
     def _plan(self, data: bytes, source: str, mapping: dict[str, str], generation: int) -> None:
         try:
-            plan = plan_import(self.app.session, data, source, mapping)
+            plan = plan_import(session_of(self.app), data, source, mapping)
         except SafeDeskError as error:
             self.app.call_from_thread(self._planned, None, str(error), generation)
             return
@@ -201,7 +200,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     @work(thread=True, exclusive=True, group="consents-import")
     def _apply(self, plan: ImportPlan, valid_only: bool) -> None:
         try:
-            outcome = apply_import(self.app.session, plan, valid_only=valid_only)
+            outcome = apply_import(session_of(self.app), plan, valid_only=valid_only)
         except SafeDeskError as error:
             self.app.call_from_thread(self._apply_failed, str(error))
             return

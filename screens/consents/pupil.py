@@ -28,6 +28,7 @@ from safedesk.store.errors import RecordNotFound
 from safedesk.store.text.dates import local_today, show_datetime
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 
@@ -103,7 +104,7 @@ class PupilScreen(Screen[None]):
 
     def show(self) -> None:
         try:
-            pupil = self.pupil = get_pupil(self.app.session, self.pupil_id)
+            pupil = self.pupil = get_pupil(session_of(self.app), self.pupil_id)
         except RecordNotFound:
             self.app.pop_screen()
             return
@@ -195,7 +196,7 @@ class PupilScreen(Screen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self._after(mark_left(self.app.session, self.pupil_id, local_today() if leaving else None))
+                self._after(mark_left(session_of(self.app), self.pupil_id, local_today() if leaving else None))
 
         question = (
             ("Mark as left", "Mark this pupil as having left today? Their consent history is kept; they leave the current lists.")

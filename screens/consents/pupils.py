@@ -21,6 +21,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
@@ -41,6 +42,7 @@ from safedesk.store.consents.pupils import (
 from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, LazyRows, Row, RowTable
 
 STATE_STYLES = {
@@ -168,7 +170,7 @@ class ConsentsScreen(Screen[None]):
     def apply_filters(self) -> None:
         """Show the pupils matching the search and filters (nothing to do if nothing changed)."""
         today = local_today()
-        index = pupil_index(self.app.session)
+        index = pupil_index(session_of(self.app))
         search = self.query_one("#pupil-search", Input).value
         f = self.filters
         wanted = (index, today, search, f, self.sort)
@@ -264,9 +266,6 @@ class FilterDialog(ModalForm[Filters | None]):
     """The list's filters; Ctrl+S or Enter applies, Esc leaves them as they were."""
 
     CSS_PATH = "pupils.tcss"
-    DEFAULT_CSS = """
-    FilterDialog Field.filter-row { layout: horizontal; }
-    """
     BINDINGS = [Binding("ctrl+r", "reset", "Clear", tooltip="Back to every current pupil", id="filters-reset")]
     heading = "Filter the pupil list"
     save_label = "Apply (Ctrl+S)"
@@ -276,7 +275,7 @@ class FilterDialog(ModalForm[Filters | None]):
         self.filters = filters
 
     def form(self) -> ComposeResult:
-        index = pupil_index(self.app.session)  # type: ignore[attr-defined]
+        index = pupil_index(session_of(self.app))
         years = sorted({r.year_group for r in index.rows if r.year_group}, key=year_order)
         forms = sorted({r.form for r in index.rows if r.form}, key=natural)
         f = self.filters
@@ -297,7 +296,7 @@ class FilterDialog(ModalForm[Filters | None]):
         self.dismiss(Filters())
 
 
-def _select_row(label: str, options: list, value: str, blank: str | None, name: str) -> Field:  # type: ignore[type-arg]
+def _select_row(label: str, options: list[tuple[str | Content, str]], value: str, blank: str | None, name: str) -> Field:
     offered = any(v == value for _, v in options)
     select: Select[str]
     if blank is None:

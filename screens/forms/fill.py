@@ -33,6 +33,7 @@ from safedesk.store.forms.filled import (
 )
 from safedesk.store.text.dates import DATE_HINT, show_date
 from safedesk.widgets.common import Choice, Field, plain
+from safedesk.widgets.host import session_of
 from safedesk.widgets.paged import PagedForm, filled
 
 SHORT_YESNO = {key: "N/A" if key == "n/a" else label for key, label in YESNO_CHOICES.items()}
@@ -56,7 +57,7 @@ class FormFillScreen(PagedForm):
 
     @property
     def book(self) -> FormBook:
-        return FormBook(self.app.session)  # type: ignore[attr-defined]
+        return FormBook(session_of(self.app))
 
     def load(self) -> dict[str, str]:
         form = self.book.form(self.form_id)
@@ -137,7 +138,7 @@ class FormFillScreen(PagedForm):
         else:
             widget = TextArea(value, id=self.new_widget_id(), soft_wrap=True, tab_behavior="focus", compact=True)
             self._widgets[where] = widget
-        field = Field(plain(label), widget, field_id=f"q{self.new_widget_id()}")  # type: ignore[arg-type]  # Label takes Content
+        field = Field(plain(label), widget, field_id=f"q{self.new_widget_id()}")
         self._fields[where] = field
         return field
 

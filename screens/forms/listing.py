@@ -7,8 +7,6 @@ or deleted. `x` writes a version as Markdown. Forms may be about an official acc
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +35,9 @@ from safedesk.store.text.dates import DATE_HINT, local_zone, parse_date, show_da
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.export import default_export_path, export_dialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
+from safedesk.widgets.host import host, session_of
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -53,7 +53,7 @@ def open_forms_target(app: App, target: str) -> bool:
     app.push_screen(FormsScreen())
     if key.isdigit():
         try:
-            FormBook(app.session).form(int(key))  # type: ignore[attr-defined]
+            FormBook(session_of(app)).form(int(key))
         except RecordNotFound:
             return True
         app.push_screen(FormDetailScreen(int(key)))
@@ -62,49 +62,6 @@ def open_forms_target(app: App, target: str) -> bool:
 
 def _today() -> date:
     return datetime.now(local_zone()).date()
-
-
-def _slug(text: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:50] or "export"
-
-
-def default_export_path(name: str) -> Path:
-    """A suggested file in the user's Documents folder (else their home folder)."""
-    home = Path.home()
-    folder = home / "Documents" if (home / "Documents").is_dir() else home
-    return folder / f"{_slug(name)}.md"
-
-
-def export_dialog(title: str, suggested: Path, write: Callable[[Path, bool], Any]) -> FormDialog:
-    """Ask where to save an export; `write(path, overwrite)` does it (errors show by the path)."""
-
-    def save(values: dict[str, str]) -> Path:
-        text = values["path"].strip()
-        if not text:
-            raise InvalidInput("Type where to save the file, e.g. a path ending in .md.", "path")
-        path = Path(text).expanduser()
-        try:
-            write(path, values["replace"] == "yes")
-        except InvalidInput as error:
-            raise InvalidInput(str(error), "path") from None
-        return path
-
-    return FormDialog(
-        title,
-        [
-            FormField("path", "Save to (a file path)", value=str(suggested)),
-            FormField(
-                "replace",
-                "If the file already exists",
-                kind="select",
-                value="no",
-                options=[("Keep it (I will choose another name)", "no"), ("Replace it", "yes")],
-            ),
-        ],
-        save,
-        intro="The file is not encrypted: keep it where you keep other safeguarding paperwork.",
-        save_label="Export",
-    )
 
 
 def _form_fields(session: Any, form: Form | None) -> list[FormField]:
@@ -145,7 +102,7 @@ class FormsScreen(Screen[None]):
 
     @property
     def book(self) -> FormBook:
-        return FormBook(self.app.session)  # type: ignore[attr-defined]
+        return FormBook(session_of(self.app))
 
     def on_mount(self) -> None:
         self.app.sub_title = "Forms"
@@ -156,7 +113,7 @@ class FormsScreen(Screen[None]):
         self.refresh_table()
 
     def refresh_table(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         book = self.book
         versions = book.all_versions()
         forms = book.forms()
@@ -223,7 +180,7 @@ class FormsScreen(Screen[None]):
             self.app.push_screen(FormDetailScreen(current[0].id))
 
     def action_new(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
 
         def create(values: dict[str, str]) -> int | None:
             if not values.get("kind"):
@@ -289,7 +246,7 @@ class FormDetailScreen(Screen[None]):
 
     @property
     def book(self) -> FormBook:
-        return FormBook(self.app.session)  # type: ignore[attr-defined]
+        return FormBook(session_of(self.app))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -308,7 +265,7 @@ class FormDetailScreen(Screen[None]):
             self.refresh_view()
 
     def refresh_view(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         form = self.book.form(self.form_id)
         self.form = form
         self._versions = list(reversed(self.book.versions(self.form_id)))
@@ -409,7 +366,7 @@ class FormDetailScreen(Screen[None]):
         self.app.push_screen(export_dialog(f"Export version {version.number}", default_export_path(name), write), done)
 
     def action_details(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         form = self.book.form(self.form_id)
 
         def save(values: dict[str, str]) -> Form:
@@ -426,7 +383,7 @@ class FormDetailScreen(Screen[None]):
         self.app.push_screen(FormDialog("Title and account", _form_fields(session, form), save), saved)
 
     def action_guide(self) -> None:
-        self.app.action_guide(self.form.type.cards[0])  # type: ignore[attr-defined]
+        host(self.app).action_guide(self.form.type.cards[0])
 
     def action_delete(self) -> None:
         if self._versions:
@@ -464,13 +421,13 @@ class VersionScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         self.version = FormBook(session).version(self.version_id)
         self.app.sub_title = f"Form version {self.version.number}"
         self.query_one(CardView).show(version_markdown(session, self.version), "x exports this version · Esc goes back")
 
     def action_export(self) -> None:
-        book = FormBook(self.app.session)  # type: ignore[attr-defined]
+        book = FormBook(session_of(self.app))
 
         def write(path: Path, overwrite: bool) -> None:
             book.export(self.version_id, path, overwrite=overwrite)

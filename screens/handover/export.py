@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, LoadingIndicator, SelectionList, Static
+from textual.widgets.selection_list import Selection
 
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.errors import SafeDeskError
@@ -25,6 +26,7 @@ from safedesk.store.handover import transfer as ho
 from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
+from safedesk.widgets.host import session_of
 
 MAX_SHOWN = 1000  # options listed at once; typing narrows the rest
 # Which form field shows an error the store names by record field.
@@ -117,7 +119,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._choices = ho.choices(self.app.session)  # type: ignore[attr-defined]
+        self._choices = ho.choices(session_of(self.app))
         self._refilter()
 
     def first_field(self) -> Widget | None:
@@ -134,7 +136,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
     def _refilter(self) -> None:
         shown = ho.filter_choices(self._choices, self.query_one("#hx-filter", Input).value)
         listing = self.query_one("#hx-list", SelectionList)
-        listing.set_options([(plain(c.label), c.key, c.key in self._chosen) for c in shown[:MAX_SHOWN]])
+        listing.set_options([Selection(plain(c.label), c.key, c.key in self._chosen) for c in shown[:MAX_SHOWN]])
         if listing.option_count:
             listing.highlighted = 0  # so Space ticks the first match straight away
         self._count(len(shown))
@@ -183,7 +185,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
         if not selection:
             self.notify("Tick at least one incident or pupil first (Space ticks).", severity="warning", markup=False)
             return
-        self.query_one("#hx-what", Static).update(plain("\n".join(ho.collect(self.app.session, selection).lines())))
+        self.query_one("#hx-what", Static).update(plain("\n".join(ho.collect(session_of(self.app), selection).lines())))
         self.query_one(ContentSwitcher).current = "hx-details"
         self.query_one("#hx-to", Input).focus()
         self.refresh_bindings()
@@ -195,7 +197,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
         self.query_one("#hx-strength", StrengthMeter).show(event.value)
 
     def save(self, values: dict[str, Any]) -> tuple[ho.ExportPlan, ho.Packed, Path, bytes]:
-        session = self.app.session  # type: ignore[attr-defined]
+        session = session_of(self.app)
         plan = ho.plan_export(session, ho.Selection.from_keys(self._chosen), values["to"], values["note"])
         out = ho.check_output(Path(values["out"].strip()))
         check_new_passphrase(values["pass"], values["confirm"])
@@ -218,7 +220,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
     def saved(self, result: tuple[ho.ExportPlan, ho.Packed, Path, bytes]) -> None:
         plan, packed, out, ciphertext = result
         try:
-            transfer = ho.record_export(self.app.session, plan, packed, out, ciphertext)  # type: ignore[attr-defined]
+            transfer = ho.record_export(session_of(self.app), plan, packed, out, ciphertext)
         except SafeDeskError as error:
             self.query_one("#form-error", FieldError).show(str(error))
             return

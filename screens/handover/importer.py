@@ -20,6 +20,7 @@ from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.forms import Form
+from safedesk.widgets.host import session_of
 
 FIELD_OF = {"file": "file", "passphrase": "pass"}
 
@@ -117,7 +118,7 @@ class HandoverImportScreen(Form[ho.Opened]):
         self._opened(result)
 
     def _opened(self, opened: ho.Opened) -> None:
-        preview = ho.preview_import(self.app.session, opened)
+        preview = ho.preview_import(session_of(self.app), opened)
         self._preview = preview
         self.query_one("#hi-lines", Static).update(plain("\n".join(preview.lines())))
         importable = not preview.refused
@@ -139,7 +140,7 @@ class HandoverImportScreen(Form[ho.Opened]):
     @work(thread=True, exclusive=True, group="handover-import")
     def _apply(self, preview: ho.ImportPreview) -> None:
         try:
-            transfer = ho.apply_import(self.app.session, preview)
+            transfer = ho.apply_import(session_of(self.app), preview)
         except SafeDeskError as error:
             self.app.call_from_thread(self._apply_failed, error)
             return

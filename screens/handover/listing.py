@@ -22,6 +22,7 @@ from safedesk.store.text.dates import show_date, show_datetime, to_local_date
 from safedesk.widgets.common import Field, FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import session_of
 
 
 def transfer_details(t: Transfer) -> str:
@@ -90,7 +91,7 @@ class HandoverScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        self._rows = transfers(self.app.session)
+        self._rows = transfers(session_of(self.app))
         table = self.query_one("#ho-transfers", DataTable)
         table.clear()
         for t in self._rows:
@@ -143,9 +144,7 @@ class HandoverScreen(Screen[None]):
 class ReceiptDialog(ModalForm[bool]):
     """Type the receipt code the receiver read back; marks the matching sent transfer received."""
 
-    DEFAULT_CSS = """
-    ReceiptDialog #receipt-code { width: 24; }
-    """
+    CSS_PATH = "listing.tcss"
     heading = "Enter a receipt code"
     intro = "The receiver sees it after importing your handover (e.g. 1A2B-3C4D-5E6F). Entering it records that the file arrived."
     save_label = "Mark received (Ctrl+S)"
@@ -157,7 +156,7 @@ class ReceiptDialog(ModalForm[bool]):
 
     def save(self, values: dict[str, Any]) -> bool:
         try:
-            transfer, newly = mark_received(self.app.session, values["code"])  # type: ignore[attr-defined]
+            transfer, newly = mark_received(session_of(self.app), values["code"])
         except InvalidInput as problem:
             raise InvalidInput(str(problem), "code") from None
         when = show_datetime(transfer.received_at)

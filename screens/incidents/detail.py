@@ -50,6 +50,7 @@ from safedesk.store.text.dates import (
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog, MessageDialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
+from safedesk.widgets.host import host, session_of
 
 TABS = ("summary", "chronology", "actions", "escalations", "evidence", "people")
 
@@ -106,7 +107,7 @@ class IncidentDetailScreen(Screen[None]):
 
     @property
     def incidents_log(self) -> IncidentLog:
-        return IncidentLog(self.app.session)
+        return IncidentLog(session_of(self.app))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -199,7 +200,7 @@ class IncidentDetailScreen(Screen[None]):
     def _evidence(self) -> None:
         table = self.query_one("#incd-evidence", DataTable)
         table.clear()
-        self._evidence_rows = evidence.evidence_for(self.app.session, self.incident_id)
+        self._evidence_rows = evidence.evidence_for(session_of(self.app), self.incident_id)
         table.add_rows(
             (
                 "File" if e.kind == "file" else "Described",
@@ -364,7 +365,7 @@ class IncidentDetailScreen(Screen[None]):
             if not v["path"].strip():
                 raise InvalidInput("Type or paste the file's full path.", "path")
             captured = parse_datetime(v["captured_at"], "captured_at")
-            return evidence.add_file(self.app.session, self.incident_id, path, v["title"], captured, v["captured_by"])
+            return evidence.add_file(session_of(self.app), self.incident_id, path, v["title"], captured, v["captured_by"])
 
         fields = [
             FormField(
@@ -402,7 +403,7 @@ class IncidentDetailScreen(Screen[None]):
                 holder=v["holder"],
                 url=v["url"],
             )
-            return evidence.add_description(self.app.session, item)
+            return evidence.add_description(session_of(self.app), item)
 
         fields = [
             FormField("title", "Title"),
@@ -425,7 +426,7 @@ class IncidentDetailScreen(Screen[None]):
             target = v["target"].strip().strip('"')
             if not target:
                 raise InvalidInput("Type where to write the file.", "target")
-            evidence.export_file(self.app.session, item, Path(target))
+            evidence.export_file(session_of(self.app), item, Path(target))
 
         intro = (
             "This writes an unencrypted copy outside the store, for police or the LADO. "
@@ -441,7 +442,7 @@ class IncidentDetailScreen(Screen[None]):
         )
 
     def action_add_person(self) -> None:
-        pupils = _pupil_lookup(self.app.session)
+        pupils = _pupil_lookup(session_of(self.app))
         by_folded = {label.casefold(): pupil_id for label, pupil_id in pupils.items()}
 
         def save(v: dict[str, str]) -> Incident:
@@ -480,7 +481,7 @@ class IncidentDetailScreen(Screen[None]):
 
     def action_playbook(self) -> None:
         if self.incident.playbooks:
-            self.app.action_guide(self.incident.playbooks[0])
+            host(self.app).action_guide(self.incident.playbooks[0])
         else:
             self.notify("This incident was not started from a playbook. Ctrl+G opens the guidance.")
 
@@ -540,6 +541,7 @@ def _pupil_lookup(session: Any) -> dict[str, int]:
     return {
         f"{p.name} ({getattr(p, 'form', '') or getattr(p, 'year_group', '')})": p.id
         for p in find_pupils(session, "", limit=100_000)
+        if p.id is not None  # stored pupils always have one; the check is for the type
     }
 
 

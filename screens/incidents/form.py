@@ -20,6 +20,7 @@ from safedesk.store.incidents.records import FLAGS, PLATFORMS, RISK_COLUMNS, RIS
 from safedesk.store.text.dates import DATE_HINT, DATETIME_HINT, parse_date, parse_datetime, show_date, show_datetime
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import Form
+from safedesk.widgets.host import session_of
 
 
 def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -40,7 +41,7 @@ class IncidentFormScreen(Form[int | None]):
 
     def compose(self) -> ComposeResult:
         if self.incident_id is not None:
-            self._original = IncidentLog(self.app.session).get(self.incident_id)
+            self._original = IncidentLog(session_of(self.app)).get(self.incident_id)
         incident = self._original
         title = incident.title if incident else self._suggested_title()
         flags = set(incident.flags if incident else (self.triage.flags if self.triage else ()))
@@ -185,7 +186,7 @@ class IncidentFormScreen(Form[int | None]):
         }
 
     def save(self, values: dict[str, Any]) -> int | None:
-        log = IncidentLog(self.app.session)  # type: ignore[attr-defined]
+        log = IncidentLog(session_of(self.app))
         typed = self._collect(values)
         if self._original is not None:
             log.amend(self._original.id, typed, values["reason"])  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from safedesk.store.incidents.records import FLAGS, PLATFORMS, STATUSES
 from safedesk.store.text.dates import DATE_HINT, local_date_text, local_zone, parse_date, show_date
 from safedesk.widgets.common import plain
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
+from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, LazyRows, Row, RowTable
 
 STATUS_CHOICES = [("Not closed", "active"), ("Any status", "")] + [(label, key) for key, label in STATUSES.items()]
@@ -59,7 +60,7 @@ class IncidentListScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        self._rows = IncidentLog(self.app.session).rows()
+        self._rows = IncidentLog(session_of(self.app)).rows()
         self._zone = local_zone()
         self.refilter()
 

@@ -19,7 +19,6 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Select, Static, TextArea
 
 from safedesk.router import open_screen
-from safedesk.screens.forms.listing import default_export_path, export_dialog
 from safedesk.store.policy.builder import (
     BOOL,
     CHOICE,
@@ -34,7 +33,9 @@ from safedesk.store.policy.builder import (
 from safedesk.store.text.dates import DATE_HINT, show_date
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import Choice, Field, plain
+from safedesk.widgets.export import default_export_path, export_dialog
 from safedesk.widgets.forms import FormResult
+from safedesk.widgets.host import session_of
 from safedesk.widgets.paged import PagedForm
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ YES_NO = {"yes": "Yes", "no": "No"}
 def open_policy(app: App) -> None:
     """The policy preview, with the questions on top when none are stored yet."""
     app.push_screen(PolicyPreviewScreen())
-    if PolicyBook(app.session).stored() is None:  # type: ignore[attr-defined]
+    if PolicyBook(session_of(app)).stored() is None:
         app.push_screen(PolicyScreen())
 
 
@@ -95,7 +96,7 @@ class PolicyScreen(PagedForm):
 
     @property
     def book(self) -> PolicyBook:
-        return PolicyBook(self.app.session)  # type: ignore[attr-defined]
+        return PolicyBook(session_of(self.app))
 
     def load(self) -> dict[str, str]:
         answers = self.book.answers()
@@ -122,7 +123,7 @@ class PolicyScreen(PagedForm):
                 continue
             widget = _widget(question, self._answers.get(question.name, ""), self.new_widget_id())
             self._widgets[question.name] = widget
-            field = Field(plain(_label(question)), widget, field_id=question.name)  # type: ignore[arg-type]  # Label takes Content
+            field = Field(plain(_label(question)), widget, field_id=question.name)
             self._fields[question.name] = field
             widgets.append(field)
         return widgets
@@ -148,7 +149,7 @@ class PolicyPreviewScreen(Screen[None]):
 
     @property
     def book(self) -> PolicyBook:
-        return PolicyBook(self.app.session)  # type: ignore[attr-defined]
+        return PolicyBook(session_of(self.app))
 
     def compose(self) -> ComposeResult:
         yield Header()

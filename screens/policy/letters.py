@@ -16,12 +16,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from safedesk.screens.forms.listing import default_export_path, export_dialog
 from safedesk.store.forms.filled import account_choices
 from safedesk.store.policy.builder import LETTER_FIELDS, LETTERS, TYPED_FIELDS, PolicyBook, letter_placeholders
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import plain
+from safedesk.widgets.export import default_export_path, export_dialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
+from safedesk.widgets.host import session_of
 
 # Details that come from the account a letter is about.
 ACCOUNT_FIELDS = frozenset(
@@ -52,7 +53,7 @@ class LettersScreen(Screen[None]):
 
     @property
     def book(self) -> PolicyBook:
-        return PolicyBook(self.app.session)  # type: ignore[attr-defined]
+        return PolicyBook(session_of(self.app))
 
     @on(OptionList.OptionSelected, "#letters")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -60,7 +61,7 @@ class LettersScreen(Screen[None]):
         if letter_id not in LETTERS:
             return
         needs_account = bool(ACCOUNT_FIELDS & set(letter_placeholders(letter_id)))
-        accounts = account_choices(self.app.session)  # type: ignore[attr-defined]
+        accounts = account_choices(session_of(self.app))
         if not (needs_account and accounts):
             self._details(letter_id, None)
             return
@@ -131,7 +132,7 @@ class LetterScreen(Screen[None]):
 
     @property
     def book(self) -> PolicyBook:
-        return PolicyBook(self.app.session)  # type: ignore[attr-defined]
+        return PolicyBook(session_of(self.app))
 
     def compose(self) -> ComposeResult:
         yield Header()

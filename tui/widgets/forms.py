@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.suggester import SuggestFromList
@@ -97,7 +97,7 @@ class Form(Screen[T]):
 
     def leave(self) -> None:
         """Close without saving (after the guard allowed it)."""
-        self.dismiss(None)  # type: ignore[arg-type]  # None means cancelled to every caller
+        self.dismiss(None)  # None means cancelled to every caller
 
     def snapshot(self) -> object:
         """What the unsaved-changes guard compares with the form as it opened."""
@@ -139,6 +139,16 @@ class Form(Screen[T]):
         if target is not None:
             target.focus(scroll_visible=False)
         self._initial = self.snapshot()
+        # AUTO_FOCUS scrolls the first field to the centre before the form has a layout (Textual
+        # cannot tell yet that it is in view), hiding its label and whatever is above it.
+        self.call_after_refresh(self._open_at_top)
+
+    def _open_at_top(self) -> None:
+        """Once laid out, the form shows its top and the focused field."""
+        for scroll in self.query(ScrollableContainer):
+            scroll.scroll_home(animate=False)
+        if self.focused is not None:
+            self.focused.scroll_visible(animate=False)
 
     # ----------------------------------------------------------------- values
 

@@ -49,7 +49,7 @@ class PagedForm(Form[bool]):
     PagedForm #paged-body Field > Label { width: 1fr; }  /* a long question wraps */
     PagedForm #add-entry { margin-bottom: 1; }
     PagedForm #paged-progress { height: auto; padding: 0 1; }
-    PagedForm > .title { margin: 0 1 1 1; }
+    PagedForm > .title { padding: 0 1; }  /* app.tcss's .title sets the margin, which beats DEFAULT_CSS */
     PagedForm #paged-page { height: auto; }
     PagedForm .form-buttons { height: auto; margin-top: 1; }
     PagedForm #form-busy { height: 1; }
