@@ -11,7 +11,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from safedesk.content.cards import AUDIENCES, KINDS, NATIONS, PLAYBOOK_SECTIONS, Card, front_matter_key, parse_card, split_front_matter
+from safedesk.content.cards import (
+    AUDIENCES,
+    KINDS,
+    NATIONS,
+    PLAYBOOK_SECTIONS,
+    Card,
+    front_matter_key,
+    parse_card,
+    split_front_matter,
+)
 from safedesk.store.errors import SafeDeskError
 
 CARDS_DIR = Path(__file__).parent / "cards"
