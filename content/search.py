@@ -14,6 +14,12 @@ summary or id, then body) times that word's rarity; then raised when part of the
 query is one of its aliases or a phrase of its title (the phrases people actually
 type, e.g. "kid followed me on insta"); BM25 adds term frequency on top and breaks ties.
 
+A word that matches no card is corrected to the nearest indexed word only when it is
+not an English word: a British English word list (SCOWL via Debian's `wbritish`,
+shipped as wordlist-en-gb.txt) keeps "shooting" from becoming "showing" or "stab"
+from becoming "tab". Slang, app names and threat words reach the cards through
+SYNONYMS and the cards' own aliases instead.
+
 Where the SQLite build lacks FTS5, a small in-Python scorer answers with the
 same API and a notice saying so.
 """
@@ -30,12 +36,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Protocol
 
 from safedesk.content.cards import Card
 from safedesk.content.library import Library, default_library
 
 FALLBACK_NOTICE = "full-text search unavailable: using simple matching"
+WORDLIST_FILE = Path(__file__).parent / "wordlist-en-gb.txt"
 
 COLUMNS = ("id", "title", "aliases", "tags", "summary", "body")
 # What people type is mostly a card's title or one of its aliases; body words only break ties.
@@ -88,9 +96,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "reporter": ("journalist", "media", "press"),
     "newspaper": ("journalist", "media", "press"),
     "nudes": ("nude", "sexual image"),
+    "noods": ("nude", "sexual image"),
     "sexting": ("nude", "sexual image"),
     "pic": ("photo", "image"),
-    "pics": ("photo", "image"),
+    "pics": ("photo", "image", "nude"),
     "selfie": ("photo", "image"),
     "hacked": ("compromised",),
     "badge": ("logo", "crest"),
@@ -105,6 +114,60 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "complain": ("complaint",),
     "complaining": ("complaint",),
     "whatsapp": ("group chat", "messaging"),
+    # Threats and weapons: all reach the threat playbook (999 / police).
+    "knife": ("weapon", "threat"),
+    "knives": ("weapon", "threat"),
+    "gun": ("weapon", "threat"),
+    "guns": ("weapon", "threat"),
+    "shoot": ("threat", "violence"),
+    "shooting": ("threat", "violence"),
+    "stab": ("threat", "violence", "weapon"),
+    "stabbing": ("threat", "violence", "weapon"),
+    "stabbed": ("threat", "violence", "weapon"),
+    "bomb": ("threat", "violence"),
+    "bombing": ("threat", "violence"),
+    "kill": ("threat", "violence"),
+    "killing": ("threat", "violence"),
+    "murder": ("threat", "violence"),
+    "behead": ("threat", "violence", "terrorist"),
+    "beheading": ("threat", "violence", "terrorist"),
+    "weapon": ("threat",),
+    "weapons": ("threat", "weapon"),
+    "machete": ("weapon", "threat"),
+    "acid": ("threat", "violence"),
+    # Self-harm and suicide.
+    "suicide": ("self harm", "suicidal"),
+    "suicidal": ("self harm", "suicide"),
+    "cutting": ("self harm",),
+    "overdose": ("self harm",),
+    "selfharm": ("self harm",),
+    # Extremism.
+    "extremist": ("radicalisation", "terrorist"),
+    "extremism": ("radicalisation", "terrorist"),
+    "radicalised": ("radicalisation",),
+    "terrorism": ("terrorist", "radicalisation"),
+    # Games, apps and messaging.
+    "roblox": ("gaming", "online game"),
+    "fortnite": ("gaming", "online game"),
+    "minecraft": ("gaming", "online game"),
+    "xbox": ("gaming", "online game"),
+    "playstation": ("gaming", "online game"),
+    "discord": ("gaming", "messaging", "group chat"),
+    "snapchat": ("snap",),
+    "snap": ("snapchat",),
+    "airdrop": ("airdropped", "nearby sharing"),
+    "airdropped": ("airdrop", "nearby sharing"),
+    "livestream": ("live stream",),
+    "dm": ("private message", "messaging"),
+    "dms": ("private message", "messaging"),
+    "dmd": ("private message", "messaging"),
+    "gf": ("girlfriend",),
+    "bf": ("boyfriend",),
+    # AI-made images.
+    "deepfake": ("nudify", "ai image", "fake nude"),
+    "deepfakes": ("nudify", "ai image", "fake nude"),
+    "nudify": ("deepfake", "nude"),
+    "upskirt": ("upskirting",),
 }
 
 
@@ -276,7 +339,10 @@ class SearchIndex:
         return self._corrections[word]
 
     def _closest(self, word: str) -> str | None:
-        if len(word) < MIN_CORRECTABLE or word.isdigit():
+        words = english_words()
+        # A real word is never rewritten ("shooting" is not a typo of "showing"); without the
+        # word list there is no safe way to tell, so nothing is corrected at all.
+        if len(word) < MIN_CORRECTABLE or word.isdigit() or not words or word in words or word in SYNONYMS:
             return None
         candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
         close = difflib.get_close_matches(word, candidates, n=5, cutoff=0.75)
@@ -284,6 +350,15 @@ class SearchIndex:
             return None
         ratio = {w: difflib.SequenceMatcher(None, word, w).ratio() for w in close}
         return max(close, key=lambda w: (round(ratio[w], 2), self._vocabulary[w], w))
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """The shipped British English word list (lower case), or an empty set if it cannot be read."""
+    try:
+        return frozenset(WORDLIST_FILE.read_text(encoding="utf-8").split())
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
 
 
 def _phrases(doc: _Document) -> Iterable[tuple[str, ...]]:
