@@ -82,6 +82,20 @@ STOP_WORDS = frozenset(
     something all very too also got get gets getting one""".split()
 )
 
+# Names that are not in the English word list but are never typos: services, apps, games.
+KNOWN_NAMES = frozenset(
+    """childline childnet samaritans ceop iwf nspcc nca lado posh kcsie ukcis dsl ddsl slt senco send mash
+    roblox fortnite minecraft discord snapchat tiktok instagram whatsapp youtube twitch kik omegle telegram
+    reddit bereal yubo wizz onlyfans stopncii airdrop facetime hwb arbor sims bromcom cpoms myconcern""".split()
+)
+# Words for a danger to life: a card they match counts them double, so "a snapchat story with a
+# gun" reaches the threat advice before the Snapchat cards.
+URGENT_WORDS = frozenset(
+    """knife knives gun guns shoot shooting shot stab stabbing stabbed bomb bombing kill killing murder
+    behead beheading weapon weapons machete acid suicide suicidal overdose selfharm attack""".split()
+)
+URGENT_WEIGHT = 2.0
+
 # Words people type that the cards need not carry: short forms and slang, mapped to the
 # words the cards use. Values are alternatives; a space makes a phrase.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -161,6 +175,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "dm": ("private message", "messaging"),
     "dms": ("private message", "messaging"),
     "dmd": ("private message", "messaging"),
+    "dming": ("private message", "messaging"),
+    "breech": ("breach",),
     "gf": ("girlfriend",),
     "bf": ("boyfriend",),
     # AI-made images.
@@ -277,7 +293,7 @@ class SearchIndex:
         wanted = [i for i, word in enumerate(typed) if word not in STOP_WORDS] or list(range(len(typed)))
 
         searched = list(typed)
-        groups: list[tuple[_Group, frozenset[str]]] = []
+        groups: list[tuple[_Group, frozenset[str], float]] = []
         for i in wanted:
             group = _group(typed[i], last_is_prefix and i == len(typed) - 1)
             found = self._engine.matching(group)
@@ -287,29 +303,30 @@ class SearchIndex:
                     searched[i] = better
                     group = _group(better, False)
                     found = self._engine.matching(group)
-            groups.append((group, found))
+            groups.append((group, found, URGENT_WEIGHT if searched[i] in URGENT_WORDS else 1.0))
 
         scores = self._score(groups, self._phrase_share(searched, wanted))
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        snippets = self._engine.snippets([group for group, _ in groups], [card_id for card_id, _ in best])
+        snippets = self._engine.snippets([group for group, _, _ in groups], [card_id for card_id, _ in best])
         hits = tuple(self._hit(card_id, score, snippets.get(card_id)) for card_id, score in best)
         corrected = " ".join(searched) if searched != typed else None
         return SearchResult(hits, corrected, self.notice)
 
-    def _score(self, groups: Sequence[tuple[_Group, frozenset[str]]], phrase_share: dict[str, float]) -> dict[str, float]:
-        """Each matching card's score; groups are the query's words with the cards matching each."""
+    def _score(self, groups: Sequence[tuple[_Group, frozenset[str], float]], phrase_share: dict[str, float]) -> dict[str, float]:
+        """Each matching card's score; groups are the query's words with the cards matching each
+        and the word's own weight (urgent words count double)."""
         field_score: dict[str, float] = defaultdict(float)
-        for group, found in groups:
+        for group, found, urgency in groups:
             if not found:
                 continue
-            rarity = math.log(1 + len(self._docs) / len(found))
+            rarity = urgency * math.log(1 + len(self._docs) / len(found))
             credited: set[str] = set()
             for columns, weight in FIELD_WEIGHTS:
                 cards = found if columns == COLUMNS else self._engine.matching(group, columns)
                 for card_id in cards - credited:
                     field_score[card_id] += rarity * weight
                 credited |= cards
-        bm25 = self._engine.bm25([group for group, _ in groups])
+        bm25 = self._engine.bm25([group for group, _, _ in groups])
         scores = {}
         for card_id, base in field_score.items():
             score = base * (1 + PHRASE_BOOST * phrase_share.get(card_id, 0.0)) + BM25_SHARE * bm25.get(card_id, 0.0)
@@ -326,10 +343,13 @@ class SearchIndex:
         """For each card, the share of the query's topic words inside one of its phrases."""
         keys = _key(words)
         covered: dict[str, set[int]] = defaultdict(set)
-        for start in range(len(keys)):
-            for end in range(start + 1, min(len(keys), start + self._longest_phrase) + 1):
-                for card_id in self._phrases.get(keys[start:end], ()):
-                    covered[card_id].update(range(start, end))
+        # The query as typed, then its topic words alone ("our page got hacked" meets "page hacked").
+        for positions in (list(range(len(keys))), wanted):
+            run = tuple(keys[i] for i in positions)
+            for start in range(len(run)):
+                for end in range(start + 1, min(len(run), start + self._longest_phrase) + 1):
+                    for card_id in self._phrases.get(run[start:end], ()):
+                        covered[card_id].update(positions[start:end])
         return {card_id: len(positions.intersection(wanted)) / len(wanted) for card_id, positions in covered.items()}
 
     def _correct(self, word: str) -> str | None:
@@ -342,7 +362,8 @@ class SearchIndex:
         words = english_words()
         # A real word is never rewritten ("shooting" is not a typo of "showing"); without the
         # word list there is no safe way to tell, so nothing is corrected at all.
-        if len(word) < MIN_CORRECTABLE or word.isdigit() or not words or word in words or word in SYNONYMS:
+        known = word in words or word in SYNONYMS or word in KNOWN_NAMES
+        if len(word) < MIN_CORRECTABLE or word.isdigit() or not words or known:
             return None
         candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
         close = difflib.get_close_matches(word, candidates, n=5, cutoff=0.75)
@@ -365,7 +386,11 @@ def _phrases(doc: _Document) -> Iterable[tuple[str, ...]]:
     """What a query may quote from a card: any of its aliases whole, or a run of its title
     holding at least two topic words ("ban parents", not "the school")."""
     for alias in doc.aliases:
-        yield _key(_words(alias))
+        words = _words(alias)
+        yield _key(words)
+        topic = [w for w in words if w not in STOP_WORDS]
+        if 2 <= len(topic) < len(words):
+            yield _key(topic)
     title = _words(doc.title)
     keys = _key(title)
     for start in range(len(title)):

@@ -27,7 +27,9 @@ _NEGATED = re.compile(r"\b(do not|don't|never|nothing)\b", re.I)
 # The check that must come first: a sexual image of a child.
 _SEXUAL = re.compile(r"\b(sexual|sexually|indecent|indecently|nudes?)\b", re.I)
 # A step is an instruction when it opens with one of these (descriptive sentences are left alone).
-_IMPERATIVE = re.compile(r"^(capture|screenshot|save|keep|take|record|note|help|preserve|log|copy|otherwise|then|first|before|on)\b", re.I)
+_IMPERATIVE = re.compile(
+    r"^(capture|screenshot|save|keep|take|record|note|help|preserve|log|copy|otherwise|then|first|before|on)\b", re.I
+)
 # A step that sends the matter to the LADO (not one that only mentions the LADO's advice).
 _TO_LADO = re.compile(r"\b(tell|contact|call|refer|inform|report|ring|phone|involve|alert)\b[^.;]*\bLADO\b", re.I)
 # Who the LADO is for: an adult working with children.
@@ -126,9 +128,7 @@ def test_no_card_captures_before_checking_for_a_sexual_image(card_id: str) -> No
 
 
 def test_no_playbook_names_the_lado_without_an_adult_involved() -> None:
-    problems = {
-        card.id: lado_problems(card_items(card)) for card in default_library().cards.values() if card.kind == "playbook"
-    }
+    problems = {card.id: lado_problems(card_items(card)) for card in default_library().cards.values() if card.kind == "playbook"}
     assert {k: v for k, v in problems.items() if v} == {}
 
 
