@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from safedesk.content.library import Library, default_library
 from hypothesis import given
 from hypothesis import strategies as st
 
+from safedesk.content.library import Library, default_library
 from safedesk.content.triage import (
     FLAGS,
     IMAGERY_FLAG,
