@@ -13,15 +13,13 @@ from safedesk.content.triage import (
     FLAGS,
     IMAGERY_FLAG,
     NUDE_IMAGE_PLAYBOOK,
+    Route,
     TriageError,
     TriageResult,
     TriageSession,
     default_tree,
     parse_tree,
     route_result,
-)
-from safedesk.content.triage import (
-    Route as TriageRoute,
 )
 from tests.cardkit import write_card
 
@@ -262,12 +260,12 @@ def walk(*labels: str) -> TriageResult:
     return outcome
 
 
-def _path_id(route: TriageRoute) -> str:
+def _path_id(route: Route) -> str:
     return " > ".join(default_tree().answer_at(step).label for step in route)
 
 
 @pytest.mark.parametrize("route", SHIPPED_ROUTES, ids=[_path_id(r) for r in SHIPPED_ROUTES])
-def test_every_shipped_path_keeps_its_promises(route: TriageRoute) -> None:
+def test_every_shipped_path_keeps_its_promises(route: Route) -> None:
     tree = default_tree()
     result = route_result(tree, route)
     assert any(tree.nodes[node_id].imagery for node_id, _ in route), "never asks about a sexual image"
