@@ -179,3 +179,17 @@ def test_playbook_policy_and_evidence_refusal_give_the_same_route() -> None:
     for text in (escalate, policy, str(refused.value)):
         assert imagery_route_problems(text) == []
         assert "under 13" in text or "child under 13" in text
+
+
+# --- routes you can record on an incident ---------------------------------------------
+
+
+def test_every_route_the_guidance_names_can_be_recorded_on_an_incident() -> None:
+    from safedesk.store.incidents.records import ESCALATION_TARGETS
+
+    labels = " ".join(ESCALATION_TARGETS.values())
+    for service in ("CEOP", "IWF", "Report Remove", "Report Harmful Content", "Report Fraud", "True Vision", "ACT", "LADO"):
+        assert re.search(rf"\b{re.escape(service)}\b", labels), service
+    # and each recordable service is one the contacts table explains
+    table = contacts_table(default_library().get(CONTACTS))
+    assert unknown_services(labels, table) == set()
