@@ -61,6 +61,7 @@ BM25_SHARE = 0.05  # how much BM25 adds to the field score: mostly a tie-break
 KIND_BOOST = {"playbook": 1.15}
 FAMILY_BOOST = 1.1
 TITLE_PHRASE_WORDS = 6  # longest title phrase looked for in a query
+COMMON_SHARE = 0.4  # a word in more than this share of cards is left out of BM25 and snippets
 
 MAX_TERMS = 16  # bounds the work a pasted paragraph can cause
 MIN_CORRECTABLE = 4  # shorter words are too ambiguous to correct ("fb", "pe")
@@ -307,7 +308,7 @@ class SearchIndex:
 
         scores = self._score(groups, self._phrase_share(searched, wanted))
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        snippets = self._engine.snippets([group for group, _, _ in groups], [card_id for card_id, _ in best])
+        snippets = self._engine.snippets(self._telling(groups), [card_id for card_id, _ in best])
         hits = tuple(self._hit(card_id, score, snippets.get(card_id)) for card_id, score in best)
         corrected = " ".join(searched) if searched != typed else None
         return SearchResult(hits, corrected, self.notice)
@@ -326,7 +327,7 @@ class SearchIndex:
                 for card_id in cards - credited:
                     field_score[card_id] += rarity * weight
                 credited |= cards
-        bm25 = self._engine.bm25([group for group, _, _ in groups])
+        bm25 = self._engine.bm25(self._telling(groups))
         scores = {}
         for card_id, base in field_score.items():
             score = base * (1 + PHRASE_BOOST * phrase_share.get(card_id, 0.0)) + BM25_SHARE * bm25.get(card_id, 0.0)
@@ -334,6 +335,13 @@ class SearchIndex:
             if card_id in self._family_roots:
                 scores[card_id] *= FAMILY_BOOST
         return scores
+
+    def _telling(self, groups: Sequence[tuple[_Group, frozenset[str], float]]) -> list[_Group]:
+        """The query words that tell cards apart: a word found in most cards ("school") adds
+        nothing to BM25 or a snippet, yet asking SQLite about it returns almost every row."""
+        found = [(group, cards) for group, cards, _ in groups if cards]
+        telling = [group for group, cards in found if len(cards) <= COMMON_SHARE * len(self._docs)]
+        return telling or [group for group, _ in found]
 
     def _hit(self, card_id: str, score: float, snippet: str | None) -> Hit:
         doc = self._docs[card_id]
@@ -485,6 +493,7 @@ _HIT_START, _HIT_END = "\x02", "\x03"
 
 class _Fts5Engine:
     notice = None
+    _CACHE_SIZE = 4096
 
     def __init__(self, docs: Sequence[_Document]) -> None:
         # Searches may come from a UI worker thread; one lock guards the one connection.
@@ -501,6 +510,7 @@ class _Fts5Engine:
             [(d.id, *(d.fields[c] for c in COLUMNS)) for d in docs],
         )
         self._body = COLUMNS.index("body") + 1
+        self._matching: dict[tuple[_Group, tuple[str, ...]], frozenset[str]] = {}
 
     def _rows(self, sql: str, params: Sequence[object]) -> list[tuple[object, ...]]:
         with self._lock:
@@ -512,11 +522,19 @@ class _Fts5Engine:
                 return []
 
     def matching(self, group: _Group, columns: Sequence[str] = COLUMNS) -> frozenset[str]:
-        expression = _fts_group(group)
-        if tuple(columns) != COLUMNS:
-            expression = "{" + " ".join(columns) + "} : " + expression
-        rows = self._rows("SELECT card FROM cards WHERE cards MATCH ?", (expression,))
-        return frozenset(str(row[0]) for row in rows)
+        # Live search asks about the same words on every key press: remember the answers.
+        key = (group, tuple(columns))
+        found = self._matching.get(key)
+        if found is None:
+            expression = _fts_group(group)
+            if key[1] != COLUMNS:
+                expression = "{" + " ".join(columns) + "} : " + expression
+            rows = self._rows("SELECT card FROM cards WHERE cards MATCH ?", (expression,))
+            found = frozenset(str(row[0]) for row in rows)
+            if len(self._matching) >= self._CACHE_SIZE:
+                self._matching.clear()
+            self._matching[key] = found
+        return found
 
     def bm25(self, groups: Sequence[_Group]) -> dict[str, float]:
         rows = self._rows("SELECT card, rank FROM cards WHERE cards MATCH ?", (_fts_any(groups),))
