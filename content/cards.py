@@ -312,6 +312,6 @@ def _table(node: SyntaxTreeNode) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(width)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip()
+        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
 
     return [line(rows[0]), line(["-" * w for w in widths]), *(line(row) for row in rows[1:])]

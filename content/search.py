@@ -265,7 +265,7 @@ class SearchIndex:
         self._longest_phrase = max((len(k) for k in self._phrases), default=0)
         # Ids are [a-z0-9-] and "-" sorts first, so a card's family follows it directly.
         ids = sorted(self._docs)
-        self._family_roots = {a for a, b in zip(ids, ids[1:]) if b.startswith(a + "-")}
+        self._family_roots = {a for a, b in zip(ids, ids[1:], strict=False) if b.startswith(a + "-")}
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(self._vocabulary):
             self._by_length[len(word)].append(word)
