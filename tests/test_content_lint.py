@@ -12,6 +12,7 @@ Each rule is also run on a small bad example, so a broken rule cannot pass silen
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -193,3 +194,21 @@ def test_every_route_the_guidance_names_can_be_recorded_on_an_incident() -> None
     # and each recordable service is one the contacts table explains
     table = contacts_table(default_library().get(CONTACTS))
     assert unknown_services(labels, table) == set()
+
+
+# --- nations ---------------------------------------------------------------------------
+
+ALL_NATIONS = ("England", "Wales", "Scotland", "Northern Ireland")
+
+
+def nations_problems(card: Card) -> list[str]:
+    """Nations a card's front matter claims that its text does not tell the reader."""
+    if set(card.nations) == set(ALL_NATIONS) and re.search(r"across the UK|All UK|UK-wide", card.body):
+        return []
+    return [nation for nation in card.nations if nation not in card.body]
+
+
+def test_every_card_beyond_the_seeds_tells_the_reader_where_it_applies() -> None:
+    problems = {card.id: nations_problems(card) for card in default_library().cards.values() if card.nations}
+    assert {k: v for k, v in problems.items() if v} == {}
+    assert nations_problems(dataclasses.replace(default_library().get("ref-upskirting"), body="No nations here.")) != []
