@@ -271,9 +271,7 @@ class SearchIndex:
         # Ids are [a-z0-9-] and "-" sorts first, so a card's family follows it directly.
         ids = sorted(self._docs)
         self._family_roots = {a for a, b in zip(ids, ids[1:], strict=False) if b.startswith(a + "-")}
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        for word in sorted(self._vocabulary):
-            self._by_length[len(word)].append(word)
+        self._grams: dict[str, list[str]] | None = None
         # Live search repeats the same words on every key press; corrections are worth keeping.
         self._corrections: dict[str, str | None] = {}
 
@@ -371,6 +369,16 @@ class SearchIndex:
             self._corrections[word] = self._closest(word)
         return self._corrections[word]
 
+    def _gram_index(self) -> dict[str, list[str]]:
+        """Letter pair -> the indexed words holding it; built on the first correction."""
+        if self._grams is None:
+            grams: dict[str, list[str]] = defaultdict(list)
+            for known in self._vocabulary:
+                for gram in _bigrams(known):
+                    grams[gram].append(known)
+            self._grams = dict(grams)
+        return self._grams
+
     def _closest(self, word: str) -> str | None:
         words = english_words()
         # A real word is never rewritten ("shooting" is not a typo of "showing"); without the
@@ -378,7 +386,14 @@ class SearchIndex:
         known = word in words or word in SYNONYMS or word in KNOWN_NAMES
         if len(word) < MIN_CORRECTABLE or word.isdigit() or not words or known:
             return None
-        candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
+        # Only words sharing a third of its letter pairs can reach the 0.75 ratio in practice;
+        # counting shared pairs first keeps difflib to a few dozen candidates.
+        grams = _bigrams(word)
+        shared: Counter[str] = Counter()
+        for gram in grams:
+            shared.update(self._gram_index().get(gram, ()))
+        need = max(1, len(grams) // 3)
+        candidates = [w for w, n in shared.items() if n >= need and abs(len(w) - len(word)) <= 2]
         close = difflib.get_close_matches(word, candidates, n=5, cutoff=0.75)
         if not close:
             return None
@@ -410,6 +425,10 @@ def _phrases(doc: _Document) -> Iterable[tuple[str, ...]]:
         for end in range(start + 2, min(len(title), start + TITLE_PHRASE_WORDS) + 1):
             if sum(w not in STOP_WORDS for w in title[start:end]) >= 2:
                 yield keys[start:end]
+
+
+def _bigrams(word: str) -> set[str]:
+    return {word[i : i + 2] for i in range(len(word) - 1)}
 
 
 def _group(word: str, prefix: bool) -> _Group:
