@@ -20,11 +20,18 @@ import random
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.stats import median, ms, percentile, time_each
 from safedesk.store.engine import crypto
 from safedesk.store.engine.session import OpenOptions, Session
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+    from textual.pilot import Pilot
+    from textual.screen import Screen
 
 PASSPHRASE = "correct horse battery staple"
 FORENAMES = ("Amelia", "Oliver", "Zoë", "Muhammad", "Siobhán", "Jack", "Aisha", "Noah", "Chloé", "Leo", "Maya", "Kacper")
@@ -95,7 +102,7 @@ def _filled_store(folder: Path, pupils: int) -> Session:
 
 def bench_check(session: Session, picked: int, samples: int) -> dict[str, list[float]]:
     from safedesk.store.consents.check import check_pupils, check_rows, resolve_pupil
-    from safedesk.store.consents.pupils import Purpose, get_pupil, pupil_index
+    from safedesk.store.consents.pupils import Pupil, Purpose, get_pupil, pupil_index
 
     rng = random.Random(3)
     index = pupil_index(session)
@@ -110,8 +117,13 @@ def bench_check(session: Session, picked: int, samples: int) -> dict[str, list[f
     def from_records(_i: int) -> None:
         check_pupils(records, purpose)
 
+    def resolved(mis_id: str) -> Pupil:
+        pupil = resolve_pupil(session, mis_id).pupil
+        assert pupil is not None, mis_id  # every id was picked from this store
+        return pupil
+
     def by_name(_i: int) -> None:
-        check_pupils([resolve_pupil(session, m).pupil for m in mis_ids], purpose)  # type: ignore[misc]
+        check_pupils([resolved(m) for m in mis_ids], purpose)
 
     return {
         "rows (TUI)": time_each(from_rows, samples),
@@ -120,7 +132,9 @@ def bench_check(session: Session, picked: int, samples: int) -> dict[str, list[f
     }
 
 
-async def _time_screen(pilot, make_screen, ready) -> float:  # type: ignore[no-untyped-def]
+async def _time_screen(
+    pilot: Pilot[int], make_screen: Callable[[], Screen[None]], ready: Callable[[Screen[object]], bool]
+) -> float:
     """Push a screen, let it process what mounting queued, check `ready(screen)`; milliseconds."""
     app = pilot.app
     start = time.perf_counter()
@@ -144,7 +158,7 @@ async def _bench_list(session: Session, empty: Session, rounds: int) -> dict[str
     from safedesk.widgets.row_table import RowTable
 
     class Bare(Screen[None]):
-        def compose(self):  # type: ignore[no-untyped-def]
+        def compose(self) -> ComposeResult:
             yield Header()
             yield Static("bare")
             yield Footer()
@@ -156,8 +170,10 @@ async def _bench_list(session: Session, empty: Session, rounds: int) -> dict[str
         app.session = session
         await pilot.pause()
 
-        def full(screen: object) -> bool:
-            tables = screen.query(RowTable) if isinstance(screen, ConsentsScreen) else []
+        def full(screen: Screen[object]) -> bool:
+            if not isinstance(screen, ConsentsScreen):
+                return False
+            tables = screen.query(RowTable)
             return bool(tables) and tables.first().row_count == total
 
         await _time_screen(pilot, ConsentsScreen, full)  # first use loads the screen's CSS: not counted

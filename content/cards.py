@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safedesk.store.errors import SafeDeskError
+from safedesk.content.errors import ContentError
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -38,7 +38,7 @@ _SEED_KEYS = frozenset({"file", "section"})
 _DOCUMENT_KEYS = frozenset({"title", "publisher", "edition", "date", "section"})
 
 
-class CardError(SafeDeskError):
+class CardError(ContentError):
     """A card file whose front matter cannot be read."""
 
     def __init__(self, path: Path | str, message: str) -> None:
@@ -312,6 +312,7 @@ def _table(node: SyntaxTreeNode) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(width)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
+        # A short row (fewer cells than columns) simply ends early.
+        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=False)).rstrip()
 
     return [line(rows[0]), line(["-" * w for w in widths]), *(line(row) for row in rows[1:])]

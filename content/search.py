@@ -516,7 +516,7 @@ _HIT_START, _HIT_END = "\x02", "\x03"
 
 
 class _Fts5Engine:
-    notice = None
+    notice: str | None = None
     _CACHE_SIZE = 4096
 
     def __init__(self, docs: Sequence[_Document]) -> None:
@@ -598,7 +598,7 @@ def _fts_alternative(alternative: _Alternative) -> str:
 class _SimpleEngine:
     """Weighted term counting in Python over an inverted index, for SQLite builds without FTS5."""
 
-    notice = FALLBACK_NOTICE
+    notice: str | None = FALLBACK_NOTICE
     _CACHE_SIZE = 256
 
     def __init__(self, docs: Sequence[_Document]) -> None:

@@ -21,8 +21,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from safedesk.content.errors import ContentError
 from safedesk.content.library import Library
-from safedesk.store.errors import SafeDeskError
 
 TRIAGE_FILE = Path(__file__).parent / "triage.toml"
 FLAGS: tuple[str, ...] = (
@@ -38,7 +38,7 @@ NUDE_IMAGE_PLAYBOOK = "pb-nude-image-of-child"
 IMAGERY_FLAG = "sexual_imagery_suspected"
 
 
-class TriageError(SafeDeskError):
+class TriageError(ContentError):
     """The triage file cannot be read as a tree."""
 
 

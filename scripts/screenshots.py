@@ -14,60 +14,64 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from textual.pilot import Pilot
+
+from safedesk.app import SafeDeskApp
+from safedesk.screens.guide import GuideScreen
+from safedesk.store.demo.data import build_demo
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from safedesk.app import SafeDeskApp  # noqa: E402
-from safedesk.store.demo.data import build_demo  # noqa: E402
-
-Step = Callable[[SafeDeskApp, object], Awaitable[None]]
+Step = Callable[[SafeDeskApp, Pilot[int]], Awaitable[None]]
 
 
-async def _keys(pilot: object, *keys: str) -> None:
-    await pilot.press(*keys)  # type: ignore[attr-defined]
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+async def _keys(pilot: Pilot[int], *keys: str) -> None:
+    await pilot.press(*keys)
+    await pilot.pause(0.3)
 
 
-async def home(app: SafeDeskApp, pilot: object) -> None:
-    await pilot.pause(0.5)  # type: ignore[attr-defined]
+async def home(app: SafeDeskApp, pilot: Pilot[int]) -> None:
+    await pilot.pause(0.5)
 
 
-async def triage(app: SafeDeskApp, pilot: object) -> None:
+async def triage(app: SafeDeskApp, pilot: Pilot[int]) -> None:
     await _keys(pilot, "ctrl+t", "2", "2")
 
 
-async def triage_steps(app: SafeDeskApp, pilot: object) -> None:
+async def triage_steps(app: SafeDeskApp, pilot: Pilot[int]) -> None:
     await _keys(pilot, "ctrl+t", "2", "3", "5", "2", "1", "1")
 
 
-async def guide(app: SafeDeskApp, pilot: object) -> None:
+async def guide(app: SafeDeskApp, pilot: Pilot[int]) -> None:
     await _keys(pilot, "g")
-    app.screen.open_card("pb-nude-image-of-child")  # type: ignore[attr-defined]
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    screen = app.screen
+    assert isinstance(screen, GuideScreen), screen
+    screen.open_card("pb-nude-image-of-child")
+    await pilot.pause(0.3)
 
 
-async def incidents(app: SafeDeskApp, pilot: object) -> None:
+async def incidents(app: SafeDeskApp, pilot: Pilot[int]) -> None:
     await _keys(pilot, "i")
 
 
-async def incident_chronology(app: SafeDeskApp, pilot: object) -> None:
+async def incident_chronology(app: SafeDeskApp, pilot: Pilot[int]) -> None:
     await _keys(pilot, "i")
     await _keys(pilot, "down", "enter", "2")
 
 
-async def consents(app: SafeDeskApp, pilot: object) -> None:
+async def consents(app: SafeDeskApp, pilot: Pilot[int]) -> None:
     await _keys(pilot, "c")
 
 
-async def accounts(app: SafeDeskApp, pilot: object) -> None:
+async def accounts(app: SafeDeskApp, pilot: Pilot[int]) -> None:
     await _keys(pilot, "a")
 
 
-async def reports(app: SafeDeskApp, pilot: object) -> None:
+async def reports(app: SafeDeskApp, pilot: Pilot[int]) -> None:
     await _keys(pilot, "r")
 
 
-async def locked(app: SafeDeskApp, pilot: object) -> None:
+async def locked(app: SafeDeskApp, pilot: Pilot[int]) -> None:
     await _keys(pilot, "ctrl+l")
 
 
@@ -86,7 +90,7 @@ SHOTS: dict[str, Step] = {
 
 
 async def shoot(store: Path, out: Path, size: tuple[int, int]) -> list[Path]:
-    written = []
+    written: list[Path] = []
     for name, step in SHOTS.items():
         app = SafeDeskApp(store, start="demo")
         async with app.run_test(size=size) as pilot:

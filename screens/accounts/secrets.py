@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from safedesk.router import screen_class
 from safedesk.widgets.common import plain
 
 if TYPE_CHECKING:
@@ -104,9 +105,7 @@ class ClipboardGuard:
         self._copied = None
 
     def _screen_changed(self, screen: Screen) -> None:
-        from safedesk.screens.lock import LockScreen
-
-        if isinstance(screen, LockScreen):
+        if isinstance(screen, screen_class("lock")):
             self.clear()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -38,7 +39,7 @@ def list_accounts(ctx: click.Context, as_json: bool, passphrase_file: str | None
         register = Register(session)
         staff = register.staff_by_id()
         findings = check_register(session)
-        rows = []
+        rows: list[dict[str, Any]] = []  # printed as JSON or as a table: values of several types
         for account in register.accounts():
             mine = [f for f in findings if f.account_id == account.id]
             owner = staff.get(account.owner_id) if account.owner_id is not None else None
@@ -107,7 +108,7 @@ def staff(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: 
     with opened(ctx, passphrase_file, user) as session:
         register = Register(session)
         accounts_list = register.accounts()
-        rows = [
+        rows: list[dict[str, Any]] = [  # printed as JSON or as a table: values of several types
             {
                 "id": m.id,
                 "name": m.name,

@@ -15,11 +15,16 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
 from safedesk.store.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from safedesk.store.consents.pupils import Pupil
+    from safedesk.store.engine.session import Session
 
 EXIT_STOP = 1
 EXIT_BAD_INPUT = 2
@@ -70,8 +75,8 @@ def import_(
             click.echo(f"  {line}")
         if plan.errors:
             click.echo(f"Errors ({plan.error_lines:,} rows):")
-            for error in plan.errors:
-                click.echo(f"  {error}")
+            for problem in plan.errors:
+                click.echo(f"  {problem}")
         valid = len(plan.rows)
         if dry_run:
             click.echo("Dry run: nothing was written.")
@@ -110,12 +115,13 @@ def columns() -> None:
 # --------------------------------------------------------------------- check
 
 
-def _resolve_all(session, texts: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _resolve_all(session: Session, texts: tuple[str, ...]) -> tuple[list[Pupil], list[str]]:
     """Each PUPIL argument as a record; one line per argument that names nobody or several."""
     from safedesk.store.consents.check import resolve_pupil
     from safedesk.store.consents.pupils import search_rows
 
-    found, problems = [], []
+    found: list[Pupil] = []
+    problems: list[str] = []
     for text in texts:
         result = resolve_pupil(session, text)
         if result.pupil is not None:

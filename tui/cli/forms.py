@@ -123,7 +123,7 @@ def list_forms(ctx: click.Context, as_json: bool, passphrase_file: str | None, u
     with opened(ctx, passphrase_file, user) as session:
         book = FormBook(session)
         versions = book.all_versions()
-        rows = []
+        rows: list[dict[str, Any]] = []  # printed as JSON or as a table: values of several types
         for form in book.forms():
             mine = versions.get(form.id or 0, [])
             latest = mine[-1] if mine else None
@@ -276,8 +276,8 @@ def policy_questions() -> None:
 @click.pass_context
 def policy_answers(ctx: click.Context, out: Path | None, force: bool, passphrase_file: str | None, user: str | None) -> None:
     """Print the stored answers (or the first suggestions) as TOML, to edit and build again."""
+    from safedesk.store.engine.files import write_markdown
     from safedesk.store.policy.builder import PolicyBook, answers_to_toml
-    from safedesk.store.text.markdown import write_markdown
 
     with opened(ctx, passphrase_file, user) as session:
         text = answers_to_toml(PolicyBook(session).answers())
