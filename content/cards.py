@@ -30,7 +30,12 @@ PLAYBOOK_SECTIONS: tuple[str, ...] = ("Do now", "Do not", "Record", "Escalate", 
 FENCE = "+++"
 _STRING_FIELDS = ("id", "title", "kind", "summary")
 _LIST_FIELDS = ("audience", "tags", "aliases", "related")
-_KNOWN_FIELDS = frozenset((*_STRING_FIELDS, *_LIST_FIELDS, "sources"))
+_KNOWN_FIELDS = frozenset((*_STRING_FIELDS, *_LIST_FIELDS, "sources", "nations"))
+# The UK nations a card's advice applies to; required when it cites a document beyond the seeds.
+NATIONS: tuple[str, ...] = ("England", "Wales", "Scotland", "Northern Ireland")
+# A source beyond the five seed files is cited by these fields, plus the section used.
+_SEED_KEYS = frozenset({"file", "section"})
+_DOCUMENT_KEYS = frozenset({"title", "publisher", "edition", "date", "section"})
 
 
 class CardError(ContentError):
@@ -44,10 +49,25 @@ class CardError(ContentError):
 
 @dataclass(frozen=True)
 class Source:
-    """Where a card's facts came from: a seed file and the heading within it."""
+    """Where a card's facts came from: a seed file and the heading within it, or a
+    published document beyond the seeds (title, publisher, edition, date) and its section."""
 
     file: str
     section: str
+    title: str = ""
+    publisher: str = ""
+    edition: str = ""
+    date: str = ""
+
+    @property
+    def is_seed(self) -> bool:
+        return bool(self.file)
+
+    def citation(self) -> str:
+        """One line naming the source: the seed file or the document, then the section."""
+        if self.is_seed:
+            return f"{self.file}: {self.section}"
+        return f"{self.title}, {self.publisher}, {self.edition} ({self.date}): {self.section}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,7 @@ class Card:
     sources: tuple[Source, ...]
     body: str
     path: Path
+    nations: tuple[str, ...] = ()
 
     def sections(self) -> dict[str, list[str]]:
         """Each `##` heading, in order, with the plain text of the list items under it."""
@@ -74,8 +95,9 @@ class Card:
 
     def markdown(self) -> str:
         """The whole card as one Markdown document: title, body and a Sources footer."""
-        sources = "\n".join(f"- {s.file}: {s.section}" for s in self.sources)
-        return f"# {self.title}\n\n{self.body.strip()}\n\n---\n\n**Sources**\n\n{sources}\n"
+        sources = "\n".join(f"- {s.citation()}" for s in self.sources)
+        applies = f"\n\n**Applies to:** {', '.join(self.nations)}" if self.nations else ""
+        return f"# {self.title}\n\n{self.body.strip()}\n\n---\n\n**Sources**\n\n{sources}{applies}\n"
 
 
 def parse_card(path: Path, parsed: Mapping[str, dict[str, Any]] | None = None) -> Card:
@@ -120,6 +142,7 @@ def parse_card_text(text: str, path: Path, parsed: Mapping[str, dict[str, Any]] 
         sources=_sources(data.get("sources"), path),
         body=body,
         path=path,
+        nations=_string_list(data, "nations", path) if "nations" in data else (),
         **lists,
     )
 
@@ -146,11 +169,16 @@ def _sources(value: object, path: Path) -> tuple[Source, ...]:
         raise CardError(path, "needs at least one [[sources]] entry")
     out = []
     for entry in value:
-        if not isinstance(entry, dict) or set(entry) != {"file", "section"}:
-            raise CardError(path, "each [[sources]] entry needs exactly `file` and `section`")
+        if not isinstance(entry, dict) or set(entry) not in (_SEED_KEYS, _DOCUMENT_KEYS):
+            raise CardError(
+                path,
+                "each [[sources]] entry needs exactly `file` and `section` (a seed file), "
+                "or `title`, `publisher`, `edition`, `date` and `section` (a published document)",
+            )
         if not all(isinstance(v, str) and v.strip() for v in entry.values()):
-            raise CardError(path, "[[sources]] `file` and `section` must be non-empty strings")
-        out.append(Source(file=entry["file"].strip(), section=entry["section"].strip()))
+            raise CardError(path, "[[sources]] fields must be non-empty strings")
+        fields = {key: str(text).strip() for key, text in entry.items()}
+        out.append(Source(file=fields.pop("file", ""), **fields))
     return tuple(out)
 
 

@@ -11,7 +11,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from safedesk.content.cards import AUDIENCES, KINDS, PLAYBOOK_SECTIONS, Card, front_matter_key, parse_card, split_front_matter
+from safedesk.content.cards import (
+    AUDIENCES,
+    KINDS,
+    NATIONS,
+    PLAYBOOK_SECTIONS,
+    Card,
+    front_matter_key,
+    parse_card,
+    split_front_matter,
+)
 from safedesk.content.errors import ContentError
 
 CARDS_DIR = Path(__file__).parent / "cards"
@@ -111,8 +120,13 @@ def _card_problems(card: Card, cards: Mapping[str, Card]) -> Iterable[str]:
         elif related not in cards:
             yield f"related id {related!r} does not exist"
     for source in card.sources:
-        if source.file not in SEED_FILES:
+        if source.is_seed and source.file not in SEED_FILES:
             yield f"source file {source.file!r} is not one of the guidance documents"
+    for nation in card.nations:
+        if nation not in NATIONS:
+            yield f"unknown nation {nation!r} (one of: {', '.join(NATIONS)})"
+    if not card.nations and not all(source.is_seed for source in card.sources):
+        yield "cites a document beyond the seeds but does not say which UK nations it applies to (`nations`)"
     if card.kind == "playbook":
         yield from _playbook_problems(card)
 

@@ -14,6 +14,12 @@ summary or id, then body) times that word's rarity; then raised when part of the
 query is one of its aliases or a phrase of its title (the phrases people actually
 type, e.g. "kid followed me on insta"); BM25 adds term frequency on top and breaks ties.
 
+A word that matches no card is corrected to the nearest indexed word only when it is
+not an English word: a British English word list (SCOWL via Debian's `wbritish`,
+shipped as wordlist-en-gb.txt) keeps "shooting" from becoming "showing" or "stab"
+from becoming "tab". Slang, app names and threat words reach the cards through
+SYNONYMS and the cards' own aliases instead.
+
 Where the SQLite build lacks FTS5, a small in-Python scorer answers with the
 same API and a notice saying so.
 """
@@ -30,12 +36,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Protocol
 
 from safedesk.content.cards import Card
 from safedesk.content.library import Library, default_library
 
 FALLBACK_NOTICE = "full-text search unavailable: using simple matching"
+WORDLIST_FILE = Path(__file__).parent / "wordlist-en-gb.txt"
 
 COLUMNS = ("id", "title", "aliases", "tags", "summary", "body")
 # What people type is mostly a card's title or one of its aliases; body words only break ties.
@@ -53,6 +61,7 @@ BM25_SHARE = 0.05  # how much BM25 adds to the field score: mostly a tie-break
 KIND_BOOST = {"playbook": 1.15}
 FAMILY_BOOST = 1.1
 TITLE_PHRASE_WORDS = 6  # longest title phrase looked for in a query
+COMMON_SHARE = 0.4  # a word in more than this share of cards is left out of BM25 and snippets
 
 MAX_TERMS = 16  # bounds the work a pasted paragraph can cause
 MIN_CORRECTABLE = 4  # shorter words are too ambiguous to correct ("fb", "pe")
@@ -74,6 +83,20 @@ STOP_WORDS = frozenset(
     something all very too also got get gets getting one""".split()
 )
 
+# Names that are not in the English word list but are never typos: services, apps, games.
+KNOWN_NAMES = frozenset(
+    """childline childnet samaritans ceop iwf nspcc nca lado posh kcsie ukcis dsl ddsl slt senco send mash
+    roblox fortnite minecraft discord snapchat tiktok instagram whatsapp youtube twitch kik omegle telegram
+    reddit bereal yubo wizz onlyfans stopncii airdrop facetime hwb arbor sims bromcom cpoms myconcern""".split()
+)
+# Words for a danger to life: a card they match counts them double, so "a snapchat story with a
+# gun" reaches the threat advice before the Snapchat cards.
+URGENT_WORDS = frozenset(
+    """knife knives gun guns shoot shooting shot stab stabbing stabbed bomb bombing kill killing murder
+    behead beheading weapon weapons machete acid suicide suicidal overdose selfharm attack""".split()
+)
+URGENT_WEIGHT = 2.0
+
 # Words people type that the cards need not carry: short forms and slang, mapped to the
 # words the cards use. Values are alternatives; a space makes a phrase.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -88,9 +111,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "reporter": ("journalist", "media", "press"),
     "newspaper": ("journalist", "media", "press"),
     "nudes": ("nude", "sexual image"),
+    "noods": ("nude", "sexual image"),
     "sexting": ("nude", "sexual image"),
     "pic": ("photo", "image"),
-    "pics": ("photo", "image"),
+    "pics": ("photo", "image", "nude"),
     "selfie": ("photo", "image"),
     "hacked": ("compromised",),
     "badge": ("logo", "crest"),
@@ -105,6 +129,67 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "complain": ("complaint",),
     "complaining": ("complaint",),
     "whatsapp": ("group chat", "messaging"),
+    # Threats and weapons: all reach the threat playbook (999 / police).
+    "knife": ("weapon", "threat"),
+    "knives": ("weapon", "threat"),
+    "gun": ("weapon", "threat"),
+    "guns": ("weapon", "threat"),
+    "shoot": ("threat", "violence"),
+    "shooting": ("threat", "violence"),
+    "stab": ("threat", "violence", "weapon"),
+    "stabbing": ("threat", "violence", "weapon"),
+    "stabbed": ("threat", "violence", "weapon"),
+    "bomb": ("threat", "violence"),
+    "bombing": ("threat", "violence"),
+    "kill": ("threat", "violence"),
+    "killing": ("threat", "violence"),
+    "murder": ("threat", "violence"),
+    "behead": ("threat", "violence", "terrorist"),
+    "beheading": ("threat", "violence", "terrorist"),
+    "weapon": ("threat",),
+    "blade": ("knife", "weapon", "threat"),
+    "threaten": ("threat",),
+    "threatening": ("threat",),
+    "threatened": ("threat",),
+    "threats": ("threat",),
+    "weapons": ("threat", "weapon"),
+    "machete": ("weapon", "threat"),
+    "acid": ("threat", "violence"),
+    # Self-harm and suicide.
+    "suicide": ("self harm", "suicidal"),
+    "suicidal": ("self harm", "suicide"),
+    "cutting": ("self harm",),
+    "overdose": ("self harm",),
+    "selfharm": ("self harm",),
+    # Extremism.
+    "extremist": ("radicalisation", "terrorist"),
+    "extremism": ("radicalisation", "terrorist"),
+    "radicalised": ("radicalisation",),
+    "terrorism": ("terrorist", "radicalisation"),
+    # Games, apps and messaging.
+    "roblox": ("gaming", "online game"),
+    "fortnite": ("gaming", "online game"),
+    "minecraft": ("gaming", "online game"),
+    "xbox": ("gaming", "online game"),
+    "playstation": ("gaming", "online game"),
+    "discord": ("gaming", "messaging", "group chat"),
+    "snapchat": ("snap",),
+    "snap": ("snapchat",),
+    "airdrop": ("airdropped", "nearby sharing"),
+    "airdropped": ("airdrop", "nearby sharing"),
+    "livestream": ("live stream",),
+    "dm": ("private message", "messaging"),
+    "dms": ("private message", "messaging"),
+    "dmd": ("private message", "messaging"),
+    "dming": ("private message", "messaging"),
+    "breech": ("breach",),
+    "gf": ("girlfriend",),
+    "bf": ("boyfriend",),
+    # AI-made images.
+    "deepfake": ("nudify", "ai image", "fake nude"),
+    "deepfakes": ("nudify", "ai image", "fake nude"),
+    "nudify": ("deepfake", "nude"),
+    "upskirt": ("upskirting",),
 }
 
 
@@ -186,9 +271,7 @@ class SearchIndex:
         # Ids are [a-z0-9-] and "-" sorts first, so a card's family follows it directly.
         ids = sorted(self._docs)
         self._family_roots = {a for a, b in zip(ids, ids[1:], strict=False) if b.startswith(a + "-")}
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        for word in sorted(self._vocabulary):
-            self._by_length[len(word)].append(word)
+        self._grams: dict[str, list[str]] | None = None
         # Live search repeats the same words on every key press; corrections are worth keeping.
         self._corrections: dict[str, str | None] = {}
 
@@ -214,7 +297,7 @@ class SearchIndex:
         wanted = [i for i, word in enumerate(typed) if word not in STOP_WORDS] or list(range(len(typed)))
 
         searched = list(typed)
-        groups: list[tuple[_Group, frozenset[str]]] = []
+        groups: list[tuple[_Group, frozenset[str], float]] = []
         for i in wanted:
             group = _group(typed[i], last_is_prefix and i == len(typed) - 1)
             found = self._engine.matching(group)
@@ -224,29 +307,30 @@ class SearchIndex:
                     searched[i] = better
                     group = _group(better, False)
                     found = self._engine.matching(group)
-            groups.append((group, found))
+            groups.append((group, found, URGENT_WEIGHT if searched[i] in URGENT_WORDS else 1.0))
 
         scores = self._score(groups, self._phrase_share(searched, wanted))
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        snippets = self._engine.snippets([group for group, _ in groups], [card_id for card_id, _ in best])
+        snippets = self._engine.snippets(self._telling(groups), [card_id for card_id, _ in best])
         hits = tuple(self._hit(card_id, score, snippets.get(card_id)) for card_id, score in best)
         corrected = " ".join(searched) if searched != typed else None
         return SearchResult(hits, corrected, self.notice)
 
-    def _score(self, groups: Sequence[tuple[_Group, frozenset[str]]], phrase_share: dict[str, float]) -> dict[str, float]:
-        """Each matching card's score; groups are the query's words with the cards matching each."""
+    def _score(self, groups: Sequence[tuple[_Group, frozenset[str], float]], phrase_share: dict[str, float]) -> dict[str, float]:
+        """Each matching card's score; groups are the query's words with the cards matching each
+        and the word's own weight (urgent words count double)."""
         field_score: dict[str, float] = defaultdict(float)
-        for group, found in groups:
+        for group, found, urgency in groups:
             if not found:
                 continue
-            rarity = math.log(1 + len(self._docs) / len(found))
+            rarity = urgency * math.log(1 + len(self._docs) / len(found))
             credited: set[str] = set()
             for columns, weight in FIELD_WEIGHTS:
                 cards = found if columns == COLUMNS else self._engine.matching(group, columns)
                 for card_id in cards - credited:
                     field_score[card_id] += rarity * weight
                 credited |= cards
-        bm25 = self._engine.bm25([group for group, _ in groups])
+        bm25 = self._engine.bm25(self._telling(groups))
         scores = {}
         for card_id, base in field_score.items():
             score = base * (1 + PHRASE_BOOST * phrase_share.get(card_id, 0.0)) + BM25_SHARE * bm25.get(card_id, 0.0)
@@ -254,6 +338,13 @@ class SearchIndex:
             if card_id in self._family_roots:
                 scores[card_id] *= FAMILY_BOOST
         return scores
+
+    def _telling(self, groups: Sequence[tuple[_Group, frozenset[str], float]]) -> list[_Group]:
+        """The query words that tell cards apart: a word found in most cards ("school") adds
+        nothing to BM25 or a snippet, yet asking SQLite about it returns almost every row."""
+        found = [(group, cards) for group, cards, _ in groups if cards]
+        telling = [group for group, cards in found if len(cards) <= COMMON_SHARE * len(self._docs)]
+        return telling or [group for group, _ in found]
 
     def _hit(self, card_id: str, score: float, snippet: str | None) -> Hit:
         doc = self._docs[card_id]
@@ -263,10 +354,13 @@ class SearchIndex:
         """For each card, the share of the query's topic words inside one of its phrases."""
         keys = _key(words)
         covered: dict[str, set[int]] = defaultdict(set)
-        for start in range(len(keys)):
-            for end in range(start + 1, min(len(keys), start + self._longest_phrase) + 1):
-                for card_id in self._phrases.get(keys[start:end], ()):
-                    covered[card_id].update(range(start, end))
+        # The query as typed, then its topic words alone ("our page got hacked" meets "page hacked").
+        for positions in (list(range(len(keys))), wanted):
+            run = tuple(keys[i] for i in positions)
+            for start in range(len(run)):
+                for end in range(start + 1, min(len(run), start + self._longest_phrase) + 1):
+                    for card_id in self._phrases.get(run[start:end], ()):
+                        covered[card_id].update(positions[start:end])
         return {card_id: len(positions.intersection(wanted)) / len(wanted) for card_id, positions in covered.items()}
 
     def _correct(self, word: str) -> str | None:
@@ -275,10 +369,31 @@ class SearchIndex:
             self._corrections[word] = self._closest(word)
         return self._corrections[word]
 
+    def _gram_index(self) -> dict[str, list[str]]:
+        """Letter pair -> the indexed words holding it; built on the first correction."""
+        if self._grams is None:
+            grams: dict[str, list[str]] = defaultdict(list)
+            for known in self._vocabulary:
+                for gram in _bigrams(known):
+                    grams[gram].append(known)
+            self._grams = dict(grams)
+        return self._grams
+
     def _closest(self, word: str) -> str | None:
-        if len(word) < MIN_CORRECTABLE or word.isdigit():
+        words = english_words()
+        # A real word is never rewritten ("shooting" is not a typo of "showing"); without the
+        # word list there is no safe way to tell, so nothing is corrected at all.
+        known = word in words or word in SYNONYMS or word in KNOWN_NAMES
+        if len(word) < MIN_CORRECTABLE or word.isdigit() or not words or known:
             return None
-        candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
+        # Only words sharing a third of its letter pairs can reach the 0.75 ratio in practice;
+        # counting shared pairs first keeps difflib to a few dozen candidates.
+        grams = _bigrams(word)
+        shared: Counter[str] = Counter()
+        for gram in grams:
+            shared.update(self._gram_index().get(gram, ()))
+        need = max(1, len(grams) // 3)
+        candidates = [w for w, n in shared.items() if n >= need and abs(len(w) - len(word)) <= 2]
         close = difflib.get_close_matches(word, candidates, n=5, cutoff=0.75)
         if not close:
             return None
@@ -286,17 +401,34 @@ class SearchIndex:
         return max(close, key=lambda w: (round(ratio[w], 2), self._vocabulary[w], w))
 
 
+@cache
+def english_words() -> frozenset[str]:
+    """The shipped British English word list (lower case), or an empty set if it cannot be read."""
+    try:
+        return frozenset(WORDLIST_FILE.read_text(encoding="utf-8").split())
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+
+
 def _phrases(doc: _Document) -> Iterable[tuple[str, ...]]:
     """What a query may quote from a card: any of its aliases whole, or a run of its title
     holding at least two topic words ("ban parents", not "the school")."""
     for alias in doc.aliases:
-        yield _key(_words(alias))
+        words = _words(alias)
+        yield _key(words)
+        topic = [w for w in words if w not in STOP_WORDS]
+        if 2 <= len(topic) < len(words):
+            yield _key(topic)
     title = _words(doc.title)
     keys = _key(title)
     for start in range(len(title)):
         for end in range(start + 2, min(len(title), start + TITLE_PHRASE_WORDS) + 1):
             if sum(w not in STOP_WORDS for w in title[start:end]) >= 2:
                 yield keys[start:end]
+
+
+def _bigrams(word: str) -> set[str]:
+    return {word[i : i + 2] for i in range(len(word) - 1)}
 
 
 def _group(word: str, prefix: bool) -> _Group:
@@ -385,6 +517,7 @@ _HIT_START, _HIT_END = "\x02", "\x03"
 
 class _Fts5Engine:
     notice: str | None = None
+    _CACHE_SIZE = 4096
 
     def __init__(self, docs: Sequence[_Document]) -> None:
         # Searches may come from a UI worker thread; one lock guards the one connection.
@@ -401,6 +534,7 @@ class _Fts5Engine:
             [(d.id, *(d.fields[c] for c in COLUMNS)) for d in docs],
         )
         self._body = COLUMNS.index("body") + 1
+        self._matching: dict[tuple[_Group, tuple[str, ...]], frozenset[str]] = {}
 
     def _rows(self, sql: str, params: Sequence[object]) -> list[tuple[object, ...]]:
         with self._lock:
@@ -412,11 +546,19 @@ class _Fts5Engine:
                 return []
 
     def matching(self, group: _Group, columns: Sequence[str] = COLUMNS) -> frozenset[str]:
-        expression = _fts_group(group)
-        if tuple(columns) != COLUMNS:
-            expression = "{" + " ".join(columns) + "} : " + expression
-        rows = self._rows("SELECT card FROM cards WHERE cards MATCH ?", (expression,))
-        return frozenset(str(row[0]) for row in rows)
+        # Live search asks about the same words on every key press: remember the answers.
+        key = (group, tuple(columns))
+        found = self._matching.get(key)
+        if found is None:
+            expression = _fts_group(group)
+            if key[1] != COLUMNS:
+                expression = "{" + " ".join(columns) + "} : " + expression
+            rows = self._rows("SELECT card FROM cards WHERE cards MATCH ?", (expression,))
+            found = frozenset(str(row[0]) for row in rows)
+            if len(self._matching) >= self._CACHE_SIZE:
+                self._matching.clear()
+            self._matching[key] = found
+        return found
 
     def bm25(self, groups: Sequence[_Group]) -> dict[str, float]:
         rows = self._rows("SELECT card, rank FROM cards WHERE cards MATCH ?", (_fts_any(groups),))

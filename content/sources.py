@@ -15,4 +15,6 @@ SOURCE_TITLES = {
 
 def describe(source: Source) -> str:
     """'Document title: section' for a card's sources footer."""
+    if not source.is_seed:
+        return source.citation()
     return f"{SOURCE_TITLES.get(source.file, source.file)}: {source.section}"

@@ -4,6 +4,11 @@ The tree is data (content/triage.toml): nodes with a question and answers; each
 answer either leads to another node (`next`) or ends the flow with 1-3 playbook
 ids (the first is the main one). Answers may raise flags that the incidents
 feature records (e.g. `sexual_imagery_suspected` means: never store the image).
+
+Two safety rules are part of a tree's validity: every route asks a question
+marked `imagery = true` (is a sexual image of a child involved?), and every route
+that ends on the nude-image playbook has raised `sexual_imagery_suspected`, so
+the incident it starts refuses image files.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ FLAGS: tuple[str, ...] = (
     "data_breach",
 )
 MAX_PLAYBOOKS = 3
+NUDE_IMAGE_PLAYBOOK = "pb-nude-image-of-child"
+IMAGERY_FLAG = "sexual_imagery_suspected"
 
 
 class TriageError(ContentError):
@@ -53,6 +60,7 @@ class Node:
     question: str
     help: str
     answers: tuple[Answer, ...]
+    imagery: bool = False  # asks whether a sexual image of a child is involved
 
 
 # One walk through the tree: (node id, index of the answer chosen) per question.
@@ -74,6 +82,20 @@ class TriageTree:
             problems.extend(f"node {node.id!r}: {p}" for p in _node_problems(node, self.nodes, library))
         problems.extend(f"cycle: {' -> '.join(cycle)}" for cycle in self.cycles())
         problems.extend(f"node {i!r} cannot be reached from the start" for i in self.unreachable())
+        problems.extend(self.safety_problems())
+        return problems
+
+    def safety_problems(self) -> list[str]:
+        """Routes that never ask about a sexual image of a child, or reach the nude-image
+        playbook without raising the imagery flag (so an image could be attached as evidence)."""
+        problems = []
+        for route in self.all_paths():
+            path = " -> ".join(f"{node_id}[{index + 1}]" for node_id, index in route)
+            if not any(self.nodes[node_id].imagery for node_id, _ in route):
+                problems.append(f"route {path} never asks about a sexual image of a child")
+            result = route_result(self, route)
+            if NUDE_IMAGE_PLAYBOOK in result.playbooks and IMAGERY_FLAG not in result.flags:
+                problems.append(f"route {path} reaches {NUDE_IMAGE_PLAYBOOK} without the {IMAGERY_FLAG} flag")
         return problems
 
     def unreachable(self) -> list[str]:
@@ -189,6 +211,7 @@ def _node(raw: Any, origin: str) -> Node:
         question=_text(raw, "question", origin),
         help=_text(raw, "help", origin, required=False),
         answers=tuple(_answer(a, raw["id"], origin) for a in answers),
+        imagery=_flag(raw, "imagery", origin),
     )
 
 
@@ -212,6 +235,13 @@ def _text(raw: dict[str, Any], key: str, where: str, required: bool = True) -> s
     if not isinstance(value, str):
         raise TriageError(f"{where}: `{key}` must be a string")
     return value.strip()
+
+
+def _flag(raw: dict[str, Any], key: str, where: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise TriageError(f"{where}: `{key}` must be true or false")
+    return value
 
 
 def _ids(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:

@@ -174,7 +174,13 @@ def seed_accounts(store_dir: Path, *, password: str = SECRET, name: str = "@OakP
     cy = reg.add_staff(StaffMember(name="Cy Teacher", role="Teacher"))
     account = reg.propose(
         Account(
-            platform="Facebook Page", name=name, purpose="News for parents", owner_id=head.id, runner_ids=(bo.id or 0, cy.id or 0)
+            platform="Facebook Page",
+            name=name,
+            purpose="News for parents",
+            owner_id=head.id,
+            runner_ids=(bo.id or 0, cy.id or 0),
+            policy_read=True,
+            training_done=True,
         )
     )
     if approved:

@@ -69,6 +69,8 @@ def healthy(reg: Register) -> tuple[Account, Credential, dict[str, StaffMember]]
             evaluation_on=TODAY + 100 * DAY,
             success_measure="A quarter of parents follow it",
             review_on=TODAY + 100 * DAY,
+            policy_read=True,
+            training_done=True,
         )
     )
     reg.decide(account.id or 0, approved=True, by_id=people["head"].id, on=TODAY)

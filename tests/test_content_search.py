@@ -110,9 +110,40 @@ def test_last_word_is_a_prefix_while_typing(index: SearchIndex) -> None:
 
 
 def test_a_finished_word_is_not_a_prefix(index: SearchIndex) -> None:
-    # As a prefix "face" would find "facebook"; as a whole word it matches nothing and is corrected.
-    assert index.search("face").corrected_query is None
-    assert index.search("face ").corrected_query == "fake"
+    # As a prefix "face" would find "facebook"; as a whole word it matches nothing, and being an
+    # English word it is left alone rather than "corrected" to "fake".
+    assert ids(index, "face")[0] == "platform-facebook-page"
+    assert index.search("face ").corrected_query is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["shooting", "stab", "beheading", "tonight", "confessions", "childline", "knife", "gun", "ceop", "roblox"],
+)
+def test_a_real_word_is_never_rewritten(tmp_path: Path, typed: str) -> None:
+    # The words the issue saw rewritten ("shooting" -> "showing", "stab" -> "tab", ...),
+    # against cards that hold the near-miss words and not the typed ones.
+    write_card(
+        tmp_path, "pb-a", title="Showing a tab heading tight", kind="playbook", aliases=["profession", "childnet", "cop", "robot"]
+    )
+    write_card(tmp_path, "guide-b", title="Unrelated", body="Nothing about it.\n")
+    result = SearchIndex.build(Library.from_dir(tmp_path)).search(typed + " ")
+    assert result.corrected_query is None
+    assert result.hits == ()
+
+
+def test_without_the_word_list_nothing_is_corrected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = SearchIndex.build(synthetic_library(tmp_path))
+    assert index.search("impersonatoin").corrected_query == "impersonation"
+    monkeypatch.setattr(search_module, "english_words", lambda: frozenset())
+    assert index.search("impersonatoni").corrected_query is None
+
+
+def test_the_word_list_ships_and_knows_british_spellings() -> None:
+    words = search_module.english_words()
+    assert len(words) > 50_000
+    assert {"organise", "colour", "behaviour", "shooting", "tonight", "stab"} <= words
+    assert "impersonatoin" not in words
 
 
 def test_stemming_matches_other_forms(index: SearchIndex) -> None:
@@ -243,9 +274,46 @@ def test_fallback_hostile_input_never_raises(fallback_index: SearchIndex, query:
 # --- quality on the shipped cards ----------------------------------------------------------
 
 
+THREATS = [
+    "knife",
+    "gun",
+    "shoot",
+    "shooting",
+    "stab",
+    "stabbing",
+    "bomb",
+    "kill",
+    "weapon",
+    "beheading",
+    "bomb threat",
+    "he says he will shoot up the school tomorrow",
+    "someone posted they are bringing a knife in tonight",
+    "threat to kill a teacher",
+    "pupil said he will stab someone",
+    "snapchat story with a gun",
+]
+POLICE_NOW = {"pb-threat-or-hate", "pb-threat-to-school", "pb-child-immediate-risk"}
+SELF_HARM = ["kill myself", "i want to end it", "suicidal", "cutting", "self harm", "she posted a goodbye message"]
+
+
+@pytest.mark.parametrize("query", THREATS)
+def test_threat_words_reach_the_999_advice_in_the_top_three(query: str) -> None:
+    result = default_index().search(query, limit=3)
+    assert result.corrected_query is None
+    top = [hit.id for hit in result.hits]
+    assert POLICE_NOW & set(top), top
+    assert any("999" in default_library().get(card_id).body for card_id in top if card_id in POLICE_NOW)
+
+
+@pytest.mark.parametrize("query", SELF_HARM)
+def test_self_harm_words_reach_the_self_harm_playbook(query: str) -> None:
+    top = [hit.id for hit in default_index().search(query, limit=3).hits]
+    assert {"pb-self-harm-suicide", "pb-child-immediate-risk"} & set(top), top
+
+
 def test_question_set_is_big_and_names_real_cards() -> None:
     questions = load_questions(QUESTIONS_FILE)
-    assert len(questions) >= 45
+    assert len(questions) >= 140
     unknown = [q.expect for q in questions if q.expect not in default_library().cards]
     assert unknown == []
 
@@ -255,4 +323,4 @@ def test_question_set_hit_rate_is_at_least_90_percent() -> None:
     for miss in report.misses:
         print(f"MISS {miss}")
     print(f"hit rate {report.rate:.1%} ({report.hit_count}/{report.total})")
-    assert report.rate >= 0.90
+    assert report.rate >= 0.95

@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from safedesk.content.library import Library, default_library
 from safedesk.content.triage import (
     FLAGS,
+    IMAGERY_FLAG,
+    NUDE_IMAGE_PLAYBOOK,
+    Route,
     TriageError,
     TriageResult,
     TriageSession,
@@ -25,6 +30,7 @@ start = "risk"
 id = "risk"
 question = "Is a child in danger right now?"
 help = "Danger means harm could happen before you finish reading."
+imagery = true
   [[node.answer]]
   label = "Yes"
   playbooks = ["pb-risk"]
@@ -198,6 +204,149 @@ def test_shipped_tree_asks_the_key_questions_first() -> None:
     tree = default_tree()
     first = tree.nodes[tree.start]
     yes = first.answers[0]
-    # A child in danger now must end the flow at once, on the immediate-risk playbook.
-    assert "child_at_immediate_risk" in yes.flags and yes.playbooks
+    # Danger now: one more question (is an image involved?), then the immediate-risk playbook.
+    assert yes.next is not None and tree.nodes[yes.next].imagery
+    image_yes, image_no = tree.nodes[yes.next].answers
+    assert "child_at_immediate_risk" in image_yes.flags and image_yes.playbooks[0] == "pb-child-immediate-risk"
+    assert image_no.next is not None
+    assert all(len(route) <= 3 for route in tree.all_paths() if route[0] == (tree.start, 0))
     assert max(len(route) for route in tree.all_paths()) <= 8
+
+
+# --- safety rules ------------------------------------------------------------------------
+
+
+def test_a_route_that_never_asks_about_images_is_reported() -> None:
+    tree = parse_tree(TREE.replace("imagery = true\n", ""))
+    assert any("never asks about a sexual image of a child" in p for p in tree.validate())
+
+
+def test_a_nude_image_route_without_the_imagery_flag_is_reported() -> None:
+    text = TREE.replace('playbooks = ["pb-anonymous"]', f'playbooks = ["{NUDE_IMAGE_PLAYBOOK}"]')
+    problems = parse_tree(text).validate()
+    assert f"route risk[2] -> channel[1] -> who[2] reaches {NUDE_IMAGE_PLAYBOOK} without the {IMAGERY_FLAG} flag" in problems
+    flagged = text.replace('flags = ["credible_threat_or_hate", "official_channel_affected"]', f'flags = ["{IMAGERY_FLAG}"]')
+    assert not any(NUDE_IMAGE_PLAYBOOK in p for p in parse_tree(flagged).validate())
+
+
+def test_imagery_must_be_true_or_false() -> None:
+    with pytest.raises(TriageError):
+        parse_tree(TREE.replace("imagery = true", 'imagery = "yes"'))
+
+
+# --- the shipped tree: every path, and the scenarios the issue names ----------------------
+
+SHIPPED_ROUTES = default_tree().all_paths()
+# What each flag promises the incident record: the playbook that handles it is returned too.
+FLAG_PLAYBOOKS = {
+    "child_at_immediate_risk": {"pb-child-immediate-risk"},
+    "sexual_imagery_suspected": {NUDE_IMAGE_PLAYBOOK},
+    "allegation_against_staff": {"pb-allegation-against-staff"},
+    "credible_threat_or_hate": {"pb-threat-or-hate", "pb-threat-to-school"},
+    "official_channel_affected": {"pb-complaint-on-official-channel", "pb-account-hacked", "pb-photo-without-consent"},
+    "data_breach": {"pb-staff-data-breach", "pb-photo-without-consent"},
+}
+
+
+def walk(*labels: str) -> TriageResult:
+    """Answer the shipped tree by answer labels, as a DSL would read them."""
+    session = TriageSession(default_tree())
+    outcome: object = None
+    for label in labels:
+        node = session.current
+        assert node is not None, f"the flow ended before {label!r}"
+        outcome = session.answer([a.label for a in node.answers].index(label))
+    assert isinstance(outcome, TriageResult), f"{labels} did not end the flow"
+    return outcome
+
+
+def _path_id(route: Route) -> str:
+    return " > ".join(default_tree().answer_at(step).label for step in route)
+
+
+@pytest.mark.parametrize("route", SHIPPED_ROUTES, ids=[_path_id(r) for r in SHIPPED_ROUTES])
+def test_every_shipped_path_keeps_its_promises(route: Route) -> None:
+    tree = default_tree()
+    result = route_result(tree, route)
+    assert any(tree.nodes[node_id].imagery for node_id, _ in route), "never asks about a sexual image"
+    for flag in result.flags:
+        assert FLAG_PLAYBOOKS[flag] & set(result.playbooks), f"{flag} raised without its playbook"
+    if NUDE_IMAGE_PLAYBOOK in result.playbooks:
+        assert IMAGERY_FLAG in result.flags
+    # A flag the answers raise is never one the route contradicted by answering "No" to its question.
+    answered_no_image = any(
+        tree.nodes[node_id].imagery and tree.answer_at((node_id, index)).label == "No" for node_id, index in route
+    )
+    assert not (answered_no_image and IMAGERY_FLAG in result.flags)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=12))
+def test_no_walk_reaches_the_nude_image_playbook_without_the_imagery_flag(choices: list[int]) -> None:
+    # Any sequence of answers (taken modulo each question's answer count) is a walk a user could make.
+    session = TriageSession(default_tree())
+    result = None
+    for choice in choices:
+        node = session.current
+        if node is None:
+            break
+        outcome = session.answer(choice % len(node.answers))
+        result = outcome if isinstance(outcome, TriageResult) else None
+    if result is not None and NUDE_IMAGE_PLAYBOOK in result.playbooks:
+        assert IMAGERY_FLAG in result.flags
+
+
+def test_sextortion_raises_both_flags_and_returns_both_playbooks_on_either_branch() -> None:
+    for result in (
+        walk("Yes", "Yes, or it might be"),
+        walk("No, or not sure", "Yes, or it might be", "Someone is blackmailing a child with it"),
+    ):
+        assert {"child_at_immediate_risk", IMAGERY_FLAG} <= set(result.flags)
+        assert {"pb-child-immediate-risk", NUDE_IMAGE_PLAYBOOK} <= set(result.playbooks)
+
+
+def test_a_danger_now_answer_still_asks_about_images() -> None:
+    session = TriageSession(default_tree())
+    nxt = session.answer(0)  # "Yes": someone is in danger now
+    assert not isinstance(nxt, TriageResult) and nxt.imagery
+
+
+def test_staff_who_received_an_image_are_not_the_subject_of_an_allegation() -> None:
+    received = walk("No, or not sure", "Yes, or it might be", "A member of staff received it from a pupil")
+    assert IMAGERY_FLAG in received.flags and "allegation_against_staff" not in received.flags
+    made = walk("No, or not sure", "Yes, or it might be", "A member of staff made, asked for, kept or shared it")
+    assert {IMAGERY_FLAG, "allegation_against_staff"} <= set(made.flags)
+    assert "pb-allegation-against-staff" in made.playbooks
+
+
+NO_DANGER_NO_IMAGE_NO_STAFF = ("No, or not sure", "No", "No")
+
+
+@pytest.mark.parametrize(
+    ("labels", "playbook"),
+    [
+        (("A pupil, or pupils", "Hate or threats because of who they are"), "pb-pupil-cyberbullying"),
+        (("A pupil, or pupils", "An anonymous page or account about pupils"), "pb-pupil-cyberbullying"),
+        (("A pupil, or pupils", "An adult is contacting them (grooming)"), "pb-online-grooming"),
+        (("A pupil, or pupils", "Self-harm or suicide posts or content"), "pb-self-harm-suicide"),
+        (("A pupil, or pupils", "Drawn to extremist or terrorist content"), "pb-radicalisation-terrorist-content"),
+        (("A pupil, or pupils", "Their own account was hacked"), "pb-pupil-account-hacked"),
+        (("The school: its name, accounts or site", "A threat to the school or people on site"), "pb-threat-to-school"),
+        (("The school: its name, accounts or site", "Pupil or staff data was leaked"), "pb-staff-data-breach"),
+        (("A member of staff", "Threats of violence or hate"), "pb-threat-or-hate"),
+        (("Nobody in particular, or not sure", "Extremist or terrorist content"), "pb-radicalisation-terrorist-content"),
+    ],
+)
+def test_the_target_routes_reach_their_playbooks(labels: tuple[str, ...], playbook: str) -> None:
+    result = walk(*NO_DANGER_NO_IMAGE_NO_STAFF, *labels)
+    assert result.main_playbook == playbook
+
+
+def test_a_staff_data_breach_is_a_conduct_route_with_its_flag() -> None:
+    result = walk("No, or not sure", "No", "Yes: pupil or family data was leaked")
+    assert result.playbooks == ("pb-staff-data-breach",) and result.flags == ("data_breach",)
+
+
+def test_danger_now_routes_for_self_harm_meetings_and_threats() -> None:
+    assert walk("Yes", "No", "A child may harm themselves").main_playbook == "pb-self-harm-suicide"
+    assert walk("Yes", "No", "A child may meet or go off with someone").main_playbook == "pb-child-immediate-risk"
+    assert walk("Yes", "No", "A threat to attack the school or people on site").main_playbook == "pb-threat-to-school"

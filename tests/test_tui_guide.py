@@ -133,9 +133,9 @@ async def test_triage_back_and_open_playbook(store_dir):
         second = str(screen.query_one("#triage-question").render())
         await pilot.press("backspace")
         assert str(screen.query_one("#triage-question").render()) != second
-        await pilot.press("1")  # a child in danger now
+        await pilot.press("1", "1")  # someone in danger now; a sexual image may be involved
         assert screen.result.main_playbook == "pb-child-immediate-risk"
-        assert "child_at_immediate_risk" in screen.result.flags
+        assert {"child_at_immediate_risk", "sexual_imagery_suspected"} <= set(screen.result.flags)
         await pilot.press("1")  # open the full playbook
         await pilot.pause()
         assert isinstance(app.screen, GuideScreen) and app.screen.current.id == "pb-child-immediate-risk"
@@ -148,7 +148,7 @@ async def test_result_actions_hook_offers_and_runs_a_next_step(store_dir, monkey
     app = SafeDeskApp(store_dir, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+t", "1")
+        await pilot.press("ctrl+t", "1", "1")
         answers = app.screen.query_one("#triage-answers", OptionList)
         labels = [str(answers.get_option_at_index(i).prompt) for i in range(answers.option_count)]
         assert any("Start an incident record" in label for label in labels)

@@ -38,8 +38,8 @@ async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await unlock(app, pilot)
-        # Triage: not in danger, no images, no staff, no threat, our account, known parent.
-        await pilot.press("ctrl+t", "2", "3", "5", "2", "1", "1")
+        # Triage: not in danger, no images, not staff conduct, the school, our account, known parent.
+        await pilot.press("ctrl+t", "2", "2", "5", "3", "2", "1")
         assert app.screen.result.main_playbook == "pb-complaint-on-official-channel"
         await pilot.press("3")  # start an incident record from this
         form = app.screen
@@ -213,7 +213,7 @@ async def test_file_evidence_refused_when_imagery_suspected(store_dir):
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await unlock(app, pilot)
-        await pilot.press("ctrl+t", "2", "1")  # sexual images of a child
+        await pilot.press("ctrl+t", "2", "1", "1")  # a sexual image of a child, shared among pupils
         assert "sexual_imagery_suspected" in app.screen.result.flags
         options = app.screen.query_one("#triage-answers")
         await pilot.press(str(options.option_count))  # start an incident record

@@ -173,7 +173,10 @@ class IncidentDetailScreen(Screen[None]):
         if i.lessons:
             lines += ["", "Lessons learned:", i.lessons]
         if i.has_flag("sexual_imagery_suspected"):
-            lines += ["", "Sexual imagery suspected: never view, copy or forward it. Describe it only; police or LADO."]
+            lines += [
+                "",
+                "Sexual imagery suspected: never view, copy or forward it. Describe it only; see the playbook for when to refer.",
+            ]
         self.query_one("#incd-summary", Static).update(plain("\n".join(lines)))
 
     def _chronology(self, log: IncidentLog) -> None:

@@ -167,6 +167,8 @@ class PolicyPreviewScreen(Screen[None]):
             status = "Suggested answers, not saved yet: press e to answer the questions."
         elif document.missing:
             status = f"{len(document.missing)} detail(s) still to fill in: {', '.join(document.missing)}."
+        elif document.conflicts:
+            status = f"Not complete: the account register contradicts it. {'; '.join(document.conflicts)}."
         else:
             status = "Complete: every detail is filled in. x exports it."
         self.query_one("#policy-status", Static).update(plain(status))

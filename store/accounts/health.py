@@ -101,6 +101,13 @@ def check_account(
     if not account.approved:
         text = "active on an override, without SLT approval" if account.override else "no SLT approval recorded"
         add("approval.missing", "action", text, CHECKLIST_CREATING)
+    elif not (account.policy_read and account.training_done):
+        add(
+            "approval.policy-training",
+            "action",
+            "approved without a record that everyone running it has read the policy and been trained",
+            CHECKLIST_CREATING,
+        )
     owner = staff.get(account.owner_id) if account.owner_id is not None else None
     if owner is None:
         add("owner.missing", "action", "no responsible owner (SLT) named", CHECKLIST_MANAGING)

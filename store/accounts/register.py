@@ -462,6 +462,14 @@ class Register:
         """
         member = self.staff_member(staff_id)
         require(member.left_on is None, "This person is already marked as left.", "left_on")
+        for account in self.accounts():
+            for admin in account.admins:
+                require(
+                    admin.staff_id != staff_id or admin.added_on <= left_on,
+                    f"{member.name} was given admin access to {account.label} on {admin.added_on.isoformat()}: "
+                    "a leaving date before that cannot be right.",
+                    "left_on",
+                )
         member.left_on = left_on
         report = LeaverReport(staff_id=staff_id, left_on=left_on)
         for account in self.accounts():
@@ -484,6 +492,16 @@ class Register:
         return report
 
     # ----------------------------------------------------------------- accounts
+
+    def _check_before_leaving(self, admin: Admin) -> None:
+        """Admin access cannot start after the person's recorded leaving date."""
+        left_on = self.staff_member(admin.staff_id).left_on
+        require(
+            left_on is None or admin.added_on <= left_on,
+            f"Access from {admin.added_on.isoformat()} would start after this person leaves on "
+            f"{left_on.isoformat() if left_on else ''}.",
+            "added_on",
+        )
 
     def _check_staff(self, staff_id: int | None, field_name: str, *, slt: bool = False, current: bool = True) -> None:
         if staff_id is None:
@@ -576,6 +594,7 @@ class Register:
 
     def add_admin(self, account_id: int, admin: Admin) -> Account:
         self._check_staff(admin.staff_id, "staff_id")
+        self._check_before_leaving(admin)
         account = self.account(account_id)
         account.admins = (*account.admins, admin)
         return self.accounts_repo.save(account, summary="admin added")
@@ -588,6 +607,7 @@ class Register:
         old = account.admins[index]
         if admin.staff_id != old.staff_id:
             self._check_staff(admin.staff_id, "staff_id")
+        self._check_before_leaving(admin)
         admins = list(account.admins)
         admins[index] = admin
         account.admins = tuple(admins)

@@ -120,6 +120,8 @@ def _accounts(session: Session) -> dict[str, int]:
             devices=("Office iPad",),
             pupil_images=True,
             review_on=today + timedelta(days=40),
+            policy_read=True,
+            training_done=True,
         )
     )
     register.decide(facebook.id or 0, approved=True, by_id=head.id, on=today - timedelta(days=400))

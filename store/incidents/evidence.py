@@ -108,7 +108,10 @@ def refuse_files_if_imagery(incident: Incident) -> None:
         raise NotAllowed(
             "Files cannot be added to this incident: sexual imagery of a child is suspected. Never view, copy, "
             "store or forward such an image. Record a description instead (what, where, when, who has it) "
-            f"and follow the playbook ({NUDE_IMAGE_PLAYBOOK}): police or LADO."
+            f"and follow the playbook ({NUDE_IMAGE_PLAYBOOK}): the DSL holds an initial review and refers to the police and "
+            "children's social care at once if any UKCIS criterion applies (an adult involved; coercion, blackmail or "
+            "grooming; violent or unusual acts; sexual acts with a child under 13; a child at immediate risk). "
+            "The LADO is told too only when a member of staff is involved."
         )
 
 

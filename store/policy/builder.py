@@ -25,6 +25,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from safedesk.store.accounts.health import involves_pupil_images
 from safedesk.store.accounts.register import Register
 from safedesk.store.engine.files import write_markdown
 from safedesk.store.engine.records import Record, require, utcnow
@@ -549,6 +550,7 @@ class Channel:
     audience: str = ""
     visibility: str = ""
     comments: str = ""
+    pupil_images: bool = False  # the register says it posts photos or videos of pupils
 
     @property
     def label(self) -> str:
@@ -558,7 +560,7 @@ class Channel:
 def register_channels(session: Session) -> list[Channel]:
     """The live official accounts in the register."""
     return [
-        Channel(a.name, a.platform, a.url, a.audience, a.visibility.value, a.comments.value)
+        Channel(a.name, a.platform, a.url, a.audience, a.visibility.value, a.comments.value, involves_pupil_images(a))
         for a in Register(session).accounts()
         if a.live
     ]
@@ -569,6 +571,18 @@ class PolicyDocument:
     markdown: str
     missing: list[str]  # labels of details shown as [to fill in: ...]
     sections: list[str]  # numbered section headings, in order
+    conflicts: list[str] = field(default_factory=list)  # where the account register breaks this policy
+
+
+def register_conflicts(answers: PolicyAnswers, channels: list[Channel]) -> list[str]:
+    """Where a live official account does what the policy's answers say it must not."""
+    conflicts = []
+    for channel in channels:
+        if answers.images == "none" and channel.pupil_images:
+            conflicts.append(f"{channel.label} posts photos or videos of pupils, but the policy allows none")
+        if answers.comments == "off" and channel.comments != "off":
+            conflicts.append(f"{channel.label} has comments on, but the policy keeps them off")
+    return conflicts
 
 
 def _text(answers: PolicyAnswers, name: str, missing: list[str]) -> str:
@@ -673,7 +687,7 @@ def build_policy(answers: PolicyAnswers, channels: list[Channel] | None = None, 
         lines += [f"## {heading}", "", body, ""]
     markdown = "\n".join(lines)
     check_markdown(markdown, headings=("Contents", *headings))
-    return PolicyDocument(markdown, list(dict.fromkeys(missing)), headings)
+    return PolicyDocument(markdown, list(dict.fromkeys(missing)), headings, register_conflicts(answers, channels or []))
 
 
 def section_text(markdown: str, heading: str) -> str:
