@@ -235,6 +235,7 @@ def pip_install_command(python: Path, kit: Path, lock: Path) -> list[str]:
 
 
 def run(command: list[str]) -> None:
+    sys.stdout.flush()  # what this script said so far comes before the command's own output
     result = subprocess.run(command)
     if result.returncode != 0:
         raise Refusal(f"This step failed (exit code {result.returncode}): {' '.join(command)}")

@@ -67,7 +67,7 @@ class Session:
         user = User(slot_id="", name=user_name, role="dsl", added_at=utcnow()).cleaned()
         setting.validate()
         user.validate()
-        check_new_passphrase(passphrase)
+        check_new_passphrase(passphrase, context=(setting.name, user.name))
         if store_exists(folder):
             raise StoreExists(f"A SafeDesk store already exists in {folder}.")
         kdf = options.kdf or crypto.calibrate()

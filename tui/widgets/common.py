@@ -119,5 +119,5 @@ class StrengthMeter(Static):
             return
         strength = assess(passphrase)
         bar = "#" * (strength.score + 1) + "-" * (4 - strength.score)
-        self.update(f"Strength [{bar}] {strength.label}: {strength.advice}")
-        self.set_class(strength.score < 2, "weak")
+        self.update(" ".join((f"Strength [{bar}] {strength.label}: {strength.advice}", *strength.feedback)))
+        self.set_class(not strength.acceptable, "weak")
