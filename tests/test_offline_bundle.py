@@ -25,6 +25,8 @@ def _load_build() -> types.ModuleType:
     spec = importlib.util.spec_from_loader(loader.name, loader)
     assert spec
     module = importlib.util.module_from_spec(spec)
+    # Its dataclasses look their module up by name while being made.
+    sys.modules[loader.name] = module
     loader.exec_module(module)
     return module
 
