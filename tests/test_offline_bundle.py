@@ -73,7 +73,10 @@ def test_sums_cover_every_file_with_forward_slashes(tmp_path: Path) -> None:
     (tmp_path / "wheels" / "a.whl").write_bytes(b"a")
     (tmp_path / "README.txt").write_text("r")
     sums = build.write_sums(tmp_path).read_text(encoding="utf-8")
-    assert sums == f"{build.sha256(tmp_path / 'README.txt')}  README.txt\n{build.sha256(tmp_path / 'wheels' / 'a.whl')}  wheels/a.whl\n"
+    assert (
+        sums
+        == f"{build.sha256(tmp_path / 'README.txt')}  README.txt\n{build.sha256(tmp_path / 'wheels' / 'a.whl')}  wheels/a.whl\n"
+    )
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -122,7 +125,9 @@ def test_kit_verifies_installs_offline_and_updates_to_the_next_commit(tmp_path: 
     }
 
     def install(kit_dir: Path) -> str:
-        result = subprocess.run([*_offline(), "sh", str(kit_dir / "install.sh")], capture_output=True, text=True, env=env, timeout=900)
+        result = subprocess.run(
+            [*_offline(), "sh", str(kit_dir / "install.sh")], capture_output=True, text=True, env=env, timeout=900
+        )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         launcher = home / ".local" / "bin" / "safedesk"
         return subprocess.run([str(launcher), "--version"], capture_output=True, text=True, env=env, check=True).stdout

@@ -58,7 +58,7 @@ def _hints(context: Iterable[str]) -> list[str]:
 
 def assess(passphrase: str, context: Iterable[str] = ()) -> Strength:
     """zxcvbn's estimate; context holds the setting's name and the users' names."""
-    from zxcvbn import zxcvbn
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]  # the library ships no type information
 
     text = passphrase.strip()[:MAX_ESTIMATED]
     if not text:
