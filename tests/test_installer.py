@@ -219,6 +219,25 @@ def test_verify_kit_refuses_a_changed_or_added_file(tmp_path: Path) -> None:
     assert "not part of the kit: wheels/sdtoy-9.9.9-py3-none-any.whl" in str(refusal.value)
 
 
+def test_a_changed_wheel_is_found_before_anything_is_removed(tmp_path: Path) -> None:
+    kit, lock = _pinned_kit(tmp_path)
+    setup.locked_wheels(kit, lock)
+    _wheel(kit / "wheels", "sdtoy", "0.1.0", payload="import os  # swapped in\n")
+    with pytest.raises(setup.Refusal, match="sdtoy 0.1.0 is missing or not the one it was built with, so nothing was changed"):
+        setup.locked_wheels(kit, lock)
+
+
+def test_install_checks_the_wheels_before_clearing_the_old_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    kit, lock = _pinned_kit(tmp_path)
+    _wheel(kit / "wheels", "sdtoy", "0.1.0", payload="import os  # swapped in\n")
+    monkeypatch.setattr(setup, "check", lambda kit_dir: lock)
+    monkeypatch.setattr(setup, "verify_kit", lambda kit_dir: "sums")
+    monkeypatch.setattr(setup, "run", lambda command: pytest.fail(f"ran {command[:4]}"))
+    monkeypatch.setattr(setup, "remove_old_layout", lambda environ, system: pytest.fail("old layout touched"))
+    with pytest.raises(setup.Refusal, match="nothing was changed"):
+        setup.install(kit)
+
+
 @pytest.mark.skipif(shutil.which("sha256sum") is None, reason="GNU coreutils' sha256sum")
 def test_sha256sum_reads_the_same_file(tmp_path: Path) -> None:
     kit, _lock = _pinned_kit(tmp_path)

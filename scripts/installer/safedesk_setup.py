@@ -195,6 +195,33 @@ def verify_kit(kit: Path) -> str:
     return sha256(sums)
 
 
+def locked_wheels(kit: Path, lock: Path) -> None:
+    """Check, before the old install is cleared, that every pin has a wheel in the kit with its hash.
+
+    pip checks the same again while installing; by then the previous SafeDesk is gone, so a
+    changed wheel found only then would leave the laptop with no working SafeDesk until a good kit.
+    """
+    wheels: dict[tuple[str, str], list[Path]] = {}
+    for wheel in (kit / "wheels").glob("*.whl"):
+        name, version = wheel.name.split("-")[:2]
+        wheels.setdefault((_normalise(name), version), []).append(wheel)
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        pin, *hashes = line.split()
+        name, version = pin.split("==")
+        allowed = {h.split(":", 1)[1] for h in hashes if h.startswith("--hash=sha256:")}
+        if not any(sha256(w) in allowed for w in wheels.get((_normalise(name), version), [])):
+            raise Refusal(
+                f"This kit's wheel of {name} {version} is missing or not the one it was built with, so nothing was changed. "
+                "Copy the kit again from its source."
+            )
+
+
+def _normalise(name: str) -> str:
+    return name.replace("-", "_").replace(".", "_").lower()
+
+
 def app_dir(environ: Mapping[str, str], system: str) -> Path:
     """Where the program files go: apart from the records, so removing one never touches the other."""
     if system == "win32":
@@ -389,6 +416,7 @@ def remove_old_layout(environ: Mapping[str, str], system: str) -> None:
 def install(kit: Path) -> None:
     lock = check(kit)
     sums = verify_kit(kit)
+    locked_wheels(kit, lock)
     print(f"Kit checked: every file matches SHA256SUMS (SHA256SUMS itself: {sums}).")
     system = sys.platform
     app = app_dir(os.environ, system)
@@ -400,7 +428,10 @@ def install(kit: Path) -> None:
     except Refusal:
         raise Refusal(f"Could not set up {app / 'venv'}. If SafeDesk is open, close it and run this installer again.") from None
     python = venv_python(app, system)
-    run(pip_install_command(python, kit, lock))
+    try:
+        run(pip_install_command(python, kit, lock))
+    except Refusal as failed:
+        raise Refusal(f"{failed}\nSafeDesk is not installed now; your records are untouched. Run the installer again.") from None
     shutil.copy2(Path(__file__), app / "safedesk_setup.py")
     version, records = installed_facts(python)
     if system == "win32":
