@@ -139,7 +139,7 @@ def _gaps_while(job: Callable[[], object]) -> list[float]:
 
 
 def bench_responsiveness(payload_kib: int) -> dict[str, list[float]]:
-    import pyrage  # type: ignore[import-untyped]  # pyrage ships neither type hints nor stubs
+    import pyrage
 
     data = b"x" * (payload_kib * 1024)
     return {

@@ -59,8 +59,8 @@ async def time_home(folder: Path, rounds: int) -> list[float]:
 
 
 def headless(folder: Path, rounds: int) -> tuple[list[float], list[float]]:
-    from safedesk.store.dashboard.attention import attention
     from safedesk.store.dashboard.figures import figures
+    from safedesk.store.features import attention
 
     items: list[float] = []
     figs: list[float] = []

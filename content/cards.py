@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safedesk.store.errors import SafeDeskError
+from safedesk.content.errors import ContentError
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -33,7 +33,7 @@ _LIST_FIELDS = ("audience", "tags", "aliases", "related")
 _KNOWN_FIELDS = frozenset((*_STRING_FIELDS, *_LIST_FIELDS, "sources"))
 
 
-class CardError(SafeDeskError):
+class CardError(ContentError):
     """A card file whose front matter cannot be read."""
 
     def __init__(self, path: Path | str, message: str) -> None:
@@ -284,6 +284,7 @@ def _table(node: SyntaxTreeNode) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(width)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip()
+        # A short row (fewer cells than columns) simply ends early.
+        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=False)).rstrip()
 
     return [line(rows[0]), line(["-" * w for w in widths]), *(line(row) for row in rows[1:])]

@@ -15,14 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from safedesk.content.errors import ContentError
 from safedesk.content.library import Library, default_library
-from safedesk.store.errors import SafeDeskError
 
 COVERAGE_FILE = Path(__file__).parent / "coverage.toml"
 FRAGMENTS_DIR = Path(__file__).parent / "coverage.d"
 
 
-class CoverageError(SafeDeskError):
+class CoverageError(ContentError):
     """A coverage file that cannot be read."""
 
 
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             entries = merge_fragments()
             print(f"coverage: wrote {len(entries)} section(s) to {COVERAGE_FILE.name}")
         problems = check_coverage(load_coverage(), default_library())
-    except SafeDeskError as error:
+    except ContentError as error:
         print(f"coverage: {error}", file=sys.stderr)
         return 1
     for problem in problems:

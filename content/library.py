@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from safedesk.content.cards import AUDIENCES, KINDS, PLAYBOOK_SECTIONS, Card, front_matter_key, parse_card, split_front_matter
-from safedesk.store.errors import SafeDeskError
+from safedesk.content.errors import ContentError
 
 CARDS_DIR = Path(__file__).parent / "cards"
 # The guidance documents every card cites (../shared/seeds/); a typo here would orphan a citation.
@@ -30,7 +30,7 @@ _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MENTION = re.compile(r"(?<![\w\-:/\[])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w\-\]])")
 
 
-class UnknownCard(SafeDeskError):
+class UnknownCard(ContentError):
     """A card id that no card carries."""
 
     def __init__(self, card_id: str) -> None:

@@ -185,7 +185,7 @@ class SearchIndex:
         self._longest_phrase = max((len(k) for k in self._phrases), default=0)
         # Ids are [a-z0-9-] and "-" sorts first, so a card's family follows it directly.
         ids = sorted(self._docs)
-        self._family_roots = {a for a, b in zip(ids, ids[1:]) if b.startswith(a + "-")}
+        self._family_roots = {a for a, b in zip(ids, ids[1:], strict=False) if b.startswith(a + "-")}
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(self._vocabulary):
             self._by_length[len(word)].append(word)
@@ -384,7 +384,7 @@ _HIT_START, _HIT_END = "\x02", "\x03"
 
 
 class _Fts5Engine:
-    notice = None
+    notice: str | None = None
 
     def __init__(self, docs: Sequence[_Document]) -> None:
         # Searches may come from a UI worker thread; one lock guards the one connection.
@@ -456,7 +456,7 @@ def _fts_alternative(alternative: _Alternative) -> str:
 class _SimpleEngine:
     """Weighted term counting in Python over an inverted index, for SQLite builds without FTS5."""
 
-    notice = FALLBACK_NOTICE
+    notice: str | None = FALLBACK_NOTICE
     _CACHE_SIZE = 256
 
     def __init__(self, docs: Sequence[_Document]) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from safedesk.content.errors import ContentError
 from safedesk.content.library import Library
-from safedesk.store.errors import SafeDeskError
 
 TRIAGE_FILE = Path(__file__).parent / "triage.toml"
 FLAGS: tuple[str, ...] = (
@@ -31,7 +31,7 @@ FLAGS: tuple[str, ...] = (
 MAX_PLAYBOOKS = 3
 
 
-class TriageError(SafeDeskError):
+class TriageError(ContentError):
     """The triage file cannot be read as a tree."""
 
 

@@ -10,9 +10,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from safedesk.store.dashboard.attention import attention
+from safedesk.router import open_screen, opener
 from safedesk.store.dashboard.figures import figures
+from safedesk.store.features import attention
 from safedesk.widgets.common import plain
+from safedesk.widgets.dialogs import MessageDialog
 
 # The most urgent items are shown; a long tail is summarised (the lists hold them all).
 MAX_ITEMS = 60
@@ -162,84 +164,53 @@ class HomeScreen(Screen[None]):
         index = int(event.option.id) if event.option.id and event.option.id.isdigit() else -1
         area, _, key = (self._targets[index] if 0 <= index < len(self._targets) else "").partition("/")
         if area == "incidents" and key.isdigit():
-            from safedesk.screens.incidents.detail import IncidentDetailScreen
-
-            self.app.push_screen(IncidentDetailScreen(int(key)))
+            open_screen(self.app, "incident", int(key))
         elif area == "consents":
-            from safedesk.screens.consents.expiring import ExpiringScreen
-
-            self.app.push_screen(ExpiringScreen())
+            open_screen(self.app, "consents-expiring")
         elif area == "accounts":
-            from safedesk.screens.accounts.register import open_account_target
-
-            open_account_target(self.app, self._targets[index])
+            opener("account-target")(self.app, self._targets[index])
         elif area == "handover" and key.isdigit():
-            from safedesk.screens.handover.listing import HandoverScreen
-
-            self.app.push_screen(HandoverScreen(focus_id=int(key)))
+            open_screen(self.app, "handover", focus_id=int(key))
         elif area == "forms":
-            from safedesk.screens.forms.listing import open_forms_target
-
-            open_forms_target(self.app, self._targets[index])
+            opener("forms-target")(self.app, self._targets[index])
         elif area == "policy":
             self.action_policy()
         elif area == "guide":
             self.app.action_guide(key)
 
     def action_consents(self) -> None:
-        from safedesk.screens.consents.pupils import ConsentsScreen
-
-        self.app.push_screen(ConsentsScreen())
+        open_screen(self.app, "consents")
 
     def action_post_check(self) -> None:
-        from safedesk.screens.consents.check import CheckScreen
-
-        self.app.push_screen(CheckScreen())
+        open_screen(self.app, "consent-check")
 
     def action_accounts(self) -> None:
-        from safedesk.screens.accounts.register import AccountsScreen
-
-        self.app.push_screen(AccountsScreen())
+        open_screen(self.app, "accounts")
 
     def action_handover(self) -> None:
-        from safedesk.screens.handover.listing import HandoverScreen
-
-        self.app.push_screen(HandoverScreen())
+        open_screen(self.app, "handover")
 
     def action_forms(self) -> None:
-        from safedesk.screens.forms.listing import FormsScreen
-
-        self.app.push_screen(FormsScreen())
+        open_screen(self.app, "forms")
 
     def action_policy(self) -> None:
-        from safedesk.screens.policy.builder import open_policy
-
-        open_policy(self.app)
+        opener("policy-or-questions")(self.app)
 
     def action_reports(self) -> None:
-        from safedesk.screens.reports import ReportsScreen
-
-        self.app.push_screen(ReportsScreen())
+        open_screen(self.app, "reports")
 
     def action_settings(self) -> None:
-        from safedesk.screens.settings import SettingsScreen
-
-        self.app.push_screen(SettingsScreen())
+        open_screen(self.app, "settings")
 
     def action_incidents(self) -> None:
-        from safedesk.screens.incidents.listing import IncidentListScreen
-
-        self.app.push_screen(IncidentListScreen())
+        open_screen(self.app, "incidents")
 
     def action_new_incident(self) -> None:
-        from safedesk.screens.incidents.detail import IncidentDetailScreen
-        from safedesk.screens.incidents.form import IncidentFormScreen
-
         def saved(incident_id: int | None) -> None:
             if incident_id is not None:
-                self.app.push_screen(IncidentDetailScreen(incident_id))
+                open_screen(self.app, "incident", incident_id)
 
-        self.app.push_screen(IncidentFormScreen(), saved)
+        open_screen(self.app, "incident-form", callback=saved)
 
     def action_verify(self) -> None:
         self.notify("Checking the store...", timeout=2)
@@ -247,12 +218,10 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="verify")
     def _verify(self) -> None:
-        from safedesk.store.engine.verify import verify_session
+        from safedesk.store.features import verify_store
 
-        report = verify_session(self.app.session)
+        report = verify_store(self.app.session)
         self.app.call_from_thread(self._verified, report.ok, report.lines())
 
     def _verified(self, ok: bool, lines: list[str]) -> None:
-        from safedesk.widgets.dialogs import MessageDialog
-
         self.app.push_screen(MessageDialog("Store check" if ok else "Store check: FAULTS FOUND", "\n".join(lines)))

@@ -8,59 +8,61 @@ passphrase of the person signed in brings everything back exactly as it was
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from safedesk.widgets.common import FieldError
+from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.widgets.common import Field, FieldError
+from safedesk.widgets.forms import Form
 
 
-class LockScreen(Screen[None]):
+class LockScreen(Form[bool]):
     CSS_PATH = "lock.tcss"
+    # Esc must not reveal what is underneath (the form base's cancel is off: `cancellable`).
     BINDINGS = [Binding("escape", "noop", show=False, id="lock-escape")]
+    cancellable = False
 
     def compose(self) -> ComposeResult:
         session = getattr(self.app, "session", None)
+        self.threaded = session is not None  # checking a passphrase derives a key: off the UI thread
         with Center(), Vertical(id="lock-box"):
             yield Static("SafeDesk is locked", classes="title")
             if session is not None:
                 yield Static("Type your passphrase (or the recovery key) to carry on.", classes="muted")
-                yield Input(compact=True, password=True, placeholder="Passphrase", id="lock-passphrase")
-                yield FieldError(id="lock-error")
+                placeholder = "Passphrase"
             else:
                 yield Static("The screen is hidden. Press Enter to carry on.", classes="muted")
-                yield Input(compact=True, password=True, placeholder="Press Enter", id="lock-passphrase")
+                placeholder = "Press Enter"
+            yield Field(
+                None, Input(compact=True, password=True, placeholder=placeholder, id="lock-passphrase"), field_id="passphrase"
+            )
+            yield FieldError(id="form-error")
 
     def action_noop(self) -> None:
         """Escape must not reveal what is underneath."""
 
-    @on(Input.Submitted, "#lock-passphrase")
-    def _submitted(self, event: Input.Submitted) -> None:
+    def problems(self, values: dict[str, Any]) -> dict[str, str]:
+        if self.threaded and not values["passphrase"]:
+            return {"passphrase": "Type your passphrase."}
+        return {}
+
+    def save(self, values: dict[str, Any]) -> bool:
         session = getattr(self.app, "session", None)
-        if session is None:
-            self.dismiss()
-            return
-        if not event.value:
-            return
-        event.input.disabled = True
-        self._check(event.value)
+        if session is not None and not session.vault.check_passphrase(values["passphrase"]):
+            raise InvalidInput("That passphrase does not open this session. Check Caps Lock.", "passphrase")
+        return True
 
-    @work(thread=True, exclusive=True, group="unlock")
-    def _check(self, passphrase: str) -> None:
-        ok = self.app.session.vault.check_passphrase(passphrase)
-        self.app.call_from_thread(self._checked, ok)
+    async def refused(self, error: SafeDeskError) -> None:
+        self.query_one("#lock-passphrase", Input).value = ""  # emptied before the error shows, so it stays
+        await super().refused(error)
 
-    def _checked(self, ok: bool) -> None:
-        field = self.query_one("#lock-passphrase", Input)
-        if ok:
-            self.app.last_activity = time.time()
-            self.dismiss()
-            return
-        field.disabled = False
-        field.value = ""
-        field.focus()
-        self.query_one("#lock-error", FieldError).show("That passphrase does not open this session. Check Caps Lock.")
+    def busy(self, busy: bool) -> None:
+        self.query_one("#lock-passphrase", Input).disabled = busy
+
+    def saved(self, result: bool) -> None:
+        self.app.last_activity = time.time()  # type: ignore[attr-defined]
+        self.dismiss()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from textual import on
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from safedesk.widgets.common import FieldError
+from safedesk.store.errors import InvalidInput
+from safedesk.widgets.common import Field, FieldError
+from safedesk.widgets.forms import ModalForm
 
 
-class RecoveryKeyScreen(ModalScreen[None]):
+class RecoveryKeyScreen(ModalForm[None]):
     CSS_PATH = "recovery.tcss"
-    AUTO_FOCUS = "#recovery-confirm"
+    cancellable = False  # the key is shown once: it stays until its last group is typed
 
     def __init__(self, key: str) -> None:
         super().__init__()
@@ -28,18 +30,18 @@ class RecoveryKeyScreen(ModalScreen[None]):
                 "It will not be shown again, and SafeDesk keeps no other copy.",
             )
             yield Static(self._key, id="recovery-key", markup=False)
-            yield Static("To confirm you have it, type its last group of four characters:", classes="muted")
-            yield Input(compact=True, id="recovery-confirm", max_length=4, placeholder="????")
-            yield FieldError(id="recovery-error")
-            yield Button(compact=True, label="I have written it down", variant="primary", id="recovery-done")
+            yield Field(
+                "To confirm you have it, type its last group of four characters:",
+                Input(compact=True, id="recovery-confirm", max_length=4, placeholder="????"),
+                field_id="confirm",
+            )
+            yield FieldError(id="form-error")
+            yield Button(compact=True, label="I have written it down", variant="primary", id="form-save-button")
 
-    @on(Input.Submitted, "#recovery-confirm")
-    @on(Button.Pressed, "#recovery-done")
-    def _confirm(self) -> None:
-        typed = self.query_one("#recovery-confirm", Input).value.strip().upper()
-        if typed != self._key[-4:]:
-            self.query_one(FieldError).show("That is not the last group of the key. Check what you wrote down.")
-            self.query_one("#recovery-confirm", Input).focus()
-            return
+    def save(self, values: dict[str, Any]) -> None:
+        if values["confirm"].strip().upper() != self._key[-4:]:
+            raise InvalidInput("That is not the last group of the key. Check what you wrote down.", "confirm")
+
+    def saved(self, result: None) -> None:
         self._key = ""
         self.dismiss()

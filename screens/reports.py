@@ -12,9 +12,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from safedesk.store.consents.pupils import Purpose
 from safedesk.store.errors import InvalidInput, SafeDeskError
-from safedesk.store.features import load_features
-from safedesk.store.reports.documents import REPORTS, Report, ReportParams, build_report
+from safedesk.store.features import build_report, default_registry
+from safedesk.store.registry import Report, ReportParams
 from safedesk.store.text.dates import DATE_HINT, parse_date
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import plain
@@ -34,8 +35,7 @@ class ReportsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        load_features()
-        self._reports = list(REPORTS.values())
+        self._reports = list(default_registry().reports)
         self._params: ReportParams | None = None
 
     def compose(self) -> ComposeResult:
@@ -116,8 +116,8 @@ class ReportsScreen(Screen[None]):
 
     def _write(self, report: Report, params: ReportParams, out: str, as_html: bool) -> None:
         """Runs in the form's worker thread: build, check, write, audit."""
+        from safedesk.store.engine.files import write_markdown
         from safedesk.store.text.html import markdown_to_html
-        from safedesk.store.text.markdown import write_markdown
 
         if not out.strip():
             raise InvalidInput("Type where to save the report.", "out")
@@ -145,8 +145,4 @@ class ReportsScreen(Screen[None]):
 
 
 def _purposes() -> list[tuple[str, str]]:
-    try:
-        from safedesk.store.consents.pupils import Purpose
-    except ImportError:
-        return []
     return [(getattr(p, "label", p.value), p.value) for p in Purpose]

@@ -8,28 +8,23 @@ show with the "Who to call" card.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
 from safedesk.store.engine.core_records import CONTACTS, THEMES
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import Field
+from safedesk.widgets.forms import Form
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(Form[None]):
     CSS_PATH = "settings.tcss"
-    AUTO_FOCUS = "#name"
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save the settings", id="settings-save", priority=True),
-        Binding("escape", "leave", "Back", tooltip="Back without saving", id="settings-back"),
-    ]
 
     def compose(self) -> ComposeResult:
-        setting = self.app.session.setting()
+        setting = self.app.session.setting()  # type: ignore[attr-defined]
         yield Header()
         with VerticalScroll(id="settings-form"):
             yield Static("Settings", classes="title")
@@ -53,35 +48,24 @@ class SettingsScreen(Screen[None]):
             yield Static("Local contacts: name and number, shown with the 'Who to call' card.", classes="hint")
             for key, label in CONTACTS.items():
                 yield Field(label, Input(setting.contacts.get(key, ""), id=key, compact=True, max_length=200), field_id=key)
+            yield from self.buttons()
         yield Footer()
 
-    def action_save(self) -> None:
-        for field in self.query(Field):
-            field.error.clear()
-        session = self.app.session
-        setting = session.setting()
-        minutes = self.query_one("#idle_lock_minutes", Input).value.strip()
-        theme = self.query_one("#theme", Select).value
-        try:
-            if not minutes.isdigit():
-                raise InvalidInput("Type a number of minutes from 1 to 60.", "idle_lock_minutes")
-            updated = dataclasses.replace(
-                setting,
-                name=self.query_one("#name", Input).value,
-                idle_lock_minutes=int(minutes),
-                theme=str(theme),
-                contacts={k: v for k in CONTACTS if (v := self.query_one(f"#{k}", Input).value.strip())},
-            )
-            session.settings.save(updated, summary="settings changed")
-        except InvalidInput as error:
-            fields = {f.field_id: f for f in self.query(Field)}
-            field = fields.get(error.field or "", fields["name"])
-            field.error.show(str(error))
-            field.input.focus()
-            return
-        self.app.apply_setting(session.setting())
-        self.notify("Settings saved.")
-        self.dismiss()
+    def save(self, values: dict[str, Any]) -> None:
+        session = self.app.session  # type: ignore[attr-defined]
+        minutes = values["idle_lock_minutes"].strip()
+        if not minutes.isdigit():
+            raise InvalidInput("Type a number of minutes from 1 to 60.", "idle_lock_minutes")
+        updated = dataclasses.replace(
+            session.setting(),
+            name=values["name"],
+            idle_lock_minutes=int(minutes),
+            theme=str(values["theme"]),
+            contacts={k: v for k in CONTACTS if (v := values[k].strip())},
+        )
+        session.settings.save(updated, summary="settings changed")
 
-    def action_leave(self) -> None:
+    def saved(self, result: None) -> None:
+        self.app.apply_setting(self.app.session.setting())  # type: ignore[attr-defined]
+        self.notify("Settings saved.")
         self.dismiss()

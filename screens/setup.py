@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
 
+from safedesk.router import open_screen
 from safedesk.store.engine.core_records import Setting, User
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
-from safedesk.store.errors import InvalidInput, SafeDeskError
-from safedesk.widgets.common import Field, StrengthMeter, plain
+from safedesk.store.errors import InvalidInput
+from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
+from safedesk.widgets.forms import Form
 
 
-class SetupScreen(Screen[None]):
+class SetupScreen(Form[tuple[Any, str]]):
     CSS_PATH = "setup.tcss"
-    AUTO_FOCUS = "#setting-name"
     BINDINGS = [
-        Binding("ctrl+s", "create", "Create store", tooltip="Create the encrypted store with these details", id="setup-create"),
+        Binding(
+            "ctrl+s",
+            "save",
+            "Create store",
+            tooltip="Create the encrypted store with these details",
+            id="setup-create",
+            priority=True,
+        ),
     ]
+    threaded = True  # deriving the key from the passphrase takes a moment
+    cancellable = False  # the first run has nothing to go back to
 
     def __init__(self, store_dir: Path) -> None:
         super().__init__()
@@ -49,10 +59,11 @@ class SetupScreen(Screen[None]):
             )
             yield StrengthMeter(id="strength")
             yield Field("Type the passphrase again", Input(compact=True, id="confirm", password=True), field_id="confirm")
-            with Horizontal(id="setup-buttons"):
-                yield Button(compact=True, label="Create store", variant="primary", id="create")
+            yield FieldError(id="form-error")
+            with Horizontal(id="setup-buttons", classes="form-buttons"):
+                yield Button(compact=True, label="Create store", variant="primary", id="form-save-button")
                 yield Button(compact=True, label="Guidance only", id="guide-only")
-            yield LoadingIndicator(id="setup-busy")
+            yield LoadingIndicator(id="form-busy")
             yield Static(plain(f"Store folder: {self.store_dir}"), classes="hint")
         yield Footer()
 
@@ -60,29 +71,7 @@ class SetupScreen(Screen[None]):
     def _strength(self, event: Input.Changed) -> None:
         self.query_one("#strength", StrengthMeter).show(event.value)
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        if event.input.id == "confirm":
-            self.action_create()
-        else:
-            self.focus_next()
-
-    @on(Button.Pressed, "#create")
-    def action_create(self) -> None:
-        values = {f.field_id: f.value for f in self.query(Field)}
-        for field in self.query(Field):
-            field.error.clear()
-        problems = self._problems(values)
-        for field_id, message in problems.items():
-            self.query_one(f"#field-{field_id}", Field).error.show(message)
-        if problems:
-            self.query_one(f"#field-{next(iter(problems))}", Field).input.focus()
-            return
-        self._busy(True)
-        self._create(values["setting"], values["user"], values["passphrase"])
-
-    @staticmethod
-    def _problems(values: dict[str, str]) -> dict[str, str]:
+    def problems(self, values: dict[str, Any]) -> dict[str, str]:
         """Each field's first problem, using the records' own rules."""
         problems: dict[str, str] = {}
         checks = {
@@ -101,33 +90,27 @@ class SetupScreen(Screen[None]):
 
     @on(Button.Pressed, "#guide-only")
     def _guide_only(self) -> None:
-        self.app.action_guide()
+        self.app.action_guide()  # type: ignore[attr-defined]
 
-    def _busy(self, busy: bool) -> None:
-        self.query_one("#setup-busy").display = busy
+    def busy(self, busy: bool) -> None:
+        super().busy(busy)
         for widget in self.query("Input, Button"):
             widget.disabled = busy
 
-    @work(thread=True, exclusive=True, group="setup")
-    def _create(self, setting: str, user: str, passphrase: str) -> None:
+    def save(self, values: dict[str, Any]) -> tuple[Any, str]:
         from safedesk.store.engine.session import Session
 
         try:
-            session, recovery = Session.create(self.store_dir, setting, user, passphrase)
-        except SafeDeskError as error:
-            self.app.call_from_thread(self._failed, error)
-            return
-        self.app.call_from_thread(self._created, session, recovery)
+            return Session.create(self.store_dir, values["setting"], values["user"], values["passphrase"])
+        except InvalidInput as error:
+            # The store names its record fields; the form shows them by its own.
+            field = {"name": "setting", "passphrase": "passphrase"}.get(error.field or "", "setting")
+            raise InvalidInput(str(error), field) from None
 
-    def _failed(self, error: SafeDeskError) -> None:
-        self._busy(False)
-        field_id = {"name": "setting", "passphrase": "passphrase"}.get(getattr(error, "field", "") or "", "setting")
-        self.query_one(f"#field-{field_id}", Field).error.show(str(error))
-
-    def _created(self, session: object, recovery: str) -> None:
-        from safedesk.screens.recovery import RecoveryKeyScreen
+    def saved(self, result: tuple[Any, str]) -> None:
+        session, recovery = result
 
         def shown(_: None) -> None:
-            self.app.signed_in(session)  # type: ignore[arg-type]
+            self.app.signed_in(session)  # type: ignore[attr-defined]
 
-        self.app.push_screen(RecoveryKeyScreen(recovery), shown)
+        open_screen(self.app, "recovery-key", recovery, callback=shown)

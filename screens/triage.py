@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult, TriageSession, default_tree
+from safedesk.router import opener
 from safedesk.widgets.common import plain
 
 STEP_SECTIONS = ("Do now", "Do not", "Escalate")
@@ -36,9 +37,7 @@ class ResultAction:
 
 
 def _start_incident(app: App, result: TriageResult) -> None:
-    from safedesk.screens.incidents.detail import started_incident_from_triage
-
-    started_incident_from_triage(app, result)
+    opener("incident-from-triage")(app, result)
 
 
 RESULT_ACTIONS: list[ResultAction] = [

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Select, Static
 
 from safedesk.store.engine.core_records import ROLE_LABELS
 from safedesk.store.errors import SafeDeskError, StoreCorrupt, WrongPassphrase
-from safedesk.widgets.common import FieldError, plain
+from safedesk.widgets.common import Field, FieldError, plain
+from safedesk.widgets.forms import Form
 
 ANYONE = "__any__"
 
@@ -33,10 +35,11 @@ def slot_choices(store_dir: Path) -> list[tuple[str, str]]:
     return choices
 
 
-class UnlockScreen(Screen[None]):
+class UnlockScreen(Form[object]):
     CSS_PATH = "unlock.tcss"
-    AUTO_FOCUS = "#passphrase"
+    AUTO_FOCUS = "#passphrase"  # the key slot rarely changes from "Anyone"
     BINDINGS = [
+        Binding("ctrl+s", "save", "Unlock", tooltip="Unlock with this passphrase", id="unlock-open", show=False, priority=True),
         Binding(
             "ctrl+b",
             "use_backup",
@@ -46,11 +49,14 @@ class UnlockScreen(Screen[None]):
             show=False,
         ),
     ]
+    threaded = True  # deriving the key from the passphrase takes a moment
+    cancellable = False  # there is nothing behind the unlock screen
 
     def __init__(self, store_dir: Path) -> None:
         super().__init__()
         self.store_dir = store_dir
         self._backup_offered = False
+        self._use_backup = False
         self._header_error: SafeDeskError | None = None
         try:
             self._choices = slot_choices(store_dir)
@@ -62,73 +68,65 @@ class UnlockScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="unlock-form"):
             yield Static("Unlock SafeDesk", classes="title")
-            yield Label("Who are you?")
-            yield Select(self._choices, id="slot", allow_blank=False, value=ANYONE, compact=True)
-            yield Label("Passphrase (or the recovery key)")
-            yield Input(compact=True, id="passphrase", password=True)
-            yield FieldError(id="unlock-error")
-            with Horizontal(id="unlock-buttons"):
-                yield Button(compact=True, label="Unlock", variant="primary", id="unlock")
+            yield Field(
+                "Who are you?", Select(self._choices, id="slot", allow_blank=False, value=ANYONE, compact=True), field_id="slot"
+            )
+            yield Field(
+                "Passphrase (or the recovery key)", Input(compact=True, id="passphrase", password=True), field_id="passphrase"
+            )
+            yield FieldError(id="form-error")
+            with Horizontal(id="unlock-buttons", classes="form-buttons"):
+                yield Button(compact=True, label="Unlock", variant="primary", id="form-save-button")
                 yield Button(compact=True, label="Open the kept backup", variant="warning", id="use-backup")
                 yield Button(compact=True, label="Guidance (no passphrase)", id="guide")
-            yield LoadingIndicator(id="unlock-busy")
+            yield LoadingIndicator(id="form-busy")
             yield Static(plain(f"Store folder: {self.store_dir}"), classes="hint")
         yield Footer()
+
+    def first_field(self) -> Widget | None:
+        return self.query_one("#passphrase")
 
     def on_mount(self) -> None:
         self.query_one("#use-backup").display = False
         if self._header_error is not None:
-            self._show_error(self._header_error)
-
-    @on(Input.Submitted, "#passphrase")
-    @on(Button.Pressed, "#unlock")
-    def _unlock(self) -> None:
-        self._start(use_backup=False)
+            self.query_one("#form-error", FieldError).show(self._explain(self._header_error))
 
     @on(Button.Pressed, "#use-backup")
-    def action_use_backup(self) -> None:
+    async def action_use_backup(self) -> None:
         if self._backup_offered:
-            self._start(use_backup=True)
+            self._use_backup = True
+            await self.action_save()
 
     @on(Button.Pressed, "#guide")
     def _guide(self) -> None:
-        self.app.action_guide()
+        self.app.action_guide()  # type: ignore[attr-defined]
 
-    def _start(self, use_backup: bool) -> None:
-        passphrase = self.query_one("#passphrase", Input).value
-        if not passphrase:
-            self.query_one("#unlock-error", FieldError).show("Type your passphrase first.")
-            return
-        slot = self.query_one("#slot", Select).value
-        self.query_one("#unlock-error", FieldError).clear()
-        self._busy(True)
-        self._open(passphrase, None if slot in (ANYONE, Select.NULL) else str(slot), use_backup)
+    def problems(self, values: dict[str, Any]) -> dict[str, str]:
+        return {} if values["passphrase"] else {"passphrase": "Type your passphrase first."}
 
-    def _busy(self, busy: bool) -> None:
-        self.query_one("#unlock-busy").display = busy
+    def busy(self, busy: bool) -> None:
+        super().busy(busy)
         for widget in self.query("Input, Button, Select"):
             widget.disabled = busy
 
-    @work(thread=True, exclusive=True, group="unlock")
-    def _open(self, passphrase: str, slot: str | None, use_backup: bool) -> None:
+    def save(self, values: dict[str, Any]) -> object:
         from safedesk.store.engine.session import Session
 
-        try:
-            session = Session.open(self.store_dir, passphrase, slot, use_backup=use_backup)
-        except SafeDeskError as error:
-            self.app.call_from_thread(self._failed, error)
-            return
-        self.app.call_from_thread(self._opened, session)
+        slot = values["slot"]
+        use_backup, self._use_backup = self._use_backup, False
+        return Session.open(
+            self.store_dir, values["passphrase"], None if slot in (ANYONE, None) else str(slot), use_backup=use_backup
+        )
 
-    def _failed(self, error: SafeDeskError) -> None:
-        self._busy(False)
-        self._show_error(error)
-        field = self.query_one("#passphrase", Input)
+    async def refused(self, error: SafeDeskError) -> None:
         if isinstance(error, WrongPassphrase):
-            field.value = ""
-        field.focus()
+            self.query_one("#passphrase", Input).value = ""  # emptied before the error shows, so it stays
+            await self.show_error(self._explain(error), "passphrase")
+            return
+        await self.show_error(self._explain(error))
+        self.query_one("#passphrase", Input).focus()
 
-    def _show_error(self, error: SafeDeskError) -> None:
+    def _explain(self, error: SafeDeskError) -> str:
         message = str(error)
         if isinstance(error, WrongPassphrase) and "Wrong passphrase" in message:
             message += " Check Caps Lock and which key slot is chosen."
@@ -136,11 +134,11 @@ class UnlockScreen(Screen[None]):
             self._backup_offered = True
             self.query_one("#use-backup").display = True
             message += " The previous save is kept: 'Open the kept backup' opens it and sets the damaged file aside."
-        self.query_one("#unlock-error", FieldError).show(message)
+        return message
 
-    def _opened(self, session: object) -> None:
-        merged = getattr(session, "merged_events", 0)
-        self.app.signed_in(session)  # type: ignore[arg-type]
+    def saved(self, result: object) -> None:
+        merged = getattr(result, "merged_events", 0)
+        self.app.signed_in(result)  # type: ignore[attr-defined]
         if merged:
             self.app.notify(
                 f"{merged} failed unlock attempt(s) since the last unlock; they are in the audit log.",

@@ -1,41 +1,65 @@
-"""Suite-wide fixtures: no network, no animations, no cursor blink, no real home dir."""
+"""Suite-wide fixtures: no animations, no cursor blink, no real home dir, no writes into the checkout.
+
+The network is blocked by pytest-socket (`--disable-socket --allow-unix-socket` in
+pyproject's addopts): asyncio's event loop needs its AF_UNIX socketpair, nothing else may
+open a socket or resolve a name. Helpers shared by tests live in tests/kit.py.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 
+ROOT = Path(__file__).resolve().parents[1]
 
-class NetworkBlocked(RuntimeError):
-    pass
+# No example database: Hypothesis would write one into the checkout (.hypothesis/). A
+# failure prints the blob that replays it. A loaded machine is not a reason to fail:
+# no deadline, and generating data slowly is not an error.
+settings.register_profile(
+    "safedesk",
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("safedesk")
+# Even without a database Hypothesis caches Unicode tables and the constants it finds in
+# the source under ./.hypothesis, from collection on: keep that cache in the temp folder.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "safedesk-tests-hypothesis")
 
 
-def _refuse(*args: object, **kwargs: object) -> None:
-    raise NetworkBlocked("a test tried to open a network connection")
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-textual-snapshot writes its failure report into the current folder (the checkout,
+    # after the checkout guard has run): send it to the temp folder, unless a path was given.
+    if config.getoption("--snapshot-report", default=None) == "snapshot_report.html":
+        config.option.snapshot_report = str(Path(tempfile.gettempdir()) / "safedesk-snapshot-report.html")
 
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Any attempt to reach the network fails the test that made it."""
-    # AF_UNIX socketpairs are what asyncio's event loop uses internally; allow only those.
-    real_socket = socket.socket
+@pytest.fixture(scope="session", autouse=True)
+def _checkout_untouched(pytestconfig: pytest.Config) -> Iterator[None]:
+    """Fail the run when a test created, changed or deleted a file in the checkout: tests write under tmp_path."""
+    from tests.kit import checkout_state
 
-    class GuardedSocket(real_socket):  # type: ignore[misc, valid-type]
-        def __init__(self, family: int = -1, *args: object, **kwargs: object) -> None:
-            if family in (socket.AF_INET, socket.AF_INET6):
-                raise NetworkBlocked("a test tried to open an internet socket")
-            super().__init__(family, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "socket", GuardedSocket)
-    monkeypatch.setattr(socket, "create_connection", _refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", _refuse)
+    # `--snapshot-update` (syrupy) rewrites the snapshot files on purpose.
+    before = None if pytestconfig.getoption("--snapshot-update", default=False) else checkout_state(ROOT)
     yield
+    after = checkout_state(ROOT)
+    if before is not None and after is not None and after != before:
+        new = sorted(set(after.splitlines()) - set(before.splitlines()))
+        gone = sorted(set(before.splitlines()) - set(after.splitlines()))
+        pytest.fail(
+            "The checkout changed while the tests ran (a test wrote outside tmp_path, or a file was edited meanwhile):\n"
+            + "\n".join([*(f"now:  {line}" for line in new), *(f"was:  {line}" for line in gone)]),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -47,10 +71,6 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("LOCALAPPDATA", str(home / "localappdata"))
-
-
-PASSPHRASE = "correct horse battery staple"
-DEPUTY_PASSPHRASE = "lantern kettle orbit meadow"
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +91,7 @@ def store_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def session(store_dir):  # type: ignore[no-untyped-def]
     from safedesk.store.engine.session import Session
+    from tests.kit import PASSPHRASE
 
     created, _recovery = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
     yield created

@@ -13,7 +13,7 @@ from safedesk.cli.accounts import accounts
 from safedesk.cli.main import cli
 from safedesk.store.accounts.register import Account, Admin, Credential, Mfa, Register, StaffMember, Status
 from safedesk.store.engine.session import Session
-from tests.conftest import PASSPHRASE
+from tests.kit import PASSPHRASE
 
 SECRET = "Zq9-[bold]kettle-Secret-4471"
 

@@ -24,15 +24,15 @@ from safedesk.screens.lock import LockScreen
 from safedesk.store.accounts.register import ChangeReason, Register
 from safedesk.store.engine.session import Session
 from safedesk.widgets.dialogs import ConfirmDialog
-from tests.conftest import PASSPHRASE
-from tests.test_accounts_tui import (
+from tests.kit import (
     NEW_SECRET,
+    PASSPHRASE,
     SECRET,
     SIZE,
     error_of,
     open_credential,
     record_notifications,
-    seed,
+    seed_accounts,
     text_of,
     unlock_again,
 )
@@ -80,7 +80,7 @@ class Timers:
 
 
 async def test_password_is_masked_revealed_on_a_key_and_hides_itself(store_dir, monkeypatch):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     timers = Timers(monkeypatch, app)
     async with app.run_test(size=SIZE) as pilot:
@@ -99,7 +99,7 @@ async def test_password_is_masked_revealed_on_a_key_and_hides_itself(store_dir, 
 
 
 async def test_copy_clears_the_clipboard_after_a_while_unless_something_else_was_copied(store_dir, monkeypatch):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     timers = Timers(monkeypatch, app)
     seen = record_notifications(app, monkeypatch)
@@ -122,18 +122,18 @@ async def test_copy_clears_the_clipboard_after_a_while_unless_something_else_was
 
 
 async def test_quitting_clears_a_copied_secret(store_dir):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await open_credential(app, pilot)
         await pilot.press("c")
         assert app.clipboard == SECRET
-        secrets_ui.clear_on_exit(app)  # what SafeDeskApp.on_unmount calls
-        assert app.clipboard == secrets_ui.BLANK
+        await pilot.press("ctrl+q")  # the Quit key, well before the 20-second timer
+    assert app.return_code == 0 and app.clipboard == secrets_ui.BLANK
 
 
 async def test_clipboard_unavailable_is_explained_not_a_crash(store_dir, monkeypatch):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     seen = record_notifications(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
@@ -153,7 +153,7 @@ async def test_clipboard_unavailable_is_explained_not_a_crash(store_dir, monkeyp
 
 
 async def test_lock_while_revealed_hides_the_secret_and_clears_the_clipboard(store_dir):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_credential(app, pilot)
@@ -169,7 +169,7 @@ async def test_lock_while_revealed_hides_the_secret_and_clears_the_clipboard(sto
 
 
 async def test_idle_auto_lock_while_revealed(store_dir, monkeypatch):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_credential(app, pilot)
@@ -185,7 +185,7 @@ async def test_idle_auto_lock_while_revealed(store_dir, monkeypatch):
 
 
 async def test_lock_while_typing_a_new_password_masks_it_again(store_dir):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await open_credential(app, pilot)
@@ -205,7 +205,7 @@ async def test_lock_while_typing_a_new_password_masks_it_again(store_dir):
 
 
 async def test_change_password_with_the_generator(store_dir, monkeypatch):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     seen = record_notifications(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
@@ -249,7 +249,7 @@ async def test_change_password_with_the_generator(store_dir, monkeypatch):
 
 
 async def test_previous_passwords_need_a_confirm_and_vanish_on_lock(store_dir):
-    seed(store_dir)
+    seed_accounts(store_dir)
     with Session.open(store_dir, PASSPHRASE) as session:
         Register(session).change_password(1, NEW_SECRET, ChangeReason.COMPROMISE)
     app = SafeDeskApp(store_dir)
@@ -278,14 +278,16 @@ async def test_previous_passwords_need_a_confirm_and_vanish_on_lock(store_dir):
 
 
 async def test_secret_never_leaks_to_files_audit_notifications_export_or_cli(store_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(secrets_ui, "CLEAR_SECONDS", 0.05)
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
+    timers = Timers(monkeypatch, app)
     seen = record_notifications(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await open_credential(app, pilot)
         await pilot.press("r", "c", "u", "r")
-        await pilot.pause(0.2)
+        timers.fire("clear-clipboard")  # the clearing runs too: nothing it says may hold the secret
+        await pilot.pause()
+        assert app.clipboard == secrets_ui.BLANK
         await pilot.press("o")
         app.screen.query_one("#in-password", Input).value = NEW_SECRET
         app.screen.query_one("#in-reason", Select).value = app.screen.query_one("#in-reason", Select)._options[1][1]

@@ -4,107 +4,34 @@ adding a login, hostile text and very long values. Secrets: test_accounts_secret
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from safedesk.app import SafeDeskApp
-from safedesk.screens.accounts.credentials import CredentialForm, CredentialScreen
+from safedesk.screens.accounts.credentials import CredentialForm
 from safedesk.screens.accounts.forms import AccountForm, AdminForm, DecisionForm, StatusForm
 from safedesk.screens.accounts.register import AccountDetailScreen, AccountsScreen, open_account_target
 from safedesk.screens.accounts.secrets import SecretView
 from safedesk.screens.accounts.staff import LeaverForm, StaffScreen
-from safedesk.screens.lock import LockScreen
 from safedesk.store.accounts.register import (
-    Account,
-    Admin,
-    Credential,
-    Mfa,
     Register,
     StaffMember,
     Status,
 )
 from safedesk.store.engine.session import Session
-from safedesk.widgets.common import FieldError
 from safedesk.widgets.dialogs import ConfirmDialog, MessageDialog
-from tests.conftest import PASSPHRASE
-from tests.pilot_kit import settle
-from tests.pilot_kit import unlock as signed_in
+from tests.kit import PASSPHRASE, SIZE, error_of, open_credential, seed_accounts, text_of
+from tests.kit import unlock as signed_in
 
-SIZE = (80, 24)
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold"
-# Markup, a bracketed action and distinctive text: found nowhere it must not be.
-SECRET = "Zq9[@click=app.quit]kettle[/bold]Secret4471"
-NEW_SECRET = "Vx7-[bold]lantern-Orbit-9932"
-
-
-def seed(store_dir: Path, *, password: str = SECRET, name: str = "@OakPrimary", approved: bool = True) -> None:
-    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
-    reg = Register(session)
-    head = reg.add_staff(StaffMember(name="Ann Head", role="Headteacher", slt=True))
-    bo = reg.add_staff(StaffMember(name="Bo Office", role="Office"))
-    cy = reg.add_staff(StaffMember(name="Cy Teacher", role="Teacher"))
-    account = reg.propose(
-        Account(
-            platform="Facebook Page", name=name, purpose="News for parents", owner_id=head.id, runner_ids=(bo.id or 0, cy.id or 0)
-        )
-    )
-    if approved:
-        reg.decide(account.id or 0, approved=True, by_id=head.id, on=date.today())
-        reg.add_admin(account.id or 0, Admin(staff_id=bo.id or 0, added_on=date.today() - timedelta(days=20)))
-        reg.set_status(account.id or 0, Status.ACTIVE)
-        reg.add_credential(
-            Credential(
-                account_id=account.id or 0, login="office@oak.sch.uk", password=password, mfa=Mfa.APP, factor_holder="Office iPad"
-            ),
-            on=date.today() - timedelta(days=20),
-        )
-    session.close()
-
-
-async def unlock_again(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    assert isinstance(app.screen, LockScreen)
-    app.screen.query_one("#lock-passphrase", Input).value = PASSPHRASE
-    await pilot.press("enter")
-    await settle(app, pilot)
-
-
-async def open_credential(app, pilot) -> CredentialScreen:  # type: ignore[no-untyped-def]
-    await signed_in(app, pilot)
-    app.push_screen(CredentialScreen(1))
-    await pilot.pause()
-    assert isinstance(app.screen, CredentialScreen)
-    return app.screen
-
-
-def text_of(app, selector: str) -> str:  # type: ignore[no-untyped-def]
-    return str(app.screen.query_one(selector).render())
-
-
-def error_of(app, field: str) -> str:  # type: ignore[no-untyped-def]
-    widget = app.screen.query_one(f"#error-{field}", FieldError)
-    return str(widget.render()) if widget.has_class("shown") else ""
-
-
-def record_notifications(app, monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
-    """Every notification as it is posted (toasts expire, so reading them later could miss some)."""
-    seen: list[str] = []
-    original = app.notify
-
-    def notify(message, **options):  # type: ignore[no-untyped-def]
-        seen.append(f"{options.get('title', '')} {message}")
-        return original(message, **options)
-
-    monkeypatch.setattr(app, "notify", notify)
-    return seen
 
 
 # --------------------------------------------------------------------- register and detail
 
 
 async def test_register_lists_accounts_with_health_in_words_and_opens_them(store_dir):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(app, pilot)
@@ -136,7 +63,7 @@ async def test_register_lists_accounts_with_health_in_words_and_opens_them(store
 
 
 async def test_home_item_targets_open_the_account(store_dir):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(app, pilot)
@@ -150,7 +77,7 @@ async def test_home_item_targets_open_the_account(store_dir):
 
 
 async def test_propose_an_account_with_errors_shown_by_their_fields(store_dir):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(app, pilot)
@@ -184,7 +111,7 @@ async def test_propose_an_account_with_errors_shown_by_their_fields(store_dir):
 
 
 async def test_esc_on_a_changed_form_asks_before_discarding(store_dir):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(app, pilot)
@@ -206,7 +133,7 @@ async def test_esc_on_a_changed_form_asks_before_discarding(store_dir):
 
 
 async def test_unapproved_account_cannot_be_activated_then_approval_flow(store_dir):
-    seed(store_dir, approved=False)
+    seed_accounts(store_dir, approved=False)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(app, pilot)
@@ -245,7 +172,7 @@ async def test_unapproved_account_cannot_be_activated_then_approval_flow(store_d
 
 
 async def test_override_with_a_reason_is_recorded_and_shown(store_dir):
-    seed(store_dir, approved=False)
+    seed_accounts(store_dir, approved=False)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(app, pilot)
@@ -261,7 +188,7 @@ async def test_override_with_a_reason_is_recorded_and_shown(store_dir):
 
 
 async def test_admins_and_the_leaver_workflow(store_dir):
-    seed(store_dir)
+    seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(app, pilot)
@@ -317,7 +244,7 @@ async def test_admins_and_the_leaver_workflow(store_dir):
 
 
 async def test_add_a_login_with_generated_password_and_hostile_text(store_dir):
-    seed(store_dir, approved=False)
+    seed_accounts(store_dir, approved=False)
     with Session.open(store_dir, PASSPHRASE) as session:
         Register(session).add_staff(StaffMember(name=HOSTILE, role=HOSTILE, slt=True))
     app = SafeDeskApp(store_dir)
@@ -353,7 +280,7 @@ async def test_add_a_login_with_generated_password_and_hostile_text(store_dir):
 
 async def test_very_long_values_stay_usable_at_80x24(store_dir):
     long_secret = "L0ng-" * 204 + "end"  # 1,023 characters
-    seed(store_dir, password=long_secret, name="@" + "n" * 119)
+    seed_accounts(store_dir, password=long_secret, name="@" + "n" * 119)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await open_credential(app, pilot)

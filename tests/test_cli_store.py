@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from safedesk.cli.main import cli
 from safedesk.store.engine.vault import STORE_FILE
-from tests.conftest import DEPUTY_PASSPHRASE, PASSPHRASE
+from tests.kit import DEPUTY_PASSPHRASE, PASSPHRASE
 
 RECOVERY = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})\b")
 

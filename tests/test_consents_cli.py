@@ -13,7 +13,7 @@ from safedesk.cli.consents import consents
 from safedesk.cli.main import cli
 from safedesk.store.consents.pupils import NeverPublish, Pupil, format_date, set_never_publish
 from safedesk.store.engine.session import Session
-from tests.conftest import PASSPHRASE
+from tests.kit import PASSPHRASE
 
 # The lead registers the group in tui/cli.py; until then (and harmlessly after) add it here.
 if "consents" not in cli.commands:

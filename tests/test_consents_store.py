@@ -35,10 +35,9 @@ from safedesk.store.consents.pupils import (
     update_details,
     write_export,
 )
-from safedesk.store.dashboard.attention import attention
 from safedesk.store.engine.records import utcnow
-from safedesk.store.engine.verify import verify_session
 from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.features import attention, verify_store
 
 TODAY = date.today()
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold \x1b[31m"
@@ -372,5 +371,5 @@ def test_attention_counts_expiring_and_expired_without_names(session):
 
 def test_verify_reports_pupils(session):
     pupil(session, "Uma Vale", mis_id="Z1")
-    report = verify_session(session)
+    report = verify_store(session)
     assert report.ok and any("consents: 1 pupil, MIS ids unique" in c.text for c in report.checks)

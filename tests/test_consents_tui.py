@@ -41,8 +41,7 @@ from safedesk.store.engine.session import Session
 from safedesk.widgets.common import FieldError
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.row_table import RowTable
-from tests.conftest import PASSPHRASE
-from tests.pilot_kit import settle
+from tests.kit import PASSPHRASE, settle
 
 SIZE = (80, 24)
 TODAY = date.today()
@@ -197,7 +196,7 @@ async def test_consent_form_shows_errors_by_their_fields(school):
         form.query_one("#relationship", Input).value = "neighbour"
         await pilot.press("ctrl+s")
         assert "parental responsibility" in error(form, "parental_responsibility")
-        await pilot.press("escape")
+        await pilot.press("escape", "tab", "enter")  # changes typed: Discard
         assert isinstance(app.screen, PupilScreen)
         assert app.screen.query_one("#pupil-history", RowTable).row_count == 2  # nothing saved by the refused tries
 
@@ -227,7 +226,7 @@ async def test_never_publish_and_pupil_forms(school):
         edit.query_one("#name", Input).value = ""
         await pilot.press("ctrl+s")
         assert "pupil's name" in error(edit, "name")
-        await pilot.press("escape", "escape")
+        await pilot.press("escape", "tab", "enter", "escape")  # discard the changes, then leave the pupil
         assert isinstance(app.screen, ConsentsScreen)
 
         await pilot.press("a")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from safedesk.content.cards import KINDS, CardError, Source, markdown_to_text, parse_card
+from safedesk.content.errors import ContentError
 from safedesk.content.library import Library, UnknownCard, default_library
-from safedesk.store.errors import SafeDeskError
-from tests.cardkit import PLAYBOOK_BODY, SEED, card_text, write_card
+from tests.kit import PLAYBOOK_BODY, SEED, card_text, write_card
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
@@ -65,7 +65,7 @@ def test_bad_front_matter_raises_card_error_naming_the_file(tmp_path: Path, text
     assert message in caught.value.message
     assert caught.value.path == path
     assert str(caught.value).startswith(str(path))
-    assert isinstance(caught.value, SafeDeskError)
+    assert isinstance(caught.value, ContentError)
 
 
 def test_undecodable_card_is_a_card_error(tmp_path: Path) -> None:

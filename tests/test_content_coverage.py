@@ -18,7 +18,7 @@ from safedesk.content.coverage import (
     merge_fragments,
 )
 from safedesk.content.library import Library, default_library
-from tests.cardkit import write_card
+from tests.kit import write_card
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -84,8 +84,6 @@ def test_shipped_coverage_map_is_complete() -> None:
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not here")
 def test_shipped_coverage_names_real_sources() -> None:
-    if not COVERAGE_FILE.is_file():
-        pytest.skip("content/coverage.toml not merged yet")
     names = {p.name for p in SEEDS.glob("*.txt")}
     covered = {e.file for e in load_coverage()}
     assert covered <= names

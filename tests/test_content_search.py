@@ -13,7 +13,7 @@ import safedesk.content.search as search_module
 from bench.guide import QUESTIONS_FILE, evaluate, load_questions
 from safedesk.content.library import Library, default_library
 from safedesk.content.search import FALLBACK_NOTICE, SearchIndex, default_index
-from tests.cardkit import write_card
+from tests.kit import write_card
 
 HOSTILE = [
     "",

@@ -16,7 +16,7 @@ from safedesk.content.triage import (
     parse_tree,
     route_result,
 )
-from tests.cardkit import write_card
+from tests.kit import write_card
 
 TREE = """
 start = "risk"

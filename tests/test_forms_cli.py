@@ -14,7 +14,7 @@ from safedesk.cli.main import cli
 from safedesk.store.engine.session import Session
 from safedesk.store.forms.filled import questions_of
 from safedesk.store.text.markdown import outline
-from tests.conftest import PASSPHRASE
+from tests.kit import PASSPHRASE
 
 for group in (forms, policy):  # the lead registers them in tui/cli.py; until then the tests do
     if group.name not in cli.commands:

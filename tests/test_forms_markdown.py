@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from safedesk.store.engine.files import write_markdown
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.markdown import (
@@ -18,8 +19,8 @@ from safedesk.store.text.markdown import (
     md_escape,
     outline,
     parser,
-    write_markdown,
 )
+from tests.kit import table_cells
 
 HOSTILE = [
     "[@click=app.quit]x[/]",
@@ -72,12 +73,22 @@ def test_md_escape_keeps_hostile_text_literal_in_one_paragraph(text: str) -> Non
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_md_cell_never_breaks_a_table(text: str) -> None:
+    line = " ".join(clean_text(text).split())
     table = f"| a | b |\n|---|---|\n| {md_cell(text + chr(10) + text)} | z |\n"
-    tokens = parser().parse(table)
-    cells = [t for t in tokens if t.type == "td_open"]
-    assert len(cells) == 2
-    body_inline = [t for t in tokens if t.type == "inline"][2]
-    assert "\n" not in body_inline.content and body_inline.children[0].type == "text"
+    # Read back, the cell holds exactly what was typed (line break shown as " / ") and the
+    # next cell is still "z": a "|" that split the cell would push "z" out of the row.
+    assert table_cells(table) == [[["a", "b"], [f"{line} / {line}", "z"]]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30), min_size=1, max_size=4))
+def test_md_cell_reads_back_as_typed_in_any_column(values: list[str]) -> None:
+    expected = [
+        " / ".join(" ".join(line.split()) for line in clean_text(v, multiline=True).split("\n") if line.strip()) for v in values
+    ]
+    header = "| " + " | ".join(f"h{n}" for n in range(len(values))) + " |\n" + "|---" * len(values) + "|\n"
+    row = "| " + " | ".join(md_cell(v) or " " for v in values) + " |\n"
+    assert table_cells(header + row) == [[[f"h{n}" for n in range(len(values))], expected]]
 
 
 @settings(max_examples=300, deadline=None)

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from safedesk.content.library import default_library
-from safedesk.store.dashboard import attention
-from safedesk.store.engine.verify import verify_session
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
+from safedesk.store.features import attention, verify_store
 from safedesk.store.forms.filled import (
     DATE,
     FORM_TYPES,
@@ -336,7 +335,7 @@ def test_attention_flags_re_assessment_due_and_overdue_and_unassessed_accounts(s
     head = register.add_staff(StaffMember(name="Ann Head", slt=True))
     live = register.propose(Account(platform="Instagram", name="@oak_pe", runner_ids=(head.id,)))
     register.set_status(live.id, Status.ACTIVE, override_reason="Running since before the register existed")
-    items = [i for i in attention.attention(session) if i.area == "forms"]
+    items = [i for i in attention(session) if i.area == "forms"]
     by_target = {i.target: i for i in items}
     assert by_target[f"forms/{old.id}"].level == "overdue" and "Old blog" in by_target[f"forms/{old.id}"].text
     assert by_target[f"forms/{soon.id}"].level == "due soon"
@@ -345,7 +344,7 @@ def test_attention_flags_re_assessment_due_and_overdue_and_unassessed_accounts(s
     assessment = book.create("social-media-consideration", "Instagram", live.id)
     book.save_draft(assessment.id, {key("social-media-consideration", "Site being"): "Instagram"})
     book.new_version(assessment.id)
-    assert "forms" not in {i.target for i in attention.attention(session)}
+    assert "forms" not in {i.target for i in attention(session)}
 
 
 def test_verify_checks_every_version_belongs_to_its_form(session) -> None:  # type: ignore[no-untyped-def]
@@ -353,9 +352,9 @@ def test_verify_checks_every_version_belongs_to_its_form(session) -> None:  # ty
     form = book.create("pre-use-checklist", "Blog")
     book.save_draft(form.id, {key("pre-use-checklist", "What do we want"): "x"})
     version = book.new_version(form.id)
-    report = verify_session(session)
+    report = verify_store(session)
     assert report.ok and any("forms: 1 forms, 1 versions" in c.text for c in report.checks)
     with session.transaction():
         session.db.table("form_versions").update({"form_id": 99}, doc_ids=[version.id])
-    report = verify_session(session)
+    report = verify_store(session)
     assert not report.ok and any("version(s) of a missing form" in c.text for c in report.checks if not c.ok)

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.widgets import Input, Select, TextArea
 
 from safedesk.app import SafeDeskApp
-from safedesk.screens.forms.fill import Choice, FormFillScreen
+from safedesk.screens.forms.fill import FormFillScreen
 from safedesk.screens.forms.listing import (
     FormDetailScreen,
     FormsScreen,
@@ -21,11 +21,11 @@ from safedesk.store.engine.session import Session
 from safedesk.store.forms.filled import GROUPS, NOTE, FormBook, address, questions_of
 from safedesk.store.text.markdown import outline
 from safedesk.widgets.card_view import CardView
+from safedesk.widgets.common import Choice
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import FormDialog
-from tests.conftest import PASSPHRASE
-from tests.pilot_kit import settle, shown_errors
-from tests.pilot_kit import unlock as signed_in
+from tests.kit import PASSPHRASE, settle, shown_errors
+from tests.kit import unlock as signed_in
 
 SIZE = (80, 24)
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold \x1b[31m"
@@ -112,7 +112,7 @@ async def test_start_a_form_fill_it_save_a_version_and_export(store_dir, tmp_pat
         app.screen.query_one("#form-path", Input).value = str(out)
         await pilot.press("ctrl+s")
         assert any("already exists" in e for e in shown_errors(app))  # next to the path, nothing replaced
-        await pilot.press("escape")
+        await pilot.press("escape", "tab", "enter")  # the path was typed: Discard
 
         await pilot.press("enter")  # read the version
         await pilot.pause()

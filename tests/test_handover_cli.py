@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from safedesk.cli.handover import handover
 from safedesk.cli.main import cli
 from safedesk.store.engine.session import Session
-from tests.conftest import PASSPHRASE
-from tests.handover_kit import HANDOVER_PASSPHRASE, add_incident, add_pupil, fast_crypt, make_store
+from tests.kit import HANDOVER_PASSPHRASE, PASSPHRASE, add_incident, add_pupil, fast_crypt, make_store
 
 # The lead registers the group in tui/cli.py; until then (and harmlessly after) add it here.
 if "handover" not in cli.commands:

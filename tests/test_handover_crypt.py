@@ -21,8 +21,7 @@ from safedesk.store.engine.session import OpenOptions, Session
 from safedesk.store.handover import crypt as handover_crypt
 from safedesk.store.handover import transfer as ho
 from safedesk.store.incidents import evidence
-from tests.conftest import PASSPHRASE
-from tests.handover_kit import HANDOVER_PASSPHRASE, add_incident
+from tests.kit import HANDOVER_PASSPHRASE, PASSPHRASE, add_incident
 
 AGE_TOOLS = [tool for tool in ("age", "rage") if shutil.which(tool)]
 

@@ -1,7 +1,7 @@
 """Handover in the store: round trips between two stores, conflicts, receipts, the 5-day rule,
 the summary's escaping, and every way a hostile bundle is refused with the store untouched.
 
-The age encryption itself is replaced by an in-process stand-in here (tests.handover_kit.fast_crypt);
+The age encryption itself is replaced by an in-process stand-in here (tests.kit.fast_crypt);
 test_handover_crypt.py runs the real child process, pyrage and the age binary.
 """
 
@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from safedesk.store.dashboard.attention import attention
+from safedesk.store.consents import pupils as consents
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
-from safedesk.store.engine.verify import verify_session
 from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.features import attention, verify_store
 from safedesk.store.handover import transfer as ho
 from safedesk.store.handover.bundle import (
     MANIFEST,
@@ -44,10 +44,7 @@ from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident, Person
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.markdown import outline
-from tests.conftest import PASSPHRASE
-from tests.handover_kit import HANDOVER_PASSPHRASE, NASTY, add_incident, add_pupil, edit_records, fast_crypt, make_store, rezip
-
-consents = pytest.importorskip("safedesk.store.consents.pupils")
+from tests.kit import HANDOVER_PASSPHRASE, NASTY, PASSPHRASE, add_incident, add_pupil, edit_records, fast_crypt, make_store, rezip
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +76,7 @@ def import_file(session: Session, path: Path) -> ho.Transfer:
 
 
 def plain_zip(path: Path) -> bytes:
-    """The bundle inside a file written with the fast stand-in (see handover_kit)."""
+    """The bundle inside a file written with the fast stand-in (see tests.kit)."""
     return path.read_bytes()[len(b"FAKE-AGE\n") + 32 :]
 
 
@@ -157,7 +154,7 @@ def test_round_trip_between_two_stores_preserves_every_field_and_byte(sender, re
         for a, b in zip(old_chron, imported, strict=True):
             assert b.detail == {key: ids[key][value] if key in ids else value for key, value in a.detail.items()}
         assert note.kind == "handover" and sent.receipt_code in note.text and "Oak Primary" in note.text
-    assert verify_session(receiver).ok
+    assert verify_store(receiver).ok
 
 
 def test_export_is_audited_recorded_and_noted_in_the_chronology(sender, tmp_path):
@@ -264,7 +261,7 @@ def test_pupil_with_same_mis_id_is_kept_beside_without_it(sender, receiver, tmp_
     pupils = sorted(receiver.repo(consents.Pupil).all(), key=lambda p: p.id)
     assert [p.mis_id for p in pupils] == ["A1234", ""]
     assert pupils[1].consents == pupil.consents and pupils[1].never_publish is not None
-    assert verify_session(receiver).ok  # MIS ids stay unique
+    assert verify_store(receiver).ok  # MIS ids stay unique
 
 
 def test_files_of_an_imagery_incident_never_leave_and_are_never_taken_in(sender, receiver, tmp_path):

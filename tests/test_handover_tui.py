@@ -14,9 +14,19 @@ from safedesk.screens.handover.listing import HandoverScreen, ReceiptDialog
 from safedesk.store.handover import transfer as ho
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.widgets.dialogs import MessageDialog
-from tests.conftest import PASSPHRASE
-from tests.handover_kit import HANDOVER_PASSPHRASE, NASTY, add_incident, add_pupil, fast_crypt, make_store
-from tests.test_tui_shell import SIZE, error_text, settle, unlock
+from tests.kit import (
+    HANDOVER_PASSPHRASE,
+    NASTY,
+    PASSPHRASE,
+    SIZE,
+    add_incident,
+    add_pupil,
+    error_text,
+    fast_crypt,
+    make_store,
+    settle,
+    unlock,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -184,7 +194,7 @@ async def test_receipt_dialog_and_details(store_dir, tmp_path):
         await pilot.press("escape", "r")
         assert isinstance(app.screen, ReceiptDialog)
         await pilot.press(*"1234", "enter")
-        assert "12 characters" in error_text(app, "#receipt-error")
+        assert "12 characters" in error_text(app, "#error-code")
         app.screen.query_one("#receipt-code", Input).value = sent.receipt_code.replace("-", " ").lower()
         await pilot.press("enter")
         await pilot.pause()

@@ -8,9 +8,9 @@ from textual.widgets import OptionList
 
 from safedesk.app import SafeDeskApp
 from safedesk.screens.home import HomeScreen
-from safedesk.store.dashboard.attention import attention as real_attention
 from safedesk.store.demo.data import build_demo, open_demo
 from safedesk.store.engine.records import utcnow
+from safedesk.store.features import attention as real_attention
 from safedesk.store.handover.transfer import Transfer
 from safedesk.store.policy.builder import PolicyBook
 
@@ -76,8 +76,7 @@ async def test_every_kind_of_due_item_is_on_the_home_screen(tmp_path):
 async def test_a_long_tail_is_summarised_and_an_empty_store_says_so(tmp_path, monkeypatch):
     from safedesk.screens import home as home_module
     from safedesk.store.engine.session import Session
-    from tests.conftest import PASSPHRASE
-    from tests.test_tui_shell import unlock
+    from tests.kit import PASSPHRASE, unlock
 
     Session.create(tmp_path / "empty", "Oak Primary", "Sam Patel", PASSPHRASE)[0].close()
     monkeypatch.setattr(home_module, "attention", lambda session: [])

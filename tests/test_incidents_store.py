@@ -9,15 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safedesk.store.dashboard.attention import attention
 from safedesk.store.engine.session import Session
-from safedesk.store.engine.verify import verify_session
 from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.features import attention, verify_store
 from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Action, Escalation, Incident, Person
 from safedesk.store.text.dates import parse_date, parse_datetime, show_datetime
-from tests.conftest import PASSPHRASE
+from tests.kit import PASSPHRASE
 
 
 def _incident(**overrides) -> Incident:  # type: ignore[no-untyped-def]
@@ -136,7 +135,7 @@ def test_evidence_file_is_encrypted_hashed_verified_and_deduplicated(session, tm
     assert b"distinctive-evidence-bytes" not in blob.read_bytes()
     with pytest.raises(evidence.DuplicateEvidence):
         evidence.add_file(session, stored.id, shot)
-    assert verify_session(session).ok
+    assert verify_store(session).ok
     out = tmp_path / "export.png"
     evidence.export_file(session, item, out)
     assert out.read_bytes() == shot.read_bytes()
@@ -145,7 +144,7 @@ def test_evidence_file_is_encrypted_hashed_verified_and_deduplicated(session, tm
     raw = bytearray(blob.read_bytes())
     raw[-1] ^= 1
     blob.write_bytes(bytes(raw))
-    report = verify_session(session)
+    report = verify_store(session)
     assert not report.ok and any("integrity" in c.text for c in report.checks)
 
 
@@ -200,7 +199,7 @@ def test_evidence_survives_reopen(store_dir, tmp_path):
     with Session.open(store_dir, PASSPHRASE) as again:
         items = evidence.evidence_for(again, stored.id)
         assert evidence.decrypt(again, items[0]) == b"saved page"
-        assert verify_session(again).ok
+        assert verify_store(again).ok
 
 
 def test_time_parsing():

@@ -101,6 +101,7 @@ def _offline() -> list[str]:
     return []
 
 
+@pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.skipif(os.name == "nt", reason="install.sh is the macOS/Linux installer")
 def test_kit_verifies_installs_offline_and_updates_to_the_next_commit(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from safedesk.store.policy.builder import (
     render_template,
 )
 from safedesk.store.text.markdown import outline, parser
-from tests.conftest import DEPUTY_PASSPHRASE
+from tests.kit import DEPUTY_PASSPHRASE
 
 HOSTILE = "[@click=app.quit]x[/] *Sam* <b>x</b> {setting_name}"
 
@@ -253,7 +253,7 @@ def test_policy_and_letter_exports_are_audited_without_personal_text(session, tm
 
 
 def test_the_answers_survive_reopening_the_store(store_dir) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import PASSPHRASE
+    from tests.kit import PASSPHRASE
 
     created, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
     PolicyBook(created).save({"review_on": "1/7/2027", "local_authority": "Kent County Council"})

@@ -5,17 +5,16 @@ from __future__ import annotations
 from textual.widgets import Input, OptionList, Select
 
 from safedesk.app import SafeDeskApp
-from safedesk.screens.forms.fill import Choice
 from safedesk.screens.policy.builder import PolicyPreviewScreen, PolicyScreen, open_policy
 from safedesk.screens.policy.letters import LetterScreen, LettersScreen
 from safedesk.store.engine.session import Session
 from safedesk.store.policy.builder import PolicyBook
 from safedesk.store.text.markdown import outline
 from safedesk.widgets.card_view import CardView
+from safedesk.widgets.common import Choice
 from safedesk.widgets.forms import FormDialog
-from tests.conftest import PASSPHRASE
-from tests.pilot_kit import settle, shown_errors
-from tests.pilot_kit import unlock as signed_in
+from tests.kit import PASSPHRASE, settle, shown_errors
+from tests.kit import unlock as signed_in
 
 SIZE = (80, 24)
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold"

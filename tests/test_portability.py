@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from safedesk.store.engine import files
-from tests.conftest import PASSPHRASE
+from tests.kit import PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[1]
 POSIX_ONLY = re.compile(
@@ -90,7 +90,7 @@ def test_posix_replace_does_not_hide_a_permission_error(monkeypatch, tmp_path):
 def test_whole_store_works_with_the_windows_branches(monkeypatch, tmp_path):
     """Create, write, compact and reopen a store with every Windows branch taken."""
     from safedesk.store.engine.session import OpenOptions, Session
-    from tests.test_store_session import Note
+    from tests.kit import Note
 
     monkeypatch.setattr(files, "IS_WINDOWS", True)
     folder = tmp_path / "store"

@@ -14,10 +14,9 @@ import pytest
 
 from safedesk.store.engine import vault as vault_module
 from safedesk.store.engine.session import OpenOptions, Session
-from safedesk.store.engine.vault import BACKUP_SUFFIX, JOURNAL_FILE, STORE_FILE
-from safedesk.store.errors import StoreCorrupt, StoreLocked, StoreWriteError
-from tests.conftest import PASSPHRASE
-from tests.test_store_session import Note
+from safedesk.store.engine.vault import BACKUP_SUFFIX, JOURNAL_FILE, STORE_FILE, read_header
+from safedesk.store.errors import StoreCorrupt, StoreLocked, StoreWriteError, WrongPassphrase
+from tests.kit import PASSPHRASE, Note
 
 SECRET_NAME = "Zebulon Quartermaine-Oyelaran"
 
@@ -85,11 +84,16 @@ def test_torn_journal_tail_is_ignored_but_a_changed_frame_is_refused(store_dir):
         Session.open(store_dir, PASSPHRASE)
 
 
-def _fail_writes(monkeypatch: pytest.MonkeyPatch, error: OSError) -> None:
+def _fail_writes(monkeypatch: pytest.MonkeyPatch, error: OSError) -> list[bytes]:
+    """Every os.write fails with `error`; returns the start of each write that was refused."""
+    refused: list[bytes] = []
+
     def refuse(fd: int, data: bytes) -> int:
+        refused.append(bytes(data[:32]))
         raise error
 
     monkeypatch.setattr(os, "write", refuse)
+    return refused
 
 
 @pytest.mark.parametrize(
@@ -99,19 +103,30 @@ def _fail_writes(monkeypatch: pytest.MonkeyPatch, error: OSError) -> None:
 )
 @pytest.mark.parametrize("path", ["journal", "compaction"])
 def test_failed_write_is_reported_and_loses_nothing(store_dir, monkeypatch, error, path):
-    options = OpenOptions(compact_bytes=1 if path == "compaction" else 1 << 30)
+    compacts = path == "compaction"
+    options = OpenOptions(compact_bytes=1 if compacts else 1 << 30)
     session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE, options)
     notes = session.repo(Note)
     notes.add(Note(title="safe"))
+    store_file = store_dir / STORE_FILE
+    generation = read_header(store_file)[1]
+    # A frame larger than the store file: past the low threshold the commit rewrites the
+    # store as a new generation (a compaction); under the high one it goes to the journal.
+    body = "x" * (store_file.stat().st_size + 1)
     with monkeypatch.context() as patch:
-        _fail_writes(patch, error)
+        refused = _fail_writes(patch, error)
         with pytest.raises(StoreWriteError) as failure:
-            notes.add(Note(title="lost"))
+            notes.add(Note(title="lost", body=body))
+    # The refused write was this case's: a new generation's files start with the store's or
+    # the journal's magic, a journal frame with its length.
+    assert refused and refused[0].startswith((vault_module.MAGIC, vault_module.JMAGIC)) == compacts
     message = str(failure.value)
     assert ("disk is full" in message) == (error.errno == errno.ENOSPC)
     assert "Nothing already saved was changed" in message and "lost" not in message
     assert [n.title for n in notes.all()] == ["safe"]  # memory rolled back
-    notes.add(Note(title="after"))  # and the store still works
+    assert read_header(store_file)[1] == generation
+    notes.add(Note(title="after", body=body))  # the same write with room on disk: the store still works
+    assert read_header(store_file)[1] == (generation + 1 if compacts else generation)
     session.close()
     assert _titles(store_dir) == ["after", "safe"]
     assert not list(store_dir.glob("*.tmp-*"))
@@ -123,7 +138,7 @@ def test_no_plaintext_anywhere_under_the_store_folder(store_dir):
     for i in range(40):
         session.repo(Note).add(Note(title=f"{SECRET_NAME} {i}", body="Pupil said she was frightened"))
     session.close()
-    with pytest.raises(Exception):
+    with pytest.raises(WrongPassphrase):
         Session.open(store_dir, "a wrong guess at the passphrase")
     needles = [SECRET_NAME.encode(), b"Zebulon", b"Quartermaine", b"frightened", SECRET_NAME.encode("utf-16-le")]
     files = [p for p in store_dir.rglob("*") if p.is_file()]
@@ -158,7 +173,7 @@ def test_second_process_is_refused(store_dir):
                 sys.exit(3)
             """
         )
-        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
         assert result.returncode == 3, result.stderr
         assert "already open in another SafeDesk window" in result.stdout
     # Released on close: the store opens again.

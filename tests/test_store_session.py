@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import ClassVar
+from datetime import date
 
 import pytest
 
 from safedesk.store.engine import keys, schema
-from safedesk.store.engine.records import Record, require, utcnow
+from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.engine.verify import verify_session
 from safedesk.store.errors import InvalidInput, NotAllowed, StoreExists, StoreNotFound, WrongPassphrase
-from tests.conftest import DEPUTY_PASSPHRASE, PASSPHRASE
-
-
-@dataclass(kw_only=True)
-class Note(Record):
-    TABLE: ClassVar[str] = "notes"
-    MULTILINE: ClassVar[frozenset[str]] = frozenset({"body"})
-
-    title: str
-    body: str = ""
-    due: date | None = None
-    at: datetime | None = None
-    tags: tuple[str, ...] = ()
-
-    def validate(self) -> None:
-        require(bool(self.title), "Give the note a title.", "title")
+from tests.kit import DEPUTY_PASSPHRASE, PASSPHRASE, Note
 
 
 def test_create_then_open_with_each_kind_of_secret(store_dir):

@@ -11,8 +11,7 @@ from safedesk.screens import triage as triage_module
 from safedesk.screens.guide import GuideScreen
 from safedesk.screens.triage import ResultAction, TriageScreen
 from safedesk.widgets.card_view import CardView
-
-SIZE = (80, 24)
+from tests.kit import SIZE, screen_text, settle
 
 
 def card_text(app) -> str:  # type: ignore[no-untyped-def]
@@ -57,12 +56,19 @@ async def test_live_search_corrects_spelling_and_opens_the_top_hit(store_dir):
 
 
 async def test_markup_typed_into_search_is_just_text(store_dir):
+    typed = "[@click=app.quit]x[/] [bold"
     app = SafeDeskApp(store_dir, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("slash", *"[@click=app.quit]x[/] [bold", "enter")
+        await pilot.press("slash", *typed)
+        await pilot.pause()
+        assert typed in screen_text(app)  # shown with its brackets, as typed: not styled, not a link
+        assert list_ids(app)  # and searched for like any other words
+        await pilot.click("#guide-query")  # a click on it runs no action hidden in the text
+        await pilot.press("enter")
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, GuideScreen)
+        assert app.screen.current is not None and typed in screen_text(app)
 
 
 async def test_history_and_related_cards(store_dir):
@@ -91,7 +97,7 @@ async def test_guide_from_the_palette_opens_a_card(store_dir):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+p", *"journo rang")
-        await pilot.pause(0.3)
+        await settle(app, pilot)  # the palette searches in a worker
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, GuideScreen) and app.screen.current.id == "pb-media-contact"

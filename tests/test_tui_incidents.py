@@ -13,8 +13,7 @@ from safedesk.store.engine.session import Session
 from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.widgets.forms import FormDialog
-from tests.conftest import PASSPHRASE
-from tests.test_tui_shell import SIZE, settle, unlock
+from tests.kit import PASSPHRASE, SIZE, settle, unlock
 
 HOSTILE = ["[@click=app.quit]x[/]", "[/bold]", "\x1b[2J\x1b]0;pwned\x07text", "[bold"]
 
@@ -94,7 +93,7 @@ async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
         await pilot.press("c")
         await fill(app, pilot, {"form-status": "closed"})
         await pilot.press("ctrl+s")
-        assert "outcome" in str(app.screen.query_one("#form-error-outcome").render()).lower()
+        assert "outcome" in str(app.screen.query_one("#error-outcome").render()).lower()
         await fill(app, pilot, {"form-outcome": "Comment removed by Facebook; parent met the head."})
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -143,7 +142,7 @@ async def test_list_filters_and_opens(store_dir):
         await pilot.press("f")
         await fill(app, pilot, {"form-platform": "x", "form-since": "zz"})
         await pilot.press("ctrl+s")
-        assert "DD/MM/YYYY" in str(app.screen.query_one("#form-error-since").render())
+        assert "DD/MM/YYYY" in str(app.screen.query_one("#error-since").render())
         await fill(app, pilot, {"form-since": ""})
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.segment import Segments
 from textual import events
@@ -18,11 +18,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from safedesk.router import is_showing, open_screen, screen
+from safedesk.screens.accounts.secrets import clear_on_exit
 from safedesk.theme import THEMES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from safedesk.screens.guide import GuideScreen
     from safedesk.store.engine.core_records import Setting
     from safedesk.store.engine.session import Session
 
@@ -75,9 +78,7 @@ class SafeDeskApp(App[int]):
     def on_mount(self) -> None:
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
         if self.start_screen == "guide":
-            from safedesk.screens.guide import GuideScreen
-
-            self.push_screen(GuideScreen())
+            open_screen(self, "guide")
         elif self.start_screen == "demo":
             from safedesk.store.demo.data import DEMO_PASSPHRASE, open_demo
 
@@ -95,22 +96,14 @@ class SafeDeskApp(App[int]):
     def _entry_screen(self) -> Screen:
         from safedesk.store.engine.vault import store_exists
 
-        if store_exists(self.store_dir):
-            from safedesk.screens.unlock import UnlockScreen
-
-            return UnlockScreen(self.store_dir)
-        from safedesk.screens.setup import SetupScreen
-
-        return SetupScreen(self.store_dir)
+        return screen("unlock" if store_exists(self.store_dir) else "setup", self.store_dir)
 
     def signed_in(self, session: Session) -> None:
         """Called by setup and unlock once a session is open."""
-        from safedesk.screens.home import HomeScreen
-
         self.session = session
         self.last_activity = time.time()
         self.apply_setting(session.setting())
-        self.switch_screen(HomeScreen())
+        self.switch_screen(screen("home"))
 
     def apply_setting(self, setting: Setting) -> None:
         self.sub_title = setting.name
@@ -129,9 +122,7 @@ class SafeDeskApp(App[int]):
 
     @property
     def locked(self) -> bool:
-        from safedesk.screens.lock import LockScreen
-
-        return isinstance(self.screen, LockScreen)
+        return is_showing(self, "lock")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp | events.Paste):
@@ -146,10 +137,8 @@ class SafeDeskApp(App[int]):
             self.action_lock()
 
     def action_lock(self) -> None:
-        from safedesk.screens.lock import LockScreen
-
         if not self.locked:
-            self.push_screen(LockScreen())
+            open_screen(self, "lock")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While locked, nothing may open on top of the blank screen.
@@ -160,24 +149,18 @@ class SafeDeskApp(App[int]):
     # ----------------------------------------------------------------- navigation
 
     def action_triage(self) -> None:
-        from safedesk.screens.triage import TriageScreen
-
-        if not isinstance(self.screen, TriageScreen):
-            self.push_screen(TriageScreen())
+        if not is_showing(self, "triage"):
+            open_screen(self, "triage")
 
     def action_guide(self, card_id: str | None = None) -> None:
-        from safedesk.screens.guide import GuideScreen
-
-        if isinstance(self.screen, GuideScreen):
+        if is_showing(self, "guide"):
             if card_id:
-                self.screen.open_card(card_id)
+                cast("GuideScreen", self.screen).open_card(card_id)
             return
-        self.push_screen(GuideScreen(card_id=card_id))
+        open_screen(self, "guide", card_id=card_id)
 
     def action_help(self) -> None:
-        from safedesk.screens.help import HelpScreen
-
-        if isinstance(self.screen, HelpScreen):
+        if is_showing(self, "help"):
             return
         rows: dict[str, tuple[bool, str, str]] = {}
         for active in self.screen.active_bindings.values():
@@ -185,7 +168,7 @@ class SafeDeskApp(App[int]):
             if binding.description and binding.action not in rows:
                 # SafeDesk's own keys (they all have ids) before the widgets' navigation keys.
                 rows[binding.action] = (binding.id is None, self.get_key_display(binding), binding.tooltip or binding.description)
-        self.push_screen(HelpScreen([(keys, text) for _, keys, text in sorted(rows.values(), key=lambda r: r[0])]))
+        open_screen(self, "help", [(keys, text) for _, keys, text in sorted(rows.values(), key=lambda r: r[0])])
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("What's happening? (triage)", "Answer a few questions and get the steps to take", self.action_triage)
@@ -197,9 +180,7 @@ class SafeDeskApp(App[int]):
         yield SystemCommand("Quit", "Close SafeDesk (everything saved is kept)", self.action_quit)
 
     def _open_accounts(self) -> None:
-        from safedesk.screens.accounts.register import AccountsScreen
-
-        self.push_screen(AccountsScreen())
+        open_screen(self, "accounts")
 
     # ----------------------------------------------------------------- shutdown
 
@@ -224,8 +205,6 @@ class SafeDeskApp(App[int]):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
-        from safedesk.screens.accounts.secrets import clear_on_exit
-
         clear_on_exit(self)  # a password copied just before quitting must not stay on the clipboard
         if self.session is not None:
             self.session.close()

@@ -7,20 +7,22 @@ hidden again when the screen is covered (the lock screen included).
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Input, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Select, Static
 
-from safedesk.screens.accounts.forms import FormScreen, check, date_field, select_field, text_field
+from safedesk.screens.accounts.forms import RegisterForm, check, date_field, select_field, text_field
 from safedesk.screens.accounts.secrets import REVEAL_SECONDS, SecretView, copy_secret, displayable, hide_secrets
 from safedesk.store.accounts.health import check_account
 from safedesk.store.accounts.register import ChangeReason, Credential, Mfa, PasswordChange, Register, today
 from safedesk.store.accounts.secrets import DEFAULT_CHARACTERS, DEFAULT_WORDS, Generated, GeneratorOptions, Kind, generate
 from safedesk.store.errors import InvalidInput
-from safedesk.widgets.common import FieldError, plain
+from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import ConfirmDialog
 
 REASON_CHOICES = [(r.value, r) for r in ChangeReason if r is not ChangeReason.SETUP]
@@ -29,7 +31,7 @@ REASON_CHOICES = [(r.value, r) for r in ChangeReason if r is not ChangeReason.SE
 # --------------------------------------------------------------------- generator
 
 
-class GeneratorDialog(FormScreen[str]):
+class GeneratorDialog(RegisterForm[str]):
     """Make a new password: random words or random characters; F2 makes another."""
 
     heading = "Generate a password"
@@ -59,24 +61,20 @@ class GeneratorDialog(FormScreen[str]):
         yield check("Avoid look-alikes such as 0/O and 1/l", "avoid_lookalikes", False)
         yield Static("F2 makes another.", classes="hint")
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self._show_options(Kind.WORDS)
-        self.action_again()
-        super().on_mount()
+        await self.action_again()
 
     def _show_options(self, kind: Kind) -> None:
         for name in self.WORD_OPTIONS:
-            self.query_one(f"#field-{name}" if name == "separator" else f"#in-{name}").display = kind is Kind.WORDS
+            self.query_one(f"#field-{name}").display = kind is Kind.WORDS
         for name in self.CHARACTER_OPTIONS:
-            self.query_one(f"#in-{name}").display = kind is Kind.CHARACTERS
+            self.query_one(f"#field-{name}").display = kind is Kind.CHARACTERS
 
     @on(Input.Changed)
-    @on(Input.Submitted)
-    def _typed(self) -> None:
-        self.action_again()
-
-    def on_checkbox_changed(self) -> None:
-        self.action_again()
+    @on(Checkbox.Changed)
+    async def _typed(self) -> None:
+        await self.action_again()
 
     @on(Select.Changed, "#in-kind")
     def _kind_changed(self, event: Select.Changed) -> None:
@@ -84,8 +82,8 @@ class GeneratorDialog(FormScreen[str]):
         # Input.Changed regenerates once the default length for the new kind is in.
         self.query_one("#in-length", Input).value = str(DEFAULT_WORDS if event.value is Kind.WORDS else DEFAULT_CHARACTERS)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)  # settings are not worth a "discard?" question
+    def changed(self) -> bool:
+        return False  # settings are not worth a "discard?" question
 
     def _options(self) -> GeneratorOptions:
         kind: Kind = self.value("kind") or Kind.WORDS
@@ -104,9 +102,8 @@ class GeneratorDialog(FormScreen[str]):
             avoid_lookalikes=self.value("avoid_lookalikes"),
         )
 
-    def action_again(self) -> None:
-        for error in self.query(FieldError):
-            error.clear()
+    async def action_again(self) -> None:
+        self.clear_errors()
         view = self.query_one("#generated", SecretView)
         try:
             self.generated = generate(self._options())
@@ -114,7 +111,7 @@ class GeneratorDialog(FormScreen[str]):
             self.generated = None
             view.set_secret("")
             self.query_one("#generated-strength", Static).update("")
-            self.show_problem(str(problem), problem.field)
+            await self.show_error(str(problem), problem.field)
             return
         view.set_secret(self.generated.value)
         view.reveal()  # a new candidate is shown so it can be judged; it hides itself like any secret
@@ -125,7 +122,7 @@ class GeneratorDialog(FormScreen[str]):
     def on_screen_suspend(self) -> None:
         hide_secrets(self)
 
-    def submit(self) -> str:
+    def save(self, values: dict[str, Any]) -> str:
         if self.generated is None:
             raise InvalidInput("Fix the settings first.", "length")
         return self.generated.value
@@ -167,7 +164,7 @@ class PasswordFormMixin:
             field.password = True
 
 
-class ChangePasswordForm(PasswordFormMixin, FormScreen[bool]):
+class ChangePasswordForm(PasswordFormMixin, RegisterForm[bool]):
     """A new password with the reason for the change; the old one goes to the history."""
 
     BINDINGS = PasswordFormMixin.PASSWORD_BINDINGS
@@ -188,11 +185,10 @@ class ChangePasswordForm(PasswordFormMixin, FormScreen[bool]):
         yield date_field("Changed on", "changed_on", today())
 
     def on_mount(self) -> None:
-        super().on_mount()
         if self.generate_first:
             self.action_generate()
 
-    def submit(self) -> bool:
+    def save(self, values: dict[str, Any]) -> bool:
         reason = self.value("reason")
         if reason is None:
             raise InvalidInput("Choose why the password is changing (it is kept with the change).", "reason")
@@ -205,7 +201,7 @@ class ChangePasswordForm(PasswordFormMixin, FormScreen[bool]):
 # --------------------------------------------------------------------- a login's details
 
 
-class CredentialForm(PasswordFormMixin, FormScreen[int]):
+class CredentialForm(PasswordFormMixin, RegisterForm[int]):
     """A new login (with its first password) or the details of one; the password changes elsewhere."""
 
     wide = True
@@ -241,7 +237,7 @@ class CredentialForm(PasswordFormMixin, FormScreen[int]):
         )
         yield text_field("Notes", "notes", c.notes, max_length=2000)
 
-    def submit(self) -> int:
+    def save(self, values: dict[str, Any]) -> int:
         values = dict(
             label=self.value("label"),
             login=self.value("login").strip(),

@@ -1,8 +1,8 @@
 """The account register's forms: the account and its business case, SLT's decision,
 status changes (with the audited override), reviews and admins.
 
-Every form is a `FormScreen`: labelled fields, Ctrl+S saves, Esc cancels (asking first
-when something was changed). The store's rules decide what is accepted; a refusal is
+Every form is a `RegisterForm`, the one form framework's dialog (safedesk.widgets.forms)
+with the register's stylesheet. The store's rules decide what is accepted; a refusal is
 shown next to the field it names.
 """
 
@@ -15,13 +15,8 @@ from typing import Any, TypeVar
 from rich.segment import Segment
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.css.query import NoMatches
-from textual.screen import ModalScreen
 from textual.strip import Strip
-from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Static
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 
 from safedesk.store.accounts.register import (
     COMMENTS_LABELS,
@@ -38,8 +33,8 @@ from safedesk.store.accounts.register import (
 )
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.dates import parse_date
-from safedesk.widgets.common import Field, FieldError, plain
-from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.common import Field, plain
+from safedesk.widgets.forms import ModalForm
 
 T = TypeVar("T")
 REVIEW_EVERY = timedelta(days=182)  # a suggestion for the next review: about twice a year
@@ -94,8 +89,8 @@ class TickList(SelectionList[int]):
         return strip
 
 
-def check(label: str, field_id: str, value: bool) -> Tick:
-    return Tick(plain(label), value, compact=True, id=f"in-{field_id}")
+def check(label: str, field_id: str, value: bool) -> Field:
+    return Field(None, Tick(plain(label), value, compact=True, id=f"in-{field_id}"), field_id=field_id)
 
 
 def staff_options(staff: list[StaffMember], *, slt_only: bool = False, keep: set[int] | None = None) -> list[tuple[str, int]]:
@@ -105,121 +100,23 @@ def staff_options(staff: list[StaffMember], *, slt_only: bool = False, keep: set
     return [(s.label + (" - left" if s.has_left() else ""), s.id) for s in chosen if s.id is not None]
 
 
-class FormScreen(ModalScreen[T]):
-    """A dialog of fields saved with Ctrl+S; `submit()` returns the result or raises InvalidInput."""
+class RegisterForm(ModalForm[T]):
+    """A form of the account register: the register's styles and the store it saves to."""
 
     CSS_PATH = "register.tcss"
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save this form", id="form-save"),
-        Binding(
-            "escape", "cancel", "Cancel", tooltip="Close without saving (asks first if you changed something)", id="form-cancel"
-        ),
-    ]
-    heading = ""
-    intro = ""
-    wide = False
-    save_label = "Save (Ctrl+S)"
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="form-dialog wide" if self.wide else "form-dialog"):
-            yield Static(plain(self.heading), classes="title")
-            if self.intro:
-                yield Static(plain(self.intro), classes="muted form-intro")
-            yield from self.top()
-            with VerticalScroll(classes="form-body"):
-                yield from self.form()
-            yield FieldError(id="form-error")
-            with Horizontal(classes="form-buttons"):
-                yield Button(compact=True, label=self.save_label, variant="primary", id="form-save-button")
-                yield Button(compact=True, label="Cancel (Esc)", id="form-cancel-button")
-
-    def top(self) -> ComposeResult:
-        """Anything shown above the fields, outside their scrolling area."""
-        yield from ()
-
-    def form(self) -> ComposeResult:
-        raise NotImplementedError
-
-    def submit(self) -> T:
-        raise NotImplementedError
 
     @property
     def register(self) -> Register:
         return Register(self.app.session)  # type: ignore[attr-defined]
 
-    def on_mount(self) -> None:
-        self._initial = self._snapshot()
-
-    def _snapshot(self) -> tuple[Any, ...]:
-        values: list[Any] = []
-        for widget in self.query("Input, Select, Checkbox, SelectionList"):
-            values.append(tuple(widget.selected) if isinstance(widget, SelectionList) else getattr(widget, "value", None))
-        return tuple(values)
-
-    # ----------------------------------------------------------------- values
-
-    def value(self, field_id: str) -> Any:
-        widget: Widget = self.query_one(f"#in-{field_id}")
-        if isinstance(widget, SelectionList):
-            return tuple(widget.selected)
-        if isinstance(widget, Select):
-            return None if widget.value == Select.NULL else widget.value
-        return widget.value  # type: ignore[attr-defined]
-
     def day(self, field_id: str, *, required: bool = False) -> date | None:
         return parse_date(self.value(field_id), field_id, required=required)
-
-    # ----------------------------------------------------------------- saving
-
-    @on(Button.Pressed, "#form-save-button")
-    def action_save(self) -> None:
-        for error in self.query(FieldError):
-            error.clear()
-        try:
-            result = self.submit()
-        except InvalidInput as error:
-            self.show_problem(str(error), error.field)
-            return
-        except SafeDeskError as error:
-            self.show_problem(str(error), None)
-            return
-        self.dismiss(result)
-
-    def show_problem(self, message: str, field_id: str | None) -> None:
-        try:
-            field = self.query_one(f"#field-{field_id}", Field) if field_id else None
-        except NoMatches:
-            field = None
-        if field is None:
-            self.query_one("#form-error", FieldError).show(message)
-            return
-        field.error.show(message)
-        field.input.focus()
-        field.scroll_visible(animate=False)
-
-    @on(Button.Pressed, "#form-cancel-button")
-    def action_cancel(self) -> None:
-        if self._snapshot() == self._initial:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Discard your changes?", "Nothing in this form has been saved yet.", yes="Discard"), answered
-        )
-
-    @on(Input.Submitted)
-    def _next(self) -> None:
-        self.focus_next()
 
 
 # --------------------------------------------------------------------- the account and its business case
 
 
-class AccountForm(FormScreen[int]):
+class AccountForm(RegisterForm[int]):
     """A new proposal (with its business case) or the details of an existing account."""
 
     wide = True
@@ -273,7 +170,7 @@ class AccountForm(FormScreen[int]):
         yield check("Everyone running it has had suitable training", "training_done", a.training_done)
         yield text_field("Notes", "notes", a.notes, max_length=4000)
 
-    def submit(self) -> int:
+    def save(self, values: dict[str, Any]) -> int:
         base = self.account or Account(platform="", name="")
         values = dict(
             platform=self.value("platform") or "",
@@ -323,7 +220,7 @@ def case_checks(account: Account) -> list[str]:
     ]
 
 
-class DecisionForm(FormScreen[bool]):
+class DecisionForm(RegisterForm[bool]):
     """SLT approves or rejects the business case: who decided, when, and why."""
 
     save_label = "Record the decision (Ctrl+S)"
@@ -343,7 +240,7 @@ class DecisionForm(FormScreen[bool]):
         yield date_field("Date of the decision", "decided_on", today())
         yield text_field("Reasons (needed for a rejection)", "reasons", max_length=1000)
 
-    def submit(self) -> bool:
+    def save(self, values: dict[str, Any]) -> bool:
         approved = bool(self.value("approved"))
         self.register.decide(
             self.account.id or 0,
@@ -358,7 +255,7 @@ class DecisionForm(FormScreen[bool]):
 # --------------------------------------------------------------------- status
 
 
-class StatusForm(FormScreen[Status]):
+class StatusForm(RegisterForm[Status]):
     """Make an account active, pause it or close it; activating without approval needs an override."""
 
     save_label = "Change status (Ctrl+S)"
@@ -377,7 +274,6 @@ class StatusForm(FormScreen[Status]):
         yield text_field("Reason for overriding SLT approval (recorded in the audit log)", "override", max_length=500)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._show_override()
 
     @on(Select.Changed, "#in-status")
@@ -394,7 +290,7 @@ class StatusForm(FormScreen[Status]):
             else ""
         )
 
-    def submit(self) -> Status:
+    def save(self, values: dict[str, Any]) -> Status:
         status: Status = self.value("status")
         reason = self.value("override") if self.query_one("#field-override").display else ""
         try:
@@ -409,7 +305,7 @@ class StatusForm(FormScreen[Status]):
 # --------------------------------------------------------------------- review
 
 
-class ReviewForm(FormScreen[bool]):
+class ReviewForm(RegisterForm[bool]):
     """Record the periodic review of admins and passwords, and set the next one."""
 
     def __init__(self, account: Account) -> None:
@@ -426,7 +322,7 @@ class ReviewForm(FormScreen[bool]):
         yield date_field("Reviewed on", "reviewed_on", today())
         yield date_field("Next review", "review_on", today() + REVIEW_EVERY)
 
-    def submit(self) -> bool:
+    def save(self, values: dict[str, Any]) -> bool:
         self.register.record_review(
             self.account.id or 0, self.day("reviewed_on", required=True) or today(), self.day("review_on")
         )
@@ -436,7 +332,7 @@ class ReviewForm(FormScreen[bool]):
 # --------------------------------------------------------------------- admins
 
 
-class AdminForm(FormScreen[bool]):
+class AdminForm(RegisterForm[bool]):
     """Add an admin, or change one (including the date their access was removed)."""
 
     def __init__(self, account: Account, index: int | None = None) -> None:
@@ -469,7 +365,7 @@ class AdminForm(FormScreen[bool]):
         if self.admin:
             yield date_field("Access removed on (after removing it on the platform)", "removed_on", admin.removed_on)
 
-    def submit(self) -> bool:
+    def save(self, values: dict[str, Any]) -> bool:
         staff_id = self.value("staff_id")
         if staff_id is None:
             raise InvalidInput("Choose the member of staff (add them to the staff register first).", "staff_id")

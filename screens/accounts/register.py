@@ -18,6 +18,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from safedesk.router import open_screen
+from safedesk.screens.accounts.credentials import CredentialForm
 from safedesk.screens.accounts.forms import AccountForm, AdminForm, DecisionForm, ReviewForm, StatusForm, case_checks
 from safedesk.store.accounts.health import Finding, check_account, check_register, summary
 from safedesk.store.accounts.register import (
@@ -169,9 +171,7 @@ class AccountsScreen(Screen[None]):
         self.app.push_screen(AccountForm(), created)
 
     def action_staff(self) -> None:
-        from safedesk.screens.accounts.staff import StaffScreen
-
-        self.app.push_screen(StaffScreen())
+        open_screen(self.app, "staff")
 
     def action_health(self) -> None:
         findings = check_register(self.app.session)  # type: ignore[attr-defined]
@@ -379,10 +379,8 @@ class AccountDetailScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#detail-logins")
     def _open_login(self, event: OptionList.OptionSelected) -> None:
-        from safedesk.screens.accounts.credentials import CredentialScreen
-
         if event.option.id:
-            self.app.push_screen(CredentialScreen(int(event.option.id.removeprefix("login-"))))
+            open_screen(self.app, "credential", int(event.option.id.removeprefix("login-")))
 
     @on(DataTable.RowSelected, "#detail-admins")
     def _edit_admin(self, event: DataTable.RowSelected) -> None:
@@ -406,8 +404,6 @@ class AccountDetailScreen(Screen[None]):
         self.app.push_screen(AdminForm(self.account))
 
     def action_add_login(self) -> None:
-        from safedesk.screens.accounts.credentials import CredentialForm
-
         self.app.push_screen(CredentialForm(self.account_id))
 
     def action_review(self) -> None:

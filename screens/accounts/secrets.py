@@ -23,6 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from safedesk.clipboard_win32 import ClipboardBusy, native_clipboard
+from safedesk.router import screen_class
 from safedesk.widgets.common import plain
 
 if TYPE_CHECKING:
@@ -121,9 +122,7 @@ class ClipboardGuard:
         self._sequence = None
 
     def _screen_changed(self, screen: Screen) -> None:
-        from safedesk.screens.lock import LockScreen
-
-        if isinstance(screen, LockScreen):
+        if isinstance(screen, screen_class("lock")):
             self.clear()
 
 

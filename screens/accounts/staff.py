@@ -7,19 +7,21 @@ new owner, and the screen says exactly what to do for each.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from safedesk.screens.accounts.forms import FormScreen, check, date_field, text_field
+from safedesk.screens.accounts.forms import RegisterForm, check, date_field, text_field
 from safedesk.store.accounts.register import LeaverReport, Register, StaffMember, today
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
 
 
-class StaffForm(FormScreen[int]):
+class StaffForm(RegisterForm[int]):
     def __init__(self, member: StaffMember | None = None) -> None:
         super().__init__()
         self.member = member
@@ -33,7 +35,7 @@ class StaffForm(FormScreen[int]):
         if self.member and self.member.left_on:
             yield date_field("Left on (correct it, or clear it if they were marked by mistake)", "left_on", self.member.left_on)
 
-    def submit(self) -> int:
+    def save(self, values: dict[str, Any]) -> int:
         if self.member is None:
             return (
                 self.register.add_staff(StaffMember(name=self.value("name"), role=self.value("role"), slt=self.value("slt"))).id
@@ -45,7 +47,7 @@ class StaffForm(FormScreen[int]):
         return self.register.save_staff(self.member).id or 0
 
 
-class LeaverForm(FormScreen[LeaverReport]):
+class LeaverForm(RegisterForm[LeaverReport]):
     """Mark a member of staff as left; the result lists what to do on each account."""
 
     save_label = "Mark as left (Ctrl+S)"
@@ -73,7 +75,7 @@ class LeaverForm(FormScreen[LeaverReport]):
         )
         yield date_field("Last day (or the day access must end)", "left_on", today())
 
-    def submit(self) -> LeaverReport:
+    def save(self, values: dict[str, Any]) -> LeaverReport:
         return self.register.mark_left(self.member.id or 0, self.day("left_on", required=True) or today())
 
 

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from safedesk.router import open_screen
 from safedesk.store.consents.pupils import EXPIRY_WARNING_DAYS, expiring, format_date
 from safedesk.widgets.row_table import Col, Row, RowTable
 
@@ -67,9 +68,7 @@ class ExpiringScreen(Screen[None]):
 
     @on(RowTable.Chosen, "#expiring-table")
     def _open(self, event: RowTable.Chosen) -> None:
-        from safedesk.screens.consents.pupil import PupilScreen
-
-        self.app.push_screen(PupilScreen(int(event.key.split(":")[0])))
+        open_screen(self.app, "pupil", int(event.key.split(":")[0]))
 
     def action_back(self) -> None:
         self.app.pop_screen()

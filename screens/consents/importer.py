@@ -8,35 +8,40 @@ and planning run off the UI thread (a 5,000-row file takes a moment).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 
 from safedesk.store.consents.importer import COLUMNS, ImportPlan, apply_import, guess_columns, plan_import, read_headers
 from safedesk.store.consents.pupils import count_of
-from safedesk.store.errors import SafeDeskError
-from safedesk.widgets.common import FieldError, plain
+from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.widgets.common import Field, FieldError, plain
+from safedesk.widgets.forms import Form
+from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 IGNORE = "ignore"
 COLUMN_CHOICES = [(f"{c.key}", c.key) for c in COLUMNS] + [("(ignore this column)", IGNORE)]
 
 
-class ImportScreen(Screen[None]):
+class ImportScreen(Form[tuple[bytes, str, list[str]]]):
+    """The form's field is the file (Enter or Read reads it); the import buttons apply the preview."""
+
     CSS_PATH = "importer.tcss"
+    DEFAULT_CSS = """
+    ImportScreen #import-file { height: auto; margin: 0 1; }
+    ImportScreen #import-file Field { width: 1fr; margin-bottom: 0; }
+    ImportScreen #import-file Button { margin-top: 1; }
+    """
     SUB_TITLE = "Import from the MIS"
-    AUTO_FOCUS = "#import-path"
-    BINDINGS = [
-        Binding("escape", "back", "Back", tooltip="Leave without importing", id="import-back"),
-    ]
+    save_label = "Read"
 
     def __init__(self, path: str = "") -> None:
         super().__init__()
-        self._initial = path
+        self._path = path
         self.data: bytes | None = None
         self.source = ""
         self.headers: list[str] = []
@@ -47,16 +52,18 @@ class ImportScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="import-file-row"):
-            yield Label("CSV file")
-            yield Input(
-                self._initial,
-                compact=True,
-                placeholder="path to the MIS export, e.g. C:\\Users\\office\\Downloads\\consents.csv",
-                id="import-path",
+        with Horizontal(id="import-file"):
+            yield Field(
+                "CSV file",
+                Input(
+                    self._path,
+                    compact=True,
+                    placeholder="path to the MIS export, e.g. C:\\Users\\office\\Downloads\\consents.csv",
+                    id="import-path",
+                ),
+                field_id="path",
             )
-            yield Button(compact=True, label="Read", id="import-read")
-        yield FieldError(id="error-path")
+            yield Button(compact=True, label=self.save_label, id="form-save-button")
         with VerticalScroll(id="import-body"):
             yield Static(
                 "The first line must name the columns: name (or forename and surname), year_group, form, mis_id, "
@@ -73,7 +80,8 @@ class ImportScreen(Screen[None]):
         with Horizontal(id="import-buttons"):
             yield Button(compact=True, label="Import", variant="primary", id="import-all", disabled=True)
             yield Button(compact=True, label="Import only the valid rows", variant="warning", id="import-valid", disabled=True)
-            yield Button(compact=True, label="Back", id="import-cancel")
+            yield Button(compact=True, label="Back", id="form-cancel-button")
+        yield FieldError(id="form-error")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,30 +90,25 @@ class ImportScreen(Screen[None]):
 
     # ----------------------------------------------------------------- reading
 
-    @on(Input.Submitted, "#import-path")
-    @on(Button.Pressed, "#import-read")
-    def _read(self) -> None:
-        error = self.query_one("#error-path", FieldError)
-        error.clear()
-        text = self.query_one("#import-path", Input).value.strip().strip('"')
+    def save(self, values: dict[str, Any]) -> tuple[bytes, str, list[str]]:
+        text = values["path"].strip().strip('"')
         if not text:
-            error.show("Enter the path of the CSV file exported from the MIS.")
-            return
+            raise InvalidInput("Enter the path of the CSV file exported from the MIS.", "path")
         path = Path(text).expanduser()
         try:
             data = path.read_bytes()
             headers = read_headers(data)
         except IsADirectoryError:
-            error.show("That is a folder: enter the CSV file inside it.")
-            return
+            raise InvalidInput("That is a folder: enter the CSV file inside it.", "path") from None
         except OSError as problem:
-            error.show(f"Cannot open the file: {problem.strerror or 'unreadable'}.")
-            return
+            raise InvalidInput(f"Cannot open the file: {problem.strerror or 'unreadable'}.", "path") from None
         except SafeDeskError as problem:
-            error.show(str(problem))
-            return
-        self.data, self.source, self.headers = data, path.name, headers
-        self._show_mapping(guess_columns(headers))
+            raise InvalidInput(str(problem), "path") from None
+        return data, path.name, headers
+
+    def saved(self, result: tuple[bytes, str, list[str]]) -> None:
+        self.data, self.source, self.headers = result
+        self._show_mapping(guess_columns(self.headers))
         self._replan()
 
     def _show_mapping(self, guessed: dict[str, str | None]) -> None:
@@ -176,8 +179,6 @@ class ImportScreen(Screen[None]):
 
     @on(Button.Pressed, "#import-valid")
     def _import_valid(self) -> None:
-        from safedesk.widgets.dialogs import ConfirmDialog
-
         plan = self.plan
         if plan is None:
             return
@@ -217,11 +218,10 @@ class ImportScreen(Screen[None]):
     def _busy(self, busy: bool) -> None:
         """While busy nothing can be imported; the import buttons come back with the next preview."""
         self.query_one("#import-busy").display = busy
-        self.query_one("#import-read", Button).disabled = busy
+        self.query_one("#form-save-button", Button).disabled = busy
         if busy:
             for button in self.query("#import-all, #import-valid"):
                 button.disabled = True
 
-    @on(Button.Pressed, "#import-cancel")
-    def action_back(self) -> None:
+    def leave(self) -> None:
         self.app.pop_screen()

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from safedesk.screens.consents.forms import ConsentForm, NeverPublishForm, PupilForm
 from safedesk.screens.consents.pupils import STATE_STYLES
 from safedesk.store.consents.pupils import (
     ConsentChange,
@@ -27,6 +28,7 @@ from safedesk.store.consents.pupils import (
 )
 from safedesk.store.errors import RecordNotFound
 from safedesk.widgets.common import plain
+from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 
@@ -168,18 +170,12 @@ class PupilScreen(Screen[None]):
 
     @on(RowTable.Chosen, "#pupil-current")
     def _record_for(self, event: RowTable.Chosen) -> None:
-        from safedesk.screens.consents.forms import ConsentForm
-
         self.app.push_screen(ConsentForm(self.pupil_id, (Purpose(event.key),)), self._after)
 
     def action_record(self) -> None:
-        from safedesk.screens.consents.forms import ConsentForm
-
         self.app.push_screen(ConsentForm(self.pupil_id), self._after)
 
     def action_withdraw(self) -> None:
-        from safedesk.screens.consents.forms import ConsentForm
-
         if self.pupil is None:
             return
         states = self.pupil.states()
@@ -187,19 +183,13 @@ class PupilScreen(Screen[None]):
         self.app.push_screen(ConsentForm(self.pupil_id, granted, ConsentStatus.REFUSED), self._after)
 
     def action_never(self) -> None:
-        from safedesk.screens.consents.forms import NeverPublishForm
-
         self.app.push_screen(NeverPublishForm(self.pupil_id), self._after)
 
     def action_edit(self) -> None:
-        from safedesk.screens.consents.forms import PupilForm
-
         if self.pupil is not None:
             self.app.push_screen(PupilForm(self.pupil), self._after)
 
     def action_left(self) -> None:
-        from safedesk.widgets.dialogs import ConfirmDialog
-
         if self.pupil is None:
             return
         leaving = self.pupil.left_on is None

@@ -16,14 +16,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Select, Static
 
+from safedesk.router import open_screen
+from safedesk.screens.consents.export import ExportDialog
+from safedesk.screens.consents.forms import PupilForm
 from safedesk.store.consents.pupils import (
     STATE_LEGEND,
     STATE_SHORT,
@@ -35,7 +38,8 @@ from safedesk.store.consents.pupils import (
     year_order,
     year_short,
 )
-from safedesk.widgets.common import plain
+from safedesk.widgets.common import Field, plain
+from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.row_table import Col, LazyRows, Row, RowTable
 
 STATE_STYLES = {
@@ -200,9 +204,7 @@ class ConsentsScreen(Screen[None]):
 
     @on(RowTable.Chosen, "#pupil-table")
     def _open(self, event: RowTable.Chosen) -> None:
-        from safedesk.screens.consents.pupil import PupilScreen
-
-        self.app.push_screen(PupilScreen(int(event.key)))
+        open_screen(self.app, "pupil", int(event.key))
 
     # ----------------------------------------------------------------- actions
 
@@ -234,33 +236,21 @@ class ConsentsScreen(Screen[None]):
         self.apply_filters()
 
     def action_check(self) -> None:
-        from safedesk.screens.consents.check import CheckScreen
-
-        self.app.push_screen(CheckScreen())
+        open_screen(self.app, "consent-check")
 
     def action_import(self) -> None:
-        from safedesk.screens.consents.importer import ImportScreen
-
-        self.app.push_screen(ImportScreen())
+        open_screen(self.app, "consent-import")
 
     def action_expiring(self) -> None:
-        from safedesk.screens.consents.expiring import ExpiringScreen
-
-        self.app.push_screen(ExpiringScreen())
+        open_screen(self.app, "consents-expiring")
 
     def action_export(self) -> None:
-        from safedesk.screens.consents.export import ExportDialog
-
         self.app.push_screen(ExportDialog())
 
     def action_add(self) -> None:
-        from safedesk.screens.consents.forms import PupilForm
-
         def added(pupil: object) -> None:
             if pupil is not None:
-                from safedesk.screens.consents.pupil import PupilScreen
-
-                self.app.push_screen(PupilScreen(pupil.id))  # type: ignore[attr-defined]
+                open_screen(self.app, "pupil", pupil.id)  # type: ignore[attr-defined]
 
         self.app.push_screen(PupilForm(), added)
 
@@ -269,80 +259,51 @@ class ConsentsScreen(Screen[None]):
         return not (action in TYPED_KEYS and isinstance(self.focused, Input))
 
 
-class FilterDialog(ModalScreen[Filters | None]):
+class FilterDialog(ModalForm[Filters | None]):
     """The list's filters; Ctrl+S or Enter applies, Esc leaves them as they were."""
 
     CSS_PATH = "pupils.tcss"
-    AUTO_FOCUS = "#filter-year"
-    BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply", tooltip="Show the pupils that match", id="filters-apply"),
-        Binding("escape", "cancel", "Cancel", tooltip="Keep the filters as they were", id="filters-cancel"),
-        Binding("ctrl+r", "reset", "Clear", tooltip="Back to every current pupil", id="filters-reset"),
-    ]
+    DEFAULT_CSS = """
+    FilterDialog Field.filter-row { layout: horizontal; }
+    """
+    BINDINGS = [Binding("ctrl+r", "reset", "Clear", tooltip="Back to every current pupil", id="filters-reset")]
+    heading = "Filter the pupil list"
+    save_label = "Apply (Ctrl+S)"
 
     def __init__(self, filters: Filters) -> None:
         super().__init__()
         self.filters = filters
 
-    def compose(self) -> ComposeResult:
+    def form(self) -> ComposeResult:
         index = pupil_index(self.app.session)  # type: ignore[attr-defined]
         years = sorted({r.year_group for r in index.rows if r.year_group}, key=year_order)
         forms = sorted({r.form for r in index.rows if r.form}, key=natural)
         f = self.filters
-        with VerticalScroll(id="filter-form-box"):
-            yield Static("Filter the pupil list", classes="title")
-            yield from _select_row("Year group", [(plain(y), y) for y in years], f.year, "Any year", "filter-year")
-            yield from _select_row("Class or form", [(plain(c), c) for c in forms], f.form, "Any class", "filter-form")
-            yield from _select_row("Purpose", [(p.label, p.value) for p in Purpose], f.purpose, "Any purpose", "filter-purpose")
-            yield from _select_row(
-                "Consent state",
-                [(w.capitalize(), w) for w in (*STATE_WORDS, "not cleared")],
-                f.state,
-                "Any state",
-                "filter-state",
-            )
-            yield from _select_row(
-                "Show", [(label.capitalize(), key) for key, label in SHOW.items()], f.show, None, "filter-show"
-            )
-            yield Static("A state with no purpose matches pupils in that state for any purpose.", classes="muted")
-            with Horizontal(classes="form-buttons"):
-                yield Button(compact=True, label="Apply (Ctrl+S)", variant="primary", id="filters-apply")
-                yield Button(compact=True, label="Clear", id="filters-reset")
-                yield Button(compact=True, label="Cancel", id="filters-cancel")
-
-    def _value(self, selector: str) -> str:
-        value = self.query_one(selector, Select).value
-        return "" if value == Select.NULL else str(value)
-
-    @on(Button.Pressed, "#filters-apply")
-    def action_apply(self) -> None:
-        self.dismiss(
-            Filters(
-                self._value("#filter-year"),
-                self._value("#filter-form"),
-                self._value("#filter-purpose"),
-                self._value("#filter-state"),
-                self._value("#filter-show") or "current",
-            )
+        yield _select_row("Year group", [(plain(y), y) for y in years], f.year, "Any year", "year")
+        yield _select_row("Class or form", [(plain(c), c) for c in forms], f.form, "Any class", "form")
+        yield _select_row("Purpose", [(p.label, p.value) for p in Purpose], f.purpose, "Any purpose", "purpose")
+        yield _select_row(
+            "Consent state", [(w.capitalize(), w) for w in (*STATE_WORDS, "not cleared")], f.state, "Any state", "state"
         )
+        yield _select_row("Show", [(label.capitalize(), key) for key, label in SHOW.items()], f.show, None, "show")
+        yield Static("A state with no purpose matches pupils in that state for any purpose. Ctrl+R clears.", classes="muted")
 
-    @on(Button.Pressed, "#filters-reset")
+    def save(self, values: dict[str, Any]) -> Filters:
+        text = {key: "" if value is None else str(value) for key, value in values.items()}
+        return Filters(text["year"], text["form"], text["purpose"], text["state"], text["show"] or "current")
+
     def action_reset(self) -> None:
         self.dismiss(Filters())
 
-    @on(Button.Pressed, "#filters-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-def _select_row(label: str, options: list, value: str, blank: str | None, widget_id: str) -> ComposeResult:  # type: ignore[type-arg]
-    with Horizontal(classes="filter-row"):
-        yield Label(label)
-        offered = any(v == value for _, v in options)
-        if blank is None:
-            yield Select(options, value=value, allow_blank=False, compact=True, id=widget_id)
-        else:
-            yield Select(options, prompt=blank, value=value if offered else Select.NULL, compact=True, id=widget_id)
+def _select_row(label: str, options: list, value: str, blank: str | None, name: str) -> Field:  # type: ignore[type-arg]
+    offered = any(v == value for _, v in options)
+    select: Select[str]
+    if blank is None:
+        select = Select(options, value=value, allow_blank=False, compact=True, id=f"filter-{name}")
+    else:
+        select = Select(options, prompt=blank, value=value if offered else Select.NULL, compact=True, id=f"filter-{name}")
+    return Field(label, select, field_id=name, classes="filter-row")
 
 
 def natural(text: str) -> tuple[object, ...]:

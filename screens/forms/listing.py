@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from safedesk.router import open_screen, opener
 from safedesk.store.errors import InvalidInput, RecordNotFound
 from safedesk.store.forms.filled import (
     FORM_TYPES,
@@ -241,9 +242,7 @@ class FormsScreen(Screen[None]):
         )
 
     def action_policy(self) -> None:
-        from safedesk.screens.policy.builder import open_policy
-
-        open_policy(self.app)
+        opener("policy-or-questions")(self.app)
 
 
 def _due_text(latest: FormVersion | None) -> str:
@@ -360,9 +359,7 @@ class FormDetailScreen(Screen[None]):
             self.app.push_screen(VersionScreen(version.id))
 
     def action_fill(self) -> None:
-        from safedesk.screens.forms.fill import FormFillScreen
-
-        self.app.push_screen(FormFillScreen(self.form_id))
+        open_screen(self.app, "form-fill", self.form_id)
 
     def action_save_version(self) -> None:
         form = self.book.form(self.form_id)

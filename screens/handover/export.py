@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, LoadingIndicator, SelectionList, Static
 
 from safedesk.store.engine.passphrase import check_new_passphrase
-from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
+from safedesk.widgets.forms import Form
 
 MAX_SHOWN = 1000  # options listed at once; typing narrows the rest
 # Which form field shows an error the store names by record field.
@@ -40,24 +42,25 @@ def default_path(today: date | None = None) -> Path:
     return candidate
 
 
-class HandoverExportScreen(Screen[None]):
+class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
+    """Step 2 is the form (who it is for, the file, the passphrase), saved off the UI thread."""
+
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#hx-filter"
     BINDINGS = [
         Binding("ctrl+n", "next", "Next", tooltip="Go on to who it is for and the passphrase", id="hx-next"),
         # Priority: the filter box would otherwise take Ctrl+A (the only input on that step).
         Binding("ctrl+a", "all_shown", "Tick shown", tooltip="Tick every item the filter shows", id="hx-all", priority=True),
-        Binding("ctrl+s", "export", "Export", tooltip="Encrypt and write the handover file", id="hx-export"),
-        Binding("escape", "back", "Back", tooltip="Back a step (or to the handover list)", id="hx-back"),
     ]
+    threaded = True  # encryption runs in a child process, waited for off the UI thread
+    save_label = "Export (Ctrl+S)"
+    cancel_label = "Back"
 
     def __init__(self, incident_ids: tuple[int, ...] = ()) -> None:
         """`incident_ids` start ticked (e.g. opened from an incident's own screen)."""
         super().__init__()
         self._choices: list[ho.Choice] = []
         self._chosen: set[str] = {f"incident:{n}" for n in incident_ids}
-        self._busy_now = False
-        self._done = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -91,11 +94,11 @@ class HandoverExportScreen(Screen[None]):
                 )
                 yield StrengthMeter(id="hx-strength")
                 yield Field("Passphrase again", Input(compact=True, id="hx-confirm", password=True), field_id="confirm")
-                with Horizontal(classes="ho-buttons"):
-                    yield Button(compact=True, label="Export (Ctrl+S)", variant="primary", id="hx-export")
-                    yield Button(compact=True, label="Back", id="hx-back")
-                yield FieldError(id="hx-error")
-                yield LoadingIndicator(id="hx-busy")
+                yield FieldError(id="form-error")
+                with Horizontal(classes="ho-buttons form-buttons"):
+                    yield Button(compact=True, label=self.save_label, variant="primary", id="form-save-button")
+                    yield Button(compact=True, label=self.cancel_label, id="form-cancel-button")
+                yield LoadingIndicator(id="form-busy")
                 yield Static("", id="hx-progress", classes="muted", markup=False)
             with VerticalScroll(id="hx-done"):
                 yield Static("Handover written", classes="title")
@@ -113,9 +116,11 @@ class HandoverExportScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._choices = ho.choices(self.app.session)
-        self.query_one("#hx-busy").display = False
+        self._choices = ho.choices(self.app.session)  # type: ignore[attr-defined]
         self._refilter()
+
+    def first_field(self) -> Widget | None:
+        return self.query_one("#hx-filter")  # step 1: type to filter
 
     # ----------------------------------------------------------------- step 1: choose
 
@@ -188,77 +193,34 @@ class HandoverExportScreen(Screen[None]):
     def _strength(self, event: Input.Changed) -> None:
         self.query_one("#hx-strength", StrengthMeter).show(event.value)
 
-    @on(Input.Submitted, "#hx-to, #hx-note, #hx-out, #hx-pass, #hx-confirm")
-    def _next_field(self, event: Input.Submitted) -> None:
-        if event.input.id == "hx-confirm":
-            self.action_export()
-        else:
-            self.focus_next()
+    def save(self, values: dict[str, Any]) -> tuple[ho.ExportPlan, ho.Packed, Path, bytes]:
+        session = self.app.session  # type: ignore[attr-defined]
+        plan = ho.plan_export(session, ho.Selection.from_keys(self._chosen), values["to"], values["note"])
+        out = ho.check_output(Path(values["out"].strip()))
+        check_new_passphrase(values["pass"], values["confirm"])
+        ho.check_passphrase(session, values["pass"])
+        packed = ho.build_bundle(session, plan)
+        return plan, packed, out, ho.encrypt_to_file(packed, values["pass"], out)
 
-    def _clear_errors(self) -> None:
-        for field in self.query(Field):
-            field.error.clear()
-        self.query_one("#hx-error", FieldError).clear()
+    async def refused(self, error: SafeDeskError) -> None:
+        # The store names its record fields; the form shows them by its own.
+        await self.show_error(str(error), FIELD_OF.get(getattr(error, "field", None) or ""))
 
-    def _show_error(self, error: SafeDeskError) -> None:
-        field_id = FIELD_OF.get(getattr(error, "field", None) or "")
-        if field_id:
-            field = self.query_one(f"#field-{field_id}", Field)
-            field.error.show(str(error))
-            field.input.focus()
-        else:
-            self.query_one("#hx-error", FieldError).show(str(error))
-
-    @on(Button.Pressed, "#hx-export")
-    def action_export(self) -> None:
-        if self.step != "hx-details" or self._busy_now:
-            return
-        self._clear_errors()
-        value = {name: self.query_one(f"#hx-{name}", Input).value for name in ("to", "note", "out", "pass", "confirm")}
-        try:
-            plan = ho.plan_export(self.app.session, ho.Selection.from_keys(self._chosen), value["to"], value["note"])
-            out = ho.check_output(Path(value["out"].strip()))
-            check_new_passphrase(value["pass"], value["confirm"])
-        except InvalidInput as error:
-            self._show_error(error)
-            return
-        self._busy(True)
-        self._write(plan, value["pass"], out)
-
-    def _busy(self, busy: bool) -> None:
-        self._busy_now = busy
-        self.query_one("#hx-busy").display = busy
+    def busy(self, busy: bool) -> None:
+        self.query_one("#form-busy").display = busy
         for widget in self.query("#hx-details Input, #hx-details Button"):
             widget.disabled = busy
         self.query_one("#hx-progress", Static).update(
             "Encrypting in the background: a few seconds (longer with large evidence files)." if busy else ""
         )
 
-    @work(thread=True, exclusive=True, group="handover-export")
-    def _write(self, plan: ho.ExportPlan, passphrase: str, out: Path) -> None:
-        session = self.app.session
+    def saved(self, result: tuple[ho.ExportPlan, ho.Packed, Path, bytes]) -> None:
+        plan, packed, out, ciphertext = result
         try:
-            ho.check_passphrase(session, passphrase)
-            packed = ho.build_bundle(session, plan)
-            ciphertext = ho.encrypt_to_file(packed, passphrase, out)
+            transfer = ho.record_export(self.app.session, plan, packed, out, ciphertext)  # type: ignore[attr-defined]
         except SafeDeskError as error:
-            self.app.call_from_thread(self._failed, error)
+            self.query_one("#form-error", FieldError).show(str(error))
             return
-        self.app.call_from_thread(self._written, plan, packed, out, ciphertext)
-
-    def _failed(self, error: SafeDeskError) -> None:
-        self._busy(False)
-        self._clear_errors()
-        self._show_error(error)
-
-    def _written(self, plan: ho.ExportPlan, packed: ho.Packed, out: Path, ciphertext: bytes) -> None:
-        try:
-            transfer = ho.record_export(self.app.session, plan, packed, out, ciphertext)
-        except SafeDeskError as error:
-            self._failed(error)
-            return
-        self._busy_now = False
-        self._done = True
         lines = [
             f"File: {out}",
             f"For: {transfer.counterpart} · {transfer.contents_text()} · {transfer.evidence_files} evidence file(s)",
@@ -271,10 +233,11 @@ class HandoverExportScreen(Screen[None]):
 
     # ----------------------------------------------------------------- leaving
 
-    @on(Button.Pressed, "#hx-back")
-    def action_back(self) -> None:
-        if self._busy_now:
-            return
+    def changed(self) -> bool:
+        # From the details Esc goes back a step, keeping what was typed; from the list it leaves.
+        return self.step == "hx-choose" and super().changed()
+
+    def leave(self) -> None:
         if self.step == "hx-details":
             self.query_one(ContentSwitcher).current = "hx-choose"
             self.query_one("#hx-list", SelectionList).focus()
@@ -287,7 +250,7 @@ class HandoverExportScreen(Screen[None]):
         self.app.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        steps = {"next": "hx-choose", "all_shown": "hx-choose", "export": "hx-details"}
+        steps = {"next": "hx-choose", "all_shown": "hx-choose", "save": "hx-details"}
         if action in steps:
             return self.step == steps[action]
-        return True
+        return super().check_action(action, parameters)

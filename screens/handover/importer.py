@@ -8,28 +8,31 @@ DSL confirms. Conflicts are listed in the preview: nothing here is overwritten.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, LoadingIndicator, Static
 
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
 from safedesk.widgets.common import Field, FieldError, plain
+from safedesk.widgets.forms import Form
 
 FIELD_OF = {"file": "file", "passphrase": "pass"}
 
 
-class HandoverImportScreen(Screen[None]):
+class HandoverImportScreen(Form[ho.Opened]):
+    """Step 1 is the form (the file and its passphrase, opened off the UI thread); Ctrl+S on
+    the preview imports."""
+
     CSS_PATH = "listing.tcss"
-    AUTO_FOCUS = "#hi-file"
     BINDINGS = [
-        Binding("ctrl+s", "import", "Import", tooltip="Add the previewed records to this store", id="hi-import"),
-        Binding("escape", "back", "Back", tooltip="Back (nothing is imported until you confirm)", id="hi-back"),
+        Binding("ctrl+s", "import", "Import", tooltip="Add the previewed records to this store", id="hi-import", priority=True),
     ]
+    threaded = True  # decryption runs in a child process, waited for off the UI thread
 
     def __init__(self, path: str = "") -> None:
         super().__init__()
@@ -51,11 +54,11 @@ class HandoverImportScreen(Screen[None]):
                 yield Field(
                     "Handover passphrase (from the sender)", Input(compact=True, id="hi-pass", password=True), field_id="pass"
                 )
-                with Horizontal(classes="ho-buttons"):
-                    yield Button(compact=True, label="Open and check", variant="primary", id="hi-open-file")
-                    yield Button(compact=True, label="Cancel", id="hi-cancel")
-                yield FieldError(id="hi-error")
-                yield LoadingIndicator(id="hi-busy")
+                yield FieldError(id="form-error")
+                with Horizontal(classes="ho-buttons form-buttons"):
+                    yield Button(compact=True, label="Open and check", variant="primary", id="form-save-button")
+                    yield Button(compact=True, label="Cancel", id="form-cancel-button")
+                yield LoadingIndicator(id="form-busy")
                 yield Static("", id="hi-progress", classes="muted", markup=False)
             with VerticalScroll(id="hi-preview"):
                 yield Static("Preview: nothing is stored yet", classes="title")
@@ -77,10 +80,6 @@ class HandoverImportScreen(Screen[None]):
                 yield Button(compact=True, label="Close", variant="primary", id="hi-close")
         yield Footer()
 
-    def on_mount(self) -> None:
-        for busy in self.query("LoadingIndicator"):
-            busy.display = False
-
     @property
     def step(self) -> str:
         switcher = self.query(ContentSwitcher)
@@ -88,60 +87,36 @@ class HandoverImportScreen(Screen[None]):
 
     # ----------------------------------------------------------------- opening
 
-    @on(Input.Submitted, "#hi-file")
-    def _to_passphrase(self) -> None:
-        self.query_one("#hi-pass", Input).focus()
+    def problems(self, values: dict[str, Any]) -> dict[str, str]:
+        if not values["file"].strip().strip('"'):
+            return {"file": "Type the path of the handover file."}
+        if not values["pass"]:
+            return {"pass": "Type the passphrase the sender gave you."}
+        return {}
 
-    @on(Input.Submitted, "#hi-pass")
-    @on(Button.Pressed, "#hi-open-file")
-    def _open_file(self) -> None:
-        if self._busy_now:
-            return
-        for field in self.query(Field):
-            field.error.clear()
-        self.query_one("#hi-error", FieldError).clear()
-        path = self.query_one("#hi-file", Input).value.strip().strip('"')
-        passphrase = self.query_one("#hi-pass", Input).value
-        if not path:
-            self.query_one("#field-file", Field).error.show("Type the path of the handover file.")
-            return
-        if not passphrase:
-            self.query_one("#field-pass", Field).error.show("Type the passphrase the sender gave you.")
-            return
-        self._busy(True, "Decrypting and checking: a few seconds.")
-        self._decrypt(Path(path), passphrase)
+    def save(self, values: dict[str, Any]) -> ho.Opened:
+        return ho.open_handover(Path(values["file"].strip().strip('"')), values["pass"])
 
-    def _busy(self, busy: bool, message: str = "") -> None:
+    async def refused(self, error: SafeDeskError) -> None:
+        field_id = FIELD_OF.get(getattr(error, "field", None) or "")
+        if field_id == "pass":
+            self.query_one("#hi-pass", Input).value = ""  # emptied before the error shows, so it stays
+        await self.show_error(str(error), field_id)
+
+    def busy(self, busy: bool) -> None:
         self._busy_now = busy
         for indicator in self.query("LoadingIndicator"):
             indicator.display = busy
         for widget in self.query("Input, Button"):
             widget.disabled = busy
-        self.query_one("#hi-progress", Static).update(message if busy else "")
+        self.query_one("#hi-progress", Static).update(
+            "Decrypting and checking: a few seconds." if busy and self.step == "hi-open" else ""
+        )
 
-    @work(thread=True, exclusive=True, group="handover-import")
-    def _decrypt(self, path: Path, passphrase: str) -> None:
-        try:
-            opened = ho.open_handover(path, passphrase)
-        except SafeDeskError as error:
-            self.app.call_from_thread(self._open_failed, error)
-            return
-        self.app.call_from_thread(self._opened, opened)
-
-    def _open_failed(self, error: SafeDeskError) -> None:
-        self._busy(False)
-        field_id = FIELD_OF.get(getattr(error, "field", None) or "")
-        if field_id == "pass":
-            self.query_one("#hi-pass", Input).value = ""
-        if field_id:
-            field = self.query_one(f"#field-{field_id}", Field)
-            field.error.show(str(error))
-            field.input.focus()
-        else:
-            self.query_one("#hi-error", FieldError).show(str(error))
+    def saved(self, result: ho.Opened) -> None:
+        self._opened(result)
 
     def _opened(self, opened: ho.Opened) -> None:
-        self._busy(False)
         preview = ho.preview_import(self.app.session, opened)
         self._preview = preview
         self.query_one("#hi-lines", Static).update(plain("\n".join(preview.lines())))
@@ -158,7 +133,7 @@ class HandoverImportScreen(Screen[None]):
         preview = self._preview
         if self.step != "hi-preview" or preview is None or preview.refused or self._busy_now:
             return
-        self._busy(True)
+        self.busy(True)
         self._apply(preview)
 
     @work(thread=True, exclusive=True, group="handover-import")
@@ -171,11 +146,11 @@ class HandoverImportScreen(Screen[None]):
         self.app.call_from_thread(self._imported, transfer)
 
     def _apply_failed(self, error: SafeDeskError) -> None:
-        self._busy(False)
+        self.busy(False)
         self.query_one("#hi-import-error", FieldError).show(f"{error} Nothing was imported.")
 
     def _imported(self, transfer: ho.Transfer) -> None:
-        self._busy(False)
+        self.busy(False)
         refs = ", ".join(transfer.incident_refs) or "no incidents"
         lines = [
             f"From {transfer.counterpart}: {transfer.contents_text()}, {transfer.evidence_files} evidence file(s).",
@@ -190,12 +165,20 @@ class HandoverImportScreen(Screen[None]):
 
     # ----------------------------------------------------------------- leaving
 
-    @on(Button.Pressed, "#hi-cancel, #hi-cancel-preview, #hi-close")
-    def action_back(self) -> None:
-        if not self._busy_now:
-            self.app.pop_screen()
+    def changed(self) -> bool:
+        # Past the first step nothing typed is lost by leaving (nothing is imported until confirmed).
+        return self.step == "hi-open" and super().changed()
+
+    def leave(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#hi-cancel-preview, #hi-close")
+    def _back(self) -> None:
+        self.action_cancel()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "import":
             return self.step == "hi-preview" and self._preview is not None and not self._preview.refused
-        return True
+        if action == "save":
+            return self.step == "hi-open"
+        return super().check_action(action, parameters)

@@ -7,18 +7,21 @@ days shows as OVERDUE here and on the home screen.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from safedesk.router import open_screen
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.transfer import DIRECTIONS, Transfer, mark_received, transfers
 from safedesk.store.text.dates import show_date, show_datetime, to_local_date
-from safedesk.widgets.common import FieldError, FittedTable, cell, plain
+from safedesk.widgets.common import Field, FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.forms import ModalForm
 
 
 def transfer_details(t: Transfer) -> str:
@@ -121,14 +124,10 @@ class HandoverScreen(Screen[None]):
             self.app.push_screen(MessageDialog(f"Handover {t.receipt_code}", transfer_details(t)))
 
     def action_export(self) -> None:
-        from safedesk.screens.handover.export import HandoverExportScreen
-
-        self.app.push_screen(HandoverExportScreen())
+        open_screen(self.app, "handover-export")
 
     def action_import(self) -> None:
-        from safedesk.screens.handover.importer import HandoverImportScreen
-
-        self.app.push_screen(HandoverImportScreen())
+        open_screen(self.app, "handover-import")
 
     def action_receipt(self) -> None:
         def entered(marked: bool | None) -> None:
@@ -141,41 +140,26 @@ class HandoverScreen(Screen[None]):
         self.app.pop_screen()
 
 
-class ReceiptDialog(ModalScreen[bool]):
+class ReceiptDialog(ModalForm[bool]):
     """Type the receipt code the receiver read back; marks the matching sent transfer received."""
 
     DEFAULT_CSS = """
-    ReceiptDialog { align: center middle; background: $background 60%; }
-    ReceiptDialog > Vertical { width: 76; height: auto; padding: 1 2; border: round $primary; background: $surface; }
-    ReceiptDialog Horizontal { height: auto; margin-top: 1; }
     ReceiptDialog #receipt-code { width: 24; }
     """
-    AUTO_FOCUS = "#receipt-code"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="receipt-cancel")]
+    heading = "Enter a receipt code"
+    intro = "The receiver sees it after importing your handover (e.g. 1A2B-3C4D-5E6F). Entering it records that the file arrived."
+    save_label = "Mark received (Ctrl+S)"
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Enter a receipt code", classes="title")
-            yield Static(
-                "The receiver sees it after importing your handover (e.g. 1A2B-3C4D-5E6F). "
-                "Entering it records that the file arrived.",
-                classes="muted",
-            )
-            yield Input(compact=True, id="receipt-code", placeholder="XXXX-XXXX-XXXX", max_length=20)
-            yield FieldError(id="receipt-error")
-            with Horizontal():
-                yield Button(compact=True, label="Mark received", variant="primary", id="receipt-ok")
-                yield Button(compact=True, label="Cancel", id="receipt-no")
+    def form(self) -> ComposeResult:
+        yield Field(
+            "Receipt code", Input(compact=True, id="receipt-code", placeholder="XXXX-XXXX-XXXX", max_length=20), field_id="code"
+        )
 
-    @on(Input.Submitted, "#receipt-code")
-    @on(Button.Pressed, "#receipt-ok")
-    def _submit(self) -> None:
-        error = self.query_one("#receipt-error", FieldError)
+    def save(self, values: dict[str, Any]) -> bool:
         try:
-            transfer, newly = mark_received(self.app.session, self.query_one("#receipt-code", Input).value)
+            transfer, newly = mark_received(self.app.session, values["code"])  # type: ignore[attr-defined]
         except InvalidInput as problem:
-            error.show(str(problem))
-            return
+            raise InvalidInput(str(problem), "code") from None
         when = show_datetime(transfer.received_at)
         message = (
             f"Receipt recorded: handover to {transfer.counterpart}."
@@ -183,8 +167,7 @@ class ReceiptDialog(ModalScreen[bool]):
             else f"That handover was already marked received on {when}."
         )
         self.app.notify(message, title="Handover", markup=False)
-        self.dismiss(True)
+        return True
 
-    @on(Button.Pressed, "#receipt-no")
-    def action_cancel(self) -> None:
+    def leave(self) -> None:
         self.dismiss(False)

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from safedesk.content.library import default_library
+from safedesk.router import open_screen
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents import evidence
@@ -256,9 +257,7 @@ class IncidentDetailScreen(Screen[None]):
         self.dismiss()
 
     def action_amend(self) -> None:
-        from safedesk.screens.incidents.form import IncidentFormScreen
-
-        self.app.push_screen(IncidentFormScreen(self.incident_id), lambda _: self.refresh_all())
+        open_screen(self.app, "incident-form", self.incident_id, callback=lambda _: self.refresh_all())
 
     def action_status(self) -> None:
         fields = [
@@ -536,10 +535,8 @@ def _readable(value: Any) -> str:
 
 def _pupil_lookup(session: Any) -> dict[str, int]:
     """'name (class)' labels of the consent register's pupils -> their ids, for linking people."""
-    try:
-        from safedesk.store.consents.pupils import find_pupils
-    except ImportError:
-        return {}
+    from safedesk.store.consents.pupils import find_pupils
+
     return {
         f"{p.name} ({getattr(p, 'form', '') or getattr(p, 'year_group', '')})": p.id
         for p in find_pupils(session, "", limit=100_000)
@@ -547,10 +544,8 @@ def _pupil_lookup(session: Any) -> dict[str, int]:
 
 
 def started_incident_from_triage(app: Any, result: Any) -> None:
-    from safedesk.screens.incidents.form import IncidentFormScreen
-
     def saved(incident_id: int | None) -> None:
         if incident_id is not None:
             app.push_screen(IncidentDetailScreen(incident_id))
 
-    app.push_screen(IncidentFormScreen(triage=result), saved)
+    open_screen(app, "incident-form", triage=result, callback=saved)

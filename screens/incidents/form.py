@@ -6,38 +6,28 @@ playbook's title, and the playbook's steps ready to become the checklist.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, SelectionList, Static, TextArea
 
 from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult
-from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.errors import InvalidInput
 from safedesk.store.incidents.log import IncidentLog, checklist_from
 from safedesk.store.incidents.records import FLAGS, PLATFORMS, RISK_COLUMNS, RISK_ROWS, SEVERITIES, Action, Incident
 from safedesk.store.text.dates import DATE_HINT, DATETIME_HINT, parse_date, parse_datetime, show_date, show_datetime
 from safedesk.widgets.common import Field, plain
+from safedesk.widgets.forms import Form
 
 
 def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
     return [(label, key) for key, label in mapping.items()]
 
 
-class IncidentFormScreen(Screen[int | None]):
+class IncidentFormScreen(Form[int | None]):
     CSS_PATH = "form.tcss"
-    AUTO_FOCUS = "#title"
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save the incident", id="incform-save", priority=True),
-        Binding(
-            "escape", "cancel", "Cancel", tooltip="Leave without saving (asks first if you typed anything)", id="incform-cancel"
-        ),
-    ]
 
     def __init__(self, incident_id: int | None = None, triage: TriageResult | None = None) -> None:
         super().__init__()
@@ -161,6 +151,7 @@ class IncidentFormScreen(Screen[int | None]):
             )
             if incident:
                 yield Field("Reason for the change (kept with it)", Input(id="reason", compact=True), field_id="reason")
+            yield from self.buttons()
         yield Footer()
 
     def _suggested_title(self) -> str:
@@ -171,91 +162,34 @@ class IncidentFormScreen(Screen[int | None]):
 
     # ----------------------------------------------------------------- saving
 
-    def _value(self, widget_id: str) -> Any:
-        widget = self.query_one(f"#{widget_id}")
-        if isinstance(widget, Select):
-            return "" if widget.value is Select.NULL else str(widget.value)
-        if isinstance(widget, TextArea):
-            return widget.text
-        if isinstance(widget, SelectionList):
-            return tuple(widget.selected)
-        return widget.value  # type: ignore[attr-defined]
-
-    def _collect(self) -> dict[str, Any]:
+    def _collect(self, values: dict[str, Any]) -> dict[str, Any]:
         """Typed values, or InvalidInput naming the field that could not be read."""
-        reported = parse_datetime(self._value("reported_at"), "reported_at")
+        reported = parse_datetime(values["reported_at"], "reported_at")
         if reported is None:
             raise InvalidInput("When was it reported? Type now, or a date and time.", "reported_at")
         return {
-            "title": self._value("title"),
+            "title": values["title"],
             "reported_at": reported,
-            "occurred_at": parse_datetime(self._value("occurred_at"), "occurred_at"),
-            "reported_by": self._value("reported_by"),
-            "platform": self._value("platform"),
-            "urls": tuple(self._value("urls").replace(",", " ").split()),
-            "where_seen": self._value("where_seen"),
-            "description": self._value("description"),
-            "severity": self._value("severity"),
-            "risk_row": self._value("risk_row"),
-            "risk_column": self._value("risk_column"),
-            "flags": self._value("flags"),
-            "review_date": parse_date(self._value("review_date"), "review_date"),
-            "retention_date": parse_date(self._value("retention_date"), "retention_date"),
+            "occurred_at": parse_datetime(values["occurred_at"], "occurred_at"),
+            "reported_by": values["reported_by"],
+            "platform": values["platform"] or "",
+            "urls": tuple(values["urls"].replace(",", " ").split()),
+            "where_seen": values["where_seen"],
+            "description": values["description"],
+            "severity": values["severity"] or "",
+            "risk_row": values["risk_row"] or "",
+            "risk_column": values["risk_column"] or "",
+            "flags": values["flags"],
+            "review_date": parse_date(values["review_date"], "review_date"),
+            "retention_date": parse_date(values["retention_date"], "retention_date"),
         }
 
-    def action_save(self) -> None:
-        for field in self.query(Field):
-            field.error.clear()
-        log = IncidentLog(self.app.session)
-        try:
-            values = self._collect()
-            if self._original is not None:
-                log.amend(self._original.id, values, self._value("reason"))  # type: ignore[arg-type]
-                saved_id = self._original.id
-            else:
-                incident = Incident(**values, playbooks=self.triage.playbooks if self.triage else ())
-                answers = self.triage.answers if self.triage else ()
-                saved_id = log.create(incident, actions=self._actions, triage_answers=answers).id
-        except InvalidInput as error:
-            self._show_error(error)
-            return
-        except SafeDeskError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        self.dismiss(saved_id)
-
-    def _show_error(self, error: InvalidInput) -> None:
-        fields = {f.field_id: f for f in self.query(Field)}
-        field = fields.get(error.field or "") or fields["title"]
-        field.error.show(str(error))
-        field.input.focus()
-        field.scroll_visible()
-
-    def action_cancel(self) -> None:
-        if not self._dirty():
-            self.dismiss(None)
-            return
-        from safedesk.widgets.dialogs import ConfirmDialog
-
-        def answered(leave: bool | None) -> None:
-            if leave:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Leave without saving?", "What you typed here will be lost.", yes="Leave", no="Keep editing"), answered
-        )
-
-    def _dirty(self) -> bool:
-        if self._original is None:
-            return bool(self._value("description").strip() or self._value("reported_by").strip())
-        try:
-            values = self._collect()
-        except InvalidInput:
-            return True
-        before = self._original.to_doc()
-        after = dataclasses.replace(self._original, **values).to_doc()
-        return any(before[k] != after[k] for k in values)
-
-    @on(Input.Submitted)
-    def _next_field(self) -> None:
-        self.focus_next()
+    def save(self, values: dict[str, Any]) -> int | None:
+        log = IncidentLog(self.app.session)  # type: ignore[attr-defined]
+        typed = self._collect(values)
+        if self._original is not None:
+            log.amend(self._original.id, typed, values["reason"])  # type: ignore[arg-type]
+            return self._original.id
+        incident = Incident(**typed, playbooks=self.triage.playbooks if self.triage else ())
+        answers = self.triage.answers if self.triage else ()
+        return log.create(incident, actions=self._actions, triage_answers=answers).id

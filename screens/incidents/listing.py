@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from safedesk.router import open_screen
 from safedesk.store.incidents.log import SORTS, IncidentLog, IncidentRow, RowFilter
 from safedesk.store.incidents.records import FLAGS, PLATFORMS, STATUSES
 from safedesk.store.text.dates import DATE_HINT, local_date_text, local_zone, parse_date, show_date
@@ -96,14 +97,10 @@ class IncidentListScreen(Screen[None]):
 
     @on(RowTable.Chosen, "#inc-table")
     def _open(self, event: RowTable.Chosen) -> None:
-        from safedesk.screens.incidents.detail import IncidentDetailScreen
-
-        self.app.push_screen(IncidentDetailScreen(int(event.key)))
+        open_screen(self.app, "incident", int(event.key))
 
     def action_new(self) -> None:
-        from safedesk.screens.incidents.form import IncidentFormScreen
-
-        self.app.push_screen(IncidentFormScreen())
+        open_screen(self.app, "incident-form")
 
     def action_filters(self) -> None:
         current = self._row_filter

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Select, Static, TextArea
 
-from safedesk.screens.forms.fill import Choice, PagedForm
+from safedesk.router import open_screen
 from safedesk.screens.forms.listing import default_export_path, export_dialog
 from safedesk.store.policy.builder import (
     BOOL,
@@ -33,8 +33,9 @@ from safedesk.store.policy.builder import (
 )
 from safedesk.store.text.dates import DATE_HINT, show_date
 from safedesk.widgets.card_view import CardView
-from safedesk.widgets.common import Field, plain
+from safedesk.widgets.common import Choice, Field, plain
 from safedesk.widgets.forms import FormResult
+from safedesk.widgets.paged import PagedForm
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -126,7 +127,7 @@ class PolicyScreen(PagedForm):
             widgets.append(field)
         return widgets
 
-    def save(self, values: dict[str, str]) -> str:
+    def save_all(self, values: dict[str, str]) -> str:
         self.book.save(values)
         return "Policy answers saved."
 
@@ -185,6 +186,4 @@ class PolicyPreviewScreen(Screen[None]):
         self.app.push_screen(export_dialog("Export the policy", default_export_path(name), write), done)
 
     def action_letters(self) -> None:
-        from safedesk.screens.policy.letters import LettersScreen
-
-        self.app.push_screen(LettersScreen())
+        open_screen(self.app, "letters")

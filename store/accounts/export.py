@@ -15,6 +15,7 @@ from safedesk.store.accounts.health import check_account
 from safedesk.store.accounts.register import COMMENTS_LABELS, Register, today
 from safedesk.store.engine.files import atomic_write
 from safedesk.store.errors import InvalidInput
+from safedesk.store.registry import Report, ReportParams
 from safedesk.store.text.markdown import md_escape
 
 if TYPE_CHECKING:
@@ -143,18 +144,14 @@ def secrets_appendix(session: Session) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _register_reports() -> None:
-    from safedesk.store.reports.documents import Report, register
-
-    def build(session: Session, params: object) -> str:
-        markdown = register_markdown(session)
-        if getattr(params, "include_secrets", False):
-            markdown = markdown.rstrip("\n") + "\n\n" + secrets_appendix(session)
-        return markdown
-
-    register(
-        Report("accounts", "Official account register", "Accounts, admins and health findings (no secrets unless asked).", build)
-    )
+def _build(session: Session, params: ReportParams) -> str:
+    markdown = register_markdown(session)
+    if params.include_secrets:
+        markdown = markdown.rstrip("\n") + "\n\n" + secrets_appendix(session)
+    return markdown
 
 
-_register_reports()
+# The account register's report, offered by `safedesk export` and the Reports screen.
+REPORTS: tuple[Report, ...] = (
+    Report("accounts", "Official account register", "Accounts, admins and health findings (no secrets unless asked).", _build),
+)

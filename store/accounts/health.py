@@ -27,7 +27,7 @@ from safedesk.store.accounts.register import (
     Visibility,
     today,
 )
-from safedesk.store.dashboard.attention import LEVELS, AttentionItem
+from safedesk.store.registry import LEVELS, AttentionItem
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -50,7 +50,7 @@ class Finding:
     account_id: int
     account: str  # the account's label: its name/handle and platform, never a person's name
     rule: str  # stable id, e.g. "admins.fewer-than-two"
-    level: str  # one of safedesk.store.dashboard.attention.LEVELS
+    level: str  # one of safedesk.store.registry.LEVELS
     text: str
     card: str  # the guidance card stating the rule
 
@@ -124,9 +124,13 @@ def check_account(
             f"{_admins(n)} {verbs[0]} left the school but {verbs[1]} still listed: remove their access",
             ROLES_CARD,
         )
-    leaving = [a for a in active if a.staff_id in staff and staff[a.staff_id].left_on and not staff[a.staff_id].has_left(on)]
-    if leaving:
-        first = min(staff[a.staff_id].left_on for a in leaving)  # type: ignore[type-var]
+    leaving_on = [
+        left_on
+        for a in active
+        if a.staff_id in staff and (left_on := staff[a.staff_id].left_on) is not None and not staff[a.staff_id].has_left(on)
+    ]
+    if leaving_on:
+        first = min(leaving_on)
         add("admins.leaving", "due soon", f"an admin leaves on {first.isoformat()}: plan removing their access", ROLES_CARD)
     unprepared = [a for a in active if not (a.aup_signed and a.training_done)]
     if unprepared:
@@ -135,9 +139,11 @@ def check_account(
     # ---- logins: MFA, recovery, rotation after a departure
     departures = [a.removed_on for a in account.admins if a.removed_on]
     departures += [
-        staff[a.staff_id].left_on for a in account.admins if a.active and a.staff_id in staff and staff[a.staff_id].has_left(on)
+        left_on
+        for a in account.admins
+        if a.active and a.staff_id in staff and staff[a.staff_id].has_left(on) and (left_on := staff[a.staff_id].left_on)
     ]
-    last_departure = max(departures) if departures else None  # type: ignore[type-var]
+    last_departure = max(departures) if departures else None
     if not credentials and account.status is Status.ACTIVE:
         add("logins.none", "advice", "no login recorded: keep it in SafeDesk so the school keeps access", CHECKLIST_CREATING)
     for credential in credentials:

@@ -23,11 +23,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
-from tinydb import where
-
-from safedesk.store.dashboard import attention
-from safedesk.store.engine import verify
 from safedesk.store.engine.records import Record, require, utcnow
+from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
 
 if TYPE_CHECKING:
@@ -619,9 +616,9 @@ class Register:
 
     def _history(self, credential_id: int) -> list[PasswordChange]:
         """Newest first. Not audited: only for the rules below and counts; showing values goes through password_history."""
-        # A TinyDB query decodes only this login's rows (Repository.find would decode the whole table).
-        docs = self.session.db.table(PasswordChange.TABLE).search(where("credential_id") == credential_id)
-        return sorted((PasswordChange.from_doc(dict(d), d.doc_id) for d in docs), key=lambda h: h.id or 0, reverse=True)
+        # find_by decodes only this login's rows (Repository.find would decode the whole table).
+        changes = self.session.repo(PasswordChange).find_by("credential_id", credential_id)
+        return sorted(changes, key=lambda h: h.id or 0, reverse=True)
 
     def kept_values(self, credential_id: int) -> int:
         return sum(1 for h in self._history(credential_id) if h.password)
@@ -703,17 +700,10 @@ class LeaverReport:
         return out
 
 
-# --------------------------------------------------------------------- home screen and verify
+# --------------------------------------------------------------------- verify
 
 
-@attention.provider
-def _attention(session: Session) -> Iterable[attention.AttentionItem]:
-    from safedesk.store.accounts.health import attention_items
-
-    return attention_items(session)
-
-
-def _references(session: Session) -> Iterable[verify.Check]:
+def verify_references(session: Session) -> Iterable[Check]:
     register = Register(session)
     staff = register.staff_by_id()
     accounts = {a.id: a for a in register.accounts()}
@@ -731,9 +721,6 @@ def _references(session: Session) -> Iterable[verify.Check]:
     logins = {c.id for c in credentials}
     broken += sum(1 for h in register.history_repo.all() if h.credential_id not in logins)
     text = f"account register: {len(accounts)} accounts, {len(credentials)} logins, {len(staff)} staff"
-    yield verify.Check(
+    yield Check(
         broken == 0, f"{text}; every reference resolves" if not broken else f"{text}; {broken} reference(s) to missing records"
     )
-
-
-verify.CHECKS.append(_references)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from safedesk.store.consents.pupils import (
     ChildView,
@@ -715,7 +715,8 @@ def _change_for(
     row: _Row, purpose: Purpose, status: ConsentStatus, latest: ConsentChange | None, now: datetime, actor: str, source: str
 ) -> ConsentChange | None:
     """The change this row records for one purpose, or None when SafeDesk already has it."""
-    given = {
+    # ConsentChange's fields by name; each value has its field's type (checked when the record validates).
+    given: dict[str, Any] = {
         "given_by": row.values.get("given_by", ""),
         "relationship": row.values.get("relationship", ""),
         "parental_responsibility": row.pr,
@@ -773,26 +774,12 @@ def apply_import(session: Session, plan: ImportPlan, *, valid_only: bool = False
     consent_count = sum(len(r.consent_changes) for r in plan.rows)
     if not new and not updated:
         return ImportOutcome(0, 0, 0, plan.error_lines)
-    table = session.db.table(Pupil.TABLE)
-    # One pass over the table for all the updates (TinyDB rebuilds the table dict per call):
-    # each stored document is replaced by its new version, found by the document object itself.
-    replacement = {id(raw[str(r.stored.id)]): r.pupil.to_doc() for r in updated if r.stored is not None}
-
-    def replace(doc: dict) -> None:
-        new_doc = replacement[id(doc)]
-        doc.clear()
-        doc.update(new_doc)
-
-    with session.transaction():
-        if new:
-            table.insert_multiple(r.pupil.to_doc() for r in new)
-        if updated:
-            table.update(replace, doc_ids=[r.stored.id for r in updated if r.stored is not None])
-        session.audit_event(
-            "consents.import",
-            f"consent import: {len(new)} pupils added, {len(updated)} updated, {consent_count} consent entries, "
-            f"{sum(1 for r in plan.rows if r.flag_set)} never-publish flags set, {plan.error_lines} rows skipped "
-            f"(file sha256 {plan.sha256[:16]})",
-            target=Pupil.TABLE,
-        )
+    session.repo(Pupil).write_many(
+        [r.pupil for r in new],
+        [dataclasses.replace(r.pupil, id=r.stored.id) for r in updated if r.stored is not None],
+        "consents.import",
+        f"consent import: {len(new)} pupils added, {len(updated)} updated, {consent_count} consent entries, "
+        f"{sum(1 for r in plan.rows if r.flag_set)} never-publish flags set, {plan.error_lines} rows skipped "
+        f"(file sha256 {plan.sha256[:16]})",
+    )
     return ImportOutcome(len(new), len(updated), consent_count, plan.error_lines)

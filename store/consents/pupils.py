@@ -19,17 +19,19 @@ import hashlib
 import re
 import unicodedata
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
-from safedesk.store.dashboard.attention import AttentionItem, provider
+from safedesk.store.engine.db import Documents
+from safedesk.store.engine.files import atomic_write, describe_os_error
 from safedesk.store.engine.records import Record, require, utcnow
-from safedesk.store.engine.verify import CHECKS, Check
+from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
+from safedesk.store.registry import AttentionItem, Report
 from safedesk.store.text import dates as timeparse
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.markdown import md_cell
@@ -393,18 +395,18 @@ def derive_states(facts: Iterable[_Facts]) -> dict[Purpose, ConsentState]:
         latest[purpose] = fact
     states = {}
     for purpose in _PURPOSES:
-        fact = latest.get(purpose)
-        if fact is None:
+        last = latest.get(purpose)
+        if last is None:
             states[purpose] = _NOT_RECORDED[purpose]
             continue
-        status = _STATUSES[fact[1]]
+        status = _STATUSES[last[1]]
         states[purpose] = ConsentState(
             purpose,
             status,
-            _as_date(fact[2]),
-            _as_date(fact[3]),
+            _as_date(last[2]),
+            _as_date(last[3]),
             _as_date(withdrawn.get(purpose)) if status is ConsentStatus.REFUSED else None,
-            fact[4] == _OBJECTS,
+            last[4] == _OBJECTS,
         )
     return states
 
@@ -483,7 +485,7 @@ class PupilRow:
         return all(any(w.startswith(t) for w in self.words) or self.form_key.startswith(t) for t in tokens)
 
 
-def _row(doc_id: int, doc: dict[str, Any]) -> PupilRow:
+def _row(doc_id: int, doc: Mapping[str, Any]) -> PupilRow:
     flags = doc.get("flags") or ()
     reason = flags[-1].get("reason") if flags else None
     name, preferred, form = doc.get("name", ""), doc.get("preferred_name", ""), doc.get("form", "")
@@ -512,7 +514,7 @@ class PupilIndex:
     version: object  # the stored table this was built from
 
     @classmethod
-    def build(cls, raw: dict[str, Any]) -> PupilIndex:
+    def build(cls, raw: Documents) -> PupilIndex:
         rows = [_row(int(doc_id), doc) for doc_id, doc in raw.items()]
         by_mis: dict[str, list[int]] = {}
         by_name: dict[str, list[int]] = {}
@@ -531,13 +533,13 @@ class PupilIndex:
 _INDEXES: weakref.WeakKeyDictionary[Session, PupilIndex] = weakref.WeakKeyDictionary()
 
 
-def pupil_documents(session: Session) -> dict[str, Any]:
-    """The stored pupil documents as they are (TinyDB's storage read: no copy, no decoding).
+def pupil_documents(session: Session) -> Documents:
+    """The stored pupil documents as they are (no copy, no decoding).
 
-    Read-only. TinyDB replaces a table's dict on every write, so its identity tells
+    Read-only. Every write replaces the scanned mapping, so its identity tells
     whether anything changed since an index or an import plan was made from it.
     """
-    return (session.db.storage.read() or {}).get(Pupil.TABLE) or {}
+    return session.scan(Pupil.TABLE)
 
 
 def pupil_index(session: Session) -> PupilIndex:
@@ -640,8 +642,7 @@ def expiring(session: Session, days: int = EXPIRY_WARNING_DAYS, today: date | No
     return out
 
 
-@provider
-def _consent_attention(session: Session) -> Iterable[AttentionItem]:
+def consent_attention(session: Session) -> Iterable[AttentionItem]:
     today = date.today()
     due = expiring(session, today=today)
     expired = [e for e in due if e.review_on < today]
@@ -824,7 +825,6 @@ def cleared_export(session: Session, purpose: Purpose, today: date | None = None
 
 def write_export(session: Session, export: Export, path: Path, *, overwrite: bool = False) -> None:
     """Write the export (owner-only where the OS allows) and audit it with a hash of what left."""
-    from safedesk.store.engine.files import atomic_write, describe_os_error
 
     path = Path(path).expanduser()
     if path.exists() and not overwrite:
@@ -846,16 +846,13 @@ def write_export(session: Session, export: Export, path: Path, *, overwrite: boo
 # --------------------------------------------------------------------- verify
 
 
-def _verify_pupils(session: Session) -> Iterable[Check]:
+def verify_pupils(session: Session) -> Iterable[Check]:
     index = pupil_index(session)
     if not index.rows:
         return
     shared = sum(1 for ids in index.by_mis.values() if len(ids) > 1)
     text = f"consents: {count_of(len(index.rows), 'pupil')}"
     yield Check(shared == 0, text + (f"; {count_of(shared, 'MIS id')} shared by two pupils" if shared else ", MIS ids unique"))
-
-
-CHECKS.append(_verify_pupils)
 
 
 # --------------------------------------------------------------------- reports
@@ -887,42 +884,32 @@ def consent_register_export(session: Session, today: date | None = None) -> Expo
     return Export("\n".join(lines) + "\n", len(rows), "register", "consent register")
 
 
-def _register_reports() -> None:
-    from safedesk.store.reports.documents import Report, register
-
-    def purpose_of(value: str) -> Purpose:
-        try:
-            return Purpose(value)
-        except ValueError:
-            raise InvalidInput(
-                f"Unknown purpose '{value}'. Purposes: {', '.join(p.value for p in Purpose)}.", "purpose"
-            ) from None
-
-    register(
-        Report(
-            "consent-register",
-            "Consent register",
-            "Every pupil's consent state per purpose.",
-            lambda s, p: consent_register_export(s).text,
-        )
-    )
-    register(
-        Report(
-            "never-publish",
-            "Never-publish list",
-            "Pupils whose images must never be published.",
-            lambda s, p: never_publish_export(s).text,
-        )
-    )
-    register(
-        Report(
-            "cleared",
-            "Cleared for a purpose",
-            "Pupils cleared for one purpose today.",
-            lambda s, p: cleared_export(s, purpose_of(p.purpose)).text,
-            ("purpose",),
-        )
-    )
+def _purpose_of(value: str) -> Purpose:
+    try:
+        return Purpose(value)
+    except ValueError:
+        raise InvalidInput(f"Unknown purpose '{value}'. Purposes: {', '.join(p.value for p in Purpose)}.", "purpose") from None
 
 
-_register_reports()
+# The consent register's reports, offered by `safedesk export` and the Reports screen.
+REPORTS: tuple[Report, ...] = (
+    Report(
+        "consent-register",
+        "Consent register",
+        "Every pupil's consent state per purpose.",
+        lambda s, p: consent_register_export(s).text,
+    ),
+    Report(
+        "never-publish",
+        "Never-publish list",
+        "Pupils whose images must never be published.",
+        lambda s, p: never_publish_export(s).text,
+    ),
+    Report(
+        "cleared",
+        "Cleared for a purpose",
+        "Pupils cleared for one purpose today.",
+        lambda s, p: cleared_export(s, _purpose_of(p.purpose)).text,
+        ("purpose",),
+    ),
+)

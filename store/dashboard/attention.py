@@ -1,50 +1,21 @@
-"""What needs the DSL's attention: items each feature contributes to the home screen.
+"""The store's own home-screen items: who can open it, and when it was last backed up.
 
-Features register a provider (a function of the session returning items); the
-home screen shows them all, most urgent first. No Textual here: the CLI and
-reports can list the same items.
+The item types and the list every feature adds to live in safedesk.store.registry.
+No Textual here: the CLI and reports can list the same items.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from safedesk.store.engine.session import Session
+from safedesk.store.registry import AttentionItem
 
-# Order of urgency; the word is shown with the item, so colour never carries it alone.
-LEVELS = ("overdue", "action", "due soon", "advice")
 BACKUP_DUE_AFTER = timedelta(days=7)
 
 
-@dataclass(frozen=True)
-class AttentionItem:
-    level: str  # one of LEVELS
-    text: str  # may contain user text: render as plain text
-    area: str  # "store", "incidents", ...
-    target: str = ""  # what to open, e.g. "incidents/12"
-
-
-Provider = Callable[[Session], Iterable[AttentionItem]]
-PROVIDERS: list[Provider] = []
-
-
-def provider(fn: Provider) -> Provider:
-    PROVIDERS.append(fn)
-    return fn
-
-
-def attention(session: Session) -> list[AttentionItem]:
-    from safedesk.store.features import load_features
-
-    load_features()
-    items = [item for fn in PROVIDERS for item in fn(session)]
-    return sorted(items, key=lambda i: LEVELS.index(i.level) if i.level in LEVELS else len(LEVELS))
-
-
-@provider
-def _store_health(session: Session) -> Iterable[AttentionItem]:
+def store_health(session: Session) -> Iterable[AttentionItem]:
     people = [u for u in session.active_users() if u.role != "recovery"]
     if len(people) < 2:
         yield AttentionItem(

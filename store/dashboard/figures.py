@@ -39,7 +39,7 @@ def figures(session: Session) -> Figures:
     # Stored times are UTC ISO text: anything before this (a day's margin for the time zone)
     # cannot fall in the last twelve months, and is not parsed.
     cutoff = (date.fromisoformat(f"{months[0]}-01") - timedelta(days=1)).isoformat()
-    for doc in session.db.table(Incident.TABLE)._read_table().values():  # noqa: SLF001 - one pass, no copies
+    for doc in session.scan(Incident.TABLE).values():  # one pass, no copies
         if doc.get("status") != "closed":
             open_incidents += 1
         reported = doc["reported_at"]
@@ -51,7 +51,7 @@ def figures(session: Session) -> Figures:
     today_text = today.isoformat()
     overdue = sum(
         1
-        for doc in session.db.table(Action.TABLE)._read_table().values()  # noqa: SLF001
+        for doc in session.scan(Action.TABLE).values()
         if not doc.get("done_at") and not doc.get("not_needed_reason") and doc.get("due") and doc["due"] < today_text
     )
     return Figures(open_incidents, overdue, tuple(months), tuple(counts[m] for m in months))

@@ -11,13 +11,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
+from safedesk.store.engine.db import Database
 from safedesk.store.engine.header import canonical
 from safedesk.store.engine.records import Record, utcnow
-
-if TYPE_CHECKING:
-    from tinydb import TinyDB
 
 
 @dataclass(kw_only=True)
@@ -52,14 +50,14 @@ def genesis(store_id: str) -> str:
 
 
 class AuditLog:
-    def __init__(self, db: TinyDB, store_id: str) -> None:
-        self._table = db.table(AuditEntry.TABLE)
+    def __init__(self, db: Database, store_id: str) -> None:
+        self._db = db
         self._genesis = genesis(store_id)
         self._tail: AuditEntry | None = None
 
     def _last(self) -> AuditEntry | None:
         if self._tail is None:
-            raw = self._table._read_table()  # noqa: SLF001 - O(1) max key instead of building every Document
+            raw = self._db.scan(AuditEntry.TABLE)  # the highest id, without decoding every entry
             if raw:
                 doc_id = max(raw, key=int)
                 self._tail = AuditEntry.from_doc(raw[doc_id], int(doc_id))
@@ -78,7 +76,7 @@ class AuditLog:
             prev=last.hash if last else self._genesis,
         )
         entry.hash = entry.compute_hash()
-        entry.id = self._table.insert(entry.to_doc())
+        entry.id = self._db.insert(AuditEntry.TABLE, entry.to_doc())
         self._tail = entry
         return entry
 
@@ -86,7 +84,8 @@ class AuditLog:
         self._tail = None
 
     def entries(self) -> list[AuditEntry]:
-        return sorted((AuditEntry.from_doc(d, d.doc_id) for d in self._table.all()), key=lambda e: e.seq)
+        raw = self._db.scan(AuditEntry.TABLE)
+        return sorted((AuditEntry.from_doc(doc, int(doc_id)) for doc_id, doc in raw.items()), key=lambda e: e.seq)
 
     def head(self) -> str:
         last = self._last()

@@ -14,7 +14,7 @@ import stat
 import time
 from pathlib import Path
 
-from safedesk.store.errors import StoreLocked, StoreWriteError
+from safedesk.store.errors import InvalidInput, StoreLocked, StoreWriteError
 
 IS_WINDOWS = os.name == "nt"
 _REPLACE_RETRIES = 20
@@ -136,3 +136,19 @@ class WriterLock:
     @property
     def held(self) -> bool:
         return self._lock.is_locked
+
+
+def write_markdown(path: Path, markdown: str, *, overwrite: bool = False) -> None:
+    """Write an export atomically with owner-only permissions; refuse to replace a file
+    unless asked. Errors name the file but never the document's content."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder: give a file name, e.g. {path / 'export.md'}.", "out")
+    if path.exists() and not overwrite:
+        raise InvalidInput(f"{path} already exists: choose another name or replace it.", "out")
+    if not path.parent.is_dir():
+        raise InvalidInput(f"The folder {path.parent} does not exist.", "out")
+    try:
+        atomic_write(path, markdown.encode("utf-8"))
+    except OSError as error:
+        raise InvalidInput(f"Cannot write {path}: {error.strerror or 'the write failed'}.", "out") from None

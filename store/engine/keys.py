@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from safedesk.store.engine import crypto
 from safedesk.store.engine.core_records import ROLE_LABELS, User
-from safedesk.store.engine.header import Slot
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.recovery import new_recovery_key, secret_for_slot
@@ -64,9 +63,7 @@ def add_user(session: Session, name: str, role: str, passphrase: str, confirmati
     if any(u.name.casefold() == user.name.casefold() for u in session.active_users()):
         raise InvalidInput(f"{user.name} already has a key slot.", "name")
     header = session.vault.header
-    slot = Slot.create(
-        header.store_id, role, user.name, crypto.normalise_passphrase(passphrase), session.vault.data_key, _kdf(session)
-    )
+    slot = session.vault.new_slot(role, user.name, crypto.normalise_passphrase(passphrase), _kdf(session))
     user.slot_id = slot.id
     with session.transaction():
         stored = session.users.add(user, summary=f"key slot {slot.id} added ({ROLE_LABELS[role]})")
@@ -100,14 +97,8 @@ def change_passphrase(session: Session, new_passphrase: str, confirmation: str |
     if current.role == "recovery":
         raise NotAllowed("The recovery key has no passphrase to change: replace it with 'safedesk keys add --recovery'.")
     user = session.find_user(current.id)
-    slot = Slot.create(
-        header.store_id,
-        current.role,
-        user.name,
-        crypto.normalise_passphrase(new_passphrase),
-        session.vault.data_key,
-        _kdf(session),
-        slot_id=current.id,
+    slot = session.vault.new_slot(
+        current.role, user.name, crypto.normalise_passphrase(new_passphrase), _kdf(session), slot_id=current.id
     )
     with session.transaction():
         user.passphrase_changed_at = utcnow()
@@ -122,9 +113,7 @@ def replace_recovery_key(session: Session) -> str:
     header = session.vault.header
     key = new_recovery_key()
     old = next((s for s in header.slots if s.role == "recovery"), None)
-    slot = Slot.create(
-        header.store_id, "recovery", "", secret_for_slot("recovery", key) or b"", session.vault.data_key, _kdf(session)
-    )
+    slot = session.vault.new_slot("recovery", "", secret_for_slot("recovery", key) or b"", _kdf(session))
     with session.transaction():
         if old is not None:
             for user in session.active_users():

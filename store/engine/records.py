@@ -11,8 +11,8 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any, ClassVar, Self, TypeVar
 
 from safedesk.store.errors import InvalidInput
@@ -42,14 +42,15 @@ class Record:
 
     def cleaned(self) -> Self:
         """A copy with every text value, nested ones included, stripped of control characters."""
-        return _cleaned(self)
+        cleaned: Self = _cleaned(self)
+        return cleaned
 
     def to_doc(self) -> dict[str, Any]:
         hints = _hints(type(self))
         return {f.name: _encode(getattr(self, f.name), hints[f.name]) for f in dataclasses.fields(self) if f.name != "id"}
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any], doc_id: int | None = None) -> Self:
+    def from_doc(cls, doc: Mapping[str, Any], doc_id: int | None = None) -> Self:
         hints = _hints(cls)
         values: dict[str, Any] = {"id": doc_id}
         for f in dataclasses.fields(cls):
@@ -75,7 +76,7 @@ def _cleaned(value: Any, multiline: bool = False) -> Any:
     if isinstance(value, dict):
         return {k: _cleaned(v, multiline) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        keep_lines = getattr(value, "MULTILINE", frozenset())
+        keep_lines: frozenset[str] = getattr(value, "MULTILINE", frozenset())
         return dataclasses.replace(
             value, **{f.name: _cleaned(getattr(value, f.name), f.name in keep_lines) for f in dataclasses.fields(value) if f.init}
         )
@@ -85,9 +86,14 @@ def _cleaned(value: Any, multiline: bool = False) -> Any:
 # --------------------------------------------------------------------- codec
 
 
-@cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    # Resolving annotations is slow and every encode and decode needs them: once per class.
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _encode(value: Any, hint: Any) -> Any:

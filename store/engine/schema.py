@@ -8,17 +8,34 @@ from a newer SafeDesk is refused rather than misread.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import Protocol
 
+from safedesk.store.engine.core_records import Meta
+from safedesk.store.engine.db import Database
+from safedesk.store.engine.repository import Repository
 from safedesk.store.errors import SafeDeskError
-
-if TYPE_CHECKING:
-    from safedesk.store.engine.session import Session
 
 CURRENT_VERSION = 1
 
+
+class Migrating(Protocol):
+    """What a migration may use of the session (a protocol, so this module does not import it)."""
+
+    @property
+    def db(self) -> Database: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def audit_event(self, action: str, summary: str, target: str = "") -> None: ...
+
+    def meta(self) -> Meta: ...
+
+    def meta_repo(self) -> Repository[Meta]: ...
+
+
 # MIGRATIONS[n] upgrades a store from version n to n + 1.
-Migration = Callable[["Session"], None]
+Migration = Callable[[Migrating], None]
 MIGRATIONS: dict[int, Migration] = {}
 
 
@@ -26,7 +43,7 @@ class NewerStore(SafeDeskError):
     """The store was written by a newer SafeDesk."""
 
 
-def migrate(session: Session) -> int:
+def migrate(session: Migrating) -> int:
     """Bring the store to CURRENT_VERSION; returns the version it was at."""
     current = CURRENT_VERSION
     meta = session.meta()

@@ -1,4 +1,4 @@
-"""An unlocked store: the vault, TinyDB over it, the audit log and repositories.
+"""An unlocked store: the vault, its tables, the audit log and repositories.
 
 session, recovery_key = Session.create(folder, "Oak Primary", "Sam Patel", passphrase)
 session = Session.open(folder, passphrase)
@@ -16,19 +16,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tinydb import TinyDB
-
 from safedesk.store.engine import crypto, events
 from safedesk.store.engine.audit import AuditLog
 from safedesk.store.engine.core_records import Meta, Setting, User
-from safedesk.store.engine.header import Header, Slot
+from safedesk.store.engine.db import Database, Documents
+from safedesk.store.engine.header import Header, Slot, normalise_name
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import Record, utcnow
 from safedesk.store.engine.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.repository import Repository
 from safedesk.store.engine.schema import CURRENT_VERSION, migrate
-from safedesk.store.engine.storage import VaultStorage
-from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, store_exists
+from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, store_exists, unlock_header
 from safedesk.store.errors import InvalidInput, RecordNotFound, StoreExists
 
 R = TypeVar("R", bound=Record)
@@ -47,7 +45,7 @@ class Session:
         self.vault = vault
         self.folder = vault.folder
         self.options = options
-        self.db = TinyDB(storage=VaultStorage, vault=vault)
+        self.db = Database(vault)
         self.audit = AuditLog(self.db, vault.header.store_id)
         vault.on_rollback.append(self._after_rollback)
         self._repos: dict[type, Repository[Any]] = {}
@@ -82,7 +80,8 @@ class Session:
         session = cls(vault, options)
         try:
             with session.transaction():
-                session.meta_repo()._table.insert(Meta(schema_version=CURRENT_VERSION, events_identity=identity).to_doc())
+                # The metadata record is the store's own: written before any user exists to audit it.
+                session.db.insert(Meta.TABLE, Meta(schema_version=CURRENT_VERSION, events_identity=identity).to_doc())
                 user.slot_id = dsl_slot.id
                 session.user = user  # the actor of the entries below
                 session.user = session.users.add(user, summary="first DSL added at setup")
@@ -144,10 +143,27 @@ class Session:
             self.audit.append(self.actor, action, summary, target)
 
     def _after_rollback(self) -> None:
-        self.db.clear_cache()
-        for table in list(self.db._tables.values()):  # noqa: SLF001 - TinyDB keeps next ids per table
-            table._next_id = None  # noqa: SLF001
+        self.db.forget()
         self.audit.forget_cache()
+
+    # ----------------------------------------------------------------- reading past the repositories
+
+    @property
+    def store_id(self) -> str:
+        """This store's random id (hex): binds key slots, the audit chain and blobs to this store."""
+        return self.vault.header.store_id
+
+    def scan(self, table: str) -> Documents:
+        """A table's stored documents, id (text) -> document, for one fast read-only pass.
+
+        No copies and no decoding: never change what it holds (write through a repository).
+        The mapping's identity changes with every write to the table.
+        """
+        return self.db.scan(table)
+
+    def passphrase_opens_store(self, passphrase: str) -> bool:
+        """Does `passphrase` open any key slot of this store?"""
+        return unlock_header(self.vault.header, passphrase, None) is not None
 
     def _merge_locked_events(self) -> None:
         found = events.read_all(self.folder, self.meta().events_identity)
@@ -197,8 +213,6 @@ class Session:
 
     def find_user(self, who: str) -> User:
         """A user by slot id, or by name (case-insensitive)."""
-        from safedesk.store.engine.header import normalise_name
-
         wanted = normalise_name(who)
         for candidate in self.active_users():
             if candidate.slot_id == who or normalise_name(candidate.name) == wanted:

@@ -393,9 +393,19 @@ class Vault:
             self._key = b""
             self._lock.release()
 
-    @property
-    def data_key(self) -> bytes:
-        return self._key
+    # The data key never leaves the vault: callers ask it to wrap, seal or open.
+
+    def new_slot(self, role: str, name: str, secret: bytes, kdf: crypto.KdfParams, slot_id: str | None = None) -> Slot:
+        """A key slot that opens this store with `secret`, wrapping this store's data key."""
+        return Slot.create(self.header.store_id, role, name, secret, self._key, kdf, slot_id)
+
+    def seal(self, plaintext: bytes, aad: bytes) -> bytes:
+        """Encrypt with the store's data key, bound to `aad` (see engine.blobs)."""
+        return crypto.seal(self._key, plaintext, aad)
+
+    def open_sealed(self, sealed: bytes, aad: bytes) -> bytes:
+        """Decrypt what `seal` made with the same `aad`; raises crypto.DecryptionFailed otherwise."""
+        return crypto.open_sealed(self._key, sealed, aad)
 
     def check_passphrase(self, passphrase: str) -> bool:
         """Does `passphrase` open the slot this session was unlocked with? (the lock screen)"""

@@ -1,8 +1,9 @@
 """`safedesk verify`: every integrity check the store can make about itself.
 
 Opening the store already proved the snapshot and journal authentic (AES-GCM);
-this adds the audit chain, the key slots' owners, the schema, and whatever
-checks features register (evidence hashes register theirs in CHECKS).
+this adds the audit chain, the key slots' owners and the schema, then the checks
+the caller passes (the features', listed by safedesk.store.registry: the engine
+knows no feature).
 """
 
 from __future__ import annotations
@@ -69,14 +70,13 @@ def _slots(session: Session) -> Iterable[Check]:
         yield Check(False, "no recovery key slot: run 'safedesk keys add --recovery'")
 
 
-CHECKS: list[Callable[[Session], Iterable[Check]]] = [_store, _schema, _audit, _slots]
+CheckFn = Callable[[Session], Iterable[Check]]
+ENGINE_CHECKS: tuple[CheckFn, ...] = (_store, _schema, _audit, _slots)
 
 
-def verify_session(session: Session) -> VerifyReport:
-    from safedesk.store.features import load_features
-
-    load_features()
+def verify_session(session: Session, extra: Iterable[CheckFn] = ()) -> VerifyReport:
+    """The engine's checks, then `extra` (the features' checks) in order."""
     report = VerifyReport()
-    for check in CHECKS:
+    for check in (*ENGINE_CHECKS, *extra):
         report.checks.extend(check(session))
     return report

@@ -31,13 +31,15 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from safedesk.store.dashboard import attention
-from safedesk.store.engine import verify
+from safedesk.store.accounts.register import Register, Status
+from safedesk.store.engine.files import write_markdown
 from safedesk.store.engine.records import Record, require, utcnow
+from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
+from safedesk.store.registry import AttentionItem
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_zone, parse_date, show_date, show_datetime, to_local_date
-from safedesk.store.text.markdown import check_markdown, md_block, md_cell, md_escape, write_markdown
+from safedesk.store.text.markdown import check_markdown, md_block, md_cell, md_escape
 
 if TYPE_CHECKING:
     from safedesk.content.cards import Card
@@ -408,17 +410,13 @@ def default_review(assessed_on: date) -> date:
     return _add_months(assessed_on, REVIEW_AFTER_MONTHS)
 
 
-# --------------------------------------------------------------------- accounts (optional)
+# --------------------------------------------------------------------- accounts
 
 
 def account_label(session: Session, account_id: int | None) -> str:
-    """The linked account's name and platform; '' when none. Works without safedesk.store.accounts.register."""
+    """The linked account's name and platform; '' when none."""
     if account_id is None:
         return ""
-    try:
-        from safedesk.store.accounts.register import Register
-    except ImportError:
-        return f"account {account_id}"
     try:
         return Register(session).account(account_id).label
     except RecordNotFound:
@@ -426,20 +424,12 @@ def account_label(session: Session, account_id: int | None) -> str:
 
 
 def account_choices(session: Session) -> list[tuple[str, int]]:
-    """(label, id) of every account in the register, for a form's link; [] without safedesk.store.accounts.register."""
-    try:
-        from safedesk.store.accounts.register import Register
-    except ImportError:
-        return []
+    """(label, id) of every account in the register, for a form's link."""
     return [(a.label, a.id) for a in Register(session).accounts() if a.id is not None]
 
 
 def _check_account(session: Session, account_id: int | None) -> None:
     if account_id is None:
-        return
-    try:
-        from safedesk.store.accounts.register import Register
-    except ImportError:
         return
     try:
         Register(session).account(account_id)
@@ -460,10 +450,6 @@ FROM_ACCOUNT: dict[str, str] = {
 
 def _from_account(session: Session, kind: str, account_id: int | None) -> dict[str, str]:
     if kind != "new-account-business-case" or account_id is None:
-        return {}
-    try:
-        from safedesk.store.accounts.register import Register
-    except ImportError:
         return {}
     account = Register(session).account(account_id)
     out = {}
@@ -676,7 +662,8 @@ def version_markdown(session: Session, version: FormVersion) -> str:
         # Runs of yes/no questions read best as a table, as do rating grids; the rest as headings.
         for kind, run in groupby(questions, key=lambda q: q.kind if q.kind in (YESNO, GRID) else TEXT):
             table = {YESNO: _yesno_table, GRID: _grid_table}.get(kind)
-            lines += table(list(run), answers) if table else [line for q in run for line in _question(q, answers)]
+            group = list(run)
+            lines += table(group, answers) if table else [line for q in group for line in _question(q, answers)]
     cards = ", ".join(dict.fromkeys(q.card_id for q in version.questions))
     lines += [
         "---",
@@ -750,8 +737,7 @@ def _entries_table(questions: list[Question], answers: dict[str, str]) -> list[s
 # --------------------------------------------------------------------- home screen and verify
 
 
-@attention.provider
-def _attention(session: Session) -> Iterable[attention.AttentionItem]:
+def form_attention(session: Session) -> Iterable[AttentionItem]:
     book = FormBook(session)
     today = datetime.now(local_zone()).date()
     versions = book.all_versions()
@@ -762,13 +748,9 @@ def _attention(session: Session) -> Iterable[attention.AttentionItem]:
             continue
         name = f"{form.type.title}: {form.title}"
         if latest.review_on < today:
-            yield attention.AttentionItem(
-                "overdue", f"Re-assess {name} (due {show_date(latest.review_on)}).", "forms", f"forms/{form.id}"
-            )
+            yield AttentionItem("overdue", f"Re-assess {name} (due {show_date(latest.review_on)}).", "forms", f"forms/{form.id}")
         elif latest.review_on - today <= DUE_SOON:
-            yield attention.AttentionItem(
-                "due soon", f"Re-assess {name} by {show_date(latest.review_on)}.", "forms", f"forms/{form.id}"
-            )
+            yield AttentionItem("due soon", f"Re-assess {name} by {show_date(latest.review_on)}.", "forms", f"forms/{form.id}")
     yield from _accounts_without_assessment(session, forms, versions)
 
 
@@ -780,21 +762,17 @@ ASSESSMENTS = frozenset(
 
 def _accounts_without_assessment(
     session: Session, forms: list[Form], versions: dict[int, list[FormVersion]]
-) -> Iterable[attention.AttentionItem]:
-    try:
-        from safedesk.store.accounts.register import Register, Status
-    except ImportError:
-        return
+) -> Iterable[AttentionItem]:
     assessed = {f.account_id for f in forms if f.kind in ASSESSMENTS and versions.get(f.id or 0)}
     missing = [a.label for a in Register(session).accounts() if a.status is Status.ACTIVE and a.id not in assessed]
     if missing:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-        yield attention.AttentionItem(
+        yield AttentionItem(
             "advice", f"No risk assessment or consideration form on file for {shown}: fill one in Forms.", "forms", "forms"
         )
 
 
-def _references(session: Session) -> Iterable[verify.Check]:
+def verify_forms(session: Session) -> Iterable[Check]:
     book = FormBook(session)
     forms = {f.id: f for f in book.forms_repo.all()}
     versions = book.versions_repo.all()
@@ -805,11 +783,8 @@ def _references(session: Session) -> Iterable[verify.Check]:
     gaps = sum(1 for found in numbers.values() if sorted(found) != list(range(1, len(found) + 1)))
     text = f"forms: {len(forms)} forms, {len(versions)} versions"
     if broken or gaps:
-        yield verify.Check(
+        yield Check(
             False, f"{text}; {broken} version(s) of a missing form, {gaps} form(s) with missing or repeated version numbers"
         )
     else:
-        yield verify.Check(True, f"{text}; every version belongs to its form, numbered without gaps")
-
-
-verify.CHECKS.append(_references)
+        yield Check(True, f"{text}; every version belongs to its form, numbered without gaps")

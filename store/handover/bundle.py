@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from safedesk.store.engine.records import Record
+from safedesk.store.consents.pupils import Pupil
+from safedesk.store.engine.records import R, Record
 from safedesk.store.engine.schema import CURRENT_VERSION
 from safedesk.store.errors import InvalidInput
 from safedesk.store.incidents.evidence import Evidence
@@ -105,7 +106,7 @@ class IncidentBundle:
 @dataclass
 class Contents:
     incidents: list[IncidentBundle] = field(default_factory=list)
-    pupils: list[Record] = field(default_factory=list)  # safedesk.store.consents.pupils.Pupil, when chosen
+    pupils: list[Pupil] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -131,15 +132,6 @@ class Bundle:
     contents: Contents
     files: dict[str, bytes]  # evidence members
     summary: str
-
-
-def pupil_class() -> type[Record] | None:
-    """The consent register's Pupil record, when this SafeDesk has the consents feature."""
-    try:
-        from safedesk.store.consents.pupils import Pupil
-    except ImportError:
-        return None
-    return Pupil
 
 
 # --------------------------------------------------------------------- writing
@@ -401,10 +393,7 @@ def _contents(raw: bytes, evidence_members: set[str]) -> Contents:
             )
         contents.incidents.append(bundle)
     if pupils:
-        pupil = pupil_class()
-        if pupil is None:
-            raise BadBundle("it holds pupils' consent records and this SafeDesk has no consent register")
-        contents.pupils = [take(entry, pupil, "pupil", n) for n, entry in enumerate(pupils, 1)]
+        contents.pupils = [_as(Pupil, take(entry, Pupil, "pupil", n)) for n, entry in enumerate(pupils, 1)]
     if used_members != evidence_members:
         raise BadBundle("it holds evidence files that no record refers to")
     return contents
@@ -440,6 +429,12 @@ def _evidence_item(
 
 
 # --------------------------------------------------------------------- record decoding
+
+
+def _as(cls: type[R], record: Record) -> R:
+    """`record` as the class it was decoded to (take() decodes to the class it is given)."""
+    assert isinstance(record, cls)
+    return record
 
 
 def decode_record(cls: type[Record], doc: Any, source_id: int, where: str) -> Record:

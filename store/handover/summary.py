@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from safedesk.store.engine.records import Record
+from safedesk.store.consents.pupils import PURPOSE_LABELS, Pupil
 from safedesk.store.handover.bundle import Contents, EvidenceItem, IncidentBundle
 from safedesk.store.incidents.records import (
     ESCALATION_TARGETS,
@@ -133,9 +133,9 @@ def _incident(item: IncidentBundle) -> list[str]:
     if item.chronology:
         lines += ["", "**Chronology** (oldest first; amendments keep the old value):", ""]
         for entry in item.chronology:
-            text = md_lines(entry.text)
-            lines.append(f"- {when(entry.at)}, {md(entry.by)}, {md(entry.kind)}: {text[0] if text else ''}")
-            lines += [f"  {line}" if line else "" for line in text[1:]]
+            entry_lines = md_lines(entry.text)
+            lines.append(f"- {when(entry.at)}, {md(entry.by)}, {md(entry.kind)}: {entry_lines[0] if entry_lines else ''}")
+            lines += [f"  {line}" if line else "" for line in entry_lines[1:]]
             if entry.kind == "amended" and "old" in entry.detail:
                 lines.append(f"  (was: {md(_plain(entry.detail.get('old')))})")
     if item.actions:
@@ -201,10 +201,7 @@ def _evidence(item: EvidenceItem) -> list[str]:
     return lines
 
 
-def _pupil(pupil: Record) -> list[str]:
-    from safedesk.store.consents.pupils import PURPOSE_LABELS
-
-    p = pupil  # safedesk.store.consents.pupils.Pupil
+def _pupil(p: Pupil) -> list[str]:
     head = f"### {md(p.name)}" + (f" ({md(p.preferred_name)})" if getattr(p, "preferred_name", "") else "")
     facts = [f"Year: {md(p.year_group) or 'not recorded'}", f"class: {md(p.form) or 'not recorded'}"]
     if p.mis_id:

@@ -23,20 +23,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from safedesk.store.dashboard.attention import AttentionItem, provider
-from safedesk.store.engine import crypto
-from safedesk.store.engine.files import atomic_write, describe_os_error, make_private_dir
+from safedesk.store.consents.pupils import get_pupil, name_key, pupil_index
+from safedesk.store.engine.files import atomic_write, describe_os_error
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.session import Session
-from safedesk.store.engine.vault import unlock_header
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.handover import crypt as handover_crypt
 from safedesk.store.handover.bundle import (
@@ -49,7 +46,6 @@ from safedesk.store.handover.bundle import (
     Manifest,
     normalise_code,
     pack,
-    pupil_class,
     safe_member_name,
     unpack,
 )
@@ -58,6 +54,7 @@ from safedesk.store.incidents import evidence
 from safedesk.store.incidents.evidence import Evidence, evidence_for
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import REF, STATUSES, ChronologyEntry, Incident
+from safedesk.store.registry import AttentionItem
 from safedesk.store.text.dates import show_date, to_local_date
 
 TRANSFER_DAYS = 5
@@ -158,7 +155,8 @@ class Selection:
 
     @classmethod
     def from_keys(cls, keys: Iterable[str]) -> Selection:
-        incidents, pupils = [], []
+        incidents: list[int] = []
+        pupils: list[int] = []
         for key in keys:
             kind, _, number = key.partition(":")
             (incidents if kind == "incident" else pupils).append(int(number))
@@ -169,19 +167,17 @@ class Selection:
 
 
 def choices(session: Session) -> list[Choice]:
-    """Incidents (newest first), then pupils (by name) when the consent register exists."""
+    """Incidents (newest first), then pupils (by name)."""
     out: list[Choice] = []
     for row in sorted(IncidentLog(session).rows(), key=lambda r: r.reported, reverse=True):
         reported = show_date(to_local_date(datetime.fromisoformat(row.reported)))
         label = f"{row.ref}  {reported}  {STATUSES.get(row.status, row.status):<10} {row.title}"
         out.append(Choice(f"incident:{row.id}", label, f"{row.ref} {row.title} {row.status}".casefold()))
-    if pupil_class() is not None:
-        from safedesk.store.consents.pupils import pupil_index
-
-        for row in sorted(pupil_index(session).rows, key=lambda r: r.name.casefold()):
-            where = " ".join(part for part in (row.year_group, row.form) if part)
-            label = f"Pupil: {row.display_name}" + (f" ({where})" if where else "")
-            out.append(Choice(f"pupil:{row.id}", label, f"pupil {row.name} {row.preferred_name} {row.mis_id} {where}".casefold()))
+    for pupil in sorted(pupil_index(session).rows, key=lambda r: r.name.casefold()):
+        where = " ".join(part for part in (pupil.year_group, pupil.form) if part)
+        label = f"Pupil: {pupil.display_name}" + (f" ({where})" if where else "")
+        haystack = f"pupil {pupil.name} {pupil.preferred_name} {pupil.mis_id} {where}".casefold()
+        out.append(Choice(f"pupil:{pupil.id}", label, haystack))
     return out
 
 
@@ -203,10 +199,6 @@ def resolve_refs(session: Session, refs: Iterable[str]) -> tuple[int, ...]:
 
 def resolve_pupils(session: Session, names: Iterable[str]) -> tuple[int, ...]:
     """Pupil ids for MIS ids or full names typed on the command line (each must name one pupil)."""
-    if pupil_class() is None:
-        raise InvalidInput("This SafeDesk has no consent register, so there are no pupils to hand over.", "pupil")
-    from safedesk.store.consents.pupils import name_key, pupil_index
-
     index = pupil_index(session)
     ids = []
     for text in names:
@@ -304,10 +296,6 @@ def collect(session: Session, selection: Selection) -> ExportPlan:
                 bundle.evidence.append(EvidenceItem(copy, member))
         plan.contents.incidents.append(bundle)
     if selection.pupil_ids:
-        if pupil_class() is None:
-            raise InvalidInput("This SafeDesk has no consent register, so there are no pupils to hand over.", "choice")
-        from safedesk.store.consents.pupils import get_pupil
-
         plan.contents.pupils = [get_pupil(session, pupil_id) for pupil_id in selection.pupil_ids]
     return plan
 
@@ -315,7 +303,7 @@ def collect(session: Session, selection: Selection) -> ExportPlan:
 def check_passphrase(session: Session, passphrase: str, confirmation: str | None = None) -> None:
     """The handover passphrase must be strong and must not open this store (the receiver will know it)."""
     check_new_passphrase(passphrase, confirmation)
-    if unlock_header(session.vault.header, passphrase, None) is not None:
+    if session.passphrase_opens_store(passphrase):
         raise InvalidInput(
             "That passphrase opens this SafeDesk store: choose a different one for the handover (the receiver will know it).",
             "passphrase",
@@ -586,8 +574,6 @@ def preview_import(session: Session, opened: Opened) -> ImportPreview:
         incoming.append(IncomingIncident(item.incident.id or 0, original, ref, item.incident.title, existing.get(original)))
     pupils: list[IncomingPupil] = []
     if opened.bundle.contents.pupils:
-        from safedesk.store.consents.pupils import name_key, pupil_index
-
         index = pupil_index(session)
         claimed: set[str] = set()
         for pupil in opened.bundle.contents.pupils:
@@ -666,15 +652,8 @@ def apply_import(session: Session, preview: ImportPreview) -> Transfer:
 
 
 def _store_blob(session: Session, data: bytes, written: list[Path]) -> str:
-    """Encrypt one evidence file into this store the way safedesk.store.incidents.evidence does; returns its blob id."""
-    blob = secrets.token_hex(16)
-    digest = hashlib.sha256(data).hexdigest()
-    target = evidence._blob_path(session, blob)  # noqa: SLF001 - the same layout and binding as add_file
-    try:
-        make_private_dir(target.parent)
-        atomic_write(target, crypto.seal(session.vault.data_key, data, evidence._aad(session, blob, digest)))  # noqa: SLF001
-    except OSError as error:
-        raise describe_os_error(error, "store an imported evidence file") from None
+    """Encrypt one evidence file into this store as evidence.add_file does; returns its blob id."""
+    blob, target = evidence.store_file(session, data)
     written.append(target)
     return blob
 
@@ -804,8 +783,7 @@ def mark_received(session: Session, code_text: str) -> tuple[Transfer, bool]:
     return transfer, True
 
 
-@provider
-def _transfer_attention(session: Session) -> Iterable[AttentionItem]:
+def transfer_attention(session: Session) -> Iterable[AttentionItem]:
     now = utcnow()
     for transfer in transfers(session):
         if not transfer.pending:

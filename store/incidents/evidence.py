@@ -19,11 +19,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from safedesk.store.engine import crypto
-from safedesk.store.engine.files import atomic_write, describe_os_error, make_private_dir
+from safedesk.store.engine.blobs import BlobDamaged, read_blob, write_blob
+from safedesk.store.engine.files import atomic_write, describe_os_error
 from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.session import Session
-from safedesk.store.engine.verify import CHECKS, Check
+from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import CLOCK_SLACK, Incident
@@ -74,7 +74,23 @@ def _blob_path(session: Session, blob: str) -> Path:
 
 
 def _aad(session: Session, blob: str, sha256: str) -> bytes:
-    return b"safedesk-evidence\0" + bytes.fromhex(session.vault.header.store_id) + blob.encode() + bytes.fromhex(sha256)
+    # Bound to the store, the blob's name and the file's hash: a swapped or renamed blob fails to open.
+    return b"safedesk-evidence\0" + bytes.fromhex(session.store_id) + blob.encode() + bytes.fromhex(sha256)
+
+
+def store_file(session: Session, data: bytes) -> tuple[str, Path]:
+    """Encrypt a file's bytes into this store's evidence folder; returns its blob id and path.
+
+    Nothing refers to the blob yet: the caller stores the Evidence record naming it, or
+    deletes the path if that fails.
+    """
+    blob = secrets.token_hex(16)
+    target = _blob_path(session, blob)
+    try:
+        write_blob(session, target, data, _aad(session, blob, hashlib.sha256(data).hexdigest()))
+    except OSError as error:
+        raise describe_os_error(error, "store the evidence file") from None
+    return blob, target
 
 
 def _actor(session: Session) -> str:
@@ -82,7 +98,7 @@ def _actor(session: Session) -> str:
 
 
 def evidence_for(session: Session, incident_id: int) -> list[Evidence]:
-    raw = session.db.table(Evidence.TABLE)._read_table()  # noqa: SLF001 - read-only scan
+    raw = session.scan(Evidence.TABLE)
     items = [Evidence.from_doc(doc, int(i)) for i, doc in raw.items() if doc.get("incident_id") == incident_id]
     return sorted(items, key=lambda e: e.id or 0)
 
@@ -137,7 +153,6 @@ def add_file(
     for existing in evidence_for(session, incident_id):
         if existing.sha256 == digest:
             raise DuplicateEvidence(f"This file is already attached as '{existing.title}' (same SHA-256); kept once.", "path")
-    blob = secrets.token_hex(16)
     item = Evidence(
         incident_id=incident_id,
         kind="file",
@@ -145,18 +160,14 @@ def add_file(
         file_name=Path(path).name,
         size=len(data),
         sha256=digest,
-        blob=blob,
+        blob="",  # named once the encrypted copy is written, after the record is known to be valid
         captured_at=captured_at,
         captured_by=captured_by,
         added_by=_actor(session),
     ).cleaned()
     item.validate()
-    target = _blob_path(session, blob)
-    try:
-        make_private_dir(target.parent)
-        atomic_write(target, crypto.seal(session.vault.data_key, data, _aad(session, blob, digest)))
-    except OSError as error:
-        raise describe_os_error(error, "store the evidence file") from None
+    blob, target = store_file(session, data)
+    item = dataclasses.replace(item, blob=blob)
     try:
         with session.transaction():
             stored = session.repo(Evidence).add(item, summary="evidence file added")
@@ -191,14 +202,11 @@ def add_description(session: Session, item: Evidence) -> Evidence:
 
 def decrypt(session: Session, item: Evidence) -> bytes:
     """The original bytes of a file item; raises InvalidInput if missing or altered."""
-    path = _blob_path(session, item.blob)
     try:
-        sealed = path.read_bytes()
+        data = read_blob(session, _blob_path(session, item.blob), _aad(session, item.blob, item.sha256))
     except OSError:
         raise InvalidInput(f"The stored copy of '{item.title}' is missing.", "evidence") from None
-    try:
-        data = crypto.open_sealed(session.vault.data_key, sealed, _aad(session, item.blob, item.sha256))
-    except crypto.DecryptionFailed:
+    except BlobDamaged:
         raise InvalidInput(f"The stored copy of '{item.title}' failed its integrity check.", "evidence") from None
     if hashlib.sha256(data).hexdigest() != item.sha256:
         raise InvalidInput(f"The stored copy of '{item.title}' does not match its recorded hash.", "evidence")
@@ -242,8 +250,8 @@ def _size(size: int) -> str:
     return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(size, 1) / 1024:.0f} KB"
 
 
-def _verify_evidence(session: Session) -> Iterable[Check]:
-    raw = session.db.table(Evidence.TABLE)._read_table()  # noqa: SLF001
+def verify_evidence(session: Session) -> Iterable[Check]:
+    raw = session.scan(Evidence.TABLE)
     files = [Evidence.from_doc(doc, int(i)) for i, doc in raw.items() if doc.get("kind") == "file"]
     bad = []
     for item in files:
@@ -255,6 +263,3 @@ def _verify_evidence(session: Session) -> Iterable[Check]:
         yield from (Check(False, f"evidence item: {problem}") for problem in bad)
     else:
         yield Check(True, f"{len(files)} evidence file(s) decrypt and match their SHA-256")
-
-
-CHECKS.append(_verify_evidence)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from safedesk.store.dashboard.attention import AttentionItem, provider
-from safedesk.store.engine.records import utcnow
+from safedesk.store.engine.db import Documents
+from safedesk.store.engine.records import R, utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents.records import (
@@ -26,6 +26,7 @@ from safedesk.store.incidents.records import (
     Escalation,
     Incident,
 )
+from safedesk.store.registry import AttentionItem
 from safedesk.store.text.dates import show_date, to_local_date
 
 # Fields a DSL may amend on a saved incident (status has its own step).
@@ -145,8 +146,8 @@ class IncidentLog:
     def get(self, incident_id: int) -> Incident:
         return self.incidents.get(incident_id)
 
-    def _raw(self, table: str) -> dict[str, dict[str, Any]]:
-        return self.session.db.table(table)._read_table()  # noqa: SLF001 - read-only, no per-document copies
+    def _raw(self, table: str) -> Documents:
+        return self.session.scan(table)
 
     def rows(self) -> list[IncidentRow]:
         rows = []
@@ -166,7 +167,7 @@ class IncidentLog:
             )
         return rows
 
-    def _children(self, cls: type, incident_id: int) -> list[Any]:
+    def _children(self, cls: type[R], incident_id: int) -> list[R]:
         raw = self._raw(cls.TABLE)
         return [cls.from_doc(doc, int(doc_id)) for doc_id, doc in raw.items() if doc.get("incident_id") == incident_id]
 
@@ -320,6 +321,7 @@ class IncidentLog:
         ]
 
 
+_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 SORTS = {
     "newest": ("Newest first", lambda r: r.reported, True),
     "oldest": ("Oldest first", lambda r: r.reported, False),
@@ -327,7 +329,6 @@ SORTS = {
     "status": ("Status", lambda r: (r.status, r.reported), False),
     "severity": ("Most severe first", lambda r: (_SEVERITY_RANK.get(r.severity, 9), r.reported), False),
 }
-_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 @dataclass(frozen=True)
@@ -359,14 +360,13 @@ def flag_labels(flags: Iterable[str]) -> str:
     return ", ".join(FLAGS.get(f, f) for f in flags)
 
 
-@provider
-def _incident_attention(session: Session) -> Iterable[AttentionItem]:
+def incident_attention(session: Session) -> Iterable[AttentionItem]:
     # Straight from the stored documents: dates compare as ISO text, records are decoded only to show.
     today = _today()
     soon = (today + timedelta(days=DUE_SOON_DAYS)).isoformat()
     now = today.isoformat()
-    incidents = session.db.table(Incident.TABLE)._read_table()  # noqa: SLF001
-    for doc in session.db.table(Action.TABLE)._read_table().values():  # noqa: SLF001
+    incidents = session.scan(Incident.TABLE)
+    for doc in session.scan(Action.TABLE).values():
         due = doc.get("due")
         if not due or due > soon or doc.get("done_at") or doc.get("not_needed_reason"):
             continue

@@ -25,12 +25,15 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from safedesk.store.dashboard import attention
+from safedesk.store.accounts.register import Register
+from safedesk.store.engine.files import write_markdown
 from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.forms.filled import section_notes
+from safedesk.store.registry import AttentionItem
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_zone, parse_date, show_date
-from safedesk.store.text.markdown import check_markdown, md_escape, write_markdown
+from safedesk.store.text.markdown import check_markdown, md_escape
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -508,7 +511,7 @@ def render_template(body: str, values: Mapping[str, str | list[str]], flags: Map
 def _substitute(line: str, values: Mapping[str, str | list[str]], name: str) -> list[str]:
     whole = _PLACEHOLDER.fullmatch(line.strip())
     if whole and isinstance(values.get(whole.group(1)), list):
-        return [f"- {item}" for item in values[whole.group(1)]]  # type: ignore[union-attr]
+        return [f"- {item}" for item in values[whole.group(1)]]
 
     def replace(match: re.Match[str]) -> str:
         key = match.group(1)
@@ -553,11 +556,7 @@ class Channel:
 
 
 def register_channels(session: Session) -> list[Channel]:
-    """The live official accounts in the register; [] when safedesk.store.accounts.register is absent."""
-    try:
-        from safedesk.store.accounts.register import Register
-    except ImportError:
-        return []
+    """The live official accounts in the register."""
     return [
         Channel(a.name, a.platform, a.url, a.audience, a.visibility.value, a.comments.value)
         for a in Register(session).accounts()
@@ -606,7 +605,7 @@ def build_policy(answers: PolicyAnswers, channels: list[Channel] | None = None, 
     if answers.review_on is None:
         missing.append(QUESTIONS_BY_NAME["review_on"].label)
     sections = policy_sections(folder)
-    numbers = {}
+    numbers: dict[str, int] = {}
     for section in sections:
         if section.numbered:
             numbers[section.id] = len(numbers) + 1
@@ -756,7 +755,6 @@ def letter_placeholders(letter_id: str) -> list[str]:
 def _platform_paragraph(channel: Channel | None, platform: str) -> str:
     """The launch letter's extra paragraph for Facebook or X, '' where none applies."""
     from safedesk.content.library import default_library
-    from safedesk.store.forms.filled import section_notes
 
     key = _platform_key(channel.platform if channel else platform)
     notes = section_notes(default_library().get(PARAGRAPHS_CARD).body)
@@ -941,10 +939,6 @@ class PolicyBook:
     def channel(self, account_id: int | None) -> Channel | None:
         if account_id is None:
             return None
-        try:
-            from safedesk.store.accounts.register import Register
-        except ImportError:
-            return None
         account = Register(self.session).account(account_id)
         return Channel(
             account.name, account.platform, account.url, account.audience, account.visibility.value, account.comments.value
@@ -994,19 +988,16 @@ class PolicyBook:
 POLICY_DUE_SOON = timedelta(days=30)
 
 
-@attention.provider
-def _policy_attention(session: Session) -> Iterable[attention.AttentionItem]:
+def policy_attention(session: Session) -> Iterable[AttentionItem]:
     stored = PolicyBook(session).stored()
     if stored is None:
-        yield attention.AttentionItem(
-            "advice", "No social media policy built yet: answer the questions in Policy (o).", "policy", "policy"
-        )
+        yield AttentionItem("advice", "No social media policy built yet: answer the questions in Policy (o).", "policy", "policy")
         return
     if stored.review_on is None:
         return
     today = datetime.now(local_zone()).date()
     due = show_date(stored.review_on)
     if stored.review_on < today:
-        yield attention.AttentionItem("overdue", f"The social media policy was due for review on {due}.", "policy", "policy")
+        yield AttentionItem("overdue", f"The social media policy was due for review on {due}.", "policy", "policy")
     elif stored.review_on - today <= POLICY_DUE_SOON:
-        yield attention.AttentionItem("due soon", f"The social media policy is due for review on {due}.", "policy", "policy")
+        yield AttentionItem("due soon", f"The social media policy is due for review on {due}.", "policy", "policy")

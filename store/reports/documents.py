@@ -1,5 +1,7 @@
-"""Markdown reports: one incident, the incident log, the audit log; and the registry
-that `safedesk export` and the Reports screen share (consents and accounts add theirs).
+"""Markdown reports: one incident, the incident log, the audit log.
+
+`safedesk export` and the Reports screen list them through safedesk.store.registry,
+beside the reports consents and accounts add.
 
 Every piece of user text goes through safedesk.store.text.markdown (md_escape, md_cell,
 md_block) so it cannot break a table or inject Markdown or HTML; every report is
@@ -9,8 +11,7 @@ parsed back with markdown-it-py (html disabled) before it is written.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,59 +33,15 @@ from safedesk.store.incidents.records import (
     STATUSES,
     Incident,
 )
+from safedesk.store.registry import Report, ReportParams
 from safedesk.store.text.dates import show_date, show_datetime, to_local_date
-from safedesk.store.text.markdown import check_markdown, md_block, md_cell, md_escape
+from safedesk.store.text.markdown import md_block, md_cell, md_escape
 
 PERSONAL_DATA_NOTICE = (
     "> **Confidential: contains personal data about children and staff.** Share only with people "
     "entitled to see it (e.g. the LADO, police, children's social care), by a secure route. "
     "Do not print more copies than needed; store and destroy it as your safeguarding records policy says."
 )
-
-
-@dataclass(frozen=True)
-class ReportParams:
-    incident: str = ""  # a reference such as INC-2026-0007
-    start: date | None = None
-    end: date | None = None
-    purpose: str = ""
-    include_secrets: bool = False
-
-
-@dataclass(frozen=True)
-class Report:
-    name: str
-    title: str
-    description: str
-    build: Callable[[Session, ReportParams], str]
-    needs: tuple[str, ...] = ()  # "incident", "period", "purpose"
-    personal_data: bool = True
-    headings: tuple[str, ...] = field(default=())
-
-
-REPORTS: dict[str, Report] = {}
-
-
-def register(report: Report) -> Report:
-    REPORTS[report.name] = report
-    return report
-
-
-def build_report(session: Session, name: str, params: ReportParams) -> str:
-    """The report as checked Markdown; raises InvalidInput for an unknown report or missing parameter."""
-    from safedesk.store.features import load_features
-
-    load_features()
-    report = REPORTS.get(name)
-    if report is None:
-        raise InvalidInput(f"No report called '{name}'. Reports: {', '.join(sorted(REPORTS))}.", "report")
-    if "incident" in report.needs and not params.incident:
-        raise InvalidInput("Name the incident by its reference, e.g. --incident INC-2026-0007.", "incident")
-    if "purpose" in report.needs and not params.purpose:
-        raise InvalidInput("Name the purpose, e.g. --purpose social_media.", "purpose")
-    markdown = report.build(session, params)
-    check_markdown(markdown, headings=report.headings)
-    return markdown
 
 
 def period(params: ReportParams) -> tuple[date, date]:
@@ -377,7 +334,8 @@ def audit_report(session: Session, params: ReportParams) -> str:
     return "\n".join(out) + "\n"
 
 
-register(
+# The reports this feature offers; other features register their own (see feature.py).
+REPORTS: tuple[Report, ...] = (
     Report(
         "incident",
         "Incident report",
@@ -385,9 +343,7 @@ register(
         incident_report,
         ("incident",),
         headings=("Summary", "Chronology", "Amendments", "Actions", "Escalations", "Evidence manifest", "Verification"),
-    )
-)
-register(
+    ),
     Report(
         "incident-log",
         "Incident log",
@@ -395,9 +351,7 @@ register(
         incident_log_report,
         ("period",),
         headings=("Incidents", "By risk category", "By platform", "By month", "Open actions"),
-    )
-)
-register(
+    ),
     Report(
         "audit",
         "Audit log extract",
@@ -406,5 +360,5 @@ register(
         ("period",),
         personal_data=False,
         headings=("Entries", "Verification statement"),
-    )
+    ),
 )

@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.errors import SafeDeskError
 from safedesk.store.text.clean import clean_text
 
 if TYPE_CHECKING:
@@ -139,24 +138,3 @@ def check_markdown(markdown: str, *, headings: tuple[str, ...] = (), titled: boo
     if titled and (not found.headings or found.headings[0][0] != 1 or sum(1 for level, _ in found.headings if level == 1) != 1):
         raise MarkdownProblem("The generated document must start with one top-level heading.")
     return found
-
-
-# --------------------------------------------------------------------- writing exports
-
-
-def write_markdown(path: Path, markdown: str, *, overwrite: bool = False) -> None:
-    """Write an export atomically with owner-only permissions; refuse to replace a file
-    unless asked. Errors name the file but never the document's content."""
-    from safedesk.store.engine.files import atomic_write
-
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise InvalidInput(f"{path} is a folder: give a file name, e.g. {path / 'export.md'}.", "out")
-    if path.exists() and not overwrite:
-        raise InvalidInput(f"{path} already exists: choose another name or replace it.", "out")
-    if not path.parent.is_dir():
-        raise InvalidInput(f"The folder {path.parent} does not exist.", "out")
-    try:
-        atomic_write(path, markdown.encode("utf-8"))
-    except OSError as error:
-        raise InvalidInput(f"Cannot write {path}: {error.strerror or 'the write failed'}.", "out") from None

@@ -276,8 +276,8 @@ def policy_questions() -> None:
 @click.pass_context
 def policy_answers(ctx: click.Context, out: Path | None, force: bool, passphrase_file: str | None, user: str | None) -> None:
     """Print the stored answers (or the first suggestions) as TOML, to edit and build again."""
+    from safedesk.store.engine.files import write_markdown
     from safedesk.store.policy.builder import PolicyBook, answers_to_toml
-    from safedesk.store.text.markdown import write_markdown
 
     with opened(ctx, passphrase_file, user) as session:
         text = answers_to_toml(PolicyBook(session).answers())

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from safedesk import __commit__, __version__
+from safedesk.content.errors import ContentError
 from safedesk.store.errors import SafeDeskError
 
 
@@ -53,7 +54,7 @@ class SafeDeskGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except SafeDeskError as error:
+        except (SafeDeskError, ContentError) as error:  # both carry one sentence fit to show
             if _debug(ctx):
                 raise
             click.echo(f"safedesk: {error}", err=True)

@@ -54,8 +54,9 @@ def export(
       cleared           pupils cleared for one purpose today (--purpose)
       accounts          the official account register with health findings
     """
-    from safedesk.store.reports.documents import REPORTS, ReportParams, build_report
-    from safedesk.store.text.markdown import write_markdown
+    from safedesk.store.engine.files import write_markdown
+    from safedesk.store.features import default_registry
+    from safedesk.store.registry import ReportParams
 
     params = ReportParams(
         incident=incident, start=_date(start, "from"), end=_date(end, "to"), purpose=purpose, include_secrets=include_secrets
@@ -64,16 +65,17 @@ def export(
         "The file will contain passwords and recovery details in plain text. Write it anyway?", default=False
     ):
         raise click.Abort()
+    registry = default_registry()
     with opened(ctx, passphrase_file, user) as session:
-        markdown = build_report(session, report, params)
+        markdown = registry.build_report(session, report, params)
         if as_html:
             from safedesk.store.text.html import markdown_to_html
 
-            content = markdown_to_html(markdown, REPORTS[report].title)
+            content = markdown_to_html(markdown, registry.report(report).title)
         else:
             content = markdown
         write_markdown(out, content, overwrite=force)
         secrets = " including secrets" if include_secrets else ""
         session.audit_event("export.report", f"{report} report exported{secrets} ({'HTML' if as_html else 'Markdown'})")
-    note = " It contains personal data: keep it safe." if REPORTS[report].personal_data else ""
+    note = " It contains personal data: keep it safe." if registry.report(report).personal_data else ""
     click.echo(f"Wrote {out}.{note}")

@@ -103,10 +103,10 @@ def init(ctx: click.Context, setting_name: str | None, user: str | None, passphr
 @click.pass_context
 def verify(ctx: click.Context, passphrase_file: str | None, user: str | None) -> None:
     """Check the store, the audit chain and evidence hashes; exit 1 on any fault."""
-    from safedesk.store.engine.verify import verify_session
+    from safedesk.store.features import verify_store
 
     with opened(ctx, passphrase_file, user) as session:
-        report = verify_session(session)
+        report = verify_store(session)
     for line in report.lines():
         click.echo(line)
     if not report.ok:

@@ -1,27 +1,322 @@
-"""A small modal form: labelled fields, a save function, errors next to fields.
+"""The one form framework: every form and dialog that takes typed input is a `Form`.
 
-The save function gets the typed values and either returns (the form closes)
-or raises InvalidInput naming a field (the message appears under it and the
-field gets focus). With `threaded=True` it runs off the UI thread, for work
-such as hashing and encrypting a large file.
+A form is made of `Field`s (a label, one input, the error line beneath it). The base
+gives every form the same rules, so a person under pressure meets one behaviour:
+
+- the first field has the focus as soon as the form is mounted, so keys typed
+  straight after opening it land there;
+- Ctrl+S (or the primary button) saves; Enter in the last one-line field saves,
+  Enter in any other field moves to the next one;
+- `save(values)` stores the values or raises InvalidInput naming a field: the
+  message shows beside that field (one `FieldError` each, plus one general line
+  for errors tied to no field) and the field gets the focus;
+- an error clears as soon as its field's value changes;
+- Esc (or Cancel) closes at once when nothing changed, and otherwise asks
+  "Discard your changes?"; Esc in that question means keep editing.
+
+`ModalForm` lays a form out as a dialog; `FormDialog` builds one from `FormField`
+specs and a save function; `safedesk.widgets.paged.PagedForm` is the long-form
+variant (a page of fields at a time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen, Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, LoadingIndicator, Select, SelectionList, Static, TextArea
 
 from safedesk.store.errors import InvalidInput, SafeDeskError
-from safedesk.widgets.common import FieldError, plain
+from safedesk.widgets.common import Choice, Field, FieldError, plain, read_value
+from safedesk.widgets.dialogs import ConfirmDialog
+
+T = TypeVar("T")
+
+
+class Form(Screen[T]):
+    """A screen of fields with one way to save, one error display and an unsaved-changes guard.
+
+    Subclasses compose their `Field`s (in `compose`, or in `form()` for `ModalForm`),
+    add `yield from self.buttons()` where the general error and the buttons go, and
+    implement `save`. `saved` decides what happens after a save (by default the form
+    is dismissed with the result) and `leave` what Esc does (dismissed with None).
+    """
+
+    DEFAULT_CSS = """
+    Form .form-buttons { height: auto; margin-top: 1; }
+    Form #form-busy { height: 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", tooltip="Save this form", id="form-save", priority=True),
+        Binding(
+            "escape", "cancel", "Cancel", tooltip="Close without saving (asks first if you changed something)", id="form-cancel"
+        ),
+    ]
+    # Textual applies AUTO_FOCUS straight after composing, before the first key reaches the
+    # screen: the first focusable widget inside a Field. A form whose first field is another
+    # sets both AUTO_FOCUS and `first_field`; on_mount focuses `first_field` if nothing has the focus.
+    AUTO_FOCUS = "Field *"
+    # True runs `save` in a worker thread (hashing a large file, key derivation).
+    threaded = False
+    # False: there is nothing to go back to (first-run setup, unlock), so Esc does nothing.
+    cancellable = True
+    save_label = "Save (Ctrl+S)"
+    cancel_label = "Cancel (Esc)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._initial: object = None
+        self._asking = False
+        self._saving = False
+
+    # ----------------------------------------------------------------- for subclasses
+
+    def save(self, values: dict[str, Any]) -> T:
+        """Store `values` (by field id) and return the result, or raise InvalidInput naming a field.
+
+        A threaded form runs this off the UI thread: it must use `values`, never the widgets.
+        """
+        raise NotImplementedError
+
+    def problems(self, values: dict[str, Any]) -> dict[str, str]:
+        """Problems found before saving, by field id, shown all at once (none: `save` runs)."""
+        return {}
+
+    def saved(self, result: T) -> None:
+        """After a successful save: close the form with its result."""
+        self.dismiss(result)
+
+    def leave(self) -> None:
+        """Close without saving (after the guard allowed it)."""
+        self.dismiss(None)  # type: ignore[arg-type]  # None means cancelled to every caller
+
+    def snapshot(self) -> object:
+        """What the unsaved-changes guard compares with the form as it opened."""
+        return self.values()
+
+    def first_field(self) -> Widget | None:
+        """The widget that has the focus when the form opens."""
+        for each in self.query(Field):
+            if each.display and (target := each.control()) is not None:
+                return target
+        return None
+
+    async def refused(self, error: SafeDeskError) -> None:
+        """`save` raised `error`: show it beside the field it names, or on the general line."""
+        await self.show_error(str(error), error.field if isinstance(error, InvalidInput) else None)
+
+    def busy(self, busy: bool) -> None:
+        """Show that a threaded save is running: the save button is off, the indicator on."""
+        for button in self.query("#form-save-button"):
+            button.disabled = busy
+        for indicator in self.query("#form-busy"):
+            indicator.display = busy
+
+    # ----------------------------------------------------------------- layout helpers
+
+    def buttons(self) -> ComposeResult:
+        """The general error line, the busy indicator and the Save and Cancel buttons."""
+        yield FieldError(id="form-error")
+        yield LoadingIndicator(id="form-busy")
+        with Horizontal(classes="form-buttons"):
+            yield Button(compact=True, label=self.save_label, variant="primary", id="form-save-button")
+            yield Button(compact=True, label=self.cancel_label, id="form-cancel-button")
+
+    def on_mount(self) -> None:
+        for indicator in self.query("#form-busy"):
+            indicator.display = False
+        # Never move a focus already given: keys may have been typed into it.
+        target = self.first_field() if self.focused is None else None
+        if target is not None:
+            target.focus(scroll_visible=False)
+        self._initial = self.snapshot()
+
+    # ----------------------------------------------------------------- values
+
+    def values(self) -> dict[str, Any]:
+        """Each field's value by field id, as typed (Select's blank is None)."""
+        return {each.field_id: read_value(each.input) for each in self.query(Field)}
+
+    def value(self, field_id: str) -> Any:
+        return read_value(self.query_one(f"#field-{field_id}", Field).input)
+
+    def changed(self) -> bool:
+        return self.snapshot() != self._initial
+
+    # ----------------------------------------------------------------- errors
+
+    def clear_errors(self) -> None:
+        for error in self.query(FieldError):
+            error.clear()
+
+    async def find_field(self, field_id: str) -> Field | None:
+        """The Field that shows errors about `field_id` (a paged form first opens its page)."""
+        try:
+            return self.query_one(f"#field-{field_id}", Field)
+        except NoMatches:
+            return None
+
+    async def show_error(self, message: str, field_id: str | None = None) -> None:
+        """Show `message` beside its field (which gets the focus), or on the general line."""
+        target = await self.find_field(field_id) if field_id else None
+        if target is None or not target.display:
+            general = self.query_one("#form-error", FieldError)
+            general.show(message)
+            general.scroll_visible(animate=False)
+            return
+        target.refuse(message)
+        control = target.control()
+        if control is not None:
+            control.focus(scroll_visible=False)
+        target.scroll_visible(animate=False)
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
+    @on(Choice.Changed)
+    def _edited(self, event: Any) -> None:
+        for ancestor in event.control.ancestors_with_self:
+            if isinstance(ancestor, Field):
+                ancestor.edited()
+                return
+
+    # ----------------------------------------------------------------- saving
+
+    @on(Input.Submitted)
+    async def _enter(self, event: Input.Submitted) -> None:
+        if not any(isinstance(a, Field) for a in event.input.ancestors):
+            return  # a search box or filter, not one of the form's fields
+        event.stop()
+        if self.submits_on_enter(event.input):
+            await self.action_save()
+        else:
+            self.focus_next()
+
+    def submits_on_enter(self, widget: Input) -> bool:
+        """Enter saves from the last one-line field shown; elsewhere it moves on."""
+        shown = [
+            each
+            for each in self.query(Input)
+            if any(isinstance(a, Field) for a in each.ancestors)
+            and all(a.display for a in each.ancestors_with_self if isinstance(a, Widget))
+        ]
+        return bool(shown) and widget is shown[-1]
+
+    @on(Button.Pressed, "#form-save-button")
+    async def action_save(self) -> None:
+        if self._saving or self._asking:
+            return
+        self.clear_errors()
+        values = self.values()
+        problems = self.problems(values)
+        if problems:
+            for field_id, message in reversed(problems.items()):
+                await self.show_error(message, field_id)  # the first shown last, so it keeps the focus
+            return
+        if self.threaded:
+            self._saving = True
+            self.busy(True)
+            self._save_in_thread(values)
+            return
+        await self._finish(*self._attempt(values))
+
+    def _attempt(self, values: dict[str, Any]) -> tuple[Any, SafeDeskError | None]:
+        try:
+            return self.save(values), None
+        except SafeDeskError as error:
+            return None, error
+
+    @work(thread=True, exclusive=True, group="form-save")
+    def _save_in_thread(self, values: dict[str, Any]) -> None:
+        outcome, error = self._attempt(values)
+        # Textual runs and awaits the coroutine on the UI thread; its stub types the awaitable as Never.
+        self.app.call_from_thread(self._finish, outcome, error)  # type: ignore[arg-type]
+
+    async def _finish(self, outcome: Any, error: SafeDeskError | None) -> None:
+        if self._saving:
+            self._saving = False
+            self.busy(False)
+        if error is None:
+            self.saved(outcome)
+            return
+        await self.refused(error)
+
+    # ----------------------------------------------------------------- leaving
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.cancellable if action == "cancel" else True
+
+    @on(Button.Pressed, "#form-cancel-button")
+    def action_cancel(self) -> None:
+        if self._saving or self._asking or not self.cancellable:
+            return  # a save in progress finishes first; one question at a time
+        if not self.changed():
+            self.leave()
+            return
+        self._asking = True
+
+        def answered(discard: bool | None) -> None:
+            self._asking = False
+            if discard:
+                self.leave()
+
+        self.app.push_screen(
+            ConfirmDialog("Discard your changes?", "Nothing in this form has been saved yet.", yes="Discard", no="Keep editing"),
+            answered,
+        )
+
+
+class ModalForm(Form[T], ModalScreen[T]):
+    """A form laid out as a dialog: heading, intro, the fields (scrolling), the buttons."""
+
+    DEFAULT_CSS = """
+    ModalForm { align: center middle; background: $background 60%; }
+    ModalForm > .form-dialog {
+        width: 78; height: auto; max-height: 100%; padding: 0 1; border: round $primary; background: $surface;
+    }
+    ModalForm > .form-dialog.wide { height: 100%; }
+    ModalForm .form-intro { color: $text-muted; margin-bottom: 1; }
+    ModalForm .form-hint { color: $text-muted; }
+    ModalForm .form-body { height: auto; max-height: 17; }
+    ModalForm > .form-dialog.wide .form-body { height: 1fr; max-height: 100%; }
+    ModalForm .form-body SelectionList { height: auto; max-height: 6; }
+    ModalForm .form-body TextArea { height: 6; }
+    """
+    heading = ""
+    intro = ""
+    wide = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form-dialog wide" if self.wide else "form-dialog"):
+            yield Static(plain(self.heading), classes="title", id="form-heading")
+            if self.intro:
+                yield Static(plain(self.intro), classes="form-intro")
+            yield from self.top()
+            with VerticalScroll(classes="form-body"):
+                yield from self.form()
+            yield from self.buttons()
+
+    def top(self) -> ComposeResult:
+        """Anything shown above the fields, outside their scrolling area."""
+        yield from ()
+
+    def form(self) -> ComposeResult:
+        """The form's fields (and any notes between them)."""
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------- a dialog from field specs
 
 
 @dataclass(frozen=True)
@@ -42,21 +337,11 @@ class FormResult:
     outcome: Any = None  # what the save function returned
 
 
-class FormDialog(ModalScreen[FormResult | None]):
-    DEFAULT_CSS = """
-    FormDialog { align: center middle; background: $background 60%; }
-    FormDialog > Vertical { width: 78; max-height: 23; height: auto; padding: 0 1; border: round $primary; background: $surface; }
-    FormDialog VerticalScroll { height: auto; max-height: 17; }
-    FormDialog .form-label { color: $text-muted; margin-top: 1; }
-    FormDialog .form-hint { color: $text-muted; }
-    FormDialog TextArea { height: 6; }
-    FormDialog Horizontal { height: auto; margin-top: 1; }
-    FormDialog LoadingIndicator { height: 1; display: none; }
+class FormDialog(ModalForm[FormResult | None]):
+    """A dialog built from `FormField` specs; `save(values)` gets every value as text.
+
+    Input ids are `form-<id>`, so a caller (or a test) can reach a field by its spec's id.
     """
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save and close", id="form-save", priority=True),
-        Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="form-cancel"),
-    ]
 
     def __init__(
         self,
@@ -69,112 +354,45 @@ class FormDialog(ModalScreen[FormResult | None]):
         threaded: bool = False,
     ) -> None:
         super().__init__()
-        self._title = title
-        self._fields = list(fields)
+        self.heading = title
+        self.intro = intro
+        self._specs = list(fields)
         self._save = save
-        self._intro = intro
-        self._save_label = save_label
-        self._threaded = threaded
+        self.save_label = save_label + " (Ctrl+S)"
+        self.threaded = threaded
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(plain(self._title), classes="title")
-            if self._intro:
-                yield Static(plain(self._intro), classes="form-hint")
-            with VerticalScroll():
-                for spec in self._fields:
-                    yield Label(plain(spec.label), classes="form-label")
-                    yield self._widget(spec)
-                    if spec.hint:
-                        yield Static(plain(spec.hint), classes="form-hint")
-                    yield FieldError(id=f"form-error-{spec.id}")
-            yield FieldError(id="form-error-general")
-            yield LoadingIndicator()
-            with Horizontal():
-                yield Button(self._save_label + " (Ctrl+S)", variant="primary", id="form-save", compact=True)
-                yield Button("Cancel (Esc)", id="form-cancel", compact=True)
-
-    def _widget(self, spec: FormField) -> Input | Select[str] | TextArea:
-        widget_id = f"form-{spec.id}"
-        if spec.kind == "select":
-            values = [v for _, v in spec.options]
-            return Select(
-                [(plain(label), value) for label, value in spec.options],
-                value=spec.value if spec.value in values else Select.NULL,
-                allow_blank=spec.value not in values,
-                id=widget_id,
-                compact=True,
-            )
-        if spec.kind == "multiline":
-            return TextArea(spec.value, id=widget_id, soft_wrap=True, tab_behavior="focus")
-        suggester = SuggestFromList(spec.suggestions, case_sensitive=False) if spec.suggestions else None
-        return Input(
-            spec.value,
-            id=widget_id,
-            placeholder=spec.placeholder,
-            password=spec.kind == "password",
-            suggester=suggester,
-            compact=True,
-        )
+    def form(self) -> ComposeResult:
+        for spec in self._specs:
+            yield Field(plain(spec.label), _widget(spec), field_id=spec.id)
+            if spec.hint:
+                yield Static(plain(spec.hint), classes="form-hint")
 
     def values(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for spec in self._fields:
-            widget = self.query_one(f"#form-{spec.id}")
-            if isinstance(widget, Select):
-                out[spec.id] = "" if widget.value is Select.NULL else str(widget.value)
-            elif isinstance(widget, TextArea):
-                out[spec.id] = widget.text
-            else:
-                out[spec.id] = widget.value  # type: ignore[attr-defined]
-        return out
+        return {key: "" if value is None else str(value) for key, value in super().values().items()}
 
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
-        if event.input.id == f"form-{self._fields[-1].id}":
-            self.action_save()
-        else:
-            self.focus_next()
+    def save(self, values: dict[str, Any]) -> FormResult:
+        return FormResult(values, self._save(values))
 
-    @on(Button.Pressed, "#form-save")
-    def action_save(self) -> None:
-        for error in self.query(FieldError):
-            error.clear()
-        values = self.values()
-        if self._threaded:
-            self._busy(True)
-            self._save_in_thread(values)
-        else:
-            self._finish(values, *self._attempt(values))
 
-    def _attempt(self, values: dict[str, str]) -> tuple[Any, SafeDeskError | None]:
-        try:
-            return self._save(values), None
-        except SafeDeskError as error:
-            return None, error
-
-    @work(thread=True, exclusive=True, group="form-save")
-    def _save_in_thread(self, values: dict[str, str]) -> None:
-        outcome, error = self._attempt(values)
-        self.app.call_from_thread(self._finish, values, outcome, error)
-
-    def _finish(self, values: dict[str, str], outcome: Any, error: SafeDeskError | None) -> None:
-        self._busy(False)
-        if error is None:
-            self.dismiss(FormResult(values, outcome))
-            return
-        field_id = error.field if isinstance(error, InvalidInput) and error.field else None
-        target = self.query(f"#form-error-{field_id}") if field_id else None
-        if target:
-            target.first(FieldError).show(str(error))
-            self.query_one(f"#form-{field_id}").focus()
-        else:
-            self.query_one("#form-error-general", FieldError).show(str(error))
-
-    def _busy(self, busy: bool) -> None:
-        self.query_one(LoadingIndicator).display = busy
-        self.query_one("#form-save", Button).disabled = busy
-
-    @on(Button.Pressed, "#form-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+def _widget(spec: FormField) -> Input | Select[str] | TextArea:
+    widget_id = f"form-{spec.id}"
+    if spec.kind == "select":
+        values = [v for _, v in spec.options]
+        return Select(
+            [(plain(label), value) for label, value in spec.options],
+            value=spec.value if spec.value in values else Select.NULL,
+            allow_blank=spec.value not in values,
+            id=widget_id,
+            compact=True,
+        )
+    if spec.kind == "multiline":
+        return TextArea(spec.value, id=widget_id, soft_wrap=True, tab_behavior="focus")
+    suggester = SuggestFromList(spec.suggestions, case_sensitive=False) if spec.suggestions else None
+    return Input(
+        spec.value,
+        id=widget_id,
+        placeholder=spec.placeholder,
+        password=spec.kind == "password",
+        suggester=suggester,
+        compact=True,
+    )

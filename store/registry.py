@@ -1,0 +1,130 @@
+"""The store's extension points: home attention items, verify checks and reports.
+
+Each feature package has a `feature.register(registry)` that adds what it
+contributes; `safedesk.store.features.default_registry()` calls them in one
+explicit order. Nothing registers by being imported, so what the home screen,
+`safedesk verify` and `safedesk export` offer is what that one list says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from safedesk.store.engine.session import Session
+from safedesk.store.engine.verify import Check, CheckFn, VerifyReport, verify_session
+from safedesk.store.errors import InvalidInput
+from safedesk.store.text.markdown import check_markdown
+
+__all__ = [
+    "LEVELS",
+    "AttentionItem",
+    "Check",
+    "CheckFn",
+    "Provider",
+    "Registry",
+    "Report",
+    "ReportParams",
+]
+
+# Order of urgency; the word is shown with the item, so colour never carries it alone.
+LEVELS = ("overdue", "action", "due soon", "advice")
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    """One line on the home screen: something the DSL should look at."""
+
+    level: str  # one of LEVELS
+    text: str  # may contain user text: render as plain text
+    area: str  # "store", "incidents", ...
+    target: str = ""  # what to open, e.g. "incidents/12"
+
+
+Provider = Callable[[Session], Iterable[AttentionItem]]
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    incident: str = ""  # a reference such as INC-2026-0007
+    start: date | None = None
+    end: date | None = None
+    purpose: str = ""
+    include_secrets: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    description: str
+    build: Callable[[Session, ReportParams], str]
+    needs: tuple[str, ...] = ()  # "incident", "period", "purpose"
+    personal_data: bool = True
+    headings: tuple[str, ...] = field(default=())
+
+
+class Registry:
+    """What the features contribute, in the order they were registered."""
+
+    def __init__(self) -> None:
+        self._providers: list[Provider] = []
+        self._checks: list[CheckFn] = []
+        self._reports: dict[str, Report] = {}
+
+    # ----------------------------------------------------------------- registering
+
+    def add_provider(self, provider: Provider) -> None:
+        self._providers.append(provider)
+
+    def add_check(self, check: CheckFn) -> None:
+        self._checks.append(check)
+
+    def add_report(self, report: Report) -> None:
+        # Two features claiming one name would make `safedesk export NAME` depend on their order.
+        if report.name in self._reports:
+            raise ValueError(f"two reports are called {report.name!r}")
+        self._reports[report.name] = report
+
+    # ----------------------------------------------------------------- listing
+
+    @property
+    def providers(self) -> tuple[Provider, ...]:
+        return tuple(self._providers)
+
+    @property
+    def checks(self) -> tuple[CheckFn, ...]:
+        return tuple(self._checks)
+
+    @property
+    def reports(self) -> tuple[Report, ...]:
+        return tuple(self._reports.values())
+
+    # ----------------------------------------------------------------- using
+
+    def attention(self, session: Session) -> list[AttentionItem]:
+        """Every provider's items, most urgent first (in registration order within a level)."""
+        items = [item for provider in self._providers for item in provider(session)]
+        return sorted(items, key=lambda i: LEVELS.index(i.level) if i.level in LEVELS else len(LEVELS))
+
+    def verify(self, session: Session) -> VerifyReport:
+        """The engine's own checks, then each feature's."""
+        return verify_session(session, self._checks)
+
+    def report(self, name: str) -> Report:
+        report = self._reports.get(name)
+        if report is None:
+            raise InvalidInput(f"No report called '{name}'. Reports: {', '.join(sorted(self._reports))}.", "report")
+        return report
+
+    def build_report(self, session: Session, name: str, params: ReportParams) -> str:
+        """The report as checked Markdown; raises InvalidInput for an unknown report or missing parameter."""
+        report = self.report(name)
+        if "incident" in report.needs and not params.incident:
+            raise InvalidInput("Name the incident by its reference, e.g. --incident INC-2026-0007.", "incident")
+        if "purpose" in report.needs and not params.purpose:
+            raise InvalidInput("Name the purpose, e.g. --purpose social_media.", "purpose")
+        markdown = report.build(session, params)
+        check_markdown(markdown, headings=report.headings)
+        return markdown
