@@ -70,7 +70,8 @@ class SetupScreen(Form[tuple[Any, str]]):
 
     @on(Input.Changed, "#passphrase")
     def _strength(self, event: Input.Changed) -> None:
-        self.query_one("#strength", StrengthMeter).show(event.value)
+        names = (self.query_one("#setting-name", Input).value, self.query_one("#user-name", Input).value)
+        self.query_one("#strength", StrengthMeter).show(event.value, names)
 
     def problems(self, values: dict[str, Any]) -> dict[str, str]:
         """Each field's first problem, using the records' own rules."""
@@ -78,7 +79,7 @@ class SetupScreen(Form[tuple[Any, str]]):
         checks = {
             "setting": lambda: Setting(name=values["setting"], created_at=utcnow()).cleaned().validate(),
             "user": lambda: User(slot_id="", name=values["user"], role="dsl", added_at=utcnow()).cleaned().validate(),
-            "passphrase": lambda: check_new_passphrase(values["passphrase"]),
+            "passphrase": lambda: check_new_passphrase(values["passphrase"], context=(values["setting"], values["user"])),
         }
         for field_id, check in checks.items():
             try:

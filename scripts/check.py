@@ -28,7 +28,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS = ("ruff", "format", "mypy", "imports")
 # Outside the package but checked with it: the benchmarks and these scripts import safedesk.
-MYPY_EXTRA = ("bench", "scripts/check.py", "scripts/screenshots.py", "scripts/build-offline-bundle")
+MYPY_EXTRA = (
+    "bench",
+    "scripts/check.py",
+    "scripts/screenshots.py",
+    "scripts/build-offline-bundle",
+    "scripts/installer/safedesk_setup.py",
+)
 # The Python module behind each check, to tell "not installed" apart from "failed".
 TOOLS = {"ruff": "ruff", "format": "ruff", "mypy": "mypy", "imports": "importlinter"}
 LINT_IMPORTS = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"

@@ -29,6 +29,7 @@ from safedesk.store.accounts.register import (
     Status,
     Visibility,
 )
+from safedesk.store.accounts.school_words import SCHOOL_WORDS
 from safedesk.store.accounts.secrets import SYMBOLS, GeneratorOptions, Kind, generate
 from safedesk.store.accounts.wordlist import WORDS
 from safedesk.store.errors import InvalidInput, NotAllowed
@@ -522,7 +523,7 @@ def test_word_passphrases(count, separator, capitalise, add_digit):
         words = body.split(separator) if separator != "-" else None
         if words is not None:
             assert len(words) == count and all(w.lower() in WORDS for w in words)
-    assert made.bits == pytest.approx(count * math.log2(7776) + (math.log2(10) if add_digit else 0))
+    assert made.bits == pytest.approx(count * math.log2(len(SCHOOL_WORDS)) + (math.log2(10) if add_digit else 0))
     assert made.value not in repr(made)
 
 

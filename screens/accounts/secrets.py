@@ -3,9 +3,10 @@
 - `SecretView` shows "••••••••••" until asked; a reveal hides itself again after
   REVEAL_SECONDS, and every screen holding one hides it when the screen is covered
   (the lock screen included), so after unlocking it is still hidden.
-- `copy_secret` puts a value on the system clipboard with Textual's OSC 52 request and
-  overwrites it after CLEAR_SECONDS, unless something else was copied in the
-  meantime. The lock screen clears it at once. Where the terminal cannot take the
+- `copy_secret` puts a value on the system clipboard (on Windows through the Win32
+  clipboard, kept out of clipboard history and cloud sync: safedesk.clipboard_win32;
+  elsewhere with Textual's OSC 52 request) and clears it after CLEAR_SECONDS, unless
+  something else was copied in the meantime. The lock screen clears it at once. Where the terminal cannot take the
   request the user is told plainly; nothing crashes.
 A secret is never put in a notification, a log line or an exception.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import weakref
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from safedesk.clipboard_win32 import ClipboardBusy, native_clipboard
 from safedesk.router import screen_class
 from safedesk.widgets.common import plain
 
@@ -46,8 +47,6 @@ def clipboard_problem(app: App) -> str | None:
         return "there is no terminal to copy through"
     if os.environ.get("TERM_PROGRAM") == "Apple_Terminal":
         return "macOS Terminal ignores copy requests from apps (iTerm2 and most others accept them)"
-    if sys.platform == "win32" and not any(os.environ.get(v) for v in ("WT_SESSION", "TERM_PROGRAM", "TERM")):
-        return "the classic Windows console ignores copy requests (Windows Terminal accepts them)"
     return None
 
 
@@ -60,6 +59,10 @@ class ClipboardGuard:
         self._app = weakref.ref(app)
         self._copied: str | None = None
         self._timer: Timer | None = None
+        # Windows: the Win32 clipboard, which also works in the classic console; the sequence
+        # number it gave SafeDesk's copy tells whether the clipboard still holds it.
+        self._native = native_clipboard()
+        self._sequence: int | None = None
         # The lock screen must not leave a password on the clipboard for whoever walks up.
         app.screen_change_signal.subscribe(app, self._screen_changed, immediate=True)
 
@@ -73,6 +76,8 @@ class ClipboardGuard:
     def holding(self) -> bool:
         """A secret copied by SafeDesk is still on the clipboard (as far as the app knows)."""
         app = self._app()
+        if self._native is not None:
+            return self._sequence is not None and self._native.sequence() == self._sequence
         return app is not None and self._copied is not None and app.clipboard == self._copied
 
     def copy(self, value: str) -> None:
@@ -82,10 +87,16 @@ class ClipboardGuard:
         problem = clipboard_problem(app)
         if problem:
             raise ClipboardUnavailable(problem)
-        try:
-            app.copy_to_clipboard(value)
-        except Exception:  # noqa: BLE001 - a closed or odd terminal: say so, never crash, never echo the value
-            raise ClipboardUnavailable("the terminal refused the copy request") from None
+        if self._native is not None:
+            try:
+                self._sequence = self._native.copy(value)
+            except ClipboardBusy as busy:
+                raise ClipboardUnavailable(str(busy)) from None
+        else:
+            try:
+                app.copy_to_clipboard(value)
+            except Exception:  # noqa: BLE001 - a closed or odd terminal: say so, never crash, never echo the value
+                raise ClipboardUnavailable("the terminal refused the copy request") from None
         self._copied = value
         if self._timer is not None:
             self._timer.stop()
@@ -97,12 +108,18 @@ class ClipboardGuard:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if app is not None and self.holding:
+        if self._native is not None and self._sequence is not None:
+            try:
+                self._native.clear_if(self._sequence)
+            except ClipboardBusy:  # another program holds it; its next copy replaces ours anyway
+                pass
+        elif app is not None and self.holding:
             try:
                 app.copy_to_clipboard(BLANK)
             except Exception:  # noqa: BLE001 - the terminal went away; nothing left to clear through
                 pass
         self._copied = None
+        self._sequence = None
 
     def _screen_changed(self, screen: Screen) -> None:
         if isinstance(screen, screen_class("lock")):

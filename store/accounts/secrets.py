@@ -14,7 +14,7 @@ import string
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from safedesk.store.accounts.wordlist import WORDS
+from safedesk.store.accounts.school_words import SCHOOL_WORDS
 from safedesk.store.errors import InvalidInput
 
 WORD_RANGE = (3, 20)
@@ -77,11 +77,11 @@ def generate(options: GeneratorOptions | None = None) -> Generated:
     options = options or GeneratorOptions()
     options.validate()
     if options.kind is Kind.WORDS:
-        words = [secrets.choice(WORDS) for _ in range(options.length)]
+        words = [secrets.choice(SCHOOL_WORDS) for _ in range(options.length)]
         if options.capitalise:
             words = [w.capitalize() for w in words]
         value = options.separator.join(words)
-        bits = options.length * math.log2(len(WORDS))
+        bits = options.length * math.log2(len(SCHOOL_WORDS))
         if options.add_digit:
             value += str(secrets.randbelow(10))
             bits += math.log2(10)

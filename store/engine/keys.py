@@ -57,7 +57,7 @@ def add_user(session: Session, name: str, role: str, passphrase: str, confirmati
     """A new person (usually a deputy DSL) with their own passphrase."""
     if role not in ("dsl", "deputy"):
         raise InvalidInput("A new person's role is dsl or deputy.", "role")
-    check_new_passphrase(passphrase, confirmation)
+    check_new_passphrase(passphrase, confirmation, context=(name, *(u.name for u in session.active_users())))
     user = User(slot_id="", name=name, role=role, added_at=utcnow()).cleaned()
     user.validate()
     if any(u.name.casefold() == user.name.casefold() for u in session.active_users()):
@@ -91,7 +91,7 @@ def remove_user(session: Session, who: str) -> User:
 
 def change_passphrase(session: Session, new_passphrase: str, confirmation: str | None = None) -> None:
     """Rewrap the current user's slot under a new passphrase (new salt, recalibrated cost)."""
-    check_new_passphrase(new_passphrase, confirmation)
+    check_new_passphrase(new_passphrase, confirmation, context=[u.name for u in session.active_users()])
     header = session.vault.header
     current = session.vault.slot
     if current.role == "recovery":

@@ -66,7 +66,7 @@ class Session:
         user = User(slot_id="", name=user_name, role="dsl", added_at=utcnow()).cleaned()
         setting.validate()
         user.validate()
-        check_new_passphrase(passphrase)
+        check_new_passphrase(passphrase, context=(setting.name, user.name))
         refuse_store_files(folder)
         kdf = options.kdf or crypto.calibrate()
         store_id = crypto.random_key()[:16].hex()

@@ -15,9 +15,16 @@ from typing import Any
 
 import click
 
-from safedesk import __version__
+from safedesk import __commit__, __version__
 from safedesk.content.errors import ContentError
 from safedesk.store.errors import SafeDeskError
+
+
+def version_line() -> str:
+    """`safedesk --version`: the version and the commit it was built from, so a kit can be traced."""
+    # setuptools-scm writes git's node as "g" + the commit id; None when built from a copy with no .git.
+    commit = __commit__.removeprefix("g") if __commit__ else "unknown"
+    return f"safedesk {__version__} (commit {commit})"
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ def _debug(ctx: click.Context) -> bool:
     help="Folder of the encrypted store (default: $SAFEDESK_STORE, else your user data folder).",
 )
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
-@click.version_option(__version__, "--version", prog_name="safedesk", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", message=version_line())
 @click.pass_context
 def cli(ctx: click.Context, store: Path | None, debug: bool) -> None:
     """SafeDesk: the offline safeguarding desk for a school's DSL.

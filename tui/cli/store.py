@@ -91,8 +91,10 @@ def init(ctx: click.Context, setting_name: str | None, user: str | None, passphr
     name = ask_text(setting_name, "School or setting name", "--setting-name NAME")
     person = ask_text(user, "Your name", "--user NAME")
     passphrase = PassphraseReader().read(passphrase_file, "Choose a passphrase (three or more random words)", confirm=True)
-    check_new_passphrase(passphrase)
-    click.echo(f"Passphrase strength: {assess(passphrase).label}. Creating the store (about a second)...", err=True)
+    check_new_passphrase(passphrase, context=(name, person))
+    click.echo(
+        f"Passphrase strength: {assess(passphrase, (name, person)).label}. Creating the store (about a second)...", err=True
+    )
     session, recovery = Session.create(folder, name, person, passphrase)
     session.close()
     click.echo(f"Created the SafeDesk store in {folder}")

@@ -6,6 +6,7 @@ imported text goes through `plain()` or a widget built with markup=False.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
@@ -216,13 +217,14 @@ class StrengthMeter(Static):
     def __init__(self, id: str | None = None) -> None:
         super().__init__("", markup=False, id=id)
 
-    def show(self, passphrase: str) -> None:
+    def show(self, passphrase: str, context: Iterable[str] = ()) -> None:
+        """Rate passphrase; context holds the setting's and people's names, which a guesser tries first."""
         from safedesk.store.engine.passphrase import assess
 
         if not passphrase:
             self.update("")
             return
-        strength = assess(passphrase)
+        strength = assess(passphrase, context)
         bar = "#" * (strength.score + 1) + "-" * (4 - strength.score)
-        self.update(f"Strength [{bar}] {strength.label}: {strength.advice}")
-        self.set_class(strength.score < 2, "weak")
+        self.update(" ".join((f"Strength [{bar}] {strength.label}: {strength.advice}", *strength.feedback)))
+        self.set_class(not strength.acceptable, "weak")
