@@ -253,6 +253,8 @@ class Pupil(Record):
     year_group: str = ""
     form: str = ""  # class or form group
     mis_id: str = ""  # UPN, admission number or the MIS's own id
+    admission_no: str = ""  # kept beside a UPN when a file has both (matches files that only have the Adno)
+    date_of_birth: date | None = None  # tells two pupils with the same name apart
     left_on: date | None = None
     consents: tuple[ConsentChange, ...] = ()
     flags: tuple[FlagChange, ...] = ()
@@ -264,6 +266,12 @@ class Pupil(Record):
         require(len(self.year_group) <= 20, "Keep the year group under 20 characters.", "year_group")
         require(len(self.form) <= 20, "Keep the class or form under 20 characters.", "form")
         require(len(self.mis_id) <= 40, "Keep the MIS id under 40 characters.", "mis_id")
+        require(len(self.admission_no) <= 40, "Keep the admission number under 40 characters.", "admission_no")
+        require(
+            self.date_of_birth is None or self.date_of_birth <= date.today(),
+            "The date of birth is in the future.",
+            "date_of_birth",
+        )
         for change in self.consents:
             change.validate()
 
@@ -277,6 +285,7 @@ class Pupil(Record):
             year_group=normalise_year(clean_text(self.year_group)),
             form=clean_text(self.form),
             mis_id=clean_text(self.mis_id),
+            admission_no=clean_text(self.admission_no),
             consents=tuple(c.cleaned() for c in self.consents),
             flags=tuple(dataclasses.replace(f, recorded_by=clean_text(f.recorded_by)) for f in self.flags),
         )
@@ -298,7 +307,9 @@ class Pupil(Record):
         return derive_states(c.facts() for c in self.consents)
 
     def latest(self, purpose: Purpose) -> ConsentChange | None:
-        return next((c for c in reversed(self.consents) if c.purpose is purpose), None)
+        """The decision that is current for `purpose`: the latest given (see derive_states), not the last recorded."""
+        mine = [c for c in self.consents if c.purpose is purpose]
+        return max(reversed(mine), key=lambda c: decision_key(c.facts()), default=None)
 
 
 def display_name(name: str, preferred: str) -> str:
@@ -372,16 +383,28 @@ _STATUSES = {s.value: s for s in ConsentStatus}
 _REFUSED, _GRANTED, _OBJECTS = ConsentStatus.REFUSED.value, ConsentStatus.GRANTED.value, ChildView.OBJECTS.value
 
 
-def derive_states(facts: Iterable[_Facts]) -> dict[Purpose, ConsentState]:
-    """The current state of every purpose from the history, oldest change first.
+def decision_key(fact: _Facts) -> str:
+    """When a decision was given, as an ISO date: the date given, else the day it was recorded.
 
-    The one place the rules live: both Pupil.states() and the list index call it.
+    Decisions are ordered by this, not by when they reached SafeDesk: last year's file
+    imported after a withdrawal must not bring the old grant back.
+    """
+    day = fact[2] or fact[5]
+    return day if isinstance(day, str) else day.isoformat()
+
+
+def derive_states(facts: Iterable[_Facts]) -> dict[Purpose, ConsentState]:
+    """The current state of every purpose from the history, in the order the decisions were given.
+
+    The one place the rules live: both Pupil.states() and the list index call it. Entries
+    are ordered by decision_key(); on the same day the one recorded later wins (sorted() is
+    stable). An entry older than the latest decision is history and never becomes current.
     Dates may be ISO strings (straight from a stored document): only those used are parsed.
     """
     latest: dict[str, _Facts] = {}
     granted_before: set[str] = set()
     withdrawn: dict[str, date | str | None] = {}
-    for fact in facts:
+    for fact in sorted(facts, key=decision_key):
         purpose, status = fact[0], fact[1]
         if status == _REFUSED:
             if purpose in granted_before:
@@ -456,6 +479,8 @@ class PupilRow:
     year_group: str
     form: str
     mis_id: str
+    admission_no: str
+    date_of_birth: date | None
     left_on: date | None
     never_publish: NeverPublish | None
     history: list[dict[str, Any]] = field(repr=False)  # the stored consent entries
@@ -496,6 +521,8 @@ def _row(doc_id: int, doc: Mapping[str, Any]) -> PupilRow:
         year_group=doc.get("year_group", ""),
         form=form,
         mis_id=doc.get("mis_id", ""),
+        admission_no=doc.get("admission_no", ""),
+        date_of_birth=_as_date(doc.get("date_of_birth")),
         left_on=_as_date(doc.get("left_on")),
         never_publish=NeverPublish(reason) if reason else None,
         history=doc.get("consents") or [],
@@ -510,6 +537,7 @@ class PupilIndex:
     rows: list[PupilRow]
     by_id: dict[int, PupilRow]
     by_mis: dict[str, list[int]]
+    by_adno: dict[str, list[int]]  # admission numbers kept beside a UPN
     by_name: dict[str, list[int]]
     version: object  # the stored table this was built from
 
@@ -517,17 +545,20 @@ class PupilIndex:
     def build(cls, raw: Documents) -> PupilIndex:
         rows = [_row(int(doc_id), doc) for doc_id, doc in raw.items()]
         by_mis: dict[str, list[int]] = {}
+        by_adno: dict[str, list[int]] = {}
         by_name: dict[str, list[int]] = {}
         for row in rows:
             if row.mis_id:
                 by_mis.setdefault(row.mis_id.casefold(), []).append(row.id)
+            if row.admission_no:
+                by_adno.setdefault(row.admission_no.casefold(), []).append(row.id)
             by_name.setdefault(row.name_key, []).append(row.id)
             if row.preferred_name:
                 # "Milly Smith" finds Amelia Smith (Milly): preferred first name plus the rest.
                 alias = name_key(" ".join([row.preferred_name, *row.name.split()[1:]]))
                 if alias != row.name_key:
                     by_name.setdefault(alias, []).append(row.id)
-        return cls(rows, {r.id: r for r in rows}, by_mis, by_name, raw)
+        return cls(rows, {r.id: r for r in rows}, by_mis, by_adno, by_name, raw)
 
 
 _INDEXES: weakref.WeakKeyDictionary[Session, PupilIndex] = weakref.WeakKeyDictionary()
