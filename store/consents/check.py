@@ -203,7 +203,8 @@ def resolve_pupil(session: Session, text: str, today: date | None = None) -> Res
     """
     today = today or date.today()
     index = pupil_index(session)
-    ids = index.by_mis.get(text.strip().casefold()) or index.by_name.get(name_key(text), [])
+    key = text.strip().casefold()
+    ids = index.by_mis.get(key) or index.by_adno.get(key) or index.by_name.get(name_key(text), [])
     rows = [index.by_id[i] for i in dict.fromkeys(ids)]
     current = [r for r in rows if r.active(today)]
     if current:

@@ -753,6 +753,69 @@ def record_consent(session: Session, pupil_id: int, changes: Sequence[ConsentCha
     return _store(session, updated, f"consent history: {count} change{'s' if count != 1 else ''} recorded")
 
 
+class Match(NamedTuple):
+    """Which stored pupil a pupil from elsewhere (a handover) is, and how that was decided."""
+
+    pupil_id: int | None
+    how: str  # "MIS id", "admission number", "name and date of birth", "name and year group"; "" for no match
+    same_name: tuple[int, ...] = ()  # pupils here with the same name that could not be told apart from it
+
+
+def match_pupil(session: Session, pupil: Pupil) -> Match:
+    """The stored pupil `pupil` is: by MIS id, admission number, name + date of birth, then name + year group.
+
+    Never a guess: a name shared by several pupils here that neither the date of birth nor the
+    year group tells apart is no match, and `same_name` says who they are.
+    """
+    index = pupil_index(session)
+    for value, how in ((pupil.mis_id, "MIS id"), (pupil.admission_no, "admission number")):
+        key = value.casefold()
+        if key:
+            found = list(dict.fromkeys(index.by_mis.get(key, []) + index.by_adno.get(key, [])))
+            if len(found) == 1:
+                return Match(found[0], how)
+    mis = pupil.mis_id.casefold()
+    rows = [
+        index.by_id[i]
+        for i in dict.fromkeys(index.by_name.get(name_key(pupil.name), []))
+        if not (mis and index.by_id[i].mis_id and index.by_id[i].mis_id.casefold() != mis)
+    ]
+    if pupil.date_of_birth is not None:
+        rows = [r for r in rows if r.date_of_birth in (None, pupil.date_of_birth)]
+        dated = [r for r in rows if r.date_of_birth == pupil.date_of_birth]
+        if len(dated) == 1:
+            return Match(dated[0].id, "name and date of birth")
+    if pupil.year_group:
+        same_year = [r for r in rows if r.year_group == normalise_year(pupil.year_group)]
+        if len(same_year) == 1 and len(rows) == 1:
+            return Match(same_year[0].id, "name and year group")
+    return Match(None, "", tuple(r.id for r in rows))
+
+
+def merge_pupil(session: Session, into_id: int, incoming: Pupil, summary: str) -> Pupil:
+    """Add another record of the same child to a stored pupil: one pupil, both histories.
+
+    Consent entries not already held are appended (the current decision is the latest given,
+    whatever order they arrive in); details blank here are filled in; a never-publish flag on
+    the incoming record is set here too. Nothing held here is overwritten.
+    """
+    pupil = get_pupil(session, into_id)
+    held = set(pupil.consents)
+    added = tuple(c for c in incoming.consents if c not in held)
+    fills = {
+        key: getattr(incoming, key)
+        for key in ("preferred_name", "year_group", "form", "mis_id", "admission_no", "date_of_birth")
+        if not getattr(pupil, key) and getattr(incoming, key)
+    }
+    if "mis_id" in fills and pupil_index(session).by_mis.get(fills["mis_id"].casefold()):
+        del fills["mis_id"]  # another pupil has it: MIS ids stay unique
+    flags = pupil.flags
+    if incoming.never_publish is not None and pupil.never_publish is None:
+        flags = flags + (dataclasses.replace(incoming.flags[-1], recorded_at=utcnow(), recorded_by=session.actor),)
+    updated = dataclasses.replace(pupil, consents=pupil.consents + added, flags=flags, **fills)
+    return _store(session, updated, summary)
+
+
 def set_never_publish(session: Session, pupil_id: int, reason: NeverPublish | None, on: date | None = None) -> Pupil:
     """Set the flag with a reason category, or remove it (reason None)."""
     pupil = get_pupil(session, pupil_id)

@@ -103,7 +103,10 @@ def _read_csv(text: str, notices: list[str]) -> RawTable:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(lines[:5]))
     line, header, records = _split_header(_records(reader))
     if _BINARY.search("".join(header)):
-        raise NotCsv(f"Line {line} should name the columns but holds binary data: export the file again.")
+        raise NotCsv(
+            f"This is not a text file (line {line}, which should name the columns, holds binary data): "
+            "export the list from the MIS as CSV or Excel."
+        )
     return RawTable(header, line, records, notices)
 
 
