@@ -1054,13 +1054,15 @@ def _plan_group(session: Session, index: PupilIndex, group: _Group, source: str,
     history_only: list[Purpose] = []
     for row in group.rows:
         for decision in row.decisions:
-            change = _change_for(decision, (*pupil.consents, *new_changes), now, session.actor, source)
-            if change is None:
-                continue
-            current = _current((*pupil.consents, *new_changes), decision.purpose)
-            if current is not None and decision_key(change.facts()) < decision_key(current.facts()):
+            history = (*pupil.consents, *new_changes)
+            current = _current(history, decision.purpose)
+            given_on = decision.given.get("given_on")
+            if current is not None and given_on is not None and given_on.isoformat() < decision_key(current.facts()):
+                # Older than the decision in force: history (added, or already there), never current.
                 history_only.append(decision.purpose)
-            new_changes.append(change)
+            change = _change_for(decision, history, now, session.actor, source)
+            if change is not None:
+                new_changes.append(change)
     pupil.consents = pupil.consents + tuple(new_changes)
     flag_set = False
     never = group.attr("never")
