@@ -489,10 +489,15 @@ def read_headers(data: bytes) -> list[str]:
 
 def _no_consent_column(headers: list[str]) -> NotCsv:
     found = ", ".join(f"'{h}'" for h in headers if h) or "none"
-    names = {alias: column.key for column in COLUMNS if column.key in PURPOSE_COLUMNS for alias in (column.key, *column.aliases)}
+    names: dict[str, str] = {}
+    for column in COLUMNS:
+        if column.key in PURPOSE_COLUMNS:
+            for alias in (column.key, *column.aliases):
+                names.setdefault(_stripped(header_key(alias)) or header_key(alias), column.key)
     near: list[str] = []
     for header in headers:
-        for match in difflib.get_close_matches(header_key(header), list(names), n=2, cutoff=0.5):
+        key = header_key(header)
+        for match in difflib.get_close_matches(_stripped(key) or key, list(names), n=2, cutoff=0.6):
             if names[match] not in near:
                 near.append(names[match])
     hint = f" Closest purposes: {', '.join(near)}." if near else f" Purposes: {', '.join(PURPOSE_COLUMNS)}."
