@@ -42,7 +42,7 @@ SIMS_LONG = (
     f"001,A100,Smith,Amelia,Year 5,5B,School Trips,Yes,Jo Smith,{ABBR}\r\n"
     f"002,A101,O'Brien,Zoë,Year 6,6A,Photographs - School Website,Yes,Sean O'Brien,{UK}\r\n"
     f"002,A101,O'Brien,Zoë,Year 6,6A,Photographs (Social Media),Yes,Sean O'Brien,{UK}\r\n"
-).encode("utf-8")
+).encode()
 
 # Arbor's per-consent download (single purpose: no consent type column), semicolon-separated.
 ARBOR_SINGLE = (
@@ -50,7 +50,7 @@ ARBOR_SINGLE = (
     f"Amelia Smith;A100;Year 5;5B;Confirmed;Jo Smith;{UK}\r\n"
     f"Zoë O'Brien;A101;Year 6;6A;Declined;Sean O'Brien;{UK}\r\n"
     f"Ben Jones;A102;Reception;RB;Pending;;\r\n"
-).encode("utf-8")
+).encode()
 
 # Bromcom's consent report (wide), tab-separated, UTF-16 with a BOM.
 BROMCOM_WIDE = (

@@ -142,9 +142,7 @@ def test_any_files_in_any_order_leave_the_latest_decision_given_current(session,
     files: dict[int, list[str]] = {}
     for pupil, purpose, status, days, file in decisions:
         given_on = format_date(TODAY - timedelta(days=days))
-        files.setdefault(file, []).append(
-            f"E{n}-{pupil},Pupil {n} {pupil},{purpose.label},{_STATUS_WORDS[status]},{given_on}"
-        )
+        files.setdefault(file, []).append(f"E{n}-{pupil},Pupil {n} {pupil},{purpose.label},{_STATUS_WORDS[status]},{given_on}")
     for file in order:
         if file in files:
             text = "UPN,Student,Consent Type,Consent Given,Date\r\n" + "\r\n".join(files[file]) + "\r\n"

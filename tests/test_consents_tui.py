@@ -355,7 +355,7 @@ async def test_import_screen_single_purpose_file_with_an_on_screen_choice_and_a_
         change = ConsentChange(purpose=Purpose.VIDEO, status=ConsentStatus.REFUSED, given_on=date.today(), recorded_at=utcnow())
         record_consent(session, pupil_id, [change])
     newer = tmp_path / "newer.csv"
-    newer.write_text("Student,UPN,Video,Date\r\nNew Pupil,N1,Granted,%s\r\n" % format_date(date.today()), encoding="utf-8")
+    newer.write_text(f"Student,UPN,Video,Date\r\nNew Pupil,N1,Granted,{format_date(date.today())}\r\n", encoding="utf-8")
     app = SafeDeskApp(school)
     async with app.run_test(size=SIZE) as pilot:
         await open_consents(app, pilot)

@@ -1038,7 +1038,16 @@ def _plan_group(session: Session, index: PupilIndex, group: _Group, source: str,
         "admission_no": adno,
     }
     if stored is None:
-        pupil = Pupil(name=first.name, left_on=group.attr("left_on"), date_of_birth=group.attr("date_of_birth"), **fields)
+        pupil = Pupil(
+            name=first.name,
+            preferred_name=fields["preferred_name"],
+            year_group=fields["year_group"],
+            form=fields["form"],
+            mis_id=upn,
+            admission_no=adno,
+            left_on=group.attr("left_on"),
+            date_of_birth=group.attr("date_of_birth"),
+        )
     else:
         pupil = dataclasses.replace(stored)
         if upn or (adno and stored.mis_id.casefold() == adno.casefold()):

@@ -509,7 +509,9 @@ class ImportPreview:
         ]
         for p in self.pupils:
             if p.repeated:
-                out.append(f"Pupil {p.name}: the same MIS id as another pupil in this handover; kept beside it without the MIS id")
+                out.append(
+                    f"Pupil {p.name}: the same MIS id as another pupil in this handover; kept beside it without the MIS id"
+                )
             elif p.same_name_here:
                 line = (
                     f"Pupil {p.name}: {p.same_name_here} pupil(s) here have the same name and could not be told apart "
