@@ -9,6 +9,7 @@ latest date given.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
@@ -155,3 +156,26 @@ def test_any_files_in_any_order_leave_the_latest_decision_given_current(session,
         found = resolve_pupil(session, f"E{n}-{pupil}").pupil
         assert found is not None
         assert found.states()[purpose].status is status, (pupil, purpose)
+
+
+# --------------------------------------------------------------------- two records of one child
+
+
+def test_a_stale_record_never_answers_pass_for_a_child_another_record_says_is_withdrawn(session):
+    from safedesk.store.consents.check import check_rows, resolve_row
+    from safedesk.store.consents.pupils import add_pupil, pupil_index
+
+    do_import(session, termly(THIS_TERM))  # A1, granted
+    copy = add_pupil(session, Pupil(name="Amelia Smith", year_group="Year 5"))  # kept without a MIS id
+    withdrawn = ConsentChange(
+        purpose=Purpose.SOCIAL_MEDIA, status=ConsentStatus.REFUSED, given_on=TODAY, recorded_at=datetime.now(UTC)
+    )
+    record_consent(session, copy.id, [withdrawn])
+    row, _ = resolve_row(session, "A1")
+    assert row is not None
+    result = check_rows([row], [Purpose.SOCIAL_MEDIA], index=pupil_index(session))
+    assert not result.passed and "another record with this name" in result.verdicts[0].reason
+    # Two children with their own MIS ids are two children: one's refusal says nothing about the other.
+    add_pupil(session, Pupil(name="Amelia Smith", year_group="Year 5", mis_id="B9"))
+    record_consent(session, copy.id, [dataclasses.replace(withdrawn, status=ConsentStatus.GRANTED)])
+    assert check_rows([row], [Purpose.SOCIAL_MEDIA], index=pupil_index(session)).passed

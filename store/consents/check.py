@@ -17,6 +17,7 @@ from safedesk.store.consents.pupils import (
     ConsentState,
     ConsentStatus,
     Pupil,
+    PupilIndex,
     PupilRow,
     Purpose,
     fold,
@@ -176,11 +177,52 @@ def check_pupils(pupils: Sequence[Pupil], purposes: Sequence[Purpose], today: da
     return CheckResult(tuple(purposes), verdicts, today)
 
 
-def check_rows(rows: Sequence[PupilRow], purposes: Sequence[Purpose], today: date | None = None) -> CheckResult:
-    """The same check from list rows (no records decoded): what the TUI uses as pupils are picked."""
+def check_rows(
+    rows: Sequence[PupilRow], purposes: Sequence[Purpose], today: date | None = None, index: PupilIndex | None = None
+) -> CheckResult:
+    """The same check from list rows (no records decoded): what the TUI and the CLI use.
+
+    With the `index`, a pupil is cleared only if every record that may be the same child
+    (possible_duplicates) is cleared too: a stale copy never answers PASS for a withdrawn child.
+    """
     today = today or date.today()
-    verdicts = tuple(verdict(r.id, r.display_name, r.form, r.states, r.never_publish is not None, purposes, today) for r in rows)
-    return CheckResult(tuple(purposes), verdicts, today)
+    verdicts = []
+    for r in rows:
+        own = verdict(r.id, r.display_name, r.form, r.states, r.never_publish is not None, purposes, today)
+        if own.cleared and index is not None:
+            for other in possible_duplicates(index, r):
+                theirs = verdict(
+                    other.id, other.display_name, other.form, other.states, other.never_publish is not None, purposes, today
+                )
+                if not theirs.cleared:
+                    reason = (
+                        f"another record with this name, not told apart by MIS id, date of birth or year, says: {theirs.reason}; "
+                        "check whether it is the same child"
+                    )
+                    own = Verdict(r.id, r.display_name, r.form, theirs.code, reason)
+                    break
+        verdicts.append(own)
+    return CheckResult(tuple(purposes), tuple(verdicts), today)
+
+
+def possible_duplicates(index: PupilIndex, row: PupilRow) -> list[PupilRow]:
+    """Other records that may be the same child: the same name and nothing that tells them apart.
+
+    Two records with MIS ids are two children (ids are unique); a different date of birth or
+    year group tells them apart too. What is left (a copy kept without its MIS id, say) may be
+    the same child, so the check listens to both.
+    """
+    out = []
+    for i in dict.fromkeys(index.by_name.get(row.name_key, [])):
+        other = index.by_id[i]
+        if other.id == row.id or other.name_key != row.name_key or (row.mis_id and other.mis_id):
+            continue
+        if row.date_of_birth and other.date_of_birth and row.date_of_birth != other.date_of_birth:
+            continue
+        if row.year_group and other.year_group and row.year_group != other.year_group:
+            continue
+        out.append(other)
+    return out
 
 
 # --------------------------------------------------------------------- naming pupils
@@ -195,8 +237,8 @@ class Resolution:
     candidates: tuple[PupilRow, ...] = ()  # several: ambiguous; none and pupil None: unknown
 
 
-def resolve_pupil(session: Session, text: str, today: date | None = None) -> Resolution:
-    """A pupil by MIS id (exact, any case) or full name (case- and accent-insensitive).
+def resolve_row(session: Session, text: str, today: date | None = None) -> tuple[PupilRow | None, tuple[PupilRow, ...]]:
+    """A pupil's list row by MIS id or admission number (exact, any case) or full name; (None, candidates) otherwise.
 
     Never a guess: a partial name matches nobody, and two current pupils with the
     same name are ambiguous. A leaver is chosen only when no current pupil matches.
@@ -210,8 +252,16 @@ def resolve_pupil(session: Session, text: str, today: date | None = None) -> Res
     if current:
         rows = current
     if len(rows) == 1:
-        return Resolution(text, get_pupil(session, rows[0].id))
-    return Resolution(text, None, tuple(rows))
+        return rows[0], ()
+    return None, tuple(rows)
+
+
+def resolve_pupil(session: Session, text: str, today: date | None = None) -> Resolution:
+    """A pupil by MIS id, admission number or full name, as a record (see resolve_row)."""
+    row, candidates = resolve_row(session, text, today)
+    if row is not None:
+        return Resolution(text, get_pupil(session, row.id))
+    return Resolution(text, None, candidates)
 
 
 # --------------------------------------------------------------------- image rules

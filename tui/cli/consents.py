@@ -23,7 +23,7 @@ from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
 from safedesk.store.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from safedesk.store.consents.pupils import Pupil
+    from safedesk.store.consents.pupils import PupilRow
     from safedesk.store.engine.session import Session
 
 EXIT_STOP = 1
@@ -154,23 +154,21 @@ def columns() -> None:
 # --------------------------------------------------------------------- check
 
 
-def _resolve_all(session: Session, texts: tuple[str, ...]) -> tuple[list[Pupil], list[str]]:
-    """Each PUPIL argument as a record; one line per argument that names nobody or several."""
-    from safedesk.store.consents.check import resolve_pupil
+def _resolve_all(session: Session, texts: tuple[str, ...]) -> tuple[list[PupilRow], list[str]]:
+    """Each PUPIL argument as a list row; one line per argument that names nobody or several."""
+    from safedesk.store.consents.check import resolve_row
     from safedesk.store.consents.pupils import search_rows
 
-    found: list[Pupil] = []
+    found: list[PupilRow] = []
     problems: list[str] = []
     for text in texts:
-        result = resolve_pupil(session, text)
-        if result.pupil is not None:
-            if all(p.id != result.pupil.id for p in found):
-                found.append(result.pupil)
-        elif result.candidates:
-            who = "; ".join(f"{r.year_group or '?'} {r.form or '?'}, MIS id {r.mis_id or 'none'}" for r in result.candidates)
-            problems.append(
-                f"'{text}' is ambiguous: {len(result.candidates)} pupils have that name ({who}). Name them by MIS id."
-            )
+        row, candidates = resolve_row(session, text)
+        if row is not None:
+            if all(r.id != row.id for r in found):
+                found.append(row)
+        elif candidates:
+            who = "; ".join(f"{r.year_group or '?'} {r.form or '?'}, MIS id {r.mis_id or 'none'}" for r in candidates)
+            problems.append(f"'{text}' is ambiguous: {len(candidates)} pupils have that name ({who}). Name them by MIS id.")
         else:
             near = search_rows(session, text, limit=3)
             hint = f" Did you mean: {', '.join(r.name for r in near)}?" if near else ""
@@ -199,16 +197,18 @@ def check(
 
     Name each PUPIL by full name or MIS id.
     """
-    from safedesk.store.consents.check import IMAGE_RULES, check_pupils, purposes_for
+    from safedesk.store.consents.check import IMAGE_RULES, check_rows, purposes_for
+    from safedesk.store.consents.pupils import pupil_index
 
     chosen = purposes_for(purposes)
     with opened(ctx, passphrase_file, user) as session:
         found, problems = _resolve_all(session, pupils)
+        index = pupil_index(session)
     if problems:
         for problem in problems:
             click.echo(f"safedesk: {problem}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
-    result = check_pupils(found, chosen)
+    result = check_rows(found, chosen, index=index)
     click.echo(result.headline())
     for v in result.stops:
         click.echo(f"{v.name}{', ' + v.form if v.form else ''}: {v.reason}")
@@ -320,14 +320,15 @@ def _cut(text: str, width: int) -> str:
 @click.pass_context
 def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str | None) -> None:
     """One pupil: details, where each purpose stands, and the full history."""
-    from safedesk.store.consents.pupils import Purpose, format_date
+    from safedesk.store.consents.pupils import Purpose, format_date, get_pupil
 
     with opened(ctx, passphrase_file, user) as session:
         found, problems = _resolve_all(session, (pupil,))
-    if problems:
+        record = get_pupil(session, found[0].id) if found else None
+    if problems or record is None:
         click.echo(f"safedesk: {problems[0]}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
-    record = found[0]
+    assert record is not None  # ctx.exit above ends the command
     today = date.today()
     click.echo(record.display_name)
     click.echo(
