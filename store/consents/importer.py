@@ -142,13 +142,13 @@ COLUMNS: tuple[Column, ...] = (
         "website",
         "Consent for the school website.",
         _STATUS_VALUES,
-        ("school website", "web site", "web", "photographs school website"),
+        ("school website", "web site", "web"),
     ),
     Column(
         "social_media",
         "Consent for the school's official social media.",
         _STATUS_VALUES,
-        ("official social media", "social", "social networking", "facebook", "photographs social media"),
+        ("official social media", "social", "social networking", "facebook"),
     ),
     Column(
         "print",
