@@ -74,9 +74,9 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             yield Button(compact=True, label=self.save_label, id="form-save-button")
         with VerticalScroll(id="import-body"):
             yield Static(
-                "The first line must name the columns: name (or forename and surname), year_group, form, mis_id, "
-                "one column per purpose (website, social_media, print, press, video, displays) and the consent details. "
-                "Other headers can be matched below. Full list: 'safedesk consents columns'.",
+                "The first line must name the columns: name (or forename and surname), year_group, form, mis_id, and "
+                "a column per purpose (website, social_media, print, press, video, displays), or one row per consent "
+                "(Consent Type, Consent Given). Other headers can be matched below. Full list: 'safedesk consents columns'.",
                 id="import-help",
                 classes="muted",
             )
