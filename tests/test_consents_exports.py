@@ -274,3 +274,14 @@ def test_any_rows_are_read_or_reported_by_line_never_crash(session, rows, sep):
     for error in plan.errors:
         assert 2 <= error.line and str(error).startswith(f"line {error.line}: ")
     assert {r.line for r in plan.rows} <= read
+
+
+def test_a_mapping_and_purpose_chosen_once_are_used_for_the_next_file_with_the_same_headers(store, pw, tmp_path):
+    header = b"Learner;Ref;Photo OK;Notes\r\n"
+    first = header + b"Amelia Smith;A1;Confirmed;x\r\n"
+    cli_import(store, pw, tmp_path, "autumn.csv", first, "--map", "Learner=name", "--map", "Ref=mis_id", "--map", "Notes=ignore",
+               "--map", "Photo OK=status", "--purpose", "website")  # fmt: skip
+    second = header + b"Amelia Smith;A1;Declined;y\r\nBen Jones;A2;Confirmed;\r\n"
+    output = cli_import(store, pw, tmp_path, "spring.csv", second)
+    assert "Column mapping remembered from a file with the same headers" in output and "purpose website" in output
+    assert check(store, pw, "website", "A2")[0] == 0 and check(store, pw, "website", "A1")[0] == 1

@@ -23,6 +23,7 @@ from safedesk.store.consents.importer import (
     guess_columns,
     plan_import,
     read_headers,
+    remembered_mapping,
 )
 from safedesk.store.consents.pupils import Purpose, count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
@@ -133,7 +134,13 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
 
     def saved(self, result: tuple[bytes, str, list[str]]) -> None:
         self.data, self.source, self.headers = result
-        self._show_mapping(guess_columns(self.headers))
+        guessed = guess_columns(self.headers)
+        remembered = remembered_mapping(self.app.session, self.headers)
+        if remembered is not None:  # chosen for the last file with these headers: shown, and changeable
+            guessed.update(remembered.mapping)
+            if remembered.purpose:
+                self.query_one("#import-purpose", Select).value = remembered.purpose
+        self._show_mapping(guessed)
         self._replan()
 
     def _show_mapping(self, guessed: dict[str, str | None]) -> None:

@@ -26,7 +26,7 @@ import dataclasses
 import difflib
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -480,6 +480,8 @@ class CsvTable:
     notices: list[str]
     layout: str = WIDE  # WIDE, LONG (a purpose column) or SINGLE (one consent column, purpose chosen)
     purpose: Purpose | None = None  # SINGLE: the purpose chosen for the file
+    mapping: dict[str, str] = field(default_factory=dict)  # the mapping given or remembered, {header: column}
+    remembered: ColumnMapping | None = None  # the mapping remembered for these headers, if one was used
 
 
 def read_headers(data: bytes) -> list[str]:
@@ -507,13 +509,25 @@ def _no_consent_column(headers: list[str]) -> NotCsv:
     )
 
 
-def read_table(data: bytes, mapping: Mapping[str, str] | None = None, purpose: Purpose | None = None) -> CsvTable:
+Recall = Callable[[list[str]], "ColumnMapping | None"]
+
+
+def read_table(
+    data: bytes, mapping: Mapping[str, str] | None = None, purpose: Purpose | None = None, recall: Recall | None = None
+) -> CsvTable:
     """Parse the file into rows of cleaned values keyed by column; file-level problems raise NotCsv.
 
     Row-level problems (a damaged line, a short or long row) are errors for that line only.
+    `recall` gives the mapping remembered for these headers: what `mapping` and `purpose` leave
+    out is taken from it.
     """
     raw = read_raw(data)
     headers = [clean_text(h) for h in raw.headers]
+    remembered = recall(headers) if recall is not None else None
+    if remembered is not None:
+        mapping = {**remembered.mapping, **(mapping or {})}
+        if purpose is None and remembered.purpose:
+            purpose = Purpose(remembered.purpose)
     columns, ignored = _map_headers(headers, mapping or {})
     if "name" not in columns and not ("forename" in columns and "surname" in columns):
         found = ", ".join(f"'{h}'" for h in headers if h) or "none"
@@ -542,6 +556,7 @@ def read_table(data: bytes, mapping: Mapping[str, str] | None = None, purpose: P
     positions = {key: headers.index(header) for key, header in columns.items()}
     needed = max(positions.values()) + 1
     table = CsvTable(headers, columns, ignored, [], [], raw.notices, layout, purpose if layout == SINGLE else None)
+    table.mapping, table.remembered = dict(mapping or {}), remembered
     for line, cells, problem in raw.rows:
         if problem:
             table.errors.append(RowError(line, "", problem))
@@ -587,6 +602,31 @@ def _map_headers(headers: list[str], mapping: Mapping[str, str]) -> tuple[dict[s
 
 
 # --------------------------------------------------------------------- the record of imported files
+
+
+@dataclass(kw_only=True)
+class ColumnMapping(Record):
+    """A column mapping (and purpose) chosen for a file: used again for the next file with the same headers."""
+
+    TABLE: ClassVar[str] = "consent_mappings"
+
+    headers_key: str  # headers_signature() of the file's headers
+    mapping: dict[str, str]  # {header: column or "ignore"}
+    purpose: str = ""  # a single-purpose file's purpose
+    saved_at: datetime
+
+    def validate(self) -> None:
+        require(len(self.headers_key) == 64, "The headers' signature is missing.", "headers_key")
+
+
+def headers_signature(headers: Sequence[str]) -> str:
+    """The same for two files whose headers match loosely, in the same order."""
+    return hashlib.sha256("\x1f".join(header_key(h) for h in headers).encode("utf-8")).hexdigest()
+
+
+def remembered_mapping(session: Session, headers: Sequence[str]) -> ColumnMapping | None:
+    signature = headers_signature(headers)
+    return session.repo(ColumnMapping).first(lambda m: m.headers_key == signature)
 
 
 @dataclass(kw_only=True)
@@ -658,6 +698,10 @@ class ImportPlan:
     version: object = field(repr=False, default=None)
     layout: str = WIDE
     already: ConsentImport | None = None  # the earlier import of this very content
+    headers: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)  # given or remembered: saved for the next file
+    purpose: Purpose | None = None
+    remembered: ColumnMapping | None = None
 
     @property
     def error_lines(self) -> int:
@@ -931,15 +975,15 @@ def plan_import(
 ) -> ImportPlan:
     """Read the file and work out every change it would make, writing nothing."""
     today = today or date.today()
-    table = read_table(data, mapping, purpose)
+    table = read_table(data, mapping, purpose, lambda headers: remembered_mapping(session, headers))
     index = pupil_index(session)
     digest = hashlib.sha256(data).hexdigest()
     already = imported_before(session, digest)
     if already is not None:
-        return ImportPlan(
+        return _remembering(table, ImportPlan(
             source, digest, table.columns, table.ignored, table.notices, [], [], len(table.rows), 0, index.version,
             table.layout, already,
-        )  # fmt: skip
+        ))  # fmt: skip
     errors = list(table.errors)
     parsed = [_Row(line, values, table, today) for line, values in table.rows]
     other = sorted({r.other_consent for r in parsed if r.other_consent and not r.errors})
@@ -983,10 +1027,24 @@ def plan_import(
     mentioned = matched | {i for g in groups.values() if g.rows for i in _candidates(index, g)}
     not_in_file = sum(1 for r in index.rows if r.active(today) and r.id not in mentioned)
     errors.sort(key=lambda e: e.line)
-    return ImportPlan(
+    return _remembering(table, ImportPlan(
         source, digest, table.columns, table.ignored, notices, plans, errors, len(parsed), not_in_file, index.version,
         table.layout,
-    )  # fmt: skip
+    ))  # fmt: skip
+
+
+def _remembering(table: CsvTable, plan: ImportPlan) -> ImportPlan:
+    """The plan with the mapping it used, to show it and to remember it for the next file."""
+    plan.headers, plan.mapping, plan.purpose, plan.remembered = table.headers, table.mapping, table.purpose, table.remembered
+    if table.remembered is not None:
+        chosen = [f"{h}={c}" for h, c in table.remembered.mapping.items()]
+        if table.remembered.purpose:
+            chosen.append(f"purpose {table.remembered.purpose}")
+        plan.notices.append(
+            f"Column mapping remembered from a file with the same headers ({format_date(table.remembered.saved_at.date())}): "
+            f"{', '.join(chosen) or 'as read'}. Change it with --map or --purpose, or on screen."
+        )
+    return plan
 
 
 def _check_conflicts(group: _Group) -> None:
@@ -1197,6 +1255,7 @@ def apply_import(session: Session, plan: ImportPlan, *, valid_only: bool = False
     if plan.already is not None:
         return ImportOutcome(0, 0, 0, 0)
     with session.transaction():
+        _remember_mapping(session, plan)
         if new or updated:
             session.repo(Pupil).write_many(
                 [r.pupil for r in new],
@@ -1221,3 +1280,19 @@ def apply_import(session: Session, plan: ImportPlan, *, valid_only: bool = False
             )
             session.repo(ConsentImport).add(record, summary=f"consent file recorded as imported (sha256 {plan.sha256[:16]})")
     return ImportOutcome(len(new), len(updated), consent_count, plan.error_lines)
+
+
+def _remember_mapping(session: Session, plan: ImportPlan) -> None:
+    """Keep the mapping (and purpose) chosen for this file for the next file with the same headers."""
+    purpose = plan.purpose.value if plan.purpose else ""
+    if not plan.mapping and not purpose:
+        return  # every column read by its own name: nothing to remember
+    old = plan.remembered
+    if old is not None and old.mapping == plan.mapping and old.purpose == purpose:
+        return
+    record = ColumnMapping(headers_key=headers_signature(plan.headers), mapping=plan.mapping, purpose=purpose, saved_at=utcnow())
+    repo = session.repo(ColumnMapping)
+    if old is not None and old.id is not None:
+        repo.save(dataclasses.replace(record, id=old.id), "consent import column mapping changed")
+    else:
+        repo.add(record, "consent import column mapping remembered")

@@ -73,7 +73,7 @@ def import_(
     user: str | None,
 ) -> None:
     """Import pupils and consents from a MIS export: CSV or .xlsx (see 'safedesk consents columns')."""
-    from safedesk.store.consents.importer import apply_import, parse_map_options, plan_import, purpose_choice, read_table
+    from safedesk.store.consents.importer import apply_import, parse_map_options, plan_import, purpose_choice, read_headers
 
     mapping = parse_map_options(maps)
     chosen = purpose_choice(purpose) if purpose else None
@@ -81,7 +81,7 @@ def import_(
         data = csv_file.read_bytes()
     except OSError as error:
         raise InvalidInput(f"Cannot read {csv_file}: {error.strerror or 'unreadable'}.", "file") from None
-    read_table(data, mapping, chosen)  # a file that is not a table is refused before asking for the passphrase
+    read_headers(data)  # a file that is not a table is refused before asking for the passphrase
     with opened(ctx, passphrase_file, user) as session:
         plan = plan_import(session, data, csv_file.name, mapping, purpose=chosen)
         click.echo(f"Preview of {csv_file.name}:")
