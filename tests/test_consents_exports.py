@@ -285,3 +285,12 @@ def test_a_mapping_and_purpose_chosen_once_are_used_for_the_next_file_with_the_s
     output = cli_import(store, pw, tmp_path, "spring.csv", second)
     assert "Column mapping remembered from a file with the same headers" in output and "purpose website" in output
     assert check(store, pw, "website", "A2")[0] == 0 and check(store, pw, "website", "A1")[0] == 1
+
+
+def test_a_date_of_birth_gives_the_12_plus_note_beside_the_verdict(store, pw, tmp_path):
+    born = date(TODAY.year - 13, 1, 1)
+    data = f"UPN,Name,DOB,Website,Date\r\nA1,Amelia Smith,{born:%d/%m/%Y},yes,{UK}\r\nA2,Ben Jones,{TODAY.year - 8}-01-01,yes,{UK}\r\n"
+    cli_import(store, pw, tmp_path, "dob.csv", data.encode())
+    code, text = check(store, pw, "website", "A1", "A2")
+    assert code == 0 and "Note: Amelia Smith: 13 years old: old enough to give their own view" in text
+    assert "Ben Jones:" not in text

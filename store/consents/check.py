@@ -94,6 +94,7 @@ class Verdict:
     form: str
     code: str  # "cleared" or one of REASON_ORDER
     reason: str  # one sentence; "" when cleared
+    note: str = ""  # said beside the verdict, never changing it (a pupil old enough to give their own view)
 
     @property
     def cleared(self) -> bool:
@@ -144,6 +145,20 @@ def _problem(state: ConsentState, today: date) -> tuple[str, str] | None:
     return None
 
 
+OWN_VIEW_AGE = 12  # the guidance: from about 12, a competent pupil's own view counts
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def own_view_note(born: date | None, today: date) -> str:
+    """For a pupil 12 or older (date of birth recorded): their own view counts, not only their parents'."""
+    if born is None or age_on(born, today) < OWN_VIEW_AGE:
+        return ""
+    return f"{age_on(born, today)} years old: old enough to give their own view; ask them if it has not been sought"
+
+
 def verdict(
     pupil_id: int,
     name: str,
@@ -152,6 +167,7 @@ def verdict(
     never_publish: bool,
     purposes: Sequence[Purpose],
     today: date,
+    born: date | None = None,
 ) -> Verdict:
     """One pupil's verdict: cleared, or the most serious reason they are not."""
     problems: list[tuple[str, str]] = []
@@ -162,17 +178,19 @@ def verdict(
         if problem:
             # With several purposes, say which one the reason is about.
             problems.append((problem[0], f"{purpose.label.lower()}: {problem[1]}" if len(purposes) > 1 else problem[1]))
+    note = own_view_note(born, today)
     if not problems:
-        return Verdict(pupil_id, name, form, "cleared", "")
+        return Verdict(pupil_id, name, form, "cleared", "", note)
     code, reason = min(problems, key=lambda p: REASON_ORDER.index(p[0]))
-    return Verdict(pupil_id, name, form, code, reason)
+    return Verdict(pupil_id, name, form, code, reason, note)
 
 
 def check_pupils(pupils: Sequence[Pupil], purposes: Sequence[Purpose], today: date | None = None) -> CheckResult:
     """The check for pupils already picked (records from find_pupils or resolve_pupils)."""
     today = today or date.today()
     verdicts = tuple(
-        verdict(p.id or 0, p.display_name, p.form, p.states(), p.never_publish is not None, purposes, today) for p in pupils
+        verdict(p.id or 0, p.display_name, p.form, p.states(), p.never_publish is not None, purposes, today, p.date_of_birth)
+        for p in pupils
     )
     return CheckResult(tuple(purposes), verdicts, today)
 
@@ -188,7 +206,7 @@ def check_rows(
     today = today or date.today()
     verdicts = []
     for r in rows:
-        own = verdict(r.id, r.display_name, r.form, r.states, r.never_publish is not None, purposes, today)
+        own = verdict(r.id, r.display_name, r.form, r.states, r.never_publish is not None, purposes, today, r.date_of_birth)
         if own.cleared and index is not None:
             for other in possible_duplicates(index, r):
                 theirs = verdict(
@@ -199,7 +217,7 @@ def check_rows(
                         f"another record with this name, not told apart by MIS id, date of birth or year, says: {theirs.reason}; "
                         "check whether it is the same child"
                     )
-                    own = Verdict(r.id, r.display_name, r.form, theirs.code, reason)
+                    own = Verdict(r.id, r.display_name, r.form, theirs.code, reason, own.note)
                     break
         verdicts.append(own)
     return CheckResult(tuple(purposes), tuple(verdicts), today)

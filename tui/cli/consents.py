@@ -212,6 +212,9 @@ def check(
     click.echo(result.headline())
     for v in result.stops:
         click.echo(f"{v.name}{', ' + v.form if v.form else ''}: {v.reason}")
+    for v in result.verdicts:
+        if v.note:
+            click.echo(f"Note: {v.name}: {v.note}.")
     if not result.passed:
         ctx.exit(EXIT_STOP)
     click.echo("Before posting:")
