@@ -135,7 +135,10 @@ COLUMNS: tuple[Column, ...] = (
         ("admission number", "admission no", "adno", "adm no"),
     ),
     Column(
-        "date_of_birth", "Date of birth (tells pupils with the same name apart).", "date", ("dob", "date of birth", "birth date")
+        "date_of_birth",
+        "Date of birth: tells pupils with the same name apart; the check notes pupils of 12 or older.",
+        "date",
+        ("dob", "date of birth", "birth date"),
     ),
     Column("left_on", "Date the pupil left, if they have.", "date", ("leaving date", "date of leaving", "left", "date left")),
     Column(
