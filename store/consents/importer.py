@@ -59,7 +59,6 @@ if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
 
 T = TypeVar("T")
-__all__ = ["NotCsv"]  # re-exported: callers catch it from here
 
 
 @dataclass(frozen=True)
@@ -1115,20 +1114,13 @@ def _plan_group(session: Session, index: PupilIndex, group: _Group, source: str,
             fields["name"] = first.name  # matched by an id: the file's name is the newer one
         if adno and not upn and stored.mis_id.casefold() == adno.casefold():
             fields.pop("admission_no")  # an Adno-only file matching a pupil whose MIS id is that Adno
-        for key, value in fields.items():
-            if value and value != getattr(stored, key):
-                setattr(pupil, key, value)
-                details.append(key)
-        for key in ("left_on", "date_of_birth"):
-            value = group.attr(key)
-            if value and value != getattr(stored, key):
-                setattr(pupil, key, value)
-                details.append(key)
 
     new_changes: list[ConsentChange] = []
     history_only: list[Purpose] = []
+    decided = 0
     for row in group.rows:
         for decision in row.decisions:
+            decided += 1
             history = (*pupil.consents, *new_changes)
             current = _current(history, decision.purpose)
             given_on = decision.given.get("given_on")
@@ -1138,6 +1130,18 @@ def _plan_group(session: Session, index: PupilIndex, group: _Group, source: str,
             change = _change_for(decision, history, now, session.actor, source)
             if change is not None:
                 new_changes.append(change)
+    # A row whose every decision is older than what is recorded comes from an older file: its year,
+    # class and name are older too, so they do not replace the ones held.
+    if stored is not None and not (decided and len(history_only) == decided):
+        for key, value in fields.items():
+            if value and value != getattr(stored, key):
+                setattr(pupil, key, value)
+                details.append(key)
+        for key in ("left_on", "date_of_birth"):
+            value = group.attr(key)
+            if value and value != getattr(stored, key):
+                setattr(pupil, key, value)
+                details.append(key)
     # Not re-cleaned below: every text in the new entries is a cell read_table cleaned, the signed-in
     # name or the file's hash, and the stored history was cleaned when it was stored. (Cleaning 12,000
     # entries again was a third of a 2,000-pupil import.)
