@@ -294,3 +294,12 @@ def test_a_date_of_birth_gives_the_12_plus_note_beside_the_verdict(store, pw, tm
     code, text = check(store, pw, "website", "A1", "A2")
     assert code == 0 and "Note: Amelia Smith: 13 years old: old enough to give their own view" in text
     assert "Ben Jones:" not in text
+
+
+def test_a_general_header_beside_a_specific_one_for_the_same_column_is_ignored(session):
+    data = f"Arbor ID,UPN,Student,Date,Consent Date,Website\r\n7,A1,Amelia Smith,{TODAY:%d/%m/%Y},{UK},yes\r\n".encode()
+    plan = plan_import(session, data, "x.csv")
+    assert not plan.errors and plan.ignored == ["Arbor ID", "Date"]
+    assert plan.new[0].pupil.mis_id == "A1" and plan.new[0].consent_changes[0].given_on == D1
+    with pytest.raises(NotCsv, match="both give given_on"):
+        plan_import(session, b"Name,Date Signed,Consent Date,Website\r\nA,,,yes\r\n", "y.csv")

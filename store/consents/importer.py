@@ -596,11 +596,36 @@ def _map_headers(headers: list[str], mapping: Mapping[str, str]) -> tuple[dict[s
             continue
         assert key is not None
         if key in columns:
-            raise NotCsv(f"Two columns ('{columns[key]}' and '{header}') both give {key}: map one of them to ignore.")
+            held = columns[key]
+            weaker = _weaker(held, header, wanted)
+            if weaker is None:
+                raise NotCsv(f"Two columns ('{held}' and '{header}') both give {key}: map one of them to ignore.")
+            ignored.append(weaker)
+            columns[key] = header if weaker == held else held
+            continue
         columns[key] = header
     if "adno" in columns and "mis_id" not in columns:
         columns["mis_id"] = columns.pop("adno")  # the admission number is the only id: it is the MIS id
     return columns, ignored
+
+
+# Headers so general that a more specific one for the same column wins ("Date" beside "Consent Date",
+# "Pupil ID" beside "UPN"): the general one is ignored, and the preview lists it as ignored.
+_GENERAL = frozenset(
+    {
+        *"date consent status response year class contact parent left media social web display pupil child student".split(),
+        *("pupil id", "student id", "mis ref", "mis id", "arbor id", "sims id"),
+    }
+)
+
+
+def _weaker(first: str, second: str, mapped: Mapping[str, str]) -> str | None:
+    """Of two headers read as the same column, the general one; None when neither is (or both were mapped)."""
+    a, b = header_key(first), header_key(second)
+    general_a, general_b = a in _GENERAL and a not in mapped, b in _GENERAL and b not in mapped
+    if general_a == general_b:
+        return None
+    return first if general_a else second
 
 
 # --------------------------------------------------------------------- the record of imported files
