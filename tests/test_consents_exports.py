@@ -303,3 +303,16 @@ def test_a_general_header_beside_a_specific_one_for_the_same_column_is_ignored(s
     assert plan.new[0].pupil.mis_id == "A1" and plan.new[0].consent_changes[0].given_on == D1
     with pytest.raises(NotCsv, match="both give given_on"):
         plan_import(session, b"Name,Date Signed,Consent Date,Website\r\nA,,,yes\r\n", "y.csv")
+
+
+def test_with_yes_a_grant_replacing_a_refusal_needs_accept_regrants(store, pw, tmp_path):
+    cli_import(store, pw, tmp_path, "autumn.csv", f"UPN,Name,Website,Date\r\nA1,Amelia Smith,no,{UK}\r\n".encode())
+    newer = f"UPN,Name,Website,Date\r\nA1,Amelia Smith,yes,{TODAY:%d/%m/%Y}\r\n".encode()
+    path = tmp_path / "spring.csv"
+    path.write_bytes(newer)
+    refused = run(store, pw, "import", str(path), "--yes")
+    assert refused.exit_code == 1 and "--accept-regrants" in refused.stderr
+    assert "line 2: Amelia Smith: school website granted" in refused.stdout and "would replace a refusal" in refused.stdout
+    assert check(store, pw, "website", "A1")[0] == 1  # nothing was imported
+    cli_import(store, pw, tmp_path, "spring.csv", newer, "--accept-regrants")
+    assert check(store, pw, "website", "A1")[0] == 0
