@@ -42,7 +42,6 @@ class NotCsv(InvalidInput):
 @dataclass
 class RawTable:
     headers: list[str]
-    header_line: int
     rows: Iterator[tuple[int, list[str], str]]  # (line, cells, problem or "")
     notices: list[str] = field(default_factory=list)
 
@@ -107,7 +106,7 @@ def _read_csv(text: str, notices: list[str]) -> RawTable:
             f"This is not a text file (line {line}, which should name the columns, holds binary data): "
             "export the list from the MIS as CSV or Excel."
         )
-    return RawTable(header, line, records, notices)
+    return RawTable(header, records, notices)
 
 
 def _split_header(records: Iterator[tuple[int, list[str], str]]) -> tuple[int, list[str], Iterator[tuple[int, list[str], str]]]:
@@ -179,7 +178,7 @@ def _read_xlsx(data: bytes) -> RawTable:
         notices.append(f"The workbook has {len(sheets)} sheets: only the first, '{sheet.title}', was read.")
     rows = ([_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True))
     try:
-        line, header, records = _split_header((line, cells, "") for line, cells in enumerate(rows, start=1))
+        _, header, records = _split_header((line, cells, "") for line, cells in enumerate(rows, start=1))
     except NotCsv:
         raise NotCsv("The first sheet of the workbook is empty.") from None
-    return RawTable(header, line, records, notices)
+    return RawTable(header, records, notices)
