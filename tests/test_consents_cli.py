@@ -101,7 +101,7 @@ def test_import_map_option(store, pw, tmp_path):
     [
         (b"PK\x03\x04" + bytes(300), "Excel workbook"),
         (bytes(range(256)) * 4, "not a text file"),
-        (b"name;website\r\nA;yes\r\n", "semicolons"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "This is a PDF"),
     ],
 )
 def test_import_refuses_non_csv_before_asking_for_the_passphrase(store, tmp_path, content, message):

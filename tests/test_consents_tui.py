@@ -33,6 +33,7 @@ from safedesk.store.consents.pupils import (
     Purpose,
     add_pupil,
     format_date,
+    pupil_index,
     record_consent,
     set_never_publish,
 )
@@ -327,6 +328,48 @@ async def test_import_screen_errors_mapping_preview_and_valid_only(school, tmp_p
         await settle(app, pilot)
         assert isinstance(app.screen, ConsentsScreen)
         assert "New Pupil" in names(app.screen) and "Second Pupil" not in names(app.screen)
+
+
+async def test_import_screen_single_purpose_file_with_an_on_screen_choice_and_a_regrant_confirmed(school, tmp_path):
+    single = tmp_path / "arbor.csv"
+    single.write_text("Student;UPN;Consent Given;Date\r\nNew Pupil;N1;Confirmed;01/09/2025\r\n", encoding="utf-8")
+    app = SafeDeskApp(school)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_consents(app, pilot)
+        await pilot.press("i")
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        await pilot.press(*str(single), "enter")
+        await settle(app, pilot)
+        assert "does not say which consent" in str(screen.query_one("#import-preview").render())
+        screen.query_one("#import-purpose", Select).value = Purpose.VIDEO.value
+        await settle(app, pilot)
+        assert "New pupils: 1." in str(screen.query_one("#import-preview").render())
+        screen.query_one("#import-all", Button).press()
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConsentsScreen)
+    with Session.open(school, PASSPHRASE) as session:
+        row = next(r for r in pupil_index(session).rows if r.mis_id == "N1")
+        assert row.states[Purpose.VIDEO].status is ConsentStatus.GRANTED
+        pupil_id = row.id
+        change = ConsentChange(purpose=Purpose.VIDEO, status=ConsentStatus.REFUSED, given_on=date.today(), recorded_at=utcnow())
+        record_consent(session, pupil_id, [change])
+    newer = tmp_path / "newer.csv"
+    newer.write_text(f"Student,UPN,Video,Date\r\nNew Pupil,N1,Granted,{format_date(date.today())}\r\n", encoding="utf-8")
+    app = SafeDeskApp(school)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_consents(app, pilot)
+        await pilot.press("i")
+        await pilot.press(*str(newer), "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert "would replace withdrawn on" in str(screen.query_one("#import-preview").render())
+        screen.query_one("#import-all", Button).press()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)  # the one change that can turn STOP into PASS is asked for
+        app.screen.query_one("#no", Button).press()
+        await settle(app, pilot)
+        assert app.screen is screen
 
 
 async def test_expiring_and_export(school, tmp_path):

@@ -12,7 +12,7 @@ import io
 import json
 import struct
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -251,17 +251,68 @@ def test_same_file_twice_and_own_file_are_refused(sender, receiver, tmp_path):
     assert "made by this store" in own.refused
 
 
-def test_pupil_with_same_mis_id_is_kept_beside_without_it(sender, receiver, tmp_path):
-    add_pupil(receiver, name="Amelia Smith", mis_id="A1234")
+def test_a_pupil_already_here_by_mis_id_is_merged_not_duplicated(sender, receiver, tmp_path):
+    here = add_pupil(receiver, name="Amelia Smith", mis_id="A1234")
     pupil = add_pupil(sender, never_publish=True)
     export(sender, tmp_path / "h.age", pupils=[pupil])
     preview = ho.preview_import(receiver, ho.open_handover(tmp_path / "h.age", HANDOVER_PASSPHRASE))
-    assert any("NEVER-PUBLISH" in line for line in preview.conflicts())
+    assert any("merged into one record" in line and "by MIS id" in line for line in preview.lines())
     ho.apply_import(receiver, preview)
-    pupils = sorted(receiver.repo(consents.Pupil).all(), key=lambda p: p.id)
-    assert [p.mis_id for p in pupils] == ["A1234", ""]
-    assert pupils[1].consents == pupil.consents and pupils[1].never_publish is not None
+    pupils = receiver.repo(consents.Pupil).all()
+    assert [p.id for p in pupils] == [here.id]  # one pupil, both histories
+    assert set(pupil.consents) <= set(pupils[0].consents) and pupils[0].never_publish is not None
     assert verify_store(receiver).ok  # MIS ids stay unique
+
+
+def test_a_second_handover_of_the_same_pupil_never_duplicates_and_the_check_sees_the_withdrawal(sender, receiver, tmp_path):
+    """A second handover for the same pupil, with or without the MIS id: one pupil, newest decision current."""
+    from safedesk.store.consents.check import check_pupils, resolve_pupil
+
+    pupil = add_pupil(sender, mis_id="A1234")
+    export(sender, tmp_path / "one.age", pupils=[pupil])
+    import_file(receiver, tmp_path / "one.age")
+    later = consents.ConsentChange(
+        purpose=consents.Purpose.WEBSITE,
+        status=consents.ConsentStatus.REFUSED,
+        given_on=date.today(),
+        recorded_at=datetime.now(UTC),
+    )
+    consents.record_consent(sender, pupil.id, [later])
+    # The second handover comes from a store where the pupil has no MIS id: matched by name and year group.
+    consents.update_details(sender, dataclasses.replace(consents.get_pupil(sender, pupil.id), mis_id=""))
+    export(sender, tmp_path / "two.age", pupils=[consents.get_pupil(sender, pupil.id)])
+    preview = ho.preview_import(receiver, ho.open_handover(tmp_path / "two.age", HANDOVER_PASSPHRASE))
+    assert preview.pupils[0].matched_by == "name and year group"
+    ho.apply_import(receiver, preview)
+    assert receiver.repo(consents.Pupil).count() == 1
+    found = resolve_pupil(receiver, "A1234").pupil
+    result = check_pupils([found], [consents.Purpose.WEBSITE])
+    assert not result.passed and "withdrawn" in result.verdicts[0].reason
+
+
+def test_a_name_shared_by_two_pupils_here_is_kept_separate_with_a_flag(sender, receiver, tmp_path):
+    add_pupil(receiver, name="Amelia Smith", mis_id="X1")
+    add_pupil(receiver, name="Amelia Smith", mis_id="X2")
+    pupil = add_pupil(sender, mis_id="")
+    export(sender, tmp_path / "h.age", pupils=[pupil])
+    preview = ho.preview_import(receiver, ho.open_handover(tmp_path / "h.age", HANDOVER_PASSPHRASE))
+    assert any("could not be told apart" in line and "separate record" in line for line in preview.conflicts())
+    ho.apply_import(receiver, preview)
+    assert receiver.repo(consents.Pupil).count() == 3
+
+
+def test_name_and_date_of_birth_tell_two_pupils_apart(sender, receiver, tmp_path):
+    born = date(2015, 3, 4)
+    for mis, dob in (("X1", date(2016, 1, 1)), ("X2", born)):
+        here = add_pupil(receiver, name="Amelia Smith", mis_id=mis)
+        consents.update_details(receiver, dataclasses.replace(here, date_of_birth=dob))
+    pupil = add_pupil(sender, mis_id="")
+    consents.update_details(sender, dataclasses.replace(pupil, date_of_birth=born))
+    export(sender, tmp_path / "h.age", pupils=[consents.get_pupil(sender, pupil.id)])
+    preview = ho.preview_import(receiver, ho.open_handover(tmp_path / "h.age", HANDOVER_PASSPHRASE))
+    assert preview.pupils[0].matched_by == "name and date of birth"
+    ho.apply_import(receiver, preview)
+    assert receiver.repo(consents.Pupil).count() == 2
 
 
 def test_files_of_an_imagery_incident_never_leave_and_are_never_taken_in(sender, receiver, tmp_path):

@@ -138,7 +138,7 @@ class CheckScreen(Screen[None]):
         channel = next(c for c in CHANNELS if c.key == key)
         index = pupil_index(session_of(self.app))
         rows = [index.by_id[i] for i in self.picked if i in index.by_id]
-        result = self.result = check_rows(rows, channel.purposes)
+        result = self.result = check_rows(rows, channel.purposes, index=index)
         verdict = self.query_one("#check-verdict", Static)
         verdict.update(result.headline())
         verdict.set_class(bool(result.verdicts) and result.passed, "pass")

@@ -1,4 +1,4 @@
-"""Import from the MIS: choose a CSV file, check how its columns are read, preview, import.
+"""Import from the MIS: choose a CSV or .xlsx file, check how its columns are read, preview, import.
 
 Nothing is written until the preview is accepted, and not at all while any row
 has an error, unless the user chooses to import only the valid rows. Reading
@@ -16,8 +16,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 
-from safedesk.store.consents.importer import COLUMNS, ImportPlan, apply_import, guess_columns, plan_import, read_headers
-from safedesk.store.consents.pupils import count_of
+from safedesk.store.consents.importer import (
+    COLUMNS,
+    IGNORE,
+    ImportPlan,
+    apply_import,
+    guess_columns,
+    plan_import,
+    read_headers,
+    remembered_mapping,
+)
+from safedesk.store.consents.pupils import Purpose, count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.dialogs import ConfirmDialog
@@ -25,7 +34,7 @@ from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
-IGNORE = "ignore"
+LISTED = 20  # grants and history rows listed in the preview before a count of the rest
 COLUMN_CHOICES = [(f"{c.key}", c.key) for c in COLUMNS] + [("(ignore this column)", IGNORE)]
 
 
@@ -46,14 +55,14 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
         self.headers: list[str] = []
         self.plan: ImportPlan | None = None
         self._selects: list[tuple[str, Select[str]]] = []
-        self._planned_for: dict[str, str] | None = None
+        self._planned_for: tuple[dict[str, str], Purpose | None] | None = None
         self._generation = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="import-file"):
             yield Field(
-                "CSV file",
+                "CSV or Excel file",
                 Input(
                     self._path,
                     compact=True,
@@ -65,14 +74,24 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             yield Button(compact=True, label=self.save_label, id="form-save-button")
         with VerticalScroll(id="import-body"):
             yield Static(
-                "The first line must name the columns: name (or forename and surname), year_group, form, mis_id, "
-                "one column per purpose (website, social_media, print, press, video, displays) and the consent details. "
-                "Other headers can be matched below. Full list: 'safedesk consents columns'.",
+                "The first line must name the columns: name (or forename and surname), year_group, form, mis_id, and "
+                "a column per purpose (website, social_media, print, press, video, displays), or one row per consent "
+                "(Consent Type, Consent Given). Other headers can be matched below. Full list: 'safedesk consents columns'.",
                 id="import-help",
                 classes="muted",
             )
             yield Static("How the file's columns are read", id="import-mapping-title", classes="section")
             yield VerticalScroll(id="import-mapping")
+            yield Field(
+                "For a file about one consent, which purpose",
+                Select(
+                    [(p.label, p.value) for p in Purpose],
+                    prompt="(the file says: a column per purpose, or a consent type column)",
+                    compact=True,
+                    id="import-purpose",
+                ),
+                field_id="purpose",
+            )
             yield Static("", id="import-preview", markup=False)
             yield RowTable((Col("Line", 6), Col("Column", 16), Col("Problem")), empty="No errors.", id="import-errors")
         yield LoadingIndicator(id="import-busy")
@@ -84,7 +103,14 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
         yield Footer()
 
     def on_mount(self) -> None:
-        for selector in ("#import-mapping-title", "#import-mapping", "#import-errors", "#import-busy", "#import-valid"):
+        for selector in (
+            "#import-mapping-title",
+            "#import-mapping",
+            "#field-purpose",
+            "#import-errors",
+            "#import-busy",
+            "#import-valid",
+        ):
             self.query_one(selector).display = False
 
     # ----------------------------------------------------------------- reading
@@ -107,7 +133,13 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
 
     def saved(self, result: tuple[bytes, str, list[str]]) -> None:
         self.data, self.source, self.headers = result
-        self._show_mapping(guess_columns(self.headers))
+        guessed = guess_columns(self.headers)
+        remembered = remembered_mapping(session_of(self.app), self.headers)
+        if remembered is not None:  # chosen for the last file with these headers: shown, and changeable
+            guessed.update(remembered.mapping)
+            if remembered.purpose:
+                self.query_one("#import-purpose", Select).value = remembered.purpose
+        self._show_mapping(guessed)
         self._replan()
 
     def _show_mapping(self, guessed: dict[str, str | None]) -> None:
@@ -120,26 +152,31 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             self._selects.append((header, select))
             rows.append(Horizontal(Label(plain(header or "(no header)"), classes="map-header"), select, classes="map-row"))
         box.mount_all(rows)
-        box.display = self.query_one("#import-mapping-title").display = True
+        box.display = self.query_one("#import-mapping-title").display = self.query_one("#field-purpose").display = True
 
     def _mapping(self) -> dict[str, str]:
         return {header: str(select.value) for header, select in self._selects if header}
 
+    def _purpose(self) -> Purpose | None:
+        value = self.query_one("#import-purpose", Select).value
+        return Purpose(value) if isinstance(value, str) else None
+
     @on(Select.Changed, ".map-row Select")
+    @on(Select.Changed, "#import-purpose")
     def _mapping_changed(self) -> None:
-        if self.data is not None and self._mapping() != self._planned_for:
+        if self.data is not None and (self._mapping(), self._purpose()) != self._planned_for:
             self._replan()
 
     def _replan(self) -> None:
         self._busy(True)
         self._generation += 1
-        self._planned_for = self._mapping()
-        self._plan(self.data or b"", self.source, self._planned_for, self._generation)
+        self._planned_for = (self._mapping(), self._purpose())
+        self._plan(self.data or b"", self.source, *self._planned_for, self._generation)
 
     @work(thread=True, exclusive=True, group="consents-import")
-    def _plan(self, data: bytes, source: str, mapping: dict[str, str], generation: int) -> None:
+    def _plan(self, data: bytes, source: str, mapping: dict[str, str], purpose: Purpose | None, generation: int) -> None:
         try:
-            plan = plan_import(session_of(self.app), data, source, mapping)
+            plan = plan_import(session_of(self.app), data, source, mapping, purpose=purpose)
         except SafeDeskError as error:
             self.app.call_from_thread(self._planned, None, str(error), generation)
             return
@@ -159,7 +196,18 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             errors.display = False
             import_all.disabled, import_valid.display = True, False
             return
-        preview.update("\n".join(plan.summary_lines()))
+        lines = plan.summary_lines()
+        if plan.regrants:
+            lines.append("Grants that would replace a refusal or withdrawal (check each against the signed form):")
+            lines += [f"  {g}" for g in plan.regrants[:LISTED]]
+        history = plan.history_lines()
+        if history:
+            lines.append("Kept as history:")
+            lines += [f"  {line}" for line in history[:LISTED]]
+        for listed in (plan.regrants, history):
+            if len(listed) > LISTED:
+                lines.append(f"  ... and {len(listed) - LISTED:,} more (the command line lists them all)")
+        preview.update("\n".join(lines))
         errors.display = bool(plan.errors)
         errors.set_rows([Row(str(n), (str(e.line), e.column, e.message), ("", "", "bad")) for n, e in enumerate(plan.errors)])
         import_all.disabled = bool(plan.errors) or not plan.changes
@@ -172,9 +220,29 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
 
     @on(Button.Pressed, "#import-all")
     def _import_all(self) -> None:
-        if self.plan is not None and not self.plan.errors:
+        plan = self.plan
+        if plan is None or plan.errors:
+            return
+        if not plan.regrants:
             self._busy(True)
-            self._apply(self.plan, False)
+            self._apply(plan, False)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._busy(True)
+                self._apply(plan, False)
+
+        # A grant replacing a refusal or withdrawal is the one change that can turn STOP into PASS: asked for.
+        self.app.push_screen(
+            ConfirmDialog(
+                "Import grants that replace a refusal or withdrawal?",
+                f"{count_of(len(plan.regrants), 'grant')} in this file would replace a refusal or withdrawal (listed in "
+                "the preview). Import only if each matches a signed form.",
+                yes="Import",
+            ),
+            answer,
+        )
 
     @on(Button.Pressed, "#import-valid")
     def _import_valid(self) -> None:

@@ -17,6 +17,7 @@ from safedesk.store.consents.pupils import (
     ConsentState,
     ConsentStatus,
     Pupil,
+    PupilIndex,
     PupilRow,
     Purpose,
     fold,
@@ -94,6 +95,7 @@ class Verdict:
     form: str
     code: str  # "cleared" or one of REASON_ORDER
     reason: str  # one sentence; "" when cleared
+    note: str = ""  # said beside the verdict, never changing it (a pupil old enough to give their own view)
 
     @property
     def cleared(self) -> bool:
@@ -144,6 +146,20 @@ def _problem(state: ConsentState, today: date) -> tuple[str, str] | None:
     return None
 
 
+OWN_VIEW_AGE = 12  # the guidance: from about 12, a competent pupil's own view counts
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def own_view_note(born: date | None, today: date) -> str:
+    """For a pupil 12 or older (date of birth recorded): their own view counts, not only their parents'."""
+    if born is None or age_on(born, today) < OWN_VIEW_AGE:
+        return ""
+    return f"{age_on(born, today)} years old: old enough to give their own view; ask them if it has not been sought"
+
+
 def verdict(
     pupil_id: int,
     name: str,
@@ -152,6 +168,7 @@ def verdict(
     never_publish: bool,
     purposes: Sequence[Purpose],
     today: date,
+    born: date | None = None,
 ) -> Verdict:
     """One pupil's verdict: cleared, or the most serious reason they are not."""
     problems: list[tuple[str, str]] = []
@@ -162,26 +179,69 @@ def verdict(
         if problem:
             # With several purposes, say which one the reason is about.
             problems.append((problem[0], f"{purpose.label.lower()}: {problem[1]}" if len(purposes) > 1 else problem[1]))
+    note = own_view_note(born, today)
     if not problems:
-        return Verdict(pupil_id, name, form, "cleared", "")
+        return Verdict(pupil_id, name, form, "cleared", "", note)
     code, reason = min(problems, key=lambda p: REASON_ORDER.index(p[0]))
-    return Verdict(pupil_id, name, form, code, reason)
+    return Verdict(pupil_id, name, form, code, reason, note)
 
 
 def check_pupils(pupils: Sequence[Pupil], purposes: Sequence[Purpose], today: date | None = None) -> CheckResult:
     """The check for pupils already picked (records from find_pupils or resolve_pupils)."""
     today = today or local_today()
     verdicts = tuple(
-        verdict(p.id or 0, p.display_name, p.form, p.states(), p.never_publish is not None, purposes, today) for p in pupils
+        verdict(p.id or 0, p.display_name, p.form, p.states(), p.never_publish is not None, purposes, today, p.date_of_birth)
+        for p in pupils
     )
     return CheckResult(tuple(purposes), verdicts, today)
 
 
-def check_rows(rows: Sequence[PupilRow], purposes: Sequence[Purpose], today: date | None = None) -> CheckResult:
-    """The same check from list rows (no records decoded): what the TUI uses as pupils are picked."""
+def check_rows(
+    rows: Sequence[PupilRow], purposes: Sequence[Purpose], today: date | None = None, index: PupilIndex | None = None
+) -> CheckResult:
+    """The same check from list rows (no records decoded): what the TUI and the CLI use.
+
+    With the `index`, a pupil is cleared only if every record that may be the same child
+    (possible_duplicates) is cleared too: a stale copy never answers PASS for a withdrawn child.
+    """
     today = today or local_today()
-    verdicts = tuple(verdict(r.id, r.display_name, r.form, r.states, r.never_publish is not None, purposes, today) for r in rows)
-    return CheckResult(tuple(purposes), verdicts, today)
+    verdicts = []
+    for r in rows:
+        own = verdict(r.id, r.display_name, r.form, r.states, r.never_publish is not None, purposes, today, r.date_of_birth)
+        if own.cleared and index is not None:
+            for other in possible_duplicates(index, r):
+                theirs = verdict(
+                    other.id, other.display_name, other.form, other.states, other.never_publish is not None, purposes, today
+                )
+                if not theirs.cleared:
+                    reason = (
+                        f"another record with this name, not told apart by MIS id, date of birth or year, says: {theirs.reason}; "
+                        "check whether it is the same child"
+                    )
+                    own = Verdict(r.id, r.display_name, r.form, theirs.code, reason, own.note)
+                    break
+        verdicts.append(own)
+    return CheckResult(tuple(purposes), tuple(verdicts), today)
+
+
+def possible_duplicates(index: PupilIndex, row: PupilRow) -> list[PupilRow]:
+    """Other records that may be the same child: the same name and nothing that tells them apart.
+
+    Two records with MIS ids are two children (ids are unique); a different date of birth or
+    year group tells them apart too. What is left (a copy kept without its MIS id, say) may be
+    the same child, so the check listens to both.
+    """
+    out = []
+    for i in dict.fromkeys(index.by_name.get(row.name_key, [])):
+        other = index.by_id[i]
+        if other.id == row.id or other.name_key != row.name_key or (row.mis_id and other.mis_id):
+            continue
+        if row.date_of_birth and other.date_of_birth and row.date_of_birth != other.date_of_birth:
+            continue
+        if row.year_group and other.year_group and row.year_group != other.year_group:
+            continue
+        out.append(other)
+    return out
 
 
 # --------------------------------------------------------------------- naming pupils
@@ -196,22 +256,31 @@ class Resolution:
     candidates: tuple[PupilRow, ...] = ()  # several: ambiguous; none and pupil None: unknown
 
 
-def resolve_pupil(session: Session, text: str, today: date | None = None) -> Resolution:
-    """A pupil by MIS id (exact, any case) or full name (case- and accent-insensitive).
+def resolve_row(session: Session, text: str, today: date | None = None) -> tuple[PupilRow | None, tuple[PupilRow, ...]]:
+    """A pupil's list row by MIS id or admission number (exact, any case) or full name; (None, candidates) otherwise.
 
     Never a guess: a partial name matches nobody, and two current pupils with the
     same name are ambiguous. A leaver is chosen only when no current pupil matches.
     """
     today = today or local_today()
     index = pupil_index(session)
-    ids = index.by_mis.get(text.strip().casefold()) or index.by_name.get(name_key(text), [])
+    key = text.strip().casefold()
+    ids = index.by_mis.get(key) or index.by_adno.get(key) or index.by_name.get(name_key(text), [])
     rows = [index.by_id[i] for i in dict.fromkeys(ids)]
     current = [r for r in rows if r.active(today)]
     if current:
         rows = current
     if len(rows) == 1:
-        return Resolution(text, get_pupil(session, rows[0].id))
-    return Resolution(text, None, tuple(rows))
+        return rows[0], ()
+    return None, tuple(rows)
+
+
+def resolve_pupil(session: Session, text: str, today: date | None = None) -> Resolution:
+    """A pupil by MIS id, admission number or full name, as a record (see resolve_row)."""
+    row, candidates = resolve_row(session, text, today)
+    if row is not None:
+        return Resolution(text, get_pupil(session, row.id))
+    return Resolution(text, None, candidates)
 
 
 # --------------------------------------------------------------------- image rules

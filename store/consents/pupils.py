@@ -254,6 +254,8 @@ class Pupil(Record):
     year_group: str = ""
     form: str = ""  # class or form group
     mis_id: str = ""  # UPN, admission number or the MIS's own id
+    admission_no: str = ""  # kept beside a UPN when a file has both (matches files that only have the Adno)
+    date_of_birth: date | None = None  # tells two pupils with the same name apart
     left_on: date | None = None
     consents: tuple[ConsentChange, ...] = ()
     flags: tuple[FlagChange, ...] = ()
@@ -265,6 +267,12 @@ class Pupil(Record):
         require(len(self.year_group) <= 20, "Keep the year group under 20 characters.", "year_group")
         require(len(self.form) <= 20, "Keep the class or form under 20 characters.", "form")
         require(len(self.mis_id) <= 40, "Keep the MIS id under 40 characters.", "mis_id")
+        require(len(self.admission_no) <= 40, "Keep the admission number under 40 characters.", "admission_no")
+        require(
+            self.date_of_birth is None or self.date_of_birth <= local_today(),
+            "The date of birth is in the future.",
+            "date_of_birth",
+        )
         for change in self.consents:
             change.validate()
 
@@ -278,6 +286,7 @@ class Pupil(Record):
             year_group=normalise_year(clean_text(self.year_group)),
             form=clean_text(self.form),
             mis_id=clean_text(self.mis_id),
+            admission_no=clean_text(self.admission_no),
             consents=tuple(c.cleaned() for c in self.consents),
             flags=tuple(dataclasses.replace(f, recorded_by=clean_text(f.recorded_by)) for f in self.flags),
         )
@@ -299,7 +308,9 @@ class Pupil(Record):
         return derive_states(c.facts() for c in self.consents)
 
     def latest(self, purpose: Purpose) -> ConsentChange | None:
-        return next((c for c in reversed(self.consents) if c.purpose is purpose), None)
+        """The decision that is current for `purpose`: the latest given (see derive_states), not the last recorded."""
+        mine = [c for c in self.consents if c.purpose is purpose]
+        return max(reversed(mine), key=lambda c: decision_key(c.facts()), default=None)
 
 
 def display_name(name: str, preferred: str) -> str:
@@ -373,16 +384,28 @@ _STATUSES = {s.value: s for s in ConsentStatus}
 _REFUSED, _GRANTED, _OBJECTS = ConsentStatus.REFUSED.value, ConsentStatus.GRANTED.value, ChildView.OBJECTS.value
 
 
-def derive_states(facts: Iterable[_Facts]) -> dict[Purpose, ConsentState]:
-    """The current state of every purpose from the history, oldest change first.
+def decision_key(fact: _Facts) -> str:
+    """When a decision was given, as an ISO date: the date given, else the day it was recorded.
 
-    The one place the rules live: both Pupil.states() and the list index call it.
+    Decisions are ordered by this, not by when they reached SafeDesk: last year's file
+    imported after a withdrawal must not bring the old grant back.
+    """
+    day = fact[2] or fact[5]
+    return day if isinstance(day, str) else day.isoformat()
+
+
+def derive_states(facts: Iterable[_Facts]) -> dict[Purpose, ConsentState]:
+    """The current state of every purpose from the history, in the order the decisions were given.
+
+    The one place the rules live: both Pupil.states() and the list index call it. Entries
+    are ordered by decision_key(); on the same day the one recorded later wins (sorted() is
+    stable). An entry older than the latest decision is history and never becomes current.
     Dates may be ISO strings (straight from a stored document): only those used are parsed.
     """
     latest: dict[str, _Facts] = {}
     granted_before: set[str] = set()
     withdrawn: dict[str, date | str | None] = {}
-    for fact in facts:
+    for fact in sorted(facts, key=decision_key):
         purpose, status = fact[0], fact[1]
         if status == _REFUSED:
             if purpose in granted_before:
@@ -457,6 +480,8 @@ class PupilRow:
     year_group: str
     form: str
     mis_id: str
+    admission_no: str
+    date_of_birth: date | None
     left_on: date | None
     never_publish: NeverPublish | None
     history: list[dict[str, Any]] = field(repr=False)  # the stored consent entries
@@ -497,6 +522,8 @@ def _row(doc_id: int, doc: Mapping[str, Any]) -> PupilRow:
         year_group=doc.get("year_group", ""),
         form=form,
         mis_id=doc.get("mis_id", ""),
+        admission_no=doc.get("admission_no", ""),
+        date_of_birth=_as_date(doc.get("date_of_birth")),
         left_on=_as_date(doc.get("left_on")),
         never_publish=NeverPublish(reason) if reason else None,
         history=doc.get("consents") or [],
@@ -511,6 +538,7 @@ class PupilIndex:
     rows: list[PupilRow]
     by_id: dict[int, PupilRow]
     by_mis: dict[str, list[int]]
+    by_adno: dict[str, list[int]]  # admission numbers kept beside a UPN
     by_name: dict[str, list[int]]
     version: object  # the stored table this was built from
 
@@ -518,17 +546,20 @@ class PupilIndex:
     def build(cls, raw: Documents) -> PupilIndex:
         rows = [_row(int(doc_id), doc) for doc_id, doc in raw.items()]
         by_mis: dict[str, list[int]] = {}
+        by_adno: dict[str, list[int]] = {}
         by_name: dict[str, list[int]] = {}
         for row in rows:
             if row.mis_id:
                 by_mis.setdefault(row.mis_id.casefold(), []).append(row.id)
+            if row.admission_no:
+                by_adno.setdefault(row.admission_no.casefold(), []).append(row.id)
             by_name.setdefault(row.name_key, []).append(row.id)
             if row.preferred_name:
                 # "Milly Smith" finds Amelia Smith (Milly): preferred first name plus the rest.
                 alias = name_key(" ".join([row.preferred_name, *row.name.split()[1:]]))
                 if alias != row.name_key:
                     by_name.setdefault(alias, []).append(row.id)
-        return cls(rows, {r.id: r for r in rows}, by_mis, by_name, raw)
+        return cls(rows, {r.id: r for r in rows}, by_mis, by_adno, by_name, raw)
 
 
 _INDEXES: weakref.WeakKeyDictionary[Session, PupilIndex] = weakref.WeakKeyDictionary()
@@ -721,6 +752,69 @@ def record_consent(session: Session, pupil_id: int, changes: Sequence[ConsentCha
     updated = dataclasses.replace(pupil, consents=pupil.consents + stamped)
     count = len(stamped)
     return _store(session, updated, f"consent history: {count} change{'s' if count != 1 else ''} recorded")
+
+
+class Match(NamedTuple):
+    """Which stored pupil a pupil from elsewhere (a handover) is, and how that was decided."""
+
+    pupil_id: int | None
+    how: str  # "MIS id", "admission number", "name and date of birth", "name and year group"; "" for no match
+    same_name: tuple[int, ...] = ()  # pupils here with the same name that could not be told apart from it
+
+
+def match_pupil(session: Session, pupil: Pupil) -> Match:
+    """The stored pupil `pupil` is: by MIS id, admission number, name + date of birth, then name + year group.
+
+    Never a guess: a name shared by several pupils here that neither the date of birth nor the
+    year group tells apart is no match, and `same_name` says who they are.
+    """
+    index = pupil_index(session)
+    for value, how in ((pupil.mis_id, "MIS id"), (pupil.admission_no, "admission number")):
+        key = value.casefold()
+        if key:
+            found = list(dict.fromkeys(index.by_mis.get(key, []) + index.by_adno.get(key, [])))
+            if len(found) == 1:
+                return Match(found[0], how)
+    mis = pupil.mis_id.casefold()
+    rows = [
+        index.by_id[i]
+        for i in dict.fromkeys(index.by_name.get(name_key(pupil.name), []))
+        if not (mis and index.by_id[i].mis_id and index.by_id[i].mis_id.casefold() != mis)
+    ]
+    if pupil.date_of_birth is not None:
+        rows = [r for r in rows if r.date_of_birth in (None, pupil.date_of_birth)]
+        dated = [r for r in rows if r.date_of_birth == pupil.date_of_birth]
+        if len(dated) == 1:
+            return Match(dated[0].id, "name and date of birth")
+    if pupil.year_group:
+        same_year = [r for r in rows if r.year_group == normalise_year(pupil.year_group)]
+        if len(same_year) == 1 and len(rows) == 1:
+            return Match(same_year[0].id, "name and year group")
+    return Match(None, "", tuple(r.id for r in rows))
+
+
+def merge_pupil(session: Session, into_id: int, incoming: Pupil, summary: str) -> Pupil:
+    """Add another record of the same child to a stored pupil: one pupil, both histories.
+
+    Consent entries not already held are appended (the current decision is the latest given,
+    whatever order they arrive in); details blank here are filled in; a never-publish flag on
+    the incoming record is set here too. Nothing held here is overwritten.
+    """
+    pupil = get_pupil(session, into_id)
+    held = set(pupil.consents)
+    added = tuple(c for c in incoming.consents if c not in held)
+    fills = {
+        key: getattr(incoming, key)
+        for key in ("preferred_name", "year_group", "form", "mis_id", "admission_no", "date_of_birth")
+        if not getattr(pupil, key) and getattr(incoming, key)
+    }
+    if "mis_id" in fills and pupil_index(session).by_mis.get(fills["mis_id"].casefold()):
+        del fills["mis_id"]  # another pupil has it: MIS ids stay unique
+    flags = pupil.flags
+    if incoming.never_publish is not None and pupil.never_publish is None:
+        flags = flags + (dataclasses.replace(incoming.flags[-1], recorded_at=utcnow(), recorded_by=session.actor),)
+    updated = dataclasses.replace(pupil, consents=pupil.consents + added, flags=flags, **fills)
+    return _store(session, updated, summary)
 
 
 def set_never_publish(session: Session, pupil_id: int, reason: NeverPublish | None, on: date | None = None) -> Pupil:

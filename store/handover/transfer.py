@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from safedesk.store.consents.pupils import get_pupil, name_key, pupil_index
+from safedesk.store.consents.pupils import get_pupil, match_pupil, merge_pupil, name_key, pupil_index
 from safedesk.store.engine.files import atomic_write, describe_os_error
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import Record, require, utcnow
@@ -467,9 +467,11 @@ class IncomingIncident:
 class IncomingPupil:
     source_id: int
     name: str
-    clashes_with: int | None  # the pupil here with the same MIS id
-    same_name_here: bool
+    merge_into: int | None  # the pupil here that is the same child: one record, both histories
+    matched_by: str  # how that was decided: "MIS id", "name and date of birth"...
+    same_name_here: int  # pupils here with the same name that could not be told apart (kept separate)
     never_publish: bool
+    repeated: bool = False  # the same MIS id as an earlier pupil in this handover: kept beside without it
 
 
 @dataclass
@@ -506,9 +508,14 @@ class ImportPreview:
             if i.renamed
         ]
         for p in self.pupils:
-            if p.clashes_with is not None:
+            if p.repeated:
+                out.append(
+                    f"Pupil {p.name}: the same MIS id as another pupil in this handover; kept beside it without the MIS id"
+                )
+            elif p.same_name_here:
                 line = (
-                    f"Pupil {p.name}: another pupil has the same MIS id; the imported record is kept beside it without the MIS id"
+                    f"Pupil {p.name}: {p.same_name_here} pupil(s) here have the same name and could not be told apart "
+                    "(no MIS id or date of birth to match): kept as a separate record; check whether they are the same child"
                 )
                 if p.never_publish:
                     line += " (the imported record has a NEVER-PUBLISH flag: check the pupil here)"
@@ -535,9 +542,9 @@ class ImportPreview:
         conflicts = self.conflicts()
         out.append(f"Conflicts: {len(conflicts)}" if conflicts else "Conflicts: none; nothing here is changed.")
         out += [f"  - {line}" for line in conflicts]
-        similar = [p.name for p in self.pupils if p.same_name_here and p.clashes_with is None]
-        if similar:
-            out.append(f"Pupils with the same name as one here (check they are the same child): {', '.join(similar)}")
+        merged = [f"{p.name} (by {p.matched_by})" for p in self.pupils if p.merge_into is not None]
+        if merged:
+            out.append(f"Pupils already here, merged into one record with both histories: {', '.join(merged)}")
         if self.refused:
             out.append(f"CANNOT IMPORT: {self.refused}")
         return out
@@ -574,20 +581,21 @@ def preview_import(session: Session, opened: Opened) -> ImportPreview:
         incoming.append(IncomingIncident(item.incident.id or 0, original, ref, item.incident.title, existing.get(original)))
     pupils: list[IncomingPupil] = []
     if opened.bundle.contents.pupils:
-        index = pupil_index(session)
         claimed: set[str] = set()
         for pupil in opened.bundle.contents.pupils:
             mis = pupil.mis_id.casefold()
-            here = index.by_mis.get(mis, []) if mis else []
-            clash = here[0] if here else (-1 if mis and mis in claimed else None)
+            repeated = bool(mis) and mis in claimed
             claimed.add(mis)
+            match = match_pupil(session, pupil) if not repeated else None
             pupils.append(
                 IncomingPupil(
                     pupil.id or 0,
                     pupil.display_name,
-                    clash,
-                    bool(index.by_name.get(name_key(pupil.name))),
+                    match.pupil_id if match else None,
+                    match.how if match else "",
+                    len(match.same_name) if match else 0,
                     pupil.never_publish is not None,
+                    repeated,
                 )
             )
     return ImportPreview(opened, incoming, pupils, refused)
@@ -659,10 +667,15 @@ def _store_blob(session: Session, data: bytes, written: list[Path]) -> str:
 
 
 def _import_pupils(session: Session, bundle: Bundle, incoming: list[IncomingPupil]) -> dict[int, int]:
+    """Each pupil merged into the same child here (one pupil, both histories) or added beside."""
     ids: dict[int, int] = {}
     for pupil, plan in zip(bundle.contents.pupils, incoming, strict=True):
+        if plan.merge_into is not None:
+            merge_pupil(session, plan.merge_into, pupil, f"pupil merged from a handover (matched by {plan.matched_by})")
+            ids[pupil.id or 0] = plan.merge_into
+            continue
         copy = dataclasses.replace(pupil, id=None)
-        if plan.clashes_with is not None:
+        if plan.repeated or (copy.mis_id and pupil_index(session).by_mis.get(copy.mis_id.casefold())):
             copy = dataclasses.replace(copy, mis_id="")  # MIS ids stay unique here; the preview says so
         stored = session.repo(type(pupil)).add(copy, summary="pupil imported from a handover")
         ids[pupil.id or 0] = stored.id or 0

@@ -1,6 +1,6 @@
 """`safedesk consents ...`: import from the MIS, the pre-publish check, lists and exports.
 
-    safedesk consents import pupils.csv [--map "Legal Surname=surname"] [--dry-run] [--valid-only] [--yes]
+    safedesk consents import pupils.csv|.xlsx [--map "Legal Surname=surname"] [--purpose P] [--dry-run] [--valid-only] [--yes]
     safedesk consents check --purpose social-media "Amelia Smith" A1234      exit 0 PASS, 1 STOP
     safedesk consents list [--year "Year 5"] [--class 5B] [--purpose P --status S] [--never-publish] [--json]
     safedesk consents show PUPIL | expiring [--days N] | columns
@@ -23,11 +23,12 @@ from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import local_today, show_datetime
 
 if TYPE_CHECKING:
-    from safedesk.store.consents.pupils import Pupil
+    from safedesk.store.consents.pupils import PupilRow
     from safedesk.store.engine.session import Session
 
 EXIT_STOP = 1
 EXIT_BAD_INPUT = 2
+HISTORY_SHOWN = 20  # rows of "kept as history" listed before a count of the rest
 
 
 @click.group()
@@ -39,13 +40,23 @@ def consents() -> None:
 
 
 @consents.command("import")
-@click.argument("csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("csv_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--map", "maps", multiple=True, metavar='"HEADER=COLUMN"', help="Read a column the file names differently (repeatable)."
+)
+@click.option(
+    "--purpose",
+    metavar="PURPOSE",
+    help="For a file about one consent (no purpose column): which purpose it is (website, social-media, print, press, video, displays).",
 )
 @click.option("--dry-run", is_flag=True, help="Show the preview and any errors; write nothing.")
 @click.option("--valid-only", is_flag=True, help="Import the valid rows even though some rows have errors.")
 @click.option("--yes", "-y", is_flag=True, help="Import without asking to confirm the preview.")
+@click.option(
+    "--accept-regrants",
+    is_flag=True,
+    help="With --yes: also import grants that replace a refusal or withdrawal (listed in the preview).",
+)
 @PASSPHRASE_FILE
 @USER
 @click.pass_context
@@ -53,26 +64,41 @@ def import_(
     ctx: click.Context,
     csv_file: Path,
     maps: tuple[str, ...],
+    purpose: str | None,
     dry_run: bool,
     valid_only: bool,
     yes: bool,
+    accept_regrants: bool,
     passphrase_file: str | None,
     user: str | None,
 ) -> None:
-    """Import pupils and consents from a CSV export (see 'safedesk consents columns')."""
-    from safedesk.store.consents.importer import apply_import, parse_map_options, plan_import, read_table
+    """Import pupils and consents from a MIS export: CSV or .xlsx (see 'safedesk consents columns')."""
+    from safedesk.store.consents.importer import apply_import, parse_map_options, plan_import, purpose_choice, read_headers
 
     mapping = parse_map_options(maps)
+    chosen = purpose_choice(purpose) if purpose else None
     try:
         data = csv_file.read_bytes()
     except OSError as error:
         raise InvalidInput(f"Cannot read {csv_file}: {error.strerror or 'unreadable'}.", "file") from None
-    read_table(data, mapping)  # a file that is not CSV is refused before asking for the passphrase
+    read_headers(data)  # a file that is not a table is refused before asking for the passphrase
     with opened(ctx, passphrase_file, user) as session:
-        plan = plan_import(session, data, csv_file.name, mapping)
+        plan = plan_import(session, data, csv_file.name, mapping, purpose=chosen)
         click.echo(f"Preview of {csv_file.name}:")
         for line in plan.summary_lines():
             click.echo(f"  {line}")
+        regrants = plan.regrants
+        if regrants:
+            click.echo("Grants that would replace a refusal or withdrawal (check each against the signed form):")
+            for regrant in regrants:
+                click.echo(f"  {regrant}")
+        history = plan.history_lines()
+        if history:
+            click.echo(f"Kept as history ({len(history):,} rows):")
+            for line in history[:HISTORY_SHOWN]:
+                click.echo(f"  {line}")
+            if len(history) > HISTORY_SHOWN:
+                click.echo(f"  ... and {len(history) - HISTORY_SHOWN:,} more rows")
         if plan.errors:
             click.echo(f"Errors ({plan.error_lines:,} rows):")
             for problem in plan.errors:
@@ -88,12 +114,25 @@ def import_(
             )
             ctx.exit(EXIT_STOP)
         if not plan.changes:
+            apply_import(session, plan, valid_only=valid_only)  # records the file as imported
             click.echo("Nothing to change: everything in the file is already recorded.")
             return
+        if yes and regrants and not accept_regrants:
+            click.echo(
+                f"Nothing was imported: {len(regrants):,} grants would replace a refusal or withdrawal. "
+                "Check them, then run again with --accept-regrants (or without --yes to confirm).",
+                err=True,
+            )
+            ctx.exit(EXIT_STOP)
         if not yes:
             if not sys.stdin.isatty():
                 raise InvalidInput("Add --yes to import without a prompt, or --dry-run to only preview.", "yes")
-            if not click.confirm("Import these changes?", default=False):
+            question = "Import these changes?"
+            if regrants:
+                question = (
+                    f"Import these changes, including the {len(regrants):,} grants listed that replace a refusal or withdrawal?"
+                )
+            if not click.confirm(question, default=False):
                 click.echo("Nothing was imported.")
                 ctx.exit(EXIT_STOP)
         outcome = apply_import(session, plan, valid_only=valid_only)
@@ -115,23 +154,21 @@ def columns() -> None:
 # --------------------------------------------------------------------- check
 
 
-def _resolve_all(session: Session, texts: tuple[str, ...]) -> tuple[list[Pupil], list[str]]:
-    """Each PUPIL argument as a record; one line per argument that names nobody or several."""
-    from safedesk.store.consents.check import resolve_pupil
+def _resolve_all(session: Session, texts: tuple[str, ...]) -> tuple[list[PupilRow], list[str]]:
+    """Each PUPIL argument as a list row; one line per argument that names nobody or several."""
+    from safedesk.store.consents.check import resolve_row
     from safedesk.store.consents.pupils import search_rows
 
-    found: list[Pupil] = []
+    found: list[PupilRow] = []
     problems: list[str] = []
     for text in texts:
-        result = resolve_pupil(session, text)
-        if result.pupil is not None:
-            if all(p.id != result.pupil.id for p in found):
-                found.append(result.pupil)
-        elif result.candidates:
-            who = "; ".join(f"{r.year_group or '?'} {r.form or '?'}, MIS id {r.mis_id or 'none'}" for r in result.candidates)
-            problems.append(
-                f"'{text}' is ambiguous: {len(result.candidates)} pupils have that name ({who}). Name them by MIS id."
-            )
+        row, candidates = resolve_row(session, text)
+        if row is not None:
+            if all(r.id != row.id for r in found):
+                found.append(row)
+        elif candidates:
+            who = "; ".join(f"{r.year_group or '?'} {r.form or '?'}, MIS id {r.mis_id or 'none'}" for r in candidates)
+            problems.append(f"'{text}' is ambiguous: {len(candidates)} pupils have that name ({who}). Name them by MIS id.")
         else:
             near = search_rows(session, text, limit=3)
             hint = f" Did you mean: {', '.join(r.name for r in near)}?" if near else ""
@@ -160,19 +197,24 @@ def check(
 
     Name each PUPIL by full name or MIS id.
     """
-    from safedesk.store.consents.check import IMAGE_RULES, check_pupils, purposes_for
+    from safedesk.store.consents.check import IMAGE_RULES, check_rows, purposes_for
+    from safedesk.store.consents.pupils import pupil_index
 
     chosen = purposes_for(purposes)
     with opened(ctx, passphrase_file, user) as session:
         found, problems = _resolve_all(session, pupils)
+        index = pupil_index(session)
     if problems:
         for problem in problems:
             click.echo(f"safedesk: {problem}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
-    result = check_pupils(found, chosen)
+    result = check_rows(found, chosen, index=index)
     click.echo(result.headline())
     for v in result.stops:
         click.echo(f"{v.name}{', ' + v.form if v.form else ''}: {v.reason}")
+    for v in result.verdicts:
+        if v.note:
+            click.echo(f"Note: {v.name}: {v.note}.")
     if not result.passed:
         ctx.exit(EXIT_STOP)
     click.echo("Before posting:")
@@ -281,14 +323,15 @@ def _cut(text: str, width: int) -> str:
 @click.pass_context
 def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str | None) -> None:
     """One pupil: details, where each purpose stands, and the full history."""
-    from safedesk.store.consents.pupils import Purpose, format_date
+    from safedesk.store.consents.pupils import Purpose, format_date, get_pupil
 
     with opened(ctx, passphrase_file, user) as session:
         found, problems = _resolve_all(session, (pupil,))
-    if problems:
+        record = get_pupil(session, found[0].id) if found else None
+    if problems or record is None:
         click.echo(f"safedesk: {problems[0]}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
-    record = found[0]
+    assert record is not None  # ctx.exit above ends the command
     today = local_today()
     click.echo(record.display_name)
     click.echo(
