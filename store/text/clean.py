@@ -23,3 +23,17 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     if not multiline:
         value = " ".join(value.split("\n"))
     return value.strip() if not multiline else value.strip("\n")
+
+
+# What `shown` makes visible: the controls above plus CR (it can overwrite a line), the
+# left/right marks and lone surrogates (undecodable file names cannot be encoded to print).
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def shown(value: str) -> str:
+    """`value` safe to print on a terminal: each control character as a visible escape like `\\x1b`.
+
+    Unlike `clean_text` nothing is removed, so a message still names the exact file or
+    value the person gave; tab and newline are kept.
+    """
+    return _UNSHOWABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), value)
