@@ -60,9 +60,9 @@ def inert_output() -> Iterator[None]:
     """Standard output and error escape control characters until the block ends."""
     saved = sys.stdout, sys.stderr
     if sys.stdout is not None and not isinstance(sys.stdout, InertStream):
-        sys.stdout = InertStream(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = InertStream(sys.stdout)
     if sys.stderr is not None and not isinstance(sys.stderr, InertStream):
-        sys.stderr = InertStream(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = InertStream(sys.stderr)
     try:
         yield
     finally:
