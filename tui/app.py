@@ -17,13 +17,17 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
 from safedesk.router import is_showing, open_screen, screen
 from safedesk.screens.accounts.secrets import clear_on_exit
 from safedesk.theme import THEMES
+from safedesk.widgets.paste import inert_paste_text, install_inert_paste
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from textual.driver import Driver
 
     from safedesk.screens.guide import GuideScreen
     from safedesk.store.engine.core_records import Setting
@@ -124,9 +128,17 @@ class SafeDeskApp(App[int]):
     def locked(self) -> bool:
         return is_showing(self, "lock")
 
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()  # imports the driver module install_inert_paste patches
+        install_inert_paste()
+        return driver
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp | events.Paste):
             self.last_activity = time.time()
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # Every paste, into any field (passphrases included), is plain text before a widget sees it.
+            event.text = inert_paste_text(event.text, one_line=isinstance(self.focused, Input))
         await super().on_event(event)
 
     def lock_if_idle(self) -> None:
