@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
 
-from safedesk.router import open_screen
 from safedesk.store.engine.core_records import Setting, User
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
@@ -110,7 +109,4 @@ class SetupScreen(Form[tuple[Any, str]]):
     def saved(self, result: tuple[Any, str]) -> None:
         session, recovery = result
 
-        def shown(_: None) -> None:
-            self.app.signed_in(session)  # type: ignore[attr-defined]
-
-        open_screen(self.app, "recovery-key", recovery, callback=shown)
+        self.app.show_recovery_key(session, recovery, lambda: self.app.signed_in(session))  # type: ignore[attr-defined]
