@@ -33,6 +33,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
@@ -47,6 +48,19 @@ T = TypeVar("T")
 # How long a save waits for the focused field to apply the keys already sent to it: they
 # take milliseconds; the limit only keeps a field that never answers from freezing the app.
 KEYS_APPLIED_TIMEOUT = 2.0
+
+
+async def handled(pump: MessagePump) -> None:
+    """Return once `pump` has handled every message already in its queue (keys included).
+
+    A callback queued behind those messages runs only after them.
+    """
+    done = asyncio.Event()
+    if pump.call_later(done.set):
+        try:
+            await asyncio.wait_for(done.wait(), KEYS_APPLIED_TIMEOUT)
+        except TimeoutError:
+            pass  # the widget is busy or closing: carry on with what it shows
 
 
 class Form(Screen[T]):
@@ -234,18 +248,11 @@ class Form(Screen[T]):
 
         The app hands each key to the focused widget's queue but runs priority bindings
         (Ctrl+S) itself at once: without this wait, Ctrl+S pressed the instant typing ends
-        would save the field without its last keys. A callback queued behind those keys
-        runs only after them.
+        would save the field without its last keys.
         """
         focused = self.app.focused
-        if focused is None or focused is self:
-            return
-        applied = asyncio.Event()
-        if focused.call_later(applied.set):
-            try:
-                await asyncio.wait_for(applied.wait(), KEYS_APPLIED_TIMEOUT)
-            except TimeoutError:
-                pass  # the widget is busy or closing: save what it shows
+        if focused is not None and focused is not self:
+            await handled(focused)
 
     @on(Button.Pressed, "#form-save-button")
     async def action_save(self) -> None:
