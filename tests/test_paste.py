@@ -6,6 +6,7 @@ that clears the screen and an OSC 52 clipboard write.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from textual.widgets import Input, TextArea
 
 from safedesk.app import SafeDeskApp
 from safedesk.router import open_screen
+from safedesk.store.text.clean import typed_path
 from safedesk.widgets.paste import InertPasteParser, inert_paste_text
 from tests.kit import SIZE, make_store, settle, unlock
 
@@ -89,3 +91,23 @@ async def test_a_paste_into_passphrase_input_and_text_area_is_inert(store_dir: P
         await settle(app, pilot)
         assert description.text == INERT + "\nsecond line"
         assert app.is_running and app.screen.query("#description")  # nothing opened on top
+
+
+@pytest.mark.parametrize(
+    ("typed", "path"),
+    [
+        ("'/Users/sam/My Files/pupils.csv'", "/Users/sam/My Files/pupils.csv"),  # dropped on macOS/Linux
+        ('"C:\\Users\\sam\\My Files\\pupils.csv"', "C:\\Users\\sam\\My Files\\pupils.csv"),  # dropped on Windows
+        ("  /tmp/plain.csv  ", "/tmp/plain.csv"),
+        ("'/tmp/it's.csv'", "/tmp/it's.csv"),  # one pair only: the quote inside stays
+    ],
+)
+def test_a_dropped_or_quoted_path_is_the_file(typed: str, path: str) -> None:
+    assert str(typed_path(typed)) == str(Path(path))
+
+
+def test_a_path_dropped_in_macos_terminal_has_its_spaces_unescaped() -> None:
+    expected = "/Users/sam/My Files/a.csv" if os.sep == "/" else "\\Users\\sam\\My\\ Files\\a.csv"
+    assert str(typed_path("/Users/sam/My\\ Files/a.csv")) == str(Path(expected))
+    assert str(typed_path("~/a.csv")) == str(Path.home() / "a.csv")
+    assert typed_path("  ") == Path()

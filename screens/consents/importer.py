@@ -7,7 +7,6 @@ and planning run off the UI thread (a 5,000-row file takes a moment).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -18,9 +17,10 @@ from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicat
 from safedesk.store.consents.importer import COLUMNS, ImportPlan, apply_import, guess_columns, plan_import, read_headers
 from safedesk.store.consents.pupils import count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.text.clean import typed_path
 from safedesk.widgets.common import Field, FieldError, plain
-from safedesk.widgets.forms import Form
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.forms import Form
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 IGNORE = "ignore"
@@ -91,10 +91,10 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     # ----------------------------------------------------------------- reading
 
     def save(self, values: dict[str, Any]) -> tuple[bytes, str, list[str]]:
-        text = values["path"].strip().strip('"')
+        text = values["path"].strip()
         if not text:
             raise InvalidInput("Enter the path of the CSV file exported from the MIS.", "path")
-        path = Path(text).expanduser()
+        path = typed_path(text)
         try:
             data = path.read_bytes()
             headers = read_headers(data)

@@ -33,6 +33,7 @@ from safedesk.store.forms.filled import (
     questions_of,
     version_markdown,
 )
+from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import DATE_HINT, local_zone, parse_date, show_date, show_datetime
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import FittedTable, cell, plain
@@ -82,7 +83,7 @@ def export_dialog(title: str, suggested: Path, write: Callable[[Path, bool], Any
         text = values["path"].strip()
         if not text:
             raise InvalidInput("Type where to save the file, e.g. a path ending in .md.", "path")
-        path = Path(text).expanduser()
+        path = typed_path(text)
         try:
             write(path, values["replace"] == "yes")
         except InvalidInput as error:

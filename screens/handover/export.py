@@ -22,6 +22,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Load
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
+from safedesk.store.text.clean import typed_path
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
 
@@ -196,7 +197,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
     def save(self, values: dict[str, Any]) -> tuple[ho.ExportPlan, ho.Packed, Path, bytes]:
         session = self.app.session  # type: ignore[attr-defined]
         plan = ho.plan_export(session, ho.Selection.from_keys(self._chosen), values["to"], values["note"])
-        out = ho.check_output(Path(values["out"].strip()))
+        out = ho.check_output(typed_path(values["out"]))
         check_new_passphrase(values["pass"], values["confirm"])
         ho.check_passphrase(session, values["pass"])
         packed = ho.build_bundle(session, plan)
