@@ -128,11 +128,13 @@ if sys.argv[1] == "minimal":
     Minimal().run(headless=True, size=(80, 24))
 else:
     import safedesk.cli.main  # the command's own start-up path
+    import safedesk.app
     from safedesk.screens.guide import GuideScreen
     from safedesk.app import SafeDeskApp
 
     class Timed(SafeDeskApp):
-        CSS_PATH = str(Path(safedesk.cli.main.__file__).with_name("app.tcss"))
+        # The app's sheet beside its module: a subclass defined here would look beside this script.
+        CSS_PATH = str(Path(safedesk.app.__file__).with_name("app.tcss"))
 
         def on_ready(self):
             if not self._painted():
