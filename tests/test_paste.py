@@ -18,7 +18,7 @@ from safedesk.app import SafeDeskApp
 from safedesk.router import open_screen
 from safedesk.store.text.clean import typed_path
 from safedesk.widgets.paste import InertPasteParser, inert_paste_text
-from tests.kit import SIZE, make_store, settle, unlock
+from tests.kit import SIZE, make_store, record_notifications, settle, unlock
 
 HOSTILE = "\x07\x11abc\x1b[2J\x11def\x1b]52;c;aGk=\x07\u202eghi"
 BRACKETED = f"\x1b[200~{HOSTILE}\x1b[201~"
@@ -111,3 +111,20 @@ def test_a_path_dropped_in_macos_terminal_has_its_spaces_unescaped() -> None:
     assert str(typed_path("/Users/sam/My\\ Files/a.csv")) == str(Path(expected))
     assert str(typed_path("~/a.csv")) == str(Path.home() / "a.csv")
     assert typed_path("  ") == Path()
+
+
+async def test_a_paste_longer_than_the_field_is_cut_with_a_notice(store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_store(store_dir).close()
+    app = SafeDeskApp(store_dir)
+    seen = record_notifications(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        open_screen(app, "incident-form")
+        await pilot.pause()
+        title = app.screen.query_one("#title", Input)
+        assert title.max_length == 200
+        await pilot.press(*"Start ")
+        app.post_message(events.Paste("x" * 4096))  # Textual alone would drop all of it
+        await pilot.pause()
+        assert title.value == "Start " + "x" * 194
+        assert any("cut to fit" in n and "200" in n for n in seen)

@@ -26,7 +26,7 @@ from safedesk.store.errors import SafeDeskError
 from safedesk.theme import THEMES
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import Form
-from safedesk.widgets.paste import inert_paste_text, install_inert_paste
+from safedesk.widgets.paste import fit_paste, inert_paste_text, install_inert_paste
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -179,7 +179,15 @@ class SafeDeskApp(App[int]):
             self.last_activity = time.time()
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # Every paste, into any field (passphrases included), is plain text before a widget sees it.
-            event.text = inert_paste_text(event.text, one_line=isinstance(self.focused, Input))
+            focused = self.focused
+            event.text = inert_paste_text(event.text, one_line=isinstance(focused, Input))
+            if isinstance(focused, Input) and len(fitted := fit_paste(event.text, focused)) < len(event.text):
+                event.text = fitted
+                self.notify(
+                    f"The paste was cut to fit: this field takes up to {focused.max_length:,} characters.",
+                    severity="warning",
+                    markup=False,
+                )
         await super().on_event(event)
 
     def lock_if_idle(self) -> None:
