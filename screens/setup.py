@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
 
-from safedesk.router import open_screen
 from safedesk.store.engine.core_records import Setting, User
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
@@ -112,7 +111,4 @@ class SetupScreen(Form[tuple[Any, str]]):
     def saved(self, result: tuple[Any, str]) -> None:
         session, recovery = result
 
-        def shown(_: None) -> None:
-            host(self.app).signed_in(session)
-
-        open_screen(self.app, "recovery-key", recovery, callback=shown)
+        host(self.app).show_recovery_key(session, recovery, lambda: host(self.app).signed_in(session))

@@ -13,18 +13,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from rich.segment import Segments
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
 from safedesk.router import is_showing, open_screen, screen
 from safedesk.screens.accounts.secrets import clear_on_exit
+from safedesk.store.engine.keys import recovery_key_unconfirmed, replace_recovery_key, set_recovery_key_unconfirmed
+from safedesk.store.errors import SafeDeskError
 from safedesk.theme import THEMES
+from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.forms import Form
 from safedesk.widgets.host import SafeDeskHost
+from safedesk.widgets.paste import fit_paste, inert_paste_text, install_inert_paste
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
+
+    from textual.driver import Driver
 
     from safedesk.screens.guide import GuideScreen
     from safedesk.store.engine.core_records import Setting
@@ -69,6 +77,7 @@ class SafeDeskApp(App[int]):
         self.session: Session | None = None
         self.last_activity = time.time()
         self._idle_minutes_override = idle_minutes
+        self._asking_to_quit = False
         # Before mount, so the first styling pass already uses SafeDesk's theme (no restyle).
         for theme in THEMES:
             self.register_theme(theme)
@@ -107,6 +116,42 @@ class SafeDeskApp(App[int]):
         self.last_activity = time.time()
         self.apply_setting(session.setting())
         self.switch_screen(screen("home"))
+        if recovery_key_unconfirmed(session):
+            self.push_screen(
+                ConfirmDialog(
+                    "Your recovery key was never confirmed",
+                    "SafeDesk closed before you confirmed you had written the recovery key down, and it cannot "
+                    "show that key again. Make a new one now and write it down (the old one stops working).",
+                    yes="Make a new key",
+                    no="Later (ask at next unlock)",
+                ),
+                self._remind_recovery_key,
+            )
+
+    def show_recovery_key(self, session: Session, key: str, then: Callable[[], None]) -> None:
+        """Show a new recovery key with its confirm step; every unlock reminds until that step is done."""
+        self.session = session  # from setup too: quitting on the key still closes the store
+        set_recovery_key_unconfirmed(session, True)
+
+        def confirmed(_: object) -> None:
+            set_recovery_key_unconfirmed(session, False)
+            then()
+
+        open_screen(self, "recovery-key", key, callback=confirmed)
+
+    def _remind_recovery_key(self, make_new: bool | None) -> None:
+        if make_new and self.session is not None:
+            self._new_recovery_key(self.session)
+
+    @work(thread=True, exclusive=True, group="recovery-key")
+    def _new_recovery_key(self, session: Session) -> None:
+        # A new key slot derives a key: off the UI thread.
+        try:
+            key = replace_recovery_key(session)
+        except SafeDeskError as error:
+            self.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        self.call_from_thread(self.show_recovery_key, session, key, lambda: None)
 
     def apply_setting(self, setting: Setting) -> None:
         self.sub_title = setting.name
@@ -127,9 +172,25 @@ class SafeDeskApp(App[int]):
     def locked(self) -> bool:
         return is_showing(self, "lock")
 
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()  # imports the driver module install_inert_paste patches
+        install_inert_paste()
+        return driver
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp | events.Paste):
             self.last_activity = time.time()
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # Every paste, into any field (passphrases included), is plain text before a widget sees it.
+            focused = self.focused
+            event.text = inert_paste_text(event.text, one_line=isinstance(focused, Input))
+            if isinstance(focused, Input) and len(fitted := fit_paste(event.text, focused)) < len(event.text):
+                event.text = fitted
+                self.notify(
+                    f"The paste was cut to fit: this field takes up to {focused.max_length:,} characters.",
+                    severity="warning",
+                    markup=False,
+                )
         await super().on_event(event)
 
     def lock_if_idle(self) -> None:
@@ -186,6 +247,36 @@ class SafeDeskApp(App[int]):
         open_screen(self, "accounts")
 
     # ----------------------------------------------------------------- shutdown
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q and the palette's Quit: asks first when a form holds changes not saved yet.
+
+        Every form that can be cancelled holds someone's work (unlock, lock and setup
+        cannot, and hold only a passphrase or first-run details); a form under a dialog,
+        the guidance or the lock screen counts too.
+        """
+        if self._asking_to_quit:
+            return  # one question at a time
+        unsaved = [s for s in self.screen_stack if isinstance(s, Form) and s.cancellable and s.changed()]
+        if not unsaved:
+            self.exit()
+            return
+        self._asking_to_quit = True
+
+        def answered(discard: bool | None) -> None:
+            self._asking_to_quit = False
+            if discard:
+                self.exit()
+
+        self.push_screen(
+            ConfirmDialog(
+                "Quit and discard your changes?",
+                "A form you were filling in has changes that are not saved yet.",
+                yes="Quit and discard",
+                no="Keep editing",
+            ),
+            answered,
+        )
 
     def _fatal_error(self) -> None:
         """Textual's crash report prints every local variable, which could hold a passphrase or a

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from safedesk.store.consents.pupils import Purpose, cleared_export, count_of, never_publish_export, write_export
+from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
@@ -62,7 +63,7 @@ class ExportDialog(ModalForm[tuple[Path, int] | None]):
 
     def save(self, values: dict[str, Any]) -> tuple[Path, int]:
         session = session_of(self.app)
-        kind, path = str(values["kind"]), Path(values["path"].strip()).expanduser()
+        kind, path = str(values["kind"]), typed_path(values["path"])
         if kind.startswith("cleared:"):
             made = cleared_export(session, Purpose(kind.removeprefix("cleared:")))
         else:

@@ -7,7 +7,6 @@ and planning run off the UI thread (a 5,000-row file takes a moment).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -28,6 +27,7 @@ from safedesk.store.consents.importer import (
 )
 from safedesk.store.consents.pupils import Purpose, count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.text.clean import typed_path
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import Form
@@ -116,10 +116,10 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     # ----------------------------------------------------------------- reading
 
     def save(self, values: dict[str, Any]) -> tuple[bytes, str, list[str]]:
-        text = values["path"].strip().strip('"')
+        text = values["path"].strip()
         if not text:
             raise InvalidInput("Enter the path of the CSV file exported from the MIS.", "path")
-        path = Path(text).expanduser()
+        path = typed_path(text)
         try:
             data = path.read_bytes()
             headers = read_headers(data)

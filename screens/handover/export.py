@@ -23,6 +23,7 @@ from textual.widgets.selection_list import Selection
 from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
+from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
@@ -199,7 +200,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
     def save(self, values: dict[str, Any]) -> tuple[ho.ExportPlan, ho.Packed, Path, bytes]:
         session = session_of(self.app)
         plan = ho.plan_export(session, ho.Selection.from_keys(self._chosen), values["to"], values["note"])
-        out = ho.check_output(Path(values["out"].strip()))
+        out = ho.check_output(typed_path(values["out"]))
         check_new_passphrase(values["pass"], values["confirm"])
         ho.check_passphrase(session, values["pass"])
         packed = ho.build_bundle(session, plan)

@@ -7,7 +7,6 @@ DSL confirms. Conflicts are listed in the preview: nothing here is overwritten.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -18,6 +17,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Load
 
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
+from safedesk.store.text.clean import typed_path
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
@@ -96,7 +96,7 @@ class HandoverImportScreen(Form[ho.Opened]):
         return {}
 
     def save(self, values: dict[str, Any]) -> ho.Opened:
-        return ho.open_handover(Path(values["file"].strip().strip('"')), values["pass"])
+        return ho.open_handover(typed_path(values["file"]), values["pass"])
 
     async def refused(self, error: SafeDeskError) -> None:
         field_id = FIELD_OF.get(getattr(error, "field", None) or "")

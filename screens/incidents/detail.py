@@ -38,6 +38,7 @@ from safedesk.store.incidents.records import (
     Incident,
     Person,
 )
+from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import (
     DATE_HINT,
     DATETIME_HINT,
@@ -364,7 +365,7 @@ class IncidentDetailScreen(Screen[None]):
             return
 
         def save(v: dict[str, str]) -> evidence.Evidence:
-            path = Path(v["path"].strip().strip('"'))
+            path = typed_path(v["path"])
             if not v["path"].strip():
                 raise InvalidInput("Type or paste the file's full path.", "path")
             captured = parse_datetime(v["captured_at"], "captured_at")
@@ -382,7 +383,7 @@ class IncidentDetailScreen(Screen[None]):
         self._form("Add an evidence file", fields, save, intro=intro, threaded=True, then=self._offer_removal)
 
     def _offer_removal(self, result: FormResult) -> None:
-        original = Path(result.values["path"].strip().strip('"'))
+        original = typed_path(result.values["path"])
 
         def answered(remove: bool | None) -> None:
             if remove:
@@ -426,7 +427,7 @@ class IncidentDetailScreen(Screen[None]):
             return
 
         def save(v: dict[str, str]) -> None:
-            target = v["target"].strip().strip('"')
+            target = str(typed_path(v["target"])) if v["target"].strip() else ""
             if not target:
                 raise InvalidInput("Type where to write the file.", "target")
             evidence.export_file(session_of(self.app), item, Path(target))

@@ -82,3 +82,6 @@ class Meta(Record):
     events_identity: str
     created_at: datetime = field(default_factory=utcnow)
     last_backup_at: datetime | None = None
+    # True from the moment a recovery key is shown in the app until its confirm step is done;
+    # stores from before this field were set up with that step, hence False by default.
+    recovery_key_unconfirmed: bool = False

@@ -8,7 +8,7 @@ this store from now on; a copy of the store taken earlier still opens with it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from safedesk.store.engine import crypto
 from safedesk.store.engine.core_records import ROLE_LABELS, User
@@ -125,3 +125,19 @@ def replace_recovery_key(session: Session) -> str:
         kept = tuple(s for s in header.slots if s.role != "recovery")
         session.vault.replace_header(header.with_slots(kept + (slot,)))
     return key
+
+
+def recovery_key_unconfirmed(session: Session) -> bool:
+    """Whether the last recovery key shown was never confirmed as written down."""
+    return session.meta().recovery_key_unconfirmed
+
+
+def set_recovery_key_unconfirmed(session: Session, unconfirmed: bool) -> None:
+    """Record that a recovery key is being shown (True) or that its confirm step is done (False).
+
+    The key itself is never stored in plain form, so an unconfirmed key cannot be shown
+    again: the app reminds on each unlock and offers a new key instead.
+    """
+    meta = session.meta()
+    if meta.recovery_key_unconfirmed != unconfirmed:
+        session.meta_repo().save(replace(meta, recovery_key_unconfirmed=unconfirmed), summary="recovery key confirmation")

@@ -8,6 +8,7 @@ rest start quickly and work where no terminal UI can run.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import click
 
 from safedesk import __commit__, __version__
+from safedesk.cli.output import inert_output
 from safedesk.content.errors import ContentError
 from safedesk.store.errors import SafeDeskError
 
@@ -47,13 +49,24 @@ class SafeDeskGroup(click.Group):
 
     Unexpected exceptions are reduced to their type: their text can hold a path
     or a value typed by the user. `--debug` shows the whole traceback instead.
+    Everything printed while it runs, click's own usage errors included, goes
+    through `inert_output`: no argument, file name or stored value reaches the
+    terminal with its control characters raw.
     """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with inert_output():
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:
+            # `safedesk guide list | head -1`: the reader has all it wanted, as with `cat`.
+            _discard_stdout()
+            ctx.exit(0)
         except (SafeDeskError, ContentError) as error:  # both carry one sentence fit to show
             if _debug(ctx):
                 raise
@@ -80,6 +93,15 @@ class SafeDeskGroup(click.Group):
             return None
         module, _, name = target.partition(":")
         return getattr(importlib.import_module(module), name)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so flushing at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests, pythonw)
+        pass
 
 
 def _debug(ctx: click.Context) -> bool:

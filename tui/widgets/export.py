@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from safedesk.store.errors import InvalidInput
+from safedesk.store.text.clean import typed_path
 from safedesk.widgets.forms import FormDialog, FormField
 
 
@@ -32,7 +33,7 @@ def export_dialog(title: str, suggested: Path, write: Callable[[Path, bool], Any
         text = values["path"].strip()
         if not text:
             raise InvalidInput("Type where to save the file, e.g. a path ending in .md.", "path")
-        path = Path(text).expanduser()
+        path = typed_path(text)
         try:
             write(path, values["replace"] == "yes")
         except InvalidInput as error:

@@ -6,7 +6,9 @@ gives every form the same rules, so a person under pressure meets one behaviour:
 - the first field has the focus as soon as the form is mounted, so keys typed
   straight after opening it land there;
 - Ctrl+S (or the primary button) saves; Enter in the last one-line field saves,
-  Enter in any other field moves to the next one;
+  Enter in any other field moves to the next one; a save reads the fields only
+  once every key already typed has reached them, and Tab, Shift+Tab and Enter
+  move the focus before the next key is handed out (see `keys_applied`);
 - `save(values)` stores the values or raises InvalidInput naming a field: the
   message shows beside that field (one `FieldError` each, plus one general line
   for errors tied to no field) and the field gets the focus;
@@ -21,6 +23,7 @@ variant (a page of fields at a time).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -30,6 +33,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.css.query import NoMatches
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
@@ -40,6 +44,23 @@ from safedesk.widgets.common import Choice, Field, FieldError, plain, read_value
 from safedesk.widgets.dialogs import ConfirmDialog
 
 T = TypeVar("T")
+
+# How long a save waits for the focused field to apply the keys already sent to it: they
+# take milliseconds; the limit only keeps a field that never answers from freezing the app.
+KEYS_APPLIED_TIMEOUT = 2.0
+
+
+async def handled(pump: MessagePump) -> None:
+    """Return once `pump` has handled every message already in its queue (keys included).
+
+    A callback queued behind those messages runs only after them.
+    """
+    done = asyncio.Event()
+    if pump.call_later(done.set):
+        try:
+            await asyncio.wait_for(done.wait(), KEYS_APPLIED_TIMEOUT)
+        except TimeoutError:
+            pass  # the widget is busy or closing: carry on with what it shows
 
 
 class Form(Screen[T]):
@@ -60,6 +81,11 @@ class Form(Screen[T]):
         Binding(
             "escape", "cancel", "Cancel", tooltip="Close without saving (asks first if you changed something)", id="form-cancel"
         ),
+        # Priority, so the focus moves before the app hands the next key to the focused field:
+        # otherwise keys typed straight after Tab or Enter land in the field just left.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+        Binding("enter", "enter", "Next field or save", show=False, priority=True),
     ]
     # Textual applies AUTO_FOCUS straight after composing, before the first key reaches the
     # screen: the first focusable widget inside a Field. A form whose first field is another
@@ -203,12 +229,16 @@ class Form(Screen[T]):
 
     # ----------------------------------------------------------------- saving
 
-    @on(Input.Submitted)
-    async def _enter(self, event: Input.Submitted) -> None:
-        if not any(isinstance(a, Field) for a in event.input.ancestors):
-            return  # a search box or filter, not one of the form's fields
-        event.stop()
-        if self.submits_on_enter(event.input):
+    def _field_input(self) -> Input | None:
+        """The focused one-line input if it is one of the form's fields (not a search box)."""
+        focused = self.app.focused
+        if isinstance(focused, Input) and any(isinstance(a, Field) for a in focused.ancestors):
+            return focused
+        return None
+
+    async def action_enter(self) -> None:
+        field_input = self._field_input()
+        if field_input is not None and self.submits_on_enter(field_input):
             await self.action_save()
         else:
             self.focus_next()
@@ -223,10 +253,26 @@ class Form(Screen[T]):
         ]
         return bool(shown) and widget is shown[-1]
 
+    async def keys_applied(self) -> None:
+        """Return once the focused widget has applied every key already sent to it.
+
+        The app hands each key to the focused widget's queue but runs priority bindings
+        (Ctrl+S) itself at once: without this wait, Ctrl+S pressed the instant typing ends
+        would save the field without its last keys.
+        """
+        focused = self.app.focused
+        if focused is not None and focused is not self:
+            await handled(focused)
+
     @on(Button.Pressed, "#form-save-button")
     async def action_save(self) -> None:
         if self._saving or self._asking:
             return
+        self._saving = True  # a second Ctrl+S (or click) while waiting does nothing
+        try:
+            await self.keys_applied()
+        finally:
+            self._saving = False
         self.clear_errors()
         values = self.values()
         problems = self.problems(values)
@@ -265,7 +311,13 @@ class Form(Screen[T]):
     # ----------------------------------------------------------------- leaving
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.cancellable if action == "cancel" else True
+        if action == "cancel":
+            return self.cancellable
+        if action == "enter":
+            # Only in a field's one-line input; elsewhere Enter stays the widget's own
+            # (a new line in a text area, pressing a button, opening a list).
+            return self._field_input() is not None
+        return True
 
     @on(Button.Pressed, "#form-cancel-button")
     def action_cancel(self) -> None:

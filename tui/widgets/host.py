@@ -9,6 +9,7 @@ Textual's metaclass.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class SafeDeskHost(Protocol):
     def apply_setting(self, setting: Setting) -> None: ...
 
     def action_guide(self, card_id: str | None = None) -> None: ...
+
+    def show_recovery_key(self, session: Session, key: str, then: Callable[[], None]) -> None: ...
 
 
 def host(app: App[Any]) -> SafeDeskHost:
