@@ -21,7 +21,7 @@ from bench.stats import median, ms, percentile, time_each
 from safedesk.store.accounts.health import check_register
 from safedesk.store.accounts.register import Account, Admin, ChangeReason, Credential, Mfa, Register, StaffMember, Status
 from safedesk.store.accounts.secrets import GeneratorOptions, Kind, generate
-from safedesk.store.engine import crypto
+from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.session import OpenOptions, Session
 
 PASSPHRASE = "correct horse battery staple"

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bench.stats import median, ms, percentile
-from safedesk.store.engine import crypto
+from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.session import OpenOptions, Session
 from safedesk.store.handover import crypt as handover_crypt
 from safedesk.store.handover import transfer as ho

@@ -19,7 +19,7 @@ from bench.accounts import fill_accounts
 from bench.consents import make_csv
 from bench.incidents import PASSPHRASE, fill_incidents
 from bench.stats import median, ms
-from safedesk.store.engine import crypto
+from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.session import OpenOptions, Session
 
 

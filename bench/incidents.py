@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.stats import median, ms, percentile
-from safedesk.store.engine import crypto
+from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.session import OpenOptions, Session
 
 PASSPHRASE = "correct horse battery staple"

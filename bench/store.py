@@ -20,7 +20,7 @@ from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
 from bench.stats import median, ms, percentile, time_each
-from safedesk.store.engine import crypto
+from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.session import OpenOptions, Session
 
 PASSPHRASE = "correct horse battery staple"

@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.guide import bench_first_paint
 from bench.incidents import PASSPHRASE, fill_incidents
 from bench.stats import median, ms
-from safedesk.store.engine import crypto
+from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.session import OpenOptions, Session
 
 

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
 
 from safedesk.store.engine.core_records import Setting, User
-from safedesk.store.engine.passphrase import check_new_passphrase
+from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain

@@ -78,7 +78,7 @@ def _fast_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     """Stores made in tests use a cheap KDF (the header records it); `@pytest.mark.real_kdf` opts out."""
     if request.node.get_closest_marker("real_kdf"):
         return
-    from safedesk.store.engine import crypto
+    from safedesk.store.engine.keys import crypto
 
     monkeypatch.setattr(crypto, "calibrate", lambda target_seconds=0.5: crypto.fast_params_for_tests())
 

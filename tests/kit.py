@@ -25,7 +25,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from safedesk.store.accounts.register import Account, Admin, Credential, Mfa, Register, StaffMember, Status, Visibility
 from safedesk.store.engine.records import Record, require
+from safedesk.store.text.dates import local_today
 
 if TYPE_CHECKING:
     import pytest
@@ -488,3 +490,65 @@ def _inline_text(token: Any) -> str:
         assert child.type in ("text", "softbreak", "hardbreak"), f"{child.type} in a table cell: {token.content!r}"
         parts.append(child.content)
     return "".join(parts)
+
+
+# ----------------------------------------------------------------- the account register
+
+DAY = timedelta(days=1)
+
+
+def add_staff_member(reg: Register, name: str, *, slt: bool = False) -> StaffMember:
+    return reg.add_staff(StaffMember(name=name, role="Teacher", slt=slt))
+
+
+def healthy_account(reg: Register) -> tuple[Account, Credential, dict[str, StaffMember]]:
+    """An active account that passes every check: the baseline each finding test breaks once."""
+    TODAY = local_today()
+    people = {
+        "head": add_staff_member(reg, "Ann Head", slt=True),
+        "bo": add_staff_member(reg, "Bo Office"),
+        "cy": add_staff_member(reg, "Cy Teacher"),
+    }
+    account = reg.propose(
+        Account(
+            platform="Facebook Page",
+            name="@OakPrimary",
+            purpose="School news and event dates for parents",
+            audience="Parents",
+            promotion="Newsletter",
+            visibility=Visibility.PUBLIC,
+            owner_id=people["head"].id,
+            runner_ids=(people["bo"].id or 0, people["cy"].id or 0),
+            devices=("Office iPad",),
+            evaluation_on=TODAY + 100 * DAY,
+            success_measure="A quarter of parents follow it",
+            review_on=TODAY + 100 * DAY,
+            policy_read=True,
+            training_done=True,
+        )
+    )
+    reg.decide(account.id or 0, approved=True, by_id=people["head"].id, on=TODAY)
+    for who in ("bo", "cy"):
+        reg.add_admin(
+            account.id or 0, Admin(staff_id=people[who].id or 0, added_on=TODAY - 60 * DAY, aup_signed=True, training_done=True)
+        )
+    reg.set_status(account.id or 0, Status.ACTIVE)
+    credential = reg.add_credential(
+        Credential(
+            account_id=account.id or 0,
+            login="office@oak.sch.uk",
+            password="first-secret-value",
+            recovery_email="office@oak.sch.uk",
+            recovery_email_school=True,
+            mfa=Mfa.APP,
+            factor_holder="Office iPad",
+        ),
+        on=TODAY - 30 * DAY,
+    )
+    return reg.account(account.id or 0), credential, people
+
+
+def register_rules(reg: Register) -> set[str]:
+    from safedesk.store.accounts.health import check_register
+
+    return {f.rule for f in check_register(reg.session)}

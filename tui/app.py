@@ -21,7 +21,7 @@ from textual.widgets import Input
 
 from safedesk.router import is_showing, open_screen, screen
 from safedesk.screens.accounts.secrets import clear_on_exit
-from safedesk.store.engine.keys import recovery_key_unconfirmed, replace_recovery_key, set_recovery_key_unconfirmed
+from safedesk.store.engine.keys.slots import recovery_key_unconfirmed, replace_recovery_key, set_recovery_key_unconfirmed
 from safedesk.store.errors import SafeDeskError
 from safedesk.theme import THEMES
 from safedesk.widgets.dialogs import ConfirmDialog

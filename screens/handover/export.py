@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, LoadingIndicator, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from safedesk.store.engine.passphrase import check_new_passphrase
+from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
 from safedesk.store.text.clean import typed_path

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from safedesk.store.engine import crypto
+from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.session import OpenOptions, Session
 from safedesk.store.text.dates import local_today
 

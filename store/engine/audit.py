@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from safedesk.store.engine.db import Database
-from safedesk.store.engine.header import canonical
+from safedesk.store.engine.keys.header import canonical
 from safedesk.store.engine.records import Record, utcnow
 
 

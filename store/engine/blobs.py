@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safedesk.store.engine.crypto import DecryptionFailed
 from safedesk.store.engine.files import atomic_write, make_private_dir
+from safedesk.store.engine.keys.crypto import DecryptionFailed
 from safedesk.store.engine.session import Session
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from safedesk.store.engine.files import fsync_dir, open_private
-from safedesk.store.engine.header import Header
+from safedesk.store.engine.keys.header import Header
 from safedesk.store.engine.vault import DAMAGED_MARK, EVENTS_FILE
 from safedesk.store.text.clean import clean_text
 

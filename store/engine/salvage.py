@@ -18,7 +18,7 @@ from typing import Any
 
 from safedesk.store.engine import anchor
 from safedesk.store.engine.files import WriterLock, describe_os_error
-from safedesk.store.engine.header import FORMAT_VERSION, Header
+from safedesk.store.engine.keys.header import FORMAT_VERSION, Header
 from safedesk.store.engine.vault import (
     BACKUP_SUFFIX,
     JMAGIC,

@@ -16,14 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from safedesk.store.engine import crypto, events, salvage
+from safedesk.store.engine import events, salvage
 from safedesk.store.engine.audit import AuditLog
 from safedesk.store.engine.core_records import Meta, Setting, User
 from safedesk.store.engine.db import Database, Documents
-from safedesk.store.engine.header import Header, Slot, normalise_name
-from safedesk.store.engine.passphrase import check_new_passphrase
+from safedesk.store.engine.keys import crypto
+from safedesk.store.engine.keys.header import Header, Slot, normalise_name
+from safedesk.store.engine.keys.passphrase import check_new_passphrase
+from safedesk.store.engine.keys.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.records import Record, utcnow
-from safedesk.store.engine.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.repository import Repository
 from safedesk.store.engine.schema import CURRENT_VERSION, migrate
 from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, refuse_store_files, unlock_header

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from safedesk.store.engine import anchor, crypto
+from safedesk.store.engine import anchor
 from safedesk.store.engine.files import (
     WriterLock,
     atomic_write,
@@ -51,8 +51,9 @@ from safedesk.store.engine.files import (
 from safedesk.store.engine.files import (
     replace as replace_file,
 )
-from safedesk.store.engine.header import FORMAT_VERSION, Header, Slot
-from safedesk.store.engine.recovery import secret_for_slot
+from safedesk.store.engine.keys import crypto
+from safedesk.store.engine.keys.header import FORMAT_VERSION, Header, Slot
+from safedesk.store.engine.keys.recovery import secret_for_slot
 from safedesk.store.errors import (
     StoreCorrupt,
     StoreExists,

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 from safedesk.store.consents.pupils import get_pupil, match_pupil, merge_pupil, name_key, pupil_index
 from safedesk.store.engine.files import atomic_write, describe_os_error
-from safedesk.store.engine.passphrase import check_new_passphrase
+from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, NotAllowed

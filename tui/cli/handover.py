@@ -77,7 +77,7 @@ def export(
 ) -> None:
     """Write chosen incidents (with chronology, actions, escalations and evidence) and pupils' consent records
     to one encrypted file, and print its receipt code."""
-    from safedesk.store.engine.passphrase import assess
+    from safedesk.store.engine.keys.passphrase import assess
     from safedesk.store.handover import transfer as ho
     from safedesk.store.incidents.log import IncidentLog
 

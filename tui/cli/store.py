@@ -81,7 +81,7 @@ def _print_recovery_key(key: str) -> None:
 @click.pass_context
 def init(ctx: click.Context, setting_name: str | None, user: str | None, passphrase_file: str | None) -> None:
     """Create a new encrypted store and print its recovery key once."""
-    from safedesk.store.engine.passphrase import assess, check_new_passphrase
+    from safedesk.store.engine.keys.passphrase import assess, check_new_passphrase
     from safedesk.store.engine.session import Session
 
     folder = _store_dir(ctx)
@@ -127,7 +127,7 @@ def verify(ctx: click.Context, passphrase_file: str | None, user: str | None) ->
 @click.pass_context
 def passwd(ctx: click.Context, user: str | None, passphrase_file: str | None, new_passphrase_file: str | None) -> None:
     """Change your passphrase (rewraps your key slot only)."""
-    from safedesk.store.engine.keys import change_passphrase
+    from safedesk.store.engine.keys.slots import change_passphrase
 
     reader = PassphraseReader()
     with opened(ctx, passphrase_file, user, reader) as session:
@@ -147,7 +147,7 @@ def keys() -> None:
 @click.pass_context
 def keys_list(ctx: click.Context, passphrase_file: str | None, user: str | None) -> None:
     """List key slots and their owners."""
-    from safedesk.store.engine.keys import list_slots
+    from safedesk.store.engine.keys.slots import list_slots
 
     with opened(ctx, passphrase_file, user) as session:
         rows = list_slots(session)
@@ -177,7 +177,7 @@ def keys_add(
     new_passphrase_file: str | None,
 ) -> None:
     """Add a deputy DSL (their own passphrase), or replace the recovery key."""
-    from safedesk.store.engine.keys import add_user, replace_recovery_key
+    from safedesk.store.engine.keys.slots import add_user, replace_recovery_key
 
     reader = PassphraseReader()
     with opened(ctx, passphrase_file, user, reader) as session:
@@ -199,7 +199,7 @@ def keys_add(
 @click.pass_context
 def keys_remove(ctx: click.Context, who: str, passphrase_file: str | None, user: str | None) -> None:
     """Remove a person's key slot (their passphrase stops opening the store)."""
-    from safedesk.store.engine.keys import remove_user
+    from safedesk.store.engine.keys.slots import remove_user
 
     with opened(ctx, passphrase_file, user) as session:
         removed = remove_user(session, who)

@@ -219,7 +219,7 @@ class StrengthMeter(Static):
 
     def show(self, passphrase: str, context: Iterable[str] = ()) -> None:
         """Rate passphrase; context holds the setting's and people's names, which a guesser tries first."""
-        from safedesk.store.engine.passphrase import assess
+        from safedesk.store.engine.keys.passphrase import assess
 
         if not passphrase:
             self.update("")

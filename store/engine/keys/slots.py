@@ -1,0 +1,143 @@
+"""Key-slot changes: add a deputy, remove a slot, change a passphrase, new recovery key.
+
+Each rewraps the same data key under a new slot and writes a new header
+generation, with an audit entry. Removing a slot stops that passphrase opening
+this store from now on; a copy of the store taken earlier still opens with it
+(as with any disk-encryption key slot), so take back old backups too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from safedesk.store.engine.core_records import ROLE_LABELS, User
+from safedesk.store.engine.keys import crypto
+from safedesk.store.engine.keys.passphrase import check_new_passphrase
+from safedesk.store.engine.keys.recovery import new_recovery_key, secret_for_slot
+from safedesk.store.engine.records import utcnow
+from safedesk.store.engine.session import Session
+from safedesk.store.errors import InvalidInput, NotAllowed
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    slot_id: str
+    role: str
+    name: str
+    added_at: str
+    passphrase_changed_at: str
+    current: bool
+
+
+def list_slots(session: Session) -> list[SlotInfo]:
+    users = {u.slot_id: u for u in session.active_users()}
+    rows: list[SlotInfo] = []
+    for slot in session.vault.header.slots:
+        user = users.get(slot.id)
+        rows.append(
+            SlotInfo(
+                slot_id=slot.id,
+                role=ROLE_LABELS.get(slot.role, slot.role),
+                name=user.name if user else "(no user record)",
+                added_at=user.added_at.date().isoformat() if user else "",
+                passphrase_changed_at=user.passphrase_changed_at.date().isoformat()
+                if user and user.passphrase_changed_at
+                else "",
+                current=slot.id == session.vault.slot.id,
+            )
+        )
+    return rows
+
+
+def _kdf(session: Session) -> crypto.KdfParams:
+    return session.options.kdf or crypto.calibrate()
+
+
+def add_user(session: Session, name: str, role: str, passphrase: str, confirmation: str | None = None) -> User:
+    """A new person (usually a deputy DSL) with their own passphrase."""
+    if role not in ("dsl", "deputy"):
+        raise InvalidInput("A new person's role is dsl or deputy.", "role")
+    check_new_passphrase(passphrase, confirmation, context=(name, *(u.name for u in session.active_users())))
+    user = User(slot_id="", name=name, role=role, added_at=utcnow()).cleaned()
+    user.validate()
+    if any(u.name.casefold() == user.name.casefold() for u in session.active_users()):
+        raise InvalidInput(f"{user.name} already has a key slot.", "name")
+    header = session.vault.header
+    slot = session.vault.new_slot(role, user.name, crypto.normalise_passphrase(passphrase), _kdf(session))
+    user.slot_id = slot.id
+    with session.transaction():
+        stored = session.users.add(user, summary=f"key slot {slot.id} added ({ROLE_LABELS[role]})")
+        session.audit_event("keys.add", f"key slot {slot.id} added for a {ROLE_LABELS[role]}")
+        session.vault.replace_header(header.with_slots(header.slots + (slot,)))
+    return stored
+
+
+def remove_user(session: Session, who: str) -> User:
+    """Remove a person's key slot. The last DSL/deputy slot cannot go."""
+    user = session.find_user(who)
+    if user.role == "recovery":
+        raise NotAllowed("The recovery key is replaced, not removed: use 'safedesk keys add --recovery'.")
+    others = [u for u in session.active_users() if u.role != "recovery" and u.slot_id != user.slot_id]
+    if not others:
+        raise NotAllowed("This is the only passphrase that opens the store; add another person before removing it.")
+    header = session.vault.header
+    with session.transaction():
+        user.removed_at = utcnow()
+        session.users.save(user, summary=f"key slot {user.slot_id} removed")
+        session.audit_event("keys.remove", f"key slot {user.slot_id} removed ({user.role_label})")
+        session.vault.replace_header(header.with_slots(tuple(s for s in header.slots if s.id != user.slot_id)))
+    return user
+
+
+def change_passphrase(session: Session, new_passphrase: str, confirmation: str | None = None) -> None:
+    """Rewrap the current user's slot under a new passphrase (new salt, recalibrated cost)."""
+    check_new_passphrase(new_passphrase, confirmation, context=[u.name for u in session.active_users()])
+    header = session.vault.header
+    current = session.vault.slot
+    if current.role == "recovery":
+        raise NotAllowed("The recovery key has no passphrase to change: replace it with 'safedesk keys add --recovery'.")
+    user = session.find_user(current.id)
+    slot = session.vault.new_slot(
+        current.role, user.name, crypto.normalise_passphrase(new_passphrase), _kdf(session), slot_id=current.id
+    )
+    with session.transaction():
+        user.passphrase_changed_at = utcnow()
+        session.users.save(user, summary=f"passphrase changed for key slot {current.id}")
+        session.audit_event("keys.passwd", f"passphrase changed for key slot {current.id}")
+        session.vault.replace_header(header.with_slots(tuple(slot if s.id == current.id else s for s in header.slots)))
+    session.vault.slot = slot
+
+
+def replace_recovery_key(session: Session) -> str:
+    """A new recovery key (show it once); the old one stops working."""
+    header = session.vault.header
+    key = new_recovery_key()
+    old = next((s for s in header.slots if s.role == "recovery"), None)
+    slot = session.vault.new_slot("recovery", "", secret_for_slot("recovery", key) or b"", _kdf(session))
+    with session.transaction():
+        if old is not None:
+            for user in session.active_users():
+                if user.slot_id == old.id:
+                    user.removed_at = utcnow()
+                    session.users.save(user, summary=f"recovery key slot {old.id} replaced")
+        session.users.add(User(slot_id=slot.id, name="Recovery key", role="recovery", added_at=utcnow()))
+        session.audit_event("keys.recovery", f"recovery key replaced (new slot {slot.id})")
+        kept = tuple(s for s in header.slots if s.role != "recovery")
+        session.vault.replace_header(header.with_slots(kept + (slot,)))
+    return key
+
+
+def recovery_key_unconfirmed(session: Session) -> bool:
+    """Whether the last recovery key shown was never confirmed as written down."""
+    return session.meta().recovery_key_unconfirmed
+
+
+def set_recovery_key_unconfirmed(session: Session, unconfirmed: bool) -> None:
+    """Record that a recovery key is being shown (True) or that its confirm step is done (False).
+
+    The key itself is never stored in plain form, so an unconfirmed key cannot be shown
+    again: the app reminds on each unlock and offers a new key instead.
+    """
+    meta = session.meta()
+    if meta.recovery_key_unconfirmed != unconfirmed:
+        session.meta_repo().save(replace(meta, recovery_key_unconfirmed=unconfirmed), summary="recovery key confirmation")
