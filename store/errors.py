@@ -29,6 +29,10 @@ class StoreLocked(SafeDeskError):
     """Another process holds the store's writer lock."""
 
 
+class StoreReadOnly(StoreLocked):
+    """A write was attempted through a store opened only for reading (another process writes it)."""
+
+
 class StoreCorrupt(SafeDeskError):
     """A store file failed its integrity check (tampered, truncated, not ours)."""
 

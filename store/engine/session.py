@@ -25,7 +25,7 @@ from safedesk.store.engine.passphrase import check_new_passphrase
 from safedesk.store.engine.records import Record, utcnow
 from safedesk.store.engine.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.repository import Repository
-from safedesk.store.engine.schema import CURRENT_VERSION, migrate
+from safedesk.store.engine.schema import CURRENT_VERSION, check_readable, migrate
 from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, store_exists, unlock_header
 from safedesk.store.errors import InvalidInput, RecordNotFound, StoreExists
 
@@ -103,7 +103,10 @@ class Session:
         *,
         use_backup: bool = False,
         options: OpenOptions | None = None,
+        read_only: bool = False,
     ) -> Session:
+        """Unlock the store. `read_only`: without the writer lock, so while another SafeDesk holds
+        it for writing, from its last complete commit; any write raises StoreReadOnly."""
         options = options or OpenOptions()
         folder = Path(folder)
 
@@ -111,13 +114,22 @@ class Session:
             events.record(folder, header, "unlock.failed", f"wrong passphrase (slot asked for: {'chosen' if who else 'any'})")
 
         vault = Vault.open(
-            folder, passphrase, user, use_backup=use_backup, compact_bytes=options.compact_bytes, on_failed_unlock=failed
+            folder,
+            passphrase,
+            user,
+            use_backup=use_backup,
+            compact_bytes=options.compact_bytes,
+            on_failed_unlock=failed,
+            read_only=read_only,
         )
         session = cls(vault, options)
         try:
             session.user = session.users.first(lambda u: u.slot_id == vault.slot.id)
-            migrate(session)
-            session._merge_locked_events()
+            if read_only:
+                check_readable(session)
+            else:
+                migrate(session)
+                session._merge_locked_events()
             if use_backup:
                 session.audit_event("store.recover", "opened from the kept backup; damaged files set aside")
         except BaseException:
@@ -139,6 +151,11 @@ class Session:
         return f"{self.user.name} ({self.user.role_label})"
 
     def audit_event(self, action: str, summary: str, target: str = "") -> None:
+        if self.vault.read_only:
+            # An export made while another SafeDesk holds the store: it cannot join the chain
+            # now, so it waits, sealed, in the locked-events file for the next unlock.
+            events.record(self.folder, self.vault.header, action, f"{summary} (by {self.actor}, while open elsewhere)")
+            return
         with self.transaction():
             self.audit.append(self.actor, action, summary, target)
 

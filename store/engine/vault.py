@@ -2,19 +2,23 @@
 
 Folder layout (every byte outside the header is AES-256-GCM ciphertext):
 
-    safedesk.store         MAGIC | u32 header length | header JSON | u64 generation | sealed tables JSON
+    safedesk.store         the snapshot: header, generation, fold point, sealed tables (engine.snapshot)
     safedesk.journal       JMAGIC | u64 generation | sha256(header) | frames: u32 length | sealed ops JSON
     safedesk.store.bak     the previous generation of both files, kept on every compaction
     safedesk.journal.bak
     safedesk.events        failed unlocks, each sealed (age) to the store's public key
     safedesk.lock          the single-writer lock
 
-A commit appends one frame (its changed documents) and fsyncs: cost grows with
-the change, not the store. When the journal outgrows the snapshot, the whole
-state is written as a new generation (temp + fsync + replace + folder fsync) and
-the journal restarts. Each frame's associated data binds the header, the
+A commit appends one frame holding only the documents it changed (engine.changes
+tracks them; nothing is diffed) and fsyncs: cost grows with the change, not the
+store. When the journal outgrows the snapshot, a background thread folds it into
+a new generation while saves go on appending (see `_run_fold` for why a crash at
+any point loses nothing). Each frame's associated data binds the header, the
 generation and its position, so frames cannot be reordered, moved between
 stores or replayed; a torn last frame (a write that never returned) is ignored.
+
+Readers without the writer lock (`read_only`) load the snapshot and the journal
+up to its last complete frame, and read again if a fold switched files meanwhile.
 """
 
 from __future__ import annotations
@@ -25,40 +29,43 @@ import os
 import secrets
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from safedesk.store.engine import crypto
+from safedesk.store.engine.changes import ChangeLog, Tables
 from safedesk.store.engine.files import (
     WriterLock,
+    atomic_copy,
     atomic_write,
     describe_os_error,
     fsync_dir,
     make_private_dir,
     open_private,
     remove_stale_temps,
+    replace,
+    temp_name,
 )
 from safedesk.store.engine.header import Header, Slot
 from safedesk.store.engine.recovery import secret_for_slot
-from safedesk.store.errors import StoreCorrupt, StoreExists, StoreNotFound, StoreWriteError, WrongPassphrase
+from safedesk.store.engine.snapshot import Cancelled, SnapshotHead, read_head, read_tables, write_snapshot
+from safedesk.store.errors import StoreCorrupt, StoreExists, StoreNotFound, StoreReadOnly, StoreWriteError, WrongPassphrase
 
 STORE_FILE = "safedesk.store"
 JOURNAL_FILE = "safedesk.journal"
 EVENTS_FILE = "safedesk.events"
 BACKUP_SUFFIX = ".bak"
-MAGIC = b"SAFEDESK-STORE/1\n"
 JMAGIC = b"SAFEDESK-JOURNAL/1\n"
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
-_MAX_HEADER = 1 << 20
 _MAX_FRAME = 1 << 30
 # The journal is folded into a new snapshot once it is this large and larger than the snapshot.
 MIN_COMPACT_BYTES = 256 * 1024
-
-Tables = dict[str, dict[str, Any]]
+# A reader without the writer lock retries this often when a fold switches files under it.
+_READ_ATTEMPTS = 5
 
 
 def store_exists(folder: Path) -> bool:
@@ -77,12 +84,36 @@ class Unlocked:
     journal_end: int  # offset after the last good frame
     journal_frames: int
     torn_tail: bool
+    # Frames of the previous generation's journal that the snapshot does not hold (a fold
+    # stopped between installing the snapshot and restarting the journal), as plaintext;
+    # None when the journal is this generation's own.
+    carried: list[bytes] | None = None
+
+
+@dataclass
+class _Fold:
+    """A fold in progress: generation `generation` is being written from the tables as they
+    were after `folded` frames of the current journal; frames appended since are kept in
+    `tail` to start the new journal with."""
+
+    generation: int
+    folded: int
+    journal_end: int
+    tail: list[bytes] = field(default_factory=list)
+    cancelled: bool = False
+    thread: threading.Thread | None = None
 
 
 class Vault:
-    """The unlocked store: live tables for TinyDB, and the means to commit them durably."""
+    """The unlocked store: the live tables (the one copy of the data) and the means to commit them durably."""
 
-    def __init__(self, folder: Path, lock: WriterLock, state: Unlocked, compact_bytes: int = MIN_COMPACT_BYTES) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        lock: WriterLock | None,
+        state: Unlocked,
+        compact_bytes: int = MIN_COMPACT_BYTES,
+    ) -> None:
         self.folder = folder
         self._lock = lock
         self.header = state.header
@@ -90,23 +121,30 @@ class Vault:
         self._key = state.data_key
         self.generation = state.generation
         self.data: Tables = state.tables
-        # The committed state as plain JSON values, never shared with `data`.
-        self._shadow: Tables = json.loads(json.dumps(state.tables))
-        # The table objects as last committed: TinyDB replaces a table's dict on every
-        # change, so an unchanged identity means an untouched table. Holding them keeps
-        # their ids from being reused.
-        self._seen: dict[str, Any] = dict(state.tables)
+        self._log = ChangeLog()
+        self._versions: dict[str, int] = {}
         self._journal_end = state.journal_end
         self._journal_frames = state.journal_frames
         self._journal_fd: int | None = None
-        self._journal_broken = state.torn_tail
+        # No journal to append to (missing, or older than the snapshot): the next commit writes a generation.
+        self._journal_broken = state.journal_end == 0
         self._pending_header: Header | None = None
         self._compact_bytes = compact_bytes
+        self._snapshot_bytes = self._snapshot_size()
+        self._fold: _Fold | None = None
+        # After a failed fold, the next is tried only once the journal has grown this far.
+        self._fold_after = 0
+        self.fold_error: str | None = None
         self._depth = 0
         self._mutex = threading.RLock()
         self.on_rollback: list[Any] = []
         self.closed = False
         self.torn_tail_recovered = state.torn_tail
+
+    @property
+    def read_only(self) -> bool:
+        """Opened without the writer lock (another process may be writing): every commit is refused."""
+        return self._lock is None
 
     # ----------------------------------------------------------------- opening
 
@@ -141,9 +179,15 @@ class Vault:
         use_backup: bool = False,
         compact_bytes: int = MIN_COMPACT_BYTES,
         on_failed_unlock: Any = None,
+        read_only: bool = False,
     ) -> Vault:
+        """Unlock the store. `read_only`: without the writer lock, from the last complete commit,
+        while another process may hold the store for writing; nothing is written."""
         if not store_exists(folder):
             raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.")
+        if read_only:
+            state = read_state(folder, passphrase, user, on_failed_unlock=on_failed_unlock, attempts=_READ_ATTEMPTS)
+            return cls(folder, None, state, compact_bytes)
         lock = WriterLock(folder)
         lock.acquire()
         try:
@@ -156,16 +200,25 @@ class Vault:
                 # are kept beside it for inspection rather than overwritten.
                 vault._quarantine_damaged()
                 vault._write_generation(state.generation + 1, keep_backup=False)
+            elif state.carried is not None:
+                vault._finish_interrupted_fold(state.carried)
             return vault
         except BaseException:
             lock.release()
             raise
 
+    def _finish_interrupted_fold(self, carried: list[bytes]) -> None:
+        """The snapshot was installed but its journal never started: start it with the frames it lacks."""
+        try:
+            self._install_journal(self.generation, carried)
+        except OSError as error:
+            raise describe_os_error(error, "finish the last compaction") from None
+
     # ----------------------------------------------------------------- committing
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several TinyDB operations into one durable commit (or none)."""
+        """Group several changes into one durable commit (or none)."""
         with self._mutex:
             self._depth += 1
             try:
@@ -179,28 +232,47 @@ class Vault:
             if self._depth == 0:
                 self.commit()
 
-    def note_write(self, data: Tables) -> None:
-        """TinyDB's Storage.write: commit now, or at the end of the open transaction."""
-        if data is not self.data:
-            self.data = data
-        if self._depth == 0:
-            self.commit()
+    def change(self, table: str, docs: Mapping[str, Any]) -> None:
+        """Store these documents of `table` ({doc id: document, or None to delete}); commit now,
+        or with the open transaction. Only what is named here is written: O(changed)."""
+        with self._mutex:
+            self._ensure_writable()
+            if table not in self.data:
+                self._log.create(self.data, table)
+            for doc_id, doc in docs.items():
+                self._log.put(self.data, table, doc_id, doc)
+            self._bump(table)
+            if self._depth == 0:
+                self.commit()
+
+    def drop_table(self, table: str) -> None:
+        with self._mutex:
+            self._ensure_writable()
+            self._log.drop(self.data, table)
+            self._bump(table)
+            if self._depth == 0:
+                self.commit()
+
+    def version(self, table: str) -> int:
+        """Changes with every write to `table` (and its rollback): equal means unchanged."""
+        return self._versions.get(table, 0)
+
+    def _bump(self, table: str) -> None:
+        self._versions[table] = self._versions.get(table, 0) + 1
 
     def commit(self) -> None:
         with self._mutex:
             self._ensure_open()
-            ops, fresh = self._diff()
             header = self._pending_header
-            if not ops and header is None:
+            if not self._log and header is None:
                 return
-            frame = ('{"ops":[' + ",".join(ops) + "]}").encode("utf-8")
-            whole = header is not None or self._journal_broken
+            self._ensure_writable()
             try:
-                if whole or self._journal_end + len(frame) > max(self._compact_bytes, self._snapshot_size()):
-                    self._commit_generation(fresh, header)
+                if header is not None or self._journal_broken:
+                    self._commit_generation(header)
                 else:
+                    frame = ('{"ops":[' + ",".join(self._log.frame_ops(self.data)) + "]}").encode("utf-8")
                     self._append(frame)
-                    self._apply_shadow(fresh)
             except OSError as error:
                 self.rollback()
                 raise describe_os_error(error, "save the change") from None
@@ -209,74 +281,29 @@ class Vault:
                 raise
             finally:
                 self._pending_header = None
+            self._log = ChangeLog()
+            self._maybe_fold()
 
-    def _commit_generation(self, fresh: dict[str, Any], header: Header | None) -> None:
+    def _commit_generation(self, header: Header | None) -> None:
         """Commit by writing a whole new generation (optionally with a new header)."""
-        # Shadow documents are never mutated in place, so a shallow copy restores it.
-        saved = {name: dict(table) for name, table in self._shadow.items()}
         old_header = self.header
-        self._apply_shadow(fresh)
         if header is not None:
             self.header = header
         try:
             self._write_generation(self.generation + 1, keep_backup=True)
         except BaseException:
-            self._shadow = saved
             self.header = old_header
             raise
 
-    def _diff(self) -> tuple[list[str], dict[str, dict[str, Any] | None]]:
-        """Frame ops for every document that differs from the committed state.
-
-        Returns the JSON op strings and, per table, {doc_id: committed copy or None}
-        (None = deleted); a table mapped to None as a whole was dropped.
-        """
-        ops: list[str] = []
-        fresh: dict[str, Any] = {}
-        for name in list(self._shadow):
-            if name not in self.data:
-                ops.append(json.dumps(["drop", name]))
-                fresh[name] = None
-        for name, table in self.data.items():
-            if self._seen.get(name) is table and name in self._shadow:
-                continue
-            old = self._shadow.get(name, {})
-            changes: dict[str, Any] = {}
-            name_json = json.dumps(name)
-            for doc_id, doc in table.items():
-                if old.get(doc_id) != doc:
-                    doc_json = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-                    ops.append(f'["put",{name_json},{json.dumps(doc_id)},{doc_json}]')
-                    changes[doc_id] = json.loads(doc_json)
-            for doc_id in old.keys() - table.keys():
-                ops.append(f'["del",{name_json},{json.dumps(doc_id)}]')
-                changes[doc_id] = None
-            if name not in self._shadow:
-                ops.append(f'["table",{name_json}]')
-            fresh[name] = changes
-        return ops, fresh
-
-    def _apply_shadow(self, fresh: dict[str, Any]) -> None:
-        for name, changes in fresh.items():
-            if changes is None:
-                self._shadow.pop(name, None)
-                self._seen.pop(name, None)
-                continue
-            table = self._shadow.setdefault(name, {})
-            for doc_id, doc in changes.items():
-                if doc is None:
-                    table.pop(doc_id, None)
-                else:
-                    table[doc_id] = doc
-            self._seen[name] = self.data[name]
-
     def rollback(self) -> None:
         """Put the live tables back to the committed state after a failed write."""
-        self.data.clear()
-        self.data.update(json.loads(json.dumps(self._shadow)))
-        self._seen = dict(self.data)
-        for callback in self.on_rollback:
-            callback()
+        with self._mutex:
+            for table in self._log.tables_touched():
+                self._bump(table)
+            self._log.restore(self.data)
+            self._log = ChangeLog()
+            for callback in self.on_rollback:
+                callback()
 
     # ----------------------------------------------------------------- journal
 
@@ -308,6 +335,8 @@ class Vault:
             raise
         self._journal_end += len(record)
         self._journal_frames += 1
+        if self._fold is not None:
+            self._fold.tail.append(plaintext)
 
     def _close_journal(self) -> None:
         if self._journal_fd is not None:
@@ -320,16 +349,25 @@ class Vault:
         except OSError:
             return 0
 
+    def _install_journal(self, generation: int, frames: list[bytes]) -> None:
+        """Replace the journal with a new one for `generation` holding `frames` (plaintexts), sealed anew."""
+        header = JMAGIC + _U64.pack(generation) + self.header.digest()
+        records = [header]
+        for seq, plaintext in enumerate(frames):
+            sealed = crypto.seal(self._key, plaintext, _frame_aad(self.header, generation, seq))
+            records.append(_U32.pack(len(sealed)) + sealed)
+        journal = b"".join(records)
+        self._close_journal()
+        atomic_write(self._journal_path(), journal)
+        self._journal_end = len(journal)
+        self._journal_frames = len(frames)
+        self._journal_broken = False
+
     # ----------------------------------------------------------------- generations
 
     def _write_generation(self, generation: int, keep_backup: bool) -> None:
-        """Write the committed state as a new snapshot and an empty journal."""
-        body = json.dumps(self._shadow, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        header_bytes = self.header.to_bytes()
-        sealed = crypto.seal(self._key, body, _snapshot_aad(self.header, generation))
-        snapshot = MAGIC + _U32.pack(len(header_bytes)) + header_bytes + _U64.pack(generation) + sealed
-        journal = JMAGIC + _U64.pack(generation) + self.header.digest()
-        self._close_journal()
+        """Write the current state as a new snapshot and an empty journal, here and now."""
+        self._cancel_fold()
         store_path = self.folder / STORE_FILE
         if keep_backup and store_path.exists():
             # Journal first: a crash between the two leaves a backup pair whose journal
@@ -337,18 +375,134 @@ class Vault:
             for name in (JOURNAL_FILE, STORE_FILE):
                 current = self.folder / name
                 if current.exists():
-                    atomic_write(self.folder / (name + BACKUP_SUFFIX), current.read_bytes())
-        atomic_write(store_path, snapshot)
-        atomic_write(self._journal_path(), journal)
+                    atomic_copy(current, self.folder / (name + BACKUP_SUFFIX))
+        # Every frame of the current journal is in the new snapshot.
+        folded = 0 if self._journal_broken else self._journal_frames
+        tmp = temp_name(store_path)
+        try:
+            size = write_snapshot(tmp, self.data, self.header, self._key, generation, folded, lambda: False)
+            replace(tmp, store_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(self.folder)
+        # From here the snapshot is generation `generation`, whatever happens to the journal.
         self.generation = generation
-        self._journal_end = len(journal)
-        self._journal_frames = 0
-        self._journal_broken = False
+        self._snapshot_bytes = size
+        try:
+            self._install_journal(generation, [])
+        except BaseException:
+            self._journal_broken = True
+            raise
+
+    # ----------------------------------------------------------------- folding in the background
+
+    def _maybe_fold(self) -> None:
+        """Start folding the journal into a new snapshot in a background thread once it outgrows the snapshot.
+
+        Called after a commit, under the mutex. The thread gets shallow copies of the tables
+        (stored documents are never changed in place, so this is a consistent snapshot at a
+        few milliseconds' cost) and never blocks a save: commits keep appending to the
+        journal meanwhile and are carried into the new generation's journal at the switch.
+        """
+        if self._fold is not None or self.read_only or self._journal_broken:
+            return
+        if self._journal_end <= max(self._compact_bytes, self._snapshot_bytes, self._fold_after):
+            return
+        fold = _Fold(self.generation + 1, self._journal_frames, self._journal_end)
+        tables = {name: dict(table) for name, table in self.data.items()}
+        fold.thread = threading.Thread(target=self._run_fold, args=(fold, tables, self.header), name="safedesk-fold", daemon=True)
+        self._fold = fold
+        fold.thread.start()
+
+    def _run_fold(self, fold: _Fold, tables: Tables, header: Header) -> None:
+        """The fold thread: write the snapshot and the backup pair, then switch under the mutex.
+
+        Crash safety, in order: (1) the new snapshot is a temp file until it is complete and
+        fsynced; (2) the backup pair is copied from files that no longer change (the old
+        snapshot, the journal up to the fold point); (3) the snapshot is installed by an
+        atomic rename, after which the folder holds generation g + 1 beside journal g, which
+        the reader replays from the fold point on; (4) the new journal, holding the frames
+        appended during the fold, replaces the old one atomically. A crash between any two
+        steps leaves every committed change readable.
+        """
+        store_path = self.folder / STORE_FILE
+        tmp = temp_name(store_path)
+        try:
+            size = write_snapshot(tmp, tables, header, self._key, fold.generation, fold.folded, lambda: fold.cancelled)
+            del tables
+            self._backup_pair(fold)
+            self._lock_unless_cancelled(fold)
+            try:
+                self._switch(fold, tmp, size)
+            finally:
+                self._mutex.release()
+        except Cancelled:
+            tmp.unlink(missing_ok=True)
+        except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
+            tmp.unlink(missing_ok=True)
+            with self._mutex:
+                self.fold_error = str(describe_os_error(error, "compact the store")) if isinstance(error, OSError) else repr(error)
+                # Saves go on appending to the journal; try again once it has grown as much again.
+                self._fold_after = self._journal_end + max(self._compact_bytes, self._snapshot_bytes)
+                if self._fold is fold:
+                    self._fold = None
+
+    def _backup_pair(self, fold: _Fold) -> None:
+        for name, length in ((JOURNAL_FILE, fold.journal_end), (STORE_FILE, None)):
+            if fold.cancelled:
+                raise Cancelled
+            current = self.folder / name
+            if current.exists():
+                atomic_copy(current, self.folder / (name + BACKUP_SUFFIX), length)
+
+    def _lock_unless_cancelled(self, fold: _Fold) -> None:
+        # A synchronous generation write holds the mutex while it waits for this thread to
+        # stop: never block on the mutex without looking at the flag.
+        while not self._mutex.acquire(timeout=0.02):
+            if fold.cancelled:
+                raise Cancelled
+        if fold.cancelled:
+            self._mutex.release()
+            raise Cancelled
+
+    def _switch(self, fold: _Fold, tmp: Path, size: int) -> None:
+        """Under the mutex: install the new snapshot, then the new journal (steps 3 and 4)."""
+        replace(tmp, self.folder / STORE_FILE)
+        fsync_dir(self.folder)
+        self.generation = fold.generation
+        self._snapshot_bytes = size
+        self._fold = None
+        try:
+            self._install_journal(fold.generation, fold.tail)
+        except BaseException:
+            # The old journal is still there and still read (from the fold point), but frames
+            # of this generation cannot go after it: the next commit writes a generation whole.
+            self._close_journal()
+            self._journal_broken = True
+            raise
+
+    def _cancel_fold(self) -> None:
+        """Stop a running fold and wait for its thread (a synchronous write is about to replace its work)."""
+        fold = self._fold
+        if fold is None:
+            return
+        fold.cancelled = True
+        if fold.thread is not None and fold.thread is not threading.current_thread():
+            fold.thread.join()
+        self._fold = None
+
+    def wait_for_fold(self) -> None:
+        """Block until a running fold has finished (for backups, closing, tests and benchmarks)."""
+        fold = self._fold
+        if fold is not None and fold.thread is not None:
+            fold.thread.join()
 
     def compact(self) -> None:
         """Fold the journal into a fresh snapshot now (used by backup and key changes)."""
         with self._mutex:
             self._ensure_open()
+            self._ensure_writable()
             if self._depth:
                 raise RuntimeError("compact() inside a transaction")
             self.commit()
@@ -361,6 +515,7 @@ class Vault:
         """Key-slot changes: the new header is written with the open transaction's changes,
         in one generation, so a slot and its owner's record never exist one without the other."""
         with self._mutex:
+            self._ensure_writable()
             self._pending_header = header
             if self._depth == 0:
                 self.commit()
@@ -384,14 +539,29 @@ class Vault:
         if self.closed:
             raise StoreWriteError("The store is closed.")
 
+    def _ensure_writable(self) -> None:
+        if self._lock is None:
+            raise StoreReadOnly(
+                f"The store in {self.folder} is open for reading only, because another SafeDesk window or command "
+                "holds it for writing. Close that one first to make changes."
+            )
+
     def close(self) -> None:
         with self._mutex:
             if self.closed:
                 return
+            fold = self._fold
+        # Outside the mutex, which a fold needs for its switch: let it finish, so closing
+        # leaves the store folded rather than throwing the work away.
+        if fold is not None and fold.thread is not None:
+            fold.thread.join()
+        with self._mutex:
+            self._fold = None
             self._close_journal()
             self.closed = True
             self._key = b""
-            self._lock.release()
+            if self._lock is not None:
+                self._lock.release()
 
     # The data key never leaves the vault: callers ask it to wrap, seal or open.
 
@@ -413,10 +583,6 @@ class Vault:
         return secret is not None and self.slot.unwrap(self.header.store_id, secret) is not None
 
 
-def _snapshot_aad(header: Header, generation: int) -> bytes:
-    return b"safedesk-data\0" + header.digest() + _U64.pack(generation)
-
-
 def _frame_aad(header: Header, generation: int, seq: int) -> bytes:
     return b"safedesk-journal\0" + header.digest() + _U64.pack(generation) + _U64.pack(seq)
 
@@ -424,27 +590,9 @@ def _frame_aad(header: Header, generation: int, seq: int) -> bytes:
 # --------------------------------------------------------------------- reading
 
 
-def read_header(path: Path) -> tuple[Header, int, bytes]:
-    """Header, generation and sealed body of a snapshot file, or StoreCorrupt."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise describe_os_error(error, f"read {path.name}") from None
-    backup = _backup_hint(path)
-    try:
-        if not raw.startswith(MAGIC):
-            raise ValueError("not a SafeDesk store file")
-        pos = len(MAGIC)
-        (length,) = _U32.unpack_from(raw, pos)
-        if length > _MAX_HEADER:
-            raise ValueError("header too large")
-        pos += 4
-        header = Header.from_bytes(raw[pos : pos + length])
-        pos += length
-        (generation,) = _U64.unpack_from(raw, pos)
-        return header, generation, raw[pos + 8 :]
-    except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError) as error:
-        raise StoreCorrupt(f"The store file {path} is damaged or is not a SafeDesk store ({error}).", str(path), backup) from None
+def read_header(path: Path) -> SnapshotHead:
+    """Header, generation and fold point of a snapshot file, reading only its first bytes; or StoreCorrupt."""
+    return read_head(path, _backup_hint(path))
 
 
 def _backup_hint(path: Path) -> str | None:
@@ -465,73 +613,121 @@ def unlock_header(header: Header, passphrase: str, user: str | None) -> tuple[Sl
     return None
 
 
-def read_state(folder: Path, passphrase: str, user: str | None, *, suffix: str = "", on_failed_unlock: Any = None) -> Unlocked:
+class _Moved(Exception):
+    """Read without the writer lock: a fold replaced the snapshot between reading it and its journal."""
+
+
+def read_state(
+    folder: Path, passphrase: str, user: str | None, *, suffix: str = "", on_failed_unlock: Any = None, attempts: int = 1
+) -> Unlocked:
+    """Unlock and load the snapshot and journal. With `attempts` > 1 (a reader without the writer
+    lock), a fold switching files mid-read is met by reading again: every attempt yields the
+    state after some complete commit, never a mixture."""
     store_path = folder / (STORE_FILE + suffix)
     if not store_path.is_file():
         raise StoreNotFound(f"No store file {store_path}.")
-    header, generation, sealed = read_header(store_path)
-    if user and not header.candidates(user):
+    head = read_header(store_path)
+    if user and not head.header.candidates(user):
         raise WrongPassphrase(f"No key slot for '{user}' in this store. 'safedesk keys list' shows who has one.")
-    opened = unlock_header(header, passphrase, user)
+    opened = unlock_header(head.header, passphrase, user)
     if opened is None:
         if on_failed_unlock is not None:
-            on_failed_unlock(header, user)
+            on_failed_unlock(head.header, user)
         raise WrongPassphrase("Wrong passphrase: the store was not opened.")
     slot, key = opened
+    for attempt in range(attempts):
+        # The data key is the same in every generation: a snapshot written since the key was
+        # derived opens with it too.
+        head = read_header(store_path) if attempt else head
+        try:
+            return _load(folder, suffix, head, slot, key, last=attempt == attempts - 1)
+        except _Moved:
+            continue
+    raise StoreCorrupt(f"The journal file {folder / (JOURNAL_FILE + suffix)} does not belong to the store file.", str(store_path))
+
+
+def _load(folder: Path, suffix: str, head: SnapshotHead, slot: Slot, key: bytes, last: bool) -> Unlocked:
+    store_path = folder / (STORE_FILE + suffix)
     try:
-        body = crypto.open_sealed(key, sealed, _snapshot_aad(header, generation))
-        tables = json.loads(body.decode("utf-8"))
-        if not isinstance(tables, dict):
-            raise ValueError("tables")
-    except (crypto.DecryptionFailed, ValueError, UnicodeDecodeError):
+        tables = read_tables(store_path, head, key)
+    except (crypto.DecryptionFailed, ValueError, UnicodeDecodeError, OSError):
+        if not last and read_header(store_path).generation != head.generation:
+            raise _Moved from None
         raise StoreCorrupt(
             f"The store file {store_path} failed its integrity check (changed or truncated).",
             str(store_path),
             _backup_hint(store_path),
         ) from None
-    end, frames, torn = _replay_journal(folder / (JOURNAL_FILE + suffix), header, key, generation, tables)
-    return Unlocked(header, key, slot, generation, tables, end, frames, torn)
+    journal = folder / (JOURNAL_FILE + suffix)
+    end, frames, torn, carried = _replay_journal(journal, head, key, tables, moved_ok=not last)
+    return Unlocked(head.header, key, slot, head.generation, tables, end, frames, torn, carried)
 
 
-def _replay_journal(path: Path, header: Header, key: bytes, generation: int, tables: Tables) -> tuple[int, int, bool]:
-    """Apply the journal's frames to `tables`; returns (good end, frame count, torn tail?)."""
+def _replay_journal(
+    path: Path, head: SnapshotHead, key: bytes, tables: Tables, moved_ok: bool = False
+) -> tuple[int, int, bool, list[bytes] | None]:
+    """Apply the journal's frames to `tables`.
+
+    Returns (good end, frame count, torn tail?, carried). A journal of the snapshot's own
+    generation is replayed whole. One of the generation before (a fold installed the
+    snapshot and stopped before restarting the journal) is replayed from the snapshot's fold
+    point on, and those frames are returned as `carried` to start the new journal with; its
+    end and count are then 0, as for a missing or stale journal (the next commit writes a
+    new journal or generation).
+    """
+    header, generation = head.header, head.generation
     expected = JMAGIC + _U64.pack(generation) + header.digest()
+    previous = JMAGIC + _U64.pack(generation - 1) + header.digest()
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return 0, 0, True  # no journal: the next commit writes a new generation
-    if not raw.startswith(expected):
-        if raw.startswith(JMAGIC) and len(raw) >= len(expected):
-            # A journal from the previous generation: the crash came between writing the
-            # new snapshot and resetting the journal; its frames are in the snapshot.
-            return 0, 0, True
-        if len(raw) < len(expected) and expected.startswith(raw):
-            return 0, 0, True
-        raise StoreCorrupt(f"The journal file {path} is damaged or belongs to another store.", str(path), _backup_hint(path))
-    pos = len(expected)
+        return 0, 0, True, None  # no journal: the next commit writes a new generation
+    if raw.startswith(expected):
+        end, seq, torn, _ = _replay_frames(path, raw, len(expected), header, key, generation, 0, tables)
+        return end, seq, torn, None
+    if generation > 0 and raw.startswith(previous):
+        _, _, _, carried = _replay_frames(path, raw, len(previous), header, key, generation - 1, head.folded, tables)
+        return 0, 0, False, carried
+    if raw.startswith(JMAGIC) and len(raw) >= len(expected):
+        if moved_ok and _U64.unpack_from(raw, len(JMAGIC))[0] > generation:
+            raise _Moved  # a reader without the lock: the writer switched generations meanwhile
+        # A journal older than the previous generation: every frame of it is in the snapshot.
+        return 0, 0, True, None
+    if len(raw) < len(expected) and expected.startswith(raw):
+        return 0, 0, True, None
+    raise StoreCorrupt(f"The journal file {path} is damaged or belongs to another store.", str(path), _backup_hint(path))
+
+
+def _replay_frames(
+    path: Path, raw: bytes, pos: int, header: Header, key: bytes, generation: int, first: int, tables: Tables
+) -> tuple[int, int, bool, list[bytes]]:
+    """Apply frames from number `first` on; returns (good end, frame count, torn tail?, their plaintexts)."""
     seq = 0
+    applied: list[bytes] = []
     while pos < len(raw):
         if pos + 4 > len(raw):
-            return pos, seq, True
+            return pos, seq, True, applied
         (length,) = _U32.unpack_from(raw, pos)
         end = pos + 4 + length
         if length > _MAX_FRAME or end > len(raw) or length == 0:
             if length == 0 and raw[pos:].strip(b"\0"):
                 raise StoreCorrupt(f"The journal file {path} is damaged.", str(path), _backup_hint(path))
-            return pos, seq, True  # a write that never completed
+            return pos, seq, True, applied  # a write that never completed
         try:
             plain = crypto.open_sealed(key, raw[pos + 4 : end], _frame_aad(header, generation, seq))
             ops = json.loads(plain.decode("utf-8"))["ops"]
         except (crypto.DecryptionFailed, ValueError, KeyError, UnicodeDecodeError):
             if end == len(raw) and not raw[pos + 4 : end].strip(b"\0"):
-                return pos, seq, True  # zero-filled by a power cut mid-write
+                return pos, seq, True, applied  # zero-filled by a power cut mid-write
             raise StoreCorrupt(
                 f"The journal file {path} failed its integrity check (changed or truncated).", str(path), _backup_hint(path)
             ) from None
-        _apply_ops(tables, ops)
+        if seq >= first:
+            _apply_ops(tables, ops)
+            applied.append(plain)
         pos = end
         seq += 1
-    return pos, seq, False
+    return pos, seq, False, applied
 
 
 def _apply_ops(tables: Tables, ops: list[Any]) -> None:
