@@ -192,7 +192,6 @@ class SealWriter:
         return self._encryptor.finalize() + self._encryptor.tag
 
 
-
 def open_sealed_file(key: bytes, handle: BinaryIO, size: int, aad: bytes) -> bytearray:
     """What `open_sealed` returns for the `size` sealed bytes at `handle`'s position, read piece
     by piece so the ciphertext is never held in memory beside the plaintext.

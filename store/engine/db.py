@@ -23,7 +23,8 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from safedesk.store.engine.vault import Tables, Vault
+from safedesk.store.engine.changes import Tables
+from safedesk.store.engine.vault import Vault
 from safedesk.store.errors import RecordNotFound
 
 # A table's stored documents: id (as text) -> document. Read-only (see Database.scan).

@@ -442,7 +442,9 @@ class Vault:
         except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
             tmp.unlink(missing_ok=True)
             with self._mutex:
-                self.fold_error = str(describe_os_error(error, "compact the store")) if isinstance(error, OSError) else repr(error)
+                self.fold_error = (
+                    str(describe_os_error(error, "compact the store")) if isinstance(error, OSError) else repr(error)
+                )
                 # Saves go on appending to the journal; try again once it has grown as much again.
                 self._fold_after = self._journal_end + max(self._compact_bytes, self._snapshot_bytes)
                 if self._fold is fold:

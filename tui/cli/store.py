@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Literal
 
 import click
 
@@ -28,8 +29,22 @@ def _store_dir(ctx: click.Context) -> Path:
     return ctx.obj.store_dir
 
 
+# How a command opens the store: "write" takes the writer lock; "read" never does, so it works
+# while the app (or another command) has the store open, from its last complete save; "export"
+# takes the lock when it is free (its audit entry joins the chain at once) and reads otherwise
+# (the entry waits in the locked-events file for the next unlock).
+Access = Literal["write", "read", "export"]
+
+
 @contextmanager
-def opened(ctx: click.Context, passphrase_file: str | None, user: str | None, reader: PassphraseReader | None = None) -> Iterator:
+def opened(
+    ctx: click.Context,
+    passphrase_file: str | None,
+    user: str | None,
+    reader: PassphraseReader | None = None,
+    *,
+    access: Access = "write",
+) -> Iterator:
     from safedesk.store.engine.session import Session
 
     folder = _store_dir(ctx)
@@ -41,7 +56,7 @@ def opened(ctx: click.Context, passphrase_file: str | None, user: str | None, re
         raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.")
     passphrase = (reader or PassphraseReader()).read(passphrase_file, "Passphrase")
     try:
-        session = Session.open(folder, passphrase, user)
+        session = _open(Session, folder, passphrase, user, access)
     except StoreCorrupt as error:
         if error.backup:
             raise StoreCorrupt(
@@ -55,6 +70,19 @@ def opened(ctx: click.Context, passphrase_file: str | None, user: str | None, re
         yield session
     finally:
         session.close()
+
+
+def _open(session_class: Any, folder: Path, passphrase: str, user: str | None, access: Access) -> Any:
+    from safedesk.store.errors import StoreLocked
+
+    if access == "read":
+        return session_class.open(folder, passphrase, user, read_only=True)
+    try:
+        return session_class.open(folder, passphrase, user)
+    except StoreLocked:
+        if access == "write":
+            raise
+        return session_class.open(folder, passphrase, user, read_only=True)
 
 
 def _print_recovery_key(key: str) -> None:
@@ -103,7 +131,7 @@ def verify(ctx: click.Context, passphrase_file: str | None, user: str | None) ->
     """Check the store, the audit chain and evidence hashes; exit 1 on any fault."""
     from safedesk.store.features import verify_store
 
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         report = verify_store(session)
     for line in report.lines():
         click.echo(line)
