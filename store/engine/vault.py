@@ -405,10 +405,17 @@ class Vault:
         few milliseconds' cost) and never blocks a save: commits keep appending to the
         journal meanwhile and are carried into the new generation's journal at the switch.
         """
-        if self._fold is not None or self.read_only or self._journal_broken:
-            return
-        if self._journal_end <= max(self._compact_bytes, self._snapshot_bytes, self._fold_after):
-            return
+        if self._journal_end > max(self._compact_bytes, self._snapshot_bytes, self._fold_after):
+            self.start_fold()
+
+    def start_fold(self) -> None:
+        """Fold now, in the background, whatever the journal's size (the benchmark measures the pause)."""
+        with self._mutex:
+            if self._fold is not None or self.read_only or self._journal_broken or self.closed:
+                return
+            self._begin_fold()
+
+    def _begin_fold(self) -> None:
         fold = _Fold(self.generation + 1, self._journal_frames, self._journal_end)
         tables = {name: dict(table) for name, table in self.data.items()}
         fold.thread = threading.Thread(target=self._run_fold, args=(fold, tables, self.header), name="safedesk-fold", daemon=True)
@@ -493,6 +500,11 @@ class Vault:
         if fold.thread is not None and fold.thread is not threading.current_thread():
             fold.thread.join()
         self._fold = None
+
+    @property
+    def folding(self) -> bool:
+        """A fold is running in the background."""
+        return self._fold is not None
 
     def wait_for_fold(self) -> None:
         """Block until a running fold has finished (for backups, closing, tests and benchmarks)."""
