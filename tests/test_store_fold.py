@@ -84,18 +84,21 @@ def test_dropping_and_truncating_tables_is_committed(store_dir):
         assert [dict(d) for d in again.scan("other").values()] == [{"c": 3}]
 
 
-def test_saves_go_on_while_the_fold_runs_and_all_survive(store_dir, monkeypatch):
+@pytest.mark.parametrize("stage", ["_backup_pair", "_draft_journal"])
+def test_saves_go_on_while_the_fold_runs_and_all_survive(store_dir, monkeypatch, stage):
+    """Saves made while the fold writes (before or after it drafts the new journal) all reach the new generation."""
     session = _session(store_dir, compact_bytes=4096)
     started = threading.Event()
     release = threading.Event()
-    real = Vault._backup_pair
+    real = getattr(Vault, stage)
 
-    def slow_backup(self: Vault, fold: object) -> None:
+    def slow(self: Vault, *args: object) -> object:
+        done = real(self, *args)
         started.set()
         assert release.wait(30)
-        real(self, fold)  # type: ignore[arg-type]
+        return done
 
-    monkeypatch.setattr(Vault, "_backup_pair", slow_backup)
+    monkeypatch.setattr(Vault, stage, slow)
     notes = session.repo(Note)
     i = 0
     while not started.is_set():
@@ -128,7 +131,6 @@ def test_a_crash_at_any_step_of_the_fold_loses_nothing(store_dir, tmp_path, monk
 
     real_backup = Vault._backup_pair
     real_replace = vault_module.replace
-    real_install = Vault._install_journal
 
     def backup_hook(self: Vault, fold: object) -> None:
         hold.set()
@@ -136,21 +138,19 @@ def test_a_crash_at_any_step_of_the_fold_loses_nothing(store_dir, tmp_path, monk
         real_backup(self, fold)  # type: ignore[arg-type]
 
     def replace_hook(src: Path, dst: Path) -> None:
-        if dst.name == STORE_FILE and threading.current_thread().name == "safedesk-fold":
-            if step == "before-snapshot" and not crash.exists():
-                copy_folder()
-        real_replace(src, dst)
-
-    def install_hook(self: Vault, generation: int, frames: list[bytes]) -> None:
-        if threading.current_thread().name == "safedesk-fold" and step == "before-journal" and not crash.exists():
+        in_fold = threading.current_thread().name == "safedesk-fold"
+        if (
+            in_fold
+            and not crash.exists()
+            and (step, dst.name) in {("before-snapshot", STORE_FILE), ("before-journal", JOURNAL_FILE)}
+        ):
             copy_folder()
-        real_install(self, generation, frames)
-        if threading.current_thread().name == "safedesk-fold" and step == "after-journal" and not crash.exists():
+        real_replace(src, dst)
+        if in_fold and not crash.exists() and (step, dst.name) == ("after-journal", JOURNAL_FILE):
             copy_folder()
 
     monkeypatch.setattr(Vault, "_backup_pair", backup_hook)
     monkeypatch.setattr(vault_module, "replace", replace_hook)
-    monkeypatch.setattr(Vault, "_install_journal", install_hook)
     notes = session.repo(Note)
     saved: set[str] = set()
     i = 0

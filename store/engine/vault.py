@@ -351,17 +351,23 @@ class Vault:
 
     def _install_journal(self, generation: int, frames: list[bytes]) -> None:
         """Replace the journal with a new one for `generation` holding `frames` (plaintexts), sealed anew."""
-        header = JMAGIC + _U64.pack(generation) + self.header.digest()
-        records = [header]
-        for seq, plaintext in enumerate(frames):
-            sealed = crypto.seal(self._key, plaintext, _frame_aad(self.header, generation, seq))
-            records.append(_U32.pack(len(sealed)) + sealed)
-        journal = b"".join(records)
+        journal = self._journal_start(generation) + self._seal_frames(generation, frames, 0)
         self._close_journal()
         atomic_write(self._journal_path(), journal)
         self._journal_end = len(journal)
         self._journal_frames = len(frames)
         self._journal_broken = False
+
+    def _journal_start(self, generation: int) -> bytes:
+        return JMAGIC + _U64.pack(generation) + self.header.digest()
+
+    def _seal_frames(self, generation: int, frames: list[bytes], first_seq: int) -> bytes:
+        """Journal records for `frames` (plaintexts) numbered from `first_seq`."""
+        records = []
+        for seq, plaintext in enumerate(frames, start=first_seq):
+            sealed = crypto.seal(self._key, plaintext, _frame_aad(self.header, generation, seq))
+            records.append(_U32.pack(len(sealed)) + sealed)
+        return b"".join(records)
 
     # ----------------------------------------------------------------- generations
 
@@ -435,19 +441,23 @@ class Vault:
         """
         store_path = self.folder / STORE_FILE
         tmp = temp_name(store_path)
+        draft = temp_name(self._journal_path())
         try:
             size = write_snapshot(tmp, tables, header, self._key, fold.generation, fold.folded, lambda: fold.cancelled)
             del tables
             self._backup_pair(fold)
+            drafted = self._draft_journal(fold, draft)
             self._lock_unless_cancelled(fold)
             try:
-                self._switch(fold, tmp, size)
+                self._switch(fold, tmp, size, draft, drafted)
             finally:
                 self._mutex.release()
         except Cancelled:
             tmp.unlink(missing_ok=True)
+            draft.unlink(missing_ok=True)
         except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
             tmp.unlink(missing_ok=True)
+            draft.unlink(missing_ok=True)
             with self._mutex:
                 self.fold_error = (
                     str(describe_os_error(error, "compact the store")) if isinstance(error, OSError) else repr(error)
@@ -475,21 +485,49 @@ class Vault:
             self._mutex.release()
             raise Cancelled
 
-    def _switch(self, fold: _Fold, tmp: Path, size: int) -> None:
+    def _draft_journal(self, fold: _Fold, draft: Path) -> tuple[int, int]:
+        """Write and fsync the new journal with the frames appended so far, outside the mutex
+        (so the switch itself costs two renames); returns how many frames it holds, and its size."""
+        with self._mutex:
+            frames = list(fold.tail)
+        data = self._journal_start(fold.generation) + self._seal_frames(fold.generation, frames, 0)
+        fd = open_private(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return len(frames), len(data)
+
+    def _switch(self, fold: _Fold, tmp: Path, size: int, draft: Path, drafted: tuple[int, int]) -> None:
         """Under the mutex: install the new snapshot, then the new journal (steps 3 and 4)."""
+        count, journal_size = drafted
+        late = fold.tail[count:]
+        if late:  # saved while the draft was written: add them to it
+            records = self._seal_frames(fold.generation, late, count)
+            fd = open_private(draft, os.O_WRONLY | os.O_APPEND)
+            try:
+                _write_all(fd, records)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            journal_size += len(records)
         replace(tmp, self.folder / STORE_FILE)
         fsync_dir(self.folder)
         self.generation = fold.generation
         self._snapshot_bytes = size
         self._fold = None
+        self._close_journal()
         try:
-            self._install_journal(fold.generation, fold.tail)
+            replace(draft, self._journal_path())
+            fsync_dir(self.folder)
         except BaseException:
             # The old journal is still there and still read (from the fold point), but frames
             # of this generation cannot go after it: the next commit writes a generation whole.
-            self._close_journal()
             self._journal_broken = True
             raise
+        self._journal_end = journal_size
+        self._journal_frames = len(fold.tail)
 
     def _cancel_fold(self) -> None:
         """Stop a running fold and wait for its thread (a synchronous write is about to replace its work)."""
@@ -595,6 +633,12 @@ class Vault:
         """Does `passphrase` open the slot this session was unlocked with? (the lock screen)"""
         secret = secret_for_slot(self.slot.role, passphrase)
         return secret is not None and self.slot.unwrap(self.header.store_id, secret) is not None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _frame_aad(header: Header, generation: int, seq: int) -> bytes:
