@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,44 @@ def test_saves_go_on_while_the_fold_runs_and_all_survive(store_dir, monkeypatch,
     session.close()
     assert _titles(store_dir) == {f"before {k}" for k in range(i)} | {f"during {j}" for j in range(5)} | {"after"}
     assert read_header(store_dir / STORE_FILE).generation >= generation + 1
+
+
+@pytest.mark.parametrize("stage", ["_backup_pair", "_draft_journal"])
+def test_a_foreground_generation_while_the_fold_waits_for_the_lock(store_dir, monkeypatch, stage):
+    """A key change (a generation written in the foreground, holding the lock) while the fold
+    thread needs the lock: the fold gives way, nothing hangs, nothing is lost."""
+    session = _session(store_dir, compact_bytes=4096)
+    reached = threading.Event()
+    go = threading.Event()
+    real = getattr(Vault, stage)
+
+    def gated(self: Vault, *args: object) -> object:
+        reached.set()
+        assert go.wait(30)
+        return real(self, *args)
+
+    monkeypatch.setattr(Vault, stage, gated)
+    notes = session.repo(Note)
+    saved = set()
+    i = 0
+    while not reached.is_set():
+        notes.add(Note(title=f"note {i}"))
+        saved.add(f"note {i}")
+        i += 1
+
+    def key_change() -> None:
+        with session.transaction():
+            notes.add(Note(title="with the key change"))
+            go.set()  # the fold goes on to need the lock this transaction holds
+            time.sleep(0.1)
+            session.vault.replace_header(session.vault.header)
+
+    worker = threading.Thread(target=key_change)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the foreground write and the fold deadlocked"
+    session.close()
+    assert _titles(store_dir) == saved | {"with the key change"}
 
 
 @pytest.mark.parametrize("step", ["before-snapshot", "before-journal", "after-journal"])

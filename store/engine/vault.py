@@ -458,14 +458,21 @@ class Vault:
         except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
             tmp.unlink(missing_ok=True)
             draft.unlink(missing_ok=True)
-            with self._mutex:
-                self.fold_error = (
-                    str(describe_os_error(error, "compact the store")) if isinstance(error, OSError) else repr(error)
-                )
-                # Saves go on appending to the journal; try again once it has grown as much again.
-                self._fold_after = self._journal_end + max(self._compact_bytes, self._snapshot_bytes)
-                if self._fold is fold:
-                    self._fold = None
+            self._fold_failed(fold, error)
+
+    def _fold_failed(self, fold: _Fold, error: Exception) -> None:
+        try:
+            self._lock_unless_cancelled(fold)
+        except Cancelled:
+            return  # whoever cancelled it is writing a generation now
+        try:
+            self.fold_error = str(describe_os_error(error, "compact the store")) if isinstance(error, OSError) else repr(error)
+            # Saves go on appending to the journal; try again once it has grown as much again.
+            self._fold_after = self._journal_end + max(self._compact_bytes, self._snapshot_bytes)
+            if self._fold is fold:
+                self._fold = None
+        finally:
+            self._mutex.release()
 
     def _backup_pair(self, fold: _Fold) -> None:
         for name, length in ((JOURNAL_FILE, fold.journal_end), (STORE_FILE, None)):
@@ -488,8 +495,11 @@ class Vault:
     def _draft_journal(self, fold: _Fold, draft: Path) -> tuple[int, int]:
         """Write and fsync the new journal with the frames appended so far, outside the mutex
         (so the switch itself costs two renames); returns how many frames it holds, and its size."""
-        with self._mutex:
+        self._lock_unless_cancelled(fold)
+        try:
             frames = list(fold.tail)
+        finally:
+            self._mutex.release()
         data = self._journal_start(fold.generation) + self._seal_frames(fold.generation, frames, 0)
         fd = open_private(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         try:
