@@ -34,8 +34,10 @@ MAGIC = b"SAFEDESK-STORE/2\n"
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
 _MAX_HEADER = 1 << 20
-# Documents serialised per piece: about 250 KB, a few milliseconds of work.
-_DOCS_PER_PIECE = 512
+# Documents serialised per piece: about 64 KB, a millisecond or two of work. Each piece is one
+# call that holds the interpreter lock, so while a fold runs in the background a save waits
+# at most this long each time it needs the lock back (after each write and fsync).
+_DOCS_PER_PIECE = 128
 _WRITE_BUFFER = 1 << 20
 
 Tables = dict[str, dict[str, Any]]

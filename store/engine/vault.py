@@ -613,6 +613,8 @@ class Vault:
             if self.closed:
                 return
             fold = self._fold
+            if fold is not None and self._depth:
+                fold.cancelled = True  # closing inside a transaction: this thread holds the lock the fold needs
         # Outside the mutex, which a fold needs for its switch: let it finish, so closing
         # leaves the store folded rather than throwing the work away.
         if fold is not None and fold.thread is not None:
