@@ -7,6 +7,8 @@ the very same tables to a TinyDB JSONStorage file and to a sqlite3 database
 
 - write: one record and its audit entry, durably (SafeDesk: `Repository.add`,
   one commit; TinyDB: two inserts; sqlite: one transaction), p50 and p95;
+  SafeDesk's and sqlite's in turn in one process, so both meet the disk at the
+  same moments;
 - fold: the worst pause the app's own thread sees while the journal is folded
   into a new snapshot in the background and saves go on (each save's time, and
   the longest gap of a 2 ms timer loop standing in for the event loop), beside
@@ -143,18 +145,13 @@ def _child_ours(folder: Path, size: int, samples: int) -> dict[str, Any]:
     session = Session.open(folder, PASSPHRASE)
     unlock = time.perf_counter() - start
     repo = session.repo(BenchRecord)
-    writes = []
-    for i in range(samples):
-        t = time.perf_counter()
-        repo.add(_record(size + i))
-        writes.append(time.perf_counter() - t)
     rss, held = _peak_rss_mib(), _held_mib()
-    pause = _fold_pause(session, repo, size + samples)
+    pause = _fold_pause(session, repo, size)
     start = time.perf_counter()
     session.vault.compact()  # the same fold in the foreground, as every save past the threshold once paid
     foreground = time.perf_counter() - start
     session.close()
-    return {"unlock": unlock, "writes": writes, "rss": rss, "held": held, "foreground_fold": foreground, **pause}
+    return {"unlock": unlock, "rss": rss, "held": held, "foreground_fold": foreground, **pause}
 
 
 def _fold_pause(session: Session, repo: Any, first: int) -> dict[str, Any]:
@@ -214,26 +211,45 @@ def _child_tinydb(path: Path, size: int, samples: int) -> dict[str, Any]:
 
 def _child_sqlite(path: Path, size: int, samples: int) -> dict[str, Any]:
     start = time.perf_counter()
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
+    db = _sqlite(path)
     count = db.execute("SELECT count(*) FROM bench").fetchone()[0]
     assert count >= size
     load = time.perf_counter() - start
+    rss, held = _peak_rss_mib(), _held_mib()
+    db.close()
+    return {"unlock": load, "rss": rss, "held": held}
+
+
+def _sqlite(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    return db
+
+
+def _child_writes(work: Path, size: int, samples: int) -> dict[str, Any]:
+    """SafeDesk and sqlite writes taken in turn, so both meet the same disk at the same moments
+    (an fsync's cost on a shared machine drifts by 10x over minutes)."""
+    session = Session.open(work / "store", PASSPHRASE)
+    repo = session.repo(BenchRecord)
+    db = _sqlite(work / "plain.sqlite")
     entry = db.execute("SELECT doc FROM audit LIMIT 1").fetchone()[0]
-    writes = []
+    ours, lite = [], []
     for i in range(samples):
+        t = time.perf_counter()
+        repo.add(_record(size + i))
+        ours.append(time.perf_counter() - t)
         t = time.perf_counter()
         with db:
             db.execute("INSERT INTO bench (doc) VALUES (?)", (json.dumps(_record(size + i).to_doc()),))
             db.execute("INSERT INTO audit (doc) VALUES (?)", (entry,))
-        writes.append(time.perf_counter() - t)
-    rss, held = _peak_rss_mib(), _held_mib()
+        lite.append(time.perf_counter() - t)
     db.close()
-    return {"unlock": load, "writes": writes, "rss": rss, "held": held}
+    session.close()
+    return {"ours": ours, "sqlite": lite}
 
 
-CHILDREN = {"ours": _child_ours, "tinydb": _child_tinydb, "sqlite": _child_sqlite}
+CHILDREN = {"ours": _child_ours, "tinydb": _child_tinydb, "sqlite": _child_sqlite, "writes": _child_writes}
 
 
 def _in_child(kind: str, path: Path, size: int, samples: int) -> dict[str, Any]:
@@ -350,9 +366,10 @@ def main(argv: list[str]) -> int:
             _fill(folder, size, kdf)
             _copy_plain(folder, work / "plain.json", work / "plain.sqlite")
             tiny_samples = args.tinydb_samples or max(3, min(60, 200_000 // size))
-            ours = _in_child("ours", folder, size, args.samples)
+            writes = _in_child("writes", work, size, args.samples)
+            ours = _in_child("ours", folder, size, 0) | {"writes": writes["ours"]}
             tiny = _in_child("tinydb", work / "plain.json", size, tiny_samples)
-            lite = _in_child("sqlite", work / "plain.sqlite", size, args.samples)
+            lite = _in_child("sqlite", work / "plain.sqlite", size, 0) | {"writes": writes["sqlite"]}
         finally:
             shutil.rmtree(work, ignore_errors=True)
         for line in _report_size(size, ours, tiny, lite):
