@@ -22,8 +22,7 @@ from safedesk.store.consents.pupils import (
     fold,
     format_date,
     get_pupil,
-    name_key,
-    pupil_index,
+    named_rows,
 )
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import local_today
@@ -203,9 +202,7 @@ def resolve_pupil(session: Session, text: str, today: date | None = None) -> Res
     same name are ambiguous. A leaver is chosen only when no current pupil matches.
     """
     today = today or local_today()
-    index = pupil_index(session)
-    ids = index.by_mis.get(text.strip().casefold()) or index.by_name.get(name_key(text), [])
-    rows = [index.by_id[i] for i in dict.fromkeys(ids)]
+    rows = named_rows(session, text)
     current = [r for r in rows if r.active(today)]
     if current:
         rows = current

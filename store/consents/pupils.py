@@ -522,13 +522,40 @@ class PupilIndex:
         for row in rows:
             if row.mis_id:
                 by_mis.setdefault(row.mis_id.casefold(), []).append(row.id)
-            by_name.setdefault(row.name_key, []).append(row.id)
-            if row.preferred_name:
-                # "Milly Smith" finds Amelia Smith (Milly): preferred first name plus the rest.
-                alias = name_key(" ".join([row.preferred_name, *row.name.split()[1:]]))
-                if alias != row.name_key:
-                    by_name.setdefault(alias, []).append(row.id)
+            for key in _name_keys(row.name, row.preferred_name, row.name_key):
+                by_name.setdefault(key, []).append(row.id)
         return cls(rows, {r.id: r for r in rows}, by_mis, by_name, raw)
+
+
+def _name_keys(name: str, preferred: str, key: str) -> list[str]:
+    """The keys a full name finds a pupil by: "Milly Smith" finds Amelia Smith (Milly) too."""
+    if not preferred:
+        return [key]
+    alias = name_key(" ".join([preferred, *name.split()[1:]]))
+    return [key] if alias == key else [key, alias]
+
+
+def named_rows(session: Session, text: str) -> list[PupilRow]:
+    """The pupils a MIS id (any case) or else a full name names, as the index finds them.
+
+    Without building the index when there is none yet: a one-off command looks at each
+    stored document once, instead of preparing every pupil for search and listing.
+    """
+    raw = pupil_documents(session)
+    index = _INDEXES.get(session)
+    mis = text.strip().casefold()
+    if index is not None and index.version is raw:
+        ids = index.by_mis.get(mis) or index.by_name.get(name_key(text), [])
+        return [index.by_id[i] for i in dict.fromkeys(ids)]
+    found = [doc_id for doc_id, doc in raw.items() if doc.get("mis_id") and doc["mis_id"].casefold() == mis]
+    if not found:
+        wanted = name_key(text)
+        found = [
+            doc_id
+            for doc_id, doc in raw.items()
+            if wanted in _name_keys(doc.get("name", ""), doc.get("preferred_name", ""), name_key(doc.get("name", "")))
+        ]
+    return [_row(int(doc_id), raw[doc_id]) for doc_id in found]
 
 
 _INDEXES: weakref.WeakKeyDictionary[Session, PupilIndex] = weakref.WeakKeyDictionary()

@@ -163,7 +163,7 @@ def check(
     from safedesk.store.consents.check import IMAGE_RULES, check_pupils, purposes_for
 
     chosen = purposes_for(purposes)
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         found, problems = _resolve_all(session, pupils)
     if problems:
         for problem in problems:
@@ -227,7 +227,7 @@ def list_(
         raise InvalidInput("Give --purpose and --status together.", "status")
     chosen = purposes_for([purpose])[0] if purpose else None
     today = local_today()
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         rows = filter_rows(
             pupil_index(session).rows,
             today=today,
@@ -283,7 +283,7 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
     """One pupil: details, where each purpose stands, and the full history."""
     from safedesk.store.consents.pupils import Purpose, format_date
 
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         found, problems = _resolve_all(session, (pupil,))
     if problems:
         click.echo(f"safedesk: {problems[0]}", err=True)
@@ -328,7 +328,7 @@ def expiring_(ctx: click.Context, days: int, passphrase_file: str | None, user: 
     from safedesk.store.consents.pupils import expiring, format_date
 
     today = local_today()
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         due = expiring(session, days)
     for e in due:
         left = e.days_left(today)
@@ -374,7 +374,7 @@ def export(
         if len(found) != 1:
             raise InvalidInput("Give one purpose for the cleared list, not a channel needing several.", "purpose")
         chosen = found[0]
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="export") as session:
         made = never_publish_export(session, with_reasons=with_reasons) if chosen is None else cleared_export(session, chosen)
         write_export(session, made, out, overwrite=force)
     click.echo(f"Wrote {out} ({count_of(made.count, 'pupil')}). It contains personal data about children: keep it secure.")
