@@ -28,7 +28,7 @@ def slot_choices(store_dir: Path) -> list[tuple[str, str]]:
     """(label, slot id) for each key slot, from the plaintext header: roles only, no names."""
     from safedesk.store.engine.vault import STORE_FILE, read_header
 
-    header, _generation, _sealed = read_header(store_dir / STORE_FILE)
+    header = read_header(store_dir / STORE_FILE).header
     counts: dict[str, int] = {}
     totals = {role: sum(1 for s in header.slots if s.role == role) for role in ROLE_LABELS}
     choices = [("Anyone: try each key", ANYONE)]

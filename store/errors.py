@@ -47,6 +47,10 @@ class StoreWriteError(SafeDeskError):
     """A commit could not be made durable; what was stored before is intact."""
 
 
+class StoreReadOnly(StoreLocked, StoreWriteError):
+    """A write was attempted through a store opened only for reading (without the writer lock)."""
+
+
 class InvalidInput(SafeDeskError):
     """A value the user gave was refused; the message says which and why.
 

@@ -1,17 +1,21 @@
 """TinyDB over the encrypted vault: the one module that imports tinydb.
 
-TinyDB reads and rewrites the whole database on every operation; its storage here
-hands back the vault's live in-memory tables (no disk, no decryption) and a write
-commits only what changed, through the vault's journal. Everything else in the
-store reaches the documents through `Database`, so what the engine relies on in
-TinyDB (every write replaces the table's dict, which the vault's diff and `scan`'s
-identity use; `update` hands the updater the stored document itself) stays in
-this file, and tinydb is pinned for it.
+TinyDB's storage here hands back the vault's live in-memory tables (no disk, no
+decryption), and its tables are `VaultTable`s: a write runs TinyDB's own updater
+over a view of the table that records which documents it touched, and hands
+the vault just those (`Vault.change`), which commits them through its journal.
+Nothing is diffed or copied whole: a write costs the documents it changes.
+
+What the engine relies on in TinyDB stays in this file, and tinydb is pinned
+for it: every write reaches `Table._update_table` with an updater over a
+mapping of int ids (insert, update, upsert, remove, truncate), and `drop_table`
+/ `drop_tables` are the only other writers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from types import MappingProxyType
 from typing import Any
 
@@ -19,7 +23,8 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from safedesk.store.engine.vault import Tables, Vault
+from safedesk.store.engine.changes import Tables
+from safedesk.store.engine.vault import Vault
 from safedesk.store.errors import RecordNotFound
 
 # A table's stored documents: id (as text) -> document. Read-only (see Database.scan).
@@ -29,16 +34,105 @@ _EMPTY: Documents = MappingProxyType({})
 
 class VaultStorage(Storage):
     def __init__(self, vault: Vault) -> None:
-        self._vault = vault
+        self.vault = vault
 
     def read(self) -> Tables | None:
-        return self._vault.data
+        return self.vault.data
 
     def write(self, data: Tables) -> None:
-        self._vault.note_write(data)
+        raise NotImplementedError("SafeDesk writes reach the vault through VaultTable, never as whole tables")
 
     def close(self) -> None:
         """The session closes the vault; TinyDB's close must not."""
+
+
+class _Edit(MutableMapping[int, Any]):
+    """What TinyDB's updater sees of a table: the stored documents by int id, copied when
+    touched (stored documents are never changed in place), every change kept aside."""
+
+    def __init__(self, stored: Mapping[str, Any]) -> None:
+        self._stored = stored
+        self._new: dict[str, Any] = {}  # id -> document, None once deleted
+
+    def __getitem__(self, doc_id: int) -> Any:
+        key = str(doc_id)
+        if key in self._new:
+            doc = self._new[key]
+            if doc is None:
+                raise KeyError(doc_id)
+            return doc
+        doc = json.loads(json.dumps(self._stored[key]))  # the updater may change it in place
+        self._new[key] = doc
+        return doc
+
+    def __setitem__(self, doc_id: int, doc: Any) -> None:
+        self._new[str(doc_id)] = doc
+
+    def __delitem__(self, doc_id: int) -> None:
+        if doc_id not in self:
+            raise KeyError(doc_id)
+        self._new[str(doc_id)] = None
+
+    def __contains__(self, doc_id: object) -> bool:
+        key = str(doc_id)
+        if key in self._new:
+            return self._new[key] is not None
+        return key in self._stored
+
+    def __iter__(self) -> Iterator[int]:
+        for key in self._stored:
+            if self._new.get(key, True) is not None:
+                yield int(key)
+        for key, doc in self._new.items():
+            if doc is not None and key not in self._stored:
+                yield int(key)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def clear(self) -> None:
+        for key in [*self._stored, *self._new]:
+            self._new[key] = None
+
+    def changes(self) -> dict[str, Any]:
+        """The documents that differ from what is stored (None: deleted)."""
+        return {
+            key: doc
+            for key, doc in self._new.items()
+            if (doc is None and key in self._stored) or (doc is not None and self._stored.get(key) != doc)
+        }
+
+
+class VaultTable(Table):
+    def _update_table(self, updater: Callable[[dict[int, Mapping[str, Any]]], None]) -> None:
+        """TinyDB's one write path: run its updater over an `_Edit` and hand the vault what changed."""
+        storage = self.storage
+        assert isinstance(storage, VaultStorage)
+        vault = storage.vault
+        edit = _Edit(vault.data.get(self.name, {}))
+        updater(edit)  # type: ignore[arg-type]  # a MutableMapping, which is all TinyDB's updaters use
+        vault.change(self.name, edit.changes())
+        self.clear_cache()
+
+
+class _VaultTinyDB(TinyDB):
+    table_class = VaultTable
+
+    def _vault(self) -> Vault:
+        storage = self.storage
+        assert isinstance(storage, VaultStorage)
+        return storage.vault
+
+    def drop_table(self, name: str) -> None:
+        self._tables.pop(name, None)
+        self._vault().drop_table(name)
+
+    def drop_tables(self) -> None:
+        self._tables.clear()
+        vault = self._vault()
+        with vault.transaction():
+            for name in list(vault.data):
+                vault.drop_table(name)
 
 
 class Database:
@@ -46,25 +140,26 @@ class Database:
 
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
-        self._db = TinyDB(storage=VaultStorage, vault=vault)
-        # Table dict -> its read-only view, so an unchanged table scans as the same object.
-        self._views: dict[str, tuple[dict[str, Any], Documents]] = {}
+        self._db = _VaultTinyDB(storage=VaultStorage, vault=vault)
+        # Table -> (its dict, its version, a read-only view): an unchanged table scans as the same object.
+        self._views: dict[str, tuple[dict[str, Any], int, Documents]] = {}
 
     def scan(self, table: str) -> Documents:
         """Every stored document of a table, id (text) -> document, without copying or decoding.
 
         Read-only: a write must go through a repository (which validates and audits it). The
-        mapping is the table as it is now; every write to the table replaces it, so an unchanged
-        identity (`is`) means the table has not changed since it was scanned.
+        mapping shows the table as it is now; every write to the table gives the next scan a new
+        mapping, so an unchanged identity (`is`) means the table has not changed since it was scanned.
         """
         raw = self._vault.data.get(table)
         if raw is None:
             return _EMPTY
+        version = self._vault.version(table)
         seen = self._views.get(table)
-        if seen is None or seen[0] is not raw:
-            seen = (raw, MappingProxyType(raw))
+        if seen is None or seen[0] is not raw or seen[1] != version:
+            seen = (raw, version, MappingProxyType(raw))
             self._views[table] = seen
-        return seen[1]
+        return seen[2]
 
     def table(self, name: str) -> Table:
         """TinyDB's table: for the engine's repositories and audit log, and for tests and
@@ -85,21 +180,14 @@ class Database:
         missing = [doc_id for doc_id in new_docs if str(doc_id) not in raw]
         if missing:
             raise RecordNotFound(f"No record with id {missing[0]} in {table}.")
-        # TinyDB hands the updater each document but not its id: find the new version by the
-        # stored document object itself.
-        by_object = {id(raw[str(doc_id)]): doc for doc_id, doc in new_docs.items()}
-
-        def apply(doc: MutableMapping[str, Any]) -> None:
-            new = by_object[id(doc)]
-            doc.clear()
-            doc.update(new)
-
-        self.table(table).update(apply, doc_ids=list(new_docs))
+        # Straight to the vault: only these documents are written.
+        self._vault.change(table, {str(doc_id): dict(doc) for doc_id, doc in new_docs.items()})
+        self.table(table).clear_cache()
 
     def remove(self, table: str, doc_id: int) -> None:
         self.table(table).remove(doc_ids=[doc_id])
 
     def forget(self) -> None:
         """After a rollback: drop TinyDB's query caches and next ids, which may name what was undone."""
-        self._db = TinyDB(storage=VaultStorage, vault=self._vault)
+        self._db = _VaultTinyDB(storage=VaultStorage, vault=self._vault)
         self._views.clear()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from safedesk.store.engine import anchor
+from safedesk.store.engine.changes import Tables
 from safedesk.store.engine.files import WriterLock, describe_os_error
 from safedesk.store.engine.keys.header import FORMAT_VERSION, Header
 from safedesk.store.engine.vault import (
@@ -28,7 +29,6 @@ from safedesk.store.engine.vault import (
     JournalHead,
     Replayed,
     Snapshot,
-    Tables,
     Unlocked,
     Vault,
     journal_generation,

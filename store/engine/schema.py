@@ -61,3 +61,15 @@ def migrate(session: Migrating) -> int:
         meta.schema_version = current
         session.meta_repo().save(meta, summary=f"schema version {current}")
     return found
+
+
+def check_readable(session: Migrating) -> None:
+    """A store opened for reading only cannot be migrated: refuse one that would need it."""
+    found = session.meta().schema_version
+    if found > CURRENT_VERSION:
+        migrate(session)  # refuses it, with the one message for a newer store
+    if found < CURRENT_VERSION:
+        raise NewerStore(
+            f"This store is at schema {found} and this SafeDesk reads {CURRENT_VERSION}: "
+            "open it for writing once (close the other SafeDesk window first)."
+        )

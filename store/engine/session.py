@@ -26,9 +26,9 @@ from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.keys.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.records import Record, utcnow
 from safedesk.store.engine.repository import Repository
-from safedesk.store.engine.schema import CURRENT_VERSION, migrate
+from safedesk.store.engine.schema import CURRENT_VERSION, check_readable, migrate
 from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, refuse_store_files, unlock_header
-from safedesk.store.errors import InvalidInput, RecordNotFound
+from safedesk.store.errors import InvalidInput, RecordNotFound, StoreReadOnly
 
 R = TypeVar("R", bound=Record)
 
@@ -109,11 +109,13 @@ class Session:
     ) -> Session:
         """Unlock the store in `folder`.
 
-        `read_only` (for `verify`) changes no byte: no schema migration, no merge of the
-        locked-time events, no save; a store older than this computer last saw is then
-        reported in `vault.rollback_warning` instead of refused. `use_backup` runs the
-        recovery (`safedesk recover`, see Vault.recover): `confirm` is shown what would be
-        lost and decides; the result is in `recovery_summary`.
+        `read_only` opens without the writer lock, so it works while another SafeDesk holds
+        the store for writing, from its last complete commit; it changes no byte (no schema
+        migration, no merge of the locked-time events, no save; any write raises
+        StoreReadOnly), and a store older than this computer last saw is reported in
+        `vault.rollback_warning` instead of refused. `use_backup` runs the recovery
+        (`safedesk recover`, see engine.salvage): `confirm` is shown what would be lost and
+        decides; the result is in `recovery_summary`.
         """
         options = options or OpenOptions()
         folder = Path(folder)
@@ -134,7 +136,9 @@ class Session:
         session.recovery_summary = summary
         try:
             session.user = session.users.first(lambda u: u.slot_id == vault.slot.id)
-            if not read_only:
+            if read_only:
+                check_readable(session)
+            else:
                 migrate(session)
                 session._merge_locked_events()
             if use_backup:
@@ -158,6 +162,14 @@ class Session:
         return f"{self.user.name} ({self.user.role_label})"
 
     def audit_event(self, action: str, summary: str, target: str = "") -> None:
+        if self.vault.read_only:
+            # Opened without the writer lock: the entry cannot join the chain, and the
+            # locked-events file takes only failed unlocks (nothing else there could be
+            # trusted), so what needs an audit entry is refused rather than left unrecorded.
+            raise StoreReadOnly(
+                f"'{action}' is recorded in the audit log as it is done, and this store is open for reading only "
+                "(another SafeDesk window or command holds it): close that one first, or do it from within the app."
+            )
         with self.transaction():
             self.audit.append(self.actor, action, summary, target)
 

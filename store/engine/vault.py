@@ -2,7 +2,7 @@
 
 Folder layout (the byte formats are in docs/SECURITY.md, "File formats"):
 
-    safedesk.store         the snapshot: header (plaintext), generation, sealed tables
+    safedesk.store         the snapshot: header (plaintext), generation, fold point, sealed tables (engine.snapshot)
     safedesk.journal       changes since that snapshot, one sealed frame per commit, bound to it
     safedesk.store.bak     the previous generation of both files, kept on every compaction
     safedesk.journal.bak
@@ -11,34 +11,48 @@ Folder layout (the byte formats are in docs/SECURITY.md, "File formats"):
     safedesk.events        failed unlocks, each sealed (age) to the store's public key
     safedesk.lock          the single-writer lock
 
-A commit appends one frame and fsyncs: cost grows with the change, not the store.
-The journal's header names the generation and the SHA-256 of the snapshot it
-extends and is authenticated with the data key; each frame's length is
+A commit appends one frame holding only the documents it changed (engine.changes
+tracks them; nothing is diffed) and fsyncs: cost grows with the change, not the
+store. The journal's header names the generation and the SHA-256 of the snapshot
+it extends and is authenticated with the data key; each frame's length is
 checksummed and its AEAD binds the chain value of every byte before it, so a
 changed, reordered, foreign or older journal is refused. Only a torn tail after
 the last complete frame (a write that never returned) is taken for a crash
-leftover. When the journal outgrows the snapshot, the whole state is written as
-a new generation: both new files complete beside the old ones first (*.next),
-then switched by renames that `settle` finishes after a crash, so a failed
-compaction leaves every other file as it was.
+leftover.
+
+When the journal outgrows the snapshot, a background thread folds it into a new
+generation while saves go on appending to the current journal (see `_run_fold`):
+both new files are written complete beside the old ones first (*.next), the
+saves made meanwhile sealed again into the new journal, then switched in by
+renames that `settle` finishes after a crash, so a failed or interrupted fold
+leaves every other file as it was. Generations written in the foreground (key
+changes, backups, migration) take the same path.
+
+Readers without the writer lock (`read_only`) work out which files are current
+without renaming anything, load the snapshot and the journal up to its last
+complete frame, and read again if a fold switched files meanwhile.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import secrets
 import struct
 import threading
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from dataclasses import replace as replace_fields
 from pathlib import Path
 from typing import Any
 
 from safedesk.store.engine import anchor
+from safedesk.store.engine.changes import ChangeLog, Tables
 from safedesk.store.engine.files import (
     WriterLock,
     atomic_write,
@@ -47,17 +61,18 @@ from safedesk.store.engine.files import (
     make_private_dir,
     open_private,
     remove_stale_temps,
-)
-from safedesk.store.engine.files import (
-    replace as replace_file,
+    replace,
+    temp_name,
 )
 from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.keys.header import FORMAT_VERSION, Header, Slot
 from safedesk.store.engine.keys.recovery import secret_for_slot
+from safedesk.store.engine.snapshot import MAGIC, Cancelled, SnapshotHead, body_aad, read_head, read_tables, write_snapshot
 from safedesk.store.errors import (
     StoreCorrupt,
     StoreExists,
     StoreNotFound,
+    StoreReadOnly,
     StoreRolledBack,
     StoreWriteError,
     WrongPassphrase,
@@ -69,7 +84,6 @@ EVENTS_FILE = "safedesk.events"
 BACKUP_SUFFIX = ".bak"
 NEXT_SUFFIX = ".next"
 DAMAGED_MARK = ".damaged-"
-MAGIC = b"SAFEDESK-STORE/2\n"
 JMAGIC = b"SAFEDESK-JOURNAL/2\n"
 MAGIC_V1 = b"SAFEDESK-STORE/1\n"
 JMAGIC_V1 = b"SAFEDESK-JOURNAL/1\n"
@@ -92,8 +106,8 @@ _MAX_HEADER = 1 << 20
 _MAX_FRAME = 1 << 30
 # The journal is folded into a new snapshot once it is this large and larger than the snapshot.
 MIN_COMPACT_BYTES = 256 * 1024
-
-Tables = dict[str, dict[str, Any]]
+# A reader without the writer lock reads again this many times when a fold switches files under it.
+_READ_ATTEMPTS = 8
 
 
 def store_exists(folder: Path) -> bool:
@@ -135,17 +149,42 @@ class Unlocked:
     rollback_warning: str | None = None
 
 
+@dataclass
+class _Fold:
+    """A fold in progress: generation `generation` is being written from the tables as they
+    were after `folded` frames of the current journal; the plaintexts of frames appended
+    since are kept in `tail`, to be sealed again into the new journal."""
+
+    generation: int
+    folded: int
+    header: Header
+    tail: list[bytes] = field(default_factory=list)
+    cancelled: bool = False
+    thread: threading.Thread | None = None
+
+
+@dataclass
+class _Draft:
+    """The new generation's files while they are written: temp/next names, and what they hold."""
+
+    snapshot_tmp: Path
+    snapshot_size: int = 0
+    digest: bytes = b""
+    journal_size: int = 0
+    frames: int = 0
+    chain: bytes = b""
+    switching: bool = False  # the current pair is being renamed away: *.next are no longer spare
+
+
 class Vault:
-    """The unlocked store: live tables for TinyDB, and the means to commit them durably."""
+    """The unlocked store: the live tables (the one copy of the data) and the means to commit them durably."""
 
     def __init__(
         self,
         folder: Path,
-        lock: WriterLock,
+        lock: WriterLock | None,
         state: Unlocked,
         compact_bytes: int = MIN_COMPACT_BYTES,
-        *,
-        read_only: bool = False,
     ) -> None:
         self.folder = folder
         self._lock = lock
@@ -154,12 +193,8 @@ class Vault:
         self._key = state.data_key
         self.generation = state.generation
         self.data: Tables = state.tables
-        # The committed state as plain JSON values, never shared with `data`.
-        self._shadow: Tables = json.loads(json.dumps(state.tables))
-        # The table objects as last committed: TinyDB replaces a table's dict on every
-        # change, so an unchanged identity means an untouched table. Holding them keeps
-        # their ids from being reused.
-        self._seen: dict[str, Any] = dict(state.tables)
+        self._log = ChangeLog()
+        self._versions: dict[str, int] = {}
         self._journal_end = state.journal_end
         self._journal_frames = state.journal_frames
         self._chain = state.chain
@@ -168,16 +203,27 @@ class Vault:
         self._needs_generation = state.version < FORMAT_VERSION
         self._pending_header: Header | None = None
         self._compact_bytes = compact_bytes
+        self._fold: _Fold | None = None
+        # After a failed fold, the next is tried only once the journal has grown this far.
+        self._fold_after = 0
         self._depth = 0
         self._mutex = threading.RLock()
         self.on_rollback: list[Any] = []
         self.closed = False
-        self.read_only = read_only
         self.torn_tail_recovered = state.torn_tail
         self.rollback_warning = state.rollback_warning
         # The last compaction's failure, if any: the journal still holds every change, and
-        # the next commit tries again.
+        # a later commit tries again.
         self.compaction_error: StoreWriteError | None = None
+
+    @property
+    def read_only(self) -> bool:
+        """Opened without the writer lock (another process may be writing): every write is refused."""
+        return self._lock is None
+
+    @property
+    def fold_error(self) -> str | None:
+        return str(self.compaction_error) if self.compaction_error is not None else None
 
     # ----------------------------------------------------------------- opening
 
@@ -212,19 +258,26 @@ class Vault:
         compact_bytes: int = MIN_COMPACT_BYTES,
         on_failed_unlock: Any = None,
     ) -> Vault:
-        """Unlock the store. `read_only` changes no byte anywhere (for `verify`) and reports
-        a store older than this computer last saw in `rollback_warning` instead of refusing."""
+        """Unlock the store.
+
+        `read_only` opens without the writer lock, so while another process may hold the
+        store for writing, from its last complete commit; it changes no byte anywhere (a
+        compaction a crash interrupted is worked out, not finished) and reports a store older
+        than this computer last saw in `rollback_warning` instead of refusing it.
+        """
+        if read_only:
+            state = _read_unlocked(folder, passphrase, user, on_failed_unlock)
+            return cls(folder, None, state, compact_bytes)
         lock = WriterLock(folder)
         lock.acquire()
         try:
-            roles = settle(folder, write=not read_only)
+            roles = settle(folder, write=True)
             state = read_state(folder, passphrase, user, roles=roles, on_failed_unlock=on_failed_unlock)
-            if state.rollback_warning and not read_only:
+            if state.rollback_warning:
                 raise StoreRolledBack(state.rollback_warning, str(roles.store), None)
-            vault = cls(folder, lock, state, compact_bytes, read_only=read_only)
-            if not read_only:
-                remove_stale_temps(folder)
-                vault._note_seen()
+            vault = cls(folder, lock, state, compact_bytes)
+            remove_stale_temps(folder)
+            vault._note_seen()
             return vault
         except BaseException:
             lock.release()
@@ -240,7 +293,7 @@ class Vault:
         vault = cls(folder, lock, state, compact_bytes)
         for name in (STORE_FILE, JOURNAL_FILE):
             vault._set_aside(name)
-        vault._write_generation(generation, state.header, None, keep_backup=False)
+        vault._write_generation(generation, state.header, vault.data, 0, None, keep_backup=False)
         vault._note_seen()
         return vault
 
@@ -248,7 +301,7 @@ class Vault:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several TinyDB operations into one durable commit (or none)."""
+        """Group several changes into one durable commit (or none)."""
         with self._mutex:
             self._depth += 1
             try:
@@ -262,29 +315,52 @@ class Vault:
             if self._depth == 0:
                 self.commit()
 
-    def note_write(self, data: Tables) -> None:
-        """TinyDB's Storage.write: commit now, or at the end of the open transaction."""
-        if data is not self.data:
-            self.data = data
-        if self._depth == 0:
-            self.commit()
+    def change(self, table: str, docs: Mapping[str, Any]) -> None:
+        """Store these documents of `table` ({doc id: document, or None to delete}); commit now,
+        or with the open transaction. Only what is named here is written: O(changed)."""
+        with self._mutex:
+            self._ensure_writable()
+            if table not in self.data:
+                self._log.create(self.data, table)
+            for doc_id, doc in docs.items():
+                self._log.put(self.data, table, doc_id, doc)
+            self._bump(table)
+            if self._depth == 0:
+                self.commit()
+
+    def drop_table(self, table: str) -> None:
+        with self._mutex:
+            self._ensure_writable()
+            self._log.drop(self.data, table)
+            self._bump(table)
+            if self._depth == 0:
+                self.commit()
+
+    def version(self, table: str) -> int:
+        """Changes with every write to `table` (and its rollback): equal means unchanged."""
+        return self._versions.get(table, 0)
+
+    def _bump(self, table: str) -> None:
+        self._versions[table] = self._versions.get(table, 0) + 1
 
     def commit(self) -> None:
         with self._mutex:
-            self._ensure_writable()
-            ops, fresh = self._diff()
+            self._ensure_open()
             header = self._pending_header
-            if not ops and header is None:
+            if not self._log and header is None:
                 return
-            frame = ('{"ops":[' + ",".join(ops) + "]}").encode("utf-8")
+            self._ensure_writable()
+            frame = ('{"ops":[' + ",".join(self._log.frame_ops(self.data)) + "]}").encode("utf-8")
             try:
                 if header is not None or self._needs_generation:
                     # A new header (key slots) and its owner's records switch in together: the
-                    # new generation's journal starts with this commit's frame.
-                    self._write_generation(self.generation + 1, header or self.header, frame, keep_backup=True)
+                    # new generation's snapshot is the state before this commit and its journal
+                    # starts with this commit's frame.
+                    before = self._log.committed(self.data)
+                    folded = 0 if self._needs_generation else self._journal_frames
+                    self._write_generation(self.generation + 1, header or self.header, before, folded, frame, keep_backup=True)
                 else:
                     self._append(frame)
-                self._apply_shadow(fresh)
             except OSError as error:
                 self.rollback()
                 raise describe_os_error(error, "save the change") from None
@@ -293,72 +369,19 @@ class Vault:
                 raise
             finally:
                 self._pending_header = None
+            self._log = ChangeLog()
             self._note_seen()
-            if self._journal_end > max(self._compact_bytes, self._snapshot_size()):
-                self._try_compact()
-
-    def _try_compact(self) -> None:
-        """Fold the journal; on failure keep going on the journal (it holds every change)."""
-        try:
-            self._write_generation(self.generation + 1, self.header, None, keep_backup=True)
-        except OSError as error:
-            self.compaction_error = describe_os_error(error, "fold the journal into a new save")
-            return
-        self.compaction_error = None
-        self._note_seen()
-
-    def _diff(self) -> tuple[list[str], dict[str, dict[str, Any] | None]]:
-        """Frame ops for every document that differs from the committed state.
-
-        Returns the JSON op strings and, per table, {doc_id: committed copy or None}
-        (None = deleted); a table mapped to None as a whole was dropped.
-        """
-        ops: list[str] = []
-        fresh: dict[str, Any] = {}
-        for name in list(self._shadow):
-            if name not in self.data:
-                ops.append(json.dumps(["drop", name]))
-                fresh[name] = None
-        for name, table in self.data.items():
-            if self._seen.get(name) is table and name in self._shadow:
-                continue
-            old = self._shadow.get(name, {})
-            changes: dict[str, Any] = {}
-            name_json = json.dumps(name)
-            for doc_id, doc in table.items():
-                if old.get(doc_id) != doc:
-                    doc_json = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-                    ops.append(f'["put",{name_json},{json.dumps(doc_id)},{doc_json}]')
-                    changes[doc_id] = json.loads(doc_json)
-            for doc_id in old.keys() - table.keys():
-                ops.append(f'["del",{name_json},{json.dumps(doc_id)}]')
-                changes[doc_id] = None
-            if name not in self._shadow:
-                ops.append(f'["table",{name_json}]')
-            fresh[name] = changes
-        return ops, fresh
-
-    def _apply_shadow(self, fresh: dict[str, Any]) -> None:
-        for name, changes in fresh.items():
-            if changes is None:
-                self._shadow.pop(name, None)
-                self._seen.pop(name, None)
-                continue
-            table = self._shadow.setdefault(name, {})
-            for doc_id, doc in changes.items():
-                if doc is None:
-                    table.pop(doc_id, None)
-                else:
-                    table[doc_id] = doc
-            self._seen[name] = self.data[name]
+            self._maybe_fold()
 
     def rollback(self) -> None:
         """Put the live tables back to the committed state after a failed write."""
-        self.data.clear()
-        self.data.update(json.loads(json.dumps(self._shadow)))
-        self._seen = dict(self.data)
-        for callback in self.on_rollback:
-            callback()
+        with self._mutex:
+            for table in self._log.tables_touched():
+                self._bump(table)
+            self._log.restore(self.data)
+            self._log = ChangeLog()
+            for callback in self.on_rollback:
+                callback()
 
     def _note_seen(self) -> None:
         anchor.save(self.header.store_id, self.seen())
@@ -381,9 +404,7 @@ class Vault:
         fd = self._journal_fd
         try:
             os.lseek(fd, self._journal_end, os.SEEK_SET)
-            view = memoryview(record)
-            while view:
-                view = view[os.write(fd, view) :]
+            _write_all(fd, record)
             os.fsync(fd)
         except OSError:
             try:
@@ -396,6 +417,8 @@ class Vault:
         self._journal_end += len(record)
         self._journal_frames += 1
         self._chain = _next_chain(self._chain, record)
+        if self._fold is not None:
+            self._fold.tail.append(plaintext)
 
     def _close_journal(self) -> None:
         if self._journal_fd is not None:
@@ -408,80 +431,114 @@ class Vault:
         except OSError:
             return 0
 
+    def _seal_frames(self, chain: bytes, frames: list[bytes], first_seq: int) -> tuple[bytes, bytes]:
+        """Journal records for `frames` (plaintexts) numbered from `first_seq` after `chain`;
+        returns them and the chain value after the last."""
+        records = []
+        for seq, plaintext in enumerate(frames, start=first_seq):
+            record = _frame(self._key, chain, seq, plaintext)
+            chain = _next_chain(chain, record)
+            records.append(record)
+        return b"".join(records), chain
+
     # ----------------------------------------------------------------- generations
 
-    def _write_generation(self, generation: int, header: Header, first_frame: bytes | None, *, keep_backup: bool) -> None:
-        """Write the committed state as generation `generation`, its journal holding `first_frame`.
+    def _write_generation(
+        self, generation: int, header: Header, tables: Tables, folded: int, first_frame: bytes | None, *, keep_backup: bool
+    ) -> None:
+        """Write `tables` as generation `generation` (holding `folded` frames of the current
+        journal), its journal holding `first_frame`, here and now (a running fold is stopped).
 
         Both new files are written complete as *.next first (a full disk stops here, with
         every other file untouched), then switched in by renames; `settle` finishes a
         switch that a crash interrupted. The replaced pair becomes the *.bak pair.
         """
-        header = replace(header, version=FORMAT_VERSION)
-        body = json.dumps(self._shadow, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        snapshot = _snapshot_bytes(self._key, header, generation, body)
-        journal = _journal_head(self._key, header, generation, _snapshot_id(snapshot))
-        chain = _first_chain(journal)
-        frames = 0
-        if first_frame is not None:
-            record = _frame(self._key, chain, 0, first_frame)
-            journal += record
-            chain = _next_chain(chain, record)
-            frames = 1
-        self._close_journal()
+        self._cancel_fold()
+        header = replace_fields(header, version=FORMAT_VERSION)
+        draft = _Draft(temp_name(self.folder / (STORE_FILE + NEXT_SUFFIX)))
+        try:
+            draft.snapshot_size, draft.digest = write_snapshot(
+                draft.snapshot_tmp, tables, header, self._key, generation, folded, lambda: False
+            )
+            frames = [first_frame] if first_frame is not None else []
+            journal = _journal_head(self._key, header, generation, draft.digest)
+            records, draft.chain = self._seal_frames(_first_chain(journal), frames, 0)
+            draft.frames = len(frames)
+            draft.journal_size = len(journal) + len(records)
+            atomic_write(self.folder / (JOURNAL_FILE + NEXT_SUFFIX), journal + records)
+            self._switch(generation, header, draft, keep_backup=keep_backup)
+        except BaseException:
+            self._discard(draft)
+            raise
+
+    def _discard(self, draft: _Draft) -> None:
+        """Remove what a failed or cancelled generation wrote, unless the switch began (then
+        `settle` finishes it at the next opening, and the next commit writes a generation)."""
+        if draft.switching:
+            return
+        for path in (draft.snapshot_tmp, self.folder / (STORE_FILE + NEXT_SUFFIX), self.folder / (JOURNAL_FILE + NEXT_SUFFIX)):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def _switch(self, generation: int, header: Header, draft: _Draft, *, keep_backup: bool) -> None:
+        """Install a complete new generation: journal.next is written and fsynced; the new
+        snapshot becomes store.next, then journal -> journal.bak, store -> store.bak,
+        store.next -> store, journal.next -> journal. Only renames from the first: no space needed."""
         folder = self.folder
         store_next, journal_next = folder / (STORE_FILE + NEXT_SUFFIX), folder / (JOURNAL_FILE + NEXT_SUFFIX)
-        try:
-            atomic_write(store_next, snapshot)
-            atomic_write(journal_next, journal)
-        except BaseException:
-            store_next.unlink(missing_ok=True)
-            journal_next.unlink(missing_ok=True)
-            raise
-        # From here on only renames, which need no space.
+        replace(draft.snapshot_tmp, store_next)
+        fsync_dir(folder)
+        self._close_journal()
+        draft.switching = True
         self._needs_generation = True  # until the switch completes
         store, journal_path = folder / STORE_FILE, folder / JOURNAL_FILE
         if keep_backup and store.exists():
             if journal_path.exists():
-                replace_file(journal_path, folder / (JOURNAL_FILE + BACKUP_SUFFIX))
+                replace(journal_path, folder / (JOURNAL_FILE + BACKUP_SUFFIX))
             else:
                 (folder / (JOURNAL_FILE + BACKUP_SUFFIX)).unlink(missing_ok=True)
-            replace_file(store, folder / (STORE_FILE + BACKUP_SUFFIX))
-        replace_file(store_next, store)
-        replace_file(journal_next, journal_path)
+            replace(store, folder / (STORE_FILE + BACKUP_SUFFIX))
+        replace(store_next, store)
+        replace(journal_next, journal_path)
         fsync_dir(folder)
         self.generation = generation
         self.header = header
-        self._journal_end = len(journal)
-        self._journal_frames = frames
-        self._chain = chain
+        self._journal_end = draft.journal_size
+        self._journal_frames = draft.frames
+        self._chain = draft.chain
         self._needs_generation = False
 
     def compact(self) -> None:
-        """Fold the journal into a fresh snapshot now (used by backup and key changes)."""
+        """Fold the journal into a fresh snapshot now, in the foreground (backups, tests)."""
         with self._mutex:
             self._ensure_writable()
             if self._depth:
                 raise RuntimeError("compact() inside a transaction")
             self.commit()
             try:
-                self._write_generation(self.generation + 1, self.header, None, keep_backup=True)
+                folded = 0 if self._needs_generation else self._journal_frames
+                self._write_generation(self.generation + 1, self.header, self.data, folded, None, keep_backup=True)
             except OSError as error:
                 raise describe_os_error(error, "rewrite the store") from None
+            self.compaction_error = None
             self._note_seen()
 
     def replace_header(self, header: Header) -> None:
         """Key-slot changes: the new header is written with the open transaction's changes,
         in one generation, so a slot and its owner's record never exist one without the other."""
         with self._mutex:
+            self._ensure_writable()
             self._pending_header = header
             if self._depth == 0:
                 self.commit()
 
     def snapshot_bytes(self) -> tuple[bytes, bytes]:
         """The current state as a standalone store file and its empty journal (for backups)."""
-        self.compact()
-        return (self.folder / STORE_FILE).read_bytes(), (self.folder / JOURNAL_FILE).read_bytes()
+        with self._mutex:
+            self.compact()
+            return (self.folder / STORE_FILE).read_bytes(), (self.folder / JOURNAL_FILE).read_bytes()
 
     def _set_aside(self, name: str) -> None:
         path = self.folder / name
@@ -489,10 +546,154 @@ class Vault:
             os.replace(path, self.folder / f"{name}{DAMAGED_MARK}{secrets.token_hex(3)}")
             fsync_dir(self.folder)
 
+    # ----------------------------------------------------------------- folding in the background
+
+    def _maybe_fold(self) -> None:
+        """Start folding the journal into a new generation in a background thread once it
+        outgrows the snapshot. Called after a commit, under the mutex."""
+        if self._journal_end > max(self._compact_bytes, self._snapshot_size(), self._fold_after):
+            self.start_fold()
+
+    def start_fold(self) -> None:
+        """Fold now, in the background, whatever the journal's size (the benchmark measures the pause)."""
+        with self._mutex:
+            if self._fold is not None or self.read_only or self._needs_generation or self.closed or self._depth:
+                return
+            fold = _Fold(self.generation + 1, self._journal_frames, self.header)
+            # Stored documents are never changed in place (engine.changes), so shallow copies
+            # of the tables are a consistent state, at a few milliseconds' cost.
+            tables = {name: dict(table) for name, table in self.data.items()}
+            fold.thread = threading.Thread(target=self._run_fold, args=(fold, tables), name="safedesk-fold", daemon=True)
+            self._fold = fold
+            fold.thread.start()
+
+    def _run_fold(self, fold: _Fold, tables: Tables) -> None:
+        """The fold thread. Saves never wait for it except for the switch (step 3).
+
+        (1) the new snapshot, from the tables as they were after frame `folded`, is written
+        to a temp file and fsynced; (2) the new journal, bound to it, is drafted as
+        journal.next with the frames saved so far, sealed again; (3) under the mutex, frames
+        saved since are added to it, and the pair is switched in by renames exactly as a
+        foreground generation is (`_switch`). A crash before the first rename leaves the
+        current pair, which holds every save; after it, `settle` finishes the switch. On a
+        failure the *.next files are removed and saves go on in the current journal.
+        """
+        draft = _Draft(temp_name(self.folder / (STORE_FILE + NEXT_SUFFIX)))
+        try:
+            self._write_next_snapshot(fold, tables, draft)
+            del tables
+            self._draft_journal(fold, draft)
+            self._lock_unless_cancelled(fold)
+            try:
+                self._finish_fold(fold, draft)
+            finally:
+                self._mutex.release()
+        except Cancelled:
+            self._discard(draft)
+        except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
+            self._fold_failed(fold, draft, error)
+
+    def _write_next_snapshot(self, fold: _Fold, tables: Tables, draft: _Draft) -> None:
+        header = replace_fields(fold.header, version=FORMAT_VERSION)
+        draft.snapshot_size, draft.digest = write_snapshot(
+            draft.snapshot_tmp, tables, header, self._key, fold.generation, fold.folded, lambda: fold.cancelled
+        )
+
+    def _draft_journal(self, fold: _Fold, draft: _Draft) -> None:
+        """Write and fsync journal.next with the frames saved so far, outside the mutex (so the
+        switch itself costs a few renames)."""
+        self._lock_unless_cancelled(fold)
+        try:
+            frames = list(fold.tail)
+        finally:
+            self._mutex.release()
+        header = replace_fields(fold.header, version=FORMAT_VERSION)
+        journal = _journal_head(self._key, header, fold.generation, draft.digest)
+        records, draft.chain = self._seal_frames(_first_chain(journal), frames, 0)
+        draft.frames = len(frames)
+        draft.journal_size = len(journal) + len(records)
+        atomic_write(self.folder / (JOURNAL_FILE + NEXT_SUFFIX), journal + records)
+
+    def _finish_fold(self, fold: _Fold, draft: _Draft) -> None:
+        """Under the mutex: add the frames saved since the draft, then switch (step 3)."""
+        if fold.cancelled or self._fold is not fold:
+            raise Cancelled
+        late = fold.tail[draft.frames :]
+        if late:
+            records, draft.chain = self._seal_frames(draft.chain, late, draft.frames)
+            fd = open_private(self.folder / (JOURNAL_FILE + NEXT_SUFFIX), os.O_WRONLY | os.O_APPEND)
+            try:
+                _write_all(fd, records)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            draft.frames += len(late)
+            draft.journal_size += len(records)
+        self._fold = None
+        try:
+            self._switch(fold.generation, replace_fields(fold.header, version=FORMAT_VERSION), draft, keep_backup=True)
+        except BaseException:
+            self._discard(draft)
+            raise
+        self.compaction_error = None
+        self._fold_after = 0
+        self._note_seen()
+
+    def _fold_failed(self, fold: _Fold, draft: _Draft, error: Exception) -> None:
+        try:
+            self._lock_unless_cancelled(fold)
+        except Cancelled:
+            self._discard(draft)
+            return  # whoever cancelled it is writing a generation now
+        try:
+            self._discard(draft)
+            if isinstance(error, OSError):
+                self.compaction_error = describe_os_error(error, "fold the journal into a new save")
+            else:
+                self.compaction_error = StoreWriteError(f"Could not fold the journal into a new save ({error!r}).")
+            # Saves go on appending to the journal; try again once it has grown as much again.
+            self._fold_after = self._journal_end + max(self._compact_bytes, self._snapshot_size())
+            if self._fold is fold:
+                self._fold = None
+        finally:
+            self._mutex.release()
+
+    def _lock_unless_cancelled(self, fold: _Fold) -> None:
+        # A foreground generation holds the mutex while it waits for this thread to stop:
+        # never block on the mutex without looking at the flag.
+        while not self._mutex.acquire(timeout=0.02):
+            if fold.cancelled:
+                raise Cancelled
+        if fold.cancelled:
+            self._mutex.release()
+            raise Cancelled
+
+    def _cancel_fold(self) -> None:
+        """Stop a running fold and wait for its thread (a foreground write is about to replace its work)."""
+        fold = self._fold
+        if fold is None:
+            return
+        fold.cancelled = True
+        if fold.thread is not None and fold.thread is not threading.current_thread():
+            fold.thread.join()
+        self._fold = None
+
+    @property
+    def folding(self) -> bool:
+        """A fold is running in the background."""
+        return self._fold is not None
+
+    def wait_for_fold(self) -> None:
+        """Block until a running fold has finished (for backups, closing, tests and benchmarks)."""
+        fold = self._fold
+        if fold is not None and fold.thread is not None and fold.thread is not threading.current_thread():
+            fold.thread.join()
+
     # ----------------------------------------------------------------- checks
 
     def check_backup(self) -> tuple[bool, str]:
-        """Does the kept previous save (the .bak pair) open and authenticate? For `verify`."""
+        """Does the kept previous save (the .bak pair) open and authenticate, and does the
+        current snapshot's fold point lie within it? For `verify`."""
         roles = Roles(self.folder / (STORE_FILE + BACKUP_SUFFIX), self.folder / (JOURNAL_FILE + BACKUP_SUFFIX))
         if not roles.store.exists():
             return True, "no previous save kept yet"
@@ -504,24 +705,55 @@ class Vault:
             return False, f"the kept previous save is damaged: {error}"
         records = sum(len(t) for t in tables.values())
         torn = " (its unfinished last write ignored)" if replayed.torn else ""
+        try:
+            current = parse_snapshot(self.folder / STORE_FILE)
+        except (StoreCorrupt, StoreNotFound, FileNotFoundError):
+            current = None
+        if (
+            current is not None
+            and current.version == 2
+            and snapshot.version == 2
+            and current.generation == snapshot.generation + 1
+            and current.folded > replayed.frames
+        ):
+            return False, (
+                f"the current save says it holds {current.folded} saves of the kept previous save's journal, "
+                f"which has only {replayed.frames}: the kept previous save is not the one it was made from"
+            )
         return True, f"kept previous save opens: generation {snapshot.generation}, {records} records{torn}"
 
     # ----------------------------------------------------------------- lifecycle
 
-    def _ensure_writable(self) -> None:
+    def _ensure_open(self) -> None:
         if self.closed:
             raise StoreWriteError("The store is closed.")
-        if self.read_only:
-            raise StoreWriteError("The store was opened read-only: nothing can be saved from here.")
+
+    def _ensure_writable(self) -> None:
+        self._ensure_open()
+        if self._lock is None:
+            raise StoreReadOnly(
+                f"The store in {self.folder} was opened read-only (for reading, without the writer lock): "
+                "nothing can be saved from here. Close any other SafeDesk window or command and open it for writing."
+            )
 
     def close(self) -> None:
         with self._mutex:
             if self.closed:
                 return
+            fold = self._fold
+            if fold is not None and self._depth:
+                fold.cancelled = True  # closing inside a transaction: this thread holds the lock the fold needs
+        # Outside the mutex, which a fold needs for its switch: let it finish, so closing
+        # leaves the store folded rather than throwing the work away.
+        if fold is not None and fold.thread is not None and fold.thread is not threading.current_thread():
+            fold.thread.join()
+        with self._mutex:
+            self._fold = None
             self._close_journal()
             self.closed = True
             self._key = b""
-            self._lock.release()
+            if self._lock is not None:
+                self._lock.release()
 
     # The data key never leaves the vault: callers ask it to wrap, seal or open.
 
@@ -543,27 +775,51 @@ class Vault:
         return secret is not None and self.slot.unwrap(self.header.store_id, secret) is not None
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_unlocked(folder: Path, passphrase: str, user: str | None, on_failed_unlock: Any) -> Unlocked:
+    """read_state for a reader without the writer lock. A writer may switch generations while
+    it reads, which shows as a journal that does not belong to the snapshot, a missing file,
+    or a state behind the rollback note: if the files changed while it read, it reads again;
+    what it finds in files that did not change is reported. Every attempt yields the state
+    after some complete commit, never a mixture."""
+    state: Unlocked | None = None
+    for attempt in range(_READ_ATTEMPTS):
+        if attempt:
+            time.sleep(0.01 * attempt)
+        before = _fingerprint(folder)
+        try:
+            roles = settle(folder, write=False)
+            state = read_state(folder, passphrase, user, roles=roles, on_failed_unlock=on_failed_unlock)
+        except (StoreCorrupt, StoreNotFound):
+            if _fingerprint(folder) == before or attempt == _READ_ATTEMPTS - 1:
+                raise
+            continue
+        if state.rollback_warning is None or _fingerprint(folder) == before:
+            return state
+    assert state is not None
+    return state
+
+
+def _fingerprint(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """What changes when a writer commits or switches generations (for readers without the lock)."""
+    found = []
+    for name in STORE_FILES:
+        if name == EVENTS_FILE:
+            continue
+        try:
+            st = (folder / name).stat()
+        except OSError:
+            continue
+        found.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(found)
+
+
 # --------------------------------------------------------------------- format v2
-
-
-def _snapshot_bytes(key: bytes, header: Header, generation: int, body: bytes) -> bytes:
-    header_bytes = header.to_bytes()
-    prefix = MAGIC + _U32.pack(len(header_bytes)) + header_bytes + _U64.pack(generation)
-    check = hashlib.sha256(prefix).digest()
-    return prefix + check + crypto.seal(key, body, b"safedesk-data/2\0" + check)
-
-
-def _snapshot_id(raw: bytes) -> bytes:
-    """What a journal is bound to: SHA-256 over the snapshot's header checksum, its body's
-    nonce and its body's GCM tag. Under the data key no other body has that nonce and tag, so
-    this names the file as surely as hashing all of it, without reading all of it."""
-    return hashlib.sha256(b"safedesk-snapshot/2\0" + raw[: _prefix_end(raw) + _DIGEST + crypto.NONCE_BYTES] + raw[-16:]).digest()
-
-
-def _prefix_end(raw: bytes) -> int:
-    """End of a version 2 snapshot's prefix (magic, header, generation); the checksum follows."""
-    length: int = _U32.unpack_from(raw, len(MAGIC))[0]
-    return len(MAGIC) + 4 + length + 8
 
 
 def _journal_head(key: bytes, header: Header, generation: int, snapshot_digest: bytes) -> bytes:
@@ -610,9 +866,11 @@ class Snapshot:
     version: int
     header: Header
     generation: int
-    sealed: bytes
+    sealed: bytes | None  # None: read from `path` piece by piece when opened (version 2)
     body_aad: bytes
-    digest: bytes  # _snapshot_id: what its journal is bound to
+    digest: bytes  # snapshot_id: what its journal is bound to
+    folded: int = 0  # frames of the previous generation's journal the tables hold (version 2)
+    head: SnapshotHead | None = None
 
 
 @dataclass(frozen=True)
@@ -652,32 +910,28 @@ def _read(path: Path) -> bytes:
 
 
 def parse_snapshot(path: Path) -> Snapshot:
-    """Header, generation and sealed body of a snapshot file, or StoreCorrupt naming it."""
+    """Header, generation and fold point of a snapshot file, or StoreCorrupt naming it.
+    A version 2 file's tables are not read here (open_snapshot reads them piece by piece)."""
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if handle.read(len(MAGIC)) == MAGIC:
+                handle.seek(0)
+                return _parsed(path, handle, size)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise describe_os_error(error, f"read {path.name}") from None
     return parse_snapshot_bytes(path, _read(path))
 
 
 def parse_snapshot_bytes(path: Path, raw: bytes) -> Snapshot:
-    """parse_snapshot for bytes already read; `path` names them in errors."""
+    """parse_snapshot for bytes already read (the tables included); `path` names them in errors."""
+    if raw.startswith(MAGIC):
+        snapshot = _parsed(path, io.BytesIO(raw), len(raw))
+        assert snapshot.head is not None
+        return replace_fields(snapshot, sealed=raw[snapshot.head.body_offset :])
     try:
-        if raw.startswith(MAGIC):
-            pos = len(MAGIC)
-            (length,) = _U32.unpack_from(raw, pos)
-            if length > _MAX_HEADER:
-                raise ValueError("header too large")
-            end = pos + 4 + length + 8
-            if len(raw) < end + _DIGEST:
-                raise ValueError("cut short")
-            check = raw[end : end + _DIGEST]
-            if hashlib.sha256(raw[:end]).digest() != check:
-                raise ValueError("its header does not match its checksum")
-            header = Header.from_bytes(raw[pos + 4 : pos + 4 + length])
-            if header.version != 2:
-                raise ValueError("header and file format differ")
-            (generation,) = _U64.unpack_from(raw, end - 8)
-            aad = b"safedesk-data/2\0" + check
-            if len(raw) < end + _DIGEST + _SEALED_OVERHEAD:
-                raise ValueError("cut short")
-            return Snapshot(path, 2, header, generation, raw[end + _DIGEST :], aad, _snapshot_id(raw))
         if raw.startswith(MAGIC_V1):
             pos = len(MAGIC_V1)
             (length,) = _U32.unpack_from(raw, pos)
@@ -695,27 +949,59 @@ def parse_snapshot_bytes(path: Path, raw: bytes) -> Snapshot:
             )
         raise ValueError("not a SafeDesk store file")
     except crypto.KdfOutOfBounds:
-        raise _corrupt(
-            path, f"asks for more key-derivation work than SafeDesk ever sets ({crypto.KDF_BOUNDS_TEXT}): it was changed"
-        ) from None
+        raise _kdf_corrupt(path) from None
     except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError) as error:
         raise _corrupt(path, f"is damaged or is not a SafeDesk store ({error})") from None
 
 
-def read_header(path: Path) -> tuple[Header, int, bytes]:
-    """Header, generation and sealed body of a snapshot file, or StoreCorrupt."""
+def _kdf_corrupt(path: Path) -> StoreCorrupt:
+    return _corrupt(path, f"asks for more key-derivation work than SafeDesk ever sets ({crypto.KDF_BOUNDS_TEXT}): it was changed")
+
+
+def _parsed(path: Path, handle: Any, size: int) -> Snapshot:
     try:
-        snapshot = parse_snapshot(path)
+        head = read_head(handle, size)
+    except crypto.KdfOutOfBounds:
+        raise _kdf_corrupt(path) from None
+    except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError) as error:
+        raise _corrupt(path, f"is damaged or is not a SafeDesk store ({error})") from None
+    return Snapshot(path, 2, head.header, head.generation, None, body_aad(head.check), head.digest, head.folded, head)
+
+
+def read_header(path: Path) -> SnapshotHead:
+    """Header, generation and fold point of a snapshot file, reading only its first bytes (its
+    `digest` is left empty); or StoreCorrupt. (A version 1 file is read whole: fold point 0.)"""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(len(MAGIC)) == MAGIC:
+                handle.seek(0)
+                return read_head(handle, os.fstat(handle.fileno()).st_size, body=False)
     except FileNotFoundError:
         raise StoreNotFound(f"No store file {path}.") from None
-    return snapshot.header, snapshot.generation, snapshot.sealed
+    except OSError as error:
+        raise describe_os_error(error, f"read {path.name}") from None
+    except crypto.KdfOutOfBounds:
+        raise _kdf_corrupt(path) from None
+    except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError) as error:
+        raise _corrupt(path, f"is damaged or is not a SafeDesk store ({error})") from None
+    snapshot = parse_snapshot(path)
+    sealed = snapshot.sealed or b""
+    size = path.stat().st_size
+    return SnapshotHead(snapshot.header, snapshot.generation, 0, size - len(sealed), len(sealed), b"", snapshot.digest)
 
 
 def open_snapshot(snapshot: Snapshot, key: bytes) -> Tables:
     try:
+        if snapshot.sealed is None:
+            assert snapshot.head is not None
+            return read_tables(snapshot.path, snapshot.head, key)
         tables = json.loads(crypto.open_sealed(key, snapshot.sealed, snapshot.body_aad).decode("utf-8"))
         if not isinstance(tables, dict):
             raise ValueError("tables")
+    except FileNotFoundError:
+        raise _corrupt(snapshot.path, "went missing while it was read") from None
+    except OSError as error:
+        raise describe_os_error(error, f"read {snapshot.path.name}") from None
     except (crypto.DecryptionFailed, ValueError, UnicodeDecodeError):
         raise _corrupt(snapshot.path, "failed its integrity check (changed or truncated)") from None
     return tables
@@ -775,11 +1061,11 @@ def _journal_binding(path: Path) -> bytes | None:
 
 
 def _file_digest(path: Path) -> bytes | None:
-    """_snapshot_id of a snapshot file, or None if it cannot be read as one."""
+    """snapshot_id of a version 2 snapshot file, or None if it cannot be read as one."""
     try:
-        raw = path.read_bytes()
-        return _snapshot_id(raw) if raw.startswith(MAGIC) else None
-    except (OSError, struct.error):
+        with path.open("rb") as handle:
+            return read_head(handle, os.fstat(handle.fileno()).st_size).digest
+    except (OSError, ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
         return None
 
 
@@ -815,7 +1101,7 @@ def settle(folder: Path, *, write: bool) -> Roles:
             for path in removals:
                 path.unlink()
             for src, dst in renames:
-                replace_file(src, dst)
+                replace(src, dst)
             fsync_dir(folder)
         except OSError as error:
             raise describe_os_error(error, "finish the last save") from None

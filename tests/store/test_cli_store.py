@@ -270,7 +270,7 @@ def test_header_asking_for_hours_of_work_is_one_clear_line(store_dir, pwfile, ma
     for slot in header["slots"]:
         slot["kdf"]["iterations"] = 1000
     new = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
-    prefix = MAGIC + struct.pack(">I", len(new)) + new + raw[start + length : start + length + 8]
-    path.write_bytes(prefix + hashlib.sha256(prefix).digest() + raw[start + length + 40 :])
+    prefix = MAGIC + struct.pack(">I", len(new)) + new + raw[start + length : start + length + 16]  # generation, fold point
+    path.write_bytes(prefix + hashlib.sha256(prefix).digest() + raw[start + length + 48 :])
     line = _one_clean_line(run(store_dir, "verify", "--passphrase-file", str(pwfile)))
     assert "key-derivation work" in line and str(path) in line and "unexpected" not in line

@@ -201,7 +201,7 @@ def check(
     from safedesk.store.consents.pupils import pupil_index
 
     chosen = purposes_for(purposes)
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         found, problems = _resolve_all(session, pupils)
         index = pupil_index(session)
     if problems:
@@ -269,7 +269,7 @@ def list_(
         raise InvalidInput("Give --purpose and --status together.", "status")
     chosen = purposes_for([purpose])[0] if purpose else None
     today = local_today()
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         rows = filter_rows(
             pupil_index(session).rows,
             today=today,
@@ -325,7 +325,7 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
     """One pupil: details, where each purpose stands, and the full history."""
     from safedesk.store.consents.pupils import Purpose, format_date, get_pupil
 
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         found, problems = _resolve_all(session, (pupil,))
         record = get_pupil(session, found[0].id) if found else None
     if problems or record is None:
@@ -371,7 +371,7 @@ def expiring_(ctx: click.Context, days: int, passphrase_file: str | None, user: 
     from safedesk.store.consents.pupils import expiring, format_date
 
     today = local_today()
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         due = expiring(session, days)
     for e in due:
         left = e.days_left(today)
@@ -417,7 +417,7 @@ def export(
         if len(found) != 1:
             raise InvalidInput("Give one purpose for the cleared list, not a channel needing several.", "purpose")
         chosen = found[0]
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="export") as session:
         made = never_publish_export(session, with_reasons=with_reasons) if chosen is None else cleared_export(session, chosen)
         write_export(session, made, out, overwrite=force)
     click.echo(f"Wrote {out} ({count_of(made.count, 'pupil')}). It contains personal data about children: keep it secure.")

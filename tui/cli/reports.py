@@ -66,7 +66,7 @@ def export(
     ):
         raise click.Abort()
     registry = default_registry()
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="export") as session:
         markdown = registry.build_report(session, report, params)
         if as_html:
             from safedesk.store.text.html import markdown_to_html

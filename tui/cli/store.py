@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Literal
 
 import click
 
@@ -28,6 +29,14 @@ def _store_dir(ctx: click.Context) -> Path:
     return ctx.obj.store_dir
 
 
+# How a command opens the store: "write" takes the writer lock; "read" never does, so it works
+# while the app (or another command) has the store open, from its last complete save; "export"
+# needs the writer lock like "write" (its audit entry must join the chain at once: the
+# locked-events file takes nothing but failed unlocks, so it cannot be used to forge history),
+# and says so plainly when the store is open elsewhere.
+Access = Literal["write", "read", "export"]
+
+
 @contextmanager
 def opened(
     ctx: click.Context,
@@ -35,7 +44,7 @@ def opened(
     user: str | None,
     reader: PassphraseReader | None = None,
     *,
-    read_only: bool = False,
+    access: Access = "write",
 ) -> Iterator:
     from safedesk.store.engine.session import Session
 
@@ -48,7 +57,7 @@ def opened(
         raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.")
     passphrase = (reader or PassphraseReader()).read(passphrase_file, "Passphrase")
     try:
-        session = Session.open(folder, passphrase, user, read_only=read_only)
+        session = _open(Session, folder, passphrase, user, access)
     except StoreCorrupt as error:
         if error.backup and "recover" not in str(error):
             raise StoreCorrupt(
@@ -62,6 +71,23 @@ def opened(
         yield session
     finally:
         session.close()
+
+
+def _open(session_class: Any, folder: Path, passphrase: str, user: str | None, access: Access) -> Any:
+    from safedesk.store.errors import StoreLocked
+
+    if access == "read":
+        return session_class.open(folder, passphrase, user, read_only=True)
+    try:
+        return session_class.open(folder, passphrase, user)
+    except StoreLocked as error:
+        if access == "write":
+            raise
+        raise StoreLocked(
+            f"{error} An export is recorded in the store's audit log as it is made, so it needs the store "
+            "to itself: close the other SafeDesk window (or command) and run this again, or export from "
+            "within the app."
+        ) from None
 
 
 def _print_recovery_key(key: str) -> None:
@@ -112,7 +138,7 @@ def verify(ctx: click.Context, passphrase_file: str | None, user: str | None) ->
     """
     from safedesk.store.features import verify_store
 
-    with opened(ctx, passphrase_file, user, read_only=True) as session:
+    with opened(ctx, passphrase_file, user, access="read") as session:
         report = verify_store(session)
     for line in report.lines():
         click.echo(line)
