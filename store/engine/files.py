@@ -18,7 +18,6 @@ from safedesk.store.errors import InvalidInput, StoreLocked, StoreWriteError
 
 IS_WINDOWS = os.name == "nt"
 _REPLACE_RETRIES = 20
-_COPY_PIECE = 1 << 20
 
 
 def make_private_dir(path: Path) -> None:
@@ -153,30 +152,3 @@ def write_markdown(path: Path, markdown: str, *, overwrite: bool = False) -> Non
         atomic_write(path, markdown.encode("utf-8"))
     except OSError as error:
         raise InvalidInput(f"Cannot write {path}: {error.strerror or 'the write failed'}.", "out") from None
-
-
-def atomic_copy(src: Path, dst: Path, length: int | None = None) -> None:
-    """Copy `src` (its first `length` bytes, or all) to `dst` the way `atomic_write` writes:
-    in pieces, so a file of any size is copied without holding it in memory."""
-    tmp = temp_name(dst)
-    try:
-        with src.open("rb") as source:
-            fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-            try:
-                remaining = length if length is not None else os.fstat(source.fileno()).st_size
-                while remaining > 0:
-                    piece = source.read(min(remaining, _COPY_PIECE))
-                    if not piece:
-                        break
-                    view = memoryview(piece)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                    remaining -= len(piece)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        replace(tmp, dst)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(dst.parent)
