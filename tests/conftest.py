@@ -2,17 +2,22 @@
 
 The network is blocked by pytest-socket (`--disable-socket --allow-unix-socket` in
 pyproject's addopts): asyncio's event loop needs its AF_UNIX socketpair, nothing else may
-open a socket or resolve a name. Helpers shared by tests live in tests/kit.py.
+open a socket or resolve a name. On Windows that pair is a loopback TCP pair (Windows has no
+AF_UNIX socketpair), allowed by `loop_socketpair` below and by nothing else. Helpers shared
+by tests live in tests/kit.py.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import pytest_socket
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -34,6 +39,27 @@ settings.load_profile("safedesk")
 # Even without a database Hypothesis caches Unicode tables and the constants it finds in
 # the source under ./.hypothesis, from collection on: keep that cache in the temp folder.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "safedesk-tests-hypothesis")
+
+
+_socketpair = socket.socketpair
+
+
+def loop_socketpair(*args: object, **kwargs: object) -> tuple[socket.socket, socket.socket]:
+    """`socket.socketpair` made with the real socket class, whatever pytest-socket has patched.
+
+    On Windows, socketpair() connects two AF_INET sockets over loopback, and every asyncio event
+    loop makes one to wake itself: with sockets blocked, no async test could start there.
+    """
+    guarded = socket.socket
+    socket.socket = pytest_socket._true_socket  # type: ignore[misc]
+    try:
+        return _socketpair(*args, **kwargs)  # type: ignore[arg-type]
+    finally:
+        socket.socket = guarded  # type: ignore[misc]
+
+
+if sys.platform == "win32":
+    socket.socketpair = loop_socketpair
 
 
 def pytest_configure(config: pytest.Config) -> None:

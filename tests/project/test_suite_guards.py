@@ -34,6 +34,33 @@ def test_the_event_loop_still_runs() -> None:
     assert asyncio.run(asyncio.sleep(0, result="ran")) == "ran"
 
 
+def _windows_socketpair() -> tuple[socket.socket, socket.socket]:
+    # What CPython's socketpair() does on Windows: two AF_INET sockets joined over loopback.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        left = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        left.connect(listener.getsockname())
+        right, _ = listener.accept()
+    return left, right
+
+
+@pytest.mark.filterwarnings("ignore:A test tried to use socket:UserWarning")  # the plain call is blocked on purpose
+def test_the_windows_event_loop_pair_is_allowed_and_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import conftest
+
+    with pytest.raises(SocketBlockedError):
+        _windows_socketpair()
+    monkeypatch.setattr(conftest, "_socketpair", _windows_socketpair)
+    left, right = conftest.loop_socketpair()
+    left.sendall(b"x")
+    assert right.recv(1) == b"x"
+    left.close()
+    right.close()
+    with pytest.raises(SocketBlockedError):
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_checkout_state_sees_new_changed_and_ignored_files_but_not_bytecode(tmp_path: Path) -> None:
     def git(*args: str) -> None:
