@@ -23,9 +23,11 @@ from safedesk.router import open_screen
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents import evidence
-from safedesk.store.incidents.log import IncidentLog, flag_labels
+from safedesk.store.incidents.log import OPEN_ACTION_CHOICES, IncidentLog, flag_labels
 from safedesk.store.incidents.records import (
+    ADULT_AWARE,
     ESCALATION_TARGETS,
+    HARM_CATEGORIES,
     INVOLVEMENTS,
     PERSON_ROLES,
     PLATFORMS,
@@ -34,11 +36,13 @@ from safedesk.store.incidents.records import (
     SEVERITIES,
     STATUSES,
     Action,
+    ChronologyEntry,
     Escalation,
     Incident,
     Person,
 )
 from safedesk.store.text.clean import typed_path
+from safedesk.store.text.sizes import show_size
 from safedesk.store.text.dates import (
     DATE_HINT,
     DATETIME_HINT,
@@ -163,9 +167,15 @@ class IncidentDetailScreen(Screen[None]):
         lines += [f"Web: {url}" for url in i.urls]
         lines += [
             f"Risk: {risk}",
+            f"Harm: {', '.join(HARM_CATEGORIES.get(c, c) for c in i.harm_categories) or 'not recorded'}",
             f"Flags: {flag_labels(i.flags) or 'none'}",
             f"Review: {show_date(i.review_date) or '-'} · Keep until: {show_date(i.retention_date) or '-'}",
         ]
+        if i.parents_informed_at or i.parents_informed_by:
+            when = show_datetime(i.parents_informed_at) or "time not recorded"
+            lines.append(f"Parents informed: {when} by {i.parents_informed_by or 'not recorded'}")
+        if i.adult_aware:
+            lines.append(f"Adult aware of the allegation: {ADULT_AWARE.get(i.adult_aware, i.adult_aware)}")
         if playbooks:
             lines.append(f"Playbook: {playbooks} (g opens it)")
         lines += ["", "Description:", i.description or "(none)"]
@@ -184,7 +194,7 @@ class IncidentDetailScreen(Screen[None]):
         table = self.query_one("#incd-chronology", DataTable)
         table.clear()
         self._entries = log.chronology(self.incident_id)
-        table.add_rows((show_datetime(e.at), cell(e.by), cell(e.text)) for e in self._entries)
+        table.add_rows((show_datetime(e.when), cell(e.by), cell(_entry_text(e))) for e in self._entries)
 
     def _actions(self, log: IncidentLog) -> None:
         table = self.query_one("#incd-actions", DataTable)
@@ -209,7 +219,7 @@ class IncidentDetailScreen(Screen[None]):
             (
                 "File" if e.kind == "file" else "Described",
                 cell(e.title),
-                f"{e.size:,} B" if e.kind == "file" else "",
+                show_size(e.size) if e.kind == "file" else "",
                 cell(e.sha256 if e.kind == "file" else (e.where_seen or e.holder)),
             )
             for e in self._evidence_rows
@@ -265,22 +275,59 @@ class IncidentDetailScreen(Screen[None]):
         open_screen(self.app, "incident-form", self.incident_id, callback=lambda _: self.refresh_all())
 
     def action_status(self) -> None:
+        open_count = sum(1 for a in self._action_rows if a.open)
         fields = [
             FormField("status", "Status", "select", self.incident.status, _choices(STATUSES)),
             FormField("outcome", "Outcome (needed to close)", "multiline", self.incident.outcome),
+            FormField("lessons", "Lessons learned (optional)", "multiline", self.incident.lessons),
             FormField("note", "Note (optional)"),
         ]
-        self._form(
-            "Change status",
-            fields,
-            lambda v: self.incidents_log.set_status(self.incident_id, v["status"], v["outcome"], v["note"]),
-        )
+        if open_count:
+            # Asked here, not guessed: closing must not silently drop or keep the checklist.
+            fields.insert(
+                1,
+                FormField(
+                    "open_actions",
+                    f"If closing: its {open_count} open action(s)",
+                    "select",
+                    "",
+                    [(label, key) for key, label in OPEN_ACTION_CHOICES.items()],
+                ),
+            )
+
+        def save(v: dict[str, str]) -> Incident:
+            return self.incidents_log.set_status(
+                self.incident_id,
+                v["status"],
+                v["outcome"],
+                v["note"],
+                lessons=v["lessons"],
+                open_actions=v.get("open_actions") or None,
+            )
+
+        self._form("Change status", fields, save)
 
     def action_note(self) -> None:
+        opened = show_datetime(utcnow())
+
+        def save(v: dict[str, str]) -> ChronologyEntry:
+            # Left as it opened, the time means "now": a slow typist's note is not "written later".
+            typed = v["happened_at"].strip()
+            happened = None if typed == opened else parse_datetime(typed, "happened_at")
+            return self.incidents_log.add_note(self.incident_id, v["note"], happened)
+
         self._form(
             "Add a note",
-            [FormField("note", "What happened, what was decided, who said what", "multiline")],
-            lambda v: self.incidents_log.add_note(self.incident_id, v["note"]),
+            [
+                FormField("note", "What happened, what was decided, who said what", "multiline"),
+                FormField(
+                    "happened_at",
+                    f"When it happened ({DATETIME_HINT}; blank: now)",
+                    value=opened,
+                    hint="Writing up earlier events? Give their time: the note is marked as written later.",
+                ),
+            ],
+            save,
         )
 
     def action_add_action(self) -> None:
@@ -456,16 +503,23 @@ class IncidentDetailScreen(Screen[None]):
                 role=v["role"],
                 involvement=v["involvement"],
                 pupil_id=pupil_id,
+                dob=parse_date(v["dob"], "dob"),
+                job_title=v["job_title"],
+                employer=v["employer"],
+                school=v["school"],
+                social_worker=v["social_worker"],
             )
-            person.check()
-            return self.incidents_log.amend(
-                self.incident_id, {"people": (*self.incident.people, person)}, reason=v["reason"] or "person added"
-            )
+            return self.incidents_log.add_person(self.incident_id, person, note=v["reason"])
 
         fields = [
             FormField("name", "Name (pupils: start typing to link the consent register)", suggestions=sorted(pupils)),
             FormField("role", "Role", "select", "pupil", _choices(PERSON_ROLES)),
             FormField("involvement", "Involvement", "select", "victim", _choices(INVOLVEMENTS)),
+            FormField("dob", f"Date of birth, if known ({DATE_HINT})"),
+            FormField("job_title", "Job title (adults)"),
+            FormField("employer", "Employer (adults)"),
+            FormField("school", "School or setting (children)"),
+            FormField("social_worker", "Social worker, if known (name, contact)"),
             FormField("reason", "Note (optional)"),
         ]
         self._form("Add a person involved", fields, save)
@@ -492,7 +546,10 @@ class IncidentDetailScreen(Screen[None]):
     @on(DataTable.RowSelected, "#incd-chronology")
     def _show_entry(self, event: DataTable.RowSelected) -> None:
         entry = self._entries[event.cursor_row]
-        body = [f"{show_datetime(entry.at)} · {entry.by} · {entry.kind}", "", entry.text]
+        body = [f"{show_datetime(entry.when)} · {entry.by} · {KIND_WORDS.get(entry.kind, entry.kind)}"]
+        if entry.happened_at is not None:
+            body.append(f"Happened {show_datetime(entry.happened_at)} · recorded {show_datetime(entry.at)}")
+        body += ["", entry.text]
         if entry.kind == "amended" and "old" in entry.detail:
             body += ["", "Before:", _readable(entry.detail["old"]), "", "After:", _readable(entry.detail["new"])]
         self.app.push_screen(MessageDialog("Chronology entry", "\n".join(body)))
@@ -520,6 +577,28 @@ class IncidentDetailScreen(Screen[None]):
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self.refresh_bindings()
+
+
+# Chronology kinds in words (the stored kind is an internal name).
+KIND_WORDS = {
+    "created": "created",
+    "amended": "amendment",
+    "status": "status change",
+    "action": "action",
+    "action_done": "action closed",
+    "escalation": "escalation",
+    "evidence": "evidence",
+    "note": "note",
+    "triage": "triage",
+    "person": "person added",
+}
+
+
+def _entry_text(entry: ChronologyEntry) -> str:
+    """The entry's text, marked when it was written up later than it happened."""
+    if entry.backdated:
+        return f"(written later, {show_datetime(entry.at)}) {entry.text}"
+    return entry.text
 
 
 def _action_state(action: Action, today: Any) -> str:
