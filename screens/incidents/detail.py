@@ -42,7 +42,6 @@ from safedesk.store.incidents.records import (
     Person,
 )
 from safedesk.store.text.clean import typed_path
-from safedesk.store.text.sizes import show_size
 from safedesk.store.text.dates import (
     DATE_HINT,
     DATETIME_HINT,
@@ -52,6 +51,7 @@ from safedesk.store.text.dates import (
     show_datetime,
     to_local_date,
 )
+from safedesk.store.text.sizes import show_size
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog, MessageDialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult

@@ -203,7 +203,9 @@ class Incident(Record):
         _labelled(self.adult_aware, ADULT_AWARE, "yes or no", "adult_aware", required=False)
         if self.parents_informed_at is not None:
             require(
-                self.parents_informed_at <= now + CLOCK_SLACK, "The time parents were told is in the future.", "parents_informed_at"
+                self.parents_informed_at <= now + CLOCK_SLACK,
+                "The time parents were told is in the future.",
+                "parents_informed_at",
             )
         if self.status == "closed":
             require(bool(self.outcome.strip()), "Record the outcome before closing the incident.", "outcome")

@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from safedesk.store.engine.core_records import REFERRER_FIELDS
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput
 from safedesk.store.incidents.evidence import evidence_for
 from safedesk.store.incidents.log import FIELD_LABELS, IncidentLog
-from safedesk.store.engine.core_records import REFERRER_FIELDS
 from safedesk.store.incidents.records import (
     ADULT_AWARE,
     ADULT_ROLES,
