@@ -131,7 +131,9 @@ class IncidentDetailScreen(Screen[None]):
             with TabPane("5 Evidence", id="evidence"):
                 yield FittedTable([("Kind", 9), ("Title", 20), ("Size", 10), ("SHA-256 / where", None)], id="incd-evidence")
             with TabPane("6 People", id="people"):
-                yield FittedTable([("Name", None), ("Role", 17), ("Involvement", 11), ("Pupil", 6)], id="incd-people")
+                yield FittedTable(
+                    [("Name (Enter: details)", None), ("Role", 17), ("Involvement", 11), ("Pupil", 6)], id="incd-people"
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -553,6 +555,21 @@ class IncidentDetailScreen(Screen[None]):
         if entry.kind == "amended" and "old" in entry.detail:
             body += ["", "Before:", _readable(entry.detail["old"]), "", "After:", _readable(entry.detail["new"])]
         self.app.push_screen(MessageDialog("Chronology entry", "\n".join(body)))
+
+    @on(DataTable.RowSelected, "#incd-people")
+    def _show_person(self, event: DataTable.RowSelected) -> None:
+        person = self.incident.people[event.cursor_row]
+        lines = [
+            person.label,
+            "",
+            f"Date of birth: {show_date(person.dob) or 'not known'}",
+            f"Job title: {person.job_title or '-'}",
+            f"Employer: {person.employer or '-'}",
+            f"School or setting: {person.school or '-'}",
+            f"Social worker: {person.social_worker or '-'}",
+            f"Pupil record: {'linked' if person.pupil_id else 'not linked'}",
+        ]
+        self.app.push_screen(MessageDialog("Person involved", "\n".join(lines)))
 
     @on(DataTable.RowSelected, "#incd-actions")
     def _show_action(self, event: DataTable.RowSelected) -> None:

@@ -15,7 +15,7 @@ from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident
 from safedesk.store.text.dates import show_datetime
 from safedesk.widgets.forms import FormDialog
-from tests.kit import PASSPHRASE, SIZE, error_of, make_store, unlock
+from tests.kit import PASSPHRASE, SIZE, error_of, make_store, screen_text, unlock
 from tests.tui.test_tui_incidents import fill
 
 
@@ -70,6 +70,11 @@ async def test_note_written_later_and_person_with_details(store_dir):
         assert person.dob == date(2012, 3, 4) and person.social_worker == "J Smith, CSC"
         kinds = [e.kind for e in log.chronology(incident_id)]
         assert kinds.count("person") == 1 and "amended" not in kinds
+        # Enter on the person shows every detail kept about them.
+        await pilot.press("6", "enter")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Person involved" in shown and "04/03/2012" in shown and "J Smith, CSC" in shown
 
 
 async def test_amend_form_records_harm_test_and_parents_informed(store_dir):
