@@ -614,7 +614,7 @@ KIND_WORDS = {
 def _entry_text(entry: ChronologyEntry) -> str:
     """The entry's text, marked when it was written up later than it happened."""
     if entry.backdated:
-        return f"(written later, {show_datetime(entry.at)}) {entry.text}"
+        return f"(written later) {entry.text}"  # Enter shows when it was recorded
     return entry.text
 
 
