@@ -6,6 +6,7 @@ evidence or amending a field each becomes a dated line in the chronology.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +95,14 @@ class IncidentDetailScreen(Screen[None]):
             show=False,
         ),
         Binding("p", "add_person", "Person", tooltip="Add a person involved", id="incd-person"),
+        Binding(
+            "u",
+            "edit_person",
+            "Edit person",
+            tooltip="Correct or add to the selected person's details (reason kept)",
+            id="incd-editperson",
+            show=False,
+        ),
         Binding(
             "delete",
             "remove_person",
@@ -526,6 +535,41 @@ class IncidentDetailScreen(Screen[None]):
         ]
         self._form("Add a person involved", fields, save)
 
+    def action_edit_person(self) -> None:
+        people = list(self.incident.people)
+        person = self._selected("#incd-people", people)
+        if person is None:
+            return
+
+        def save(v: dict[str, str]) -> Incident:
+            changed = dataclasses.replace(
+                person,
+                name=v["name"],
+                role=v["role"],
+                involvement=v["involvement"],
+                dob=parse_date(v["dob"], "dob"),
+                job_title=v["job_title"],
+                employer=v["employer"],
+                school=v["school"],
+                social_worker=v["social_worker"],
+            )
+            changed.check()
+            updated = tuple(changed if p is person else p for p in people)
+            return self.incidents_log.amend(self.incident_id, {"people": updated}, v["reason"])
+
+        fields = [
+            FormField("name", "Name", value=person.name),
+            FormField("role", "Role", "select", person.role, _choices(PERSON_ROLES)),
+            FormField("involvement", "Involvement", "select", person.involvement, _choices(INVOLVEMENTS)),
+            FormField("dob", f"Date of birth, if known ({DATE_HINT})", value=show_date(person.dob)),
+            FormField("job_title", "Job title (adults)", value=person.job_title),
+            FormField("employer", "Employer (adults)", value=person.employer),
+            FormField("school", "School or setting (children)", value=person.school),
+            FormField("social_worker", "Social worker, if known (name, contact)", value=person.social_worker),
+            FormField("reason", "Reason for the change (kept in the chronology)"),
+        ]
+        self._form("Edit a person involved", fields, save, intro="The earlier details stay readable in the chronology.")
+
     def action_remove_person(self) -> None:
         people = list(self.incident.people)
         person = self._selected("#incd-people", people)
@@ -586,7 +630,13 @@ class IncidentDetailScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.query_one(TabbedContent).active if self.is_mounted else ""
-        needs = {"not_needed": "actions", "reschedule": "actions", "export": "evidence", "remove_person": "people"}
+        needs = {
+            "not_needed": "actions",
+            "reschedule": "actions",
+            "export": "evidence",
+            "edit_person": "people",
+            "remove_person": "people",
+        }
         if action in needs:
             return tab == needs[action]
         return True
@@ -630,7 +680,11 @@ def _readable(value: Any) -> str:
     if value in (None, "", [], ()):
         return "(empty)"
     if isinstance(value, list):
-        return "\n".join(f"- {v.get('name', v) if isinstance(v, dict) else v}" for v in value)
+        # A person is shown with every detail kept, so a corrected date of birth reads as a change.
+        return "\n".join(
+            f"- {', '.join(f'{k}: {x}' for k, x in v.items() if x not in (None, '')) if isinstance(v, dict) else v}"
+            for v in value
+        )
     return str(value)
 
 

@@ -75,6 +75,19 @@ async def test_note_written_later_and_person_with_details(store_dir):
         await pilot.pause()
         shown = screen_text(app)
         assert "Person involved" in shown and "04/03/2012" in shown and "J Smith, CSC" in shown
+        await pilot.press("escape")
+
+        # Correcting a detail is an amendment: the reason is required and the old value kept.
+        await pilot.press("u")
+        await fill(app, pilot, {"form-dob": "05/03/2012"})
+        await pilot.press("ctrl+s")
+        assert "Say why" in error_of(app, "reason")
+        await fill(app, pilot, {"form-reason": "Checked with the school office"})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert log.get(incident_id).people[-1].dob == date(2012, 3, 5)
+        amended = next(e for e in log.chronology(incident_id) if e.kind == "amended")
+        assert amended.detail["old"][0]["dob"] == "2012-03-04" and amended.detail["new"][0]["dob"] == "2012-03-05"
 
 
 async def test_amend_form_records_harm_test_and_parents_informed(store_dir):
