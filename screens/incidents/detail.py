@@ -27,6 +27,7 @@ from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import OPEN_ACTION_CHOICES, IncidentLog, flag_labels
 from safedesk.store.incidents.records import (
     ADULT_AWARE,
+    EMPLOYMENT_BASES,
     ESCALATION_TARGETS,
     HARM_CATEGORIES,
     INVOLVEMENTS,
@@ -517,6 +518,7 @@ class IncidentDetailScreen(Screen[None]):
                 dob=parse_date(v["dob"], "dob"),
                 job_title=v["job_title"],
                 employer=v["employer"],
+                employment_basis=v["employment_basis"],
                 school=v["school"],
                 social_worker=v["social_worker"],
             )
@@ -529,6 +531,7 @@ class IncidentDetailScreen(Screen[None]):
             FormField("dob", f"Date of birth, if known ({DATE_HINT})"),
             FormField("job_title", "Job title (adults)"),
             FormField("employer", "Employer (adults)"),
+            FormField("employment_basis", "Employed as (adults)", "select", "", _choices(EMPLOYMENT_BASES)),
             FormField("school", "School or setting (children)"),
             FormField("social_worker", "Social worker, if known (name, contact)"),
             FormField("reason", "Note (optional)"),
@@ -550,6 +553,7 @@ class IncidentDetailScreen(Screen[None]):
                 dob=parse_date(v["dob"], "dob"),
                 job_title=v["job_title"],
                 employer=v["employer"],
+                employment_basis=v["employment_basis"],
                 school=v["school"],
                 social_worker=v["social_worker"],
             )
@@ -564,6 +568,7 @@ class IncidentDetailScreen(Screen[None]):
             FormField("dob", f"Date of birth, if known ({DATE_HINT})", value=show_date(person.dob)),
             FormField("job_title", "Job title (adults)", value=person.job_title),
             FormField("employer", "Employer (adults)", value=person.employer),
+            FormField("employment_basis", "Employed as (adults)", "select", person.employment_basis, _choices(EMPLOYMENT_BASES)),
             FormField("school", "School or setting (children)", value=person.school),
             FormField("social_worker", "Social worker, if known (name, contact)", value=person.social_worker),
             FormField("reason", "Reason for the change (kept in the chronology)"),
@@ -609,6 +614,7 @@ class IncidentDetailScreen(Screen[None]):
             f"Date of birth: {show_date(person.dob) or 'not known'}",
             f"Job title: {person.job_title or '-'}",
             f"Employer: {person.employer or '-'}",
+            f"Employed as: {EMPLOYMENT_BASES.get(person.employment_basis, '-')}",
             f"School or setting: {person.school or '-'}",
             f"Social worker: {person.social_worker or '-'}",
             f"Pupil record: {'linked' if person.pupil_id else 'not linked'}",

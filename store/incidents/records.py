@@ -64,6 +64,14 @@ HARM_TESTS = {
     "unsuitable": "Behaved in a way that suggests they may not be suitable to work with children",
 }
 ADULT_AWARE = {"yes": "Yes", "no": "No"}
+# How an adult works with children, as a LADO referral asks.
+EMPLOYMENT_BASES = {
+    "employed": "Employed",
+    "supply": "Supply or agency",
+    "contractor": "Contractor",
+    "volunteer": "Volunteer",
+    "other": "Other",
+}
 INVOLVEMENTS = {"victim": "Victim", "subject": "Subject", "witness": "Witness"}
 ESCALATION_TARGETS = {
     "police_999": "Police (999)",
@@ -109,12 +117,14 @@ class Person:
     dob: date | None = None
     job_title: str = ""  # adults
     employer: str = ""  # adults
+    employment_basis: str = ""  # EMPLOYMENT_BASES, adults; "" when not known
     school: str = ""  # the school or setting a child attends
     social_worker: str = ""  # name and contact, when the child has one
 
     def check(self) -> None:
         require(bool(self.name.strip()) or self.role == "unknown", "Give the person's name (or choose Unknown).", "people")
         require(self.dob is None or self.dob <= local_today(), "The date of birth is in the future.", "dob")
+        _labelled(self.employment_basis, EMPLOYMENT_BASES, "basis of employment", "employment_basis", required=False)
         for name in ("job_title", "employer", "school", "social_worker"):
             require(len(getattr(self, name)) <= 200, "Keep that under 200 characters.", name)
         _labelled(self.role, PERSON_ROLES, "role", "people")

@@ -24,6 +24,7 @@ from safedesk.store.incidents.log import FIELD_LABELS, IncidentLog
 from safedesk.store.incidents.records import (
     ADULT_AWARE,
     ADULT_ROLES,
+    EMPLOYMENT_BASES,
     ESCALATION_TARGETS,
     FLAGS,
     HARM_CATEGORIES,
@@ -285,10 +286,16 @@ def _people(incident: Incident) -> list[str]:
             for p in incident.people
         ],
     )
-    adults = [p for p in incident.people if p.role in ADULT_ROLES and (p.job_title or p.employer)]
+    adults = [p for p in incident.people if p.role in ADULT_ROLES and (p.job_title or p.employer or p.employment_basis)]
     if adults:
         out += ["", "### Adults: job and employer", ""]
-        out += _table(["Name", "Job title", "Employer"], [(p.name or "Unknown", p.job_title, p.employer) for p in adults])
+        out += _table(
+            ["Name", "Job title", "Employer", "Basis"],
+            [
+                (p.name or "Unknown", p.job_title, p.employer, EMPLOYMENT_BASES.get(p.employment_basis, "Not recorded"))
+                for p in adults
+            ],
+        )
     children = [p for p in incident.people if p.school or p.social_worker]
     if children:
         out += ["", "### Children: school and social worker", ""]

@@ -69,6 +69,7 @@ def test_records_written_before_these_fields_read_with_defaults():
         ({"adult_aware": "maybe"}, "adult_aware"),
         ({"parents_informed_at": NOW + timedelta(days=1)}, "parents_informed_at"),
         ({"people": (Person(name="A", dob=date.today() + timedelta(days=2)),)}, "dob"),
+        ({"people": (Person(name="A", employment_basis="freelance"),)}, "employment_basis"),
     ],
 )
 def test_referral_fields_are_checked(session, overrides, field):
@@ -166,7 +167,10 @@ def test_incident_report_carries_what_a_lado_referral_needs(session, tmp_path):
         stored.id,
         Person(name="Pupil B", role="pupil", involvement="victim", dob=date(2012, 3, 4), social_worker="J Smith, CSC"),
     )
-    log.add_person(stored.id, Person(name="Mr Jones", role="staff", job_title="Class teacher", employer="Oak Trust"))
+    log.add_person(
+        stored.id,
+        Person(name="Mr Jones", role="staff", job_title="Class teacher", employer="Oak Trust", employment_basis="supply"),
+    )
     log.add_note(stored.id, "Pupil told the tutor.", happened_at=NOW - timedelta(hours=3))
     evidence.add_description(
         session,
@@ -194,7 +198,7 @@ def test_incident_report_carries_what_a_lado_referral_needs(session, tmp_path):
     assert ["May have committed a criminal offence against or related to a child", "Not indicated"] in rows
     assert "Is the adult aware of the allegation? No" in markdown
     assert ["Pupil B", "Pupil", "Victim", "04/03/2012", ""] in rows
-    assert ["Mr Jones", "Class teacher", "Oak Trust"] in rows
+    assert ["Mr Jones", "Class teacher", "Oak Trust", "Supply or agency"] in rows
     assert ["Pupil B", "Not known", "J Smith, CSC"] in rows
     late = next(row for row in rows if row[-1] == "Pupil told the tutor.")
     assert late[1].endswith("(written later)") and late[0] == show_datetime(NOW - timedelta(hours=3))
