@@ -1,4 +1,7 @@
-"""Settings: the setting's name, auto-lock time, theme, and local contacts.
+"""Settings: the setting's name, auto-lock time, theme, the referrer and local contacts.
+
+The referrer (the DSL's name, role, phone and secure email) is entered once and
+printed in every incident report's referrer block.
 
 Contacts are the local numbers the guidance says to have to hand (LADO,
 children's social care...). SafeDesk never guesses them; once entered they
@@ -14,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, Select, Static
 
-from safedesk.store.engine.core_records import CONTACTS, THEMES
+from safedesk.store.engine.core_records import CONTACTS, REFERRER_FIELDS, THEMES
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import Form
@@ -46,6 +49,13 @@ class SettingsScreen(Form[None]):
                 ),
                 field_id="theme",
             )
+            yield Static("Referrer: you, as named in incident reports sent to the LADO or police.", classes="hint")
+            for key, label in REFERRER_FIELDS.items():
+                yield Field(
+                    label,
+                    Input(setting.referrer.get(key, ""), id=f"referrer_{key}", compact=True, max_length=200),
+                    field_id=f"referrer_{key}",
+                )
             yield Static("Local contacts: name and number, shown with the 'Who to call' card.", classes="hint")
             for key, label in CONTACTS.items():
                 yield Field(label, Input(setting.contacts.get(key, ""), id=key, compact=True, max_length=200), field_id=key)
@@ -63,6 +73,7 @@ class SettingsScreen(Form[None]):
             idle_lock_minutes=int(minutes),
             theme=str(values["theme"]),
             contacts={k: v for k in CONTACTS if (v := values[k].strip())},
+            referrer={k: v for k in REFERRER_FIELDS if (v := values[f"referrer_{k}"].strip())},
         )
         session.settings.save(updated, summary="settings changed")
 

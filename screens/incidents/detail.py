@@ -6,6 +6,7 @@ evidence or amending a field each becomes a dated line in the chronology.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +24,12 @@ from safedesk.router import open_screen
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents import evidence
-from safedesk.store.incidents.log import IncidentLog, flag_labels
+from safedesk.store.incidents.log import OPEN_ACTION_CHOICES, IncidentLog, flag_labels
 from safedesk.store.incidents.records import (
+    ADULT_AWARE,
+    EMPLOYMENT_BASES,
     ESCALATION_TARGETS,
+    HARM_CATEGORIES,
     INVOLVEMENTS,
     PERSON_ROLES,
     PLATFORMS,
@@ -34,6 +38,7 @@ from safedesk.store.incidents.records import (
     SEVERITIES,
     STATUSES,
     Action,
+    ChronologyEntry,
     Escalation,
     Incident,
     Person,
@@ -48,6 +53,7 @@ from safedesk.store.text.dates import (
     show_datetime,
     to_local_date,
 )
+from safedesk.store.text.sizes import show_size
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog, MessageDialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
@@ -91,6 +97,14 @@ class IncidentDetailScreen(Screen[None]):
         ),
         Binding("p", "add_person", "Person", tooltip="Add a person involved", id="incd-person"),
         Binding(
+            "u",
+            "edit_person",
+            "Edit person",
+            tooltip="Correct or add to the selected person's details (reason kept)",
+            id="incd-editperson",
+            show=False,
+        ),
+        Binding(
             "delete",
             "remove_person",
             "Remove person",
@@ -127,7 +141,9 @@ class IncidentDetailScreen(Screen[None]):
             with TabPane("5 Evidence", id="evidence"):
                 yield FittedTable([("Kind", 9), ("Title", 20), ("Size", 10), ("SHA-256 / where", None)], id="incd-evidence")
             with TabPane("6 People", id="people"):
-                yield FittedTable([("Name", None), ("Role", 17), ("Involvement", 11), ("Pupil", 6)], id="incd-people")
+                yield FittedTable(
+                    [("Name (Enter: details)", None), ("Role", 17), ("Involvement", 11), ("Pupil", 6)], id="incd-people"
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -163,9 +179,15 @@ class IncidentDetailScreen(Screen[None]):
         lines += [f"Web: {url}" for url in i.urls]
         lines += [
             f"Risk: {risk}",
+            f"Harm: {', '.join(HARM_CATEGORIES.get(c, c) for c in i.harm_categories) or 'not recorded'}",
             f"Flags: {flag_labels(i.flags) or 'none'}",
             f"Review: {show_date(i.review_date) or '-'} · Keep until: {show_date(i.retention_date) or '-'}",
         ]
+        if i.parents_informed_at or i.parents_informed_by:
+            when = show_datetime(i.parents_informed_at) or "time not recorded"
+            lines.append(f"Parents informed: {when} by {i.parents_informed_by or 'not recorded'}")
+        if i.adult_aware:
+            lines.append(f"Adult aware of the allegation: {ADULT_AWARE.get(i.adult_aware, i.adult_aware)}")
         if playbooks:
             lines.append(f"Playbook: {playbooks} (g opens it)")
         lines += ["", "Description:", i.description or "(none)"]
@@ -184,7 +206,7 @@ class IncidentDetailScreen(Screen[None]):
         table = self.query_one("#incd-chronology", DataTable)
         table.clear()
         self._entries = log.chronology(self.incident_id)
-        table.add_rows((show_datetime(e.at), cell(e.by), cell(e.text)) for e in self._entries)
+        table.add_rows((show_datetime(e.when), cell(e.by), cell(_entry_text(e))) for e in self._entries)
 
     def _actions(self, log: IncidentLog) -> None:
         table = self.query_one("#incd-actions", DataTable)
@@ -209,7 +231,7 @@ class IncidentDetailScreen(Screen[None]):
             (
                 "File" if e.kind == "file" else "Described",
                 cell(e.title),
-                f"{e.size:,} B" if e.kind == "file" else "",
+                show_size(e.size) if e.kind == "file" else "",
                 cell(e.sha256 if e.kind == "file" else (e.where_seen or e.holder)),
             )
             for e in self._evidence_rows
@@ -265,22 +287,59 @@ class IncidentDetailScreen(Screen[None]):
         open_screen(self.app, "incident-form", self.incident_id, callback=lambda _: self.refresh_all())
 
     def action_status(self) -> None:
+        open_count = sum(1 for a in self._action_rows if a.open)
         fields = [
             FormField("status", "Status", "select", self.incident.status, _choices(STATUSES)),
             FormField("outcome", "Outcome (needed to close)", "multiline", self.incident.outcome),
+            FormField("lessons", "Lessons learned (optional)", "multiline", self.incident.lessons),
             FormField("note", "Note (optional)"),
         ]
-        self._form(
-            "Change status",
-            fields,
-            lambda v: self.incidents_log.set_status(self.incident_id, v["status"], v["outcome"], v["note"]),
-        )
+        if open_count:
+            # Asked here, not guessed: closing must not silently drop or keep the checklist.
+            fields.insert(
+                1,
+                FormField(
+                    "open_actions",
+                    f"If closing: its {open_count} open action(s)",
+                    "select",
+                    "",
+                    [(label, key) for key, label in OPEN_ACTION_CHOICES.items()],
+                ),
+            )
+
+        def save(v: dict[str, str]) -> Incident:
+            return self.incidents_log.set_status(
+                self.incident_id,
+                v["status"],
+                v["outcome"],
+                v["note"],
+                lessons=v["lessons"],
+                open_actions=v.get("open_actions") or None,
+            )
+
+        self._form("Change status", fields, save)
 
     def action_note(self) -> None:
+        opened = show_datetime(utcnow())
+
+        def save(v: dict[str, str]) -> ChronologyEntry:
+            # Left as it opened, the time means "now": a slow typist's note is not "written later".
+            typed = v["happened_at"].strip()
+            happened = None if typed == opened else parse_datetime(typed, "happened_at")
+            return self.incidents_log.add_note(self.incident_id, v["note"], happened)
+
         self._form(
             "Add a note",
-            [FormField("note", "What happened, what was decided, who said what", "multiline")],
-            lambda v: self.incidents_log.add_note(self.incident_id, v["note"]),
+            [
+                FormField("note", "What happened, what was decided, who said what", "multiline"),
+                FormField(
+                    "happened_at",
+                    f"When it happened ({DATETIME_HINT}; blank: now)",
+                    value=opened,
+                    hint="Writing up earlier events? Give their time: the note is marked as written later.",
+                ),
+            ],
+            save,
         )
 
     def action_add_action(self) -> None:
@@ -456,19 +515,65 @@ class IncidentDetailScreen(Screen[None]):
                 role=v["role"],
                 involvement=v["involvement"],
                 pupil_id=pupil_id,
+                dob=parse_date(v["dob"], "dob"),
+                job_title=v["job_title"],
+                employer=v["employer"],
+                employment_basis=v["employment_basis"],
+                school=v["school"],
+                social_worker=v["social_worker"],
             )
-            person.check()
-            return self.incidents_log.amend(
-                self.incident_id, {"people": (*self.incident.people, person)}, reason=v["reason"] or "person added"
-            )
+            return self.incidents_log.add_person(self.incident_id, person, note=v["reason"])
 
         fields = [
             FormField("name", "Name (pupils: start typing to link the consent register)", suggestions=sorted(pupils)),
             FormField("role", "Role", "select", "pupil", _choices(PERSON_ROLES)),
             FormField("involvement", "Involvement", "select", "victim", _choices(INVOLVEMENTS)),
+            FormField("dob", f"Date of birth, if known ({DATE_HINT})"),
+            FormField("job_title", "Job title (adults)"),
+            FormField("employer", "Employer (adults)"),
+            FormField("employment_basis", "Employed as (adults)", "select", "", _choices(EMPLOYMENT_BASES)),
+            FormField("school", "School or setting (children)"),
+            FormField("social_worker", "Social worker, if known (name, contact)"),
             FormField("reason", "Note (optional)"),
         ]
         self._form("Add a person involved", fields, save)
+
+    def action_edit_person(self) -> None:
+        people = list(self.incident.people)
+        person = self._selected("#incd-people", people)
+        if person is None:
+            return
+
+        def save(v: dict[str, str]) -> Incident:
+            changed = dataclasses.replace(
+                person,
+                name=v["name"],
+                role=v["role"],
+                involvement=v["involvement"],
+                dob=parse_date(v["dob"], "dob"),
+                job_title=v["job_title"],
+                employer=v["employer"],
+                employment_basis=v["employment_basis"],
+                school=v["school"],
+                social_worker=v["social_worker"],
+            )
+            changed.check()
+            updated = tuple(changed if p is person else p for p in people)
+            return self.incidents_log.amend(self.incident_id, {"people": updated}, v["reason"])
+
+        fields = [
+            FormField("name", "Name", value=person.name),
+            FormField("role", "Role", "select", person.role, _choices(PERSON_ROLES)),
+            FormField("involvement", "Involvement", "select", person.involvement, _choices(INVOLVEMENTS)),
+            FormField("dob", f"Date of birth, if known ({DATE_HINT})", value=show_date(person.dob)),
+            FormField("job_title", "Job title (adults)", value=person.job_title),
+            FormField("employer", "Employer (adults)", value=person.employer),
+            FormField("employment_basis", "Employed as (adults)", "select", person.employment_basis, _choices(EMPLOYMENT_BASES)),
+            FormField("school", "School or setting (children)", value=person.school),
+            FormField("social_worker", "Social worker, if known (name, contact)", value=person.social_worker),
+            FormField("reason", "Reason for the change (kept in the chronology)"),
+        ]
+        self._form("Edit a person involved", fields, save, intro="The earlier details stay readable in the chronology.")
 
     def action_remove_person(self) -> None:
         people = list(self.incident.people)
@@ -492,10 +597,29 @@ class IncidentDetailScreen(Screen[None]):
     @on(DataTable.RowSelected, "#incd-chronology")
     def _show_entry(self, event: DataTable.RowSelected) -> None:
         entry = self._entries[event.cursor_row]
-        body = [f"{show_datetime(entry.at)} · {entry.by} · {entry.kind}", "", entry.text]
+        body = [f"{show_datetime(entry.when)} · {entry.by} · {KIND_WORDS.get(entry.kind, entry.kind)}"]
+        if entry.happened_at is not None:
+            body.append(f"Happened {show_datetime(entry.happened_at)} · recorded {show_datetime(entry.at)}")
+        body += ["", entry.text]
         if entry.kind == "amended" and "old" in entry.detail:
             body += ["", "Before:", _readable(entry.detail["old"]), "", "After:", _readable(entry.detail["new"])]
         self.app.push_screen(MessageDialog("Chronology entry", "\n".join(body)))
+
+    @on(DataTable.RowSelected, "#incd-people")
+    def _show_person(self, event: DataTable.RowSelected) -> None:
+        person = self.incident.people[event.cursor_row]
+        lines = [
+            person.label,
+            "",
+            f"Date of birth: {show_date(person.dob) or 'not known'}",
+            f"Job title: {person.job_title or '-'}",
+            f"Employer: {person.employer or '-'}",
+            f"Employed as: {EMPLOYMENT_BASES.get(person.employment_basis, '-')}",
+            f"School or setting: {person.school or '-'}",
+            f"Social worker: {person.social_worker or '-'}",
+            f"Pupil record: {'linked' if person.pupil_id else 'not linked'}",
+        ]
+        self.app.push_screen(MessageDialog("Person involved", "\n".join(lines)))
 
     @on(DataTable.RowSelected, "#incd-actions")
     def _show_action(self, event: DataTable.RowSelected) -> None:
@@ -512,7 +636,13 @@ class IncidentDetailScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.query_one(TabbedContent).active if self.is_mounted else ""
-        needs = {"not_needed": "actions", "reschedule": "actions", "export": "evidence", "remove_person": "people"}
+        needs = {
+            "not_needed": "actions",
+            "reschedule": "actions",
+            "export": "evidence",
+            "edit_person": "people",
+            "remove_person": "people",
+        }
         if action in needs:
             return tab == needs[action]
         return True
@@ -520,6 +650,28 @@ class IncidentDetailScreen(Screen[None]):
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self.refresh_bindings()
+
+
+# Chronology kinds in words (the stored kind is an internal name).
+KIND_WORDS = {
+    "created": "created",
+    "amended": "amendment",
+    "status": "status change",
+    "action": "action",
+    "action_done": "action closed",
+    "escalation": "escalation",
+    "evidence": "evidence",
+    "note": "note",
+    "triage": "triage",
+    "person": "person added",
+}
+
+
+def _entry_text(entry: ChronologyEntry) -> str:
+    """The entry's text, marked when it was written up later than it happened."""
+    if entry.backdated:
+        return f"(written later) {entry.text}"  # Enter shows when it was recorded
+    return entry.text
 
 
 def _action_state(action: Action, today: Any) -> str:
@@ -534,7 +686,11 @@ def _readable(value: Any) -> str:
     if value in (None, "", [], ()):
         return "(empty)"
     if isinstance(value, list):
-        return "\n".join(f"- {v.get('name', v) if isinstance(v, dict) else v}" for v in value)
+        # A person is shown with every detail kept, so a corrected date of birth reads as a change.
+        return "\n".join(
+            f"- {', '.join(f'{k}: {x}' for k, x in v.items() if x not in (None, '')) if isinstance(v, dict) else v}"
+            for v in value
+        )
     return str(value)
 
 

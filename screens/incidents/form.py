@@ -16,7 +16,18 @@ from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult
 from safedesk.store.errors import InvalidInput
 from safedesk.store.incidents.log import IncidentLog, checklist_from
-from safedesk.store.incidents.records import FLAGS, PLATFORMS, RISK_COLUMNS, RISK_ROWS, SEVERITIES, Action, Incident
+from safedesk.store.incidents.records import (
+    ADULT_AWARE,
+    FLAGS,
+    HARM_CATEGORIES,
+    HARM_TESTS,
+    PLATFORMS,
+    RISK_COLUMNS,
+    RISK_ROWS,
+    SEVERITIES,
+    Action,
+    Incident,
+)
 from safedesk.store.text.dates import DATE_HINT, DATETIME_HINT, parse_date, parse_datetime, show_date, show_datetime
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import Form
@@ -140,6 +151,38 @@ class IncidentFormScreen(Form[int | None]):
                 SelectionList[str](*[(label, key, key in flags) for key, label in FLAGS.items()], id="flags"),
                 field_id="flags",
             )
+            harm = set(incident.harm_categories if incident else ())
+            yield Field(
+                "Category of harm (space to tick)",
+                SelectionList[str](*[(label, key, key in harm) for key, label in HARM_CATEGORIES.items()], id="harm_categories"),
+                field_id="harm_categories",
+            )
+            tests = set(incident.harm_tests if incident else ())
+            yield Field(
+                "Allegation against an adult: the harm test criteria that apply",
+                SelectionList[str](*[(label, key, key in tests) for key, label in HARM_TESTS.items()], id="harm_tests"),
+                field_id="harm_tests",
+            )
+            yield Field(
+                "Is the adult aware of the allegation?",
+                Select(
+                    _choices(ADULT_AWARE),
+                    value=incident.adult_aware if incident and incident.adult_aware else Select.NULL,
+                    id="adult_aware",
+                    compact=True,
+                ),
+                field_id="adult_aware",
+            )
+            yield Field(
+                f"Parents informed at ({DATETIME_HINT})",
+                Input(show_datetime(incident.parents_informed_at) if incident else "", id="parents_informed_at", compact=True),
+                field_id="parents_informed_at",
+            )
+            yield Field(
+                "Parents informed by",
+                Input(incident.parents_informed_by if incident else "", id="parents_informed_by", compact=True),
+                field_id="parents_informed_by",
+            )
             yield Field(
                 f"Review date ({DATE_HINT})",
                 Input(show_date(incident.review_date) if incident else "", id="review_date", compact=True),
@@ -181,6 +224,11 @@ class IncidentFormScreen(Form[int | None]):
             "risk_row": values["risk_row"] or "",
             "risk_column": values["risk_column"] or "",
             "flags": values["flags"],
+            "harm_categories": tuple(values["harm_categories"]),
+            "harm_tests": tuple(values["harm_tests"]),
+            "adult_aware": values["adult_aware"] or "",
+            "parents_informed_at": parse_datetime(values["parents_informed_at"], "parents_informed_at"),
+            "parents_informed_by": values["parents_informed_by"],
             "review_date": parse_date(values["review_date"], "review_date"),
             "retention_date": parse_date(values["retention_date"], "retention_date"),
         }

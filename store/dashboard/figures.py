@@ -36,12 +36,15 @@ def figures(session: Session) -> Figures:
     months = _last_months(today)
     counts = dict.fromkeys(months, 0)
     open_incidents = 0
+    closed: set[int] = set()
     # Stored times are UTC ISO text: anything before this (a day's margin for the time zone)
     # cannot fall in the last twelve months, and is not parsed.
     cutoff = (date.fromisoformat(f"{months[0]}-01") - timedelta(days=1)).isoformat()
-    for doc in session.scan(Incident.TABLE).values():  # one pass, no copies
+    for doc_id, doc in session.scan(Incident.TABLE).items():  # one pass, no copies
         if doc.get("status") != "closed":
             open_incidents += 1
+        else:
+            closed.add(int(doc_id))
         reported = doc["reported_at"]
         if reported[:10] < cutoff:
             continue
@@ -52,6 +55,10 @@ def figures(session: Session) -> Figures:
     overdue = sum(
         1
         for doc in session.scan(Action.TABLE).values()
-        if not doc.get("done_at") and not doc.get("not_needed_reason") and doc.get("due") and doc["due"] < today_text
+        if not doc.get("done_at")
+        and not doc.get("not_needed_reason")
+        and doc.get("due")
+        and doc["due"] < today_text
+        and doc.get("incident_id") not in closed  # kept open on closing: not overdue work
     )
     return Figures(open_incidents, overdue, tuple(months), tuple(counts[m] for m in months))

@@ -21,6 +21,8 @@ CONTACTS = {
     "it": "IT / online safety lead",
     "la_safeguarding": "Local authority safeguarding / education team",
 }
+# Who refers: the DSL's own details, printed in the referrer block of an incident report.
+REFERRER_FIELDS = {"name": "Name", "role": "Role", "phone": "Phone", "email": "Secure email"}
 
 
 @dataclass(kw_only=True)
@@ -34,6 +36,7 @@ class Setting(Record):
     idle_lock_minutes: int = 5
     theme: str = "safedesk"
     contacts: dict[str, str] = field(default_factory=dict)  # CONTACTS key -> "name, number"
+    referrer: dict[str, str] = field(default_factory=dict)  # REFERRER_FIELDS key -> value
 
     def validate(self) -> None:
         require(bool(self.name.strip()), "Enter the name of your school or setting.", "name")
@@ -43,6 +46,11 @@ class Setting(Record):
         for key, value in self.contacts.items():
             require(key in CONTACTS, "Unknown contact.", key)
             require(len(value) <= 200, "Keep each contact under 200 characters.", key)
+        for key, value in self.referrer.items():
+            require(key in REFERRER_FIELDS, "Unknown referrer detail.", f"referrer_{key}")
+            require(len(value) <= 200, "Keep each detail under 200 characters.", f"referrer_{key}")
+        email = self.referrer.get("email", "")
+        require(not email or "@" in email, "That does not look like an email address.", "referrer_email")
 
 
 @dataclass(kw_only=True)

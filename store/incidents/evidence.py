@@ -27,6 +27,7 @@ from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import CLOCK_SLACK, Incident
+from safedesk.store.text.sizes import show_size
 
 EVIDENCE_DIR = "evidence"
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -177,7 +178,7 @@ def add_file(
             log._entry(  # noqa: SLF001 - the chronology entry belongs to the same transaction
                 incident_id,
                 "evidence",
-                f"Evidence file added: {item.title} ({_size(item.size)}, SHA-256 {digest})",
+                f"Evidence file added: {item.title} ({show_size(item.size)}, SHA-256 {digest})",
                 {"evidence_id": stored.id, "sha256": digest},
             )
     except BaseException:
@@ -247,10 +248,6 @@ def remove_original(path: Path) -> str:
         "The original file was deleted. On SSDs and USB sticks deleted data can sometimes still be recovered, "
         "so also empty the Recycle Bin and keep the device secure."
     )
-
-
-def _size(size: int) -> str:
-    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(size, 1) / 1024:.0f} KB"
 
 
 def verify_evidence(session: Session) -> Iterable[Check]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from safedesk.store.engine.db import Documents
@@ -17,6 +17,7 @@ from safedesk.store.engine.records import R, utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents.records import (
+    CLOCK_SLACK,
     ESCALATION_TARGETS,
     FLAGS,
     REF,
@@ -25,6 +26,7 @@ from safedesk.store.incidents.records import (
     ChronologyEntry,
     Escalation,
     Incident,
+    Person,
 )
 from safedesk.store.registry import AttentionItem
 from safedesk.store.text.dates import local_midnight, show_date, to_local_date
@@ -33,6 +35,7 @@ from safedesk.store.text.dates import local_midnight, show_date, to_local_date
 AMENDABLE = (
     "title", "reported_at", "occurred_at", "reported_by", "platform", "urls", "where_seen", "description", "people",
     "risk_row", "risk_column", "severity", "flags", "outcome", "lessons", "review_date", "retention_date",
+    "harm_categories", "harm_tests", "parents_informed_at", "parents_informed_by", "adult_aware",
 )  # fmt: skip
 FIELD_LABELS = {
     "title": "title",
@@ -52,7 +55,15 @@ FIELD_LABELS = {
     "lessons": "lessons learned",
     "review_date": "review date",
     "retention_date": "retention date",
+    "harm_categories": "category of harm",
+    "harm_tests": "harm test",
+    "parents_informed_at": "parents informed at",
+    "parents_informed_by": "parents informed by",
+    "adult_aware": "adult aware",
 }
+# What to do with an incident's open actions when it closes.
+OPEN_ACTION_CHOICES = {"not_needed": "Mark them not needed", "keep": "Keep them open"}
+CLOSED_ACTION_REASON = "Incident closed"
 DUE_SOON_DAYS = 3
 # Playbook sections that become checklist actions ("Do not" is advice, not a task).
 CHECKLIST_SECTIONS = ("Do now", "Record", "Escalate", "Follow-up")
@@ -172,7 +183,8 @@ class IncidentLog:
         return [cls.from_doc(doc, int(doc_id)) for doc_id, doc in raw.items() if doc.get("incident_id") == incident_id]
 
     def chronology(self, incident_id: int) -> list[ChronologyEntry]:
-        return sorted(self._children(ChronologyEntry, incident_id), key=lambda e: (e.at, e.id or 0))
+        # In the order things happened: a note written up later sits where its event belongs.
+        return sorted(self._children(ChronologyEntry, incident_id), key=lambda e: (e.when, e.at, e.id or 0))
 
     def actions(self, incident_id: int) -> list[Action]:
         return sorted(self._children(Action, incident_id), key=lambda a: a.id or 0)
@@ -182,9 +194,22 @@ class IncidentLog:
 
     # ----------------------------------------------------------------- changing
 
-    def _entry(self, incident_id: int, kind: str, text: str, detail: dict[str, Any] | None = None) -> ChronologyEntry:
+    def _entry(
+        self,
+        incident_id: int,
+        kind: str,
+        text: str,
+        detail: dict[str, Any] | None = None,
+        happened_at: datetime | None = None,
+    ) -> ChronologyEntry:
         entry = ChronologyEntry(
-            incident_id=incident_id, at=utcnow(), by=_actor(self.session), kind=kind, text=text, detail=detail or {}
+            incident_id=incident_id,
+            at=utcnow(),
+            by=_actor(self.session),
+            kind=kind,
+            text=text,
+            detail=detail or {},
+            happened_at=happened_at,
         )
         return self.entries.add(entry, summary=f"chronology: {kind}")
 
@@ -213,31 +238,85 @@ class IncidentLog:
                 )
         return updated
 
-    def set_status(self, incident_id: int, status: str, outcome: str = "", note: str = "") -> Incident:
+    def set_status(
+        self,
+        incident_id: int,
+        status: str,
+        outcome: str = "",
+        note: str = "",
+        *,
+        lessons: str = "",
+        open_actions: str | None = "keep",
+    ) -> Incident:
+        """Change the status; closing records the outcome (and lessons learned).
+
+        open_actions says what closing does to the incident's open actions: "not_needed" closes
+        each with a reason, "keep" leaves them open; None (not yet decided) is refused while any
+        is open, so a form can ask.
+        """
         if status not in STATUSES:
             raise InvalidInput("Choose open, monitoring or closed.", "status")
         current = self.get(incident_id)
         if status == current.status:
             return current
-        updated = dataclasses.replace(current, status=status, outcome=outcome.strip() or current.outcome).cleaned()
+        still_open = [a for a in self.actions(incident_id) if a.open] if status == "closed" else []
+        if still_open and open_actions not in OPEN_ACTION_CHOICES:
+            raise InvalidInput(
+                f"This incident has {len(still_open)} open action(s): mark them not needed or keep them open.",
+                "open_actions",
+            )
+        updated = dataclasses.replace(
+            current, status=status, outcome=outcome.strip() or current.outcome, lessons=lessons.strip() or current.lessons
+        ).cleaned()
         updated.validate()
         with self.session.transaction():
             self.incidents.save(updated, summary=f"incident status {status}")
             text = f"Status: {STATUSES[current.status]} -> {STATUSES[status]}"
             if outcome.strip() and outcome.strip() != current.outcome:
                 text += f". Outcome: {outcome.strip()}"
+            if lessons.strip() and lessons.strip() != current.lessons:
+                text += f". Lessons learned: {lessons.strip()}"
             if note.strip():
                 text += f". Note: {note.strip()}"
             self._entry(incident_id, "status", text, {"old": current.status, "new": status})
+            if still_open and open_actions == "not_needed":
+                for action in still_open:
+                    action.not_needed_reason = CLOSED_ACTION_REASON
+                    self.action_repo.save(action, summary="action not needed")
+                self._entry(
+                    incident_id,
+                    "action_done",
+                    f"{len(still_open)} open action(s) marked not needed: incident closed",
+                    {"action_ids": [a.id for a in still_open]},
+                )
         return updated
 
-    def add_note(self, incident_id: int, text: str) -> ChronologyEntry:
-        """A dated note in the chronology: a conversation, a decision, a call."""
+    def add_note(self, incident_id: int, text: str, happened_at: datetime | None = None) -> ChronologyEntry:
+        """A dated note in the chronology: a conversation, a decision, a call.
+
+        happened_at is when it took place, for a note written up afterwards (None: now).
+        """
         if not text.strip():
             raise InvalidInput("Write the note first.", "note")
+        if happened_at is not None and happened_at > utcnow() + CLOCK_SLACK:
+            raise InvalidInput("That time is in the future.", "happened_at")
         self.get(incident_id)
         with self.session.transaction():
-            return self._entry(incident_id, "note", text.strip())
+            return self._entry(incident_id, "note", text.strip(), happened_at=happened_at)
+
+    def add_person(self, incident_id: int, person: Person, note: str = "") -> Incident:
+        """Add a person involved: its own chronology entry (not an amendment of what was recorded)."""
+        person.check()
+        current = self.get(incident_id)
+        updated = dataclasses.replace(current, people=(*current.people, person)).cleaned()
+        updated.validate()
+        with self.session.transaction():
+            self.incidents.save(updated, summary="person added")
+            text = f"Person added: {updated.people[-1].label}"
+            if note.strip():
+                text += f". Note: {note.strip()}"
+            self._entry(incident_id, "person", text, {"person": len(updated.people) - 1})
+        return updated
 
     # ----------------------------------------------------------------- actions
 
@@ -371,6 +450,8 @@ def incident_attention(session: Session) -> Iterable[AttentionItem]:
         if not due or due > soon or doc.get("done_at") or doc.get("not_needed_reason"):
             continue
         incident_id = doc["incident_id"]
+        if incidents.get(str(incident_id), {}).get("status") == "closed":
+            continue  # a closed incident's actions were kept open on purpose: they are not due work
         ref = incidents.get(str(incident_id), {}).get("ref", "?")
         target = f"incidents/{incident_id}"
         shown = show_date(date.fromisoformat(due))

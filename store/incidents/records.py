@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from safedesk.store.engine.records import Record, require, utcnow
+from safedesk.store.text.dates import local_today
 
 PLATFORMS = {
     "facebook": "Facebook",
@@ -41,7 +42,36 @@ FLAGS = {
     "official_channel_affected": "Official channel affected",
     "data_breach": "Data breach",
 }
-PERSON_ROLES = {"pupil": "Pupil", "staff": "Staff", "parent": "Parent/carer", "unknown": "Unknown/anonymous", "other": "Other"}
+PERSON_ROLES = {
+    "pupil": "Pupil",
+    "child": "Child/young person (not our pupil)",
+    "staff": "Staff",
+    "parent": "Parent/carer",
+    "adult": "Other adult",
+    "unknown": "Unknown/anonymous",
+    "other": "Other",
+}
+# Roles of adults, for whom a referral gives a job title and employer.
+ADULT_ROLES = frozenset({"staff", "parent", "adult"})
+# Categories of abuse a referral to children's social care or the LADO asks for.
+HARM_CATEGORIES = {"physical": "Physical", "emotional": "Emotional", "sexual": "Sexual", "neglect": "Neglect"}
+# The harm test for an allegation against an adult who works with children (managing-allegations
+# guidance; content card pb-allegation-against-staff), in our words.
+HARM_TESTS = {
+    "harmed": "Has harmed a child, or may have",
+    "offence": "May have committed a criminal offence against or related to a child",
+    "risk": "Behaved towards a child in a way that suggests they may pose a risk of harm",
+    "unsuitable": "Behaved in a way that suggests they may not be suitable to work with children",
+}
+ADULT_AWARE = {"yes": "Yes", "no": "No"}
+# How an adult works with children, as a LADO referral asks.
+EMPLOYMENT_BASES = {
+    "employed": "Employed",
+    "supply": "Supply or agency",
+    "contractor": "Contractor",
+    "volunteer": "Volunteer",
+    "other": "Other",
+}
 INVOLVEMENTS = {"victim": "Victim", "subject": "Subject", "witness": "Witness"}
 ESCALATION_TARGETS = {
     "police_999": "Police (999)",
@@ -83,9 +113,20 @@ class Person:
     role: str = "unknown"
     involvement: str = "subject"
     pupil_id: int | None = None  # the consent register's pupil, when known
+    # What a LADO or police referral asks about each person, where known.
+    dob: date | None = None
+    job_title: str = ""  # adults
+    employer: str = ""  # adults
+    employment_basis: str = ""  # EMPLOYMENT_BASES, adults; "" when not known
+    school: str = ""  # the school or setting a child attends
+    social_worker: str = ""  # name and contact, when the child has one
 
     def check(self) -> None:
         require(bool(self.name.strip()) or self.role == "unknown", "Give the person's name (or choose Unknown).", "people")
+        require(self.dob is None or self.dob <= local_today(), "The date of birth is in the future.", "dob")
+        _labelled(self.employment_basis, EMPLOYMENT_BASES, "basis of employment", "employment_basis", required=False)
+        for name in ("job_title", "employer", "school", "social_worker"):
+            require(len(getattr(self, name)) <= 200, "Keep that under 200 characters.", name)
         _labelled(self.role, PERSON_ROLES, "role", "people")
         _labelled(self.involvement, INVOLVEMENTS, "victim, subject or witness", "people")
 
@@ -121,6 +162,11 @@ class Incident(Record):
     lessons: str = ""
     review_date: date | None = None
     retention_date: date | None = None
+    harm_categories: tuple[str, ...] = ()  # HARM_CATEGORIES
+    harm_tests: tuple[str, ...] = ()  # HARM_TESTS met, for an allegation against an adult
+    parents_informed_at: datetime | None = None
+    parents_informed_by: str = ""
+    adult_aware: str = ""  # ADULT_AWARE, or "" when not recorded
     playbooks: tuple[str, ...] = ()  # guidance playbooks it was started from
     created_at: datetime = field(default_factory=utcnow)
     created_by: str = ""
@@ -154,6 +200,23 @@ class Incident(Record):
         for flag in self.flags:
             require(flag in FLAGS, "Unknown flag.", "flags")
         _labelled(self.status, STATUSES, "status", "status")
+        for category in self.harm_categories:
+            require(category in HARM_CATEGORIES, "Choose the category of harm from the list.", "harm_categories")
+        for test in self.harm_tests:
+            require(test in HARM_TESTS, "Choose the harm test criteria from the list.", "harm_tests")
+        if self.harm_tests or self.adult_aware:
+            require(
+                self.has_flag("allegation_against_staff"),
+                "The harm test and 'adult aware' are for an allegation against an adult: tick that flag too.",
+                "harm_tests" if self.harm_tests else "adult_aware",
+            )
+        _labelled(self.adult_aware, ADULT_AWARE, "yes or no", "adult_aware", required=False)
+        if self.parents_informed_at is not None:
+            require(
+                self.parents_informed_at <= now + CLOCK_SLACK,
+                "The time parents were told is in the future.",
+                "parents_informed_at",
+            )
         if self.status == "closed":
             require(bool(self.outcome.strip()), "Record the outcome before closing the incident.", "outcome")
         reported = self.reported_at.date()
@@ -177,9 +240,23 @@ class ChronologyEntry(Record):
     incident_id: int
     at: datetime
     by: str
-    kind: str  # created, amended, status, action, action_done, escalation, evidence, note, triage
+    kind: str  # created, amended, status, action, action_done, escalation, evidence, note, triage, person
     text: str  # what happened, in words
     detail: dict[str, Any] = field(default_factory=dict)  # e.g. {"field": ..., "old": ..., "new": ..., "reason": ...}
+    # When the event itself happened, when it was written up later; None: as it happened ("at").
+    happened_at: datetime | None = None
+
+    # A write-up this long after the event is shown as back-dated.
+    BACKDATED_AFTER: ClassVar[timedelta] = timedelta(minutes=15)
+
+    @property
+    def backdated(self) -> bool:
+        return self.happened_at is not None and self.at - self.happened_at > self.BACKDATED_AFTER
+
+    @property
+    def when(self) -> datetime:
+        """When the event happened (for ordering and showing)."""
+        return self.happened_at or self.at
 
 
 @dataclass(kw_only=True)

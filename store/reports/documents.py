@@ -15,14 +15,20 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from safedesk.store.engine.core_records import REFERRER_FIELDS
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput
 from safedesk.store.incidents.evidence import evidence_for
 from safedesk.store.incidents.log import FIELD_LABELS, IncidentLog
 from safedesk.store.incidents.records import (
+    ADULT_AWARE,
+    ADULT_ROLES,
+    EMPLOYMENT_BASES,
     ESCALATION_TARGETS,
     FLAGS,
+    HARM_CATEGORIES,
+    HARM_TESTS,
     INVOLVEMENTS,
     PERSON_ROLES,
     PLATFORMS,
@@ -31,11 +37,13 @@ from safedesk.store.incidents.records import (
     RISK_ROWS,
     SEVERITIES,
     STATUSES,
+    ChronologyEntry,
     Incident,
 )
 from safedesk.store.registry import Report, ReportParams
 from safedesk.store.text.dates import show_date, show_datetime, to_local_date
 from safedesk.store.text.markdown import md_block, md_cell, md_escape
+from safedesk.store.text.sizes import show_size
 
 PERSONAL_DATA_NOTICE = (
     "> **Confidential: contains personal data about children and staff.** Share only with people "
@@ -93,47 +101,51 @@ def incident_report(session: Session, params: ReportParams) -> str:
         "",
         _generated(session),
         "",
-        "## Summary",
+        "## Referrer",
         "",
     ]
+    out += _referrer(session)
+    out += ["", "## Summary", ""]
     out += _table(
         ["Field", "Record"],
         [
             ("Reference", incident.ref),
             ("Title", incident.title),
             ("Status", STATUSES.get(incident.status, incident.status)),
-            ("Reported", f"{show_datetime(incident.reported_at)} by {incident.reported_by or 'not recorded'}"),
-            ("Happened", show_datetime(incident.occurred_at) or "not known"),
+            ("Reported", show_datetime(incident.reported_at)),
+            ("Reported by", incident.reported_by or "Not recorded"),
+            ("Happened", show_datetime(incident.occurred_at) or "Not known"),
             ("Platform", PLATFORMS.get(incident.platform, incident.platform)),
             ("Where seen", incident.where_seen),
             ("Web addresses", " ".join(incident.urls)),
             ("Severity", SEVERITIES.get(incident.severity, incident.severity)),
-            ("Risk (guidance matrix)", risk or "not classified"),
-            ("Flags", ", ".join(FLAGS.get(f, f) for f in incident.flags) or "none"),
+            ("Category of harm", ", ".join(HARM_CATEGORIES.get(c, c) for c in incident.harm_categories) or "Not recorded"),
+            ("Risk (guidance matrix)", risk or "Not classified"),
+            ("Flags", ", ".join(FLAGS.get(f, f) for f in incident.flags) or "None"),
+            ("Parents informed", _parents_informed(incident)),
             ("Review date", show_date(incident.review_date)),
             ("Keep until", show_date(incident.retention_date)),
             ("Recorded", f"{show_datetime(incident.created_at)} by {incident.created_by}"),
         ],
     )
-    out += ["", "## Description", "", md_block(incident.description) or "_None recorded._", "", "## People involved", ""]
-    if incident.people:
+    if incident.has_flag("allegation_against_staff") or incident.harm_tests:
+        out += ["", "## Allegation against an adult", ""]
         out += _table(
-            ["Name", "Role", "Involvement", "Pupil record"],
-            [
-                (
-                    p.name or "Unknown",
-                    PERSON_ROLES.get(p.role, p.role),
-                    INVOLVEMENTS.get(p.involvement, p.involvement),
-                    "linked" if p.pupil_id else "",
-                )
-                for p in incident.people
-            ],
+            ["Harm test criterion", "Applies"],
+            [(label, "Yes" if key in incident.harm_tests else "Not indicated") for key, label in HARM_TESTS.items()],
         )
-    else:
-        out.append("_None recorded._")
+        aware = ADULT_AWARE.get(incident.adult_aware, "Not recorded")
+        out += ["", f"Is the adult aware of the allegation? {md_escape(aware)}"]
+    out += ["", "## Description", "", md_block(incident.description) or "_None recorded._", "", "## People involved", ""]
+    out += _people(incident)
     entries = log.chronology(incident.id)
     out += ["", "## Chronology", ""]
-    out += _table(["When", "Who", "What"], [(show_datetime(e.at), e.by, e.text) for e in entries])
+    if any(e.backdated for e in entries):
+        out += [
+            "In the order things happened. Entries marked _written later_ were recorded after the event.",
+            "",
+        ]
+    out += _table(["Happened", "Recorded", "Who", "What"], [_chronology_row(e) for e in entries])
     amendments = [e for e in entries if e.kind == "amended" and "field" in e.detail]
     out += ["", "## Amendments", ""]
     if amendments:
@@ -193,22 +205,33 @@ def incident_report(session: Session, params: ReportParams) -> str:
     out += ["", "## Evidence manifest", ""]
     if items:
         out += _table(
-            ["#", "Kind", "Title", "Size (bytes)", "SHA-256", "Captured / seen"],
+            ["#", "Kind", "Title", "Size", "SHA-256", "Captured / seen"],
             [
                 (
                     str(n),
                     "File" if e.kind == "file" else "Description only",
                     e.title,
-                    f"{e.size}" if e.kind == "file" else "",
+                    show_size(e.size) if e.kind == "file" else "",
                     e.sha256 or "",
-                    " ".join(x for x in (show_datetime(e.captured_at or e.seen_at), e.captured_by or e.holder) if x),
+                    " ".join(x for x in (show_datetime(e.captured_at or e.seen_at), e.captured_by) if x),
                 )
                 for n, e in enumerate(items, start=1)
             ],
         )
         described = [e for e in items if e.kind == "description"]
         for e in described:
-            out += ["", f"### Described: {md_escape(e.title)}", "", md_block(e.description)]
+            out += ["", f"### Described: {md_escape(e.title)}", ""]
+            out += _table(
+                ["Field", "Record"],
+                [
+                    ("Where seen", e.where_seen or "Not recorded"),
+                    ("When seen", show_datetime(e.seen_at) or "Not recorded"),
+                    ("Who holds it", e.holder or "Not recorded"),
+                    ("Web address", e.url),
+                    ("Recorded", f"{show_datetime(e.added_at)} by {e.added_by}"),
+                ],
+            )
+            out += ["", md_block(e.description)]
     else:
         out.append("_None._")
     out += [
@@ -222,7 +245,72 @@ def incident_report(session: Session, params: ReportParams) -> str:
         md_block(incident.lessons) or "_Not yet recorded._",
     ]
     out += ["", "## Verification", "", _verification(session)]
+    out += ["", "## Signature", ""]
+    referrer = session.setting().referrer
+    out += _table(
+        ["Field", "Entry"],
+        [("Name", referrer.get("name", "")), ("Role", referrer.get("role", "")), ("Signature", ""), ("Date", "")],
+    )
     return "\n".join(out) + "\n"
+
+
+def _referrer(session: Session) -> list[str]:
+    """The referrer block: who is sending this, from Settings."""
+    referrer = session.setting().referrer
+    if not referrer:
+        return ["_Not set: the DSL enters their name, role, phone and secure email once in Settings._"]
+    rows = [(label, referrer.get(key, "") or "Not recorded") for key, label in REFERRER_FIELDS.items()]
+    return _table(["Field", "Record"], [*rows, ("Setting", session.setting().name)])
+
+
+def _parents_informed(incident: Incident) -> str:
+    if incident.parents_informed_at is None and not incident.parents_informed_by:
+        return "Not recorded"
+    when = show_datetime(incident.parents_informed_at) if incident.parents_informed_at else "time not recorded"
+    return f"{when} by {incident.parents_informed_by or 'not recorded'}"
+
+
+def _people(incident: Incident) -> list[str]:
+    if not incident.people:
+        return ["_None recorded._"]
+    out = _table(
+        ["Name", "Role", "Involvement", "Date of birth", "Pupil record"],
+        [
+            (
+                p.name or "Unknown",
+                PERSON_ROLES.get(p.role, p.role),
+                INVOLVEMENTS.get(p.involvement, p.involvement),
+                show_date(p.dob) or "Not known",
+                "Linked" if p.pupil_id else "",
+            )
+            for p in incident.people
+        ],
+    )
+    adults = [p for p in incident.people if p.role in ADULT_ROLES and (p.job_title or p.employer or p.employment_basis)]
+    if adults:
+        out += ["", "### Adults: job and employer", ""]
+        out += _table(
+            ["Name", "Job title", "Employer", "Basis"],
+            [
+                (p.name or "Unknown", p.job_title, p.employer, EMPLOYMENT_BASES.get(p.employment_basis, "Not recorded"))
+                for p in adults
+            ],
+        )
+    children = [p for p in incident.people if p.school or p.social_worker]
+    if children:
+        out += ["", "### Children: school and social worker", ""]
+        out += _table(
+            ["Name", "School or setting", "Social worker"],
+            [(p.name or "Unknown", p.school or "Not known", p.social_worker or "None known") for p in children],
+        )
+    return out
+
+
+def _chronology_row(entry: ChronologyEntry) -> tuple[str, str, str, str]:
+    recorded = show_datetime(entry.at)
+    if entry.backdated:
+        recorded += " (written later)"
+    return show_datetime(entry.when), recorded, entry.by, entry.text
 
 
 def _flatten(value: Any) -> str:
@@ -342,7 +430,18 @@ REPORTS: tuple[Report, ...] = (
         "One incident in full: for the LADO, police or a file.",
         incident_report,
         ("incident",),
-        headings=("Summary", "Chronology", "Amendments", "Actions", "Escalations", "Evidence manifest", "Verification"),
+        headings=(
+            "Referrer",
+            "Summary",
+            "People involved",
+            "Chronology",
+            "Amendments",
+            "Actions",
+            "Escalations",
+            "Evidence manifest",
+            "Verification",
+            "Signature",
+        ),
     ),
     Report(
         "incident-log",

@@ -87,9 +87,9 @@ def test_table_cells_with_pipes_keep_their_columns(session, incident):
     # that split a cell would shift them (the parser drops the extra cells, so counting cannot tell).
     rows = [row for table in table_cells(markdown) for row in table]
     assert ["Title", NASTY.splitlines()[0]] in rows
-    assert ["Pupil | A", "Pupil", "Victim", ""] in rows
+    assert ["Pupil | A", "Pupil", "Victim", "Not known", ""] in rows
     assert any(row[0] == "Overdue" and row[2:] == ["", "Screenshot | the post", ""] for row in rows)
-    assert any(row[1:] == ["Sam Patel", "Amended description. Reason: Corrected | by DSL"] for row in rows)
+    assert any(row[2:] == ["Sam Patel", "Amended description. Reason: Corrected | by DSL"] for row in rows)
 
 
 def test_incident_log_counts_and_open_actions(session, incident):

@@ -89,15 +89,20 @@ async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
         amended = [e for e in log.chronology(incident.id) if e.kind == "amended"]
         assert amended[0].detail["old"] == "Parent's comment naming a teacher."
 
-        # Close with an outcome.
+        # Close with an outcome; the open checklist actions are asked about, not silently kept.
         await pilot.press("c")
         await fill(app, pilot, {"form-status": "closed"})
+        await pilot.press("ctrl+s")
+        assert "open action" in str(app.screen.query_one("#error-open_actions").render())
+        await fill(app, pilot, {"form-open_actions": "not_needed", "form-lessons": "Check comments daily in term time."})
         await pilot.press("ctrl+s")
         assert "outcome" in str(app.screen.query_one("#error-outcome").render()).lower()
         await fill(app, pilot, {"form-outcome": "Comment removed by Facebook; parent met the head."})
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert log.get(incident.id).status == "closed"
+        closed = log.get(incident.id)
+        assert closed.status == "closed" and closed.lessons == "Check comments daily in term time."
+        assert not [a for a in log.actions(incident.id) if a.open]
         kinds = [e.kind for e in log.chronology(incident.id)]
         assert kinds[0] == "created" and {"action_done", "escalation", "evidence", "amended", "status"} <= set(kinds)
 
