@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from safedesk.store.consents.pupils import get_pupil, match_pupil, merge_pupil, name_key, pupil_index
+from safedesk.store.consents.describe import resolve_pupil
+from safedesk.store.consents.pupils import get_pupil, match_pupil, merge_pupil, pupil_index
 from safedesk.store.engine.files import atomic_write, describe_os_error
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.records import Record, require, utcnow
@@ -51,6 +52,7 @@ from safedesk.store.handover.bundle import (
 )
 from safedesk.store.handover.summary import size_text, when, write_summary
 from safedesk.store.incidents import evidence
+from safedesk.store.incidents.about import incidents_about_pupil
 from safedesk.store.incidents.evidence import Evidence, evidence_for
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import REF, STATUSES, ChronologyEntry, Incident
@@ -199,15 +201,7 @@ def resolve_refs(session: Session, refs: Iterable[str]) -> tuple[int, ...]:
 
 def resolve_pupils(session: Session, names: Iterable[str]) -> tuple[int, ...]:
     """Pupil ids for MIS ids or full names typed on the command line (each must name one pupil)."""
-    index = pupil_index(session)
-    ids = []
-    for text in names:
-        found = index.by_mis.get(text.strip().casefold()) or index.by_name.get(name_key(text), [])
-        if len(set(found)) != 1:
-            problem = "No pupil" if not found else "More than one pupil"
-            raise InvalidInput(f"{problem} matches '{text.strip()[:40]}': use the MIS id.", "pupil")
-        ids.append(found[0])
-    return tuple(sorted(set(ids)))
+    return tuple(sorted({resolve_pupil(session, text) for text in names}))
 
 
 # --------------------------------------------------------------------- export
@@ -276,7 +270,12 @@ def collect(session: Session, selection: Selection) -> ExportPlan:
     log = IncidentLog(session)
     user = session.user
     plan = ExportPlan(Contents(), "", "", session.setting().name, f"{user.name} ({user.role_label})" if user else "unknown")
-    for incident_id in selection.incident_ids:
+    # A child protection file is everything about the child: each chosen pupil brings every
+    # incident with a person linked to them, beside any incidents chosen by reference.
+    incident_ids = set(selection.incident_ids)
+    for pupil_id in selection.pupil_ids:
+        incident_ids.update(incidents_about_pupil(session, pupil_id))
+    for incident_id in sorted(incident_ids):
         incident = log.get(incident_id)
         bundle = IncidentBundle(
             incident,
