@@ -456,10 +456,11 @@ class IncomingIncident:
     ref: str  # as it will be stored here
     title: str
     clashes_with: int | None  # the incident here that already has original_ref
+    same_as: int | None = None  # the incident here that IS this one (from an earlier handover): merged into it
 
     @property
     def renamed(self) -> bool:
-        return self.ref != self.original_ref
+        return self.same_as is None and self.ref != self.original_ref
 
 
 @dataclass(frozen=True)
@@ -541,6 +542,9 @@ class ImportPreview:
         conflicts = self.conflicts()
         out.append(f"Conflicts: {len(conflicts)}" if conflicts else "Conflicts: none; nothing here is changed.")
         out += [f"  - {line}" for line in conflicts]
+        again = [i.ref for i in self.incidents if i.same_as is not None]
+        if again:
+            out.append(f"Already here from an earlier handover (only new entries are added): {', '.join(again)}")
         merged = [f"{p.name} (by {p.matched_by})" for p in self.pupils if p.merge_into is not None]
         if merged:
             out.append(f"Pupils already here, merged into one record with both histories: {', '.join(merged)}")
@@ -561,6 +565,7 @@ def preview_import(session: Session, opened: Opened) -> ImportPreview:
         else:
             refused = f"this handover was already imported on {show_date(to_local_date(transfer.at))} (receipt code {transfer.receipt_code})."
     existing = {row.ref: row.id for row in IncidentLog(session).rows()}
+    identities = {_identity(doc): int(doc_id) for doc_id, doc in session.scan(Incident.TABLE).items()}
     # References that can be kept are reserved first, so a renamed incident never takes
     # the number another incoming incident keeps.
     kept: set[str] = set()
@@ -569,8 +574,16 @@ def preview_import(session: Session, opened: Opened) -> ImportPreview:
             kept.add(item.incident.ref)
     taken = set(existing) | kept
     incoming: list[IncomingIncident] = []
+    by_id = {row.id: row.ref for row in IncidentLog(session).rows()}
     for item in opened.bundle.contents.incidents:
         original = item.incident.ref
+        same_as = identities.get(_identity(item.incident.to_doc()))
+        if same_as is not None:
+            # The same incident came here before (an earlier file about the same child):
+            # what is new in this file is added to it, nothing twice.
+            incoming.append(IncomingIncident(item.incident.id or 0, original, by_id[same_as], item.incident.title, None, same_as))
+            kept.discard(original)
+            continue
         if original in kept:
             kept.discard(original)  # a second incident with the same reference is renamed
             ref = original
@@ -600,6 +613,12 @@ def preview_import(session: Session, opened: Opened) -> ImportPreview:
     return ImportPreview(opened, incoming, pupils, refused)
 
 
+def _identity(doc: dict[str, Any] | Any) -> tuple[str, str, str]:
+    """What makes two stored incidents the same one wherever they are kept: created at the same
+    instant (to the microsecond), reported at the same time, with the same title."""
+    return (str(doc.get("created_at")), str(doc.get("reported_at")), str(doc.get("title")))
+
+
 def _next_ref(year: int, taken: set[str]) -> str:
     numbers = [int(m.group(2)) for ref in taken if (m := REF.match(ref)) and int(m.group(1)) == year]
     return f"INC-{year}-{max(numbers, default=0) + 1:04d}"
@@ -615,11 +634,20 @@ def apply_import(session: Session, preview: ImportPreview) -> Transfer:
     bundle = preview.opened.bundle
     written: list[Path] = []
     try:
-        blobs = {member: _store_blob(session, data, written) for member, data in bundle.files.items()}
+        skip = {
+            id(record)
+            for item, incoming in zip(bundle.contents.incidents, preview.incidents, strict=True)
+            if incoming.same_as is not None
+            for record in _already_here(session, item, incoming.same_as)
+        }
+        needed = {
+            e.member for i in bundle.contents.incidents for e in i.evidence if e.member and id(e.record) not in skip
+        }
+        blobs = {member: _store_blob(session, data, written) for member, data in bundle.files.items() if member in needed}
         with session.transaction():
             pupil_ids = _import_pupils(session, bundle, preview.pupils)
             stored_ids = [
-                _import_incident(session, item, incoming, blobs, pupil_ids, preview)
+                _import_incident(session, item, incoming, blobs, pupil_ids, preview, skip)
                 for item, incoming in zip(bundle.contents.incidents, preview.incidents, strict=True)
             ]
             transfer = Transfer(
@@ -688,22 +716,31 @@ def _import_incident(
     blobs: dict[str, str],
     pupil_ids: dict[int, int],
     preview: ImportPreview,
+    skip: set[int],
 ) -> int:
     manifest = preview.manifest
-    people = tuple(
-        dataclasses.replace(p, pupil_id=pupil_ids.get(p.pupil_id)) if p.pupil_id is not None else p for p in item.incident.people
-    )
-    incident = dataclasses.replace(item.incident, id=None, ref=incoming.ref, people=people)
-    stored = session.repo(Incident).add(incident, summary="incident imported from a handover")
-    new_id = stored.id or 0
+    if incoming.same_as is not None:
+        new_id = incoming.same_as  # the incident here is kept as it is; only what is new is added
+    else:
+        people = tuple(
+            dataclasses.replace(p, pupil_id=pupil_ids.get(p.pupil_id)) if p.pupil_id is not None else p
+            for p in item.incident.people
+        )
+        incident = dataclasses.replace(item.incident, id=None, ref=incoming.ref, people=people)
+        stored = session.repo(Incident).add(incident, summary="incident imported from a handover")
+        new_id = stored.id or 0
     # Ids in chronology details point at the sender's records: remapped to ours, or None
     # where the record did not come along (a transfer is the sender's own).
     children: dict[str, dict[int, int]] = {"action_id": {}, "escalation_id": {}, "evidence_id": {}, "transfer_id": {}}
     for action in item.actions:
-        children["action_id"][action.id or 0] = _add(session, action, new_id, "action imported")
+        if id(action) not in skip:
+            children["action_id"][action.id or 0] = _add(session, action, new_id, "action imported")
     for escalation in item.escalations:
-        children["escalation_id"][escalation.id or 0] = _add(session, escalation, new_id, "escalation imported")
+        if id(escalation) not in skip:
+            children["escalation_id"][escalation.id or 0] = _add(session, escalation, new_id, "escalation imported")
     for ev in item.evidence:
+        if id(ev.record) in skip:
+            continue
         record = ev.record
         if ev.member is not None:
             record = dataclasses.replace(record, blob=blobs[ev.member])
@@ -720,6 +757,8 @@ def _import_incident(
             )
         children["evidence_id"][ev.record.id or 0] = _add(session, record, new_id, "evidence imported")
     for entry in item.chronology:
+        if id(entry) in skip:
+            continue
         detail = {
             key: (children[key].get(value) if key in children and isinstance(value, int) else value)
             for key, value in entry.detail.items()
@@ -729,6 +768,8 @@ def _import_incident(
         f"Imported from handover {preview.receipt_code}: made by {manifest.exported_by} at {manifest.setting} "
         f"on {when(manifest.created_at)} for {manifest.to}."
     )
+    if incoming.same_as is not None:
+        text += " This incident was already here from an earlier handover: only entries not already held were added."
     if incoming.renamed:
         text += (
             f" Its reference here is {incoming.ref}: the original reference, {incoming.original_ref or '(none)'}, "
@@ -758,6 +799,27 @@ def _import_incident(
             summary="chronology: handover conflict",
         )
     return new_id
+
+
+def _already_here(session: Session, item: IncidentBundle, incident_id: int) -> list[Any]:
+    """The records in `item` that the incident here already holds (an earlier handover brought them).
+
+    Matched by what does not change once written: an entry's time, kind and text; an action's
+    creation time and wording; an escalation's time and target; an evidence item's time added,
+    title and hash. An action completed since keeps its state here (the chronology says it was done).
+    """
+    log = IncidentLog(session)
+    keys = {
+        "chronology": {(e.at, e.kind, e.text) for e in log.chronology(incident_id)},
+        "actions": {(a.created_at, a.text) for a in log.actions(incident_id)},
+        "escalations": {(e.at, e.target) for e in log.escalations(incident_id)},
+        "evidence": {(e.added_at, e.title, e.sha256) for e in evidence_for(session, incident_id)},
+    }
+    found: list[Any] = [e for e in item.chronology if (e.at, e.kind, e.text) in keys["chronology"]]
+    found += [a for a in item.actions if (a.created_at, a.text) in keys["actions"]]
+    found += [e for e in item.escalations if (e.at, e.target) in keys["escalations"]]
+    found += [e.record for e in item.evidence if (e.record.added_at, e.record.title, e.record.sha256) in keys["evidence"]]
+    return found
 
 
 def _add(session: Session, record: Any, incident_id: int, summary: str) -> int:
