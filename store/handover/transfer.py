@@ -11,9 +11,10 @@ against its type and rules, shows a preview, then adds the records beside what
 is already here: nothing stored is ever overwritten. An incident whose reference
 is already used here gets a new one, and both incidents say so in their
 chronology. The importer is shown the receipt code to send back; entering it on
-the sender's side marks the transfer received. Transfers without a receipt after
-5 days are shown on the home screen (the 5-day transfer rule for child
-protection files).
+the sender's side (with the day it was confirmed) marks the transfer received.
+Transfers waiting for a receipt are shown on the home screen, overdue once the
+statutory clock has run: 5 school days by default, counted with the school's
+terms and closure days (see safedesk.store.handover.calendar, which cites KCSIE).
 
 The age encryption runs in a child process (safedesk.store.handover.crypt); everything
 else here is plain Python on the session.
@@ -25,7 +26,7 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,6 +38,7 @@ from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.handover import crypt as handover_crypt
+from safedesk.store.handover.calendar import SchoolCalendar, load_calendar
 from safedesk.store.handover.bundle import (
     IMAGERY_FLAG,
     MAX_FILE_BYTES,
@@ -57,9 +59,8 @@ from safedesk.store.incidents.evidence import Evidence, evidence_for
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import REF, STATUSES, ChronologyEntry, Incident
 from safedesk.store.registry import AttentionItem
-from safedesk.store.text.dates import show_date, to_local_date
+from safedesk.store.text.dates import local_midnight, local_today, show_date, to_local_date
 
-TRANSFER_DAYS = 5
 DIRECTIONS = {"sent": "Sent", "received": "Received"}
 MAX_PARTY = 120
 MAX_NOTE = 500
@@ -108,9 +109,18 @@ class Transfer(Record):
     def pending(self) -> bool:
         return self.direction == "sent" and self.received_at is None
 
-    @property
-    def due(self) -> datetime:
-        return self.at + timedelta(days=TRANSFER_DAYS)
+    def due_on(self, calendar: SchoolCalendar) -> date:
+        """The last day for the receipt: the clock's school days after the day it was sent."""
+        return calendar.add_school_days(to_local_date(self.at), calendar.transfer_days)
+
+    def overdue(self, calendar: SchoolCalendar, today: date) -> bool:
+        return self.pending and today > self.due_on(calendar)
+
+    def school_days_late(self, calendar: SchoolCalendar, today: date) -> int:
+        """School days past the due date (0 when not overdue, or overdue only by a weekend or holiday)."""
+        if not self.pending:
+            return 0
+        return calendar.school_days_between(self.due_on(calendar), today)
 
     def contents_text(self) -> str:
         parts = [f"{len(self.incident_refs)} incident{'s' if len(self.incident_refs) != 1 else ''}"]
@@ -118,15 +128,17 @@ class Transfer(Record):
             parts.append(f"{self.pupils} pupil{'s' if self.pupils != 1 else ''}")
         return ", ".join(parts)
 
-    def state_text(self, now: datetime | None = None) -> str:
-        now = now or utcnow()
+    def state_text(self, calendar: SchoolCalendar | None = None, today: date | None = None) -> str:
+        calendar = calendar or SchoolCalendar()
+        today = today or local_today()
         if self.direction == "received":
             return "imported"
         if self.received_at is not None:
             return f"received {to_local_date(self.received_at):%d/%m}"
-        if now > self.due:
-            return f"OVERDUE {(now - self.at).days}d"
-        return f"due {to_local_date(self.due):%d/%m}"
+        if self.overdue(calendar, today):
+            late = self.school_days_late(calendar, today)
+            return f"OVERDUE {late} sch.d" if late else "OVERDUE"
+        return f"due {self.due_on(calendar):%d/%m}"
 
 
 def _actor(session: Session) -> str:
@@ -830,8 +842,9 @@ def _add(session: Session, record: Any, incident_id: int, summary: str) -> int:
 # --------------------------------------------------------------------- receipts
 
 
-def mark_received(session: Session, code_text: str) -> tuple[Transfer, bool]:
-    """Mark the sent transfer with this receipt code received; (transfer, newly marked)."""
+def mark_received(session: Session, code_text: str, on: date | None = None) -> tuple[Transfer, bool]:
+    """Mark the sent transfer with this receipt code received (on the day given, default today);
+    (transfer, newly marked). The receipt is the DSL's confirmation that the file arrived."""
     code = normalise_code(code_text)
     if code is None:
         raise InvalidInput("A receipt code is 12 characters (digits 0-9 and letters A-F), like 1A2B-3C4D-5E6F.", "code")
@@ -844,7 +857,14 @@ def mark_received(session: Session, code_text: str) -> tuple[Transfer, bool]:
     transfer = sent[0]
     if transfer.received_at is not None:
         return transfer, False
-    transfer = dataclasses.replace(transfer, received_at=utcnow(), receipt_by=_actor(session))
+    today = local_today()
+    if on is not None and on > today:
+        raise InvalidInput("The day the receipt was confirmed is in the future.", "on")
+    if on is not None and on < to_local_date(transfer.at):
+        raise InvalidInput(f"That is before the handover was sent ({show_date(to_local_date(transfer.at))}).", "on")
+    # A receipt confirmed on an earlier day is dated that day; today's keeps the time.
+    received = utcnow() if on is None or on == today else local_midnight(on)
+    transfer = dataclasses.replace(transfer, received_at=received, receipt_by=_actor(session))
     with session.transaction():
         session.repo(Transfer).save(transfer, summary="handover receipt confirmed")
         known = {row.id for row in IncidentLog(session).rows()}
@@ -858,25 +878,30 @@ def mark_received(session: Session, code_text: str) -> tuple[Transfer, bool]:
 
 
 def transfer_attention(session: Session) -> Iterable[AttentionItem]:
-    now = utcnow()
+    calendar = load_calendar(session)
+    today = local_today()
     for transfer in transfers(session):
         if not transfer.pending:
             continue
         sent = show_date(to_local_date(transfer.at))
         target = f"handover/{transfer.id}"
-        if now > transfer.due:
+        due = transfer.due_on(calendar)
+        if transfer.overdue(calendar, today):
+            late = transfer.school_days_late(calendar, today)
             yield AttentionItem(
                 "overdue",
-                f"Handover to {transfer.counterpart} ({transfer.contents_text()}) sent {sent}: no receipt after "
-                f"{(now - transfer.at).days} days (5-day transfer rule). Ask the receiver for the receipt code.",
+                f"Handover to {transfer.counterpart} ({transfer.contents_text()}) sent {sent}: no receipt, due "
+                f"{show_date(due)}, {late} school day{'s' if late != 1 else ''} late ({calendar.transfer_days}-school-day "
+                "transfer rule). Ask the receiver to confirm receipt.",
                 "handover",
                 target,
             )
         else:
+            left = calendar.school_days_between(today, due)
             yield AttentionItem(
                 "due soon",
                 f"Handover to {transfer.counterpart} sent {sent}: waiting for the receipt code "
-                f"(due by {show_date(to_local_date(transfer.due))}).",
+                f"(due by {show_date(due)}, {left} school day{'s' if left != 1 else ''} left).",
                 "handover",
                 target,
             )

@@ -1,0 +1,120 @@
+"""School days: the clock a child protection file transfer is measured against.
+
+KCSIE 2025 (Annex C, the designated safeguarding lead: "Information sharing and managing the
+child protection file"): where children leave, the DSL should ensure their child protection
+file is transferred to the new school or college as soon as possible, and within 5 days for
+an in-year transfer or within the first 5 days of the start of a new term, separately from
+the main pupil file, ensuring secure transit, and confirmation of receipt should be obtained.
+
+Schools and local authorities count those days as school days, so SafeDesk does: a day is a
+school day when it is Monday to Friday, inside one of the terms entered in Settings (every
+weekday counts while no terms are entered), and not a closure day (INSET days, bank holidays,
+snow days). A handover's receipt is due when that many school days have passed after the day
+it was sent; sent in the holidays, the count starts on the first day of the next term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import ClassVar
+
+from safedesk.store.engine.records import Record, require
+from safedesk.store.engine.session import Session
+
+DEFAULT_TRANSFER_DAYS = 5
+MAX_TRANSFER_DAYS = 30
+MAX_TERMS = 30
+MAX_CLOSURES = 200
+# No school day in a year and a half of counting: the terms entered end too soon. Counting stops
+# there rather than run on for ever; the due date is then the last day looked at.
+SEARCH_LIMIT = 550
+
+
+@dataclass(kw_only=True)
+class Term:
+    starts: date
+    ends: date
+
+
+@dataclass(kw_only=True)
+class SchoolCalendar(Record):
+    """The school's terms and closure days, and the transfer clock in school days (one record)."""
+
+    TABLE: ClassVar[str] = "school_calendar"
+
+    terms: tuple[Term, ...] = ()
+    closures: tuple[date, ...] = ()
+    transfer_days: int = DEFAULT_TRANSFER_DAYS
+
+    def validate(self) -> None:
+        require(
+            1 <= self.transfer_days <= MAX_TRANSFER_DAYS,
+            f"The transfer clock is 1 to {MAX_TRANSFER_DAYS} school days (KCSIE: 5).",
+            "transfer_days",
+        )
+        require(len(self.terms) <= MAX_TERMS, f"Enter at most {MAX_TERMS} terms.", "terms")
+        require(len(self.closures) <= MAX_CLOSURES, f"Enter at most {MAX_CLOSURES} closure days.", "closures")
+        for term in self.terms:
+            require(
+                term.starts <= term.ends,
+                f"The term starting {term.starts:%d/%m/%Y} ends before it starts.",
+                "terms",
+            )
+        ordered = sorted(self.terms, key=lambda t: t.starts)
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            require(
+                after.starts > before.ends,
+                f"The terms starting {before.starts:%d/%m/%Y} and {after.starts:%d/%m/%Y} overlap.",
+                "terms",
+            )
+
+    @property
+    def described(self) -> str:
+        """One line for screens and the CLI, saying plainly what counts as a school day."""
+        if not self.terms:
+            days = "Monday to Friday (no term dates entered, so holidays count as school days)"
+        else:
+            days = f"weekdays in {len(self.terms)} term(s)"
+        closures = f", less {len(self.closures)} closure day(s)" if self.closures else ""
+        return f"Transfer clock: {self.transfer_days} school days. School days: {days}{closures}."
+
+    def is_school_day(self, day: date) -> bool:
+        if day.weekday() >= 5 or day in self.closures:
+            return False
+        return not self.terms or any(t.starts <= day <= t.ends for t in self.terms)
+
+    def add_school_days(self, start: date, count: int) -> date:
+        """The `count`-th school day after `start` (start itself not counted)."""
+        day, found = start, 0
+        for _ in range(SEARCH_LIMIT + count * 7):
+            if found >= count:
+                break
+            day += timedelta(days=1)
+            if self.is_school_day(day):
+                found += 1
+        return day
+
+    def school_days_between(self, start: date, end: date) -> int:
+        """School days after `start` up to and including `end` (0 when end is not after start)."""
+        days = (end - start).days
+        return sum(1 for n in range(1, days + 1) if self.is_school_day(start + timedelta(days=n)))
+
+
+def load_calendar(session: Session) -> SchoolCalendar:
+    """The stored calendar, or the default (Monday to Friday, 5 school days) when none was saved."""
+    return session.repo(SchoolCalendar).first() or SchoolCalendar()
+
+
+def save_calendar(session: Session, calendar: SchoolCalendar) -> SchoolCalendar:
+    current = session.repo(SchoolCalendar).first()
+    calendar = SchoolCalendar(
+        id=current.id if current else None,
+        terms=tuple(sorted(calendar.terms, key=lambda t: t.starts)),
+        closures=tuple(sorted(set(calendar.closures))),
+        transfer_days=calendar.transfer_days,
+    )
+    repo = session.repo(SchoolCalendar)
+    if calendar.id is None:
+        return repo.add(calendar, summary="school terms and closures set")
+    return repo.save(calendar, summary="school terms and closures changed")
