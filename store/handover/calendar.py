@@ -8,7 +8,8 @@ the main pupil file, ensuring secure transit, and confirmation of receipt should
 
 Schools and local authorities count those days as school days, so SafeDesk does: a day is a
 school day when it is Monday to Friday, inside one of the terms entered in Settings (every
-weekday counts while no terms are entered), and not a closure day (INSET days, bank holidays,
+weekday counts while no terms are entered, and after the last term entered, so a calendar
+nobody has updated never stops the clock), and not a closure day (INSET days, bank holidays,
 snow days). A handover's receipt is due when that many school days have passed after the day
 it was sent; sent in the holidays, the count starts on the first day of the next term.
 """
@@ -26,9 +27,6 @@ DEFAULT_TRANSFER_DAYS = 5
 MAX_TRANSFER_DAYS = 30
 MAX_TERMS = 30
 MAX_CLOSURES = 200
-# No school day in a year and a half of counting: the terms entered end too soon. Counting stops
-# there rather than run on for ever; the due date is then the last day looked at.
-SEARCH_LIMIT = 550
 
 
 @dataclass(kw_only=True)
@@ -75,21 +73,23 @@ class SchoolCalendar(Record):
         if not self.terms:
             days = "Monday to Friday (no term dates entered, so holidays count as school days)"
         else:
-            days = f"weekdays in {len(self.terms)} term(s)"
+            last = max(t.ends for t in self.terms)
+            days = f"weekdays in {len(self.terms)} term(s), and every weekday after {last:%d/%m/%Y}"
         closures = f", less {len(self.closures)} closure day(s)" if self.closures else ""
         return f"Transfer clock: {self.transfer_days} school days. School days: {days}{closures}."
 
     def is_school_day(self, day: date) -> bool:
         if day.weekday() >= 5 or day in self.closures:
             return False
-        return not self.terms or any(t.starts <= day <= t.ends for t in self.terms)
+        if not self.terms or day > max(t.ends for t in self.terms):
+            return True
+        return any(t.starts <= day <= t.ends for t in self.terms)
 
     def add_school_days(self, start: date, count: int) -> date:
         """The `count`-th school day after `start` (start itself not counted)."""
+        # Ends: past the last term every weekday that is not a closure counts, and closures are finite.
         day, found = start, 0
-        for _ in range(SEARCH_LIMIT + count * 7):
-            if found >= count:
-                break
+        while found < count:
             day += timedelta(days=1)
             if self.is_school_day(day):
                 found += 1
