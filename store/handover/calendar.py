@@ -16,17 +16,21 @@ it was sent; sent in the holidays, the count starts on the first day of the next
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
 
 from safedesk.store.engine.records import Record, require
 from safedesk.store.engine.session import Session
+from safedesk.store.errors import InvalidInput
+from safedesk.store.text.dates import DATE_FORMATS, parse_date, show_date
 
 DEFAULT_TRANSFER_DAYS = 5
 MAX_TRANSFER_DAYS = 30
 MAX_TERMS = 30
 MAX_CLOSURES = 200
+_RANGE = re.compile(r"\s+(?:-|–|to)\s+|\s*–\s*", re.IGNORECASE)
 
 
 @dataclass(kw_only=True)
@@ -118,3 +122,40 @@ def save_calendar(session: Session, calendar: SchoolCalendar) -> SchoolCalendar:
     if calendar.id is None:
         return repo.add(calendar, summary="school terms and closures set")
     return repo.save(calendar, summary="school terms and closures changed")
+
+
+def _dates(text: str, field: str) -> list[date]:
+    found = []
+    for part in text.replace(";", ",").replace("\n", ",").split(","):
+        if part.strip():
+            day = parse_date(part, field, relative=False)
+            assert day is not None
+            found.append(day)
+    return found
+
+
+def calendar_text(calendar: SchoolCalendar) -> tuple[str, str, str]:
+    """The calendar as the settings form shows it: terms one per line, closures, the clock."""
+    terms = "\n".join(f"{show_date(t.starts)} - {show_date(t.ends)}" for t in calendar.terms)
+    return terms, ", ".join(show_date(d) for d in calendar.closures), str(calendar.transfer_days)
+
+
+def parse_calendar(terms_text: str, closures_text: str, days_text: str) -> SchoolCalendar:
+    """What was typed in the settings form; InvalidInput names the field ('terms', 'closures', 'transfer_days')."""
+    terms = []
+    for line in terms_text.replace(";", "\n").splitlines():
+        if not line.strip():
+            continue
+        # "02/09/2026 - 18/12/2026" or "2026-09-02 to 2026-12-18": split on " - " or " to ".
+        parts = [p for p in _RANGE.split(line.strip()) if p.strip()]
+        if len(parts) != 2:
+            raise InvalidInput(f"Write each term as its first and last day, e.g. 02/09/2026 - 18/12/2026 ({DATE_FORMATS}).", "terms")
+        starts, ends = (parse_date(p, "terms", required=True, relative=False) for p in parts)
+        assert starts is not None and ends is not None
+        terms.append(Term(starts=starts, ends=ends))
+    days = days_text.strip() or str(DEFAULT_TRANSFER_DAYS)
+    if not days.isdigit():
+        raise InvalidInput(f"Type a number of school days from 1 to {MAX_TRANSFER_DAYS} (KCSIE: 5).", "transfer_days")
+    calendar = SchoolCalendar(terms=tuple(terms), closures=tuple(_dates(closures_text, "closures")), transfer_days=int(days))
+    calendar.validate()
+    return calendar

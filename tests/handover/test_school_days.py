@@ -146,3 +146,43 @@ def test_cli_sets_terms_and_confirms_a_receipt(tmp_path, monkeypatch):
     assert result.exit_code == 0 and "Marked received" in result.output
     result = CliRunner().invoke(cli, [*base, "list", *auth])
     assert "received" in result.output
+
+
+async def test_settings_f3_sets_terms_with_errors_beside_fields(store_dir):
+    from textual.widgets import Input, TextArea
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.settings import SettingsScreen
+    from safedesk.store.engine.session import Session
+    from safedesk.widgets.forms import FormDialog
+    from tests.kit import SIZE, error_text, unlock
+
+    make_store(store_dir).close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert "no term dates entered" in str(app.screen.query_one("#settings-terms").render())
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)
+        app.screen.query_one("#form-terms", TextArea).text = "02/09/2026 - 18/12/2026\n10/12/2026 to 26/03/2027"
+        app.screen.query_one("#form-closures", Input).value = "01/12/2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "overlap" in error_text(app, "#error-terms")
+        app.screen.query_one("#form-terms", TextArea).text = "02/09/2026 - 18/12/2026\n05/01/2027 to 26/03/2027"
+        app.screen.query_one("#form-closures", Input).value = "01/12/2026, 31/13/2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "no such date" in error_text(app, "#error-closures")
+        app.screen.query_one("#form-closures", Input).value = "01/12/2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert "weekdays in 2 term(s)" in str(app.screen.query_one("#settings-terms").render())
+    with Session.open(store_dir, PASSPHRASE) as session:
+        calendar = load_calendar(session)
+        assert [t.starts for t in calendar.terms] == [date(2026, 9, 2), date(2027, 1, 5)] and calendar.closures == (date(2026, 12, 1),)
