@@ -23,8 +23,7 @@ from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Person
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.markdown import parser
-from tests.handover.test_handover_store import export, import_file, plain_zip
-from tests.kit import HANDOVER_PASSPHRASE, add_incident, add_pupil, fast_crypt, make_store, rezip
+from tests.kit import HANDOVER_PASSPHRASE, add_incident, export_handover, fast_plain_zip, import_handover, add_pupil, fast_crypt, make_store, rezip
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +55,8 @@ def test_a_pupil_handover_carries_every_incident_about_them(sender, tmp_path):
     mine = _about(sender, pupil, tmp_path, "Messages about @stm_banter -> group chat")
     also = _about(sender, pupil, tmp_path, "Second", files=0)
     add_incident(sender, "Not about this pupil", tmp=tmp_path, files=0)
-    transfer = export(sender, tmp_path / "h.age", [also], [pupil])  # also picked by reference: sent once
-    bundle = unpack(plain_zip(tmp_path / "h.age"))
+    transfer = export_handover(sender, tmp_path / "h.age", [also], [pupil])  # also picked by reference: sent once
+    bundle = unpack(fast_plain_zip(tmp_path / "h.age"))
     assert [i.incident.ref for i in bundle.contents.incidents] == [mine.ref, also.ref]
     assert sorted(transfer.incident_refs) == sorted([mine.ref, also.ref]) and transfer.pupils == 1
     first = bundle.contents.incidents[0]
@@ -70,8 +69,8 @@ def test_a_pupil_handover_carries_every_incident_about_them(sender, tmp_path):
 def test_imagery_incidents_about_the_pupil_go_without_their_files(sender, tmp_path):
     pupil = add_pupil(sender)
     flagged = _about(sender, pupil, tmp_path, "Flagged", files=0, flags=("sexual_imagery_suspected",))
-    export(sender, tmp_path / "h.age", [], [pupil])
-    bundle = unpack(plain_zip(tmp_path / "h.age"))
+    export_handover(sender, tmp_path / "h.age", [], [pupil])
+    bundle = unpack(fast_plain_zip(tmp_path / "h.age"))
     assert [i.incident.ref for i in bundle.contents.incidents] == [flagged.ref]
     assert not bundle.files
 
@@ -80,8 +79,8 @@ def test_import_merges_the_child_and_a_later_file_adds_only_what_is_new(sender, 
     pupil = add_pupil(sender)
     incident = _about(sender, pupil, tmp_path, "Unkind messages")
     here = add_pupil(receiver)  # the same child is already on the receiving school's roll (same MIS id)
-    export(sender, tmp_path / "one.age", [], [pupil])
-    import_file(receiver, tmp_path / "one.age")
+    export_handover(sender, tmp_path / "one.age", [], [pupil])
+    import_handover(receiver, tmp_path / "one.age")
     log = IncidentLog(receiver)
     rows = log.rows()
     assert len(rows) == 1 and len(consents.pupil_index(receiver).rows) == 1
@@ -91,7 +90,7 @@ def test_import_merges_the_child_and_a_later_file_adds_only_what_is_new(sender, 
 
     # Later the sender adds a note and sends the child's file again.
     IncidentLog(sender).add_note(incident.id, "Follow-up call with parent")
-    export(sender, tmp_path / "two.age", [], [pupil])
+    export_handover(sender, tmp_path / "two.age", [], [pupil])
     preview = ho.preview_import(receiver, ho.open_handover(tmp_path / "two.age", HANDOVER_PASSPHRASE))
     assert "Already here from an earlier handover" in "\n".join(preview.lines())
     ho.apply_import(receiver, preview)
@@ -111,8 +110,8 @@ def test_summary_reads_in_notepad(sender, tmp_path):
         purpose=consents.Purpose.WEBSITE, status=consents.ConsentStatus.REFUSED, given_by="Jo Smith", recorded_at=datetime.now(UTC)
     )
     consents.record_consent(sender, pupil.id, [withdraw])
-    export(sender, tmp_path / "h.age", [], [pupil])
-    summary = unpack(plain_zip(tmp_path / "h.age")).summary
+    export_handover(sender, tmp_path / "h.age", [], [pupil])
+    summary = unpack(fast_plain_zip(tmp_path / "h.age")).summary
     assert "@stm_banter -> group chat" in summary  # no "\_" or "\>" for a reader in Notepad
     assert "action_done" not in summary and "action closed" in summary
     assert "\\\n" not in summary  # line breaks without trailing backslashes
@@ -137,8 +136,8 @@ class _Tags(HTMLParser):
 def test_summary_html_is_a_page_with_user_text_as_text(sender, tmp_path):
     pupil = add_pupil(sender, name="Zoë <script>alert(1)</script> O'Brien", mis_id="Z1")
     _about(sender, pupil, tmp_path, "<img src=x onerror=alert(1)> [link](http://evil) **loud**", files=0)
-    export(sender, tmp_path / "h.age", [], [pupil])
-    with zipfile.ZipFile(io.BytesIO(plain_zip(tmp_path / "h.age"))) as archive:
+    export_handover(sender, tmp_path / "h.age", [], [pupil])
+    with zipfile.ZipFile(io.BytesIO(fast_plain_zip(tmp_path / "h.age"))) as archive:
         page = archive.read("summary.html").decode("utf-8")
     parser = _Tags()
     parser.feed(page)
@@ -149,8 +148,8 @@ def test_summary_html_is_a_page_with_user_text_as_text(sender, tmp_path):
 
 
 def test_changed_sha256sums_is_refused(sender, tmp_path):
-    export(sender, tmp_path / "h.age", [add_incident(sender, tmp=tmp_path, files=0)])
-    data = plain_zip(tmp_path / "h.age")
+    export_handover(sender, tmp_path / "h.age", [add_incident(sender, tmp=tmp_path, files=0)])
+    data = fast_plain_zip(tmp_path / "h.age")
 
     def change(members: dict[str, bytes]) -> list[tuple[str, bytes]]:
         members[SHA256SUMS] = members[SHA256SUMS].replace(b"summary.md", b"summary.mD")

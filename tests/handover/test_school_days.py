@@ -13,8 +13,7 @@ from safedesk.store.errors import InvalidInput
 from safedesk.store.handover import transfer as ho
 from safedesk.store.handover.calendar import SchoolCalendar, Term, load_calendar, save_calendar
 from safedesk.store.text.dates import local_midnight, local_today, to_local_date
-from tests.handover.test_handover_store import export
-from tests.kit import PASSPHRASE, add_incident, fast_crypt, make_store
+from tests.kit import PASSPHRASE, add_incident, export_handover, fast_crypt, make_store
 
 FRI = date(2026, 11, 27)
 SAT = date(2026, 11, 28)
@@ -94,7 +93,7 @@ def sender(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def test_overdue_follows_the_calendar(sender, tmp_path):
-    sent = export(sender, tmp_path / "h.age", [add_incident(sender, tmp=tmp_path, files=0)])
+    sent = export_handover(sender, tmp_path / "h.age", [add_incident(sender, tmp=tmp_path, files=0)])
     sent_on = to_local_date(sent.at)
     plain = SchoolCalendar()
     due = plain.add_school_days(sent_on, 5)
@@ -110,7 +109,7 @@ def test_overdue_follows_the_calendar(sender, tmp_path):
 
 
 def test_receipt_confirmed_on_a_day(sender, tmp_path):
-    sent = export(sender, tmp_path / "h.age", [add_incident(sender, tmp=tmp_path, files=0)])
+    sent = export_handover(sender, tmp_path / "h.age", [add_incident(sender, tmp=tmp_path, files=0)])
     with pytest.raises(InvalidInput, match="in the future"):
         ho.mark_received(sender, sent.receipt_code, local_today() + timedelta(days=1))
     with pytest.raises(InvalidInput, match="before the handover was sent"):
@@ -127,7 +126,7 @@ def test_cli_sets_terms_and_confirms_a_receipt(tmp_path, monkeypatch):
 
     fast_crypt(monkeypatch)
     session = make_store(tmp_path / "store")
-    sent = export(session, tmp_path / "h.age", [add_incident(session, tmp=tmp_path, files=0)])
+    sent = export_handover(session, tmp_path / "h.age", [add_incident(session, tmp=tmp_path, files=0)])
     session.close()
     secret = tmp_path / "pass"
     secret.write_text(PASSPHRASE + "\n")
