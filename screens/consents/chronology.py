@@ -45,7 +45,9 @@ class PupilChronologyScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="chrono-title", classes="title", markup=False)
-        yield FittedTable([("Date", 10), ("Time", 5), ("Incident", 13), ("Entry", 13), ("What happened", None)], id="chrono-table")
+        yield FittedTable(
+            [("Date", 10), ("Time", 5), ("Incident", 13), ("Entry", 13), ("What happened", None)], id="chrono-table"
+        )
         yield Static("", id="chrono-status", markup=False)
         yield Footer()
 

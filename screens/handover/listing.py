@@ -75,7 +75,11 @@ class HandoverScreen(Screen[None]):
         ),
         Binding("i", "import", "Import", tooltip="Check and import a handover file someone sent you", id="ho-import"),
         Binding(
-            "r", "receipt", "Receipt confirmed", tooltip="Record the receipt: the code the receiver read back, and the day", id="ho-receipt"
+            "r",
+            "receipt",
+            "Receipt confirmed",
+            tooltip="Record the receipt: the code the receiver read back, and the day",
+            id="ho-receipt",
         ),
         Binding("escape", "leave", "Back", tooltip="Back to home", id="ho-back"),
     ]
@@ -163,7 +167,9 @@ class ReceiptDialog(ModalForm[bool]):
             "Receipt code", Input(compact=True, id="receipt-code", placeholder="XXXX-XXXX-XXXX", max_length=20), field_id="code"
         )
         yield Field(
-            "Confirmed on (blank: today)", Input(compact=True, id="receipt-on", placeholder="DD/MM/YYYY", max_length=20), field_id="on"
+            "Confirmed on (blank: today)",
+            Input(compact=True, id="receipt-on", placeholder="DD/MM/YYYY", max_length=20),
+            field_id="on",
         )
 
     def save(self, values: dict[str, Any]) -> bool:

@@ -63,7 +63,9 @@ MAX_MEMBERS = 5_000
 MAX_RECORDS = 200_000
 MAX_RATIO = 200  # uncompressed / compressed, for members over 1 MiB: beyond it, a zip bomb
 IMAGERY_FLAG = "sexual_imagery_suspected"  # files of these incidents are never copied
-_SAFE_NAME = re.compile(r"^(manifest\.json|records\.json|summary\.md|summary\.html|SHA256SUMS|evidence/[A-Za-z0-9][A-Za-z0-9._-]{0,100})$")
+_SAFE_NAME = re.compile(
+    r"^(manifest\.json|records\.json|summary\.md|summary\.html|SHA256SUMS|evidence/[A-Za-z0-9][A-Za-z0-9._-]{0,100})$"
+)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _CODE_CHARS = re.compile(r"[\s\-_.]")
 

@@ -149,7 +149,9 @@ def parse_calendar(terms_text: str, closures_text: str, days_text: str) -> Schoo
         # "02/09/2026 - 18/12/2026" or "2026-09-02 to 2026-12-18": split on " - " or " to ".
         parts = [p for p in _RANGE.split(line.strip()) if p.strip()]
         if len(parts) != 2:
-            raise InvalidInput(f"Write each term as its first and last day, e.g. 02/09/2026 - 18/12/2026 ({DATE_FORMATS}).", "terms")
+            raise InvalidInput(
+                f"Write each term as its first and last day, e.g. 02/09/2026 - 18/12/2026 ({DATE_FORMATS}).", "terms"
+            )
         starts, ends = (parse_date(p, "terms", required=True, relative=False) for p in parts)
         assert starts is not None and ends is not None
         terms.append(Term(starts=starts, ends=ends))

@@ -26,10 +26,9 @@ from safedesk.store.incidents.records import (
     SEVERITIES,
     STATUSES,
 )
-from safedesk.store.text.dates import show_datetime_with_offset
 from safedesk.store.text.clean import clean_text
+from safedesk.store.text.dates import show_datetime_with_offset
 from safedesk.store.text.markdown import check_markdown
-
 
 # Escaped wherever they stand: they start inline syntax (code, emphasis, links, HTML,
 # tables, strikethrough) in one Markdown reader or another.
@@ -169,7 +168,9 @@ def _incident(item: IncidentBundle) -> list[str]:
         lines += ["", "**Chronology** (oldest first; amendments keep the old value):", ""]
         for entry in item.chronology:
             entry_lines = md_lines(entry.text)
-            lines.append(f"- {when(entry_happened_at(entry))}, {md(entry.by)}, {kind_label(entry.kind)}: {entry_lines[0] if entry_lines else ''}")
+            lines.append(
+                f"- {when(entry_happened_at(entry))}, {md(entry.by)}, {kind_label(entry.kind)}: {entry_lines[0] if entry_lines else ''}"
+            )
             lines += [f"  {line}" if line else "" for line in entry_lines[1:]]
             if entry.kind == "amended" and "old" in entry.detail:
                 lines.append(f"  (was: {md(_plain(entry.detail.get('old')))})")

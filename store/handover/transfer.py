@@ -38,7 +38,6 @@ from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.handover import crypt as handover_crypt
-from safedesk.store.handover.calendar import SchoolCalendar, load_calendar
 from safedesk.store.handover.bundle import (
     IMAGERY_FLAG,
     MAX_FILE_BYTES,
@@ -52,6 +51,7 @@ from safedesk.store.handover.bundle import (
     safe_member_name,
     unpack,
 )
+from safedesk.store.handover.calendar import SchoolCalendar, load_calendar
 from safedesk.store.handover.summary import size_text, when, write_summary
 from safedesk.store.incidents import evidence
 from safedesk.store.incidents.about import incidents_about_pupil
@@ -652,9 +652,7 @@ def apply_import(session: Session, preview: ImportPreview) -> Transfer:
             if incoming.same_as is not None
             for record in _already_here(session, item, incoming.same_as)
         }
-        needed = {
-            e.member for i in bundle.contents.incidents for e in i.evidence if e.member and id(e.record) not in skip
-        }
+        needed = {e.member for i in bundle.contents.incidents for e in i.evidence if e.member and id(e.record) not in skip}
         blobs = {member: _store_blob(session, data, written) for member, data in bundle.files.items() if member in needed}
         with session.transaction():
             pupil_ids = _import_pupils(session, bundle, preview.pupils)
@@ -821,16 +819,14 @@ def _already_here(session: Session, item: IncidentBundle, incident_id: int) -> l
     title and hash. An action completed since keeps its state here (the chronology says it was done).
     """
     log = IncidentLog(session)
-    keys = {
-        "chronology": {(e.at, e.kind, e.text) for e in log.chronology(incident_id)},
-        "actions": {(a.created_at, a.text) for a in log.actions(incident_id)},
-        "escalations": {(e.at, e.target) for e in log.escalations(incident_id)},
-        "evidence": {(e.added_at, e.title, e.sha256) for e in evidence_for(session, incident_id)},
-    }
-    found: list[Any] = [e for e in item.chronology if (e.at, e.kind, e.text) in keys["chronology"]]
-    found += [a for a in item.actions if (a.created_at, a.text) in keys["actions"]]
-    found += [e for e in item.escalations if (e.at, e.target) in keys["escalations"]]
-    found += [e.record for e in item.evidence if (e.record.added_at, e.record.title, e.record.sha256) in keys["evidence"]]
+    entries = {(e.at, e.kind, e.text) for e in log.chronology(incident_id)}
+    actions = {(a.created_at, a.text) for a in log.actions(incident_id)}
+    escalations = {(e.at, e.target) for e in log.escalations(incident_id)}
+    items = {(e.added_at, e.title, e.sha256) for e in evidence_for(session, incident_id)}
+    found: list[Any] = [e for e in item.chronology if (e.at, e.kind, e.text) in entries]
+    found += [a for a in item.actions if (a.created_at, a.text) in actions]
+    found += [e for e in item.escalations if (e.at, e.target) in escalations]
+    found += [e.record for e in item.evidence if (e.record.added_at, e.record.title, e.record.sha256) in items]
     return found
 
 

@@ -82,7 +82,9 @@ def pupil_chronology(session: Session, pupil_id: int) -> list[ChronologyItem]:
             text += f". Reported {show_datetime(incident.reported_at)}"
         if incident.reported_by:
             text += f" by {incident.reported_by}"
-        add(incident.occurred_at or incident.reported_at, incident.created_at, "incident", incident.ref, text, incident.created_by)
+        add(
+            incident.occurred_at or incident.reported_at, incident.created_at, "incident", incident.ref, text, incident.created_by
+        )
         escalations = {e.id: e for e in log.escalations(incident_id)}
         for entry in log.chronology(incident_id):
             if entry.kind == "created":
@@ -93,7 +95,11 @@ def pupil_chronology(session: Session, pupil_id: int) -> list[ChronologyItem]:
                 happened = escalation.at  # the call or referral, which may be logged later
             add(happened, entry.at, kind_label(entry.kind), incident.ref, entry.text, entry.by)
     for change, word in decision_words(pupil):
-        who = f", given by {change.given_by}" + (f" ({change.relationship})" if change.relationship else "") if change.given_by else ""
+        who = (
+            f", given by {change.given_by}" + (f" ({change.relationship})" if change.relationship else "")
+            if change.given_by
+            else ""
+        )
         text = f"Image consent for {PURPOSE_LABELS[change.purpose].lower()}: {word}{who}"
         if change.given_on is not None:
             add(local_midnight(change.given_on), change.recorded_at, "consent", "", text, change.recorded_by, dated_only=True)

@@ -98,7 +98,10 @@ def test_same_day_orders_by_time_and_date_only_first(session) -> None:  # type: 
 def test_a_withdrawal_reads_withdrawn(session) -> None:  # type: ignore[no-untyped-def]
     pupil = add_pupil(session)
     change = consents.ConsentChange(
-        purpose=consents.Purpose.WEBSITE, status=consents.ConsentStatus.REFUSED, given_by="Jo Smith", recorded_at=datetime.now(UTC)
+        purpose=consents.Purpose.WEBSITE,
+        status=consents.ConsentStatus.REFUSED,
+        given_by="Jo Smith",
+        recorded_at=datetime.now(UTC),
     )
     consents.record_consent(session, pupil.id, [change])
     words = [i.text for i in pupil_chronology(session, pupil.id) if "school website" in i.text]

@@ -23,7 +23,17 @@ from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Person
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.markdown import parser
-from tests.kit import HANDOVER_PASSPHRASE, add_incident, export_handover, fast_plain_zip, import_handover, add_pupil, fast_crypt, make_store, rezip
+from tests.kit import (
+    HANDOVER_PASSPHRASE,
+    add_incident,
+    add_pupil,
+    export_handover,
+    fast_crypt,
+    fast_plain_zip,
+    import_handover,
+    make_store,
+    rezip,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +117,10 @@ def test_summary_reads_in_notepad(sender, tmp_path):
     pupil = add_pupil(sender)
     _about(sender, pupil, tmp_path, "Messages about @stm_banter -> group chat")
     withdraw = consents.ConsentChange(
-        purpose=consents.Purpose.WEBSITE, status=consents.ConsentStatus.REFUSED, given_by="Jo Smith", recorded_at=datetime.now(UTC)
+        purpose=consents.Purpose.WEBSITE,
+        status=consents.ConsentStatus.REFUSED,
+        given_by="Jo Smith",
+        recorded_at=datetime.now(UTC),
     )
     consents.record_consent(sender, pupil.id, [withdraw])
     export_handover(sender, tmp_path / "h.age", [], [pupil])

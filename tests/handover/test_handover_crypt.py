@@ -14,7 +14,6 @@ import select
 import shutil
 import subprocess
 import zipfile
-
 from pathlib import Path
 
 import pytest

@@ -46,7 +46,10 @@ def test_closures_and_term_boundaries():
     ("terms", "words"),
     [
         ((Term(starts=date(2026, 9, 10), ends=date(2026, 9, 1)),), "ends before it starts"),
-        ((Term(starts=date(2026, 9, 1), ends=date(2026, 12, 18)), Term(starts=date(2026, 12, 1), ends=date(2027, 1, 1))), "overlap"),
+        (
+            (Term(starts=date(2026, 9, 1), ends=date(2026, 12, 18)), Term(starts=date(2026, 12, 1), ends=date(2027, 1, 1))),
+            "overlap",
+        ),
     ],
 )
 def test_bad_terms_are_refused(terms, words):
@@ -138,7 +141,10 @@ def test_cli_sets_terms_and_confirms_a_receipt(tmp_path, monkeypatch):
         cli, [*base, "terms", *auth, "--term", "02/09/2026", "18/12/2026", "--closure", "01/12/2026", "--days", "5"]
     )
     assert result.exit_code == 0, result.output
-    assert "weekdays in 1 term(s), and every weekday after 18/12/2026, less 1 closure day(s)" in result.output and "Term 02/09/2026 to 18/12/2026" in result.output
+    assert (
+        "weekdays in 1 term(s), and every weekday after 18/12/2026, less 1 closure day(s)" in result.output
+        and "Term 02/09/2026 to 18/12/2026" in result.output
+    )
     result = CliRunner().invoke(cli, [*base, "terms", *auth, "--term", "10/12/2026", "01/01/2027"])
     assert result.exit_code != 0 and "overlap" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(cli, [*base, "receipt", sent.receipt_code, "--on", "today", *auth])
@@ -184,4 +190,6 @@ async def test_settings_f3_sets_terms_with_errors_beside_fields(store_dir):
         assert "weekdays in 2 term(s)" in str(app.screen.query_one("#settings-terms").render())
     with Session.open(store_dir, PASSPHRASE) as session:
         calendar = load_calendar(session)
-        assert [t.starts for t in calendar.terms] == [date(2026, 9, 2), date(2027, 1, 5)] and calendar.closures == (date(2026, 12, 1),)
+        assert [t.starts for t in calendar.terms] == [date(2026, 9, 2), date(2027, 1, 5)] and calendar.closures == (
+            date(2026, 12, 1),
+        )

@@ -184,9 +184,8 @@ def receipt(ctx: click.Context, code: str, on: str | None, passphrase_file: str 
 def list_(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: str | None) -> None:
     """Handovers sent and received, with their receipt state."""
     from safedesk.store.handover import transfer as ho
-    from safedesk.store.text.dates import show_datetime
-
     from safedesk.store.handover.calendar import load_calendar
+    from safedesk.store.text.dates import show_datetime
 
     with opened(ctx, passphrase_file, user) as session:
         rows = ho.transfers(session)
@@ -204,7 +203,9 @@ def list_(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: 
             "file_name",
         )
         click.echo(
-            json.dumps([{k: v for k, v in t.to_doc().items() if k in keep} | {"state": t.state_text(calendar)} for t in rows], indent=1)
+            json.dumps(
+                [{k: v for k, v in t.to_doc().items() if k in keep} | {"state": t.state_text(calendar)} for t in rows], indent=1
+            )
         )
         return
     if not rows:
@@ -222,7 +223,9 @@ def list_(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: 
 @click.option(
     "--term", "terms", nargs=2, multiple=True, metavar="START END", help="A term as its first and last day (repeatable)."
 )
-@click.option("--closure", "closures", multiple=True, metavar="DATE", help="A closure day in term time, e.g. an INSET day (repeatable).")
+@click.option(
+    "--closure", "closures", multiple=True, metavar="DATE", help="A closure day in term time, e.g. an INSET day (repeatable)."
+)
 @click.option("--days", type=int, default=None, help="The transfer clock in school days (default 5, as KCSIE says).")
 @click.option("--clear", is_flag=True, help="Remove every term and closure first (then weekdays count as school days).")
 @PASSPHRASE_FILE
@@ -238,23 +241,20 @@ def terms(
     user: str | None,
 ) -> None:
     """Term dates and closure days for the school-day transfer clock; with no option, show them."""
-    from safedesk.store.handover.calendar import SchoolCalendar, Term, load_calendar, save_calendar
-    from safedesk.store.text.dates import parse_date, show_date
+    from safedesk.store.handover.calendar import calendar_text, load_calendar, parse_calendar, save_calendar
+    from safedesk.store.text.dates import show_date
 
-    new_terms = [
-        Term(starts=parse_date(a, "term", required=True, relative=False), ends=parse_date(b, "term", required=True, relative=False))  # type: ignore[arg-type]
-        for a, b in terms
-    ]
-    new_closures = [parse_date(c, "closure", required=True, relative=False) for c in closures]
     with opened(ctx, passphrase_file, user) as session:
         calendar = load_calendar(session)
-        if clear or new_terms or new_closures or days is not None:
+        if clear or terms or closures or days is not None:
+            # The same reading as the settings form, so both accept and refuse the same dates.
+            old_terms, old_closures, old_days = ("", "", str(calendar.transfer_days)) if clear else calendar_text(calendar)
             calendar = save_calendar(
                 session,
-                SchoolCalendar(
-                    terms=(() if clear else calendar.terms) + tuple(new_terms),
-                    closures=(() if clear else calendar.closures) + tuple(d for d in new_closures if d is not None),
-                    transfer_days=calendar.transfer_days if days is None else days,
+                parse_calendar(
+                    "\n".join([old_terms, *(f"{a} - {b}" for a, b in terms)]),
+                    ", ".join([old_closures, *closures]),
+                    old_days if days is None else str(days),
                 ),
             )
     click.echo(calendar.described)

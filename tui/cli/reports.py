@@ -62,7 +62,12 @@ def export(
     from safedesk.store.registry import ReportParams
 
     params = ReportParams(
-        incident=incident, pupil=pupil, start=_date(start, "from"), end=_date(end, "to"), purpose=purpose, include_secrets=include_secrets
+        incident=incident,
+        pupil=pupil,
+        start=_date(start, "from"),
+        end=_date(end, "to"),
+        purpose=purpose,
+        include_secrets=include_secrets,
     )
     if include_secrets and not click.confirm(
         "The file will contain passwords and recovery details in plain text. Write it anyway?", default=False
