@@ -97,6 +97,10 @@ class ReportsScreen(Screen[None]):
             return
 
         def save(values: dict[str, str]) -> ReportParams:
+            if "pupil" in report.needs:
+                from safedesk.store.consents.describe import resolve_pupil
+
+                resolve_pupil(session_of(self.app), values.get("pupil", ""))  # an unknown or shared name: said beside the field
             params = ReportParams(
                 incident=values.get("incident", ""),
                 pupil=values.get("pupil", ""),

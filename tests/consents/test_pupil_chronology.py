@@ -155,3 +155,36 @@ def test_cli_exports_the_chronology(tmp_path) -> None:  # type: ignore[no-untype
     assert len(result.output.strip().splitlines()) == 1
     result = CliRunner().invoke(cli, [*base, "--pupil", "Zed", "--out", str(tmp_path / "y.md")])
     assert result.exit_code != 0 and "No pupil in this store matches 'Zed'" in result.output
+
+
+async def test_reports_screen_asks_for_the_pupil(store_dir, tmp_path):
+    from textual.widgets import OptionList
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.reports import ReportsScreen
+    from safedesk.widgets.card_view import CardView
+    from tests.kit import SIZE, error_text, settle, unlock
+
+    session = make_store(store_dir)
+    pupil = add_pupil(session)
+    _incident(session, pupil.id, "Screen case [bold]", None, datetime.now(UTC) - timedelta(hours=1))
+    add_pupil(session, "Amelia Smith", "A7777")
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("r")
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        options = screen.query_one("#report-list", OptionList)
+        options.highlighted = next(i for i in range(options.option_count) if "chronology" in str(options.get_option_at_index(i).prompt))
+        await pilot.press("enter")
+        app.screen.query_one("#form-pupil").value = "Amelia Smith"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "Use the MIS id" in error_text(app, "#error-pupil")
+        app.screen.query_one("#form-pupil").value = "A1234"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        shown = " ".join(screen.query_one(CardView).plain_text().split())
+        assert "Chronology: Amelia Smith (Milly)" in shown and "[bold]" in shown
