@@ -113,7 +113,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                     "Send the file by your usual secure route. Tell the receiver the passphrase another way "
                     "(a phone call, not the email that carries the file). When they have imported it they "
                     "read you the receipt code; enter it on the handover list (r). Without it, the handover "
-                    "shows as overdue after 5 days.",
+                    "shows as overdue after 5 school days (term dates: Settings, F3).",
                     classes="hint",
                 )
                 yield Button(compact=True, label="Close", variant="primary", id="hx-close")

@@ -56,7 +56,11 @@ def handover() -> None:
 @click.option("--incident", "refs", multiple=True, metavar="REF", help="An incident to include, e.g. INC-2026-0003 (repeatable).")
 @click.option("--all-incidents", is_flag=True, help="Include every incident in the store.")
 @click.option(
-    "--pupil", "pupils", multiple=True, metavar="MIS-ID|NAME", help="A pupil whose consent records to include (repeatable)."
+    "--pupil",
+    "pupils",
+    multiple=True,
+    metavar="MIS-ID|NAME",
+    help="A pupil whose child protection file goes: every incident about them and their consent records (repeatable).",
 )
 @click.option(
     "--note", default="", metavar="TEXT", help="Why it is being sent (kept with the transfer and shown to the receiver)."
