@@ -59,7 +59,7 @@ class PupilChronologyScreen(Screen[None]):
         table = self.query_one("#chrono-table", DataTable)
         for item in self._items:
             text = ("* " if item.back_dated else "") + item.text
-            table.add_row(item.day_text, item.time_text, item.ref, cell(item.kind), cell(text))
+            table.add_row(item.day_text, item.time_text, cell(item.ref), cell(item.kind), cell(text))
         refs = len({item.ref for item in self._items if item.ref})
         status = (
             f"{len(self._items)} entries, {refs} incident(s), oldest first · * entered later than it happened · "

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -625,7 +625,7 @@ def preview_import(session: Session, opened: Opened) -> ImportPreview:
     return ImportPreview(opened, incoming, pupils, refused)
 
 
-def _identity(doc: dict[str, Any] | Any) -> tuple[str, str, str]:
+def _identity(doc: Mapping[str, Any]) -> tuple[str, str, str]:
     """What makes two stored incidents the same one wherever they are kept: created at the same
     instant (to the microsecond), reported at the same time, with the same title."""
     return (str(doc.get("created_at")), str(doc.get("reported_at")), str(doc.get("title")))

@@ -177,7 +177,9 @@ async def test_reports_screen_asks_for_the_pupil(store_dir, tmp_path):
         screen = app.screen
         assert isinstance(screen, ReportsScreen)
         options = screen.query_one("#report-list", OptionList)
-        options.highlighted = next(i for i in range(options.option_count) if "chronology" in str(options.get_option_at_index(i).prompt))
+        options.highlighted = next(
+            i for i in range(options.option_count) if "chronology" in str(options.get_option_at_index(i).prompt)
+        )
         await pilot.press("enter")
         app.screen.query_one("#form-pupil").value = "Amelia Smith"
         await pilot.press("ctrl+s")
