@@ -192,3 +192,30 @@ def test_light_escaping_keeps_any_line_literal(text: str) -> None:
         assert [c.type for c in inline.children or []] == ["text"] * len(inline.children or [])
     assert "".join(c.content for c in tokens[3].children or []) == f"Title: {shown}"
     assert "".join(c.content for c in tokens[8].children or []) == shown
+
+
+async def test_export_screen_says_a_pupil_brings_their_incidents(store_dir, tmp_path, monkeypatch):
+    from textual.widgets import Input
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.handover.export import HandoverExportScreen
+    from tests.kit import SIZE, settle, text_of, unlock
+
+    with make_store(store_dir) as session:
+        pupil = add_pupil(session)
+        _about(session, pupil, tmp_path, "About Amelia", files=0)
+        add_incident(session, "Not about her", tmp=tmp_path, files=0)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        app.push_screen(HandoverExportScreen())
+        await settle(app, pilot)
+        screen = app.screen
+        box = screen.query_one("#hx-filter", Input)
+        box.value = "pupil amelia"
+        box.focus()
+        await pilot.press("enter", "space")
+        assert "1 pupil(s) + 1 incident(s) about the pupils" in text_of(app, "#hx-count")
+        await pilot.press("ctrl+n")
+        assert screen.step == "hx-details"
+        assert "1 incident(s) with their chronology" in text_of(app, "#hx-what")
