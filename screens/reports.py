@@ -78,6 +78,11 @@ class ReportsScreen(Screen[None]):
 
             refs = sorted(row.ref for row in IncidentLog(session_of(self.app)).rows())
             fields.append(FormField("incident", "Incident reference", placeholder="INC-2026-0007", suggestions=refs))
+        if "pupil" in report.needs:
+            from safedesk.store.consents.pupils import pupil_index
+
+            names = sorted(row.name for row in pupil_index(session_of(self.app)).rows)
+            fields.append(FormField("pupil", "Pupil (MIS id or full name)", suggestions=names))
         if "period" in report.needs:
             fields += [FormField("start", f"From ({DATE_HINT}; blank: a year ago)"), FormField("end", "To (blank: today)")]
         if "purpose" in report.needs:
@@ -92,8 +97,13 @@ class ReportsScreen(Screen[None]):
             return
 
         def save(values: dict[str, str]) -> ReportParams:
+            if "pupil" in report.needs:
+                from safedesk.store.consents.describe import resolve_pupil
+
+                resolve_pupil(session_of(self.app), values.get("pupil", ""))  # an unknown or shared name: said beside the field
             params = ReportParams(
                 incident=values.get("incident", ""),
+                pupil=values.get("pupil", ""),
                 start=parse_date(values.get("start", ""), "start"),
                 end=parse_date(values.get("end", ""), "end"),
                 purpose=values.get("purpose", ""),

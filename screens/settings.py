@@ -1,11 +1,12 @@
-"""Settings: the setting's name, auto-lock time, theme, the referrer and local contacts.
+"""Settings: the setting's name, auto-lock time, theme, the referrer, local contacts, and (F3) school terms.
 
 The referrer (the DSL's name, role, phone and secure email) is entered once and
 printed in every incident report's referrer block.
 
 Contacts are the local numbers the guidance says to have to hand (LADO,
 children's social care...). SafeDesk never guesses them; once entered they
-show with the "Who to call" card.
+show with the "Who to call" card. School terms and closure days set the
+school-day clock for child protection file transfers (safedesk.store.handover.calendar).
 """
 
 from __future__ import annotations
@@ -14,18 +15,23 @@ import dataclasses
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, Select, Static
 
 from safedesk.store.engine.core_records import CONTACTS, REFERRER_FIELDS, THEMES
 from safedesk.store.errors import InvalidInput
-from safedesk.widgets.common import Field
-from safedesk.widgets.forms import Form
+from safedesk.store.handover.calendar import calendar_text, load_calendar, parse_calendar, save_calendar
+from safedesk.widgets.common import Field, plain
+from safedesk.widgets.forms import Form, FormDialog, FormField, FormResult
 from safedesk.widgets.host import host, session_of
 
 
 class SettingsScreen(Form[None]):
     CSS_PATH = "settings.tcss"
+    BINDINGS = [
+        Binding("f3", "terms", "School terms", tooltip="Term dates and closure days for the transfer clock", id="settings-terms")
+    ]
 
     def compose(self) -> ComposeResult:
         setting = session_of(self.app).setting()
@@ -59,8 +65,49 @@ class SettingsScreen(Form[None]):
             yield Static("Local contacts: name and number, shown with the 'Who to call' card.", classes="hint")
             for key, label in CONTACTS.items():
                 yield Field(label, Input(setting.contacts.get(key, ""), id=key, compact=True, max_length=200), field_id=key)
+            yield Static("", id="settings-terms", classes="hint", markup=False)
             yield from self.buttons()
         yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_terms()
+
+    def _show_terms(self) -> None:
+        described = load_calendar(session_of(self.app)).described
+        self.query_one("#settings-terms", Static).update(plain(f"{described} F3: school terms and closure days."))
+
+    def action_terms(self) -> None:
+        session = session_of(self.app)
+        terms, closures, days = calendar_text(load_calendar(session))
+        fields = [
+            FormField(
+                "terms",
+                "Terms, one per line: first day - last day",
+                "multiline",
+                terms,
+                hint="e.g. 02/09/2026 - 18/12/2026. None entered: every weekday counts as a school day.",
+            ),
+            FormField("closures", "Closure days in term time (INSET, bank holidays), separated by commas", value=closures),
+            FormField("transfer_days", "Transfer clock in school days (KCSIE: 5)", value=days),
+        ]
+
+        def save(values: dict[str, str]) -> None:
+            save_calendar(session, parse_calendar(values["terms"], values["closures"], values["transfer_days"]))
+
+        def done(result: FormResult | None) -> None:
+            if result is not None:
+                self._show_terms()
+                self.notify("School terms saved.")
+
+        self.app.push_screen(
+            FormDialog(
+                "School terms and closures",
+                fields,
+                save,
+                intro="The child protection file transfer clock counts school days: weekdays in these terms, less closure days.",
+            ),
+            done,
+        )
 
     def save(self, values: dict[str, Any]) -> None:
         session = session_of(self.app)

@@ -52,6 +52,7 @@ class ReportParams:
     end: date | None = None
     purpose: str = ""
     include_secrets: bool = False
+    pupil: str = ""  # an MIS id or full name (the child's chronology)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Report:
     title: str
     description: str
     build: Callable[[Session, ReportParams], str]
-    needs: tuple[str, ...] = ()  # "incident", "period", "purpose"
+    needs: tuple[str, ...] = ()  # "incident", "period", "purpose", "pupil"
     personal_data: bool = True
     headings: tuple[str, ...] = field(default=())
 
@@ -123,6 +124,8 @@ class Registry:
         report = self.report(name)
         if "incident" in report.needs and not params.incident:
             raise InvalidInput("Name the incident by its reference, e.g. --incident INC-2026-0007.", "incident")
+        if "pupil" in report.needs and not params.pupil:
+            raise InvalidInput("Name the pupil by MIS id or full name, e.g. --pupil UPN1234.", "pupil")
         if "purpose" in report.needs and not params.purpose:
             raise InvalidInput("Name the purpose, e.g. --purpose social_media.", "purpose")
         markdown = report.build(session, params)

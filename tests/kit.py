@@ -417,7 +417,7 @@ def fast_crypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def rezip(data: bytes, change: Callable[[dict[str, bytes]], list[tuple[str, bytes]]], *, fix_manifest: bool = True) -> bytes:
     """A bundle rebuilt after `change` edits its members (the manifest re-hashed unless told not to)."""
-    from safedesk.store.handover.bundle import MANIFEST
+    from safedesk.store.handover.bundle import MANIFEST, SHA256SUMS, sha256sums
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = {info.filename: archive.read(info) for info in archive.infolist()}
@@ -428,12 +428,15 @@ def rezip(data: bytes, change: Callable[[dict[str, bytes]], list[tuple[str, byte
         manifest["files"] = {
             name: {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
             for name, content in items
-            if name != MANIFEST and name in names
+            if name not in (MANIFEST, SHA256SUMS) and name in names
         }
         raw = json.dumps(manifest).encode()
         items = [(name, raw if name == MANIFEST else content) for name, content in items]
         if MANIFEST not in names:
             items.append((MANIFEST, raw))
+        if SHA256SUMS in names:
+            sums = sha256sums({name: content for name, content in items if name != SHA256SUMS})
+            items = [(name, sums if name == SHA256SUMS else content) for name, content in items]
     buffer = io.BytesIO()
     with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         warnings.simplefilter("ignore")  # duplicate names are what some tests build on purpose
@@ -552,3 +555,25 @@ def register_rules(reg: Register) -> set[str]:
     from safedesk.store.accounts.health import check_register
 
     return {f.rule for f in check_register(reg.session)}
+
+
+# --------------------------------------------------------------------- handover flows
+
+
+def export_handover(session: Session, out: Path, incidents: Any = (), pupils: Any = (), to: str = "Oakwood Academy DSL") -> Any:
+    """A handover of these incidents and pupils written to `out` (with fast_crypt: see above)."""
+    from safedesk.store.handover import transfer as ho
+
+    selection = ho.Selection(tuple(i.id for i in incidents), tuple(p.id for p in pupils))
+    return ho.export_handover(session, selection, to=to, passphrase=HANDOVER_PASSPHRASE, out=out, note="Pupil moved school")
+
+
+def import_handover(session: Session, path: Path) -> Any:
+    from safedesk.store.handover import transfer as ho
+
+    return ho.apply_import(session, ho.preview_import(session, ho.open_handover(path, HANDOVER_PASSPHRASE)))
+
+
+def fast_plain_zip(path: Path) -> bytes:
+    """The bundle inside a file written with fast_crypt's stand-in."""
+    return path.read_bytes()[len(b"FAKE-AGE\n") + 32 :]

@@ -37,6 +37,7 @@ SCREENS: dict[str, str] = {
     "incident-form": "incidents.form:IncidentFormScreen",
     "consents": "consents.pupils:ConsentsScreen",
     "pupil": "consents.pupil:PupilScreen",
+    "pupil-chronology": "consents.chronology:PupilChronologyScreen",
     "consent-check": "consents.check:CheckScreen",
     "consent-import": "consents.importer:ImportScreen",
     "consents-expiring": "consents.expiring:ExpiringScreen",

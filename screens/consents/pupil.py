@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from safedesk.router import open_screen
 from safedesk.screens.consents.forms import ConsentForm, NeverPublishForm, PupilForm
 from safedesk.screens.consents.pupils import STATE_STYLES
 from safedesk.store.consents.pupils import (
@@ -75,6 +76,9 @@ class PupilScreen(Screen[None]):
         Binding("e", "edit", "Edit details", tooltip="Name, preferred name, year group, class, MIS id", id="pupil-edit"),
         Binding(
             "l", "left", "Left/returned", tooltip="Mark the pupil as left today, or as a current pupil again", id="pupil-left"
+        ),
+        Binding(
+            "c", "chronology", "Chronology", tooltip="Every incident and consent decision about this pupil", id="pupil-chronology"
         ),
         Binding("escape", "back", "Back", tooltip="Back to the pupil list", id="pupil-back"),
     ]
@@ -181,6 +185,9 @@ class PupilScreen(Screen[None]):
         states = self.pupil.states()
         granted = tuple(p for p in Purpose if states[p].status is ConsentStatus.GRANTED)
         self.app.push_screen(ConsentForm(self.pupil_id, granted, ConsentStatus.REFUSED), self._after)
+
+    def action_chronology(self) -> None:
+        open_screen(self.app, "pupil-chronology", self.pupil_id)
 
     def action_never(self) -> None:
         self.app.push_screen(NeverPublishForm(self.pupil_id), self._after)

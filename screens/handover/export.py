@@ -23,6 +23,7 @@ from textual.widgets.selection_list import Selection
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
+from safedesk.store.incidents.about import incidents_about_pupil
 from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
@@ -113,7 +114,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                     "Send the file by your usual secure route. Tell the receiver the passphrase another way "
                     "(a phone call, not the email that carries the file). When they have imported it they "
                     "read you the receipt code; enter it on the handover list (r). Without it, the handover "
-                    "shows as overdue after 5 days.",
+                    "shows as overdue after 5 school days (term dates: Settings, F3).",
                     classes="hint",
                 )
                 yield Button(compact=True, label="Close", variant="primary", id="hx-close")
@@ -145,8 +146,12 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
     def _count(self, shown: int | None = None) -> None:
         selection = ho.Selection.from_keys(self._chosen)
         more = f" (first {MAX_SHOWN} shown: type to narrow)" if shown is not None and shown > MAX_SHOWN else ""
+        # A pupil's child protection file brings every incident about them: say how many.
+        about = {i for p in selection.pupil_ids for i in incidents_about_pupil(session_of(self.app), p)}
+        extra = len(about - set(selection.incident_ids))
+        also = f" + {extra} incident(s) about the pupils" if extra else ""
         self.query_one("#hx-count", Static).update(
-            f"Chosen: {len(selection.incident_ids)} incident(s), {len(selection.pupil_ids)} pupil(s){more} · "
+            f"Chosen: {len(selection.incident_ids)} incident(s), {len(selection.pupil_ids)} pupil(s){also}{more} · "
             "Space ticks · Ctrl+A ticks all shown · Ctrl+N next"
         )
 

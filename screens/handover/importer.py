@@ -74,7 +74,7 @@ class HandoverImportScreen(Form[ho.Opened]):
                 yield Static("Receipt code: read it back to the sender", classes="muted")
                 yield Static("", id="hi-code", classes="receipt-code", markup=False)
                 yield Static(
-                    "The sender enters this code to record that the file arrived (the 5-day transfer rule). "
+                    "The sender enters this code to record that the file arrived (the 5-school-day transfer rule). "
                     "Delete the handover file once you no longer need it: its records are now in this store.",
                     classes="hint",
                 )

@@ -1,8 +1,9 @@
 """Handovers: files sent and received with their receipt state; export, import, receipt codes.
 
 A sent handover waits for its receipt code (read back by the receiver after
-importing); entering it here marks the transfer received. Waiting more than 5
-days shows as OVERDUE here and on the home screen.
+importing); entering it here, with the day the receipt was confirmed, marks the
+transfer received. Waiting past the clock (5 school days unless Settings say
+otherwise) shows as OVERDUE here and on the home screen.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from safedesk.router import open_screen
 from safedesk.store.errors import InvalidInput
+from safedesk.store.handover.calendar import SchoolCalendar, load_calendar
 from safedesk.store.handover.transfer import DIRECTIONS, Transfer, mark_received, transfers
-from safedesk.store.text.dates import show_date, show_datetime, to_local_date
+from safedesk.store.text.dates import local_today, parse_date, show_date, show_datetime, to_local_date
 from safedesk.widgets.common import Field, FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
 
 
-def transfer_details(t: Transfer) -> str:
+def transfer_details(t: Transfer, calendar: SchoolCalendar) -> str:
     """Every fact of a transfer as plain text (for the details dialog)."""
     lines = [
         f"{DIRECTIONS[t.direction]} {show_datetime(t.at)} by {t.by}",
@@ -38,7 +40,7 @@ def transfer_details(t: Transfer) -> str:
         lines.append(f"Purpose: {t.note}")
     lines += [
         f"Receipt code: {t.receipt_code}",
-        f"State: {t.state_text()}"
+        f"State: {t.state_text(calendar)}"
         + (
             f" (confirmed {show_datetime(t.received_at)}{' by ' + t.receipt_by if t.receipt_by else ''})"
             if t.direction == "sent" and t.received_at
@@ -46,7 +48,10 @@ def transfer_details(t: Transfer) -> str:
         ),
     ]
     if t.pending:
-        lines.append(f"Receipt due by {show_date(to_local_date(t.due))} (5-day transfer rule).")
+        lines.append(
+            f"Receipt due by {show_date(t.due_on(calendar))} ({calendar.transfer_days}-school-day transfer rule). "
+            + calendar.described
+        )
     if t.sent_at:
         lines.append(f"Made by the sender {show_datetime(t.sent_at)}")
     lines += [
@@ -69,7 +74,13 @@ class HandoverScreen(Screen[None]):
             "e", "export", "Export", tooltip="Write chosen incidents and pupils to an encrypted handover file", id="ho-export"
         ),
         Binding("i", "import", "Import", tooltip="Check and import a handover file someone sent you", id="ho-import"),
-        Binding("r", "receipt", "Receipt code", tooltip="Enter the receipt code a receiver read back to you", id="ho-receipt"),
+        Binding(
+            "r",
+            "receipt",
+            "Receipt confirmed",
+            tooltip="Record the receipt: the code the receiver read back, and the day",
+            id="ho-receipt",
+        ),
         Binding("escape", "leave", "Back", tooltip="Back to home", id="ho-back"),
     ]
 
@@ -77,6 +88,7 @@ class HandoverScreen(Screen[None]):
         super().__init__()
         self._focus_id = focus_id
         self._rows: list[Transfer] = []
+        self._calendar = SchoolCalendar()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,6 +104,7 @@ class HandoverScreen(Screen[None]):
 
     def reload(self) -> None:
         self._rows = transfers(session_of(self.app))
+        self._calendar = load_calendar(session_of(self.app))
         table = self.query_one("#ho-transfers", DataTable)
         table.clear()
         for t in self._rows:
@@ -100,11 +113,11 @@ class HandoverScreen(Screen[None]):
                 arrow,
                 show_date(to_local_date(t.at)),
                 t.receipt_code,
-                t.state_text(),
+                t.state_text(self._calendar),
                 cell(f"{t.counterpart} · {t.contents_text()}"),
             )
         waiting = sum(1 for t in self._rows if t.pending)
-        overdue = sum(1 for t in self._rows if t.pending and "OVERDUE" in t.state_text())
+        overdue = sum(1 for t in self._rows if t.overdue(self._calendar, local_today()))
         status = (
             f"{len(self._rows)} handover(s) · {waiting} waiting for a receipt code ({overdue} overdue) · "
             "Enter: details · e export · i import · r receipt code"
@@ -122,7 +135,7 @@ class HandoverScreen(Screen[None]):
     def _details(self, event: DataTable.RowSelected) -> None:
         if 0 <= event.cursor_row < len(self._rows):
             t = self._rows[event.cursor_row]
-            self.app.push_screen(MessageDialog(f"Handover {t.receipt_code}", transfer_details(t)))
+            self.app.push_screen(MessageDialog(f"Handover {t.receipt_code}", transfer_details(t, self._calendar)))
 
     def action_export(self) -> None:
         open_screen(self.app, "handover-export")
@@ -145,7 +158,7 @@ class ReceiptDialog(ModalForm[bool]):
     """Type the receipt code the receiver read back; marks the matching sent transfer received."""
 
     CSS_PATH = "listing.tcss"
-    heading = "Enter a receipt code"
+    heading = "Receipt confirmed"
     intro = "The receiver sees it after importing your handover (e.g. 1A2B-3C4D-5E6F). Entering it records that the file arrived."
     save_label = "Mark received (Ctrl+S)"
 
@@ -153,12 +166,18 @@ class ReceiptDialog(ModalForm[bool]):
         yield Field(
             "Receipt code", Input(compact=True, id="receipt-code", placeholder="XXXX-XXXX-XXXX", max_length=20), field_id="code"
         )
+        yield Field(
+            "Confirmed on (blank: today)",
+            Input(compact=True, id="receipt-on", placeholder="DD/MM/YYYY", max_length=20),
+            field_id="on",
+        )
 
     def save(self, values: dict[str, Any]) -> bool:
+        on = parse_date(values["on"], "on")
         try:
-            transfer, newly = mark_received(session_of(self.app), values["code"])
+            transfer, newly = mark_received(session_of(self.app), values["code"], on)
         except InvalidInput as problem:
-            raise InvalidInput(str(problem), "code") from None
+            raise InvalidInput(str(problem), problem.field if problem.field == "on" else "code") from None
         when = show_datetime(transfer.received_at)
         message = (
             f"Receipt recorded: handover to {transfer.counterpart}."

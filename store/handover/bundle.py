@@ -1,6 +1,8 @@
 """The inside of a handover file: a zip of records, evidence, a summary and a manifest.
 
-    summary.md              the whole handover in plain words, for a reader without SafeDesk
+    summary.md              the whole handover in plain words, for a reader without SafeDesk (Notepad)
+    summary.html            the same summary as a page to open in a browser and print
+    SHA256SUMS              every other file's SHA-256 in GNU format: `sha256sum -c SHA256SUMS` checks them all
     manifest.json           size and SHA-256 of every other member; its own SHA-256 gives the receipt code
     records.json            the records as SafeDesk stores them (incidents with their chronology,
                             actions, escalations and evidence items; pupils with their consent history)
@@ -39,6 +41,7 @@ from safedesk.store.incidents.evidence import Evidence
 from safedesk.store.incidents.records import Action, ChronologyEntry, Escalation, Incident
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import to_local
+from safedesk.store.text.html import markdown_to_html
 
 FORMAT = "safedesk-handover"
 RECORDS_FORMAT = "safedesk-handover-records"
@@ -46,6 +49,10 @@ VERSION = 1
 MANIFEST = "manifest.json"
 RECORDS = "records.json"
 SUMMARY = "summary.md"
+SUMMARY_HTML = "summary.html"
+# Not in the manifest: it lists the manifest's own hash. Read, it must say exactly what
+# the files say (so a receiver's `sha256sum -c` and SafeDesk's check agree).
+SHA256SUMS = "SHA256SUMS"
 EVIDENCE_DIR = "evidence"
 
 MiB = 1024 * 1024
@@ -56,7 +63,9 @@ MAX_MEMBERS = 5_000
 MAX_RECORDS = 200_000
 MAX_RATIO = 200  # uncompressed / compressed, for members over 1 MiB: beyond it, a zip bomb
 IMAGERY_FLAG = "sexual_imagery_suspected"  # files of these incidents are never copied
-_SAFE_NAME = re.compile(r"^(manifest\.json|records\.json|summary\.md|evidence/[A-Za-z0-9][A-Za-z0-9._-]{0,100})$")
+_SAFE_NAME = re.compile(
+    r"^(manifest\.json|records\.json|summary\.md|summary\.html|SHA256SUMS|evidence/[A-Za-z0-9][A-Za-z0-9._-]{0,100})$"
+)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _CODE_CHARS = re.compile(r"[\s\-_.]")
 
@@ -135,6 +144,16 @@ class Bundle:
     summary: str
 
 
+def sha256sums(members: dict[str, bytes]) -> bytes:
+    """GNU coreutils' format, `<hex>  <relative path>` per line, sorted: what `sha256sum -c` reads.
+
+    Member names are plain ASCII with no spaces or backslashes (see safe_member_name), so no
+    line needs coreutils' escaped form.
+    """
+    lines = [f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(members.items())]
+    return "".join(lines).encode("ascii")
+
+
 # --------------------------------------------------------------------- writing
 
 
@@ -179,7 +198,12 @@ def pack(
     created: datetime,
 ) -> tuple[bytes, Manifest]:
     """The zip bytes and the manifest (whose hash is the receipt code)."""
-    members: dict[str, bytes] = {SUMMARY: summary.encode("utf-8"), RECORDS: records_json(contents), **files}
+    members: dict[str, bytes] = {
+        SUMMARY: summary.encode("utf-8"),
+        SUMMARY_HTML: markdown_to_html(summary, f"SafeDesk handover from {setting}").encode("utf-8"),
+        RECORDS: records_json(contents),
+        **files,
+    }
     total = sum(len(data) for data in members.values())
     if total > MAX_TOTAL_BYTES:
         raise InvalidInput(
@@ -202,8 +226,10 @@ def pack(
     raw = json.dumps(manifest_doc, ensure_ascii=False, indent=1).encode("utf-8")
     buffer = io.BytesIO()
     stamp = to_local(created).timetuple()[:6]
+    sums = sha256sums({**members, MANIFEST: raw})
+    first = {SUMMARY: members[SUMMARY], SUMMARY_HTML: members[SUMMARY_HTML], SHA256SUMS: sums, MANIFEST: raw}
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in [(SUMMARY, members[SUMMARY]), (MANIFEST, raw), *((n, d) for n, d in members.items() if n != SUMMARY)]:
+        for name, data in [*first.items(), *((n, d) for n, d in members.items() if n not in first)]:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o600 << 16  # a plain file, readable by its owner once unpacked
             # Evidence is mostly images and PDFs that do not compress: store it as is.
@@ -220,7 +246,9 @@ def unpack(data: bytes) -> Bundle:
     members = _read_zip(data)
     if MANIFEST not in members:
         raise BadBundle("it has no manifest")
-    manifest = _manifest(members.pop(MANIFEST))
+    raw_manifest = members.pop(MANIFEST)
+    manifest = _manifest(raw_manifest)
+    sums = members.pop(SHA256SUMS, None)  # bundles from before it was added have none
     if set(manifest.files) != set(members):
         missing = sorted(set(manifest.files) - set(members))
         extra = sorted(set(members) - set(manifest.files))
@@ -229,8 +257,11 @@ def unpack(data: bytes) -> Bundle:
         size, digest = manifest.files[name]
         if len(content) != size or hashlib.sha256(content).hexdigest() != digest:
             raise BadBundle(f"{_member(name)} does not match the SHA-256 in its manifest (changed after export)")
+    if sums is not None and sums != sha256sums({**members, MANIFEST: raw_manifest}):
+        raise BadBundle("its SHA256SUMS file does not match its files (changed after export)")
     if RECORDS not in members or SUMMARY not in members:
         raise BadBundle("it has no records or no summary")
+    members.pop(SUMMARY_HTML, None)  # for people: SafeDesk shows its own preview
     try:
         summary = members.pop(SUMMARY).decode("utf-8")
     except UnicodeDecodeError:
@@ -288,7 +319,8 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
 
 def _member(name: str) -> str:
     """A member named for the message without its file name (an evidence name can hold a person's name)."""
-    return {MANIFEST: "its manifest", RECORDS: "its records", SUMMARY: "its summary"}.get(name, "an evidence file")
+    named = {MANIFEST: "its manifest", RECORDS: "its records", SUMMARY: "its summary", SUMMARY_HTML: "its printable summary"}
+    return named.get(name, "an evidence file")
 
 
 def _json(data: bytes, what: str) -> Any:

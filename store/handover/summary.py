@@ -8,10 +8,13 @@ links, tables or HTML; the structure comes from SafeDesk alone.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
+from safedesk.store.consents.describe import decision_words
 from safedesk.store.consents.pupils import PURPOSE_LABELS, Pupil
 from safedesk.store.handover.bundle import Contents, EvidenceItem, IncidentBundle
+from safedesk.store.incidents.about import entry_happened_at, kind_label
 from safedesk.store.incidents.records import (
     ESCALATION_TARGETS,
     FLAGS,
@@ -23,18 +26,48 @@ from safedesk.store.incidents.records import (
     SEVERITIES,
     STATUSES,
 )
+from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import show_datetime_with_offset
-from safedesk.store.text.markdown import check_markdown, md_block, md_escape
+from safedesk.store.text.markdown import check_markdown
+
+# Escaped wherever they stand: they start inline syntax (code, emphasis, links, HTML,
+# tables, strikethrough) in one Markdown reader or another.
+_ALWAYS = re.compile(r"([\\`*\[\]<|~])")
+# "&amp;" would show as "&"; a bare "&" is just text.
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+# "_" between two letters or digits never starts emphasis ("@stm_banter"): left as typed.
+_UNDERSCORE = re.compile(r"_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_")
+_LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])")
+_LEADING = ("#", ">", "-", "+", "=")
 
 
 def md(text: str) -> str:
-    """One line of record text as literal Markdown."""
-    return md_escape(str(text))
+    """One line of record text as literal Markdown that still reads well in Notepad.
+
+    Only what could change the structure is escaped (md_escape escapes every punctuation
+    mark that might, so "@stm_banter" and "->" would read "@stm\\_banter" and "-\\>").
+    The summary's tests parse it back to check no record text became structure.
+    """
+    line = " ".join(clean_text(str(text)).split())
+    line = _UNDERSCORE.sub(r"\\_", _ENTITY.sub(r"\\&", _ALWAYS.sub(r"\\\1", line)))
+    if line.startswith(_LEADING):
+        return "\\" + line
+    return _LIST_NUMBER.sub(r"\1\\\2", line)
 
 
 def md_lines(text: str) -> list[str]:
-    """Several lines of record text as literal Markdown, one list entry per output line."""
-    return md_block(str(text)).split("\n")
+    """Several lines of record text, one list entry per output line: lines end in two spaces
+    (a line break that Notepad does not show, unlike a backslash), paragraphs keep a blank line."""
+    out: list[str] = []
+    for raw in clean_text(str(text), multiline=True).split("\n"):
+        line = md(raw)
+        if line:
+            if out and out[-1]:
+                out[-1] += "  "
+            out.append(line)
+        elif out and out[-1]:
+            out.append("")
+    return out[:-1] if out and not out[-1] else out
 
 
 def when(value: datetime | None) -> str:
@@ -73,13 +106,15 @@ def write_summary(contents: Contents, *, setting: str, exported_by: str, to: str
         "",
         "## Checking this handover",
         "",
-        "- `manifest.json` lists the size and SHA-256 hash of every other file here; `records.json` holds "
-        "the same records in SafeDesk's format; `evidence/` holds each evidence file exactly as it was taken in.",
-        "- Check a file: `sha256sum FILE` (Linux), `shasum -a 256 FILE` (macOS) or "
-        "`Get-FileHash FILE` (Windows PowerShell), and compare with the manifest.",
-        "- **Receipt code:** the first 12 characters of the SHA-256 of `manifest.json` (SafeDesk shows it as "
-        "three groups, e.g. 1A2B-3C4D-5E6F). Send it back to the sender so they can record that the file "
-        "arrived (child protection files should be confirmed within 5 days).",
+        "- `summary.html` is this summary as a page to open in a browser and print. `records.json` holds the "
+        "same records in SafeDesk's format; `evidence/` holds each evidence file exactly as it was taken in.",
+        "- `SHA256SUMS` lists the SHA-256 hash of every other file. In the unpacked folder, check them all with "
+        "`sha256sum -c SHA256SUMS` (Linux, or `shasum -a 256 -c SHA256SUMS` on a Mac); each line should end in OK.",
+        "- On Windows, hash one file with `certutil -hashfile FILE SHA256` (Command Prompt) or "
+        "`Get-FileHash FILE` (PowerShell) and compare it with its line in `SHA256SUMS` (case does not matter).",
+        "- `manifest.json` also lists each file's size and hash. **Receipt code:** the first 12 characters of "
+        "the SHA-256 of `manifest.json` (SafeDesk shows it as three groups, e.g. 1A2B-3C4D-5E6F). Send it back "
+        "to the sender so they can record that the file arrived.",
         "",
     ]
     if incidents:
@@ -133,7 +168,9 @@ def _incident(item: IncidentBundle) -> list[str]:
         lines += ["", "**Chronology** (oldest first; amendments keep the old value):", ""]
         for entry in item.chronology:
             entry_lines = md_lines(entry.text)
-            lines.append(f"- {when(entry.at)}, {md(entry.by)}, {md(entry.kind)}: {entry_lines[0] if entry_lines else ''}")
+            lines.append(
+                f"- {when(entry_happened_at(entry))}, {md(entry.by)}, {kind_label(entry.kind)}: {entry_lines[0] if entry_lines else ''}"
+            )
             lines += [f"  {line}" if line else "" for line in entry_lines[1:]]
             if entry.kind == "amended" and "old" in entry.detail:
                 lines.append(f"  (was: {md(_plain(entry.detail.get('old')))})")
@@ -210,13 +247,16 @@ def _pupil(p: Pupil) -> list[str]:
     lines = [head, "", "- " + "; ".join(facts)]
     flag = p.never_publish
     lines.append(f"- **Never publish images: {md(flag.label)}**" if flag else "- Never-publish flag: not set")
+    words = {id(change): word for change, word in decision_words(p)}
+    states = p.states()
     for purpose, label in PURPOSE_LABELS.items():
         change = p.latest(purpose)
         if change is None:
             continue
         until = f", until {day(change.review_on)}" if change.review_on else ""
         given = f", given by {md(change.given_by)}" if change.given_by else ""
-        lines.append(f"- {label}: {change.status.label}{given}{until}")
+        state = "withdrawn" if states[purpose].withdrawn_on else change.status.label
+        lines.append(f"- {label}: {state}{given}{until}")
     if p.consents:
         lines += ["", "**Consent history** (oldest first):", ""]
         for change in p.consents:
@@ -226,7 +266,7 @@ def _pupil(p: Pupil) -> list[str]:
                 else ""
             )
             lines.append(
-                f"- {when(change.recorded_at)}: {PURPOSE_LABELS[change.purpose]} {change.status.label}{who}"
+                f"- {when(change.recorded_at)}: {PURPOSE_LABELS[change.purpose]} {words.get(id(change), change.status.label)}{who}"
                 + (f", given {day(change.given_on)}" if change.given_on else "")
                 + (f", review {day(change.review_on)}" if change.review_on else "")
                 + (f", recorded by {md(change.recorded_by)}" if change.recorded_by else "")

@@ -11,9 +11,10 @@ against its type and rules, shows a preview, then adds the records beside what
 is already here: nothing stored is ever overwritten. An incident whose reference
 is already used here gets a new one, and both incidents say so in their
 chronology. The importer is shown the receipt code to send back; entering it on
-the sender's side marks the transfer received. Transfers without a receipt after
-5 days are shown on the home screen (the 5-day transfer rule for child
-protection files).
+the sender's side (with the day it was confirmed) marks the transfer received.
+Transfers waiting for a receipt are shown on the home screen, overdue once the
+statutory clock has run: 5 school days by default, counted with the school's
+terms and closure days (see safedesk.store.handover.calendar, which cites KCSIE).
 
 The age encryption runs in a child process (safedesk.store.handover.crypt); everything
 else here is plain Python on the session.
@@ -23,13 +24,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from safedesk.store.consents.pupils import get_pupil, match_pupil, merge_pupil, name_key, pupil_index
+from safedesk.store.consents.describe import resolve_pupil
+from safedesk.store.consents.pupils import get_pupil, match_pupil, merge_pupil, pupil_index
 from safedesk.store.engine.files import atomic_write, describe_os_error
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.records import Record, require, utcnow
@@ -49,15 +51,16 @@ from safedesk.store.handover.bundle import (
     safe_member_name,
     unpack,
 )
+from safedesk.store.handover.calendar import SchoolCalendar, load_calendar
 from safedesk.store.handover.summary import size_text, when, write_summary
 from safedesk.store.incidents import evidence
+from safedesk.store.incidents.about import incidents_about_pupil
 from safedesk.store.incidents.evidence import Evidence, evidence_for
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import REF, STATUSES, ChronologyEntry, Incident
 from safedesk.store.registry import AttentionItem
-from safedesk.store.text.dates import show_date, to_local_date
+from safedesk.store.text.dates import local_midnight, local_today, show_date, to_local_date
 
-TRANSFER_DAYS = 5
 DIRECTIONS = {"sent": "Sent", "received": "Received"}
 MAX_PARTY = 120
 MAX_NOTE = 500
@@ -106,9 +109,18 @@ class Transfer(Record):
     def pending(self) -> bool:
         return self.direction == "sent" and self.received_at is None
 
-    @property
-    def due(self) -> datetime:
-        return self.at + timedelta(days=TRANSFER_DAYS)
+    def due_on(self, calendar: SchoolCalendar) -> date:
+        """The last day for the receipt: the clock's school days after the day it was sent."""
+        return calendar.add_school_days(to_local_date(self.at), calendar.transfer_days)
+
+    def overdue(self, calendar: SchoolCalendar, today: date) -> bool:
+        return self.pending and today > self.due_on(calendar)
+
+    def school_days_late(self, calendar: SchoolCalendar, today: date) -> int:
+        """School days past the due date (0 when not overdue, or overdue only by a weekend or holiday)."""
+        if not self.pending:
+            return 0
+        return calendar.school_days_between(self.due_on(calendar), today)
 
     def contents_text(self) -> str:
         parts = [f"{len(self.incident_refs)} incident{'s' if len(self.incident_refs) != 1 else ''}"]
@@ -116,15 +128,17 @@ class Transfer(Record):
             parts.append(f"{self.pupils} pupil{'s' if self.pupils != 1 else ''}")
         return ", ".join(parts)
 
-    def state_text(self, now: datetime | None = None) -> str:
-        now = now or utcnow()
+    def state_text(self, calendar: SchoolCalendar | None = None, today: date | None = None) -> str:
+        calendar = calendar or SchoolCalendar()
+        today = today or local_today()
         if self.direction == "received":
             return "imported"
         if self.received_at is not None:
             return f"received {to_local_date(self.received_at):%d/%m}"
-        if now > self.due:
-            return f"OVERDUE {(now - self.at).days}d"
-        return f"due {to_local_date(self.due):%d/%m}"
+        if self.overdue(calendar, today):
+            late = self.school_days_late(calendar, today)
+            return f"OVERDUE {late} sch.d" if late else "OVERDUE"
+        return f"due {self.due_on(calendar):%d/%m}"
 
 
 def _actor(session: Session) -> str:
@@ -199,15 +213,7 @@ def resolve_refs(session: Session, refs: Iterable[str]) -> tuple[int, ...]:
 
 def resolve_pupils(session: Session, names: Iterable[str]) -> tuple[int, ...]:
     """Pupil ids for MIS ids or full names typed on the command line (each must name one pupil)."""
-    index = pupil_index(session)
-    ids = []
-    for text in names:
-        found = index.by_mis.get(text.strip().casefold()) or index.by_name.get(name_key(text), [])
-        if len(set(found)) != 1:
-            problem = "No pupil" if not found else "More than one pupil"
-            raise InvalidInput(f"{problem} matches '{text.strip()[:40]}': use the MIS id.", "pupil")
-        ids.append(found[0])
-    return tuple(sorted(set(ids)))
+    return tuple(sorted({resolve_pupil(session, text) for text in names}))
 
 
 # --------------------------------------------------------------------- export
@@ -276,7 +282,12 @@ def collect(session: Session, selection: Selection) -> ExportPlan:
     log = IncidentLog(session)
     user = session.user
     plan = ExportPlan(Contents(), "", "", session.setting().name, f"{user.name} ({user.role_label})" if user else "unknown")
-    for incident_id in selection.incident_ids:
+    # A child protection file is everything about the child: each chosen pupil brings every
+    # incident with a person linked to them, beside any incidents chosen by reference.
+    incident_ids = set(selection.incident_ids)
+    for pupil_id in selection.pupil_ids:
+        incident_ids.update(incidents_about_pupil(session, pupil_id))
+    for incident_id in sorted(incident_ids):
         incident = log.get(incident_id)
         bundle = IncidentBundle(
             incident,
@@ -457,10 +468,11 @@ class IncomingIncident:
     ref: str  # as it will be stored here
     title: str
     clashes_with: int | None  # the incident here that already has original_ref
+    same_as: int | None = None  # the incident here that IS this one (from an earlier handover): merged into it
 
     @property
     def renamed(self) -> bool:
-        return self.ref != self.original_ref
+        return self.same_as is None and self.ref != self.original_ref
 
 
 @dataclass(frozen=True)
@@ -542,6 +554,9 @@ class ImportPreview:
         conflicts = self.conflicts()
         out.append(f"Conflicts: {len(conflicts)}" if conflicts else "Conflicts: none; nothing here is changed.")
         out += [f"  - {line}" for line in conflicts]
+        again = [i.ref for i in self.incidents if i.same_as is not None]
+        if again:
+            out.append(f"Already here from an earlier handover (only new entries are added): {', '.join(again)}")
         merged = [f"{p.name} (by {p.matched_by})" for p in self.pupils if p.merge_into is not None]
         if merged:
             out.append(f"Pupils already here, merged into one record with both histories: {', '.join(merged)}")
@@ -562,6 +577,7 @@ def preview_import(session: Session, opened: Opened) -> ImportPreview:
         else:
             refused = f"this handover was already imported on {show_date(to_local_date(transfer.at))} (receipt code {transfer.receipt_code})."
     existing = {row.ref: row.id for row in IncidentLog(session).rows()}
+    identities = {_identity(doc): int(doc_id) for doc_id, doc in session.scan(Incident.TABLE).items()}
     # References that can be kept are reserved first, so a renamed incident never takes
     # the number another incoming incident keeps.
     kept: set[str] = set()
@@ -570,8 +586,16 @@ def preview_import(session: Session, opened: Opened) -> ImportPreview:
             kept.add(item.incident.ref)
     taken = set(existing) | kept
     incoming: list[IncomingIncident] = []
+    by_id = {row.id: row.ref for row in IncidentLog(session).rows()}
     for item in opened.bundle.contents.incidents:
         original = item.incident.ref
+        same_as = identities.get(_identity(item.incident.to_doc()))
+        if same_as is not None:
+            # The same incident came here before (an earlier file about the same child):
+            # what is new in this file is added to it, nothing twice.
+            incoming.append(IncomingIncident(item.incident.id or 0, original, by_id[same_as], item.incident.title, None, same_as))
+            kept.discard(original)
+            continue
         if original in kept:
             kept.discard(original)  # a second incident with the same reference is renamed
             ref = original
@@ -601,6 +625,12 @@ def preview_import(session: Session, opened: Opened) -> ImportPreview:
     return ImportPreview(opened, incoming, pupils, refused)
 
 
+def _identity(doc: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What makes two stored incidents the same one wherever they are kept: created at the same
+    instant (to the microsecond), reported at the same time, with the same title."""
+    return (str(doc.get("created_at")), str(doc.get("reported_at")), str(doc.get("title")))
+
+
 def _next_ref(year: int, taken: set[str]) -> str:
     numbers = [int(m.group(2)) for ref in taken if (m := REF.match(ref)) and int(m.group(1)) == year]
     return f"INC-{year}-{max(numbers, default=0) + 1:04d}"
@@ -616,11 +646,18 @@ def apply_import(session: Session, preview: ImportPreview) -> Transfer:
     bundle = preview.opened.bundle
     written: list[Path] = []
     try:
-        blobs = {member: _store_blob(session, data, written) for member, data in bundle.files.items()}
+        skip = {
+            id(record)
+            for item, incoming in zip(bundle.contents.incidents, preview.incidents, strict=True)
+            if incoming.same_as is not None
+            for record in _already_here(session, item, incoming.same_as)
+        }
+        needed = {e.member for i in bundle.contents.incidents for e in i.evidence if e.member and id(e.record) not in skip}
+        blobs = {member: _store_blob(session, data, written) for member, data in bundle.files.items() if member in needed}
         with session.transaction():
             pupil_ids = _import_pupils(session, bundle, preview.pupils)
             stored_ids = [
-                _import_incident(session, item, incoming, blobs, pupil_ids, preview)
+                _import_incident(session, item, incoming, blobs, pupil_ids, preview, skip)
                 for item, incoming in zip(bundle.contents.incidents, preview.incidents, strict=True)
             ]
             transfer = Transfer(
@@ -689,22 +726,31 @@ def _import_incident(
     blobs: dict[str, str],
     pupil_ids: dict[int, int],
     preview: ImportPreview,
+    skip: set[int],
 ) -> int:
     manifest = preview.manifest
-    people = tuple(
-        dataclasses.replace(p, pupil_id=pupil_ids.get(p.pupil_id)) if p.pupil_id is not None else p for p in item.incident.people
-    )
-    incident = dataclasses.replace(item.incident, id=None, ref=incoming.ref, people=people)
-    stored = session.repo(Incident).add(incident, summary="incident imported from a handover")
-    new_id = stored.id or 0
+    if incoming.same_as is not None:
+        new_id = incoming.same_as  # the incident here is kept as it is; only what is new is added
+    else:
+        people = tuple(
+            dataclasses.replace(p, pupil_id=pupil_ids.get(p.pupil_id)) if p.pupil_id is not None else p
+            for p in item.incident.people
+        )
+        incident = dataclasses.replace(item.incident, id=None, ref=incoming.ref, people=people)
+        stored = session.repo(Incident).add(incident, summary="incident imported from a handover")
+        new_id = stored.id or 0
     # Ids in chronology details point at the sender's records: remapped to ours, or None
     # where the record did not come along (a transfer is the sender's own).
     children: dict[str, dict[int, int]] = {"action_id": {}, "escalation_id": {}, "evidence_id": {}, "transfer_id": {}}
     for action in item.actions:
-        children["action_id"][action.id or 0] = _add(session, action, new_id, "action imported")
+        if id(action) not in skip:
+            children["action_id"][action.id or 0] = _add(session, action, new_id, "action imported")
     for escalation in item.escalations:
-        children["escalation_id"][escalation.id or 0] = _add(session, escalation, new_id, "escalation imported")
+        if id(escalation) not in skip:
+            children["escalation_id"][escalation.id or 0] = _add(session, escalation, new_id, "escalation imported")
     for ev in item.evidence:
+        if id(ev.record) in skip:
+            continue
         record = ev.record
         if ev.member is not None:
             record = dataclasses.replace(record, blob=blobs[ev.member])
@@ -721,6 +767,8 @@ def _import_incident(
             )
         children["evidence_id"][ev.record.id or 0] = _add(session, record, new_id, "evidence imported")
     for entry in item.chronology:
+        if id(entry) in skip:
+            continue
         detail = {
             key: (children[key].get(value) if key in children and isinstance(value, int) else value)
             for key, value in entry.detail.items()
@@ -730,6 +778,8 @@ def _import_incident(
         f"Imported from handover {preview.receipt_code}: made by {manifest.exported_by} at {manifest.setting} "
         f"on {when(manifest.created_at)} for {manifest.to}."
     )
+    if incoming.same_as is not None:
+        text += " This incident was already here from an earlier handover: only entries not already held were added."
     if incoming.renamed:
         text += (
             f" Its reference here is {incoming.ref}: the original reference, {incoming.original_ref or '(none)'}, "
@@ -761,6 +811,25 @@ def _import_incident(
     return new_id
 
 
+def _already_here(session: Session, item: IncidentBundle, incident_id: int) -> list[Any]:
+    """The records in `item` that the incident here already holds (an earlier handover brought them).
+
+    Matched by what does not change once written: an entry's time, kind and text; an action's
+    creation time and wording; an escalation's time and target; an evidence item's time added,
+    title and hash. An action completed since keeps its state here (the chronology says it was done).
+    """
+    log = IncidentLog(session)
+    entries = {(e.at, e.kind, e.text) for e in log.chronology(incident_id)}
+    actions = {(a.created_at, a.text) for a in log.actions(incident_id)}
+    escalations = {(e.at, e.target) for e in log.escalations(incident_id)}
+    items = {(e.added_at, e.title, e.sha256) for e in evidence_for(session, incident_id)}
+    found: list[Any] = [e for e in item.chronology if (e.at, e.kind, e.text) in entries]
+    found += [a for a in item.actions if (a.created_at, a.text) in actions]
+    found += [e for e in item.escalations if (e.at, e.target) in escalations]
+    found += [e.record for e in item.evidence if (e.record.added_at, e.record.title, e.record.sha256) in items]
+    return found
+
+
 def _add(session: Session, record: Any, incident_id: int, summary: str) -> int:
     stored = session.repo(type(record)).add(dataclasses.replace(record, id=None, incident_id=incident_id), summary=summary)
     return stored.id or 0
@@ -769,8 +838,9 @@ def _add(session: Session, record: Any, incident_id: int, summary: str) -> int:
 # --------------------------------------------------------------------- receipts
 
 
-def mark_received(session: Session, code_text: str) -> tuple[Transfer, bool]:
-    """Mark the sent transfer with this receipt code received; (transfer, newly marked)."""
+def mark_received(session: Session, code_text: str, on: date | None = None) -> tuple[Transfer, bool]:
+    """Mark the sent transfer with this receipt code received (on the day given, default today);
+    (transfer, newly marked). The receipt is the DSL's confirmation that the file arrived."""
     code = normalise_code(code_text)
     if code is None:
         raise InvalidInput("A receipt code is 12 characters (digits 0-9 and letters A-F), like 1A2B-3C4D-5E6F.", "code")
@@ -783,7 +853,14 @@ def mark_received(session: Session, code_text: str) -> tuple[Transfer, bool]:
     transfer = sent[0]
     if transfer.received_at is not None:
         return transfer, False
-    transfer = dataclasses.replace(transfer, received_at=utcnow(), receipt_by=_actor(session))
+    today = local_today()
+    if on is not None and on > today:
+        raise InvalidInput("The day the receipt was confirmed is in the future.", "on")
+    if on is not None and on < to_local_date(transfer.at):
+        raise InvalidInput(f"That is before the handover was sent ({show_date(to_local_date(transfer.at))}).", "on")
+    # A receipt confirmed on an earlier day is dated that day; today's keeps the time.
+    received = utcnow() if on is None or on == today else local_midnight(on)
+    transfer = dataclasses.replace(transfer, received_at=received, receipt_by=_actor(session))
     with session.transaction():
         session.repo(Transfer).save(transfer, summary="handover receipt confirmed")
         known = {row.id for row in IncidentLog(session).rows()}
@@ -797,25 +874,30 @@ def mark_received(session: Session, code_text: str) -> tuple[Transfer, bool]:
 
 
 def transfer_attention(session: Session) -> Iterable[AttentionItem]:
-    now = utcnow()
+    calendar = load_calendar(session)
+    today = local_today()
     for transfer in transfers(session):
         if not transfer.pending:
             continue
         sent = show_date(to_local_date(transfer.at))
         target = f"handover/{transfer.id}"
-        if now > transfer.due:
+        due = transfer.due_on(calendar)
+        if transfer.overdue(calendar, today):
+            late = transfer.school_days_late(calendar, today)
             yield AttentionItem(
                 "overdue",
-                f"Handover to {transfer.counterpart} ({transfer.contents_text()}) sent {sent}: no receipt after "
-                f"{(now - transfer.at).days} days (5-day transfer rule). Ask the receiver for the receipt code.",
+                f"Handover to {transfer.counterpart} ({transfer.contents_text()}) sent {sent}: no receipt, due "
+                f"{show_date(due)}, {late} school day{'s' if late != 1 else ''} late ({calendar.transfer_days}-school-day "
+                "transfer rule). Ask the receiver to confirm receipt.",
                 "handover",
                 target,
             )
         else:
+            left = calendar.school_days_between(today, due)
             yield AttentionItem(
                 "due soon",
                 f"Handover to {transfer.counterpart} sent {sent}: waiting for the receipt code "
-                f"(due by {show_date(to_local_date(transfer.due))}).",
+                f"(due by {show_date(due)}, {left} school day{'s' if left != 1 else ''} left).",
                 "handover",
                 target,
             )

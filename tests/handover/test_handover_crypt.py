@@ -12,7 +12,9 @@ import json
 import os
 import select
 import shutil
+import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -98,6 +100,40 @@ def test_the_age_command_line_tool_opens_it(sent, tool, tmp_path):
     os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0, said
     check_plain_bundle(out.read_bytes(), transfer.receipt_code)
+    # What the issue asks a receiver to do: `age -d` alone, unzip, then `sha256sum -c SHA256SUMS`.
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(folder)
+    check_sums_with_coreutils(folder)
+
+
+def check_sums_with_coreutils(folder: Path) -> None:
+    """`sha256sum -c SHA256SUMS` in the unpacked folder passes and covers every file in it."""
+    listed = {line.split("  ", 1)[1] for line in (folder / "SHA256SUMS").read_text("ascii").splitlines()}
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"SHA256SUMS"}
+    assert listed == present and "manifest.json" in listed and "summary.html" in listed
+    if shutil.which("sha256sum") is None:
+        pytest.skip("needs GNU coreutils' sha256sum")
+    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": OK") == len(listed)
+    # One changed byte and the check fails, naming the file.
+    summary = folder / "summary.md"
+    summary.write_bytes(summary.read_bytes() + b" ")
+    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True, check=False)
+    assert result.returncode != 0 and "summary.md: FAILED" in result.stdout
+
+
+def test_sha256sums_verifies_after_pyrage_decrypts(sent, tmp_path):
+    import pyrage
+
+    path, _, _ = sent
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(io.BytesIO(pyrage.passphrase.decrypt(path.read_bytes(), HANDOVER_PASSPHRASE))) as archive:
+        archive.extractall(folder)
+    page = (folder / "summary.html").read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<h1>SafeDesk handover from Oak Primary</h1>" in page
+    check_sums_with_coreutils(folder)
 
 
 def test_another_store_imports_it_with_every_evidence_byte(sent, tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import struct
 import zipfile
 from datetime import UTC, date, datetime, timedelta
@@ -175,7 +176,7 @@ def test_bundle_contents_are_readable_and_listed_in_the_manifest(sender, tmp_pat
         names = archive.namelist()
         manifest_raw = archive.read(MANIFEST)
         manifest = json.loads(manifest_raw)
-        assert names[0] == SUMMARY and set(manifest["files"]) == set(names) - {MANIFEST}
+        assert names[:2] == [SUMMARY, "summary.html"] and set(manifest["files"]) == set(names) - {MANIFEST, "SHA256SUMS"}
         assert sorted(n for n in names if n.startswith("evidence/")) == [
             f"evidence/000{i}-screenshot_1-{i - 1}_1_.png" for i in (1, 2)
         ]
@@ -448,15 +449,17 @@ def test_a_received_code_is_not_a_receipt_for_the_receiver(sender, receiver, tmp
         ho.mark_received(receiver, received.receipt_code)
 
 
-def test_five_day_transfer_rule_on_the_home_screen(sender, tmp_path):
+def test_five_school_day_transfer_rule_on_the_home_screen(sender, tmp_path):
     sent = export(sender, tmp_path / "h.age", [add_incident(sender, tmp=tmp_path)])
     items = [i for i in attention(sender) if i.area == "handover"]
     assert [i.level for i in items] == ["due soon"] and "waiting for the receipt code" in items[0].text
     assert items[0].target == f"handover/{sent.id}"
-    sender.repo(ho.Transfer).save(dataclasses.replace(sent, at=utcnow() - timedelta(days=6)))
+    sender.repo(ho.Transfer).save(dataclasses.replace(sent, at=utcnow() - timedelta(days=15)))
     items = [i for i in attention(sender) if i.area == "handover"]
-    assert [i.level for i in items] == ["overdue"] and "5-day transfer rule" in items[0].text and "6 days" in items[0].text
-    assert ho.transfers(sender)[0].state_text() == "OVERDUE 6d"
+    # Three weeks of weekdays (no terms set): 5 school days to the due date, then 5 or 6 late.
+    assert [i.level for i in items] == ["overdue"] and "5-school-day transfer rule" in items[0].text
+    assert re.search(r"[56] school days late", items[0].text)
+    assert re.fullmatch(r"OVERDUE [56] sch\.d", ho.transfers(sender)[0].state_text())
     ho.mark_received(sender, sent.receipt_code)
     assert not [i for i in attention(sender) if i.area == "handover"]
 

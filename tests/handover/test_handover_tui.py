@@ -193,10 +193,15 @@ async def test_receipt_dialog_and_details(store_dir, tmp_path):
         assert isinstance(dialog, MessageDialog) and sent.file_sha256 in dialog._body and "[@click=app.quit]x[/]" in dialog._body
         await pilot.press("escape", "r")
         assert isinstance(app.screen, ReceiptDialog)
-        await pilot.press(*"1234", "enter")
+        await pilot.press(*"1234", "ctrl+s")
         assert "12 characters" in error_text(app, "#error-code")
         app.screen.query_one("#receipt-code", Input).value = sent.receipt_code.replace("-", " ").lower()
-        await pilot.press("enter")
+        app.screen.query_one("#receipt-on", Input).value = "01/01/2099"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "in the future" in error_text(app, "#error-on")
+        app.screen.query_one("#receipt-on", Input).value = "today"
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is hub
         row = [str(cell) for cell in hub.query_one("#ho-transfers", DataTable).get_row_at(0)]

@@ -130,6 +130,7 @@ SIGNED_IN: dict[str, Callable[[Session], Screen]] = {
     "incident-edit": lambda s: screen("incident-form", _incident(s)),
     "consents": lambda s: screen("consents"),
     "pupil": lambda s: screen("pupil", _pupil(s)),
+    "pupil-chronology": lambda s: screen("pupil-chronology", _pupil(s)),
     "consent-check": lambda s: screen("consent-check"),
     "consent-import": lambda s: screen("consent-import"),
     "consents-expiring": lambda s: screen("consents-expiring"),

@@ -35,6 +35,7 @@ def test_default_registry_lists_every_feature_in_order() -> None:
         "incident",
         "incident-log",
         "audit",
+        "chronology",
         "consent-register",
         "never-publish",
         "cleared",

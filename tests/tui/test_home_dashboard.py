@@ -27,7 +27,7 @@ def _prepare(folder) -> None:  # type: ignore[no-untyped-def]
                 direction="sent",
                 receipt_code="1A2B-3C4D-5E6F",
                 bundle_id="demo-bundle",
-                at=utcnow() - timedelta(days=6),
+                at=utcnow() - timedelta(days=14),  # past 5 school days whatever the weekday
                 by="Alex Morgan (demo DSL)",
                 counterpart="Hillside Academy DSL",
                 incident_refs=("INC-2026-0002",),
@@ -54,7 +54,7 @@ async def test_every_kind_of_due_item_is_on_the_home_screen(tmp_path):
             "account health": "fewer than two admins",
             "form re-assessment": "Re-assess",
             "policy review": "policy is due for review",
-            "handover receipt": "no receipt after",
+            "handover receipt": "school days late (5-school-day transfer rule)",
         }
         missing = [kind for kind, words in expected.items() if words not in joined]
         assert not missing, (missing, texts)

@@ -3,7 +3,8 @@
     safedesk handover export --to "Oakwood Academy DSL" --out FILE.age [--incident REF]... [--all-incidents]
                              [--pupil MIS-ID|NAME]... [--note TEXT]
     safedesk handover import FILE.age [--dry-run] [--yes]
-    safedesk handover receipt CODE
+    safedesk handover receipt CODE [--on DATE]
+    safedesk handover terms [--term START END]... [--closure DATE]... [--days N] [--clear]
     safedesk handover list [--json]
 
 Passphrases: the store's first (--passphrase-file), then the handover's
@@ -38,7 +39,8 @@ def handover() -> None:
     A handover file opens with SafeDesk, or with the standard 'age -d' / 'rage -d'
     tools and the passphrase. Tell the receiver the passphrase by another route.
     Enter the receipt code they send back with 'safedesk handover receipt CODE'
-    (transfers without one after 5 days show on the home screen).
+    (transfers waiting longer than 5 school days show as overdue on the home screen;
+    set term dates with 'safedesk handover terms').
     """
 
 
@@ -54,7 +56,11 @@ def handover() -> None:
 @click.option("--incident", "refs", multiple=True, metavar="REF", help="An incident to include, e.g. INC-2026-0003 (repeatable).")
 @click.option("--all-incidents", is_flag=True, help="Include every incident in the store.")
 @click.option(
-    "--pupil", "pupils", multiple=True, metavar="MIS-ID|NAME", help="A pupil whose consent records to include (repeatable)."
+    "--pupil",
+    "pupils",
+    multiple=True,
+    metavar="MIS-ID|NAME",
+    help="A pupil whose child protection file goes: every incident about them and their consent records (repeatable).",
 )
 @click.option(
     "--note", default="", metavar="TEXT", help="Why it is being sent (kept with the transfer and shown to the receiver)."
@@ -155,16 +161,18 @@ def import_(
 
 @handover.command("receipt")
 @click.argument("code")
+@click.option("--on", "on", metavar="DATE", help="The day the receiver confirmed receipt (default: today).")
 @PASSPHRASE_FILE
 @USER
 @click.pass_context
-def receipt(ctx: click.Context, code: str, passphrase_file: str | None, user: str | None) -> None:
-    """Mark a handover you sent as received, with the receipt code the receiver read back."""
+def receipt(ctx: click.Context, code: str, on: str | None, passphrase_file: str | None, user: str | None) -> None:
+    """Receipt confirmed: mark a handover you sent as received, with the receipt code the receiver read back."""
     from safedesk.store.handover import transfer as ho
-    from safedesk.store.text.dates import show_datetime
+    from safedesk.store.text.dates import parse_date, show_datetime
 
+    day = parse_date(on or "", "on")
     with opened(ctx, passphrase_file, user) as session:
-        transfer, newly = ho.mark_received(session, code)
+        transfer, newly = ho.mark_received(session, code, day)
     what = f"handover to {transfer.counterpart} ({transfer.contents_text()}) sent {show_datetime(transfer.at)}"
     if newly:
         click.echo(f"Marked received: {what}.")
@@ -180,10 +188,12 @@ def receipt(ctx: click.Context, code: str, passphrase_file: str | None, user: st
 def list_(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: str | None) -> None:
     """Handovers sent and received, with their receipt state."""
     from safedesk.store.handover import transfer as ho
+    from safedesk.store.handover.calendar import load_calendar
     from safedesk.store.text.dates import show_datetime
 
     with opened(ctx, passphrase_file, user) as session:
         rows = ho.transfers(session)
+        calendar = load_calendar(session)
     if as_json:
         keep = (
             "direction",
@@ -197,7 +207,9 @@ def list_(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: 
             "file_name",
         )
         click.echo(
-            json.dumps([{k: v for k, v in t.to_doc().items() if k in keep} | {"state": t.state_text()} for t in rows], indent=1)
+            json.dumps(
+                [{k: v for k, v in t.to_doc().items() if k in keep} | {"state": t.state_text(calendar)} for t in rows], indent=1
+            )
         )
         return
     if not rows:
@@ -206,6 +218,51 @@ def list_(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: 
     click.echo(f"{'':<9}{'WHEN':<17} {'RECEIPT CODE':<15} {'STATE':<17} WITH / CONTENTS")
     for t in rows:
         click.echo(
-            f"{ho.DIRECTIONS[t.direction]:<9}{show_datetime(t.at):<17} {t.receipt_code:<15} {t.state_text():<17} "
+            f"{ho.DIRECTIONS[t.direction]:<9}{show_datetime(t.at):<17} {t.receipt_code:<15} {t.state_text(calendar):<17} "
             f"{t.counterpart} ({t.contents_text()})"
         )
+
+
+@handover.command("terms")
+@click.option(
+    "--term", "terms", nargs=2, multiple=True, metavar="START END", help="A term as its first and last day (repeatable)."
+)
+@click.option(
+    "--closure", "closures", multiple=True, metavar="DATE", help="A closure day in term time, e.g. an INSET day (repeatable)."
+)
+@click.option("--days", type=int, default=None, help="The transfer clock in school days (default 5, as KCSIE says).")
+@click.option("--clear", is_flag=True, help="Remove every term and closure first (then weekdays count as school days).")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def terms(
+    ctx: click.Context,
+    terms: tuple[tuple[str, str], ...],
+    closures: tuple[str, ...],
+    days: int | None,
+    clear: bool,
+    passphrase_file: str | None,
+    user: str | None,
+) -> None:
+    """Term dates and closure days for the school-day transfer clock; with no option, show them."""
+    from safedesk.store.handover.calendar import calendar_text, load_calendar, parse_calendar, save_calendar
+    from safedesk.store.text.dates import show_date
+
+    with opened(ctx, passphrase_file, user) as session:
+        calendar = load_calendar(session)
+        if clear or terms or closures or days is not None:
+            # The same reading as the settings form, so both accept and refuse the same dates.
+            old_terms, old_closures, old_days = ("", "", str(calendar.transfer_days)) if clear else calendar_text(calendar)
+            calendar = save_calendar(
+                session,
+                parse_calendar(
+                    "\n".join([old_terms, *(f"{a} - {b}" for a, b in terms)]),
+                    ", ".join([old_closures, *closures]),
+                    old_days if days is None else str(days),
+                ),
+            )
+    click.echo(calendar.described)
+    for term in calendar.terms:
+        click.echo(f"  Term {show_date(term.starts)} to {show_date(term.ends)}")
+    if calendar.closures:
+        click.echo("  Closed: " + ", ".join(show_date(d) for d in calendar.closures))

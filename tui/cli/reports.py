@@ -20,6 +20,7 @@ def _date(value: str | None, name: str) -> date | None:
 @click.argument("report", metavar="REPORT")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 @click.option("--incident", default="", metavar="REF", help="For the incident report: its reference, e.g. INC-2026-0007.")
+@click.option("--pupil", default="", metavar="MIS-ID|NAME", help="For the child's chronology: the pupil's MIS id or full name.")
 @click.option("--from", "start", metavar="DATE", help="Start of the period (default: a year ago).")
 @click.option("--to", "end", metavar="DATE", help="End of the period (default: today).")
 @click.option("--purpose", default="", metavar="PURPOSE", help="For the cleared-for-a-purpose list.")
@@ -34,6 +35,7 @@ def export(
     report: str,
     out: Path,
     incident: str,
+    pupil: str,
     start: str | None,
     end: str | None,
     purpose: str,
@@ -53,13 +55,19 @@ def export(
       never-publish     pupils whose images must never be published
       cleared           pupils cleared for one purpose today (--purpose)
       accounts          the official account register with health findings
+      chronology        everything recorded about one pupil, in date order (--pupil MIS-ID|NAME)
     """
     from safedesk.store.engine.files import write_markdown
     from safedesk.store.features import default_registry
     from safedesk.store.registry import ReportParams
 
     params = ReportParams(
-        incident=incident, start=_date(start, "from"), end=_date(end, "to"), purpose=purpose, include_secrets=include_secrets
+        incident=incident,
+        pupil=pupil,
+        start=_date(start, "from"),
+        end=_date(end, "to"),
+        purpose=purpose,
+        include_secrets=include_secrets,
     )
     if include_secrets and not click.confirm(
         "The file will contain passwords and recovery details in plain text. Write it anyway?", default=False
