@@ -24,6 +24,7 @@ from safedesk.router import open_screen
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents import evidence
+from safedesk.store.incidents.about import kind_label
 from safedesk.store.incidents.log import OPEN_ACTION_CHOICES, IncidentLog, flag_labels
 from safedesk.store.incidents.records import (
     ADULT_AWARE,
@@ -597,7 +598,7 @@ class IncidentDetailScreen(Screen[None]):
     @on(DataTable.RowSelected, "#incd-chronology")
     def _show_entry(self, event: DataTable.RowSelected) -> None:
         entry = self._entries[event.cursor_row]
-        body = [f"{show_datetime(entry.when)} · {entry.by} · {KIND_WORDS.get(entry.kind, entry.kind)}"]
+        body = [f"{show_datetime(entry.when)} · {entry.by} · {kind_label(entry.kind)}"]
         if entry.happened_at is not None:
             body.append(f"Happened {show_datetime(entry.happened_at)} · recorded {show_datetime(entry.at)}")
         body += ["", entry.text]
@@ -650,21 +651,6 @@ class IncidentDetailScreen(Screen[None]):
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self.refresh_bindings()
-
-
-# Chronology kinds in words (the stored kind is an internal name).
-KIND_WORDS = {
-    "created": "created",
-    "amended": "amendment",
-    "status": "status change",
-    "action": "action",
-    "action_done": "action closed",
-    "escalation": "escalation",
-    "evidence": "evidence",
-    "note": "note",
-    "triage": "triage",
-    "person": "person added",
-}
 
 
 def _entry_text(entry: ChronologyEntry) -> str:

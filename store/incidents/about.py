@@ -25,6 +25,7 @@ KIND_LABELS = {
     "note": "note",
     "triage": "triage answers",
     "handover": "handover",
+    "person": "person added",
 }
 
 
@@ -35,7 +36,7 @@ def kind_label(kind: str) -> str:
 
 def entry_happened_at(entry: ChronologyEntry) -> datetime:
     """When the event an entry describes took place: the one place a chronology entry's time is read."""
-    return entry.at
+    return entry.when
 
 
 def incidents_about_pupil(session: Session, pupil_id: int) -> list[int]:
