@@ -37,6 +37,11 @@ class Format(StrEnum):
         return FORMAT_LABELS[self]
 
     @property
+    def kind(self) -> str:
+        """The format's name in a sentence or an audit summary, e.g. "PDF"."""
+        return FORMAT_KINDS[self]
+
+    @property
     def suffix(self) -> str:
         return f".{self.value}"
 
@@ -47,6 +52,8 @@ FORMAT_LABELS = {
     Format.PDF: "PDF (.pdf)",
     Format.WORD: "Word document (.docx)",
 }
+
+FORMAT_KINDS = {Format.MARKDOWN: "Markdown", Format.HTML: "HTML", Format.PDF: "PDF", Format.WORD: "Word"}
 
 # Reports are records: Word would invite editing them. Policy, letters and forms are meant to be edited.
 REPORT_FORMATS = (Format.MARKDOWN, Format.HTML, Format.PDF)
@@ -65,7 +72,7 @@ def render(document: Document, fmt: Format) -> bytes:
         from safedesk.store.text.pdf import render_pdf
 
         return render_pdf(document)
-    from safedesk.store.text.docx import render_docx
+    from safedesk.store.text.word import render_docx
 
     return render_docx(document)
 

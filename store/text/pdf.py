@@ -246,6 +246,7 @@ class _Writer:
             align="LEFT",
             line_height=TABLE_LINE,
             text_align="LEFT",
+            v_align="TOP",
             headings_style=header,
             first_row_as_headings=rows[0][0].header,
             padding=(1, CELL_PAD),
@@ -293,7 +294,7 @@ class _Writer:
             for cell, width in zip(row, widths, strict=True):
                 pdf.set_font(FAMILY, "B" if cell.header else "", TABLE_SIZE)
                 lines = pdf.multi_cell(width - 2 * CELL_PAD, TABLE_LINE, cell.text, dry_run=True, output="LINES")
-                if len(lines) * TABLE_LINE + 2 > page_room:
+                if isinstance(lines, list) and len(lines) * TABLE_LINE + 2 > page_room:
                     return False
         return True
 
@@ -346,6 +347,7 @@ class _Writer:
                     pdf.line(x, top, x, pdf.get_y() - 1.5)
                     pdf.set_line_width(0.2)
                 self.set_indent(self.quote_indent() + 5.0 * len(self.lists))
+                pdf.ln(1.5)
             elif kind in ("fence", "code_block"):
                 self.code(token.content)
             elif kind == "hr":

@@ -15,7 +15,8 @@ from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Action, Escalation, Incident, Person
 from safedesk.store.registry import ReportParams
-from safedesk.store.text.html import markdown_to_html
+from safedesk.store.text.document import Document
+from safedesk.store.text.html import render_html
 from safedesk.store.text.markdown import outline, parser
 from tests.kit import PASSPHRASE, table_cells
 
@@ -121,10 +122,12 @@ def test_unknown_report_and_missing_reference(session):
 
 
 def test_html_is_self_contained_and_escapes_text(session, incident):
-    page = markdown_to_html(build_report(session, "incident", ReportParams(incident=incident.ref)), "Incident <report>")
+    markdown = build_report(session, "incident", ReportParams(incident=incident.ref))
+    page = render_html(Document("Incident <report>", markdown, "</style>"))
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "http://" not in page.split("<body>")[1].replace("http://x", "") and "<link" not in page and "src=" not in page
-    assert "<title>Incident &lt;report&gt;</title>" in page
+    assert "<title>Incident &lt;report&gt;: &lt;/style&gt;</title>" in page
+    assert page.count("</style>") == 1  # the reference in the page margin cannot end the style sheet
 
 
 def test_cli_export_writes_audits_and_refuses_overwrite(store_dir, tmp_path):
