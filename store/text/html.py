@@ -4,9 +4,10 @@ markdown-it-py renders with raw HTML disabled, so any HTML-looking text in a rec
 as text. Printed (Chromium, Edge) it is A4 with margins, the document's title and reference at
 the top of every page and "Page n of m" at the bottom (CSS @page margin boxes).
 
-Words are never split: dates, references, names and states wrap only at spaces. Only an
-unbroken run longer than LONG_TOKEN characters (a hash, a web address) is marked `class="long"`
-and may break anywhere, so it cannot push a table off the page.
+Words are never split: dates, references, names and states wrap only at spaces (a run with a
+hyphen, such as a reference, is kept on one line). Only an unbroken run longer than LONG_TOKEN
+characters (a hash, a web address) is marked `class="long"` and may break anywhere, so it cannot
+push a table off the page.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ blockquote { border-left: 4px solid #b00; margin: 1rem 0; padding: .4rem .8rem; 
 code { font-family: ui-monospace, Consolas, monospace; font-size: 9pt; }
 pre { white-space: pre-wrap; overflow-wrap: break-word; }
 .long { word-break: break-all; }
+.token { white-space: nowrap; }
 @media print {
   body { margin: 0; max-width: none; padding: 0; }
   th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -69,13 +71,17 @@ def css_string(text: str) -> str:
 
 
 def _escape_marking_long(text: str) -> str:
-    """Escaped text with each unbroken run longer than LONG_TOKEN wrapped in <span class="long">."""
+    """Escaped text with each unbroken run longer than LONG_TOKEN wrapped in <span class="long">
+    (it may break anywhere) and each shorter one with a hyphen in <span class="token"> (a browser
+    would otherwise break a reference like "FB-DEMO-4471" after its first hyphen)."""
     parts: list[str] = []
     end = 0
     for match in _TOKEN.finditer(text):
-        if len(match.group(0)) > LONG_TOKEN:
+        token = match.group(0)
+        kind = "long" if len(token) > LONG_TOKEN else "token" if "-" in token.strip("-") else ""
+        if kind:
             parts.append(html.escape(text[end : match.start()]))
-            parts.append(f'<span class="long">{html.escape(match.group(0))}</span>')
+            parts.append(f'<span class="{kind}">{html.escape(token)}</span>')
             end = match.end()
     parts.append(html.escape(text[end:]))
     return "".join(parts)

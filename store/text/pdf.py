@@ -262,7 +262,7 @@ class _Writer:
         """Widths like a browser's automatic table layout: every column at least as wide as its
         longest word, the rest of the width shared out by how much more each column would use."""
         pdf = self.pdf
-        slack = 2 * CELL_PAD + 1.2
+        slack = 2 * (CELL_PAD + pdf.c_margin) + 1.0  # the padding, the cell margin and rounding
         low: list[float] = []
         high: list[float] = []
         for column in range(len(rows[0])):
