@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -247,3 +248,44 @@ def test_account_register_has_no_secrets_unless_asked(session, store_dir, tmp_pa
     with Session.open(store_dir, PASSPHRASE) as reopened:
         entries = [e for e in reopened.audit.entries() if e.action == "export.report"]
         assert entries and "including secrets" in entries[-1].summary and "Pa55" not in entries[-1].summary
+
+
+async def test_reports_screen_picks_the_incident_from_a_list_and_says_where_the_pdf_went(store_dir, monkeypatch):
+    from pypdf import PdfReader
+    from textual.widgets import Input, Select
+
+    from safedesk.app import SafeDeskApp
+    from tests.kit import SIZE, record_notifications, settle, unlock
+
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    first = IncidentLog(session).create(Incident(title="First case", reported_at=datetime.now(UTC))).ref
+    second = IncidentLog(session).create(Incident(title="Second case", reported_at=datetime.now(UTC))).ref
+    session.close()
+    documents = Path.home() / "Documents"
+    documents.mkdir()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app, monkeypatch)
+        await unlock(app, pilot)
+        await pilot.press("r")
+        await pilot.press("e")  # the incident report is first in the list
+        await settle(app, pilot)
+        choice = app.screen.query_one("#form-incident", Select)
+        assert choice.value == second  # the newest first, chosen from the list: nothing to type
+        assert "INC-2026-0007" not in str(app.screen.query_one("#form-incident").render())
+        path = app.screen.query_one("#form-out", Input)
+        assert Path(path.value) == documents / f"incident-{second.lower()}.md"
+        choice.value = first
+        await settle(app, pilot)
+        assert Path(path.value) == documents / f"incident-{first.lower()}.md"
+        app.screen.query_one("#form-format", Select).value = "pdf"
+        await settle(app, pilot)
+        assert Path(path.value) == documents / f"incident-{first.lower()}.pdf"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+    written = documents / f"incident-{first.lower()}.pdf"
+    metadata = PdfReader(written).metadata
+    assert metadata is not None and metadata.title == f"Incident report: {first}"
+    assert any(f"Saved to {written}." in message for message in seen), seen
+    assert not any("--incident" in message for message in seen)
