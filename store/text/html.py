@@ -59,11 +59,12 @@ pre { white-space: pre-wrap; overflow-wrap: break-word; }
 
 
 def css_string(text: str) -> str:
-    """`text` as a quoted CSS string: every character but letters, digits and spaces escaped,
-    so nothing in it can end the string or the <style> element."""
+    """`text` as a quoted CSS string: every character but ASCII letters and digits escaped (six
+    hex digits), so nothing in it can end the string or the <style> element. Spaces too: CSS
+    swallows a space that follows an escape."""
     out = []
     for char in text:
-        if char.isascii() and (char.isalnum() or char == " "):
+        if char.isascii() and char.isalnum():
             out.append(char)
         else:
             out.append(f"\\{ord(char):06x}")

@@ -21,7 +21,7 @@ from safedesk.store.engine.session import Session
 from safedesk.store.features import default_registry
 from safedesk.store.registry import ReportParams
 from safedesk.store.text.document import Document, Format, render, with_suffix
-from safedesk.store.text.html import render_html
+from safedesk.store.text.html import css_string, render_html
 from safedesk.store.text.pdf import render_pdf
 from safedesk.store.text.word import render_docx
 from tests.kit import table_cells
@@ -88,7 +88,8 @@ def test_html_is_a4_titled_by_reference_and_never_breaks_words_anywhere() -> Non
     assert re.search(r"@page \{\s*size: A4;", page)
     assert 'counter(page) " of " counter(pages)' in page
     assert "<title>Incident report: INC-2026-0006</title>" in page
-    assert r"\00002d" in page  # the reference in the page's margin box, escaped as a CSS string
+    assert css_string("Oak | Primary") == r'"Oak\000020\00007c\000020Primary"'  # CSS would eat a space after "\7c"
+    assert css_string("INC-2026-0006") in page  # the reference in the page's margin box
     assert f'<span class="long">{HASH}</span>' in page  # only the long hash may break
     assert '<span class="long">' not in page.replace(f'<span class="long">{HASH}</span>', "")
     assert '<span class="token">INC-2026-0001</span>' in page  # a reference is never broken at its hyphens
@@ -258,5 +259,6 @@ def test_chromium_prints_the_demo_incident_report_on_a4_without_splitting_words(
     for number, sheet in enumerate(reader.pages, 1):
         assert (round(float(sheet.mediabox.width)), round(float(sheet.mediabox.height))) == A4
         assert "INC-2026-0001" in pages[number - 1] and f"Page {number} of {len(pages)}" in pages[number - 1]
+        assert "Incident report | Riverside Primary" in pages[number - 1]  # the page header, spaces kept
     assert reader.metadata is not None and reader.metadata.title == "Incident report: INC-2026-0001"
     assert_no_word_split(incident_document.markdown, pages)
