@@ -27,7 +27,13 @@ import click
 from safedesk.cli.formats import chosen_format, format_flags
 from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
 
-OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write (Markdown unless --html, --pdf or --docx).")
+OUT = click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (Markdown unless --html, --pdf or --docx).",
+)
 FORCE = click.option("--force", is_flag=True, help="Replace the file if it exists.")
 
 
