@@ -127,7 +127,16 @@ class ReportsScreen(Screen[None]):
         title = f"{'Export' if export else 'Preview'}: {report.title}"
         if export:
             name_from = ("incident", report.name) if "incident" in report.needs else None
-            dialog: FormDialog = ExportDialog(title, fields, save, path_field="out", name_from=name_from, threaded=True)
+            dialog: FormDialog = ExportDialog(
+                title,
+                fields,
+                save,
+                path_field="out",
+                name_from=name_from,
+                threaded=True,
+                intro="The file is not encrypted: keep it where you keep other safeguarding paperwork.",
+                save_label="Export",
+            )
         else:
             dialog = FormDialog(title, fields, save)
         self.app.push_screen(dialog, done)
