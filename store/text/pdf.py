@@ -83,14 +83,13 @@ def _plain(token: Token) -> str:
 class _Writer:
     def __init__(self, document: Document) -> None:
         from fpdf import FPDF
+        from fpdf.fonts import TTFFont
 
-        self.document = document
-        header_left = " | ".join(part for part in (document.title, document.subtitle) if part)
         writer = self
 
         class _Page(FPDF):
             def header(self) -> None:
-                writer.page_header(self, header_left)
+                writer.page_header(self)
 
             def footer(self) -> None:
                 self.set_y(-12)
@@ -105,19 +104,35 @@ class _Writer:
         pdf.add_font(FAMILY, "BI", _font_path(FONT_FILES["B"]))
         pdf.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
         pdf.set_auto_page_break(True, margin=MARGIN_BOTTOM)
+        # The file's own properties take any text; the pages only what the font can draw.
         pdf.set_title(document.label)
         pdf.set_subject(document.subtitle or document.title)
         pdf.set_creator("SafeDesk")
         pdf.set_lang("en-GB")
         pdf.alias_nb_pages()
         self.pdf = pdf
+        # What DejaVu Sans cannot draw (Chinese, emoji, ...) prints as U+FFFD, so the reader sees
+        # that something stood there, instead of nothing (and fpdf2 logging the missing text).
+        font = pdf.fonts[FAMILY.lower()]
+        self.glyphs = frozenset(font.cmap if isinstance(font, TTFFont) else ())
+        self.document = Document(
+            self.drawable(document.title),
+            self.drawable(document.markdown),
+            self.drawable(document.reference),
+            self.drawable(document.subtitle),
+        )
+        self.header_left = " | ".join(part for part in (self.document.title, self.document.subtitle) if part)
         self.indent = 0.0
         self.lists: list[list[int]] = []  # per open list: [next number] (ordered) or [] (bullets)
         self.quote_starts: list[tuple[int, float]] = []
 
+    def drawable(self, text: str) -> str:
+        return "".join(c if ord(c) in self.glyphs or c in "\n\t " else "\ufffd" for c in text)
+
     # ----------------------------------------------------------------- page furniture
 
-    def page_header(self, pdf: FPDF, left: str) -> None:
+    def page_header(self, pdf: FPDF) -> None:
+        left = self.header_left
         pdf.set_y(9)
         reference = self.document.reference
         pdf.set_font(FAMILY, "B", 8)

@@ -150,9 +150,10 @@ def test_pdf_sets_any_language_and_survives_a_cell_taller_than_a_page() -> None:
     polish = "Zażółć gęślą jaźń"
     huge = " ".join(["Ściśle tajne słowa"] * 1500)
     markdown = f"# Notes: X-1\n\n> **Bold** and *italic* with José\n\n1. {polish}\n2. مرحبا بالعالم\n\n| A | B |\n|---|---|\n| {huge} | x |\n"
-    pages = pdf_pages(render_pdf(Document("Notes", markdown, "X-1")))
+    pages = pdf_pages(render_pdf(Document("Notes", markdown + "\n名前 end\n", "X-1")))
     text = "\n".join(pages)
     assert polish in text and "José" in text and text.count("Ściśle") == 1500
+    assert "\ufffd\ufffd end" in text  # what the font cannot draw is marked, not dropped
 
 
 # --------------------------------------------------------------------- Word
