@@ -100,8 +100,6 @@ class _Writer:
         pdf = _Page(orientation="P", unit="mm", format="A4")
         for style, name in FONT_FILES.items():
             pdf.add_font(FAMILY, style, _font_path(name))
-        # Bold italic is rare in our documents: bold stands in rather than shipping a fourth font.
-        pdf.add_font(FAMILY, "BI", _font_path(FONT_FILES["B"]))
         pdf.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
         pdf.set_auto_page_break(True, margin=MARGIN_BOTTOM)
         # The file's own properties take any text; the pages only what the font can draw.
@@ -165,7 +163,8 @@ class _Writer:
     def write_runs(self, runs: list[tuple[str, str]], size: float = BODY_SIZE, line: float = LINE) -> None:
         pdf = self.pdf
         for text, style in runs:
-            pdf.set_font(FAMILY, style, size)
+            # Bold italic is rare in our documents: bold stands in rather than shipping a fourth font.
+            pdf.set_font(FAMILY, "B" if style == "BI" else style, size)
             parts = text.split("\n")
             for index, part in enumerate(parts):
                 if index:
@@ -308,6 +307,10 @@ class _Writer:
         for row in rows:
             for cell, width in zip(row, widths, strict=True):
                 pdf.set_font(FAMILY, "B" if cell.header else "", TABLE_SIZE)
+                # Wrapping at spaces at worst doubles the lines a cell's length needs: measure
+                # exactly (slow) only a cell that might come near a page.
+                if 2 * pdf.get_string_width(cell.text) / max(width - 2 * CELL_PAD - 2, 1) * TABLE_LINE < page_room / 2:
+                    continue
                 lines = pdf.multi_cell(width - 2 * CELL_PAD, TABLE_LINE, cell.text, dry_run=True, output="LINES")
                 if isinstance(lines, list) and len(lines) * TABLE_LINE + 2 > page_room:
                     return False

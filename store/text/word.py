@@ -8,12 +8,21 @@ header and "Page n of m" (Word fields) in the footer; the file's title property 
 from __future__ import annotations
 
 import io
+import re
 from typing import TYPE_CHECKING, Any
 
 from safedesk.store.text.document import Document
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
+
+
+# What XML 1.0 (so Word) cannot hold; clean_text leaves U+FFFE and U+FFFF, so they are replaced here.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _runs(paragraph: Any, token: Token) -> None:
@@ -78,6 +87,7 @@ def render_docx(document: Document) -> bytes:
 
     from safedesk.store.text.markdown import parser
 
+    document = Document(*(_xml_safe(part) for part in (document.title, document.markdown, document.reference, document.subtitle)))
     word = docx.Document()
     section = word.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from safedesk.cli.main import cli
@@ -20,8 +22,10 @@ from safedesk.store.demo.data import DEMO_PASSPHRASE, build_demo, open_demo
 from safedesk.store.engine.session import Session
 from safedesk.store.features import default_registry
 from safedesk.store.registry import ReportParams
+from safedesk.store.text.clean import clean_text
 from safedesk.store.text.document import Document, Format, render, with_suffix
 from safedesk.store.text.html import css_string, render_html
+from safedesk.store.text.markdown import md_block, md_cell, md_escape
 from safedesk.store.text.pdf import render_pdf
 from safedesk.store.text.word import render_docx
 from tests.kit import table_cells
@@ -263,3 +267,35 @@ def test_chromium_prints_the_demo_incident_report_on_a4_without_splitting_words(
         assert "Incident report | Riverside Primary" in pages[number - 1]  # the page header, spaces kept
     assert reader.metadata is not None and reader.metadata.title == "Incident report: INC-2026-0001"
     assert_no_word_split(incident_document.markdown, pages)
+
+
+# --------------------------------------------------------------------- any text a person types
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=60), st.text(max_size=200))
+@example("Zoë \ufffe", "a\uffff <b>b</b>\n\n# not a heading")  # not XML characters; markup
+def test_any_typed_text_renders_as_text_in_every_format(name: str, note: str) -> None:
+    import docx
+
+    markdown = f"# Notes: {md_escape(name)}\n\n{md_block(note) or 'None.'}\n\n| Who | What |\n|---|---|\n| {md_cell(name)} | {md_cell(note)} |\n"
+    document = Document("Notes", markdown, clean_text(name), "Oak Primary")
+    page = render_html(document)
+    body = page.split("<body>", 1)[1]
+    assert set(re.findall(r"</?([a-z0-9]+)", body)) <= {
+        "h1",
+        "p",
+        "br",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "span",
+        "body",
+        "html",
+    }
+    assert page.count("</style>") == 1
+    assert PdfReader(io.BytesIO(render_pdf(document))).pages
+    assert docx.Document(io.BytesIO(render_docx(document))).tables
