@@ -254,6 +254,7 @@ class _Writer:
             self.table_as_records(rows)
             return
         header = FontFace(emphasis="BOLD", fill_color=(238, 238, 238))
+        cell_margin, pdf.c_margin = pdf.c_margin, 0  # the padding is the only space inside a cell
         with pdf.table(
             col_widths=tuple(widths),
             width=available,
@@ -270,13 +271,14 @@ class _Writer:
                 cells = drawn.row()
                 for cell in row:
                     cells.cell(cell.text)
+        pdf.c_margin = cell_margin
         pdf.ln(3)
 
     def column_widths(self, rows: list[list[_Cell]], available: float) -> list[float]:
         """Widths like a browser's automatic table layout: every column at least as wide as its
         longest word, the rest of the width shared out by how much more each column would use."""
         pdf = self.pdf
-        slack = 2 * (CELL_PAD + pdf.c_margin) + 1.0  # the padding, the cell margin and rounding
+        slack = 2 * CELL_PAD + 0.8  # the padding either side, and rounding
         low: list[float] = []
         high: list[float] = []
         for column in range(len(rows[0])):
@@ -311,7 +313,9 @@ class _Writer:
                 # exactly (slow) only a cell that might come near a page.
                 if 2 * pdf.get_string_width(cell.text) / max(width - 2 * CELL_PAD - 2, 1) * TABLE_LINE < page_room / 2:
                     continue
-                lines = pdf.multi_cell(width - 2 * CELL_PAD, TABLE_LINE, cell.text, dry_run=True, output="LINES")
+                # multi_cell takes its own cell margin off the width; a table cell has the padding instead.
+                usable = width - 2 * CELL_PAD + 2 * pdf.c_margin
+                lines = pdf.multi_cell(usable, TABLE_LINE, cell.text, dry_run=True, output="LINES")
                 if isinstance(lines, list) and len(lines) * TABLE_LINE + 2 > page_room:
                     return False
         return True
