@@ -122,7 +122,8 @@ class _Writer:
         self.header_left = " | ".join(part for part in (self.document.title, self.document.subtitle) if part)
         self.indent = 0.0
         self.lists: list[list[int]] = []  # per open list: [next number] (ordered) or [] (bullets)
-        self.quote_starts: list[tuple[int, float]] = []
+        self.quote_starts: list[tuple[int, float]] = []  # (page, y) where each open quote began
+        self.at_item_start = False  # a list item's first paragraph goes beside its marker
 
     def drawable(self, text: str) -> str:
         return "".join(c if ord(c) in self.glyphs or c in "\n\t " else "\ufffd" for c in text)
@@ -199,8 +200,6 @@ class _Writer:
         self.write_runs(_inline_runs(token))
         pdf.ln(LINE)
         pdf.ln(1.5 if not self.lists else 0.5)
-
-    at_item_start = False
 
     def list_item(self) -> None:
         pdf = self.pdf
