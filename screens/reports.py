@@ -1,4 +1,4 @@
-"""Reports: choose one, preview it, write it as Markdown or a printable HTML page."""
+"""Reports: choose one, preview it, write it as Markdown, a printable HTML page or a PDF."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.features import build_report, default_registry
 from safedesk.store.registry import Report, ReportParams
 from safedesk.store.text.dates import DATE_HINT, parse_date
+from safedesk.store.text.document import REPORT_FORMATS, Format, render
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import plain
+from safedesk.widgets.export import ExportDialog, default_export_path, export_path, format_field
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import session_of
 
@@ -76,8 +78,13 @@ class ReportsScreen(Screen[None]):
         if "incident" in report.needs:
             from safedesk.store.incidents.log import IncidentLog
 
-            refs = sorted(row.ref for row in IncidentLog(session_of(self.app)).rows())
-            fields.append(FormField("incident", "Incident reference", placeholder="INC-2026-0007", suggestions=refs))
+            rows = sorted(IncidentLog(session_of(self.app)).rows(), key=lambda row: row.ref, reverse=True)
+            if not rows:
+                self.notify("There are no incidents yet: record one first.", severity="warning")
+                return
+            # Newest first; the reference and title, so the right one is picked without typing.
+            choices = [(f"{row.ref}  {row.title}", row.ref) for row in rows]
+            fields.append(FormField("incident", "Incident", "select", rows[0].ref, choices))
         if "pupil" in report.needs:
             from safedesk.store.consents.pupils import pupil_index
 
@@ -88,15 +95,16 @@ class ReportsScreen(Screen[None]):
         if "purpose" in report.needs:
             fields.append(FormField("purpose", "Purpose", "select", "", _purposes()))
         if export:
+            name = f"{report.name} {fields[0].value}" if "incident" in report.needs else report.name
             fields += [
-                FormField("out", "Save as (full path)", value=str(Path.home() / f"{report.name}.md")),
-                FormField("format", "Format", "select", "md", [("Markdown (.md)", "md"), ("Printable web page (.html)", "html")]),
+                FormField("out", "Save as (a file path)", value=str(default_export_path(name))),
+                format_field(REPORT_FORMATS),
             ]
         if not fields:
             self._preview(ReportParams())
             return
 
-        def save(values: dict[str, str]) -> ReportParams:
+        def save(values: dict[str, str]) -> tuple[ReportParams, Path | None]:
             if "pupil" in report.needs:
                 from safedesk.store.consents.describe import resolve_pupil
 
@@ -108,34 +116,49 @@ class ReportsScreen(Screen[None]):
                 end=parse_date(values.get("end", ""), "end"),
                 purpose=values.get("purpose", ""),
             )
-            if export:
-                self._write(report, params, values["out"], values["format"] == "html")
-            return params
+            if "purpose" in report.needs and not params.purpose:
+                raise InvalidInput("Choose the purpose.", "purpose")
+            if not export:
+                return params, None
+            path = export_path(values, "out")
+            self._write(report, params, path, Format(values["format"]))
+            return params, path
 
         def done(result: FormResult | None) -> None:
             if result is None:
                 return
-            if export:
-                self.notify(
-                    "Report written." + (" It contains personal data: keep it safe." if report.personal_data else ""), timeout=8
-                )
+            params, path = result.outcome
+            if path is not None:
+                note = " It contains personal data: keep it safe." if report.personal_data else ""
+                self.notify(f"Saved to {path}.{note}", title="Exported", timeout=10, markup=False)
             else:
-                self._preview(result.outcome)
+                self._preview(params)
 
         title = f"{'Export' if export else 'Preview'}: {report.title}"
-        self.app.push_screen(FormDialog(title, fields, save, threaded=export), done)
+        if export:
+            name_from = ("incident", report.name) if "incident" in report.needs else None
+            dialog: FormDialog = ExportDialog(
+                title,
+                fields,
+                save,
+                path_field="out",
+                name_from=name_from,
+                threaded=True,
+                intro="The file is not encrypted: keep it where you keep other safeguarding paperwork.",
+                save_label="Export",
+            )
+        else:
+            dialog = FormDialog(title, fields, save)
+        self.app.push_screen(dialog, done)
 
-    def _write(self, report: Report, params: ReportParams, out: str, as_html: bool) -> None:
-        """Runs in the form's worker thread: build, check, write, audit."""
-        from safedesk.store.engine.files import write_markdown
-        from safedesk.store.text.html import markdown_to_html
+    def _write(self, report: Report, params: ReportParams, path: Path, fmt: Format) -> None:
+        """Runs in the form's worker thread: build, check, render, write, audit."""
+        from safedesk.store.engine.files import write_export
 
-        if not out.strip():
-            raise InvalidInput("Type where to save the report.", "out")
-        markdown = build_report(session_of(self.app), report.name, params)
-        content = markdown_to_html(markdown, report.title) if as_html else markdown
-        write_markdown(Path(out.strip().strip('"')), content)
-        session_of(self.app).audit_event("export.report", f"{report.name} report exported ({'HTML' if as_html else 'Markdown'})")
+        session = session_of(self.app)
+        document = default_registry().build_document(session, report.name, params)
+        write_export(path, render(document, fmt))
+        session.audit_event("export.report", f"{report.name} report exported ({fmt.kind})")
 
     @work(thread=True, exclusive=True, group="report-preview")
     def _preview(self, params: ReportParams) -> None:

@@ -15,7 +15,8 @@ from datetime import date
 from safedesk.store.engine.session import Session
 from safedesk.store.engine.verify import Check, CheckFn, VerifyReport, verify_session
 from safedesk.store.errors import InvalidInput
-from safedesk.store.text.markdown import check_markdown
+from safedesk.store.text.document import Document
+from safedesk.store.text.markdown import check_markdown, outline
 
 __all__ = [
     "LEVELS",
@@ -131,3 +132,16 @@ class Registry:
         markdown = report.build(session, params)
         check_markdown(markdown, headings=report.headings)
         return markdown
+
+    def build_document(self, session: Session, name: str, params: ReportParams) -> Document:
+        """The report as a Document for the renderers: its reference is what its top heading
+        names after the colon ("Incident report: INC-2026-0007" -> "INC-2026-0007"), so each
+        printed page and saved file says which incident or period it is about."""
+        report = self.report(name)
+        markdown = self.build_report(session, name, params)
+        top = outline(markdown).headings[0][1]
+        reference = top.partition(": ")[2].strip() if ": " in top else ""
+        setting = session.setting().name
+        return Document(
+            title=report.title, markdown=markdown, reference=reference, subtitle="" if setting == reference else setting
+        )

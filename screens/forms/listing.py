@@ -32,6 +32,7 @@ from safedesk.store.forms.filled import (
     version_markdown,
 )
 from safedesk.store.text.dates import DATE_HINT, local_zone, parse_date, show_date, show_datetime
+from safedesk.store.text.document import Format
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog
@@ -355,8 +356,8 @@ class FormDetailScreen(Screen[None]):
             return
         version_id = version.id
 
-        def write(path: Path, overwrite: bool) -> None:
-            self.book.export(version_id, path, overwrite=overwrite)
+        def write(path: Path, overwrite: bool, fmt: Format) -> None:
+            self.book.export(version_id, path, overwrite=overwrite, fmt=fmt)
 
         def done(result: FormResult | None) -> None:
             if result:
@@ -429,8 +430,8 @@ class VersionScreen(Screen[None]):
     def action_export(self) -> None:
         book = FormBook(session_of(self.app))
 
-        def write(path: Path, overwrite: bool) -> None:
-            book.export(self.version_id, path, overwrite=overwrite)
+        def write(path: Path, overwrite: bool, fmt: Format) -> None:
+            book.export(self.version_id, path, overwrite=overwrite, fmt=fmt)
 
         def done(result: FormResult | None) -> None:
             if result:

@@ -31,6 +31,7 @@ from safedesk.store.policy.builder import (
     PolicyQuestion,
 )
 from safedesk.store.text.dates import DATE_HINT, show_date
+from safedesk.store.text.document import Format
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import Choice, Field, plain
 from safedesk.widgets.export import default_export_path, export_dialog
@@ -178,8 +179,8 @@ class PolicyPreviewScreen(Screen[None]):
         self.app.push_screen(PolicyScreen())
 
     def action_export(self) -> None:
-        def write(path: Path, overwrite: bool) -> None:
-            self.book.export(path, overwrite=overwrite)
+        def write(path: Path, overwrite: bool, fmt: Format) -> None:
+            self.book.export(path, overwrite=overwrite, fmt=fmt)
 
         def done(result: FormResult | None) -> None:
             if result:

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from safedesk.store.forms.filled import account_choices
 from safedesk.store.policy.builder import LETTER_FIELDS, LETTERS, TYPED_FIELDS, PolicyBook, letter_placeholders
+from safedesk.store.text.document import Format
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import plain
 from safedesk.widgets.export import default_export_path, export_dialog
@@ -148,8 +149,10 @@ class LetterScreen(Screen[None]):
         self.query_one(CardView).show(document.markdown, "x exports · Esc goes back")
 
     def action_export(self) -> None:
-        def write(path: Path, overwrite: bool) -> None:
-            self.book.export_letter(self.letter_id, path, account_id=self.account_id, typed=self.typed, overwrite=overwrite)
+        def write(path: Path, overwrite: bool, fmt: Format) -> None:
+            self.book.export_letter(
+                self.letter_id, path, account_id=self.account_id, typed=self.typed, overwrite=overwrite, fmt=fmt
+            )
 
         def done(result: FormResult | None) -> None:
             if result:

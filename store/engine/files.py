@@ -139,6 +139,11 @@ class WriterLock:
 
 
 def write_markdown(path: Path, markdown: str, *, overwrite: bool = False) -> None:
+    """Write a text export (UTF-8); see write_export."""
+    write_export(path, markdown.encode("utf-8"), overwrite=overwrite)
+
+
+def write_export(path: Path, data: bytes, *, overwrite: bool = False) -> None:
     """Write an export atomically with owner-only permissions; refuse to replace a file
     unless asked. Errors name the file but never the document's content."""
     path = Path(path).expanduser()
@@ -149,6 +154,6 @@ def write_markdown(path: Path, markdown: str, *, overwrite: bool = False) -> Non
     if not path.parent.is_dir():
         raise InvalidInput(f"The folder {path.parent} does not exist.", "out")
     try:
-        atomic_write(path, markdown.encode("utf-8"))
+        atomic_write(path, data)
     except OSError as error:
         raise InvalidInput(f"Cannot write {path}: {error.strerror or 'the write failed'}.", "out") from None

@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from safedesk.store.accounts.register import Register, Status
-from safedesk.store.engine.files import write_markdown
+from safedesk.store.engine.files import write_export
 from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
 from safedesk.store.registry import AttentionItem
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_zone, parse_date, show_date, show_datetime, to_local_date
+from safedesk.store.text.document import Document, Format, render
 from safedesk.store.text.markdown import check_markdown, md_block, md_cell, md_escape
 
 if TYPE_CHECKING:
@@ -621,14 +622,18 @@ class FormBook:
 
     # ----------------------------------------------------------------- export
 
-    def export(self, version_id: int, path: Path, *, overwrite: bool = False) -> str:
-        """Write one version as Markdown (owner-only file), audited without personal text."""
+    def export(self, version_id: int, path: Path, *, overwrite: bool = False, fmt: Format = Format.MARKDOWN) -> str:
+        """Write one version as Markdown, HTML, PDF or Word (owner-only file), audited without personal text."""
         version = self.version(version_id)
         text = version_markdown(self.session, version)
-        write_markdown(path, text, overwrite=overwrite)
+        kind = FORM_TYPES[version.kind].title if version.kind in FORM_TYPES else version.kind
+        printable = Document(
+            kind, text, reference=f"{version.title}, version {version.number}", subtitle=self.session.setting().name
+        )
+        write_export(path, render(printable, fmt), overwrite=overwrite)
         self.session.audit_event(
             "export.form",
-            f"form exported ({FORM_TYPES[version.kind].title if version.kind in FORM_TYPES else version.kind}, version {version.number})",
+            f"form exported as {fmt.kind} ({kind}, version {version.number})",
             f"{FormVersion.TABLE}/{version_id}",
         )
         return text

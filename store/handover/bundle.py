@@ -41,7 +41,8 @@ from safedesk.store.incidents.evidence import Evidence
 from safedesk.store.incidents.records import Action, ChronologyEntry, Escalation, Incident
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import to_local
-from safedesk.store.text.html import markdown_to_html
+from safedesk.store.text.document import Document
+from safedesk.store.text.html import render_html
 
 FORMAT = "safedesk-handover"
 RECORDS_FORMAT = "safedesk-handover-records"
@@ -200,7 +201,7 @@ def pack(
     """The zip bytes and the manifest (whose hash is the receipt code)."""
     members: dict[str, bytes] = {
         SUMMARY: summary.encode("utf-8"),
-        SUMMARY_HTML: markdown_to_html(summary, f"SafeDesk handover from {setting}").encode("utf-8"),
+        SUMMARY_HTML: render_html(Document("SafeDesk handover", summary, subtitle=setting)).encode("utf-8"),
         RECORDS: records_json(contents),
         **files,
     }

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from safedesk.store.accounts.health import involves_pupil_images
 from safedesk.store.accounts.register import Register
-from safedesk.store.engine.files import write_markdown
+from safedesk.store.engine.files import write_export
 from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.forms.filled import section_notes
 from safedesk.store.registry import AttentionItem
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_zone, parse_date, show_date
+from safedesk.store.text.document import Document, Format, render
 from safedesk.store.text.markdown import check_markdown, md_escape
 
 if TYPE_CHECKING:
@@ -938,12 +939,16 @@ class PolicyBook:
     def build(self, answers: PolicyAnswers | None = None) -> PolicyDocument:
         return build_policy(answers or self.answers(), register_channels(self.session))
 
-    def export(self, path: Path, *, overwrite: bool = False, answers: PolicyAnswers | None = None) -> PolicyDocument:
+    def export(
+        self, path: Path, *, overwrite: bool = False, answers: PolicyAnswers | None = None, fmt: Format = Format.MARKDOWN
+    ) -> PolicyDocument:
         document = self.build(answers)
-        write_markdown(path, document.markdown, overwrite=overwrite)
+        setting = self.session.setting().name
+        write_export(path, render(Document("Social media policy", document.markdown, subtitle=setting), fmt), overwrite=overwrite)
         self.session.audit_event(
             "export.policy",
-            f"social media policy exported ({len(document.sections)} sections, {len(document.missing)} detail(s) to fill in)",
+            f"social media policy exported as {fmt.kind} ({len(document.sections)} sections, "
+            f"{len(document.missing)} detail(s) to fill in)",
             PolicyAnswers.TABLE,
         )
         return document
@@ -986,12 +991,14 @@ class PolicyBook:
         account_id: int | None = None,
         typed: Mapping[str, str] | None = None,
         overwrite: bool = False,
+        fmt: Format = Format.MARKDOWN,
     ) -> LetterDocument:
         document = self.letter(letter_id, account_id, typed)
-        write_markdown(path, document.markdown, overwrite=overwrite)
+        printable = Document(LETTERS[letter_id].title, document.markdown, subtitle=self.session.setting().name)
+        write_export(path, render(printable, fmt), overwrite=overwrite)
         self.session.audit_event(
             "export.letter",
-            f"template letter exported ({LETTERS[letter_id].card_id}, {len(document.missing)} detail(s) to fill in)",
+            f"template letter exported as {fmt.kind} ({LETTERS[letter_id].card_id}, {len(document.missing)} detail(s) to fill in)",
             PolicyAnswers.TABLE,
         )
         return document

@@ -248,7 +248,9 @@ def test_policy_and_letter_exports_are_audited_without_personal_text(session, tm
         book.remember_letter_values({"favourite_colour": "blue"})
     exports = [e for e in session.audit.entries() if e.action.startswith("export.")]
     assert [e.action for e in exports] == ["export.policy", "export.letter"]
-    assert re.fullmatch(r"social media policy exported \(18 sections, \d+ detail\(s\) to fill in\)", exports[0].summary)
+    assert re.fullmatch(
+        r"social media policy exported as Markdown \(18 sections, \d+ detail\(s\) to fill in\)", exports[0].summary
+    )
     assert all("click" not in e.summary and "Sam" not in e.summary and "pta@" not in e.summary for e in exports)
 
 

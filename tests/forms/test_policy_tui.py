@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import docx
 from textual.widgets import Input, OptionList, Select
 
 from safedesk.app import SafeDeskApp
@@ -156,3 +157,15 @@ async def test_fill_and_export_a_letter(store_dir, tmp_path):
         assert isinstance(app.screen, LetterScreen) and app.is_running
         assert "\\[@click=app.quit\\]x\\[/\\]" in out.read_text(encoding="utf-8")
         assert [e.action for e in app.session.audit.entries()][-1] == "export.letter"
+        # The same letter for Word: choosing the format renames the file, and Word reads it back.
+        await pilot.press("x")
+        app.screen.query_one("#form-path", Input).value = str(out)
+        app.screen.query_one("#form-format", Select).value = "docx"
+        await pilot.pause()
+        assert app.screen.query_one("#form-path", Input).value == str(tmp_path / "rules.docx")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        word = docx.Document(str(tmp_path / "rules.docx"))
+        text = "\n".join(p.text for p in word.paragraphs)
+        assert "[@click=app.quit]x[/]" in text and "\\[" not in text  # the typed text, as text, not Markdown
+        assert "Oak Primary" in word.sections[0].header.paragraphs[0].text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +16,8 @@ from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Action, Escalation, Incident, Person
 from safedesk.store.registry import ReportParams
-from safedesk.store.text.html import markdown_to_html
+from safedesk.store.text.document import Document
+from safedesk.store.text.html import render_html
 from safedesk.store.text.markdown import outline, parser
 from tests.kit import PASSPHRASE, table_cells
 
@@ -121,10 +123,12 @@ def test_unknown_report_and_missing_reference(session):
 
 
 def test_html_is_self_contained_and_escapes_text(session, incident):
-    page = markdown_to_html(build_report(session, "incident", ReportParams(incident=incident.ref)), "Incident <report>")
+    markdown = build_report(session, "incident", ReportParams(incident=incident.ref))
+    page = render_html(Document("Incident <report>", markdown, "</style>"))
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "http://" not in page.split("<body>")[1].replace("http://x", "") and "<link" not in page and "src=" not in page
-    assert "<title>Incident &lt;report&gt;</title>" in page
+    assert "<title>Incident &lt;report&gt;: &lt;/style&gt;</title>" in page
+    assert page.count("</style>") == 1  # the reference in the page margin cannot end the style sheet
 
 
 def test_cli_export_writes_audits_and_refuses_overwrite(store_dir, tmp_path):
@@ -244,3 +248,44 @@ def test_account_register_has_no_secrets_unless_asked(session, store_dir, tmp_pa
     with Session.open(store_dir, PASSPHRASE) as reopened:
         entries = [e for e in reopened.audit.entries() if e.action == "export.report"]
         assert entries and "including secrets" in entries[-1].summary and "Pa55" not in entries[-1].summary
+
+
+async def test_reports_screen_picks_the_incident_from_a_list_and_says_where_the_pdf_went(store_dir, monkeypatch):
+    from pypdf import PdfReader
+    from textual.widgets import Input, Select
+
+    from safedesk.app import SafeDeskApp
+    from tests.kit import SIZE, record_notifications, settle, unlock
+
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    first = IncidentLog(session).create(Incident(title="First case", reported_at=datetime.now(UTC))).ref
+    second = IncidentLog(session).create(Incident(title="Second case", reported_at=datetime.now(UTC))).ref
+    session.close()
+    documents = Path.home() / "Documents"
+    documents.mkdir()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app, monkeypatch)
+        await unlock(app, pilot)
+        await pilot.press("r")
+        await pilot.press("e")  # the incident report is first in the list
+        await settle(app, pilot)
+        choice = app.screen.query_one("#form-incident", Select)
+        assert choice.value == second  # the newest first, chosen from the list: nothing to type
+        assert "INC-2026-0007" not in str(app.screen.query_one("#form-incident").render())
+        path = app.screen.query_one("#form-out", Input)
+        assert Path(path.value) == documents / f"incident-{second.lower()}.md"
+        choice.value = first
+        await settle(app, pilot)
+        assert Path(path.value) == documents / f"incident-{first.lower()}.md"
+        app.screen.query_one("#form-format", Select).value = "pdf"
+        await settle(app, pilot)
+        assert Path(path.value) == documents / f"incident-{first.lower()}.pdf"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+    written = documents / f"incident-{first.lower()}.pdf"
+    metadata = PdfReader(written).metadata
+    assert metadata is not None and metadata.title == f"Incident report: {first}"
+    assert any(f"Saved to {written}." in message for message in seen), seen
+    assert not any("--incident" in message for message in seen)

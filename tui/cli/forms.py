@@ -7,13 +7,13 @@ builder without the app.
     forms new TYPE --title T [--account ID] [--answers FILE]
     forms fill ID --answers FILE                      answers merged into the form's draft
     forms version ID [--assessed DATE] [--review DATE]   the draft saved as a new dated version
-    forms export ID [--version N] --out FILE [--force]
+    forms export ID [--version N] --out FILE [--html|--pdf|--docx] [--force]
 
     policy questions                                  a TOML file of the policy's questions (defaults)
     policy answers [--out FILE]                       the stored answers as TOML (to edit next year)
-    policy build [--answers FILE] --out FILE [--force] [--strict]
+    policy build [--answers FILE] --out FILE [--html|--pdf|--docx] [--force] [--strict]
     policy letters                                    the template letters and disclaimers
-    policy letter NAME --out FILE [--account ID] [--set KEY=VALUE]... [--force]
+    policy letter NAME --out FILE [--html|--pdf|--docx] [--account ID] [--set KEY=VALUE]... [--force]
 """
 
 from __future__ import annotations
@@ -24,9 +24,16 @@ from typing import Any
 
 import click
 
+from safedesk.cli.formats import chosen_format, format_flags
 from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
 
-OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Markdown file to write.")
+OUT = click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (Markdown unless --html, --pdf or --docx).",
+)
 FORCE = click.option("--force", is_flag=True, help="Replace the file if it exists.")
 
 
@@ -235,20 +242,31 @@ def version(
 @click.argument("form_id", metavar="ID", type=int)
 @click.option("--version", "number", type=int, help="Which version (default: the latest).")
 @OUT
+@format_flags
 @FORCE
 @PASSPHRASE_FILE
 @USER
 @click.pass_context
 def export(
-    ctx: click.Context, form_id: int, number: int | None, out: Path, force: bool, passphrase_file: str | None, user: str | None
+    ctx: click.Context,
+    form_id: int,
+    number: int | None,
+    out: Path,
+    as_html: bool,
+    as_pdf: bool,
+    as_docx: bool,
+    force: bool,
+    passphrase_file: str | None,
+    user: str | None,
 ) -> None:
-    """Write one version of a form as Markdown."""
+    """Write one version of a form as Markdown (or --html, --pdf, --docx)."""
     from safedesk.store.forms.filled import FormBook
 
+    fmt = chosen_format(as_html=as_html, as_pdf=as_pdf, as_docx=as_docx)
     with opened(ctx, passphrase_file, user) as session:
         book = FormBook(session)
         found = book.find_version(form_id, number)
-        book.export(found.id or 0, out, overwrite=force)
+        book.export(found.id or 0, out, overwrite=force, fmt=fmt)
     click.echo(f"Version {found.number} of form {form_id} written to {out}.")
 
 
@@ -298,6 +316,7 @@ def policy_answers(ctx: click.Context, out: Path | None, force: bool, passphrase
     help="A TOML file of answers; they are stored for next time.",
 )
 @OUT
+@format_flags
 @FORCE
 @click.option("--strict", is_flag=True, help="Exit 1 when some detail is still to be filled in.")
 @PASSPHRASE_FILE
@@ -307,20 +326,24 @@ def build(
     ctx: click.Context,
     answers_path: Path | None,
     out: Path,
+    as_html: bool,
+    as_pdf: bool,
+    as_docx: bool,
     force: bool,
     strict: bool,
     passphrase_file: str | None,
     user: str | None,
 ) -> None:
-    """Write the social media policy as Markdown, from the stored answers (or a file of them)."""
+    """Write the social media policy as Markdown (or --html, --pdf, --docx), from the stored answers (or a file of them)."""
     from safedesk.store.policy.builder import PolicyBook, answers_from_toml
 
+    fmt = chosen_format(as_html=as_html, as_pdf=as_pdf, as_docx=as_docx)
     values: dict[str, Any] | None = answers_from_toml(_read_text(answers_path, "answers file")) if answers_path else None
     with opened(ctx, passphrase_file, user) as session:
         book = PolicyBook(session)
         if values is not None:
             book.save(values)
-        document = book.export(out, overwrite=force)
+        document = book.export(out, overwrite=force, fmt=fmt)
     click.echo(f"Social media policy ({len(document.sections)} sections) written to {out}.")
     if document.missing:
         click.echo(f"Still to fill in ({len(document.missing)}): {', '.join(document.missing)}.", err=True)
@@ -341,6 +364,7 @@ def letters() -> None:
 @policy.command("letter")
 @click.argument("name")
 @OUT
+@format_flags
 @click.option("--account", "account_id", type=int, help="The official account it is about (safedesk accounts list).")
 @click.option(
     "--set",
@@ -357,6 +381,9 @@ def letter(
     ctx: click.Context,
     name: str,
     out: Path,
+    as_html: bool,
+    as_pdf: bool,
+    as_docx: bool,
     account_id: int | None,
     settings: tuple[str, ...],
     force: bool,
@@ -367,6 +394,7 @@ def letter(
     from safedesk.store.errors import InvalidInput
     from safedesk.store.policy.builder import LETTERS, TYPED_FIELDS, PolicyBook
 
+    fmt = chosen_format(as_html=as_html, as_pdf=as_pdf, as_docx=as_docx)
     if name not in LETTERS:
         raise InvalidInput(f"There is no letter {name!r}: choose one of {', '.join(LETTERS)}.")
     typed: dict[str, str] = {}
@@ -379,7 +407,7 @@ def letter(
         book = PolicyBook(session)
         if typed:
             book.remember_letter_values(typed)
-        document = book.export_letter(name, out, account_id=account_id, typed=typed, overwrite=force)
+        document = book.export_letter(name, out, account_id=account_id, typed=typed, overwrite=force, fmt=fmt)
     click.echo(f"{LETTERS[name].title} written to {out}.")
     if document.missing:
         click.echo(f"Still to fill in ({len(document.missing)}): {', '.join(document.missing)}.", err=True)

@@ -1,4 +1,4 @@
-"""`safedesk export REPORT --out FILE`: Markdown (or printable HTML) reports."""
+"""`safedesk export REPORT --out FILE [--html | --pdf]`: Markdown, printable HTML or PDF reports."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from safedesk.cli.formats import format_flags
 from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
 
 
@@ -25,7 +26,7 @@ def _date(value: str | None, name: str) -> date | None:
 @click.option("--to", "end", metavar="DATE", help="End of the period (default: today).")
 @click.option("--purpose", default="", metavar="PURPOSE", help="For the cleared-for-a-purpose list.")
 @click.option("--include-secrets", is_flag=True, help="Account register only: include credentials (asks to confirm; audited).")
-@click.option("--html", "as_html", is_flag=True, help="Write a printable HTML page instead of Markdown.")
+@format_flags
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @PASSPHRASE_FILE
 @USER
@@ -41,11 +42,13 @@ def export(
     purpose: str,
     include_secrets: bool,
     as_html: bool,
+    as_pdf: bool,
+    as_docx: bool,
     force: bool,
     passphrase_file: str | None,
     user: str | None,
 ) -> None:
-    """Write a report as Markdown (or --html). REPORT is one of:
+    """Write a report as Markdown, or a printable web page (--html) or PDF (--pdf). REPORT is one of:
 
     \b
       incident          one incident in full (--incident REF)
@@ -57,10 +60,15 @@ def export(
       accounts          the official account register with health findings
       chronology        everything recorded about one pupil, in date order (--pupil MIS-ID|NAME)
     """
-    from safedesk.store.engine.files import write_markdown
+    from safedesk.cli.formats import chosen_format
+    from safedesk.store.engine.files import write_export
     from safedesk.store.features import default_registry
     from safedesk.store.registry import ReportParams
+    from safedesk.store.text.document import REPORT_FORMATS, render
 
+    fmt = chosen_format(
+        as_html=as_html, as_pdf=as_pdf, as_docx=as_docx, allowed=REPORT_FORMATS, why=" (a report is a record, not for editing)"
+    )
     params = ReportParams(
         incident=incident,
         pupil=pupil,
@@ -75,15 +83,9 @@ def export(
         raise click.Abort()
     registry = default_registry()
     with opened(ctx, passphrase_file, user, access="export") as session:
-        markdown = registry.build_report(session, report, params)
-        if as_html:
-            from safedesk.store.text.html import markdown_to_html
-
-            content = markdown_to_html(markdown, registry.report(report).title)
-        else:
-            content = markdown
-        write_markdown(out, content, overwrite=force)
+        document = registry.build_document(session, report, params)
+        write_export(out, render(document, fmt), overwrite=force)
         secrets = " including secrets" if include_secrets else ""
-        session.audit_event("export.report", f"{report} report exported{secrets} ({'HTML' if as_html else 'Markdown'})")
+        session.audit_event("export.report", f"{report} report exported{secrets} ({fmt.kind})")
     note = " It contains personal data: keep it safe." if registry.report(report).personal_data else ""
     click.echo(f"Wrote {out}.{note}")
