@@ -288,9 +288,22 @@ def recover(ctx: click.Context, passphrase_file: str | None, user: str | None, a
 
 
 @click.command()
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Write a lasting demo store into --store DIR (for trainers and tests) instead of opening a throwaway one.",
+)
+@PASSPHRASE_FILE
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Open a throwaway store full of fictional data, for training (deleted on exit)."""
+def demo(ctx: click.Context, create: bool, passphrase_file: str | None) -> None:
+    """Open a throwaway store full of fictional data, for training (deleted on exit).
+
+    With --create, write a demo store into the folder given by --store (or $SAFEDESK_STORE), under a
+    passphrase you choose: it opens, verifies and exports like any store, and every report says DEMO.
+    """
+    if create:
+        _create_demo(ctx, passphrase_file)
+        return
     import tempfile
 
     from safedesk.launch import run_app
@@ -301,3 +314,23 @@ def demo(ctx: click.Context) -> None:
         build_demo(store)
         code = run_app(store, start="demo", debug=ctx.obj.debug)
     ctx.exit(code)
+
+
+def _create_demo(ctx: click.Context, passphrase_file: str | None) -> None:
+    from safedesk.store.demo.data import DEMO_SETTING, DEMO_USER, create_demo_store
+    from safedesk.store.engine.keys.passphrase import check_new_passphrase
+    from safedesk.store.engine.vault import refuse_store_files
+    from safedesk.store.errors import InvalidInput
+
+    # Never the default store folder by accident: a trainer names where the demo goes.
+    root = ctx.find_root()
+    if root.params.get("store") is None:
+        raise InvalidInput("Name the folder for the demo store: safedesk --store DIR demo --create.")
+    folder = _store_dir(ctx)
+    refuse_store_files(folder)
+    passphrase = PassphraseReader().read(passphrase_file, "Choose a passphrase for the demo store", confirm=True)
+    check_new_passphrase(passphrase, context=(DEMO_SETTING, DEMO_USER))
+    click.echo("Creating the demo store (a few seconds)...", err=True)
+    recovery = create_demo_store(folder, passphrase)
+    click.echo(f"Created a DEMO store of fictional data in {folder}. Every report from it is marked DEMO.")
+    _print_recovery_key(recovery)
