@@ -152,3 +152,16 @@ def write_markdown(path: Path, markdown: str, *, overwrite: bool = False) -> Non
         atomic_write(path, markdown.encode("utf-8"))
     except OSError as error:
         raise InvalidInput(f"Cannot write {path}: {error.strerror or 'the write failed'}.", "out") from None
+
+
+def write_document(path: Path, markdown: str, title: str, *, overwrite: bool = False, style: str = "") -> None:
+    """A document as Markdown, or as a printable HTML page (with `style` added to its sheet) when the
+    file name ends in .html or .htm; written like write_markdown."""
+    content = markdown
+    if Path(path).suffix.lower() in (".html", ".htm"):
+        from safedesk.store.text.html import markdown_to_html
+
+        content = markdown_to_html(markdown, title)
+        if style:
+            content = content.replace("</style>", f"{style}\n</style>", 1)
+    write_markdown(path, content, overwrite=overwrite)

@@ -202,8 +202,7 @@ def _export_kdbx(
 
     path = keepass.check_kdbx_path(path, overwrite=force)
     if not click.confirm(
-        "The KeePass file will contain every password, login and recovery detail (readable with its own passphrase). "
-        "Write it?",
+        "The KeePass file will contain every password, login and recovery detail (readable with its own passphrase). Write it?",
         default=False,
     ):
         raise click.Abort()

@@ -218,6 +218,29 @@ def keys_add(
         click.echo(f"Added {added.name} as {added.role_label} (key slot {added.slot_id}).")
 
 
+@keys.command("sheet")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: a printable HTML page when it ends in .html, else Markdown.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def keys_sheet(ctx: click.Context, out: Path, force: bool, passphrase_file: str | None, user: str | None) -> None:
+    """Write a sheet to copy the recovery key onto by hand (the key itself is never written to a file)."""
+    from safedesk.store.engine.files import write_document
+    from safedesk.store.engine.keys.recovery import SHEET_STYLE, recovery_sheet_markdown
+
+    with opened(ctx, passphrase_file, user, access="read") as session:
+        markdown = recovery_sheet_markdown(session.setting().name, session.store_id)
+    write_document(out, markdown, "Recovery key sheet", overwrite=force, style=SHEET_STYLE)
+    click.echo(f"Wrote {out}. Print it, copy the key onto it by hand and keep it in the school safe.")
+
+
 @keys.command("remove")
 @click.argument("who", metavar="NAME|SLOT")
 @PASSPHRASE_FILE
