@@ -98,6 +98,7 @@ def _print_recovery_key(key: str) -> None:
     click.echo()
     click.echo("Write it down or print it and keep it in the school safe, away from this laptop.")
     click.echo("It opens the store if every passphrase is forgotten or the DSL leaves. SafeDesk keeps no other copy.")
+    click.echo("A sheet to copy it onto by hand (it never holds the key): safedesk keys sheet --out recovery-sheet.html")
 
 
 @click.command()
