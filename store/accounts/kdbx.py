@@ -7,15 +7,17 @@ opens this store: IT will know it). One group per platform; one entry per login 
 no login recorded still gets an entry, so nothing is silently missing); the previous passwords
 the register still keeps become the entry's history, oldest first, dated when each was set.
 
-The database is built in memory and written with the engine's atomic write, so a crash leaves
-no half-written file. The export is audited with counts only.
+The entries are collected from the store first (`collect`, on the thread that owns it); building
+the file (`build_kdbx`: the key derivation takes seconds) touches no store, so a screen runs it in a
+worker thread. The database is built in memory and written with the engine's atomic write, so a
+crash leaves no half-written file. The export is audited with counts only (`record_export`).
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +27,35 @@ from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from safedesk.store.engine.session import Session
+
+
+@dataclass(frozen=True)
+class KdbxEntry:
+    """One entry as it goes into the file: plain values, read from the store beforehand."""
+
+    group: str
+    title: str
+    username: str
+    password: str = field(repr=False)
+    url: str
+    notes: str = field(repr=False)
+    history: tuple[tuple[str, date | None], ...] = field(default=(), repr=False)  # (password, set on), oldest first
+    changed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class KdbxPlan:
+    """What the file will hold, collected on the thread that owns the store; building it needs no store."""
+
+    setting: str
+    guessable: tuple[str, ...]  # for rating the file's passphrase
+    entries: tuple[KdbxEntry, ...]
+    accounts: int
+
+    @property
+    def history(self) -> int:
+        return sum(len(e.history) for e in self.entries)
 
 
 @dataclass(frozen=True)
@@ -37,9 +65,14 @@ class KdbxExport:
     history: int  # previous passwords written as entry history
 
 
-def check_kdbx_passphrase(session: Session, passphrase: str, confirmation: str | None = None) -> None:
-    """The file's passphrase must be strong and must not open this store (whoever imports the file will know it)."""
-    check_new_passphrase(passphrase, confirmation, context=session.guessable_names())
+def check_kdbx_passphrase(
+    session: Session, passphrase: str, confirmation: str | None = None, plan: KdbxPlan | None = None
+) -> None:
+    """The file's passphrase must be strong and must not open this store (whoever imports the file will know it).
+
+    Reads only the store's header (and the plan's names), so a worker thread may call it."""
+    names = plan.guessable if plan is not None else session.guessable_names()
+    check_new_passphrase(passphrase, confirmation, context=names)
     if session.passphrase_opens_store(passphrase):
         raise InvalidInput(
             "That passphrase opens this SafeDesk store: choose a different one for the KeePass file.", "passphrase"
@@ -90,76 +123,98 @@ def entry_notes(account: Account, credential: Credential | None) -> str:
     return "\n".join(lines)
 
 
+def collect(session: Session) -> KdbxPlan:
+    """Every entry the file will hold (reads the register: on the thread that owns the store)."""
+    register = Register(session)
+    entries: list[KdbxEntry] = []
+    accounts = register.accounts()
+    for account in accounts:
+        credentials: list[Credential | None] = list(register.credentials(account.id))
+        logins = len(credentials)
+        for credential in credentials or [None]:
+            history: tuple[tuple[str, date | None], ...] = ()
+            if credential is not None and credential.id is not None:
+                kept = register.kept_history(credential.id)  # newest first
+                # Forgotten values (past HISTORY_VALUES changes) keep only their dates: nothing to carry.
+                history = tuple((old.password, old.set_on) for old in reversed(kept) if old.password)
+            entries.append(
+                KdbxEntry(
+                    group=account.platform,
+                    title=entry_title(account, credential, logins),
+                    username=credential.login if credential else "",
+                    password=credential.password if credential else "",
+                    url=account.url,
+                    notes=entry_notes(account, credential),
+                    history=history,
+                    changed_on=credential.changed_on if credential else None,
+                )
+            )
+    return KdbxPlan(session.setting().name, session.guessable_names(), tuple(entries), len(accounts))
+
+
 def _at(day: date | None) -> datetime | None:
     return datetime.combine(day, time(12), tzinfo=UTC) if day else None
 
 
-def build_kdbx(session: Session, passphrase: str) -> tuple[bytes, KdbxExport]:
-    """The KDBX 4 file's bytes (built in memory) and what it holds."""
+def build_kdbx(plan: KdbxPlan, passphrase: str) -> bytes:
+    """The KDBX 4 file's bytes, built in memory (key derivation: seconds; touches no store)."""
     from pykeepass import create_database  # type: ignore[import-untyped]  # the library ships no type information
 
-    register = Register(session)
-    setting = session.setting().name
     database: Any = create_database(io.BytesIO(), password=passphrase)
-    database.root_group.name = f"{setting} official accounts (SafeDesk)"
+    database.root_group.name = f"{plan.setting} official accounts (SafeDesk)"
     groups: dict[str, Any] = {}
-    entries = history = 0
-    accounts = register.accounts()
-    for account in accounts:
-        group = groups.get(account.platform)
+    for item in plan.entries:
+        group = groups.get(item.group)
         if group is None:
-            group = groups[account.platform] = database.add_group(database.root_group, account.platform)
-        credentials: list[Credential | None] = list(register.credentials(account.id))
-        logins = len(credentials)
-        for credential in credentials or [None]:
-            entry = database.add_entry(
-                group,
-                entry_title(account, credential, logins),
-                credential.login if credential else "",
-                credential.password if credential else "",
-                url=account.url or None,
-                notes=entry_notes(account, credential),
-                force_creation=True,  # two logins may share a title and login name
-            )
-            if credential is not None and credential.id is not None:
-                history += _add_history(entry, register.kept_history(credential.id), credential)
-            entries += 1
-    buffer = io.BytesIO()
-    database.save(buffer)
-    return buffer.getvalue(), KdbxExport(entries, len(accounts), history)
-
-
-def _add_history(entry: Any, kept: list[Any], current: Credential) -> int:
-    """Write the kept previous values as the entry's history (oldest first), then the current one back."""
-    written = 0
-    for old in reversed(kept):  # kept is newest first
-        if not old.password:
-            continue  # forgotten after HISTORY_VALUES changes: only its dates remain, nothing to carry
-        entry.password = old.password
-        when = _at(old.set_on)
+            group = groups[item.group] = database.add_group(database.root_group, item.group)
+        values = [old for old, _ in item.history] + [item.password]  # oldest first, the current one last
+        entry = database.add_entry(
+            group,
+            item.title,
+            item.username,
+            values[0],
+            url=item.url or None,
+            notes=item.notes,
+            force_creation=True,  # two logins may share a title and login name
+        )
+        # Entry history: each older value saved in turn, dated when it was set, then the next one put in.
+        for (_, set_on), newer in zip(item.history, values[1:], strict=True):
+            when = _at(set_on)
+            if when is not None:
+                entry.mtime = when
+            entry.save_history()
+            entry.password = newer
+        when = _at(item.changed_on)
         if when is not None:
             entry.mtime = when
-        entry.save_history()
-        written += 1
-    entry.password = current.password
-    when = _at(current.changed_on)
-    if when is not None:
-        entry.mtime = when
-    return written
+    buffer = io.BytesIO()
+    database.save(buffer)
+    return buffer.getvalue()
 
 
-def export_kdbx(session: Session, path: Path, passphrase: str, *, overwrite: bool = False) -> KdbxExport:
-    """Write the KeePass file atomically (owner-only), then audit it with counts only."""
-    path = check_kdbx_path(path, overwrite=overwrite)
-    check_kdbx_passphrase(session, passphrase)
-    data, result = build_kdbx(session, passphrase)
+def write_kdbx(path: Path, data: bytes) -> None:
+    """Atomically, owner-only (the engine's write)."""
     try:
         atomic_write(path, data)
     except OSError as error:
         raise InvalidInput(f"Cannot write {path}: {error.strerror or 'the write failed'}.", "out") from None
+
+
+def record_export(session: Session, plan: KdbxPlan) -> KdbxExport:
+    """Audit the export, with counts only (on the thread that owns the store)."""
+    result = KdbxExport(len(plan.entries), plan.accounts, plan.history)
     session.audit_event(
         "export.accounts",
         f"account register exported to a KeePass file with secrets ({result.entries} entries, "
         f"{result.history} previous passwords)",
     )
     return result
+
+
+def export_kdbx(session: Session, path: Path, passphrase: str, *, overwrite: bool = False) -> KdbxExport:
+    """Check, build, write atomically and audit, all on this thread (the CLI)."""
+    path = check_kdbx_path(path, overwrite=overwrite)
+    plan = collect(session)
+    check_kdbx_passphrase(session, passphrase, plan=plan)
+    write_kdbx(path, build_kdbx(plan, passphrase))
+    return record_export(session, plan)
