@@ -141,3 +141,38 @@ def test_keepassxc_cli_lists_the_entries(filled, files, tmp_path):
         "Instagram/Instagram: @oak_pe (Spare)",
         "YouTube/YouTube: Oak Channel",
     } <= lines, listed.stdout
+
+
+async def test_accounts_screen_exports_to_keepass_in_the_background(filled, tmp_path):
+    from textual.widgets import Input
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.widgets.dialogs import MessageDialog
+    from safedesk.widgets.forms import FormDialog
+    from tests.kit import SIZE, error_of, settle, unlock
+
+    out = tmp_path / "from-screen.kdbx"
+    app = SafeDeskApp(filled)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FormDialog)
+        dialog.query_one("#form-path", Input).value = str(out)
+        dialog.query_one("#form-passphrase", Input).value = PASSPHRASE  # opens the store: refused beside the field
+        dialog.query_one("#form-confirm", Input).value = PASSPHRASE
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "opens this SafeDesk store" in error_of(app, "passphrase") and not out.exists()
+        dialog.query_one("#form-passphrase", Input).value = KDBX_PASSPHRASE
+        dialog.query_one("#form-confirm", Input).value = KDBX_PASSPHRASE
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MessageDialog)
+    database = PyKeePass(str(out), password=KDBX_PASSPHRASE)
+    assert database.find_entries(title="Facebook Page: @OakPrimary", first=True).password == CURRENT
+    with Session.open(filled, PASSPHRASE) as session:
+        assert [e.action for e in session.audit.entries()].count("export.accounts") == 1
