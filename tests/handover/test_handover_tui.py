@@ -89,7 +89,7 @@ async def test_export_by_keyboard_with_errors_by_the_fields(store_dir, tmp_path)
         await settle(app, pilot)
         assert "opens this SafeDesk store" in error_text(app, "#error-pass") and not (tmp_path / "h.age").exists()
         # The meter and the check know the setting's and the key holders' names (make_store: Oak Primary, Sam Patel).
-        fill(app, **{"hx-pass": "Oak Primary Sam Patel", "hx-confirm": "Oak Primary Sam Patel"})
+        fill(app, **{"hx-pass": "sampatel oak sampatel", "hx-confirm": "sampatel oak sampatel"})
         await pilot.pause()
         assert "school's name, a person's name" in text_of(app, "#hx-strength")
         await pilot.press("ctrl+s")
