@@ -158,9 +158,17 @@ def _at(day: date | None) -> datetime | None:
 
 def build_kdbx(plan: KdbxPlan, passphrase: str) -> bytes:
     """The KDBX 4 file's bytes, built in memory (key derivation: seconds; touches no store)."""
-    from pykeepass import create_database  # type: ignore[import-untyped]  # the library ships no type information
+    # The library's blank KDBX 4 template, opened and saved once under our passphrase: what
+    # create_database does, less its extra save (each save is one Argon2 derivation, about a second).
+    # Saving rotates the seeds and the KDF salt, so no two files share them with the template.
+    from pykeepass.pykeepass import (  # type: ignore[import-untyped]  # the library ships no type information
+        BLANK_DATABASE_LOCATION,
+        BLANK_DATABASE_PASSWORD,
+        PyKeePass,
+    )
 
-    database: Any = create_database(io.BytesIO(), password=passphrase)
+    database: Any = PyKeePass(BLANK_DATABASE_LOCATION, BLANK_DATABASE_PASSWORD)
+    database.password = passphrase
     database.root_group.name = f"{plan.setting} official accounts (SafeDesk)"
     groups: dict[str, Any] = {}
     for item in plan.entries:
