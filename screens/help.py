@@ -8,11 +8,18 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from safedesk.content.quickref import quick_reference_markdown
+from safedesk.widgets.export import sheet_dialog
+from safedesk.widgets.host import host
+
 
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
     BINDINGS = [
         Binding("escape,f1,q", "close", "Close", tooltip="Back to where you were", id="help-close"),
+        Binding(
+            "p", "quick_reference", "Quick reference", tooltip="Save the one-page quick reference to print", id="help-quickref"
+        ),
     ]
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
@@ -26,7 +33,8 @@ class HelpScreen(ModalScreen[None]):
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
             yield Static(
                 "Ctrl+L blanks the screen at once (for when someone walks up). "
-                "Ctrl+P opens the command palette: type what you want to do. Esc closes this help.",
+                "Ctrl+P opens the command palette: type what you want to do. "
+                "P saves a one-page quick reference to print. Esc closes this help.",
                 classes="hint",
             )
 
@@ -35,6 +43,12 @@ class HelpScreen(ModalScreen[None]):
         table.add_columns("Key", "What it does")
         for keys, text in self._rows:
             table.add_row(keys, text)
+
+    def action_quick_reference(self) -> None:
+        session = host(self.app).session  # help opens before unlock too: then the sheet names no setting
+        setting = session.setting() if session is not None else None
+        markdown = quick_reference_markdown(setting.name if setting else "", setting.idle_lock_minutes if setting else None)
+        self.app.push_screen(sheet_dialog("SafeDesk quick reference", "safedesk-quick-reference", markdown))
 
     def action_close(self) -> None:
         self.dismiss()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import Center, Vertical
+from textual.containers import Center, Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
+from safedesk.store.engine.keys.recovery import SHEET_STYLE, recovery_sheet_markdown
 from safedesk.store.errors import InvalidInput
 from safedesk.widgets.common import Field, FieldError
+from safedesk.widgets.export import sheet_dialog
 from safedesk.widgets.forms import ModalForm
+from safedesk.widgets.host import host
 
 
 class RecoveryKeyScreen(ModalForm[None]):
@@ -36,7 +40,17 @@ class RecoveryKeyScreen(ModalForm[None]):
                 field_id="confirm",
             )
             yield FieldError(id="form-error")
-            yield Button(compact=True, label="I have written it down", variant="primary", id="form-save-button")
+            with Horizontal(classes="form-buttons"):
+                yield Button(compact=True, label="I have written it down", variant="primary", id="form-save-button")
+                # A sheet with boxes to copy the key onto by hand: the key itself is never written to a file.
+                yield Button(compact=True, label="Sheet to print...", id="recovery-sheet")
+
+    @on(Button.Pressed, "#recovery-sheet")
+    def _sheet(self) -> None:
+        session = host(self.app).session
+        setting, store_id = (session.setting().name, session.store_id) if session is not None else ("", "")
+        markdown = recovery_sheet_markdown(setting, store_id)
+        self.app.push_screen(sheet_dialog("Recovery key sheet", "recovery-key-sheet", markdown, style=SHEET_STYLE))
 
     def save(self, values: dict[str, Any]) -> None:
         if values["confirm"].strip().upper() != self._key[-4:]:

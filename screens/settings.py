@@ -14,15 +14,19 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Input, Select, Static
 
+from safedesk.content.quickref import quick_reference_markdown
 from safedesk.store.engine.core_records import CONTACTS, REFERRER_FIELDS, THEMES
+from safedesk.store.engine.keys.recovery import SHEET_STYLE, recovery_sheet_markdown
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.calendar import calendar_text, load_calendar, parse_calendar, save_calendar
 from safedesk.widgets.common import Field, plain
+from safedesk.widgets.export import sheet_dialog
 from safedesk.widgets.forms import Form, FormDialog, FormField, FormResult
 from safedesk.widgets.host import host, session_of
 
@@ -66,6 +70,14 @@ class SettingsScreen(Form[None]):
             for key, label in CONTACTS.items():
                 yield Field(label, Input(setting.contacts.get(key, ""), id=key, compact=True, max_length=200), field_id=key)
             yield Static("", id="settings-terms", classes="hint", markup=False)
+            yield Static(
+                "To print: a sheet to copy the recovery key onto by hand (the key is never written to a file), "
+                "and a one-page quick reference (keys, locking, the triage questions).",
+                classes="hint",
+            )
+            with Horizontal(classes="form-buttons"):
+                yield Button(compact=True, label="Recovery-key sheet...", id="settings-recovery-sheet")
+                yield Button(compact=True, label="Quick reference...", id="settings-quick-reference")
             yield from self.buttons()
         yield Footer()
 
@@ -108,6 +120,18 @@ class SettingsScreen(Form[None]):
             ),
             done,
         )
+
+    @on(Button.Pressed, "#settings-recovery-sheet")
+    def _recovery_sheet(self) -> None:
+        session = session_of(self.app)
+        markdown = recovery_sheet_markdown(session.setting().name, session.store_id)
+        self.app.push_screen(sheet_dialog("Recovery key sheet", "recovery-key-sheet", markdown, style=SHEET_STYLE))
+
+    @on(Button.Pressed, "#settings-quick-reference")
+    def _quick_reference(self) -> None:
+        setting = session_of(self.app).setting()
+        markdown = quick_reference_markdown(setting.name, setting.idle_lock_minutes)
+        self.app.push_screen(sheet_dialog("SafeDesk quick reference", "safedesk-quick-reference", markdown))
 
     def save(self, values: dict[str, Any]) -> None:
         session = session_of(self.app)

@@ -130,6 +130,8 @@ class Registry:
         if "purpose" in report.needs and not params.purpose:
             raise InvalidInput("Name the purpose, e.g. --purpose social_media.", "purpose")
         markdown = report.build(session, params)
+        if session.setting().demo:
+            markdown = with_demo_banner(markdown)
         check_markdown(markdown, headings=report.headings)
         return markdown
 
@@ -145,3 +147,18 @@ class Registry:
         return Document(
             title=report.title, markdown=markdown, reference=reference, subtitle="" if setting == reference else setting
         )
+
+
+DEMO_BANNER = (
+    "> **DEMO STORE: FICTIONAL DATA.** Every name, incident and account in this report was invented for "
+    "training; it is not a record of real people or events."
+)
+
+
+def with_demo_banner(markdown: str) -> str:
+    """The report with the demo warning right under its title, so no printout can pass for a real record."""
+    title, _, rest = markdown.partition("\n")
+    if not title.startswith("# "):
+        return f"{DEMO_BANNER}\n\n{markdown}"
+    body = rest.lstrip("\n")
+    return f"{title}\n\n{DEMO_BANNER}\n\n{body}"  # blank lines around it: the banner never swallows a paragraph

@@ -8,6 +8,7 @@ that states the rule. Credentials open on their own screen (safedesk.screens.acc
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -21,6 +22,7 @@ from textual.widgets.option_list import Option
 from safedesk.router import open_screen
 from safedesk.screens.accounts.credentials import CredentialForm
 from safedesk.screens.accounts.forms import AccountForm, AdminForm, DecisionForm, ReviewForm, StatusForm, case_checks
+from safedesk.store.accounts import kdbx
 from safedesk.store.accounts.health import Finding, check_account, check_register, summary
 from safedesk.store.accounts.register import (
     BUSINESS_CASE_FORM,
@@ -31,9 +33,12 @@ from safedesk.store.accounts.register import (
     Register,
     StaffMember,
 )
-from safedesk.store.errors import RecordNotFound
+from safedesk.store.errors import InvalidInput, RecordNotFound
+from safedesk.store.text.clean import typed_path
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.export import export_folder
+from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import host, session_of
 
 if TYPE_CHECKING:
@@ -81,6 +86,14 @@ class AccountsScreen(Screen[None]):
             "Managing",
             tooltip="Checklist: managing an account",
             id="accounts-managing",
+            show=False,
+        ),
+        Binding(
+            "x",
+            "keepass",
+            "KeePass",
+            tooltip="Export every login with its password and history to a KeePass file (asks first; audited)",
+            id="accounts-keepass",
             show=False,
         ),
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the home screen", id="accounts-back"),
@@ -163,6 +176,50 @@ class AccountsScreen(Screen[None]):
         account_id = self._current_id()
         if account_id is not None:
             self.app.push_screen(AccountDetailScreen(account_id))
+
+    def action_keepass(self) -> None:
+        session = session_of(self.app)
+        plan = kdbx.collect(session)  # read here, on the store's thread; the dialog's save runs in a worker
+
+        def save(values: dict[str, str]) -> Path:
+            try:
+                path = kdbx.check_kdbx_path(typed_path(values["path"]), overwrite=values["replace"] == "yes")
+            except InvalidInput as error:
+                raise InvalidInput(str(error), "path") from None
+            kdbx.check_kdbx_passphrase(session, values["passphrase"], values["confirm"], plan=plan)  # the header only
+            kdbx.write_kdbx(path, kdbx.build_kdbx(plan, values["passphrase"]))
+            return path
+
+        def done(result: FormResult | None) -> None:
+            if result is None:
+                return
+            written = kdbx.record_export(session, plan)
+            self.app.push_screen(
+                MessageDialog(
+                    "KeePass file written",
+                    f"{result.outcome}\n{written.entries} entries for {written.accounts} accounts, "
+                    f"{written.history} previous password(s) as entry history.\n\nIt holds every password: import it into "
+                    "the school's password manager, then delete this file. Tell IT the passphrase by another route.",
+                )
+            )
+
+        fields = [
+            FormField("path", "Save to (a file path)", value=str(export_folder() / "official-accounts.kdbx")),
+            FormField(
+                "replace",
+                "If the file already exists",
+                kind="select",
+                value="no",
+                options=[("Keep it (I will choose another name)", "no"), ("Replace it", "yes")],
+            ),
+            FormField("passphrase", "Passphrase for the file (three or more random words)", kind="password"),
+            FormField("confirm", "The passphrase again", kind="password"),
+        ]
+        intro = (
+            "The file will hold every password, login and recovery detail, protected by its own passphrase "
+            "(not your SafeDesk one). The export is recorded in the audit log."
+        )
+        self.app.push_screen(FormDialog("Export to KeePass", fields, save, intro=intro, save_label="Export", threaded=True), done)
 
     def action_new(self) -> None:
         def created(account_id: int | None) -> None:

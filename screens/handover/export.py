@@ -20,7 +20,6 @@ from textual.widget import Widget
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, LoadingIndicator, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
 from safedesk.store.incidents.about import incidents_about_pupil
@@ -200,14 +199,14 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
 
     @on(Input.Changed, "#hx-pass")
     def _strength(self, event: Input.Changed) -> None:
-        self.query_one("#hx-strength", StrengthMeter).show(event.value)
+        # Rated as the export will rate it: with the setting's and key holders' names as guesses.
+        self.query_one("#hx-strength", StrengthMeter).show(event.value, session_of(self.app).guessable_names())
 
     def save(self, values: dict[str, Any]) -> tuple[ho.ExportPlan, ho.Packed, Path, bytes]:
         session = session_of(self.app)
         plan = ho.plan_export(session, ho.Selection.from_keys(self._chosen), values["to"], values["note"])
         out = ho.check_output(typed_path(values["out"]))
-        check_new_passphrase(values["pass"], values["confirm"])
-        ho.check_passphrase(session, values["pass"])
+        ho.check_passphrase(session, values["pass"], values["confirm"])
         packed = ho.build_bundle(session, plan)
         return plan, packed, out, ho.encrypt_to_file(packed, values["pass"], out)
 

@@ -141,6 +141,8 @@ class IncidentDetailScreen(Screen[None]):
                 )
             with TabPane("5 Evidence", id="evidence"):
                 yield FittedTable([("Kind", 9), ("Title", 20), ("Size", 10), ("SHA-256 / where", None)], id="incd-evidence")
+                # Beside the export action: why stored files of this incident cannot be written out.
+                yield Static("", id="incd-evidence-blocked", classes="hint", markup=False)
             with TabPane("6 People", id="people"):
                 yield FittedTable(
                     [("Name (Enter: details)", None), ("Role", 17), ("Involvement", 11), ("Pupil", 6)], id="incd-people"
@@ -237,6 +239,10 @@ class IncidentDetailScreen(Screen[None]):
             )
             for e in self._evidence_rows
         )
+        blocked = evidence.export_blocked_reason(self.incident)
+        note = self.query_one("#incd-evidence-blocked", Static)
+        note.update(f"w Export file: not available. {blocked}" if blocked else "")
+        note.display = blocked is not None
 
     def _people(self) -> None:
         table = self.query_one("#incd-people", DataTable)
@@ -484,6 +490,10 @@ class IncidentDetailScreen(Screen[None]):
         if item is None or item.kind != "file":
             if item is not None:
                 self.notify("Only file evidence can be exported.", severity="warning")
+            return
+        blocked = evidence.export_blocked_reason(self.incident)
+        if blocked:
+            self.app.push_screen(MessageDialog("Export evidence file", blocked))
             return
 
         def save(v: dict[str, str]) -> None:

@@ -26,8 +26,9 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def register_markdown(session: Session, on: date | None = None) -> str:
-    """The account register as Markdown for SLT or governors: no passwords, logins or recovery details."""
+def register_markdown(session: Session, on: date | None = None, *, with_secrets: bool = False) -> str:
+    """The account register as Markdown for SLT or governors: no passwords, logins or recovery details,
+    unless `with_secrets` (the secrets appendix follows, and the opening says so)."""
     on = on or today()
     register = Register(session)
     staff = register.staff_by_id()
@@ -45,11 +46,17 @@ def register_markdown(session: Session, on: date | None = None) -> str:
         return value.isoformat() if value else missing
 
     accounts = register.accounts()
+    opening = (
+        "**This document CONTAINS SECRETS: passwords, logins and recovery details in plain text** (in the "
+        "Credentials section at the end). Print it only for the school safe, never email it, and destroy old "
+        "copies when a password changes."
+        if with_secrets
+        else "Passwords, logins and recovery details are deliberately left out; they stay in SafeDesk's encrypted store."
+    )
     lines = [
         f"# Official social media accounts: {md_escape(session.setting().name)}",
         "",
-        f"Register as at {on.isoformat()}: {len(accounts)} account(s). Passwords, logins and recovery details are "
-        "deliberately left out; they stay in SafeDesk's encrypted store.",
+        f"Register as at {on.isoformat()}: {len(accounts)} account(s). {opening}",
         "",
     ]
     for account in accounts:
@@ -145,7 +152,7 @@ def secrets_appendix(session: Session) -> str:
 
 
 def _build(session: Session, params: ReportParams) -> str:
-    markdown = register_markdown(session)
+    markdown = register_markdown(session, with_secrets=params.include_secrets)
     if params.include_secrets:
         markdown = markdown.rstrip("\n") + "\n\n" + secrets_appendix(session)
     return markdown

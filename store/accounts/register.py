@@ -681,6 +681,11 @@ class Register:
             saved = self.credentials_repo.save(credential, summary=f"password changed (reason: {reason.value})")
         return saved
 
+    def kept_history(self, credential_id: int) -> list[PasswordChange]:
+        """Newest first, values included, NOT audited here: only for an export that audits itself once
+        (the KeePass file), never for showing values on a screen (that is password_history)."""
+        return self._history(credential_id)
+
     def password_history(self, credential_id: int) -> list[PasswordChange]:
         """The previous passwords, newest first, for display after the user confirmed; the viewing is audited."""
         self.credential(credential_id)

@@ -1,12 +1,16 @@
-"""A throwaway store full of realistic, clearly fictional data, for training staff.
+"""A store full of realistic, clearly fictional data, for training staff and for tests.
 
 `safedesk demo` builds one in a temporary folder, opens it, and deletes it on
-exit. Every name here is invented; the setting's name says DEMO so no screen,
-report or export can be mistaken for real records.
+exit; `safedesk --store DIR demo --create` writes a lasting one under the
+trainer's own passphrase (`create_demo_store`), which opens, verifies and exports
+like any store. Every name here is invented; the setting's name says DEMO and the
+setting is marked as a demo, so every report opens with a DEMO banner and no
+screen, report or export can be mistaken for real records.
 """
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,18 +42,31 @@ _PUPILS = [
 
 
 def build_demo(folder: Path) -> None:
-    """Create the demo store in `folder` (which must not hold a store)."""
-    session, _recovery = Session.create(
-        folder, DEMO_SETTING, DEMO_USER, DEMO_PASSPHRASE, OpenOptions(kdf=crypto.fast_params_for_tests())
-    )
+    """Create the throwaway demo store in `folder` (which must not hold a store): the known passphrase
+    and a cheap key derivation, since it lives only as long as the training session."""
+    _build(folder, DEMO_PASSPHRASE, OpenOptions(kdf=crypto.fast_params_for_tests()))
+
+
+def create_demo_store(folder: Path, passphrase: str) -> str:
+    """A lasting demo store in `folder` (refused if it holds a store) under `passphrase`, with the normal
+    key derivation and strength rule; returns its recovery key (shown once, as for any store)."""
+    return _build(folder, passphrase, None)
+
+
+def _build(folder: Path, passphrase: str, options: OpenOptions | None) -> str:
+    session, recovery = Session.create(folder, DEMO_SETTING, DEMO_USER, passphrase, options)
     try:
         with session.transaction():
+            setting = session.setting()
+            setting.demo = True
+            session.settings.save(setting, summary="marked as a demo store of fictional data")
             accounts = _accounts(session)
             pupils = _consents(session)
             _incidents(session, pupils)
             _forms(session, accounts)
     finally:
         session.close()
+    return recovery
 
 
 def open_demo(folder: Path) -> Session:
@@ -173,7 +190,7 @@ def _accounts(session: Session) -> dict[str, int]:
 
 
 def _incidents(session: Session, pupils: dict[str, int]) -> None:
-    from safedesk.store.incidents.evidence import Evidence, add_description
+    from safedesk.store.incidents.evidence import Evidence, add_description, add_file
     from safedesk.store.incidents.log import IncidentLog, checklist_from
     from safedesk.store.incidents.records import Escalation, Incident, Person
 
@@ -212,6 +229,13 @@ def _incidents(session: Session, pupils: dict[str, int]) -> None:
             result="Comment hidden; report acknowledged",
         )
     )
+    with tempfile.TemporaryDirectory(prefix="safedesk-demo-evidence-") as scratch:
+        shot = Path(scratch) / "comment-screenshot-demo.txt"
+        shot.write_text(
+            "DEMO EVIDENCE (fictional): a text stand-in for a screenshot of the comment under the sports day post.\n",
+            encoding="utf-8",
+        )
+        add_file(session, comment.id or 0, shot, title="Screenshot of the comment (demo)", captured_by="Jo Lee (demo)")
     log.amend(comment.id or 0, {"severity": "high"}, reason="More parents joined in overnight")
 
     nudes = log.create(
@@ -272,12 +296,20 @@ def _incidents(session: Session, pupils: dict[str, int]) -> None:
     )
     log.set_status(fake.id or 0, "closed", outcome="Reported as impersonation; Instagram removed the account after four days.")
 
-    for days, title, platform in (
-        (45, "Unkind comments between Year 5 pupils in a gaming chat", "discord"),
-        (90, "Viral 'challenge' video worrying parents", "tiktok"),
-        (150, "Journalist asked about a post on the PTA group", "facebook"),
+    gaming_pupils = (
+        Person(name="Daniyal Hussain", role="pupil", involvement="victim", pupil_id=pupils["Daniyal Hussain"]),
+        Person(name="Finn O'Sullivan", role="pupil", involvement="subject", pupil_id=pupils["Finn O'Sullivan"]),
+    )
+    for days, title, platform, people in (
+        (45, "Unkind comments between Year 5 pupils in a gaming chat", "discord", gaming_pupils),
+        (90, "Viral 'challenge' video worrying parents", "tiktok", ()),
+        (150, "Journalist asked about a post on the PTA group", "facebook", ()),
     ):
-        log.create(Incident(title=title, reported_at=_ago(days), platform=platform, reported_by="DSL (demo)", status="open"))
+        log.create(
+            Incident(
+                title=title, reported_at=_ago(days), platform=platform, reported_by="DSL (demo)", status="open", people=people
+            )
+        )
 
 
 def _forms(session: Session, accounts: dict[str, int]) -> None:

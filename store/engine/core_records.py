@@ -37,6 +37,9 @@ class Setting(Record):
     theme: str = "safedesk"
     contacts: dict[str, str] = field(default_factory=dict)  # CONTACTS key -> "name, number"
     referrer: dict[str, str] = field(default_factory=dict)  # REFERRER_FIELDS key -> value
+    # A demo store (`safedesk demo --create`) of fictional data: every report says so in its header,
+    # whatever the setting is later renamed to. Set once at creation; stores from before hold False.
+    demo: bool = False
 
     def validate(self) -> None:
         require(bool(self.name.strip()), "Enter the name of your school or setting.", "name")

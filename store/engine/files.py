@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from safedesk.store.errors import InvalidInput, StoreLocked, StoreWriteError
+from safedesk.store.text.document import Document, format_of, render
 
 IS_WINDOWS = os.name == "nt"
 _REPLACE_RETRIES = 20
@@ -157,3 +158,9 @@ def write_export(path: Path, data: bytes, *, overwrite: bool = False) -> None:
         atomic_write(path, data)
     except OSError as error:
         raise InvalidInput(f"Cannot write {path}: {error.strerror or 'the write failed'}.", "out") from None
+
+
+def write_document(path: Path, document: Document, *, overwrite: bool = False) -> None:
+    """A document in the format its file name asks for (.html, .pdf, .docx, else Markdown),
+    written like write_export."""
+    write_export(path, render(document, format_of(Path(path))), overwrite=overwrite)

@@ -261,6 +261,10 @@ class Session:
     def active_users(self) -> list[User]:
         return [u for u in self.users.all() if u.active]
 
+    def guessable_names(self) -> tuple[str, ...]:
+        """The setting's and the key holders' names: what a guesser tries first, for the passphrase estimator."""
+        return (self.setting().name, *(u.name for u in self.active_users() if u.role != "recovery"))
+
     def find_user(self, who: str) -> User:
         """A user by slot id, or by name (case-insensitive)."""
         wanted = normalise_name(who)

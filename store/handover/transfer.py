@@ -312,8 +312,10 @@ def collect(session: Session, selection: Selection) -> ExportPlan:
 
 
 def check_passphrase(session: Session, passphrase: str, confirmation: str | None = None) -> None:
-    """The handover passphrase must be strong and must not open this store (the receiver will know it)."""
-    check_new_passphrase(passphrase, confirmation)
+    """The handover passphrase must be strong and must not open this store (the receiver will know it).
+
+    Rated with the setting's and the key holders' names, which a guesser tries first."""
+    check_new_passphrase(passphrase, confirmation, context=session.guessable_names())
     if session.passphrase_opens_store(passphrase):
         raise InvalidInput(
             "That passphrase opens this SafeDesk store: choose a different one for the handover (the receiver will know it).",

@@ -32,6 +32,13 @@ from safedesk.store.text.sizes import show_size
 EVIDENCE_DIR = "evidence"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 NUDE_IMAGE_PLAYBOOK = "pb-nude-image-of-child"
+IMAGERY_FLAG = "sexual_imagery_suspected"
+# Shown beside the export action (screen), as the CLI's refusal and as the store's error: files stored
+# before the flag was set stay in the store, but no decrypted copy of them leaves it.
+EXPORT_BLOCKED = (
+    "Files on this incident cannot be exported: sexual imagery of a child is suspected, so no copy of them may "
+    "leave SafeDesk. Only their hashes and descriptions can be shared (the incident report lists them)."
+)
 
 
 class DuplicateEvidence(InvalidInput):
@@ -104,8 +111,13 @@ def evidence_for(session: Session, incident_id: int) -> list[Evidence]:
     return sorted(items, key=lambda e: e.id or 0)
 
 
+def export_blocked_reason(incident: Incident) -> str | None:
+    """Why this incident's files cannot be written out decrypted, or None when they can."""
+    return EXPORT_BLOCKED if incident.has_flag(IMAGERY_FLAG) else None
+
+
 def refuse_files_if_imagery(incident: Incident) -> None:
-    if incident.has_flag("sexual_imagery_suspected"):
+    if incident.has_flag(IMAGERY_FLAG):
         raise NotAllowed(
             "Files cannot be added to this incident: sexual imagery of a child is suspected. Never view, copy, "
             "store or forward such an image. Record a description instead (what, where, when, who has it) "
@@ -218,9 +230,14 @@ def decrypt(session: Session, item: Evidence) -> bytes:
 
 
 def export_file(session: Session, item: Evidence, target: Path) -> None:
-    """Write the original file to `target` (after the screen's confirm step); audited."""
+    """Write the original file to `target` (after the screen's confirm step); audited.
+
+    Refused for an incident flagged "sexual imagery of a child suspected", whenever the file was added."""
     if item.kind != "file":
         raise NotAllowed("Only file evidence can be exported.")
+    blocked = export_blocked_reason(IncidentLog(session).get(item.incident_id))
+    if blocked:
+        raise NotAllowed(blocked)
     target = Path(target)
     if target.exists():
         raise InvalidInput("A file with that name already exists there; choose another name.", "target")

@@ -157,6 +157,14 @@ class IncidentLog:
     def get(self, incident_id: int) -> Incident:
         return self.incidents.get(incident_id)
 
+    def by_ref(self, ref: str) -> Incident:
+        """The incident with this reference (any case), or one sentence saying there is none."""
+        wanted = ref.strip().casefold()
+        for row in self.rows():
+            if row.ref.casefold() == wanted:
+                return self.get(row.id)
+        raise InvalidInput(f"No incident with reference {ref.strip()[:30]} in this store.", "incident")
+
     def _raw(self, table: str) -> Documents:
         return self.session.scan(table)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Document:
     markdown: str  # checked Markdown (user text escaped): the content
     reference: str = ""  # which one, e.g. "INC-2026-0007" or "01/09/2025 to 31/08/2026"
     subtitle: str = ""  # who it is for, e.g. the setting's name (shown beside the title on each page)
+    style: str = ""  # extra CSS for the printable page only, e.g. taller boxes to write a key into by hand
 
     @property
     def label(self) -> str:
@@ -75,6 +77,14 @@ def render(document: Document, fmt: Format) -> bytes:
     from safedesk.store.text.word import render_docx
 
     return render_docx(document)
+
+
+def format_of(path: Path) -> Format:
+    """The format a file name asks for: .html/.htm, .pdf and .docx by their suffix, else Markdown."""
+    suffix = path.suffix.lower()
+    if suffix == ".htm":
+        return Format.HTML
+    return next((fmt for fmt in Format if fmt.suffix == suffix), Format.MARKDOWN)
 
 
 def with_suffix(path_text: str, fmt: Format) -> str:

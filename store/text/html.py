@@ -112,6 +112,7 @@ def render_html(document: Document) -> str:
     body = _renderer().render(document.markdown)
     left = " | ".join(part for part in (document.title, document.subtitle) if part)
     style = STYLE.replace("HEADER_LEFT", css_string(left)).replace("HEADER_RIGHT", css_string(document.reference))
+    style += document.style
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(document.label)}</title>\n"

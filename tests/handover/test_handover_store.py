@@ -801,3 +801,12 @@ def test_missing_unreadable_and_folder_paths(tmp_path):
         ho.open_handover(tmp_path / "nothing.age", HANDOVER_PASSPHRASE)
     with pytest.raises(InvalidInput, match="folder"):
         ho.open_handover(tmp_path, HANDOVER_PASSPHRASE)
+
+
+def test_handover_passphrase_is_rated_with_the_setting_and_key_holders_names(sender, tmp_path):
+    # Strong to an estimator that does not know the names; weak to one that does (a guesser knows them).
+    guessable = "Oak Primary Sam Patel"
+    assert sender.guessable_names() == ("Oak Primary", "Sam Patel")
+    with pytest.raises(InvalidInput, match="school's name, a person's name") as caught:
+        ho.check_passphrase(sender, guessable)
+    assert caught.value.field == "passphrase"

@@ -88,6 +88,13 @@ async def test_export_by_keyboard_with_errors_by_the_fields(store_dir, tmp_path)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert "opens this SafeDesk store" in error_text(app, "#error-pass") and not (tmp_path / "h.age").exists()
+        # The meter and the check know the setting's and the key holders' names (make_store: Oak Primary, Sam Patel).
+        fill(app, **{"hx-pass": "sampatel oak sampatel", "hx-confirm": "sampatel oak sampatel"})
+        await pilot.pause()
+        assert "school's name, a person's name" in text_of(app, "#hx-strength")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "school's name, a person's name" in error_text(app, "#error-pass")
 
         fill(app, **{"hx-pass": HANDOVER_PASSPHRASE, "hx-confirm": HANDOVER_PASSPHRASE})
         assert "good" in text_of(app, "#hx-strength") or "strong" in text_of(app, "#hx-strength")

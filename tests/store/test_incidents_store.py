@@ -245,3 +245,20 @@ def test_dashboard_figures_count_open_overdue_and_last_twelve_months(session):
     shown = figures(session)
     assert shown.open_incidents == 1 and shown.overdue_actions == 1
     assert len(shown.months) == 12 and shown.per_month[-1] == 1 and sum(shown.per_month) == 1
+
+
+def test_files_stored_before_the_imagery_flag_can_no_longer_be_exported(session, tmp_path):
+    log = IncidentLog(session)
+    stored = log.create(_incident())
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(b"\x89PNG stored before anyone suspected imagery")
+    item = evidence.add_file(session, stored.id, shot)
+    assert evidence.export_blocked_reason(log.get(stored.id)) is None
+    log.amend(stored.id, {"flags": ("sexual_imagery_suspected",)}, reason="The pupil said what the image shows")
+    assert evidence.export_blocked_reason(log.get(stored.id)) == evidence.EXPORT_BLOCKED
+    out = tmp_path / "out.png"
+    with pytest.raises(NotAllowed, match="sexual imagery of a child is suspected") as caught:
+        evidence.export_file(session, item, out)
+    assert "hashes and descriptions" in str(caught.value)
+    assert not out.exists() and not any(e.action == "export.evidence" for e in session.audit.entries())
+    assert verify_store(session).ok  # the file stays in the store, encrypted and checked

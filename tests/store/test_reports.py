@@ -237,6 +237,9 @@ def test_account_register_has_no_secrets_unless_asked(session, store_dir, tmp_pa
     assert "@Oak | Primary" in outline(plain_report).text
     secret_report = build_report(session, "accounts", ReportParams(include_secrets=True))
     assert "Pa55|word-zebra-[x]" in outline(secret_report).text
+    # The opening says what the file holds: the secrets copy must not claim passwords are left out.
+    assert "left out" in plain_report.split("##")[0] and "CONTAINS SECRETS" not in plain_report
+    assert "CONTAINS SECRETS" in secret_report.split("##")[0] and "left out" not in secret_report
     session.close()
     pw = tmp_path / "pw"
     pw.write_text(PASSPHRASE)

@@ -252,3 +252,56 @@ async def test_tabs_switch_by_number(store_dir):
         for number, tab in enumerate(("summary", "chronology", "actions", "escalations", "evidence", "people"), start=1):
             await pilot.press(str(number))
             assert app.screen.query_one(TabbedContent).active == tab
+
+
+async def test_stored_files_cannot_be_exported_once_imagery_is_suspected(store_dir, tmp_path):
+    from datetime import UTC, datetime
+
+    from safedesk.store.incidents.records import Incident
+    from safedesk.widgets.dialogs import MessageDialog
+
+    make_store(store_dir)
+    session = Session.open(store_dir, PASSPHRASE)
+    log = IncidentLog(session)
+    incident = log.create(Incident(title="Shared picture", reported_at=datetime.now(UTC)))
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(b"\x89PNG added before the flag")
+    evidence.add_file(session, incident.id or 0, shot)
+    log.amend(incident.id or 0, {"flags": ("sexual_imagery_suspected",)}, reason="What the image shows became clear")
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        app.push_screen(IncidentDetailScreen(incident.id or 0))
+        await pilot.pause()
+        await pilot.press("5")
+        note = app.screen.query_one("#incd-evidence-blocked")
+        assert note.display and "sexual imagery of a child is suspected" in str(note.render())
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, MessageDialog) and not isinstance(app.screen, FormDialog)
+        assert "hashes and descriptions" in str(app.screen.query_one("VerticalScroll Static").render())
+
+
+async def test_stored_files_export_normally_without_the_flag(store_dir, tmp_path):
+    from datetime import UTC, datetime
+
+    from safedesk.store.incidents.records import Incident
+
+    make_store(store_dir)
+    session = Session.open(store_dir, PASSPHRASE)
+    incident = IncidentLog(session).create(Incident(title="Fake account", reported_at=datetime.now(UTC)))
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(b"\x89PNG fine to export")
+    evidence.add_file(session, incident.id or 0, shot)
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        app.push_screen(IncidentDetailScreen(incident.id or 0))
+        await pilot.pause()
+        await pilot.press("5")
+        assert not app.screen.query_one("#incd-evidence-blocked").display
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)

@@ -1,10 +1,12 @@
-"""`safedesk accounts ...`: the account register without the app. Never prints a secret.
+"""`safedesk accounts ...`: the account register without the app. Never prints a secret (the KeePass
+export writes them to a file under its own passphrase, after asking).
 
 accounts list [--json]                  every account, its status and health in words
 accounts health [--json] [--strict]     every finding with its guidance card (--strict: exit 1 if any to act on)
 accounts staff [--json]                 the staff register
 accounts leaver WHO [--on DATE]         mark someone as left; prints what to do on each account
 accounts export --out FILE [--force]    the register as Markdown (no passwords, logins or recovery details)
+accounts export --kdbx FILE [--kdbx-passphrase-file F] [--force]   every login WITH passwords as a KeePass file
 """
 
 from __future__ import annotations
@@ -152,21 +154,71 @@ def leaver(ctx: click.Context, who: str, left_on: str | None, passphrase_file: s
 
 
 @accounts.command("export")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Markdown file to write.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Markdown file to write (no secrets).")
+@click.option(
+    "--kdbx",
+    "kdbx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="KeePass (KDBX 4) file to write WITH passwords, under its own passphrase (asks to confirm; audited).",
+)
+@click.option("--kdbx-passphrase-file", metavar="PATH|-", help="The KeePass file's passphrase, from PATH or standard input.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @PASSPHRASE_FILE
 @USER
 @click.pass_context
-def export(ctx: click.Context, out: Path, force: bool, passphrase_file: str | None, user: str | None) -> None:
-    """Write the register as Markdown for SLT or governors (no passwords, logins or recovery details)."""
-    from safedesk.store.accounts.export import export_register
+def export(
+    ctx: click.Context,
+    out: Path | None,
+    kdbx: Path | None,
+    kdbx_passphrase_file: str | None,
+    force: bool,
+    passphrase_file: str | None,
+    user: str | None,
+) -> None:
+    """Write the register as Markdown for SLT or governors (no passwords, logins or recovery details),
+    or, with --kdbx, every login with its password and history as a KeePass file for the password manager."""
     from safedesk.store.errors import InvalidInput
 
+    if (out is None) == (kdbx is None):
+        raise InvalidInput("Give either --out FILE (the register as Markdown) or --kdbx FILE (a KeePass file).")
+    if kdbx is not None:
+        _export_kdbx(ctx, kdbx, kdbx_passphrase_file, force, passphrase_file, user)
+        return
+    from safedesk.store.accounts.export import export_register
+
+    assert out is not None
     if out.exists() and not force:
         raise InvalidInput(f"{out} already exists: choose another name or add --force.")
     with opened(ctx, passphrase_file, user) as session:
         count = export_register(session, out)
     click.echo(f"Account register ({count} accounts) written to {out}. It names staff: keep it as you keep staff records.")
+
+
+def _export_kdbx(
+    ctx: click.Context, path: Path, kdbx_passphrase_file: str | None, force: bool, passphrase_file: str | None, user: str | None
+) -> None:
+    from safedesk.cli.input import PassphraseReader
+    from safedesk.store.accounts import kdbx as keepass
+
+    path = keepass.check_kdbx_path(path, overwrite=force)
+    if not click.confirm(
+        "The KeePass file will contain every password, login and recovery detail (readable with its own passphrase). Write it?",
+        default=False,
+    ):
+        raise click.Abort()
+    reader = PassphraseReader()
+    with opened(ctx, passphrase_file, user, reader, access="export") as session:
+        secret = reader.read(kdbx_passphrase_file, "Passphrase for the KeePass file (three or more random words)", confirm=True)
+        click.echo("Checking the passphrase and writing the KeePass file (a few seconds)...", err=True)
+        result = keepass.export_kdbx(session, path, secret, overwrite=force)
+    click.echo(
+        f"Wrote {path}: {result.entries} entries for {result.accounts} accounts, "
+        f"{result.history} previous password(s) as entry history."
+    )
+    click.echo(
+        "It holds every password: import it into the school's password manager, then delete this file. "
+        "Tell IT the passphrase by another route than the file."
+    )
 
 
 def _fit(text: str, width: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -18,6 +19,25 @@ def guide(ctx: click.Context) -> None:
         from safedesk.launch import run_app
 
         ctx.exit(run_app(ctx.obj.store_dir, start="guide", debug=ctx.obj.debug))
+
+
+@guide.command("quick-reference")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: a printable web page if it ends in .html, a PDF if .pdf, else Markdown.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def quick_reference(out: Path, force: bool) -> None:
+    """Write the one-page quick reference to print: keys, locking and the triage questions."""
+    from safedesk.content.quickref import quick_reference_markdown
+    from safedesk.store.engine.files import write_document
+    from safedesk.store.text.document import Document
+
+    write_document(out, Document("SafeDesk quick reference", quick_reference_markdown()), overwrite=force)
+    click.echo(f"Wrote {out}. Print it and keep it by the laptop: it holds no personal data.")
 
 
 @guide.command("search")

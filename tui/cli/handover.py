@@ -101,7 +101,9 @@ def export(
         ho.check_passphrase(session, secret)
         for line in plan.lines():
             click.echo(line, err=True)
-        click.echo(f"Passphrase strength: {assess(secret).label}. Encrypting (a few seconds)...", err=True)
+        click.echo(
+            f"Passphrase strength: {assess(secret, session.guessable_names()).label}. Encrypting (a few seconds)...", err=True
+        )
         packed = ho.build_bundle(session, plan)
         ciphertext = ho.encrypt_to_file(packed, secret, out)
         transfer = ho.record_export(session, plan, packed, out, ciphertext)

@@ -140,6 +140,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "backup": "safedesk.cli.store:backup",
     "consents": "safedesk.cli.consents:consents",
     "demo": "safedesk.cli.store:demo",
+    "evidence": "safedesk.cli.evidence:evidence",
     "export": "safedesk.cli.reports:export",
     "forms": "safedesk.cli.forms:forms",
     "guide": "safedesk.cli.guide:guide",

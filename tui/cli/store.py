@@ -98,6 +98,7 @@ def _print_recovery_key(key: str) -> None:
     click.echo()
     click.echo("Write it down or print it and keep it in the school safe, away from this laptop.")
     click.echo("It opens the store if every passphrase is forgotten or the DSL leaves. SafeDesk keeps no other copy.")
+    click.echo("A sheet to copy it onto by hand (it never holds the key): safedesk keys sheet --out recovery-sheet.html")
 
 
 @click.command()
@@ -218,6 +219,30 @@ def keys_add(
         click.echo(f"Added {added.name} as {added.role_label} (key slot {added.slot_id}).")
 
 
+@keys.command("sheet")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: a printable web page if it ends in .html, a PDF if .pdf, else Markdown.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def keys_sheet(ctx: click.Context, out: Path, force: bool, passphrase_file: str | None, user: str | None) -> None:
+    """Write a sheet to copy the recovery key onto by hand (the key itself is never written to a file)."""
+    from safedesk.store.engine.files import write_document
+    from safedesk.store.engine.keys.recovery import SHEET_STYLE, recovery_sheet_markdown
+    from safedesk.store.text.document import Document
+
+    with opened(ctx, passphrase_file, user, access="read") as session:
+        markdown = recovery_sheet_markdown(session.setting().name, session.store_id)
+    write_document(out, Document("Recovery key sheet", markdown, style=SHEET_STYLE), overwrite=force)
+    click.echo(f"Wrote {out}. Print it, copy the key onto it by hand and keep it in the school safe.")
+
+
 @keys.command("remove")
 @click.argument("who", metavar="NAME|SLOT")
 @PASSPHRASE_FILE
@@ -288,9 +313,22 @@ def recover(ctx: click.Context, passphrase_file: str | None, user: str | None, a
 
 
 @click.command()
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Write a lasting demo store into --store DIR (for trainers and tests) instead of opening a throwaway one.",
+)
+@PASSPHRASE_FILE
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Open a throwaway store full of fictional data, for training (deleted on exit)."""
+def demo(ctx: click.Context, create: bool, passphrase_file: str | None) -> None:
+    """Open a throwaway store full of fictional data, for training (deleted on exit).
+
+    With --create, write a demo store into the folder given by --store (or $SAFEDESK_STORE), under a
+    passphrase you choose: it opens, verifies and exports like any store, and every report says DEMO.
+    """
+    if create:
+        _create_demo(ctx, passphrase_file)
+        return
     import tempfile
 
     from safedesk.launch import run_app
@@ -301,3 +339,23 @@ def demo(ctx: click.Context) -> None:
         build_demo(store)
         code = run_app(store, start="demo", debug=ctx.obj.debug)
     ctx.exit(code)
+
+
+def _create_demo(ctx: click.Context, passphrase_file: str | None) -> None:
+    from safedesk.store.demo.data import DEMO_SETTING, DEMO_USER, create_demo_store
+    from safedesk.store.engine.keys.passphrase import check_new_passphrase
+    from safedesk.store.engine.vault import refuse_store_files
+    from safedesk.store.errors import InvalidInput
+
+    # Never the default store folder by accident: a trainer names where the demo goes.
+    root = ctx.find_root()
+    if root.params.get("store") is None:
+        raise InvalidInput("Name the folder for the demo store: safedesk --store DIR demo --create.")
+    folder = _store_dir(ctx)
+    refuse_store_files(folder)
+    passphrase = PassphraseReader().read(passphrase_file, "Choose a passphrase for the demo store", confirm=True)
+    check_new_passphrase(passphrase, context=(DEMO_SETTING, DEMO_USER))
+    click.echo("Creating the demo store (a few seconds)...", err=True)
+    recovery = create_demo_store(folder, passphrase)
+    click.echo(f"Created a DEMO store of fictional data in {folder}. Every report from it is marked DEMO.")
+    _print_recovery_key(recovery)

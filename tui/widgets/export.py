@@ -1,7 +1,8 @@
 """Exporting a document to a file: the suggested path, the format choice and the dialog that asks.
 
-Shared by the reports, forms, policy and letters screens (no screen imports another). The
-file name's extension follows the format chosen in the dialog.
+Shared by the reports, forms, policy and letters screens (no screen imports another), and by the
+printable sheets (the recovery-key sheet, the quick reference). The file name's extension follows
+the format chosen in the dialog.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 from textual import on
 from textual.widgets import Input, Select
 
+from safedesk.store.engine.files import write_export
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.clean import typed_path
-from safedesk.store.text.document import EDITABLE_FORMATS, Format, with_suffix
+from safedesk.store.text.document import EDITABLE_FORMATS, Document, Format, render, with_suffix
 from safedesk.widgets.forms import FormDialog, FormField
 
 
@@ -119,3 +121,16 @@ def export_dialog(
         intro="The file is not encrypted: keep it where you keep other safeguarding paperwork.",
         save_label="Export",
     )
+
+
+# Sheets are for printing: a web page first; never Word (nothing in them is meant to be edited).
+SHEET_FORMATS = (Format.HTML, Format.PDF, Format.MARKDOWN)
+
+
+def sheet_dialog(title: str, name: str, markdown: str, *, style: str = "") -> ExportDialog:
+    """Ask where to save a printable sheet (a web page in Documents unless another format is chosen) and write it."""
+
+    def write(path: Path, overwrite: bool, fmt: Format) -> None:
+        write_export(path, render(Document(title, markdown, style=style), fmt), overwrite=overwrite)
+
+    return export_dialog(title, default_export_path(name, Format.HTML), write, formats=SHEET_FORMATS)

@@ -237,6 +237,11 @@ class Form(Screen[T]):
         return None
 
     async def action_enter(self) -> None:
+        focused = self.app.focused
+        if isinstance(focused, Button) and focused.screen is self:
+            # Enter is a priority binding here (for the fields), so a focused button never sees it: press it.
+            focused.press()
+            return
         field_input = self._field_input()
         if field_input is not None and self.submits_on_enter(field_input):
             await self.action_save()
