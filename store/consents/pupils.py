@@ -931,11 +931,15 @@ def write_export(session: Session, export: Export, path: Path, *, overwrite: boo
         atomic_write(path, data)
     except OSError as error:
         raise describe_os_error(error, "write the export") from None
-    session.audit_event(
-        f"export.consents-{export.kind}",
-        f"{export.what} exported ({count_of(export.count, 'pupil')}, sha256 {hashlib.sha256(data).hexdigest()[:16]})",
-        target=Pupil.TABLE,
-    )
+    try:
+        session.audit_event(
+            f"export.consents-{export.kind}",
+            f"{export.what} exported ({count_of(export.count, 'pupil')}, sha256 {hashlib.sha256(data).hexdigest()[:16]})",
+            target=Pupil.TABLE,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)  # an export must not stand unrecorded
+        raise
 
 
 # --------------------------------------------------------------------- verify

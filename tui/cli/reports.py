@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
+from safedesk.cli.store import PASSPHRASE_FILE, USER, opened, recorded_export
 
 
 def _date(value: str | None, name: str) -> date | None:
@@ -76,6 +76,7 @@ def export(
             content = markdown
         write_markdown(out, content, overwrite=force)
         secrets = " including secrets" if include_secrets else ""
-        session.audit_event("export.report", f"{report} report exported{secrets} ({'HTML' if as_html else 'Markdown'})")
+        with recorded_export(out):
+            session.audit_event("export.report", f"{report} report exported{secrets} ({'HTML' if as_html else 'Markdown'})")
     note = " It contains personal data: keep it safe." if registry.report(report).personal_data else ""
     click.echo(f"Wrote {out}.{note}")
