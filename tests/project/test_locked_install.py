@@ -1,4 +1,4 @@
-"""CI runs against the kit's lock: scripts/install-locked installs it, and this environment matches it."""
+"""CI runs against the kit's lock: scripts/install_locked.py installs it, and this environment matches it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load() -> types.ModuleType:
-    loader = importlib.machinery.SourceFileLoader("install_locked", str(ROOT / "scripts" / "install-locked"))
+    loader = importlib.machinery.SourceFileLoader("install_locked", str(ROOT / "scripts" / "install_locked.py"))
     spec = importlib.util.spec_from_loader(loader.name, loader)
     assert spec
     module = importlib.util.module_from_spec(spec)
@@ -32,9 +32,9 @@ def test_the_installed_libraries_are_the_versions_in_this_pythons_lock() -> None
         lock = locked.lock_for_this_python()
     except SystemExit as refusal:
         # A developer's machine the kit is not built for (Linux on ARM, a newer Python): CI and
-        # the kit's own platforms always have a lock, and there install-locked fails first.
+        # the kit's own platforms always have a lock, and there install_locked.py fails first.
         pytest.skip(str(refusal))
-    assert locked.drift(lock) == [], f"run  python scripts/install-locked test  in a fresh virtual environment ({lock.name})"
+    assert locked.drift(lock) == [], f"run  python scripts/install_locked.py test  in a fresh virtual environment ({lock.name})"
 
 
 def test_drift_names_every_pin_that_is_not_installed_as_locked(tmp_path: Path) -> None:
@@ -74,5 +74,5 @@ def test_the_lock_is_installed_hash_checked_then_safedesk_alone_then_the_extras_
 def test_readme_and_ci_install_through_the_lock() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     command = re.search(r"<!-- test-command -->\n```bash\n(.*)\n", readme)
-    assert command and command[1] == "python scripts/install-locked test && python -m pytest"
-    assert "python scripts/install-locked check" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert command and command[1] == "python scripts/install_locked.py test && python -m pytest"
+    assert "python scripts/install_locked.py check" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Install SafeDesk for development or CI with exactly the library versions the offline kit ships.
 
-    python scripts/install-locked test          the locked libraries, SafeDesk (editable), the test tools
-    python scripts/install-locked check         the same with the static-check tools
-    python scripts/install-locked --verify      only compare what is installed with the lock
+    python scripts/install_locked.py test          the locked libraries, SafeDesk (editable), the test tools
+    python scripts/install_locked.py check         the same with the static-check tools
+    python scripts/install_locked.py --verify      only compare what is installed with the lock
 
 The kit installs its libraries from scripts/locks/<platform>-cp<XY>.txt with pip
 --require-hashes; this does the same for the running Python, so the tests run against the very
@@ -57,11 +56,11 @@ def lock_for_this_python() -> Path:
     try:
         target = SETUP.target_name(sys.platform, platform.machine(), sysconfig.get_platform())
     except SETUP.Refusal as refusal:
-        raise SystemExit(f"install-locked: {refusal}") from None
+        raise SystemExit(f"install_locked: {refusal}") from None
     lock: Path = BUILD.lock_path(target, f"{sys.version_info[0]}.{sys.version_info[1]}")
     if not lock.is_file():
         raise SystemExit(
-            f"install-locked: no lock for this Python ({lock.relative_to(ROOT).as_posix()}); "
+            f"install_locked: no lock for this Python ({lock.relative_to(ROOT).as_posix()}); "
             "run  python scripts/build-offline-bundle --lock  or use a Python the kit supports."
         )
     return lock
@@ -102,7 +101,7 @@ def extra_requirements(extra: str) -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras: dict[str, list[str]] = project.get("optional-dependencies", {})
     if extra not in extras:
-        raise SystemExit(f"install-locked: pyproject.toml has no extra named {extra!r} (it has: {', '.join(sorted(extras))})")
+        raise SystemExit(f"install_locked: pyproject.toml has no extra named {extra!r} (it has: {', '.join(sorted(extras))})")
     return extras[extra]
 
 
@@ -129,7 +128,7 @@ def main(argv: list[str]) -> int:
     missing = unlocked_dependencies(lock)
     if missing:
         print(
-            f"install-locked: {lock.name} does not pin {', '.join(missing)} (added to pyproject.toml since it was made); "
+            f"install_locked: {lock.name} does not pin {', '.join(missing)} (added to pyproject.toml since it was made); "
             "run  python scripts/build-offline-bundle --lock  and commit the locks.",
             file=sys.stderr,
         )
@@ -147,12 +146,12 @@ def main(argv: list[str]) -> int:
                     return 1
     found = drift(lock)
     if found:
-        print(f"install-locked: this environment differs from {lock.name}:", file=sys.stderr)
+        print(f"install_locked: this environment differs from {lock.name}:", file=sys.stderr)
         for line in found:
             print(f"  {line}", file=sys.stderr)
-        print("Run  python scripts/install-locked test  in a fresh virtual environment.", file=sys.stderr)
+        print("Run  python scripts/install_locked.py test  in a fresh virtual environment.", file=sys.stderr)
         return 1
-    print(f"install-locked: every library is the version in {lock.relative_to(ROOT).as_posix()}.")
+    print(f"install_locked: every library is the version in {lock.relative_to(ROOT).as_posix()}.")
     return 0
 
 
