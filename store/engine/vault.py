@@ -67,7 +67,16 @@ from safedesk.store.engine.files import (
 from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.keys.header import FORMAT_VERSION, Header, Slot
 from safedesk.store.engine.keys.recovery import secret_for_slot
-from safedesk.store.engine.snapshot import MAGIC, Cancelled, SnapshotHead, body_aad, read_head, read_tables, write_snapshot
+from safedesk.store.engine.snapshot import (
+    MAGIC,
+    Cancelled,
+    SnapshotHead,
+    body_aad,
+    no_cycle_collection,
+    read_head,
+    read_tables,
+    write_snapshot,
+)
 from safedesk.store.errors import (
     StoreCorrupt,
     StoreExists,
@@ -1131,8 +1140,9 @@ def read_state(
             ) from None
         raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.") from None
     slot, key = unlock_slot(snapshot.header, passphrase, user, on_failed_unlock)
-    tables = open_snapshot(snapshot, key)
-    replayed = replay_journal(roles.journal, snapshot, key, tables)
+    with no_cycle_collection():  # the journal's frames make as many dicts as the store file's
+        tables = open_snapshot(snapshot, key)
+        replayed = replay_journal(roles.journal, snapshot, key, tables)
     state = Unlocked(
         snapshot.header,
         key,
