@@ -35,6 +35,7 @@ complete frame, and read again if a fold switched files meanwhile.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -763,6 +764,7 @@ class Vault:
             self._key = b""
             if self._lock is not None:
                 self._lock.release()
+        gc.unfreeze()  # what the unlock froze (snapshot.no_cycle_collection) is the collector's again
 
     # The data key never leaves the vault: callers ask it to wrap, seal or open.
 
