@@ -485,10 +485,24 @@ class PupilRow:
     left_on: date | None
     never_publish: NeverPublish | None
     history: list[dict[str, Any]] = field(repr=False)  # the stored consent entries
-    words: tuple[str, ...] = field(repr=False)
-    form_key: str = field(repr=False)
     name_key: str = field(repr=False)
     _states: dict[Purpose, ConsentState] | None = field(default=None, repr=False)
+    # Only type-ahead needs these: worked out when it first asks, so an index built to check
+    # one pupil (the CLI) does not fold every name twice more.
+    _words: tuple[str, ...] | None = field(default=None, repr=False)
+    _form_key: str | None = field(default=None, repr=False)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        if self._words is None:
+            self._words = _words(self.name, self.preferred_name)
+        return self._words
+
+    @property
+    def form_key(self) -> str:
+        if self._form_key is None:
+            self._form_key = fold(self.form).replace(" ", "")
+        return self._form_key
 
     @property
     def states(self) -> dict[Purpose, ConsentState]:
@@ -527,8 +541,6 @@ def _row(doc_id: int, doc: Mapping[str, Any]) -> PupilRow:
         left_on=_as_date(doc.get("left_on")),
         never_publish=NeverPublish(reason) if reason else None,
         history=doc.get("consents") or [],
-        words=_words(name, preferred),
-        form_key=fold(form).replace(" ", ""),
         name_key=name_key(name),
     )
 
