@@ -596,6 +596,39 @@ def pupil_index(session: Session) -> PupilIndex:
     return index
 
 
+def pupil_index_for(session: Session, texts: Sequence[str]) -> PupilIndex:
+    """An index of just the pupils that naming `texts` can reach, for checking a few pupils
+    (the CLI): what resolve_row and possible_duplicates find in it is what they find in the
+    whole pupil_index, without making a row for every pupil of the school.
+
+    It holds every pupil whose MIS id, admission number, name or preferred-name alias is one
+    of `texts` (as resolve_row looks them up), and every pupil sharing a name with one of
+    those (as possible_duplicates looks them up).
+    """
+    raw = pupil_documents(session)
+    ids = {key for t in texts if (key := t.strip().casefold())}  # an empty MIS id is no id (as in PupilIndex.build)
+    names = {name_key(t) for t in texts}
+    same_name: dict[str, list[str]] = {}
+    chosen: list[str] = []
+    for doc_id, doc in raw.items():
+        name = doc.get("name", "")
+        key = name_key(name)
+        same_name.setdefault(key, []).append(doc_id)
+        preferred = doc.get("preferred_name", "")
+        if (
+            key in names
+            or (doc.get("mis_id") or "").casefold() in ids
+            or (doc.get("admission_no") or "").casefold() in ids
+            or (preferred and name_key(" ".join([preferred, *name.split()[1:]])) in names)
+        ):
+            chosen.append(doc_id)
+    reached = dict.fromkeys(chosen)
+    for doc_id in chosen:
+        reached.update(dict.fromkeys(same_name[name_key(raw[doc_id].get("name", ""))]))
+    # In the stored order, as the whole index has them: candidates and namesakes come in that order.
+    return PupilIndex.build({doc_id: doc for doc_id, doc in raw.items() if doc_id in reached})
+
+
 # --------------------------------------------------------------------- reading
 
 
