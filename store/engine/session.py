@@ -52,6 +52,7 @@ class Session:
         self._repos: dict[type, Repository[Any]] = {}
         self.user: User | None = None
         self.merged_events = 0
+        self.merged_exports = 0  # of merged_events: exports made while the store was open elsewhere
         self.recovery_summary = ""
         # Set by an export command that found the store open elsewhere and opened it read-only:
         # its export audit events go to the events file, signed (see audit_event).
@@ -246,6 +247,7 @@ class Session:
                     at = datetime.fromisoformat(event.at)
                     self.audit.append(event.actor, event.action, f"{event.detail} #{event.id}", at=at)
                     self.merged_events += 1
+                    self.merged_exports += event.action != events.ACCEPTED_ACTION
                 kept = events.aside_name()
                 if found.unreadable:
                     self.audit.append(
