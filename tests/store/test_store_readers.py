@@ -135,7 +135,10 @@ def test_an_export_while_another_process_writes_is_recorded_at_the_next_unlock(s
     report = store_dir.parent / "audit.md"
     reported = run(store_dir, "export", "audit", "--out", str(report), "--passphrase-file", str(pwfile))
     assert reported.exit_code == 0, reported.output
-    assert out.exists() and report.exists()
+    register = store_dir.parent / "register.md"
+    listed = run(store_dir, "accounts", "export", "--out", str(register), "--passphrase-file", str(pwfile))
+    assert listed.exit_code == 0, listed.output
+    assert out.exists() and report.exists() and register.exists()
     after = {p.name: p.read_bytes() for p in store_dir.iterdir()}
     changed = {name for name in after if before.get(name) != after[name]}
     assert changed == {EVENTS_FILE, events.LOCK_FILE}  # the store, journal and writer lock untouched
@@ -147,7 +150,7 @@ def test_an_export_while_another_process_writes_is_recorded_at_the_next_unlock(s
     with Session.open(store_dir, PASSPHRASE) as session:
         entries = session.audit.entries()
         merged = [e for e in entries if e.actor.endswith(events.OPEN_ELSEWHERE)]
-        assert [e.action for e in merged] == ["export.consents-never-publish", "export.report"]
+        assert [e.action for e in merged] == ["export.consents-never-publish", "export.report", "export.accounts"]
         assert all(e.actor == "Sam Patel (DSL), recorded while the store was open elsewhere" for e in merged)
         assert "audit report exported (Markdown)" in merged[1].summary
         # Dated no earlier than the save it was made from (Bartholomew's), though merged after Carys's.
@@ -157,7 +160,7 @@ def test_an_export_while_another_process_writes_is_recorded_at_the_next_unlock(s
         assert session.audit.verify().ok
     assert not (store_dir / EVENTS_FILE).exists()
     with Session.open(store_dir, PASSPHRASE) as session:  # merged once, not again
-        assert len([e for e in session.audit.entries() if e.actor.endswith(events.OPEN_ELSEWHERE)]) == 2
+        assert len([e for e in session.audit.entries() if e.actor.endswith(events.OPEN_ELSEWHERE)]) == 3
 
 
 def test_an_export_that_cannot_be_recorded_leaves_no_file(store_dir, pwfile, writer, monkeypatch):
@@ -171,7 +174,10 @@ def test_an_export_that_cannot_be_recorded_leaves_no_file(store_dir, pwfile, wri
     report = store_dir.parent / "audit.md"
     refused = run(store_dir, "export", "audit", "--out", str(report), "--passphrase-file", str(pwfile))
     assert refused.exit_code != 0 and "disk is full" in refused.output
-    assert not out.exists() and not report.exists()
+    register = store_dir.parent / "register.md"
+    refused = run(store_dir, "accounts", "export", "--out", str(register), "--passphrase-file", str(pwfile))
+    assert refused.exit_code != 0 and "disk is full" in refused.output
+    assert not out.exists() and not report.exists() and not register.exists()
 
 
 def test_writers_are_still_refused_with_the_clear_message(store_dir, pwfile, writer, tmp_path):

@@ -164,7 +164,7 @@ def export(ctx: click.Context, out: Path, force: bool, passphrase_file: str | No
 
     if out.exists() and not force:
         raise InvalidInput(f"{out} already exists: choose another name or add --force.")
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="export") as session:
         count = export_register(session, out)
     click.echo(f"Account register ({count} accounts) written to {out}. It names staff: keep it as you keep staff records.")
 
