@@ -146,10 +146,17 @@ class UnlockScreen(Form["Session"]):
         host(self.app).signed_in(result)
         if recovered:
             self.app.notify(recovered, title="Store recovered", severity="warning", timeout=15, markup=False)
-        if merged:
+        failed = merged - result.merged_exports
+        if failed:
             self.app.notify(
-                f"{merged} failed unlock attempt(s) since the last unlock; they are in the audit log.",
+                f"{failed} failed unlock attempt(s) since the last unlock; they are in the audit log.",
                 title="Failed unlocks",
                 severity="warning",
+                timeout=10,
+            )
+        if result.merged_exports:
+            self.app.notify(
+                f"{result.merged_exports} export(s) made while SafeDesk was open elsewhere; they are in the audit log.",
+                title="Exports recorded",
                 timeout=10,
             )

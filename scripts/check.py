@@ -3,7 +3,7 @@
     python scripts/check.py            every check; exit 1 if any fails
     python scripts/check.py mypy       some of: ruff, format, mypy, imports
 
-The tools come with the `check` extra: python -m pip install -e ".[check]".
+The tools come with the `check` extra: python scripts/install_locked.py check.
 
 The project card keeps tui/, store/, screens/ and content/ at the top of the repository and
 setuptools maps them into one import package, `safedesk` (package-dir in pyproject.toml). mypy
@@ -33,6 +33,7 @@ MYPY_EXTRA = (
     "scripts/check.py",
     "scripts/screenshots.py",
     "scripts/build-offline-bundle",
+    "scripts/install_locked.py",
     "scripts/installer/safedesk_setup.py",
 )
 # The Python module behind each check, to tell "not installed" apart from "failed".

@@ -115,7 +115,11 @@ def export_register(session: Session, path: Path, on: date | None = None) -> int
     except OSError as error:
         raise InvalidInput(f"Cannot write {path}: {error.strerror or 'the write failed'}.", "out") from None
     count = Register(session).accounts_repo.count()
-    session.audit_event("export.accounts", f"account register exported ({count} accounts, no secrets)")
+    try:
+        session.audit_event("export.accounts", f"account register exported ({count} accounts, no secrets)")
+    except BaseException:
+        path.unlink(missing_ok=True)  # an export must not stand unrecorded
+        raise
     return count
 
 

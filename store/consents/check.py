@@ -256,14 +256,17 @@ class Resolution:
     candidates: tuple[PupilRow, ...] = ()  # several: ambiguous; none and pupil None: unknown
 
 
-def resolve_row(session: Session, text: str, today: date | None = None) -> tuple[PupilRow | None, tuple[PupilRow, ...]]:
+def resolve_row(
+    session: Session, text: str, today: date | None = None, index: PupilIndex | None = None
+) -> tuple[PupilRow | None, tuple[PupilRow, ...]]:
     """A pupil's list row by MIS id or admission number (exact, any case) or full name; (None, candidates) otherwise.
 
     Never a guess: a partial name matches nobody, and two current pupils with the
     same name are ambiguous. A leaver is chosen only when no current pupil matches.
+    `index`: the whole pupil_index by default, or a pupil_index_for(session, [text, ...]).
     """
     today = today or local_today()
-    index = pupil_index(session)
+    index = index or pupil_index(session)
     key = text.strip().casefold()
     ids = index.by_mis.get(key) or index.by_adno.get(key) or index.by_name.get(name_key(text), [])
     rows = [index.by_id[i] for i in dict.fromkeys(ids)]

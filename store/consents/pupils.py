@@ -485,10 +485,24 @@ class PupilRow:
     left_on: date | None
     never_publish: NeverPublish | None
     history: list[dict[str, Any]] = field(repr=False)  # the stored consent entries
-    words: tuple[str, ...] = field(repr=False)
-    form_key: str = field(repr=False)
     name_key: str = field(repr=False)
     _states: dict[Purpose, ConsentState] | None = field(default=None, repr=False)
+    # Only type-ahead needs these: worked out when it first asks, so an index built to check
+    # one pupil (the CLI) does not fold every name twice more.
+    _words: tuple[str, ...] | None = field(default=None, repr=False)
+    _form_key: str | None = field(default=None, repr=False)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        if self._words is None:
+            self._words = _words(self.name, self.preferred_name)
+        return self._words
+
+    @property
+    def form_key(self) -> str:
+        if self._form_key is None:
+            self._form_key = fold(self.form).replace(" ", "")
+        return self._form_key
 
     @property
     def states(self) -> dict[Purpose, ConsentState]:
@@ -527,8 +541,6 @@ def _row(doc_id: int, doc: Mapping[str, Any]) -> PupilRow:
         left_on=_as_date(doc.get("left_on")),
         never_publish=NeverPublish(reason) if reason else None,
         history=doc.get("consents") or [],
-        words=_words(name, preferred),
-        form_key=fold(form).replace(" ", ""),
         name_key=name_key(name),
     )
 
@@ -582,6 +594,39 @@ def pupil_index(session: Session) -> PupilIndex:
         index = PupilIndex.build(raw)
         _INDEXES[session] = index
     return index
+
+
+def pupil_index_for(session: Session, texts: Sequence[str]) -> PupilIndex:
+    """An index of just the pupils that naming `texts` can reach, for checking a few pupils
+    (the CLI): what resolve_row and possible_duplicates find in it is what they find in the
+    whole pupil_index, without making a row for every pupil of the school.
+
+    It holds every pupil whose MIS id, admission number, name or preferred-name alias is one
+    of `texts` (as resolve_row looks them up), and every pupil sharing a name with one of
+    those (as possible_duplicates looks them up).
+    """
+    raw = pupil_documents(session)
+    ids = {key for t in texts if (key := t.strip().casefold())}  # an empty MIS id is no id (as in PupilIndex.build)
+    names = {name_key(t) for t in texts}
+    same_name: dict[str, list[str]] = {}
+    chosen: list[str] = []
+    for doc_id, doc in raw.items():
+        name = doc.get("name", "")
+        key = name_key(name)
+        same_name.setdefault(key, []).append(doc_id)
+        preferred = doc.get("preferred_name", "")
+        if (
+            key in names
+            or (doc.get("mis_id") or "").casefold() in ids
+            or (doc.get("admission_no") or "").casefold() in ids
+            or (preferred and name_key(" ".join([preferred, *name.split()[1:]])) in names)
+        ):
+            chosen.append(doc_id)
+    reached = dict.fromkeys(chosen)
+    for doc_id in chosen:
+        reached.update(dict.fromkeys(same_name[name_key(raw[doc_id].get("name", ""))]))
+    # In the stored order, as the whole index has them: candidates and namesakes come in that order.
+    return PupilIndex.build({doc_id: doc for doc_id, doc in raw.items() if doc_id in reached})
 
 
 # --------------------------------------------------------------------- reading
@@ -931,11 +976,15 @@ def write_export(session: Session, export: Export, path: Path, *, overwrite: boo
         atomic_write(path, data)
     except OSError as error:
         raise describe_os_error(error, "write the export") from None
-    session.audit_event(
-        f"export.consents-{export.kind}",
-        f"{export.what} exported ({count_of(export.count, 'pupil')}, sha256 {hashlib.sha256(data).hexdigest()[:16]})",
-        target=Pupil.TABLE,
-    )
+    try:
+        session.audit_event(
+            f"export.consents-{export.kind}",
+            f"{export.what} exported ({count_of(export.count, 'pupil')}, sha256 {hashlib.sha256(data).hexdigest()[:16]})",
+            target=Pupil.TABLE,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)  # an export must not stand unrecorded
+        raise
 
 
 # --------------------------------------------------------------------- verify

@@ -27,7 +27,7 @@ from safedesk.store.engine.keys.recovery import new_recovery_key, secret_for_slo
 from safedesk.store.engine.records import Record, utcnow
 from safedesk.store.engine.repository import Repository
 from safedesk.store.engine.schema import CURRENT_VERSION, check_readable, migrate
-from safedesk.store.engine.vault import MIN_COMPACT_BYTES, Vault, refuse_store_files, unlock_header
+from safedesk.store.engine.vault import EVENTS_FILE, MIN_COMPACT_BYTES, Vault, refuse_store_files, unlock_header
 from safedesk.store.errors import InvalidInput, RecordNotFound, StoreReadOnly
 
 R = TypeVar("R", bound=Record)
@@ -52,7 +52,11 @@ class Session:
         self._repos: dict[type, Repository[Any]] = {}
         self.user: User | None = None
         self.merged_events = 0
+        self.merged_exports = 0  # of merged_events: exports made while the store was open elsewhere
         self.recovery_summary = ""
+        # Set by an export command that found the store open elsewhere and opened it read-only:
+        # its export audit events go to the events file, signed (see audit_event).
+        self.exports_sealed = False
 
     # ----------------------------------------------------------------- create / open
 
@@ -163,9 +167,19 @@ class Session:
 
     def audit_event(self, action: str, summary: str, target: str = "") -> None:
         if self.vault.read_only:
-            # Opened without the writer lock: the entry cannot join the chain, and the
-            # locked-events file takes only failed unlocks (nothing else there could be
-            # trusted), so what needs an audit entry is refused rather than left unrecorded.
+            if self.exports_sealed and events.EXPORT_ACTION.match(action):
+                # An export from a read-only copy while another process writes: signed and
+                # sealed into the events file, durably, before this returns; merged into the
+                # chain at the next normal unlock (see events.record_export).
+                head = self.audit.latest()
+                basis = (head.seq, head.hash) if head is not None else (0, "")
+                events.record_export(
+                    self.folder, self.vault.header, self.meta().events_identity, action, summary, self.actor, basis
+                )
+                return
+            # Opened without the writer lock: the entry cannot join the chain, and nothing but
+            # failed unlocks and signed exports is taken from the events file, so what else
+            # needs an audit entry is refused rather than left unrecorded.
             raise StoreReadOnly(
                 f"'{action}' is recorded in the audit log as it is done, and this store is open for reading only "
                 "(another SafeDesk window or command holds it): close that one first, or do it from within the app."
@@ -197,36 +211,55 @@ class Session:
         return unlock_header(self.vault.header, passphrase, None) is not None
 
     def _merge_locked_events(self) -> None:
-        """Move the events sealed while locked into the audit log, marked unauthenticated.
+        """Move the events sealed while the chain could not be written into the audit log.
 
         Their times are clamped between the last audited moment and now: a sealed line
-        cannot date itself into the past of the chain or the future.
+        cannot date itself into the past of the chain or the future. The events lock is
+        held from reading the file to clearing it, so a line appended meanwhile (an export
+        from another process) waits and is merged next time, never cleared unread.
         """
-        latest = self.audit.latest()
-        last = latest.at if latest is not None else utcnow()
-        found = events.read_all(self.folder, self.meta().events_identity, earliest=last, latest=utcnow())
-        if not found.events and not found.unreadable:
-            return
-        seen = {e.summary.rsplit("#", 1)[-1] for e in self.audit.entries() if e.action == events.ACCEPTED_ACTION}
-        with self.transaction():
-            for event in found.events:
-                if event.id in seen:
-                    continue
-                at = datetime.fromisoformat(event.at)
-                self.audit.append(events.LOCKED_ACTOR, event.action, f"{event.detail} #{event.id}", at=at)
-                self.merged_events += 1
-            kept = events.aside_name()
+        if not (self.folder / EVENTS_FILE).exists():
+            return  # one appended after this look is merged at the next unlock
+        with events.exclusive(self.folder):
+            latest = self.audit.latest()
+            last = latest.at if latest is not None else utcnow()
+            by_seq = {e.seq: e for e in self.audit.entries()}
+
+            def basis_time(seq: int, head: str) -> datetime | None:
+                entry = by_seq.get(seq)
+                return entry.at if entry is not None and entry.hash == head else None
+
+            found = events.read_all(
+                self.folder, self.meta().events_identity, earliest=last, latest=utcnow(), basis_time=basis_time
+            )
+            if not found.events and not found.unreadable:
+                return
+            # A line already merged (replayed into the file) is not added twice: ids are random.
+            seen = {
+                e.summary.rsplit("#", 1)[-1]
+                for e in by_seq.values()
+                if e.actor == events.LOCKED_ACTOR or e.actor.endswith(events.OPEN_ELSEWHERE)
+            }
+            with self.transaction():
+                for event in found.events:
+                    if event.id in seen:
+                        continue
+                    at = datetime.fromisoformat(event.at)
+                    self.audit.append(event.actor, event.action, f"{event.detail} #{event.id}", at=at)
+                    self.merged_events += 1
+                    self.merged_exports += event.action != events.ACCEPTED_ACTION
+                kept = events.aside_name()
+                if found.unreadable:
+                    self.audit.append(
+                        self.actor,
+                        "events.damaged",
+                        f"{found.unreadable} line(s) of the locked-time event file could not be accepted; kept as {kept}",
+                    )
+            # Only once the audit log holds them: a failed save leaves the file to merge next time.
             if found.unreadable:
-                self.audit.append(
-                    self.actor,
-                    "events.damaged",
-                    f"{found.unreadable} line(s) of the locked-time event file could not be accepted; kept as {kept}",
-                )
-        # Only once the audit log holds them: a failed save leaves the file to merge next time.
-        if found.unreadable:
-            events.set_aside(self.folder, kept)  # a damaged file is kept, never deleted
-        else:
-            events.clear(self.folder)
+                events.set_aside(self.folder, kept)  # a damaged file is kept, never deleted
+            else:
+                events.clear(self.folder)
 
     # ----------------------------------------------------------------- repositories
 

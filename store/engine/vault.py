@@ -35,6 +35,7 @@ complete frame, and read again if a fold switched files meanwhile.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -67,7 +68,16 @@ from safedesk.store.engine.files import (
 from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.keys.header import FORMAT_VERSION, Header, Slot
 from safedesk.store.engine.keys.recovery import secret_for_slot
-from safedesk.store.engine.snapshot import MAGIC, Cancelled, SnapshotHead, body_aad, read_head, read_tables, write_snapshot
+from safedesk.store.engine.snapshot import (
+    MAGIC,
+    Cancelled,
+    SnapshotHead,
+    body_aad,
+    no_cycle_collection,
+    read_head,
+    read_tables,
+    write_snapshot,
+)
 from safedesk.store.errors import (
     StoreCorrupt,
     StoreExists,
@@ -754,6 +764,7 @@ class Vault:
             self._key = b""
             if self._lock is not None:
                 self._lock.release()
+        gc.unfreeze()  # what the unlock froze (snapshot.no_cycle_collection) is the collector's again
 
     # The data key never leaves the vault: callers ask it to wrap, seal or open.
 
@@ -1131,8 +1142,9 @@ def read_state(
             ) from None
         raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.") from None
     slot, key = unlock_slot(snapshot.header, passphrase, user, on_failed_unlock)
-    tables = open_snapshot(snapshot, key)
-    replayed = replay_journal(roles.journal, snapshot, key, tables)
+    with no_cycle_collection():  # the journal's frames make as many dicts as the store file's
+        tables = open_snapshot(snapshot, key)
+        replayed = replay_journal(roles.journal, snapshot, key, tables)
     state = Unlocked(
         snapshot.header,
         key,

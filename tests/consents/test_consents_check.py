@@ -159,3 +159,29 @@ def test_image_rules_come_from_guidance_cards_that_say_them():
     for rule in IMAGE_RULES:
         card = library.cards[rule.card]
         assert rule.keyword in card.body.casefold(), (rule.card, rule.keyword)
+
+
+def test_the_index_for_a_few_names_finds_what_the_whole_index_finds(session) -> None:
+    """The CLI check builds rows only for the pupils its names reach (and their namesakes)."""
+    from safedesk.store.consents.check import possible_duplicates, resolve_row
+    from safedesk.store.consents.pupils import Pupil, add_pupil, pupil_index, pupil_index_for
+
+    for pupil in (
+        Pupil(name="Amelia Smith", preferred_name="Milly", year_group="Year 5", mis_id="A1"),
+        Pupil(name="Amelia  smith", year_group="Year 5"),  # a copy without its MIS id: a possible duplicate
+        Pupil(name="Ben Jones", admission_no="123", year_group="Year 2"),
+        Pupil(name="Ben Jones", year_group="Year 2", left_on=date(2020, 7, 20)),
+        Pupil(name="Ben Jones", year_group="Year 2", mis_id="B7"),
+        Pupil(name="Carys Evans", mis_id="C9"),
+        Pupil(name="Dewi Evans"),
+    ):
+        add_pupil(session, pupil)
+    whole = pupil_index(session)
+    for text in ("Amelia Smith", "milly smith", "a1", "123", "Ben Jones", "b7", "Carys Evans", "Evans", "nobody", ""):
+        narrow = pupil_index_for(session, [text, "Dewi Evans"])
+        assert len(narrow.rows) < len(whole.rows)
+        row, candidates = resolve_row(session, text)
+        narrow_row, narrow_candidates = resolve_row(session, text, index=narrow)
+        assert (row and row.id, [c.id for c in candidates]) == (narrow_row and narrow_row.id, [c.id for c in narrow_candidates])
+        if row is not None:
+            assert [d.id for d in possible_duplicates(whole, row)] == [d.id for d in possible_duplicates(narrow, narrow_row)]

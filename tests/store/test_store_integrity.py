@@ -9,8 +9,11 @@ import json
 import os
 import shutil
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -406,6 +409,92 @@ def test_forged_locked_events_cannot_write_history(store_dir):
     assert damaged and "1 line(s)" in damaged[0].summary  # the forged action is reported, not applied
     kept = list(store_dir.glob(f"{EVENTS_FILE}.damaged-*"))
     assert len(kept) == 1 and kept[0].name in damaged[0].summary  # set aside, never deleted
+
+
+def _signed_export(folder: Path, identity: str, **change: str) -> None:
+    """An export event as a reader process writes it, signed with `identity`, with `change` applied after signing."""
+    event = {
+        "id": "d" * 16,
+        "at": datetime.now(UTC).isoformat(),
+        "action": "export.report",
+        "detail": "audit report",
+        "by": "Sam",
+    }
+    event["from"] = "1:" + "0" * 64
+    event["mac"] = events._mac(identity, event)
+    _forge(folder, event | change)
+
+
+def test_an_export_event_is_accepted_only_signed_by_someone_who_opened_the_store(store_dir):
+    make_store(store_dir)
+    with Session.open(store_dir, PASSPHRASE, read_only=True) as reader:
+        identity = reader.meta().events_identity
+        first = reader.audit.entries()[0]
+    stranger, _ = events.new_identity()
+    _signed_export(store_dir, stranger)  # signed without the store's secret: a folder writer's forgery
+    _signed_export(store_dir, identity, detail="audit report; nothing else")  # changed after signing
+    _signed_export(store_dir, identity, action="export.report\x1b[2J")  # not an export action
+    event = {"id": "e" * 16, "at": "2001-01-01T00:00:00+00:00", "action": "export.report", "by": "Sam\x1b[31m" + "S" * 300}
+    event |= {"detail": "audit\x07 report " + "x" * 500, "from": f"1:{first.hash}"}
+    event["mac"] = events._mac(identity, event)
+    _forge(store_dir, event)  # genuine: kept, cleaned, bounded, dated no earlier than the save it came from
+    with Session.open(store_dir, PASSPHRASE) as session:
+        entries = session.audit.entries()
+    merged = [e for e in entries if e.actor.endswith(events.OPEN_ELSEWHERE)]
+    assert len(merged) == 1 and merged[0].action == "export.report"
+    assert "\x1b" not in merged[0].actor and "\x07" not in merged[0].summary
+    assert len(merged[0].actor) < 140 and len(merged[0].summary) < 300
+    assert "made from the save at audit entry 1" in merged[0].summary
+    assert merged[0].at == first.at  # clamped up to its basis, not to 2001
+    damaged = [e for e in entries if e.action == "events.damaged"]
+    assert damaged and "3 line(s)" in damaged[0].summary
+
+
+def test_an_export_waits_for_a_merge_and_fails_loudly_rather_than_drop_its_event(store_dir, monkeypatch):
+    make_store(store_dir)
+    monkeypatch.setattr(events, "LOCK_SECONDS", 0.2)
+    with Session.open(store_dir, PASSPHRASE, read_only=True) as reader:
+        reader.exports_sealed = True
+        with events.exclusive(store_dir), pytest.raises(StoreWriteError, match="busy"):
+            reader.audit_event("export.report", "audit report exported")
+        assert not (store_dir / EVENTS_FILE).exists()
+        reader.audit_event("export.report", "audit report exported")  # the merge is over: recorded
+        with pytest.raises(StoreWriteError):
+            reader.audit_event("record.delete", "not an export")  # read-only: nothing else is sealed
+    assert (store_dir / EVENTS_FILE).exists()
+
+
+def test_the_merge_reads_and_clears_the_events_file_under_its_lock(store_dir, monkeypatch):
+    """So a line an exporting process appends meanwhile is never cleared unread."""
+    make_store(store_dir)
+    with Session.open(store_dir, PASSPHRASE, read_only=True) as reader:
+        reader.exports_sealed = True
+        reader.audit_event("export.report", "audit report exported")
+    held: list[bool] = []
+    seen: list[str] = []
+    real_exclusive, real_read, real_clear = events.exclusive, events.read_all, events.clear
+
+    @contextmanager
+    def watched(folder: Path, timeout: float = 1.0) -> Iterator[None]:
+        with real_exclusive(folder, timeout):
+            held.append(True)
+            yield
+            held.pop()
+
+    def read_all(*args: Any, **kwargs: Any) -> events.EventsFile:
+        seen.append(f"read {bool(held)}")
+        return real_read(*args, **kwargs)
+
+    def clear(folder: Path) -> None:
+        seen.append(f"clear {bool(held)}")
+        real_clear(folder)
+
+    monkeypatch.setattr(events, "exclusive", watched)
+    monkeypatch.setattr(events, "read_all", read_all)
+    monkeypatch.setattr(events, "clear", clear)
+    with Session.open(store_dir, PASSPHRASE) as session:
+        assert session.merged_events == 1
+    assert seen == ["read True", "clear True"]
 
 
 def test_damaged_events_file_is_reported_and_kept(store_dir):

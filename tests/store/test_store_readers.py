@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ from click.testing import CliRunner
 
 from safedesk.cli.main import cli
 from safedesk.store.consents.pupils import Pupil, add_pupil
+from safedesk.store.engine import events
 from safedesk.store.engine.session import Session
-from safedesk.store.engine.vault import JOURNAL_FILE, STORE_FILE
-from safedesk.store.errors import StoreReadOnly
+from safedesk.store.engine.vault import EVENTS_FILE, JOURNAL_FILE, STORE_FILE
+from safedesk.store.errors import StoreReadOnly, StoreWriteError
 from tests.kit import PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +89,16 @@ def writer(store_dir: Path) -> Iterator[Writer]:
         held.stop()
 
 
+@pytest.fixture
+def steady_writer(store_dir: Path) -> Iterator[Writer]:
+    """A writer that does not fold while the test looks at the store's bytes."""
+    _store(store_dir)
+    held = Writer(store_dir, compact=1 << 30)
+    yield held
+    if held.process.poll() is None:
+        held.stop()
+
+
 def run(store: Path, *args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(cli, ["--store", str(store), *args], catch_exceptions=False)
 
@@ -104,22 +116,68 @@ def test_read_only_commands_work_while_another_process_writes(store_dir, pwfile,
     verified = run(store_dir, "verify", "--passphrase-file", str(pwfile))
     assert verified.exit_code == 0, verified.output
 
-    # An export is audited as it is made, and the locked-events file takes nothing but failed
-    # unlocks: while the store is open elsewhere, an export is refused, plainly, and writes nothing.
+    writer.stop()
+
+
+def test_an_export_while_another_process_writes_is_recorded_at_the_next_unlock(store_dir, pwfile, steady_writer):
+    """The export reads the last complete save without the writer lock; its audit entry is signed,
+    sealed into the events file (the only store file it touches) and joins the chain at the next
+    normal unlock, marked as recorded while the store was open elsewhere."""
+    writer = steady_writer
+    writer.add("Bartholomew Jones")
     before = {p.name: p.read_bytes() for p in store_dir.iterdir()}
     out = store_dir.parent / "never.md"
-    refused = run(store_dir, "consents", "export", "never-publish", "--out", str(out), "--passphrase-file", str(pwfile))
-    assert refused.exit_code != 0
-    assert "export from within the app" in refused.output
-    assert not out.exists()
-    assert {p.name: p.read_bytes() for p in store_dir.iterdir()} == before
-    writer.stop()
-    # With the store free, the same export takes the lock and its entry joins the chain at once.
     exported = run(store_dir, "consents", "export", "never-publish", "--out", str(out), "--passphrase-file", str(pwfile))
     assert exported.exit_code == 0, exported.output
+    assert (
+        "open in another SafeDesk window" in exported.output and "recorded in the audit log at the next unlock" in exported.output
+    )
+    report = store_dir.parent / "audit.md"
+    reported = run(store_dir, "export", "audit", "--out", str(report), "--passphrase-file", str(pwfile))
+    assert reported.exit_code == 0, reported.output
+    register = store_dir.parent / "register.md"
+    listed = run(store_dir, "accounts", "export", "--out", str(register), "--passphrase-file", str(pwfile))
+    assert listed.exit_code == 0, listed.output
+    assert out.exists() and report.exists() and register.exists()
+    after = {p.name: p.read_bytes() for p in store_dir.iterdir()}
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert changed == {EVENTS_FILE, events.LOCK_FILE}  # the store, journal and writer lock untouched
+    assert b"never-publish" not in after[EVENTS_FILE] and b"Sam Patel" not in after[EVENTS_FILE]  # sealed
+    # The writer is not disturbed: it saves on, and its own saves do not take the events.
+    writer.add("Carys Evans")
+    writer.stop()
+    assert (store_dir / EVENTS_FILE).exists()
     with Session.open(store_dir, PASSPHRASE) as session:
-        assert any(e.action == "export.consents-never-publish" for e in session.audit.entries())
+        entries = session.audit.entries()
+        merged = [e for e in entries if e.actor.endswith(events.OPEN_ELSEWHERE)]
+        assert [e.action for e in merged] == ["export.consents-never-publish", "export.report", "export.accounts"]
+        assert all(e.actor == "Sam Patel (DSL), recorded while the store was open elsewhere" for e in merged)
+        assert "audit report exported (Markdown)" in merged[1].summary
+        # Dated no earlier than the save it was made from (Bartholomew's), though merged after Carys's.
+        basis = int(merged[0].summary.split("audit entry ")[1].split()[0])
+        assert entries[basis - 1].at <= merged[0].at <= merged[0].at.now(UTC)
+        assert merged[0].seq > basis + 1  # Carys's save came between
         assert session.audit.verify().ok
+    assert not (store_dir / EVENTS_FILE).exists()
+    with Session.open(store_dir, PASSPHRASE) as session:  # merged once, not again
+        assert len([e for e in session.audit.entries() if e.actor.endswith(events.OPEN_ELSEWHERE)]) == 3
+
+
+def test_an_export_that_cannot_be_recorded_leaves_no_file(store_dir, pwfile, writer, monkeypatch):
+    def full_disk(*args: object, **kwargs: object) -> str:
+        raise StoreWriteError("Could not record the export in the store's event file: the disk is full.")
+
+    monkeypatch.setattr(events, "record_export", full_disk)
+    out = store_dir.parent / "never.md"
+    refused = run(store_dir, "consents", "export", "never-publish", "--out", str(out), "--passphrase-file", str(pwfile))
+    assert refused.exit_code != 0 and "disk is full" in refused.output
+    report = store_dir.parent / "audit.md"
+    refused = run(store_dir, "export", "audit", "--out", str(report), "--passphrase-file", str(pwfile))
+    assert refused.exit_code != 0 and "disk is full" in refused.output
+    register = store_dir.parent / "register.md"
+    refused = run(store_dir, "accounts", "export", "--out", str(register), "--passphrase-file", str(pwfile))
+    assert refused.exit_code != 0 and "disk is full" in refused.output
+    assert not out.exists() and not report.exists() and not register.exists()
 
 
 def test_writers_are_still_refused_with_the_clear_message(store_dir, pwfile, writer, tmp_path):

@@ -69,6 +69,20 @@ async def test_unlock_wrong_then_right_and_failed_attempts_reported(store_dir, m
         assert any("1 failed unlock attempt" in n for n in seen)
 
 
+async def test_exports_made_while_open_elsewhere_are_reported_apart_from_failed_unlocks(store_dir, monkeypatch):
+    make_store(store_dir)
+    with Session.open(store_dir, PASSPHRASE, read_only=True) as reader:  # as an export command beside the app
+        reader.exports_sealed = True
+        reader.audit_event("export.report", "audit report exported (Markdown)")
+    app = SafeDeskApp(store_dir)
+    seen = record_notifications(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert any("1 export(s) made while SafeDesk was open elsewhere" in n for n in seen)
+        assert not any("failed unlock" in n for n in seen)
+
+
 async def test_unlock_choosing_a_slot_and_guide_without_passphrase(store_dir):
     make_store(store_dir)
     app = SafeDeskApp(store_dir)

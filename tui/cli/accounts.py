@@ -189,7 +189,7 @@ def export(
     assert out is not None
     if out.exists() and not force:
         raise InvalidInput(f"{out} already exists: choose another name or add --force.")
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user, access="export") as session:
         count = export_register(session, out)
     click.echo(f"Account register ({count} accounts) written to {out}. It names staff: keep it as you keep staff records.")
 

@@ -23,7 +23,7 @@ from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import local_today, show_datetime
 
 if TYPE_CHECKING:
-    from safedesk.store.consents.pupils import PupilRow
+    from safedesk.store.consents.pupils import PupilIndex, PupilRow
     from safedesk.store.engine.session import Session
 
 EXIT_STOP = 1
@@ -154,7 +154,7 @@ def columns() -> None:
 # --------------------------------------------------------------------- check
 
 
-def _resolve_all(session: Session, texts: tuple[str, ...]) -> tuple[list[PupilRow], list[str]]:
+def _resolve_all(session: Session, texts: tuple[str, ...], index: PupilIndex) -> tuple[list[PupilRow], list[str]]:
     """Each PUPIL argument as a list row; one line per argument that names nobody or several."""
     from safedesk.store.consents.check import resolve_row
     from safedesk.store.consents.pupils import search_rows
@@ -162,7 +162,7 @@ def _resolve_all(session: Session, texts: tuple[str, ...]) -> tuple[list[PupilRo
     found: list[PupilRow] = []
     problems: list[str] = []
     for text in texts:
-        row, candidates = resolve_row(session, text)
+        row, candidates = resolve_row(session, text, index=index)
         if row is not None:
             if all(r.id != row.id for r in found):
                 found.append(row)
@@ -198,12 +198,14 @@ def check(
     Name each PUPIL by full name or MIS id.
     """
     from safedesk.store.consents.check import IMAGE_RULES, check_rows, purposes_for
-    from safedesk.store.consents.pupils import pupil_index
+    from safedesk.store.consents.pupils import pupil_index_for
 
     chosen = purposes_for(purposes)
     with opened(ctx, passphrase_file, user, access="read") as session:
-        found, problems = _resolve_all(session, pupils)
-        index = pupil_index(session)
+        # Only the pupils these names can reach (and their namesakes): a check of one pupil
+        # does not make a row for every pupil of the school.
+        index = pupil_index_for(session, pupils)
+        found, problems = _resolve_all(session, pupils, index)
     if problems:
         for problem in problems:
             click.echo(f"safedesk: {problem}", err=True)
@@ -323,10 +325,10 @@ def _cut(text: str, width: int) -> str:
 @click.pass_context
 def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str | None) -> None:
     """One pupil: details, where each purpose stands, and the full history."""
-    from safedesk.store.consents.pupils import Purpose, format_date, get_pupil
+    from safedesk.store.consents.pupils import Purpose, format_date, get_pupil, pupil_index_for
 
     with opened(ctx, passphrase_file, user, access="read") as session:
-        found, problems = _resolve_all(session, (pupil,))
+        found, problems = _resolve_all(session, (pupil,), pupil_index_for(session, (pupil,)))
         record = get_pupil(session, found[0].id) if found else None
     if problems or record is None:
         click.echo(f"safedesk: {problems[0]}", err=True)

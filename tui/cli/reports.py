@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from safedesk.cli.formats import format_flags
-from safedesk.cli.store import PASSPHRASE_FILE, USER, opened
+from safedesk.cli.store import PASSPHRASE_FILE, USER, opened, recorded_export
 
 
 def _date(value: str | None, name: str) -> date | None:
@@ -86,6 +86,7 @@ def export(
         document = registry.build_document(session, report, params)
         write_export(out, render(document, fmt), overwrite=force)
         secrets = " including secrets" if include_secrets else ""
-        session.audit_event("export.report", f"{report} report exported{secrets} ({fmt.kind})")
+        with recorded_export(out):
+            session.audit_event("export.report", f"{report} report exported{secrets} ({fmt.kind})")
     note = " It contains personal data: keep it safe." if registry.report(report).personal_data else ""
     click.echo(f"Wrote {out}.{note}")

@@ -31,9 +31,9 @@ def _store_dir(ctx: click.Context) -> Path:
 
 # How a command opens the store: "write" takes the writer lock; "read" never does, so it works
 # while the app (or another command) has the store open, from its last complete save; "export"
-# needs the writer lock like "write" (its audit entry must join the chain at once: the
-# locked-events file takes nothing but failed unlocks, so it cannot be used to forge history),
-# and says so plainly when the store is open elsewhere.
+# takes the writer lock when it is free (its audit entry joins the chain at once) and otherwise
+# reads like "read", its audit entry signed and sealed into the events file, merged into the
+# chain at the next normal unlock (store/engine/events.py; docs/SECURITY.md says why).
 Access = Literal["write", "read", "export"]
 
 
@@ -74,20 +74,39 @@ def opened(
 
 
 def _open(session_class: Any, folder: Path, passphrase: str, user: str | None, access: Access) -> Any:
-    from safedesk.store.errors import StoreLocked
+    from safedesk.store.errors import StoreLocked, StoreRolledBack
 
     if access == "read":
         return session_class.open(folder, passphrase, user, read_only=True)
     try:
         return session_class.open(folder, passphrase, user)
-    except StoreLocked as error:
+    except StoreLocked:
         if access == "write":
             raise
-        raise StoreLocked(
-            f"{error} An export is recorded in the store's audit log as it is made, so it needs the store "
-            "to itself: close the other SafeDesk window (or command) and run this again, or export from "
-            "within the app."
-        ) from None
+    session = session_class.open(folder, passphrase, user, read_only=True)
+    warning = session.vault.rollback_warning
+    if warning:
+        # The writer would refuse this store; an export from it must not pass for current.
+        session.close()
+        raise StoreRolledBack(warning, str(folder), None)
+    session.exports_sealed = True
+    click.echo(
+        "The store is open in another SafeDesk window or command: exporting from its last complete save. "
+        "This export is recorded in the audit log at the next unlock (marked as recorded while the store was open elsewhere).",
+        err=True,
+    )
+    return session
+
+
+@contextmanager
+def recorded_export(path: Path) -> Iterator[None]:
+    """Around an export's audit entry: if it cannot be recorded, the file it records is removed
+    (an export must not stand unrecorded), and the error says so."""
+    try:
+        yield
+    except BaseException:
+        Path(path).expanduser().unlink(missing_ok=True)
+        raise
 
 
 def _print_recovery_key(key: str) -> None:
