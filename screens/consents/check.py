@@ -55,6 +55,7 @@ class CheckScreen(Screen[None]):
         yield OptionList(id="check-suggestions")
         yield Static("", id="check-verdict", markup=False)
         yield RowTable((Col("Pupil"), Col("Class", 6), Col("Result", 46)), empty="No pupils yet.", id="check-picked")
+        yield Static("", id="check-notes", markup=False)
         yield Static(
             "Before posting: " + " · ".join(rule.short for rule in IMAGE_RULES) + " · F2 the full guidance",
             id="check-rules",
@@ -143,6 +144,11 @@ class CheckScreen(Screen[None]):
         verdict.update(result.headline())
         verdict.set_class(bool(result.verdicts) and result.passed, "pass")
         verdict.set_class(bool(result.verdicts) and not result.passed, "stop")
+        # Beside the verdict, never changing it: pupils of 12+ whose own view should be asked.
+        notes = [f"{v.name}: {v.note}." for v in result.verdicts if v.note]
+        shown = self.query_one("#check-notes", Static)
+        shown.update("Note: " + " ".join(notes) if notes else "")
+        shown.set_class(bool(notes), "shown")
         table = self.query_one("#check-picked", RowTable)
         table.set_rows(
             [

@@ -146,7 +146,12 @@ def _problem(state: ConsentState, today: date) -> tuple[str, str] | None:
     return None
 
 
-OWN_VIEW_AGE = 12  # the guidance: from about 12, a competent pupil's own view counts
+# ICO, "What rights do children have?" (Children and the UK GDPR): a child may exercise their
+# rights "on their own behalf as long as they are competent to do so"; in Scotland a person aged
+# 12 or over is presumed to be. The Education People's social media guidance (2018, seed 000)
+# applies it to images: permission from the child "if they are over 12 years old and deemed to be
+# competent ..., as suggested by the Information Commissioner". So from 12 the note says ask them.
+OWN_VIEW_AGE = 12
 
 
 def age_on(born: date, today: date) -> int:
@@ -157,7 +162,7 @@ def own_view_note(born: date | None, today: date) -> str:
     """For a pupil 12 or older (date of birth recorded): their own view counts, not only their parents'."""
     if born is None or age_on(born, today) < OWN_VIEW_AGE:
         return ""
-    return f"{age_on(born, today)} years old: old enough to give their own view; ask them if it has not been sought"
+    return f"{age_on(born, today)} years old: can give their own view if competent (ICO); ask them if it has not been sought"
 
 
 def verdict(

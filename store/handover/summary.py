@@ -218,8 +218,8 @@ def _pupil(p: Pupil) -> list[str]:
         given = f", given by {md(change.given_by)}" if change.given_by else ""
         lines.append(f"- {label}: {change.status.label}{given}{until}")
     if p.consents:
-        lines += ["", "**Consent history** (oldest first):", ""]
-        for change in p.consents:
+        lines += ["", "**Consent history** (oldest first, by the date given):", ""]
+        for change in p.history():
             who = (
                 f" by {md(change.given_by)}" + (f" ({md(change.relationship)})" if change.relationship else "")
                 if change.given_by

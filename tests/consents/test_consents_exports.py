@@ -292,7 +292,7 @@ def test_a_date_of_birth_gives_the_12_plus_note_beside_the_verdict(store, pw, tm
     data = f"UPN,Name,DOB,Website,Date\r\nA1,Amelia Smith,{born:%d/%m/%Y},yes,{UK}\r\nA2,Ben Jones,{TODAY.year - 8}-01-01,yes,{UK}\r\n"
     cli_import(store, pw, tmp_path, "dob.csv", data.encode())
     code, text = check(store, pw, "website", "A1", "A2")
-    assert code == 0 and "Note: Amelia Smith: 13 years old: old enough to give their own view" in text
+    assert code == 0 and "Note: Amelia Smith: 13 years old: can give their own view if competent (ICO)" in text
     assert "Ben Jones:" not in text
 
 

@@ -345,8 +345,8 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
         state = states[purpose]
         extra = f", until {format_date(state.review_on)}" if state.review_on and state.status else ""
         click.echo(f"  {purpose.label:<24} {state.word(today)}{extra}")
-    click.echo("History (oldest first):")
-    for c in record.consents:
+    click.echo("History (oldest first, by the date each decision was given):")
+    for c in record.history():
         who = ", ".join(x for x in (c.given_by, c.relationship) if x)
         click.echo(
             f"  {show_datetime(c.recorded_at)}  {c.purpose.label}: {c.status.label}"
