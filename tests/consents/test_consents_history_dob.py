@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -45,7 +45,7 @@ def error(screen, field: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def change(purpose: Purpose, status: ConsentStatus, given_on: date) -> ConsentChange:
-    return ConsentChange(purpose=purpose, status=status, given_on=given_on, recorded_at=datetime.now(timezone.utc))
+    return ConsentChange(purpose=purpose, status=status, given_on=given_on, recorded_at=datetime.now(UTC))
 
 
 @pytest.fixture
