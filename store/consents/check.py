@@ -107,6 +107,7 @@ class CheckResult:
     purposes: tuple[Purpose, ...]
     verdicts: tuple[Verdict, ...]
     on: date
+    what: str = ""  # an event checked instead of purposes (safedesk.store.consents.events)
 
     @property
     def passed(self) -> bool:
@@ -118,6 +119,8 @@ class CheckResult:
 
     @property
     def purpose_text(self) -> str:
+        if self.what:
+            return self.what
         return " + ".join(p.label.lower() for p in self.purposes)
 
     def headline(self) -> str:

@@ -994,6 +994,13 @@ def consent_register_export(session: Session, today: date | None = None) -> Expo
     return Export("\n".join(lines) + "\n", len(rows), "register", "consent register")
 
 
+def _register_with_events(session: Session) -> Export:
+    # Imported here: events builds on this module (its check and lists use the pupil index).
+    from safedesk.store.consents.events import register_with_events
+
+    return register_with_events(session)
+
+
 def _purpose_of(value: str) -> Purpose:
     try:
         return Purpose(value)
@@ -1006,8 +1013,8 @@ REPORTS: tuple[Report, ...] = (
     Report(
         "consent-register",
         "Consent register",
-        "Every pupil's consent state per purpose.",
-        lambda s, p: consent_register_export(s).text,
+        "Every pupil's consent state per purpose, and each event's decisions.",
+        lambda s, p: _register_with_events(s).text,
     ),
     Report(
         "never-publish",
