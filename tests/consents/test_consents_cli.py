@@ -141,7 +141,7 @@ def test_check_ambiguous_and_unknown_pupils_are_clear_errors(loaded, pw):
     )
     assert errors[1].startswith("safedesk: No pupil is called 'Amelia'") and "Did you mean: Amelia Smith?" in errors[1]
     bad = run(loaded, pw, "check", "-p", "tiktok", "A1")
-    assert bad.exit_code == 2 and "Unknown purpose or channel" in bad.stderr
+    assert bad.exit_code == 2 and "Unknown purpose, channel or event 'tiktok'" in bad.stderr
 
 
 def test_list_filters_and_json(loaded, pw):

@@ -126,3 +126,68 @@ def test_the_current_decision_is_the_latest_given_whatever_order_recorded(entrie
     latest_day = min(d for _, d in entries)
     expected = [s for s, d in entries if d == latest_day][-1]
     assert event.current()[1].status is expected
+
+
+# --------------------------------------------------------------------- the command line
+
+
+@pytest.fixture
+def cli_store(store_dir, tmp_path):  # type: ignore[no-untyped-def]
+    from safedesk.store.engine.session import Session
+    from tests.kit import PASSPHRASE
+
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    add_pupil(session, Pupil(name="Amelia Smith", year_group="6", form="6A", mis_id="A1"))
+    add_pupil(session, Pupil(name="Ben Jones", year_group="6", form="6A", mis_id="A2"))
+    session.close()
+    pw = tmp_path / "pw.txt"
+    pw.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    return store_dir, pw
+
+
+def run(cli_store, *args: str):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from safedesk.cli.main import cli
+
+    store, pw = cli_store
+    return CliRunner().invoke(cli, ["--store", str(store), "consents", *args, "--passphrase-file", str(pw)])
+
+
+def test_cli_events_add_record_check_list_and_show(cli_store):
+    start, end = format_date(TODAY - timedelta(days=1)), format_date(TODAY + timedelta(days=1))
+    made = run(cli_store, "event", "add", "Summer Play", "--from", start, "--to", end, "--note", "hall")
+    assert made.exit_code == 0 and f"Event added: Summer Play ({start} to {end})." in made.output
+    assert run(cli_store, "event", "add", "summer play", "--from", start).exit_code != 0
+    bad = run(cli_store, "event", "add", "Sports Day", "--from", end, "--to", start)
+    assert bad.exit_code == 2 and "end date is before" in bad.output and "Traceback" not in bad.output
+    assert run(cli_store, "event", "record", "Summer Play", "A1", "A2", "--status", "granted", "--given",
+               format_date(TODAY - timedelta(days=9))).exit_code == 0  # fmt: skip
+    assert run(cli_store, "event", "record", "Summer Play", "A2", "--status", "withdrawn", "--given",
+               format_date(TODAY - timedelta(days=2))).exit_code == 0  # fmt: skip
+    # An older slip recorded last changes nothing.
+    assert run(cli_store, "event", "record", "Summer Play", "A2", "--status", "granted", "--given",
+               format_date(TODAY - timedelta(days=5))).exit_code == 0  # fmt: skip
+    ok = run(cli_store, "check", "--event", "Summer Play", "A1")
+    assert ok.exit_code == 0 and ok.output.startswith("PASS: the pupil is cleared for Summer Play.")
+    stop = run(cli_store, "check", "--purpose", "summer play", "A1", "Ben Jones")
+    assert stop.exit_code == 1
+    assert f"Ben Jones, 6A: consent for Summer Play withdrawn on {format_date(TODAY - timedelta(days=2))}" in stop.output
+    unknown = run(cli_store, "check", "--purpose", "Winter Play", "A1")
+    assert unknown.exit_code == 2 and "Unknown purpose, channel or event 'Winter Play'" in unknown.output
+    assert "youtube" in unknown.output and "(events: Summer Play)" in unknown.output
+    assert run(cli_store, "check", "--event", "Winter Play", "A1").output == unknown.output
+    assert run(cli_store, "check", "--event", "Summer Play", "-p", "website", "A1").exit_code == 2
+    listed = run(cli_store, "event", "list")
+    assert "Summer Play" in listed.output and "1 pupil granted, 1 pupil withdrawn" in listed.output
+    shown = run(cli_store, "event", "show", "summer play")
+    assert "hall" in shown.output and "withdrawn" in shown.output and "2 pupils with a decision." in shown.output
+
+
+def test_cli_event_check_outside_its_dates_says_so(cli_store):
+    later = format_date(TODAY + timedelta(days=10))
+    assert run(cli_store, "event", "add", "Panto", "--from", later).exit_code == 0
+    assert run(cli_store, "event", "record", "Panto", "A1", "--status", "granted").exit_code == 0
+    result = run(cli_store, "check", "--event", "Panto", "A1")
+    assert result.exit_code == 1
+    assert f"Panto runs {later}: its consent does not apply on {format_date(TODAY)}" in result.output
