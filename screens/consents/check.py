@@ -16,12 +16,14 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Select, St
 from textual.widgets.option_list import Option
 
 from safedesk.store.consents.check import CHANNELS, IMAGE_RULES, RULES_CARD, CheckResult, check_rows
+from safedesk.store.consents.events import check_event, get_event, list_events
 from safedesk.store.consents.pupils import pupil_index, search_rows, year_short
 from safedesk.widgets.common import plain
 from safedesk.widgets.host import host, session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 SUGGESTIONS = 6
+EVENT_PREFIX = "event:"  # the channel choice's value for an event: "event:<id>"
 
 
 class CheckScreen(Screen[None]):
@@ -46,9 +48,7 @@ class CheckScreen(Screen[None]):
         yield Header()
         with Horizontal(id="check-top"):
             yield Label("Channel")
-            yield Select(
-                [(c.label, c.key) for c in CHANNELS], value=CHANNELS[0].key, allow_blank=False, compact=True, id="check-channel"
-            )
+            yield Select(self._channels(), value=CHANNELS[0].key, allow_blank=False, compact=True, id="check-channel")
         with Horizontal(id="check-search-row"):
             yield Label("Pupils")
             yield Input(compact=True, placeholder="type a name or class, Enter adds the pupil", id="check-search")
@@ -63,10 +63,21 @@ class CheckScreen(Screen[None]):
         )
         yield Footer()
 
+    def _channels(self) -> list[tuple[str, str]]:
+        """The purposes and channels, then each event with its own consent (checked on its own)."""
+        events = [(plain(f"Event: {e.name} ({e.dates})"), f"{EVENT_PREFIX}{e.id}") for e in list_events(session_of(self.app))]
+        return [(c.label, c.key) for c in CHANNELS] + events
+
     def on_mount(self) -> None:
         self.recheck()
 
     def on_screen_resume(self) -> None:
+        # An event added since (e on the pupil list) is offered at once.
+        channel = self.query_one("#check-channel", Select)
+        key = channel.value
+        channel.set_options(self._channels())
+        if any(value == key for _, value in self._channels()):
+            channel.value = key
         self.recheck()
 
     # ----------------------------------------------------------------- picking pupils
@@ -135,11 +146,15 @@ class CheckScreen(Screen[None]):
     # ----------------------------------------------------------------- the verdict
 
     def recheck(self, keep: str | None = None) -> None:
-        key = self.query_one("#check-channel", Select).value
-        channel = next(c for c in CHANNELS if c.key == key)
-        index = pupil_index(session_of(self.app))
+        key = str(self.query_one("#check-channel", Select).value)
+        session = session_of(self.app)
+        index = pupil_index(session)
         rows = [index.by_id[i] for i in self.picked if i in index.by_id]
-        result = self.result = check_rows(rows, channel.purposes, index=index)
+        if key.startswith(EVENT_PREFIX):
+            result = self.result = check_event(get_event(session, int(key[len(EVENT_PREFIX) :])), rows, index=index)
+        else:
+            channel = next(c for c in CHANNELS if c.key == key)
+            result = self.result = check_rows(rows, channel.purposes, index=index)
         verdict = self.query_one("#check-verdict", Static)
         verdict.update(result.headline())
         verdict.set_class(bool(result.verdicts) and result.passed, "pass")

@@ -199,7 +199,9 @@ def check_event(
     """
     today = today or local_today()
     current = event.current()
-    outside = "" if event.applies(today) else f"{event.name} runs {event.dates}: its consent does not apply on {format_date(today)}"
+    outside = (
+        "" if event.applies(today) else f"{event.name} runs {event.dates}: its consent does not apply on {format_date(today)}"
+    )
 
     def one(row: PupilRow) -> Verdict:
         problems: list[tuple[str, str]] = []

@@ -191,3 +191,96 @@ def test_cli_event_check_outside_its_dates_says_so(cli_store):
     result = run(cli_store, "check", "--event", "Panto", "A1")
     assert result.exit_code == 1
     assert f"Panto runs {later}: its consent does not apply on {format_date(TODAY)}" in result.output
+
+
+# --------------------------------------------------------------------- the screens
+
+
+@pytest.fixture
+def school(store_dir):  # type: ignore[no-untyped-def]
+    from safedesk.store.engine.session import Session
+    from tests.kit import PASSPHRASE
+
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    add_pupil(session, Pupil(name="Amelia Smith", year_group="6", form="6A", mis_id="A1"))
+    add_pupil(session, Pupil(name="Ben Jones", year_group="6", form="6A", mis_id="A2"))
+    add_pupil(session, Pupil(name="[bold]Cara[/] Lee", year_group="5", form="5B", mis_id="A3"))
+    session.close()
+    return store_dir
+
+
+async def test_tui_create_an_event_tick_pupils_and_check_it(school):
+    from textual.widgets import Input, Select, SelectionList, Static
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.consents.check import CheckScreen
+    from safedesk.screens.consents.events import EventDecisionForm, EventForm, EventScreen, EventsScreen
+    from safedesk.screens.consents.pupils import ConsentsScreen
+    from safedesk.widgets.row_table import RowTable
+    from tests.kit import PASSPHRASE, settle
+
+    app = SafeDeskApp(school)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await app.push_screen(ConsentsScreen())
+        await pilot.pause()
+        await pilot.press("e")
+        assert isinstance(app.screen, EventsScreen)
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, EventForm)
+        form.query_one("#name", Input).value = "Panto"
+        form.query_one("#starts_on", Input).value = format_date(TODAY + timedelta(days=3))
+        form.query_one("#ends_on", Input).value = format_date(TODAY + timedelta(days=1))
+        await pilot.press("ctrl+s")
+        error = form.query_one("#error-ends_on")
+        assert "end date is before" in str(error.render())
+        form.query_one("#starts_on", Input).value = format_date(TODAY - timedelta(days=1))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        event_screen = app.screen
+        assert isinstance(event_screen, EventScreen)
+        await pilot.press("r")
+        decide = app.screen
+        assert isinstance(decide, EventDecisionForm)
+        pupils = decide.query_one("#pupils", SelectionList)
+        assert pupils.option_count == 3
+        assert str(pupils.get_option_at_index(0).prompt) == "[bold]Cara[/] Lee  Y5 5B"
+        assert decide.focused is decide.query_one("#event-narrow", Input), decide.focused
+        await pilot.press(*"6a")
+        await pilot.pause()
+        assert pupils.option_count == 2
+        pupils.select_all()
+        await pilot.pause()
+        decide.query_one("#event-narrow", Input).value = "ben"
+        await pilot.pause()
+        pupils.deselect_all()  # Ben unticked while Amelia, hidden, stays ticked
+        await pilot.pause()
+        decide.query_one("#event-narrow", Input).value = ""
+        await pilot.pause()
+        assert set(pupils.selected) == {1}
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is event_screen
+        table = event_screen.query_one("#event-pupils", RowTable)
+        assert [(r.cells[0], r.cells[2]) for r in table.rows] == [("Amelia Smith", "granted")]
+        assert "1 pupil granted" in str(event_screen.query_one("#event-facts", Static).render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, EventsScreen)
+        assert app.screen.query_one("#events-table", RowTable).rows[0].cells[:3] == (
+            "Panto",
+            f"{format_date(TODAY - timedelta(days=1))} to {format_date(TODAY + timedelta(days=1))}",
+            "on now",
+        )
+        await pilot.press("escape", "c")
+        check = app.screen
+        assert isinstance(check, CheckScreen)
+        check.query_one("#check-channel", Select).value = "event:1"
+        await pilot.press(*"amelia", "enter", *"ben", "enter")
+        await pilot.pause()
+        verdict = str(check.query_one("#check-verdict", Static).render())
+        assert verdict == "STOP: 1 of 2 pupils is not cleared for Panto."
+        reasons = {r.cells[0]: r.cells[2] for r in check.query_one("#check-picked", RowTable).rows}
+        assert reasons == {"Amelia Smith": "ok", "Ben Jones": "no consent recorded for Panto"}
