@@ -10,6 +10,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
@@ -63,10 +64,12 @@ class CheckScreen(Screen[None]):
         )
         yield Footer()
 
-    def _channels(self) -> list[tuple[str, str]]:
+    def _channels(self) -> list[tuple[str | Content, str]]:
         """The purposes and channels, then each event with its own consent (checked on its own)."""
-        events = [(plain(f"Event: {e.name} ({e.dates})"), f"{EVENT_PREFIX}{e.id}") for e in list_events(session_of(self.app))]
-        return [(c.label, c.key) for c in CHANNELS] + events
+        options: list[tuple[str | Content, str]] = [(c.label, c.key) for c in CHANNELS]
+        for e in list_events(session_of(self.app)):
+            options.append((plain(f"Event: {e.name} ({e.dates})"), f"{EVENT_PREFIX}{e.id}"))
+        return options
 
     def on_mount(self) -> None:
         self.recheck()

@@ -25,7 +25,7 @@ from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import local_today, show_datetime
 
 if TYPE_CHECKING:
-    from safedesk.store.consents.pupils import PupilRow
+    from safedesk.store.consents.pupils import PupilRow, Purpose
     from safedesk.store.engine.session import Session
 
 EXIT_STOP = 1
@@ -210,7 +210,7 @@ def check(
 
     if not purposes and not event:
         raise InvalidInput("Give --purpose (what the image is for) or --event (a trip or performance).", "purpose")
-    chosen = ()
+    chosen: tuple[Purpose, ...] = ()
     if not event:
         try:
             chosen = purposes_for(purposes)
