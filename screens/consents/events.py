@@ -26,6 +26,7 @@ from safedesk.store.consents.events import (
     EventStatus,
     add_event,
     describe_count,
+    event_counts,
     event_lines,
     get_event,
     list_events,
@@ -43,6 +44,13 @@ if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
 
 STATUS_STYLES = {"granted": "good", "refused": "bad", "withdrawn": "bad"}
+
+
+def dates_style(event: ConsentEvent, today: date) -> str:
+    """The dates stand out while the event is on (its consent applies now), and fade once it is over."""
+    if event.applies(today):
+        return "good"
+    return "muted" if event.ends_on < today else ""
 
 
 def _when(event: ConsentEvent, today: date) -> str:
@@ -69,7 +77,7 @@ class EventsScreen(Screen[None]):
             markup=False,
         )
         yield RowTable(
-            (Col("Event"), Col("Dates", 24), Col("When", 8), Col("Decisions", 26)),
+            (Col("Event"), Col("Dates", 24), Col("Granted", 7), Col("Refused", 7), Col("Withdrawn", 9)),
             empty="No events yet: press a to add a trip or performance.",
             id="events-table",
         )
@@ -85,7 +93,14 @@ class EventsScreen(Screen[None]):
         today = local_today()
         table = self.query_one("#events-table", RowTable)
         table.set_rows(
-            [Row(str(e.id), (e.name, e.dates, _when(e, today), describe_count(e))) for e in list_events(session_of(self.app))],
+            [
+                Row(
+                    str(e.id),
+                    (e.name, e.dates, *(str(n) for n in event_counts(e).values())),
+                    ("", dates_style(e, today), "", "", ""),
+                )
+                for e in list_events(session_of(self.app))
+            ],
             keep=keep or (table.current.key if table.current else None),
         )
 

@@ -269,10 +269,12 @@ async def test_tui_create_an_event_tick_pupils_and_check_it(school):
         assert "1 pupil granted" in str(event_screen.query_one("#event-facts", Static).render())
         await pilot.press("escape")
         assert isinstance(app.screen, EventsScreen)
-        assert app.screen.query_one("#events-table", RowTable).rows[0].cells[:3] == (
+        assert app.screen.query_one("#events-table", RowTable).rows[0].cells == (
             "Panto",
             f"{format_date(TODAY - timedelta(days=1))} to {format_date(TODAY + timedelta(days=1))}",
-            "on now",
+            "1",
+            "0",
+            "0",
         )
         await pilot.press("escape", "c")
         check = app.screen
