@@ -185,7 +185,7 @@ class EventScreen(Screen[None]):
 
 
 class EventDialog(ModalForm["ConsentEvent | None"]):
-    CSS_PATH = "events.tcss"
+    CSS_PATH = "forms.tcss"
 
     def session(self) -> Session:
         return session_of(self.app)
