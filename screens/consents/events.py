@@ -247,6 +247,10 @@ class EventDecisionForm(EventDialog):
 
     def on_mount(self) -> None:
         self._fill("")
+        # Tab from the narrowing box goes straight to the list (not to the scrolling body around it);
+        # focusing a field scrolls it into view anyway.
+        for body in self.query(".form-body"):
+            body.can_focus = False
         super().on_mount()
 
     def first_field(self) -> Widget | None:
@@ -265,10 +269,17 @@ class EventDecisionForm(EventDialog):
             Selection(plain(f"{r.display_name}  {year_short(r.year_group)} {r.form}".rstrip()), r.id, r.id in self.ticked)
             for r in rows
         )
+        if rows:
+            pupils.highlighted = 0  # Space ticks at once after Tab, without first moving through the list
 
     @on(Input.Changed, "#event-narrow")
     def _narrow(self, event: Input.Changed) -> None:
         self._fill(event.value)
+
+    @on(Input.Submitted, "#event-narrow")
+    def _to_list(self, event: Input.Submitted) -> None:
+        event.stop()  # Enter here narrows, never saves
+        self.query_one("#pupils", SelectionList).focus()
 
     @on(SelectionList.SelectedChanged, "#pupils")
     def _ticks(self, event: SelectionList.SelectedChanged[int]) -> None:

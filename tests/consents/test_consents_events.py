@@ -252,10 +252,14 @@ async def test_tui_create_an_event_tick_pupils_and_check_it(school):
         await pilot.press(*"6a")
         await pilot.pause()
         assert pupils.option_count == 2
-        pupils.select_all()
-        await pilot.pause()
+        await pilot.press("tab")
+        assert decide.focused is pupils
+        await pilot.press("space", "down", "space")
+        assert set(pupils.selected) == {1, 2}
+        decide.query_one("#event-narrow", Input).focus()
         decide.query_one("#event-narrow", Input).value = "ben"
-        await pilot.pause()
+        await pilot.press("enter")
+        assert decide.focused is pupils and isinstance(app.screen, EventDecisionForm)
         pupils.deselect_all()  # Ben unticked while Amelia, hidden, stays ticked
         await pilot.pause()
         decide.query_one("#event-narrow", Input).value = ""
