@@ -27,7 +27,7 @@ from safedesk.store.consents.pupils import (
     pupil_index,
 )
 from safedesk.store.errors import InvalidInput
-from safedesk.store.text.dates import local_today
+from safedesk.store.text.dates import age_on, local_today
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -155,10 +155,6 @@ def _problem(state: ConsentState, today: date) -> tuple[str, str] | None:
 # applies it to images: permission from the child "if they are over 12 years old and deemed to be
 # competent ..., as suggested by the Information Commissioner". So from 12 the note says ask them.
 OWN_VIEW_AGE = 12
-
-
-def age_on(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def own_view_note(born: date | None, today: date) -> str:

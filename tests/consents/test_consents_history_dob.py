@@ -161,3 +161,45 @@ async def test_check_screen_notes_a_pupil_of_12_or_more(school):
             == "Note: Tom Teen: 13 years old: can give their own view if competent (ICO); ask them if it has not been sought."
         )
         assert "STOP: 1 of 2" in str(check.query_one("#check-verdict").render())
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "age"),
+    [
+        (date(2014, 3, 2), date(2026, 3, 1), 11),
+        (date(2014, 3, 2), date(2026, 3, 2), 12),
+        (date(2012, 2, 29), date(2024, 2, 28), 11),
+        (date(2012, 2, 29), date(2024, 2, 29), 12),
+        (date(2012, 2, 29), date(2025, 2, 28), 12),  # 13 only from 1 March in a year without 29 February
+        (date(2012, 2, 29), date(2025, 3, 1), 13),
+    ],
+)
+def test_age_is_whole_years_in_the_one_time_module(born, on, age):
+    from safedesk.store.consents.check import own_view_note
+    from safedesk.store.text.dates import age_on
+
+    assert age_on(born, on) == age
+    assert bool(own_view_note(born, on)) == (age >= 12)
+
+
+def test_a_date_of_birth_arriving_in_a_later_file_is_stored_and_gives_the_note(school, tmp_path):
+    pw = tmp_path / "pw.txt"
+    pw.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    born = date(TODAY.year - 12, 1, 1)
+    path = tmp_path / "dob.csv"
+    path.write_text(
+        f"UPN,Name,Date of birth,Newsletter,Date given\r\nA1,Amelia Smith,{format_date(born)},yes,{format_date(TODAY)}\r\n",
+        encoding="utf-8",
+    )
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(cli, ["--store", str(school), "consents", *args, "--passphrase-file", str(pw)])
+
+    assert run("import", str(path), "--yes").exit_code == 0
+    session = Session.open(school, PASSPHRASE)
+    assert get_pupil(session, 1).date_of_birth == born
+    session.close()
+    result = run("check", "-p", "print", "A1")
+    assert (
+        result.exit_code == 0 and "Note: Amelia Smith: 12 years old: can give their own view if competent (ICO)" in result.output
+    )
