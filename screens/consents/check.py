@@ -77,9 +77,9 @@ class CheckScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         # An event added since (e on the pupil list) is offered at once.
         channel = self.query_one("#check-channel", Select)
-        key = channel.value
-        channel.set_options(self._channels())
-        if any(value == key for _, value in self._channels()):
+        key, options = channel.value, self._channels()
+        channel.set_options(options)
+        if any(value == key for _, value in options):
             channel.value = key
         self.recheck()
 

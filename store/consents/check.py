@@ -151,8 +151,8 @@ def _problem(state: ConsentState, today: date) -> tuple[str, str] | None:
 
 # ICO, "What rights do children have?" (Children and the UK GDPR): a child may exercise their
 # rights "on their own behalf as long as they are competent to do so"; in Scotland a person aged
-# 12 or over is presumed to be. The Education People's social media guidance (2018, seed 000)
-# applies it to images: permission from the child "if they are over 12 years old and deemed to be
+# 12 or over is presumed to be. The Education People's "Using Social Media in Educational
+# Settings" (November 2018) applies it to images: permission from the child "if they are over 12 years old and deemed to be
 # competent ..., as suggested by the Information Commissioner". So from 12 the note says ask them.
 OWN_VIEW_AGE = 12
 
