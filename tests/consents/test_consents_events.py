@@ -180,6 +180,8 @@ def test_cli_events_add_record_check_list_and_show(cli_store):
     assert run(cli_store, "check", "--event", "Summer Play", "-p", "website", "A1").exit_code == 2
     listed = run(cli_store, "event", "list")
     assert "Summer Play" in listed.output and "1 pupil granted, 1 pupil withdrawn" in listed.output
+    pupil = run(cli_store, "show", "A2").output.split("Event: Summer Play")[1]
+    assert [line.split()[1] for line in pupil.splitlines()[1:]] == ["granted", "granted", "withdrawn"]
     shown = run(cli_store, "event", "show", "summer play")
     assert "hall" in shown.output and "withdrawn" in shown.output and "2 pupils with a decision." in shown.output
 
