@@ -292,3 +292,81 @@ async def test_tui_create_an_event_tick_pupils_and_check_it(school):
         assert verdict == "STOP: 1 of 2 pupils is not cleared for Panto."
         reasons = {r.cells[0]: r.cells[2] for r in check.query_one("#check-picked", RowTable).rows}
         assert reasons == {"Amelia Smith": "ok", "Ben Jones": "no consent recorded for Panto"}
+
+
+# --------------------------------------------------------------------- from a MIS export
+
+
+def test_an_arbor_single_consent_file_for_an_event(session, pupils):
+    from safedesk.store.consents.event_import import apply_event_import, plan_event_import
+
+    a, b, c = pupils
+    event = trip(session)
+    record_event_decisions(session, event.id, [b], EventStatus.WITHDRAWN, TODAY - timedelta(days=2))
+    older = format_date(TODAY - timedelta(days=6))
+    data = (
+        "Student;UPN;Year;Registration Form;Consent Given;Confirmed/Declined By;Date Confirmed\r\n"
+        f"Amelia Smith;A1;Year 6;6A;Confirmed;Jo Smith;{older}\r\n"
+        f"Ben Jones;A2;Year 6;6A;Confirmed;Al Jones;{older}\r\n"  # older than his withdrawal: history only
+        f"Cara Lee;A3;Year 6;6B;Pending;;\r\n"
+        f"Dan New;A9;Year 6;6B;Confirmed;;{older}\r\n"  # not a pupil here
+        f"Eve Odd;A1;Year 6;6A;Maybe;;{older}\r\n"
+    ).encode()
+    plan = plan_event_import(session, data, get_event(session, event.id))
+    assert [(e.pupil_id, e.status, e.given_by) for e in plan.entries] == [
+        (a, EventStatus.GRANTED, "Jo Smith"),
+        (b, EventStatus.GRANTED, "Al Jones"),
+    ]
+    assert plan.not_asked == 1
+    assert [str(e) for e in plan.errors] == [
+        "line 5: no pupil here matches: import the pupils first",
+        "line 6: Consent Given: unknown value 'Maybe' (use granted, refused or not asked)",
+    ]
+    assert "Decisions to record: granted: 2." in plan.summary_lines()
+    assert apply_event_import(session, plan) == "Imported for Year 6 Residential: 2 decisions recorded."
+    stored = get_event(session, event.id)
+    index = pupil_index(session)
+    assert check_event(stored, [index.by_id[a]]).passed
+    assert check_event(stored, [index.by_id[b]]).stops[0].code == "withdrawn"  # the older slip never becomes current
+    again = plan_event_import(session, data, stored)
+    assert again.entries == [] and again.held == 2
+
+
+def test_a_sims_long_file_gives_the_rows_naming_the_event_and_leaves_the_rest(session, pupils):
+    from safedesk.store.consents.event_import import plan_event_import
+
+    a, b, _ = pupils
+    event = trip(session, name="School Trips")
+    day = format_date(TODAY - timedelta(days=1))
+    data = (
+        "UPN,Legal Forename,Legal Surname,Consent Type,Consent Given,Date\r\n"
+        f"A1,Amelia,Smith,Photographs - School Website,Yes,{day}\r\n"
+        f"A1,Amelia,Smith,School Trips,Yes,{day}\r\n"
+        f"A2,Ben,Jones,school trips,No,{day}\r\n"
+        f"A2,Ben,Jones,Sun Cream,Yes,{day}\r\n"
+    ).encode()
+    plan = plan_event_import(session, data, event)
+    assert [(e.line, e.pupil_id, e.status) for e in plan.entries] == [(3, a, EventStatus.GRANTED), (4, b, EventStatus.REFUSED)]
+    wide = b"UPN,Name,Website\r\nA1,Amelia Smith,yes\r\n"
+    with pytest.raises(InvalidInput, match="column per purpose"):
+        plan_event_import(session, wide, event)
+
+
+def test_cli_import_with_an_events_name_as_the_purpose(cli_store, tmp_path):
+    assert run(cli_store, "event", "add", "Year 6 Residential", "--from", format_date(TODAY)).exit_code == 0
+    path = tmp_path / "trip.csv"
+    path.write_text(
+        "Student,UPN,Consent Given,Date Confirmed\r\n"
+        f"Amelia Smith,A1,Confirmed,{format_date(TODAY)}\r\nBen Jones,A2,Declined,{format_date(TODAY)}\r\n",
+        encoding="utf-8",
+    )
+    dry = run(cli_store, "import", str(path), "--purpose", "year 6 residential", "--dry-run")
+    assert dry.exit_code == 0 and "Decisions to record: granted: 1, refused: 1." in dry.output
+    done = run(cli_store, "import", str(path), "--purpose", "year 6 residential", "--yes")
+    assert done.exit_code == 0 and "2 decisions recorded" in done.output
+    assert run(cli_store, "check", "--event", "Year 6 Residential", "A1").exit_code == 0
+    assert run(cli_store, "check", "--event", "Year 6 Residential", "A2").exit_code == 1
+    again = run(cli_store, "import", str(path), "--purpose", "Year 6 Residential", "--yes")
+    assert again.exit_code == 0 and "Nothing to change" in again.output
+    unknown = run(cli_store, "import", str(path), "--purpose", "Panto", "--yes")
+    assert unknown.exit_code == 2 and "Or the name of an event" in unknown.output

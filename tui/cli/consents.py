@@ -49,7 +49,7 @@ def consents() -> None:
 @click.option(
     "--purpose",
     metavar="PURPOSE",
-    help="For a file about one consent (no purpose column): which purpose it is (website, social-media, print, press, video, displays).",
+    help="For a file about one consent (no purpose column): which purpose it is (website, social-media, print, press, video, displays), or an event's name.",
 )
 @click.option("--dry-run", is_flag=True, help="Show the preview and any errors; write nothing.")
 @click.option("--valid-only", is_flag=True, help="Import the valid rows even though some rows have errors.")
@@ -78,13 +78,21 @@ def import_(
     from safedesk.store.consents.importer import apply_import, parse_map_options, plan_import, purpose_choice, read_headers
 
     mapping = parse_map_options(maps)
-    chosen = purpose_choice(purpose) if purpose else None
+    chosen, not_a_purpose = None, None
+    if purpose:
+        try:
+            chosen = purpose_choice(purpose)
+        except InvalidInput as error:
+            not_a_purpose = error  # perhaps an event's name: looked up once the store is open
     try:
         data = csv_file.read_bytes()
     except OSError as error:
         raise InvalidInput(f"Cannot read {csv_file}: {error.strerror or 'unreadable'}.", "file") from None
     read_headers(data)  # a file that is not a table is refused before asking for the passphrase
     with opened(ctx, passphrase_file, user) as session:
+        if not_a_purpose is not None:
+            _import_event(ctx, session, data, csv_file.name, purpose or "", mapping, not_a_purpose, dry_run, valid_only, yes)
+            return
         plan = plan_import(session, data, csv_file.name, mapping, purpose=chosen)
         click.echo(f"Preview of {csv_file.name}:")
         for line in plan.summary_lines():
@@ -139,6 +147,54 @@ def import_(
                 ctx.exit(EXIT_STOP)
         outcome = apply_import(session, plan, valid_only=valid_only)
     click.echo(outcome.sentence())
+
+
+def _import_event(
+    ctx: click.Context,
+    session: Session,
+    data: bytes,
+    name: str,
+    event_name: str,
+    mapping: dict[str, str],
+    not_a_purpose: InvalidInput,
+    dry_run: bool,
+    valid_only: bool,
+    yes: bool,
+) -> None:
+    """`import FILE --purpose EVENT`: the file's decisions for an event (see store/consents/event_import.py)."""
+    from safedesk.store.consents.event_import import apply_event_import, plan_event_import
+    from safedesk.store.consents.events import find_event
+
+    event = find_event(session, event_name)
+    if event is None:
+        raise InvalidInput(f"{not_a_purpose} Or the name of an event (safedesk consents event list).", "purpose")
+    plan = plan_event_import(session, data, event, mapping)
+    click.echo(f"Preview of {name}:")
+    for line in plan.summary_lines():
+        click.echo(f"  {line}")
+    if plan.errors:
+        click.echo(f"Errors ({len(plan.errors):,} rows):")
+        for problem in plan.errors:
+            click.echo(f"  {problem}")
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+        ctx.exit(EXIT_STOP if plan.errors else 0)
+    if plan.errors and not valid_only:
+        click.echo(
+            f"Nothing was imported: fix the rows above, or run again with --valid-only to import the {len(plan.entries):,} valid decisions.",
+            err=True,
+        )
+        ctx.exit(EXIT_STOP)
+    if not plan.entries:
+        click.echo("Nothing to change: every decision in the file is already recorded.")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InvalidInput("Add --yes to import without a prompt, or --dry-run to only preview.", "yes")
+        if not click.confirm("Import these decisions?", default=False):
+            click.echo("Nothing was imported.")
+            ctx.exit(EXIT_STOP)
+    click.echo(apply_event_import(session, plan))
 
 
 @consents.command("columns")
