@@ -370,3 +370,49 @@ def test_cli_import_with_an_events_name_as_the_purpose(cli_store, tmp_path):
     assert again.exit_code == 0 and "Nothing to change" in again.output
     unknown = run(cli_store, "import", str(path), "--purpose", "Panto", "--yes")
     assert unknown.exit_code == 2 and "Or the name of an event" in unknown.output
+
+
+async def test_tui_import_screen_offers_events_for_a_single_consent_file(school, tmp_path):
+    from textual.widgets import Button, Input, Select
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.consents.importer import ImportScreen
+    from safedesk.screens.consents.pupils import ConsentsScreen
+    from safedesk.store.engine.session import Session
+    from tests.kit import PASSPHRASE, settle
+
+    with Session.open(school, PASSPHRASE) as session:
+        trip(session, name="Panto")
+    path = tmp_path / "panto.csv"
+    path.write_text(
+        f"Student;UPN;Consent Given;Date\r\nAmelia Smith;A1;Confirmed;{format_date(TODAY)}\r\nNobody;Z9;Confirmed;{format_date(TODAY)}\r\n",
+        encoding="utf-8",
+    )
+    app = SafeDeskApp(school)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await app.push_screen(ConsentsScreen())
+        await pilot.pause()
+        await pilot.press("i")
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        await pilot.press(*str(path), "enter")
+        await settle(app, pilot)
+        choice = screen.query_one("#import-purpose", Select)
+        assert ("event:1") in [value for _, value in choice._options]
+        choice.value = "event:1"
+        await settle(app, pilot)
+        preview = str(screen.query_one("#import-preview").render())
+        assert "Event: Panto" in preview and "Decisions to record: granted: 1." in preview
+        assert screen.query_one("#import-all", Button).disabled
+        valid = screen.query_one("#import-valid", Button)
+        assert valid.display and str(valid.label) == "Import only the 1 valid decision"
+        valid.press()
+        await pilot.pause()
+        app.screen.query_one("#yes", Button).press()
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConsentsScreen)
+    with Session.open(school, PASSPHRASE) as session:
+        assert [d.status for d in get_event(session, 1).decisions] == [EventStatus.GRANTED]
