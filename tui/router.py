@@ -41,6 +41,8 @@ SCREENS: dict[str, str] = {
     "consent-check": "consents.check:CheckScreen",
     "consent-import": "consents.importer:ImportScreen",
     "consents-expiring": "consents.expiring:ExpiringScreen",
+    "consent-events": "consents.events:EventsScreen",
+    "consent-event": "consents.events:EventScreen",
     "accounts": "accounts.register:AccountsScreen",
     "account": "accounts.register:AccountDetailScreen",
     "staff": "accounts.staff:StaffScreen",

@@ -11,17 +11,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from safedesk.store.consents.check import CHANNELS, IMAGE_RULES, RULES_CARD, CheckResult, check_rows
+from safedesk.store.consents.events import check_event, get_event, list_events
 from safedesk.store.consents.pupils import pupil_index, search_rows, year_short
 from safedesk.widgets.common import plain
 from safedesk.widgets.host import host, session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 SUGGESTIONS = 6
+EVENT_PREFIX = "event:"  # the channel choice's value for an event: "event:<id>"
 
 
 class CheckScreen(Screen[None]):
@@ -46,15 +49,14 @@ class CheckScreen(Screen[None]):
         yield Header()
         with Horizontal(id="check-top"):
             yield Label("Channel")
-            yield Select(
-                [(c.label, c.key) for c in CHANNELS], value=CHANNELS[0].key, allow_blank=False, compact=True, id="check-channel"
-            )
+            yield Select(self._channels(), value=CHANNELS[0].key, allow_blank=False, compact=True, id="check-channel")
         with Horizontal(id="check-search-row"):
             yield Label("Pupils")
             yield Input(compact=True, placeholder="type a name or class, Enter adds the pupil", id="check-search")
         yield OptionList(id="check-suggestions")
         yield Static("", id="check-verdict", markup=False)
         yield RowTable((Col("Pupil"), Col("Class", 6), Col("Result", 46)), empty="No pupils yet.", id="check-picked")
+        yield Static("", id="check-notes", markup=False)
         yield Static(
             "Before posting: " + " · ".join(rule.short for rule in IMAGE_RULES) + " · F2 the full guidance",
             id="check-rules",
@@ -62,10 +64,23 @@ class CheckScreen(Screen[None]):
         )
         yield Footer()
 
+    def _channels(self) -> list[tuple[str | Content, str]]:
+        """The purposes and channels, then each event with its own consent (checked on its own)."""
+        options: list[tuple[str | Content, str]] = [(c.label, c.key) for c in CHANNELS]
+        for e in list_events(session_of(self.app)):
+            options.append((plain(f"Event: {e.name} ({e.dates})"), f"{EVENT_PREFIX}{e.id}"))
+        return options
+
     def on_mount(self) -> None:
         self.recheck()
 
     def on_screen_resume(self) -> None:
+        # An event added since (e on the pupil list) is offered at once.
+        channel = self.query_one("#check-channel", Select)
+        key, options = channel.value, self._channels()
+        channel.set_options(options)
+        if any(value == key for _, value in options):
+            channel.value = key
         self.recheck()
 
     # ----------------------------------------------------------------- picking pupils
@@ -134,15 +149,24 @@ class CheckScreen(Screen[None]):
     # ----------------------------------------------------------------- the verdict
 
     def recheck(self, keep: str | None = None) -> None:
-        key = self.query_one("#check-channel", Select).value
-        channel = next(c for c in CHANNELS if c.key == key)
-        index = pupil_index(session_of(self.app))
+        key = str(self.query_one("#check-channel", Select).value)
+        session = session_of(self.app)
+        index = pupil_index(session)
         rows = [index.by_id[i] for i in self.picked if i in index.by_id]
-        result = self.result = check_rows(rows, channel.purposes, index=index)
+        if key.startswith(EVENT_PREFIX):
+            result = self.result = check_event(get_event(session, int(key[len(EVENT_PREFIX) :])), rows, index=index)
+        else:
+            channel = next(c for c in CHANNELS if c.key == key)
+            result = self.result = check_rows(rows, channel.purposes, index=index)
         verdict = self.query_one("#check-verdict", Static)
         verdict.update(result.headline())
         verdict.set_class(bool(result.verdicts) and result.passed, "pass")
         verdict.set_class(bool(result.verdicts) and not result.passed, "stop")
+        # Beside the verdict, never changing it: pupils of 12+ whose own view should be asked.
+        notes = [f"{v.name}: {v.note}." for v in result.verdicts if v.note]
+        shown = self.query_one("#check-notes", Static)
+        shown.update("Note: " + " ".join(notes) if notes else "")
+        shown.set_class(bool(notes), "shown")
         table = self.query_one("#check-picked", RowTable)
         table.set_rows(
             [

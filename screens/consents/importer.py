@@ -15,6 +15,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 
+from safedesk.store.consents.event_import import EventImportPlan, apply_event_import, plan_event_import
+from safedesk.store.consents.events import get_event, list_events
 from safedesk.store.consents.importer import (
     COLUMNS,
     IGNORE,
@@ -35,6 +37,7 @@ from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
 LISTED = 20  # grants and history rows listed in the preview before a count of the rest
+EVENT_PREFIX = "event:"  # the purpose choice's value for an event with its own consent: "event:<id>"
 COLUMN_CHOICES = [(f"{c.key}", c.key) for c in COLUMNS] + [("(ignore this column)", IGNORE)]
 
 
@@ -53,9 +56,9 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
         self.data: bytes | None = None
         self.source = ""
         self.headers: list[str] = []
-        self.plan: ImportPlan | None = None
+        self.plan: ImportPlan | EventImportPlan | None = None
         self._selects: list[tuple[str, Select[str]]] = []
-        self._planned_for: tuple[dict[str, str], Purpose | None] | None = None
+        self._planned_for: tuple[dict[str, str], str] | None = None
         self._generation = 0
 
     def compose(self) -> ComposeResult:
@@ -83,9 +86,13 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             yield Static("How the file's columns are read", id="import-mapping-title", classes="section")
             yield VerticalScroll(id="import-mapping")
             yield Field(
-                "For a file about one consent, which purpose",
+                "For a file about one consent, which purpose (or event)",
                 Select(
-                    [(p.label, p.value) for p in Purpose],
+                    [(p.label, p.value) for p in Purpose]
+                    + [
+                        (plain(f"Event: {e.name} ({e.dates})"), f"{EVENT_PREFIX}{e.id}")
+                        for e in list_events(session_of(self.app))
+                    ],
                     prompt="(the file says: a column per purpose, or a consent type column)",
                     compact=True,
                     id="import-purpose",
@@ -157,32 +164,39 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     def _mapping(self) -> dict[str, str]:
         return {header: str(select.value) for header, select in self._selects if header}
 
-    def _purpose(self) -> Purpose | None:
+    def _choice(self) -> str:
+        """The purpose's value, "event:<id>" for an event, or "" when none is chosen."""
         value = self.query_one("#import-purpose", Select).value
-        return Purpose(value) if isinstance(value, str) else None
+        return value if isinstance(value, str) else ""
 
     @on(Select.Changed, ".map-row Select")
     @on(Select.Changed, "#import-purpose")
     def _mapping_changed(self) -> None:
-        if self.data is not None and (self._mapping(), self._purpose()) != self._planned_for:
+        if self.data is not None and (self._mapping(), self._choice()) != self._planned_for:
             self._replan()
 
     def _replan(self) -> None:
         self._busy(True)
         self._generation += 1
-        self._planned_for = (self._mapping(), self._purpose())
+        self._planned_for = (self._mapping(), self._choice())
         self._plan(self.data or b"", self.source, *self._planned_for, self._generation)
 
     @work(thread=True, exclusive=True, group="consents-import")
-    def _plan(self, data: bytes, source: str, mapping: dict[str, str], purpose: Purpose | None, generation: int) -> None:
+    def _plan(self, data: bytes, source: str, mapping: dict[str, str], choice: str, generation: int) -> None:
+        session = session_of(self.app)
+        plan: ImportPlan | EventImportPlan
         try:
-            plan = plan_import(session_of(self.app), data, source, mapping, purpose=purpose)
+            if choice.startswith(EVENT_PREFIX):
+                # A file about one trip or performance: its rows become the event's decisions.
+                plan = plan_event_import(session, data, get_event(session, int(choice[len(EVENT_PREFIX) :])), mapping)
+            else:
+                plan = plan_import(session, data, source, mapping, purpose=Purpose(choice) if choice else None)
         except SafeDeskError as error:
             self.app.call_from_thread(self._planned, None, str(error), generation)
             return
         self.app.call_from_thread(self._planned, plan, "", generation)
 
-    def _planned(self, plan: ImportPlan | None, problem: str, generation: int) -> None:
+    def _planned(self, plan: ImportPlan | EventImportPlan | None, problem: str, generation: int) -> None:
         if generation != self._generation:
             return  # a newer mapping is being planned
         self._busy(False)
@@ -196,6 +210,15 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             errors.display = False
             import_all.disabled, import_valid.display = True, False
             return
+        errors.display = bool(plan.errors)
+        errors.set_rows([Row(str(n), (str(e.line), e.column, e.message), ("", "", "bad")) for n, e in enumerate(plan.errors)])
+        if isinstance(plan, EventImportPlan):
+            preview.update("\n".join(plan.summary_lines()))
+            import_all.disabled = bool(plan.errors) or not plan.entries
+            import_all.label = "Import" if plan.entries or plan.errors else "Nothing to import"
+            import_valid.display, import_valid.disabled = bool(plan.errors), not plan.entries
+            import_valid.label = f"Import only the {count_of(len(plan.entries), 'valid decision')}"
+            return
         lines = plan.summary_lines()
         if plan.regrants:
             lines.append("Grants that would replace a refusal or withdrawal (check each against the signed form):")
@@ -208,8 +231,6 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             if len(listed) > LISTED:
                 lines.append(f"  ... and {len(listed) - LISTED:,} more (the command line lists them all)")
         preview.update("\n".join(lines))
-        errors.display = bool(plan.errors)
-        errors.set_rows([Row(str(n), (str(e.line), e.column, e.message), ("", "", "bad")) for n, e in enumerate(plan.errors)])
         import_all.disabled = bool(plan.errors) or not plan.changes
         import_all.label = "Import" if plan.changes or plan.errors else "Nothing to import"
         import_valid.display = bool(plan.errors)
@@ -223,7 +244,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
         plan = self.plan
         if plan is None or plan.errors:
             return
-        if not plan.regrants:
+        if isinstance(plan, EventImportPlan) or not plan.regrants:
             self._busy(True)
             self._apply(plan, False)
             return
@@ -258,7 +279,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
         self.app.push_screen(
             ConfirmDialog(
                 "Import only the valid rows?",
-                f"{count_of(plan.error_lines, 'row')} with errors will be skipped. Fix them and import the file again "
+                f"{count_of(len(plan.errors) if isinstance(plan, EventImportPlan) else plan.error_lines, 'row')} with errors will be skipped. Fix them and import the file again "
                 "later: rows already imported are not changed twice.",
                 yes="Import valid rows",
             ),
@@ -266,13 +287,16 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
         )
 
     @work(thread=True, exclusive=True, group="consents-import")
-    def _apply(self, plan: ImportPlan, valid_only: bool) -> None:
+    def _apply(self, plan: ImportPlan | EventImportPlan, valid_only: bool) -> None:
         try:
-            outcome = apply_import(session_of(self.app), plan, valid_only=valid_only)
+            if isinstance(plan, EventImportPlan):
+                sentence = apply_event_import(session_of(self.app), plan)  # its decisions are the valid rows'
+            else:
+                sentence = apply_import(session_of(self.app), plan, valid_only=valid_only).sentence()
         except SafeDeskError as error:
             self.app.call_from_thread(self._apply_failed, str(error))
             return
-        self.app.call_from_thread(self._imported, outcome.sentence())
+        self.app.call_from_thread(self._imported, sentence)
 
     def _apply_failed(self, message: str) -> None:
         self._busy(False)

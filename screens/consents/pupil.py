@@ -23,6 +23,7 @@ from safedesk.store.consents.pupils import (
     Purpose,
     format_date,
     get_pupil,
+    history_key,
     mark_left,
 )
 from safedesk.store.errors import RecordNotFound
@@ -51,6 +52,12 @@ def describe(change: ConsentChange) -> str:
 
 def _when(entry: ConsentChange | FlagChange) -> str:
     return show_datetime(entry.recorded_at)
+
+
+def _given(entry: ConsentChange | FlagChange) -> str:
+    """The day the history is ordered by: the date given (the flag's date), else the day it was entered."""
+    day = entry.on if isinstance(entry, FlagChange) else entry.given_on
+    return format_date(day) if day else _when(entry)[:10]
 
 
 def _entered(entry: ConsentChange | FlagChange) -> str:
@@ -96,7 +103,7 @@ class PupilScreen(Screen[None]):
         yield Static("", id="pupil-flag", markup=False)
         yield RowTable((Col("Purpose", 22), Col("Now", 12), Col("Until", 10), Col("Given by")), id="pupil-current")
         yield RowTable(
-            (Col("Entered", 10), Col("For", 4), Col("Decision"), Col("By", 12)),
+            (Col("Given", 10), Col("For", 4), Col("Decision"), Col("By", 12)),
             empty="No history yet: press r to record a consent.",
             id="pupil-history",
         )
@@ -141,19 +148,20 @@ class PupilScreen(Screen[None]):
             current.append(Row(purpose.value, (purpose.label, word, until, given), ("", STATE_STYLES[state.word(today)], "", "")))
         self.query_one("#pupil-current", RowTable).set_rows(current, keep=self._highlighted_purpose())
         entries: list[ConsentChange | FlagChange] = [*pupil.consents, *pupil.flags]
-        entries.sort(key=lambda e: e.recorded_at, reverse=True)
+        # Newest first by the date each was given, not when it reached SafeDesk (an old file imported late).
+        entries.sort(key=history_key, reverse=True)
         self._details = {}
         history = []
         for n, entry in enumerate(entries):
             by = entry.recorded_by.split(" (")[0]
             if isinstance(entry, ConsentChange):
                 text, purpose = describe(entry), entry.purpose
-                history.append(Row(str(n), (_when(entry)[:10], purpose.short, text, by)))
+                history.append(Row(str(n), (_given(entry), purpose.short, text, by)))
                 self._details[str(n)] = f"{_when(entry)} · {purpose.label}: {text} · entered by {_entered(entry)}"
             else:
                 text = f"never-publish set ({entry.reason.label})" if entry.reason else "never-publish flag removed"
                 text += f" from {format_date(entry.on)}"
-                history.append(Row(str(n), (_when(entry)[:10], "all", text, by), ("", "", "bad", "")))
+                history.append(Row(str(n), (_given(entry), "all", text, by), ("", "", "bad", "")))
                 self._details[str(n)] = f"{_when(entry)} · {text} · entered by {_entered(entry)}"
         self.query_one("#pupil-history", RowTable).set_rows(history)
 

@@ -57,7 +57,7 @@ STATE_STYLES = {
 SORTS = ("name", "class", "year")
 SHOW = {"current": "current pupils", "never": "never-publish only", "all": "leavers too"}
 # Actions bound to printable keys: off while the search box has focus.
-TYPED_KEYS = frozenset({"search", "filters", "check", "import", "expiring", "export", "add", "never_only", "sort"})
+TYPED_KEYS = frozenset({"search", "filters", "check", "import", "expiring", "export", "add", "never_only", "sort", "events"})
 COLUMNS = (
     Col("Pupil"),
     Col("Year", 4),
@@ -132,6 +132,14 @@ class ConsentsScreen(Screen[None]):
             id="consents-export",
         ),
         Binding("a", "add", "Add pupil", tooltip="Add a pupil by hand", id="consents-add", show=False),
+        Binding(
+            "e",
+            "events",
+            "Events",
+            tooltip="Trips and performances with their own consent and dates",
+            id="consents-events",
+            show=False,
+        ),
         Binding(
             "n",
             "never_only",
@@ -249,6 +257,9 @@ class ConsentsScreen(Screen[None]):
 
     def action_export(self) -> None:
         self.app.push_screen(ExportDialog())
+
+    def action_events(self) -> None:
+        open_screen(self.app, "consent-events")
 
     def action_add(self) -> None:
         def added(pupil: object) -> None:

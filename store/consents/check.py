@@ -27,7 +27,7 @@ from safedesk.store.consents.pupils import (
     pupil_index,
 )
 from safedesk.store.errors import InvalidInput
-from safedesk.store.text.dates import local_today
+from safedesk.store.text.dates import age_on, local_today
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -107,6 +107,7 @@ class CheckResult:
     purposes: tuple[Purpose, ...]
     verdicts: tuple[Verdict, ...]
     on: date
+    what: str = ""  # an event checked instead of purposes (safedesk.store.consents.events)
 
     @property
     def passed(self) -> bool:
@@ -118,6 +119,8 @@ class CheckResult:
 
     @property
     def purpose_text(self) -> str:
+        if self.what:
+            return self.what
         return " + ".join(p.label.lower() for p in self.purposes)
 
     def headline(self) -> str:
@@ -146,18 +149,19 @@ def _problem(state: ConsentState, today: date) -> tuple[str, str] | None:
     return None
 
 
-OWN_VIEW_AGE = 12  # the guidance: from about 12, a competent pupil's own view counts
-
-
-def age_on(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+# ICO, "What rights do children have?" (Children and the UK GDPR): a child may exercise their
+# rights "on their own behalf as long as they are competent to do so"; in Scotland a person aged
+# 12 or over is presumed to be. The Education People's "Using Social Media in Educational
+# Settings" (November 2018) applies it to images: permission from the child "if they are over 12 years old and deemed to be
+# competent ..., as suggested by the Information Commissioner". So from 12 the note says ask them.
+OWN_VIEW_AGE = 12
 
 
 def own_view_note(born: date | None, today: date) -> str:
     """For a pupil 12 or older (date of birth recorded): their own view counts, not only their parents'."""
     if born is None or age_on(born, today) < OWN_VIEW_AGE:
         return ""
-    return f"{age_on(born, today)} years old: old enough to give their own view; ask them if it has not been sought"
+    return f"{age_on(born, today)} years old: can give their own view if competent (ICO); ask them if it has not been sought"
 
 
 def verdict(

@@ -307,10 +307,25 @@ class Pupil(Record):
     def states(self) -> dict[Purpose, ConsentState]:
         return derive_states(c.facts() for c in self.consents)
 
+    def history(self) -> tuple[ConsentChange, ...]:
+        """The consent history oldest first, by the date each decision was given (then when it was recorded).
+
+        Not the stored order: a file imported late (last year's, say) would otherwise list
+        old decisions after newer ones and read as if they came last.
+        """
+        return tuple(sorted(self.consents, key=history_key))
+
     def latest(self, purpose: Purpose) -> ConsentChange | None:
         """The decision that is current for `purpose`: the latest given (see derive_states), not the last recorded."""
         mine = [c for c in self.consents if c.purpose is purpose]
         return max(reversed(mine), key=lambda c: decision_key(c.facts()), default=None)
+
+
+def history_key(entry: ConsentChange | FlagChange) -> tuple[str, datetime]:
+    """Where an entry goes in a listed history: the day it was given or took effect, then when it was recorded."""
+    if isinstance(entry, FlagChange):
+        return (entry.on.isoformat(), entry.recorded_at)
+    return (decision_key(entry.facts()), entry.recorded_at)
 
 
 def display_name(name: str, preferred: str) -> str:
@@ -1028,6 +1043,13 @@ def consent_register_export(session: Session, today: date | None = None) -> Expo
     return Export("\n".join(lines) + "\n", len(rows), "register", "consent register")
 
 
+def _register_with_events(session: Session) -> Export:
+    # Imported here: events builds on this module (its check and lists use the pupil index).
+    from safedesk.store.consents.events import register_with_events
+
+    return register_with_events(session)
+
+
 def _purpose_of(value: str) -> Purpose:
     try:
         return Purpose(value)
@@ -1040,8 +1062,8 @@ REPORTS: tuple[Report, ...] = (
     Report(
         "consent-register",
         "Consent register",
-        "Every pupil's consent state per purpose.",
-        lambda s, p: consent_register_export(s).text,
+        "Every pupil's consent state per purpose, and each event's decisions.",
+        lambda s, p: _register_with_events(s).text,
     ),
     Report(
         "never-publish",

@@ -258,8 +258,8 @@ def _pupil(p: Pupil) -> list[str]:
         state = "withdrawn" if states[purpose].withdrawn_on else change.status.label
         lines.append(f"- {label}: {state}{given}{until}")
     if p.consents:
-        lines += ["", "**Consent history** (oldest first):", ""]
-        for change in p.consents:
+        lines += ["", "**Consent history** (oldest first, by the date given):", ""]
+        for change in p.history():
             who = (
                 f" by {md(change.given_by)}" + (f" ({md(change.relationship)})" if change.relationship else "")
                 if change.given_by

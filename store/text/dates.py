@@ -197,6 +197,11 @@ def show_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def age_on(born: date, day: date) -> int:
+    """Whole years of age on `day`: a birthday on 29 February counts from 1 March in other years (as UK law has it)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def to_local_date(value: datetime) -> date:
     return to_local(value).date()
 

@@ -141,7 +141,7 @@ def test_check_ambiguous_and_unknown_pupils_are_clear_errors(loaded, pw):
     )
     assert errors[1].startswith("safedesk: No pupil is called 'Amelia'") and "Did you mean: Amelia Smith?" in errors[1]
     bad = run(loaded, pw, "check", "-p", "tiktok", "A1")
-    assert bad.exit_code == 2 and "Unknown purpose or channel" in bad.stderr
+    assert bad.exit_code == 2 and "Unknown purpose, channel or event 'tiktok'" in bad.stderr
 
 
 def test_list_filters_and_json(loaded, pw):
@@ -158,7 +158,11 @@ def test_list_filters_and_json(loaded, pw):
 
 def test_show_expiring_and_columns(loaded, pw):
     shown = run(loaded, pw, "show", "A3")
-    assert shown.exit_code == 0 and "NEVER PUBLISH (adopted)" in shown.output and "History (oldest first):" in shown.output
+    assert (
+        shown.exit_code == 0
+        and "NEVER PUBLISH (adopted)" in shown.output
+        and "History (oldest first, by the date each decision was given):" in shown.output
+    )
     due = run(loaded, pw, "expiring")
     assert due.exit_code == 0 and "in 10 days" in due.output and "Amelia Smith" in due.output
     columns = CliRunner().invoke(cli, ["consents", "columns"])

@@ -292,7 +292,7 @@ def test_a_date_of_birth_gives_the_12_plus_note_beside_the_verdict(store, pw, tm
     data = f"UPN,Name,DOB,Website,Date\r\nA1,Amelia Smith,{born:%d/%m/%Y},yes,{UK}\r\nA2,Ben Jones,{TODAY.year - 8}-01-01,yes,{UK}\r\n"
     cli_import(store, pw, tmp_path, "dob.csv", data.encode())
     code, text = check(store, pw, "website", "A1", "A2")
-    assert code == 0 and "Note: Amelia Smith: 13 years old: old enough to give their own view" in text
+    assert code == 0 and "Note: Amelia Smith: 13 years old: can give their own view if competent (ICO)" in text
     assert "Ben Jones:" not in text
 
 
@@ -316,3 +316,60 @@ def test_with_yes_a_grant_replacing_a_refusal_needs_accept_regrants(store, pw, t
     assert check(store, pw, "website", "A1")[0] == 1  # nothing was imported
     cli_import(store, pw, tmp_path, "spring.csv", newer, "--accept-regrants")
     assert check(store, pw, "website", "A1")[0] == 0
+
+
+# --------------------------------------------------------------------- the issue's "done when", end to end with the CLI
+
+
+def test_sims_long_as_xlsx_then_bromcom_long_then_arbor_single_purpose_xlsx(store, pw, tmp_path):
+    """Three systems' files in turn, each decision placed by the date it was given."""
+    sims = xlsx(
+        [
+            ["Adno", "UPN", "Legal Surname", "Legal Forename", "Year", "Reg", "Consent Type", "Consent Given", "Given By", "Date"],
+            ["001", "A100", "Smith", "Amelia", "Year 5", "5B", "Photographs - School Website", "Yes", "Jo Smith", ABBR],
+            ["001", "A100", "Smith", "Amelia", "Year 5", "5B", "Photographs (Social Media)", "No", "Jo Smith", ABBR],
+            ["002", "A101", "O'Brien", "Zoë", "Year 6", "6A", "Photographs - School Website", "Yes", "S O'Brien", D1 + timedelta(days=1)],
+            ["002", "A101", "O'Brien", "Zoë", "Year 6", "6A", "Photographs (Social Media)", "Yes", "S O'Brien", D1 + timedelta(days=1)],
+        ]
+    )  # fmt: skip
+    cli_import(store, pw, tmp_path, "Parental Consent.xlsx", sims)
+    assert check(store, pw, "website", "A100", "A101")[0] == 0 and check(store, pw, "social-media", "A100")[0] == 1
+    bromcom = (
+        "Student Name,UPN,Year Group,Tutor Group,Consent Type,Consent Given,Date\r\n"
+        f"Amelia Smith,A100,Year 5,5B,Photographs (Social Media),Granted,{DMY_SHORT}\r\n"
+        f"Zoë O'Brien,A101,Year 6,6A,Photographs (Social Media),Not Granted,{DMY_SHORT}\r\n"  # older than SIMS's grant
+        f"Zoë O'Brien,A101,Year 6,6A,Local Press,Granted,{DMY_SHORT}\r\n"
+    ).encode("utf-8-sig")
+    output = cli_import(store, pw, tmp_path, "consent report.csv", bromcom, "--accept-regrants")
+    assert "older than what is recorded: kept as history" in output
+    assert check(store, pw, "social-media", "A100", "A101")[0] == 0 and check(store, pw, "press", "A101")[0] == 0
+    later = (D1 + timedelta(days=2)).strftime("%d/%m/%Y")
+    arbor = xlsx(
+        [
+            ["Student", "UPN", "Year", "Registration Form", "Consent Given", "Confirmed/Declined By", "Date Confirmed"],
+            ["Amelia Smith", "A100", "Year 5", "5B", "Confirmed", "Jo Smith", later],
+            ["Zoë O'Brien", "A101", "Year 6", "6A", "Declined", "S O'Brien", later],
+        ]
+    )
+    cli_import(store, pw, tmp_path, "Website consent.xlsx", arbor, "--purpose", "website")
+    code, text = check(store, pw, "website", "A100", "Zoë O'Brien")
+    assert code == 1 and f"Zoë O'Brien, 6A: consent withdrawn on {later}" in text
+    assert check(store, pw, "website", "Amelia Smith")[0] == 0
+
+
+def test_a_withdrawal_then_the_older_files_again_stay_stop_from_the_cli(store, pw, tmp_path):
+    head = "UPN,Name,Year,Website,Date given\r\n"
+    autumn = (head + f"A200,Tom Old,5,yes,{UK}\r\n").encode()
+    spring = (head + f"A200,Tom Old,5,withdrawn,{(D1 + timedelta(days=30)).strftime('%d/%m/%Y')}\r\n").encode()
+    last_year = (head + f"A200,Tom Old,4,yes,{(D1 - timedelta(days=365)).strftime('%d/%m/%Y')}\r\n").encode()
+    cli_import(store, pw, tmp_path, "autumn.csv", autumn)
+    cli_import(store, pw, tmp_path, "spring.csv", spring)
+    assert check(store, pw, "website", "A200")[0] == 1
+    assert "Nothing to change" in cli_import(store, pw, tmp_path, "autumn.csv", autumn)
+    assert "Nothing to change" in cli_import(store, pw, tmp_path, "autumn copy.csv", autumn + b"\r\n")
+    assert "kept as history" in cli_import(store, pw, tmp_path, "2024.csv", last_year)
+    code, text = check(store, pw, "website", "A200")
+    assert code == 1 and "consent withdrawn on" in text
+    shown = run(store, pw, "show", "A200").output.split("History")[1]
+    assert shown.index("granted on " + (D1 - timedelta(days=365)).strftime("%d/%m/%Y")) < shown.index("granted on " + UK)
+    assert "Year 5" in run(store, pw, "show", "A200").output  # last year's file did not set the year back

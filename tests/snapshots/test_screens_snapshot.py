@@ -110,6 +110,22 @@ def _credential(session: Session) -> int:
     return Register(session).credentials()[0].id or 0
 
 
+def _event(session: Session) -> int:
+    """A trip with decisions for the first pupils (the demo has no events): the events screens have rows."""
+    from datetime import timedelta
+
+    from safedesk.store.consents.events import ConsentEvent, EventStatus, add_event, record_event_decisions
+
+    day = FROZEN_NOW.date()
+    event = add_event(
+        session, ConsentEvent(name="Year 6 Residential", starts_on=day + timedelta(days=10), ends_on=day + timedelta(days=12))
+    )
+    ids = sorted(pupil_index(session).by_id)[:3]
+    record_event_decisions(session, event.id or 0, ids[:2], EventStatus.GRANTED, day - timedelta(days=5), "Parent")
+    record_event_decisions(session, event.id or 0, ids[2:], EventStatus.REFUSED, day - timedelta(days=3))
+    return event.id or 0
+
+
 def _form(session: Session) -> int:
     return FormBook(session).forms()[0].id or 0
 
@@ -134,6 +150,8 @@ SIGNED_IN: dict[str, Callable[[Session], Screen]] = {
     "consent-check": lambda s: screen("consent-check"),
     "consent-import": lambda s: screen("consent-import"),
     "consents-expiring": lambda s: screen("consents-expiring"),
+    "consent-events": lambda s: (_event(s), screen("consent-events"))[1],
+    "consent-event": lambda s: screen("consent-event", _event(s)),
     "accounts": lambda s: screen("accounts"),
     "account": lambda s: screen("account", _account(s)),
     "staff": lambda s: screen("staff"),

@@ -2,6 +2,8 @@
 
     safedesk consents import pupils.csv|.xlsx [--map "Legal Surname=surname"] [--purpose P] [--dry-run] [--valid-only] [--yes]
     safedesk consents check --purpose social-media "Amelia Smith" A1234      exit 0 PASS, 1 STOP
+    safedesk consents check --event "Year 6 Residential" A1234                (or the event's name as --purpose)
+    safedesk consents event add NAME --from DATE [--to DATE] | record NAME --status S [--given DATE] PUPIL... | list | show NAME
     safedesk consents list [--year "Year 5"] [--class 5B] [--purpose P --status S] [--never-publish] [--json]
     safedesk consents show PUPIL | expiring [--days N] | columns
     safedesk consents export never-publish|cleared --out FILE [--purpose P] [--with-reasons]
@@ -23,7 +25,7 @@ from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import local_today, show_datetime
 
 if TYPE_CHECKING:
-    from safedesk.store.consents.pupils import PupilIndex, PupilRow
+    from safedesk.store.consents.pupils import PupilIndex, PupilRow, Purpose
     from safedesk.store.engine.session import Session
 
 EXIT_STOP = 1
@@ -47,7 +49,7 @@ def consents() -> None:
 @click.option(
     "--purpose",
     metavar="PURPOSE",
-    help="For a file about one consent (no purpose column): which purpose it is (website, social-media, print, press, video, displays).",
+    help="For a file about one consent (no purpose column): which purpose it is (website, social-media, print, press, video, displays), or an event's name.",
 )
 @click.option("--dry-run", is_flag=True, help="Show the preview and any errors; write nothing.")
 @click.option("--valid-only", is_flag=True, help="Import the valid rows even though some rows have errors.")
@@ -76,13 +78,21 @@ def import_(
     from safedesk.store.consents.importer import apply_import, parse_map_options, plan_import, purpose_choice, read_headers
 
     mapping = parse_map_options(maps)
-    chosen = purpose_choice(purpose) if purpose else None
+    chosen, not_a_purpose = None, None
+    if purpose:
+        try:
+            chosen = purpose_choice(purpose)
+        except InvalidInput as error:
+            not_a_purpose = error  # perhaps an event's name: looked up once the store is open
     try:
         data = csv_file.read_bytes()
     except OSError as error:
         raise InvalidInput(f"Cannot read {csv_file}: {error.strerror or 'unreadable'}.", "file") from None
     read_headers(data)  # a file that is not a table is refused before asking for the passphrase
     with opened(ctx, passphrase_file, user) as session:
+        if not_a_purpose is not None:
+            _import_event(ctx, session, data, csv_file.name, purpose or "", mapping, not_a_purpose, dry_run, valid_only, yes)
+            return
         plan = plan_import(session, data, csv_file.name, mapping, purpose=chosen)
         click.echo(f"Preview of {csv_file.name}:")
         for line in plan.summary_lines():
@@ -139,6 +149,54 @@ def import_(
     click.echo(outcome.sentence())
 
 
+def _import_event(
+    ctx: click.Context,
+    session: Session,
+    data: bytes,
+    name: str,
+    event_name: str,
+    mapping: dict[str, str],
+    not_a_purpose: InvalidInput,
+    dry_run: bool,
+    valid_only: bool,
+    yes: bool,
+) -> None:
+    """`import FILE --purpose EVENT`: the file's decisions for an event (see store/consents/event_import.py)."""
+    from safedesk.store.consents.event_import import apply_event_import, plan_event_import
+    from safedesk.store.consents.events import find_event
+
+    event = find_event(session, event_name)
+    if event is None:
+        raise InvalidInput(f"{not_a_purpose} Or the name of an event (safedesk consents event list).", "purpose")
+    plan = plan_event_import(session, data, event, mapping)
+    click.echo(f"Preview of {name}:")
+    for line in plan.summary_lines():
+        click.echo(f"  {line}")
+    if plan.errors:
+        click.echo(f"Errors ({len(plan.errors):,} rows):")
+        for problem in plan.errors:
+            click.echo(f"  {problem}")
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+        ctx.exit(EXIT_STOP if plan.errors else 0)
+    if plan.errors and not valid_only:
+        click.echo(
+            f"Nothing was imported: fix the rows above, or run again with --valid-only to import the {len(plan.entries):,} valid decisions.",
+            err=True,
+        )
+        ctx.exit(EXIT_STOP)
+    if not plan.entries:
+        click.echo("Nothing to change: every decision in the file is already recorded.")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InvalidInput("Add --yes to import without a prompt, or --dry-run to only preview.", "yes")
+        if not click.confirm("Import these decisions?", default=False):
+            click.echo("Nothing was imported.")
+            ctx.exit(EXIT_STOP)
+    click.echo(apply_event_import(session, plan))
+
+
 @consents.command("columns")
 def columns() -> None:
     """The CSV columns the import reads, with the other headers it recognises."""
@@ -182,26 +240,50 @@ def _resolve_all(session: Session, texts: tuple[str, ...], index: PupilIndex) ->
     "-p",
     "purposes",
     multiple=True,
-    required=True,
     metavar="PURPOSE",
-    help="What the image is for: website, social-media, print, press, video, displays, or a channel such as youtube or facebook (repeatable).",
+    help="What the image is for: website, social-media, print, press, video, displays, a channel such as youtube or facebook (repeatable), or an event's name.",
 )
+@click.option("--event", metavar="EVENT", help="An event with its own consent (a trip, a performance), by name.")
 @click.argument("pupils", nargs=-1, required=True, metavar="PUPIL...")
 @PASSPHRASE_FILE
 @USER
 @click.pass_context
 def check(
-    ctx: click.Context, purposes: tuple[str, ...], pupils: tuple[str, ...], passphrase_file: str | None, user: str | None
+    ctx: click.Context,
+    purposes: tuple[str, ...],
+    event: str | None,
+    pupils: tuple[str, ...],
+    passphrase_file: str | None,
+    user: str | None,
 ) -> None:
     """Can these pupils appear? Exit 0 PASS, 1 STOP (one reason per pupil), 2 unknown or ambiguous pupil.
 
-    Name each PUPIL by full name or MIS id.
+    Name each PUPIL by full name or MIS id. An event (--event, or its name as --purpose) is checked on its own.
     """
-    from safedesk.store.consents.check import IMAGE_RULES, check_rows, purposes_for
+    from safedesk.store.consents.check import CHANNELS, IMAGE_RULES, check_rows, purposes_for
+    from safedesk.store.consents.events import check_event, find_event, list_events
     from safedesk.store.consents.pupils import pupil_index_for
 
-    chosen = purposes_for(purposes)
+    if not purposes and not event:
+        raise InvalidInput("Give --purpose (what the image is for) or --event (a trip or performance).", "purpose")
+    chosen: tuple[Purpose, ...] = ()
+    if not event:
+        try:
+            chosen = purposes_for(purposes)
+        except InvalidInput:
+            if len(purposes) != 1:
+                raise
+            event = purposes[0]  # not a purpose or channel: perhaps an event's name
+    elif purposes:
+        raise InvalidInput("Check an event on its own: give --event or --purpose, not both.", "event")
     with opened(ctx, passphrase_file, user, access="read") as session:
+        found_event = find_event(session, event) if event else None
+        if event and found_event is None:
+            names = ", ".join(e.name for e in list_events(session)) or "none recorded"
+            channels = ", ".join(c.key for c in CHANNELS)
+            raise InvalidInput(
+                f"Unknown purpose, channel or event '{event}': use one of {channels}, or an event (events: {names}).", "event"
+            )
         # Only the pupils these names can reach (and their namesakes): a check of one pupil
         # does not make a row for every pupil of the school.
         index = pupil_index_for(session, pupils)
@@ -210,7 +292,10 @@ def check(
         for problem in problems:
             click.echo(f"safedesk: {problem}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
-    result = check_rows(found, chosen, index=index)
+    if found_event is not None:
+        result = check_event(found_event, found, index=index)
+    else:
+        result = check_rows(found, chosen, index=index)
     click.echo(result.headline())
     for v in result.stops:
         click.echo(f"{v.name}{', ' + v.form if v.form else ''}: {v.reason}")
@@ -222,6 +307,110 @@ def check(
     click.echo("Before posting:")
     for rule in IMAGE_RULES:
         click.echo(f"- {rule.text}")
+
+
+# --------------------------------------------------------------------- events
+
+
+@consents.group("event")
+def event_group() -> None:
+    """Events with their own consent (a trip, a performance): add, record decisions, list, show."""
+
+
+@event_group.command("add")
+@click.argument("name")
+@click.option("--from", "starts", required=True, metavar="DATE", help="First day (DD/MM/YYYY).")
+@click.option("--to", "ends", metavar="DATE", help="Last day (DD/MM/YYYY); the first day if left out.")
+@click.option("--note", default="", help="A short note (where, which class).")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def event_add(
+    ctx: click.Context, name: str, starts: str, ends: str | None, note: str, passphrase_file: str | None, user: str | None
+) -> None:
+    """Add an event with its own dates."""
+    from safedesk.store.consents.events import ConsentEvent, add_event
+    from safedesk.store.consents.pupils import parse_date
+
+    first = parse_date(starts, "from")
+    last = parse_date(ends, "to") if ends else first
+    with opened(ctx, passphrase_file, user) as session:
+        made = add_event(session, ConsentEvent(name=name, starts_on=first, ends_on=last, note=note))
+    click.echo(f"Event added: {made.name} ({made.dates}).")
+
+
+@event_group.command("record")
+@click.argument("name")
+@click.argument("pupils", nargs=-1, required=True, metavar="PUPIL...")
+@click.option("--status", required=True, type=click.Choice(["granted", "refused", "withdrawn"]), help="The decision.")
+@click.option("--given", "given_on", metavar="DATE", help="The date it was given (DD/MM/YYYY); today if left out.")
+@click.option("--by", "given_by", default="", help="Who gave it (parent or carer).")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def event_record(
+    ctx: click.Context,
+    name: str,
+    pupils: tuple[str, ...],
+    status: str,
+    given_on: str | None,
+    given_by: str,
+    passphrase_file: str | None,
+    user: str | None,
+) -> None:
+    """Record a decision for the event for each PUPIL (full name or MIS id)."""
+    from safedesk.store.consents.events import EventStatus, find_event, record_event_decisions
+    from safedesk.store.consents.pupils import count_of, format_date, parse_date, pupil_index_for
+
+    day = parse_date(given_on, "given") if given_on else local_today()
+    with opened(ctx, passphrase_file, user) as session:
+        event = find_event(session, name)
+        if event is None or event.id is None:
+            raise InvalidInput(f"No event is called '{name}': add it with 'safedesk consents event add'.", "event")
+        found, problems = _resolve_all(session, pupils, pupil_index_for(session, pupils))
+        if problems:
+            for problem in problems:
+                click.echo(f"safedesk: {problem}", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        record_event_decisions(session, event.id, [r.id for r in found], EventStatus(status), day, given_by)
+    click.echo(f"{event.name}: {status} recorded for {count_of(len(found), 'pupil')}, given {format_date(day)}.")
+
+
+@event_group.command("list")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def event_list(ctx: click.Context, passphrase_file: str | None, user: str | None) -> None:
+    """Every event, the latest first, with how many pupils have each decision."""
+    from safedesk.store.consents.events import describe_count, list_events
+
+    with opened(ctx, passphrase_file, user, access="read") as session:
+        events = list_events(session)
+    for event in events:
+        click.echo(f"{event.name}  {event.dates}  {describe_count(event)}")
+    click.echo(f"{len(events):,} event{'s' if len(events) != 1 else ''}.")
+
+
+@event_group.command("show")
+@click.argument("name")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def event_show(ctx: click.Context, name: str, passphrase_file: str | None, user: str | None) -> None:
+    """One event: its dates, and each pupil's current decision (the latest given)."""
+    from safedesk.store.consents.events import event_lines, find_event
+    from safedesk.store.consents.pupils import format_date, pupil_index
+
+    with opened(ctx, passphrase_file, user, access="read") as session:
+        event = find_event(session, name)
+        if event is None:
+            raise InvalidInput(f"No event is called '{name}'.", "event")
+        lines = event_lines(event, pupil_index(session))
+    click.echo(f"{event.name}  {event.dates}" + (f"  ({event.note})" if event.note else ""))
+    for line in lines:
+        r, d = line.row, line.decision
+        click.echo(f"  {r.display_name:<30} {r.form:<6} {d.status.value:<9} given {format_date(d.given_on)}")
+    click.echo(f"{len(lines):,} pupil{'s' if len(lines) != 1 else ''} with a decision.")
 
 
 # --------------------------------------------------------------------- lists
@@ -324,12 +513,14 @@ def _cut(text: str, width: int) -> str:
 @USER
 @click.pass_context
 def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str | None) -> None:
-    """One pupil: details, where each purpose stands, and the full history."""
+    """One pupil: details, where each purpose stands, the full history, and any event decisions."""
+    from safedesk.store.consents.events import list_events
     from safedesk.store.consents.pupils import Purpose, format_date, get_pupil, pupil_index_for
 
     with opened(ctx, passphrase_file, user, access="read") as session:
         found, problems = _resolve_all(session, (pupil,), pupil_index_for(session, (pupil,)))
         record = get_pupil(session, found[0].id) if found else None
+        events = [(e, e.history(record.id)) for e in list_events(session)] if record is not None and record.id else []
     if problems or record is None:
         click.echo(f"safedesk: {problems[0]}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
@@ -347,8 +538,8 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
         state = states[purpose]
         extra = f", until {format_date(state.review_on)}" if state.review_on and state.status else ""
         click.echo(f"  {purpose.label:<24} {state.word(today)}{extra}")
-    click.echo("History (oldest first):")
-    for c in record.consents:
+    click.echo("History (oldest first, by the date each decision was given):")
+    for c in record.history():
         who = ", ".join(x for x in (c.given_by, c.relationship) if x)
         click.echo(
             f"  {show_datetime(c.recorded_at)}  {c.purpose.label}: {c.status.label}"
@@ -361,6 +552,16 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
         click.echo(
             f"  {show_datetime(f.recorded_at)}  never-publish {'set: ' + f.reason.label if f.reason else 'removed'}  [{f.recorded_by}]"
         )
+    for event, decisions in events:
+        if decisions:
+            # The last listed is the one in force: the latest given (then the latest recorded).
+            click.echo(f"Event: {event.name} ({event.dates}):")
+            for d in decisions:
+                click.echo(
+                    f"  {format_date(d.given_on)}  {d.status.value}"
+                    + (f" by {d.given_by}" if d.given_by else "")
+                    + f"  [{d.recorded_by}]"
+                )
 
 
 @consents.command("expiring")

@@ -54,7 +54,7 @@ def export(
       incident          one incident in full (--incident REF)
       incident-log      incidents in a period (--from, --to) with counts and open actions
       audit             the audit log for a period, with a verification statement
-      consent-register  every pupil's consent per purpose
+      consent-register  every pupil's consent per purpose, and each event's decisions
       never-publish     pupils whose images must never be published
       cleared           pupils cleared for one purpose today (--purpose)
       accounts          the official account register with health findings
