@@ -59,6 +59,13 @@ def _build(folder: Path, passphrase: str, options: OpenOptions | None) -> str:
         with session.transaction():
             setting = session.setting()
             setting.demo = True
+            # The referrer block of every incident report (Ofcom's drama range: never a real number).
+            setting.referrer = {
+                "name": DEMO_USER,
+                "role": "Designated Safeguarding Lead",
+                "phone": "01632 960000",
+                "email": "dsl@riverside-demo.example",
+            }
             session.settings.save(setting, summary="marked as a demo store of fictional data")
             accounts = _accounts(session)
             pupils = _consents(session)
@@ -237,6 +244,11 @@ def _incidents(session: Session, pupils: dict[str, int]) -> None:
         )
         add_file(session, comment.id or 0, shot, title="Screenshot of the comment (demo)", captured_by="Jo Lee (demo)")
     log.amend(comment.id or 0, {"severity": "high"}, reason="More parents joined in overnight")
+    log.add_note(
+        comment.id or 0,
+        "Head teacher phoned the parent, who agreed to take the comment down and come in to talk (written up the next day).",
+        happened_at=_ago(2, 2),
+    )
 
     nudes = log.create(
         Incident(
@@ -254,6 +266,9 @@ def _incidents(session: Session, pupils: dict[str, int]) -> None:
             risk_column="sexual",
             severity="critical",
             flags=("sexual_imagery_suspected",),
+            harm_categories=("sexual",),
+            parents_informed_at=_ago(1, 1),
+            parents_informed_by="DSL (demo)",
             playbooks=("pb-nude-image-of-child",),
         ),
         actions=checklist_from(("pb-nude-image-of-child",)),
@@ -294,7 +309,13 @@ def _incidents(session: Session, pupils: dict[str, int]) -> None:
         ),
         actions=checklist_from(("pb-fake-account",)),
     )
-    log.set_status(fake.id or 0, "closed", outcome="Reported as impersonation; Instagram removed the account after four days.")
+    log.set_status(
+        fake.id or 0,
+        "closed",
+        outcome="Reported as impersonation; Instagram removed the account after four days.",
+        lessons="Link the official accounts from the school website, so parents can tell the real one from a fake.",
+        open_actions="not_needed",
+    )
 
     gaming_pupils = (
         Person(name="Daniyal Hussain", role="pupil", involvement="victim", pupil_id=pupils["Daniyal Hussain"]),
