@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from click.testing import CliRunner
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from safedesk.app import SafeDeskApp
 from safedesk.cli.main import cli
@@ -13,9 +13,10 @@ from safedesk.screens.recovery import RecoveryKeyScreen
 from safedesk.store.engine.files import write_document
 from safedesk.store.engine.keys.recovery import GROUPS, SHEET_STYLE, new_recovery_key, recovery_sheet_markdown
 from safedesk.store.engine.session import Session
+from safedesk.store.text.document import Document
 from safedesk.store.text.markdown import check_markdown
 from safedesk.widgets.forms import FormDialog
-from tests.kit import PASSPHRASE, SIZE, settle, table_cells, unlock
+from tests.kit import PASSPHRASE, SIZE, error_of, settle, table_cells, unlock
 
 KEY_SHAPE = re.compile(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){7}")
 
@@ -28,10 +29,10 @@ def test_sheet_has_boxes_for_every_group_and_never_a_key(tmp_path):
     assert len(new_recovery_key().split("-")) == GROUPS
     assert "store 01234567" in markdown and "Oak \\| Primary" in markdown and not KEY_SHAPE.search(markdown)
     page = tmp_path / "sheet.html"
-    write_document(page, markdown, "Recovery key sheet", style=SHEET_STYLE)
+    write_document(page, Document("Recovery key sheet", markdown, style=SHEET_STYLE))
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and SHEET_STYLE in html and "<table>" in html
-    write_document(tmp_path / "sheet.md", markdown, "Recovery key sheet")
+    write_document(tmp_path / "sheet.md", Document("Recovery key sheet", markdown))
     assert (tmp_path / "sheet.md").read_text(encoding="utf-8") == markdown
 
 
@@ -66,11 +67,16 @@ async def test_settings_and_help_export_both_sheets(store_dir, tmp_path):
         await unlock(app, pilot)
         await pilot.press("s")
         await pilot.pause()
-        for button, name in (("#settings-recovery-sheet", "sheet.html"), ("#settings-quick-reference", "quick.md")):
+        for button, name, fmt in (
+            ("#settings-recovery-sheet", "sheet.html", "html"),
+            ("#settings-quick-reference", "quick.md", "md"),
+        ):
             app.screen.query_one(button).focus()
             await pilot.press("enter")
             await pilot.pause()
             assert isinstance(app.screen, FormDialog)
+            app.screen.query_one("#form-format", Select).value = fmt
+            await pilot.pause()
             app.screen.query_one("#field-path Input", Input).value = str(tmp_path / name)
             await pilot.press("ctrl+s")
             await settle(app, pilot)
@@ -84,6 +90,12 @@ async def test_settings_and_help_export_both_sheets(store_dir, tmp_path):
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, FormDialog)
+        # A name that asks for another format than the one chosen is refused beside the path.
+        app.screen.query_one("#field-path Input", Input).value = str(tmp_path / "from-help.md")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FormDialog) and not (tmp_path / "from-help.md").exists()
+        assert "ends in .md but the format chosen is HTML" in error_of(app, "path")
         app.screen.query_one("#field-path Input", Input).value = str(tmp_path / "from-help.html")
         await pilot.press("ctrl+s")
         await settle(app, pilot)

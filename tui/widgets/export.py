@@ -18,7 +18,7 @@ from textual.widgets import Input, Select
 from safedesk.store.engine.files import write_export
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.clean import typed_path
-from safedesk.store.text.document import EDITABLE_FORMATS, Document, Format, render, with_suffix
+from safedesk.store.text.document import EDITABLE_FORMATS, Document, Format, format_of, render, with_suffix
 from safedesk.widgets.forms import FormDialog, FormField
 
 
@@ -42,11 +42,19 @@ def format_field(formats: Sequence[Format]) -> FormField:
 
 
 def export_path(values: dict[str, str], field: str = "path") -> Path:
-    """The typed path (quotes and escapes removed); a message beside the field when blank."""
+    """The typed path (quotes and escapes removed); a message beside the field when blank, or when
+    its name asks for another format than the one chosen (a .md file holding a web page would lie)."""
     text = values[field].strip()
     if not text:
         raise InvalidInput("Type where to save the file.", field)
-    return typed_path(text)
+    path = typed_path(text)
+    if "format" in values:
+        chosen, named = Format(values["format"]), format_of(path)
+        if named is not chosen and path.suffix.lower() in {f.suffix for f in Format} | {".htm"}:
+            raise InvalidInput(
+                f"The name ends in {path.suffix} but the format chosen is {chosen.kind}: change the name or the format.", field
+            )
+    return path
 
 
 class ExportDialog(FormDialog):
