@@ -18,7 +18,7 @@ from safedesk.content.cards import Card
 from safedesk.content.library import default_library
 from safedesk.content.sources import describe
 from safedesk.widgets.card_view import CardView
-from safedesk.widgets.common import plain
+from safedesk.widgets.literal import plain  # not .common: the form widgets are not needed to start
 
 CONTACTS_CARD = "ref-contacts"
 KIND_TITLES = {

@@ -20,8 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from safedesk.router import is_showing, open_screen, screen
+from safedesk.screens.accounts.secrets import clear_on_exit
 from safedesk.theme import THEMES
-from safedesk.widgets.host import SafeDeskHost
 from safedesk.widgets.paste import fit_paste, inert_paste_text, install_inert_paste
 
 if TYPE_CHECKING:
@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from safedesk.screens.guide import GuideScreen
     from safedesk.store.engine.core_records import Setting
     from safedesk.store.engine.session import Session
+    from safedesk.widgets.host import SafeDeskHost
 
-# The store, key slots, forms and clipboard modules are imported where they are first needed,
+# The store, key slots and form modules are imported where they are first needed,
 # not here: `safedesk guide` needs none of them before its first paint (and cryptography, TinyDB
 # and the form widgets cost more to import than the guide takes to draw).
 # tests/tui/test_start_imports.py keeps them out of the guide's start-up path.
@@ -310,8 +311,6 @@ class SafeDeskApp(App[int]):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
-        from safedesk.screens.accounts.secrets import clear_on_exit
-
         clear_on_exit(self)  # a password copied just before quitting must not stay on the clipboard
         if self.session is not None:
             self.session.close()
