@@ -75,8 +75,9 @@ class GuideScreen(Screen[None]):
         self.query_one("#guide-notice", Static).display = False
         first = self._first or next(iter(_ordered_cards()), None)
         if first:
-            # After the first paint: the topics show at once, the card a moment later.
-            self.call_after_refresh(self.open_card, first, False)
+            # Before the first paint, so topics and card are laid out and drawn in one frame: a
+            # card opened after it cost a second full layout and frame (python -m bench tui).
+            self.open_card(first, False)
 
     # ----------------------------------------------------------------- lists
 
