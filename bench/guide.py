@@ -193,7 +193,9 @@ def _run_on_terminal(command: list[str], env: dict[str, str], cwd: Path) -> None
 
     main_fd, child_fd = pty.openpty()
     fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    process = subprocess.Popen(command, stdin=child_fd, stdout=child_fd, stderr=child_fd, env=env, cwd=cwd, start_new_session=True)
+    process = subprocess.Popen(
+        command, stdin=child_fd, stdout=child_fd, stderr=child_fd, env=env, cwd=cwd, start_new_session=True
+    )
     os.close(child_fd)
     deadline = time.monotonic() + 120
     try:
@@ -267,7 +269,9 @@ def bench_first_paint(runs: int = 7) -> FirstPaint:
 def print_first_paint(paint: FirstPaint, runs: int) -> None:
     base = median(paint.minimal)
     print(f"first paint  minimal app (Header, Static, Footer)       {ms(base)}")
-    print(f"first paint  safedesk guide, topics drawn               {ms(median(paint.guide))}  {median(paint.guide) / base:5.2f}x")
+    print(
+        f"first paint  safedesk guide, topics drawn               {ms(median(paint.guide))}  {median(paint.guide) / base:5.2f}x"
+    )
     print(f"first paint  safedesk guide, first card drawn           {ms(median(paint.card))}  {median(paint.card) / base:5.2f}x")
     widgets = median(paint.widgets)
     print(f"first paint  the guide's widgets and CSS, no SafeDesk   {ms(widgets)}  {widgets / base:5.2f}x  (Textual's floor)")

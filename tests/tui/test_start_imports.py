@@ -59,9 +59,7 @@ asyncio.run(main())
 
 
 def _modules_once_painted(store: Path) -> tuple[str, list[str]]:
-    result = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, str(store)], capture_output=True, text=True, timeout=120, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", _SCRIPT, str(store)], capture_output=True, text=True, timeout=120, check=True)
     found = json.loads(result.stdout.strip().splitlines()[-1])
     return found["card"], found["modules"]
 
