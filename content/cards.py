@@ -9,7 +9,6 @@ so one sloppy card shows up as a list of problems rather than a crash.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -121,6 +120,8 @@ def parse_card_text(text: str, path: Path, parsed: Mapping[str, dict[str, Any]] 
     front, body = split_front_matter(text, path)
     data = parsed.get(front_matter_key(front)) if parsed else None
     if data is None:
+        import tomllib  # only for a card the parsed front matter does not hold: not at start-up
+
         try:
             data = tomllib.loads(front)
         except tomllib.TOMLDecodeError as error:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -161,6 +160,8 @@ def _read_parsed(folder: Path) -> dict[str, dict[str, Any]]:
 
 def write_parsed(folder: Path = CARDS_DIR) -> int:
     """Regenerate the parsed front matter file; returns how many cards it holds."""
+    import tomllib  # a maintainer's command: kept off the app's start-up
+
     parsed: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.md")):
         front, _body = split_front_matter(path.read_text(encoding="utf-8"), path)

@@ -18,7 +18,7 @@ from safedesk.content.cards import Card
 from safedesk.content.library import default_library
 from safedesk.content.sources import describe
 from safedesk.widgets.card_view import CardView
-from safedesk.widgets.common import plain
+from safedesk.widgets.literal import plain  # not .common: the form widgets are not needed to start
 
 CONTACTS_CARD = "ref-contacts"
 KIND_TITLES = {
@@ -51,6 +51,7 @@ class GuideScreen(Screen[None]):
         self._history: list[str] = []
         self._future: list[str] = []
         self.current: Card | None = None
+        self._showing_topics = True  # the list as composed: the topics, no search
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -58,7 +59,11 @@ class GuideScreen(Screen[None]):
             with Vertical(id="guide-left"):
                 yield Input(compact=True, placeholder="/ to search: e.g. nudes, fake page", id="guide-query")
                 yield Static("", id="guide-notice", markup=False)
-                yield OptionList(id="guide-list")
+                # Filled here, not on mount: laid out and drawn once, in the first frame. Added,
+                # not passed in: OptionList(*options) would highlight the first topic.
+                topics = OptionList(id="guide-list")
+                topics.add_options(_topic_options())
+                yield topics
             with Vertical(id="guide-right"):
                 yield Static("", id="card-title", markup=False)
                 yield CardView(id="card-body")
@@ -67,21 +72,23 @@ class GuideScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.app.sub_title = "Guidance"
-        self._show_topics()
+        self.query_one("#guide-notice", Static).display = False
         first = self._first or next(iter(_ordered_cards()), None)
         if first:
-            # After the first paint: the topics show at once, the card a moment later.
-            self.call_after_refresh(self.open_card, first, False)
+            # Before the first paint, so topics and card are laid out and drawn in one frame: a
+            # card opened after it cost a second full layout and frame (python -m bench tui).
+            self.open_card(first, False)
 
     # ----------------------------------------------------------------- lists
 
     def _show_topics(self) -> None:
+        self.query_one("#guide-notice", Static).display = False
+        if self._showing_topics:
+            return  # e.g. the search box's first Changed, on mount: nothing to redraw
         listing = self.query_one("#guide-list", OptionList)
         listing.clear_options()
-        self.query_one("#guide-notice", Static).display = False
-        for kind, cards in _grouped():
-            listing.add_option(Option(plain(KIND_TITLES.get(kind, kind.title())), disabled=True))
-            listing.add_options(Option(plain(f"  {card.title}"), id=card.id) for card in cards)
+        listing.add_options(_topic_options())
+        self._showing_topics = True
 
     @on(Input.Changed, "#guide-query")
     def _search(self, event: Input.Changed) -> None:
@@ -89,6 +96,7 @@ class GuideScreen(Screen[None]):
         if not query:
             self._show_topics()
             return
+        self._showing_topics = False
         from safedesk.content.search import default_index
 
         result = default_index().search(query, limit=25)
@@ -207,6 +215,15 @@ def _grouped() -> list[tuple[str, list[Card]]]:
         (kind, sorted(cards, key=lambda c: c.title.casefold()))
         for kind, cards in sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
     ]
+
+
+def _topic_options() -> list[Option]:
+    """Every card by kind: a heading (not selectable) per kind, then its cards by title."""
+    options = []
+    for kind, cards in _grouped():
+        options.append(Option(plain(KIND_TITLES.get(kind, kind.title())), disabled=True))
+        options.extend(Option(plain(f"  {card.title}"), id=card.id) for card in cards)
+    return options
 
 
 def _ordered_cards() -> list[str]:

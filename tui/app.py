@@ -21,12 +21,7 @@ from textual.widgets import Input
 
 from safedesk.router import is_showing, open_screen, screen
 from safedesk.screens.accounts.secrets import clear_on_exit
-from safedesk.store.engine.keys.slots import recovery_key_unconfirmed, replace_recovery_key, set_recovery_key_unconfirmed
-from safedesk.store.errors import SafeDeskError
 from safedesk.theme import THEMES
-from safedesk.widgets.dialogs import ConfirmDialog
-from safedesk.widgets.forms import Form
-from safedesk.widgets.host import SafeDeskHost
 from safedesk.widgets.paste import fit_paste, inert_paste_text, install_inert_paste
 
 if TYPE_CHECKING:
@@ -37,6 +32,11 @@ if TYPE_CHECKING:
     from safedesk.screens.guide import GuideScreen
     from safedesk.store.engine.core_records import Setting
     from safedesk.store.engine.session import Session
+    from safedesk.widgets.host import SafeDeskHost
+
+# The store, key slots and form modules are imported where they are first needed, not here:
+# `safedesk guide` needs none of them before its first paint, and with cryptography and TinyDB
+# they took over 100 ms to import. tests/tui/test_start_imports.py keeps them off that path.
 
 IDLE_CHECK_SECONDS = 5.0
 DEFAULT_IDLE_MINUTES = 5
@@ -112,6 +112,9 @@ class SafeDeskApp(App[int]):
 
     def signed_in(self, session: Session) -> None:
         """Called by setup and unlock once a session is open."""
+        from safedesk.store.engine.keys.slots import recovery_key_unconfirmed
+        from safedesk.widgets.dialogs import ConfirmDialog
+
         self.session = session
         self.last_activity = time.time()
         self.apply_setting(session.setting())
@@ -130,6 +133,8 @@ class SafeDeskApp(App[int]):
 
     def show_recovery_key(self, session: Session, key: str, then: Callable[[], None]) -> None:
         """Show a new recovery key with its confirm step; every unlock reminds until that step is done."""
+        from safedesk.store.engine.keys.slots import set_recovery_key_unconfirmed
+
         self.session = session  # from setup too: quitting on the key still closes the store
         set_recovery_key_unconfirmed(session, True)
 
@@ -146,6 +151,9 @@ class SafeDeskApp(App[int]):
     @work(thread=True, exclusive=True, group="recovery-key")
     def _new_recovery_key(self, session: Session) -> None:
         # A new key slot derives a key: off the UI thread.
+        from safedesk.store.engine.keys.slots import replace_recovery_key
+        from safedesk.store.errors import SafeDeskError
+
         try:
             key = replace_recovery_key(session)
         except SafeDeskError as error:
@@ -255,6 +263,9 @@ class SafeDeskApp(App[int]):
         cannot, and hold only a passphrase or first-run details); a form under a dialog,
         the guidance or the lock screen counts too.
         """
+        from safedesk.widgets.dialogs import ConfirmDialog
+        from safedesk.widgets.forms import Form
+
         if self._asking_to_quit:
             return  # one question at a time
         unsaved = [s for s in self.screen_stack if isinstance(s, Form) and s.cancellable and s.changed()]

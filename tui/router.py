@@ -13,6 +13,7 @@ opener: a function in the screen's module that takes the app and pushes what fit
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any, cast
@@ -88,8 +89,14 @@ def screen(name: str, *args: Any, **kwargs: Any) -> Screen[Any]:
 
 
 def is_showing(app: App[Any], name: str) -> bool:
-    """Whether the active screen is the one registered as `name` (or a subclass of it)."""
-    return isinstance(app.screen, screen_class(name))
+    """Whether the active screen is the one registered as `name` (or a subclass of it).
+
+    A screen whose module was never imported cannot be showing: the answer needs no import
+    (the app asks about the lock screen for every key the footer lists, from the first paint).
+    """
+    module, _, attr = SCREENS[name].partition(":")
+    loaded = sys.modules.get(f"safedesk.screens.{module}")
+    return loaded is not None and isinstance(app.screen, getattr(loaded, attr))
 
 
 def open_screen(

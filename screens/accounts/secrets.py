@@ -24,7 +24,7 @@ from textual.widgets import Static
 
 from safedesk.clipboard_win32 import ClipboardBusy, native_clipboard
 from safedesk.router import screen_class
-from safedesk.widgets.common import plain
+from safedesk.widgets.literal import plain  # not .common: the app imports this module at start
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -38,6 +38,18 @@ async def test_guide_opens_without_a_store_and_shows_a_card_with_sources(store_d
     assert not store_dir.exists()  # browsing guidance creates nothing
 
 
+async def test_the_first_card_wraps_within_the_columns_its_scrollbar_leaves(store_dir):
+    # The first card is opened before the first paint; the scrollbar its length brings takes two
+    # columns without a Resize, and no word may end up hidden beneath it.
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(CardView)
+        assert view.show_vertical_scrollbar
+        widest = max(len(line) for line in card_text(app).splitlines())
+        assert widest <= view.scrollable_content_region.width
+
+
 async def test_live_search_corrects_spelling_and_opens_the_top_hit(store_dir):
     app = SafeDeskApp(store_dir, start="guide")
     async with app.run_test(size=SIZE) as pilot:

@@ -54,6 +54,12 @@ class CardView(ScrollView, can_focus=True):
         if self.scrollable_content_region.width != self._rendered_width:
             self._render_lines()
 
+    def watch_show_vertical_scrollbar(self) -> None:
+        # A card first rendered as the screen is laid out brings its own scrollbar, which takes
+        # columns without a Resize: render again at the width that is left.
+        if self._rendered_width and self.scrollable_content_region.width != self._rendered_width:
+            self._render_lines()
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y

@@ -21,10 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, DataTable, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.data_table import ColumnKey
 
-
-def plain(text: str) -> Content:
-    """`text` as literal content: square brackets and @click stay characters."""
-    return Content(text)
+from safedesk.widgets.literal import plain as plain  # every screen imports it from here
 
 
 class FieldError(Static):
