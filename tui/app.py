@@ -27,6 +27,7 @@ from safedesk.theme import THEMES
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import SafeDeskHost
+from safedesk.widgets.keyorder import KeysInOrder
 from safedesk.widgets.paste import fit_paste, inert_paste_text, install_inert_paste
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class SafeDeskApp(App[int]):
         self.last_activity = time.time()
         self._idle_minutes_override = idle_minutes
         self._asking_to_quit = False
+        self._keys_in_order = KeysInOrder(self)
         # Before mount, so the first styling pass already uses SafeDesk's theme (no restyle).
         for theme in THEMES:
             self.register_theme(theme)
@@ -180,6 +182,9 @@ class SafeDeskApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp | events.Paste):
             self.last_activity = time.time()
+        from_terminal = isinstance(event, events.Key | events.Paste) and not event.is_forwarded
+        if from_terminal and self._keys_in_order.hold(event):
+            return  # handed out once the key before it is done (a form it opens gets the keys after it)
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # Every paste, into any field (passphrases included), is plain text before a widget sees it.
             focused = self.focused
@@ -191,7 +196,14 @@ class SafeDeskApp(App[int]):
                     severity="warning",
                     markup=False,
                 )
-        await super().on_event(event)
+        if not from_terminal:
+            await super().on_event(event)
+            return
+        target = self.focused or self.screen
+        try:
+            await super().on_event(event)
+        finally:
+            self._keys_in_order.sent(target)
 
     def lock_if_idle(self) -> None:
         """Lock once idle long enough; wall-clock time, so a sleeping laptop counts as idle."""
