@@ -32,7 +32,7 @@ from safedesk.store.accounts.register import (
     today,
 )
 from safedesk.store.errors import InvalidInput, SafeDeskError
-from safedesk.store.text.dates import parse_date
+from safedesk.store.text.dates import DATE_HINT, parse_date, show_date
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
@@ -43,7 +43,7 @@ NO_SLT = "No one is marked SLT on the staff register yet: mark them there (s on 
 
 
 def day_text(value: date | None) -> str:
-    return value.isoformat() if value else ""
+    return show_date(value)
 
 
 def text_field(label: str, field_id: str, value: str = "", **options: Any) -> Field:
@@ -52,7 +52,7 @@ def text_field(label: str, field_id: str, value: str = "", **options: Any) -> Fi
 
 
 def date_field(label: str, field_id: str, value: date | None) -> Field:
-    return text_field(label, field_id, day_text(value), placeholder="YYYY-MM-DD", max_length=10)
+    return text_field(label, field_id, day_text(value), placeholder=DATE_HINT, max_length=10)
 
 
 def select_field(label: str, field_id: str, options: list[tuple[str, Any]], value: Any, *, blank: bool = False) -> Field:
