@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Input, Select, SelectionList, Static, TextArea
+from textual.widgets import Footer, Header, Input, Select, Static, TextArea
 
 from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult
@@ -21,6 +21,7 @@ from safedesk.store.text.dates import DATE_HINT, DATETIME_HINT, parse_date, pars
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
+from safedesk.widgets.ticks import TickList
 
 
 def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -137,7 +138,7 @@ class IncidentFormScreen(Form[int | None]):
             )
             yield Field(
                 "Flags (space to tick)",
-                SelectionList[str](*[(label, key, key in flags) for key, label in FLAGS.items()], id="flags"),
+                TickList[str](*[(label, key, key in flags) for key, label in FLAGS.items()], id="flags"),
                 field_id="flags",
             )
             yield Field(

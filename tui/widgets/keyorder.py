@@ -80,4 +80,3 @@ class KeysInOrder:
         if self._waiting:
             self._released = self._waiting.popleft()
             self._app.post_message(self._released)
-
