@@ -263,6 +263,18 @@ class IncidentLog:
             self._entry(action.incident_id, "action_done", f"Done: {action.text}{extra}", {"action_id": action_id})
         return action
 
+    def reopen_action(self, action_id: int) -> Action:
+        """Untick a done (or not needed) action: open again, the earlier closing kept in the chronology."""
+        action = self.action_repo.get(action_id)
+        if action.open:
+            raise NotAllowed("That action is still open.")
+        was = "done" if action.done_at else "not needed"
+        action.done_at, action.done_by, action.not_needed_reason = None, "", ""
+        with self.session.transaction():
+            self.action_repo.save(action, summary="action reopened")
+            self._entry(action.incident_id, "action", f"Open again (was {was}): {action.text}", {"action_id": action_id})
+        return action
+
     def action_not_needed(self, action_id: int, reason: str) -> Action:
         action = self.action_repo.get(action_id)
         if not action.open:
