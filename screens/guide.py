@@ -34,6 +34,7 @@ KIND_TITLES = {
 
 
 class GuideScreen(Screen[None]):
+    SUB_TITLE = "Guidance"  # the header names the screen
     CSS_PATH = "guide.tcss"
     AUTO_FOCUS = "#guide-list"
     BINDINGS = [
@@ -66,7 +67,7 @@ class GuideScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Guidance"
+        self.sub_title = "Guidance"
         self._show_topics()
         first = self._first or next(iter(_ordered_cards()), None)
         if first:
@@ -191,11 +192,7 @@ class GuideScreen(Screen[None]):
         return True
 
     def on_screen_resume(self) -> None:
-        self.app.sub_title = "Guidance"
-
-    def on_unmount(self) -> None:
-        session = getattr(self.app, "session", None)
-        self.app.sub_title = session.setting().name if session else ""
+        self.sub_title = "Guidance"
 
 
 def _grouped() -> list[tuple[str, list[Card]]]:

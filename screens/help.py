@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Static
 
 
 class HelpScreen(ModalScreen[None]):
+    SUB_TITLE = "Help: keys"  # the header names the screen
     CSS_PATH = "help.tcss"
     BINDINGS = [
         Binding("escape,f1,q", "close", "Close", tooltip="Back to where you were", id="help-close"),

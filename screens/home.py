@@ -40,6 +40,7 @@ START_ACTIONS: list[tuple[str, str]] = [
 
 
 class HomeScreen(Screen[None]):
+    SUB_TITLE = "Home"  # the header names the screen
     CSS_PATH = "home.tcss"
     AUTO_FOCUS = "#attention"
     BINDINGS = [

@@ -22,6 +22,7 @@ from safedesk.widgets.host import host, session_of
 
 
 class SettingsScreen(Form[None]):
+    SUB_TITLE = "Settings"  # the header names the screen
     CSS_PATH = "settings.tcss"
 
     def compose(self) -> ComposeResult:

@@ -16,6 +16,7 @@ from rich.segment import Segments
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -154,6 +155,13 @@ class SafeDeskApp(App[int]):
             self.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
         self.call_from_thread(self.show_recovery_key, session, key, lambda: None)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header: SafeDesk, the screen's name (each screen's SUB_TITLE) and the school's."""
+        school = self.sub_title
+        if school and sub_title and sub_title != school:
+            sub_title = f"{sub_title} · {school}"
+        return super().format_title(title, sub_title)
 
     def apply_setting(self, setting: Setting) -> None:
         self.sub_title = setting.name

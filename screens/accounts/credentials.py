@@ -314,6 +314,8 @@ class HistoryDialog(ModalScreen[None]):
 class CredentialScreen(Screen[None]):
     """One login: who signs in with what, how it is protected, and when the password changed."""
 
+    SUB_TITLE = "Login"  # the header names the screen
+
     CSS_PATH = "register.tcss"
     AUTO_FOCUS = "#cred-body"
     BINDINGS = [
@@ -364,7 +366,7 @@ class CredentialScreen(Screen[None]):
         return Register(session_of(self.app))
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Login"
+        self.sub_title = "Login"
         self.refresh_view()
 
     def on_screen_resume(self) -> None:

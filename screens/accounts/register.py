@@ -62,6 +62,8 @@ def _finding_option(finding: Finding, index: int) -> Option:
 class AccountsScreen(Screen[None]):
     """Every official account, with its status and health in words."""
 
+    SUB_TITLE = "Official accounts"  # the header names the screen
+
     CSS_PATH = "register.tcss"
     AUTO_FOCUS = "#accounts-table"
     BINDINGS = [
@@ -104,7 +106,7 @@ class AccountsScreen(Screen[None]):
         return Register(session_of(self.app))
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Official accounts"
+        self.sub_title = "Official accounts"
         table = self.query_one(DataTable)
         table.add_column("Account", width=22)
         table.add_column("Platform", width=13)
@@ -113,7 +115,7 @@ class AccountsScreen(Screen[None]):
         self.refresh_table()
 
     def on_screen_resume(self) -> None:
-        self.app.sub_title = "Official accounts"
+        self.sub_title = "Official accounts"
         self.refresh_table()
 
     def refresh_table(self) -> None:
@@ -188,6 +190,8 @@ class AccountsScreen(Screen[None]):
 
 class AccountDetailScreen(Screen[None]):
     """One account: details, business case and decision, admins, logins and health."""
+
+    SUB_TITLE = "Account"  # the header names the screen
 
     CSS_PATH = "register.tcss"
     AUTO_FOCUS = "#detail-findings"
@@ -277,7 +281,7 @@ class AccountDetailScreen(Screen[None]):
         staff = register.staff_by_id()
         credentials = register.credentials(self.account_id)
         self._findings = check_account(account, staff, credentials)
-        self.app.sub_title = "Account"
+        self.sub_title = "Account"
         self.query_one("#detail-title", Static).update(
             plain(f"{account.label} · {account.status_label} · health: {summary(self._findings)}")
         )

@@ -84,6 +84,8 @@ class LeaverForm(RegisterForm[LeaverReport]):
 class StaffScreen(Screen[None]):
     """Everyone who may run, own or approve an account; leavers stay listed, marked."""
 
+    SUB_TITLE = "Staff register"  # the header names the screen
+
     CSS_PATH = "register.tcss"
     AUTO_FOCUS = "#staff-table"
     BINDINGS = [
@@ -110,7 +112,7 @@ class StaffScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Staff register"
+        self.sub_title = "Staff register"
         table = self.query_one(DataTable)
         table.add_column("Name", width=22)
         table.add_column("Role", width=16)

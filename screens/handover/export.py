@@ -50,6 +50,8 @@ def default_path(today: date | None = None) -> Path:
 class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
     """Step 2 is the form (who it is for, the file, the passphrase), saved off the UI thread."""
 
+    SUB_TITLE = "Handover: export"  # the header names the screen
+
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#hx-filter"
     BINDINGS = [

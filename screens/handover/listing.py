@@ -62,6 +62,7 @@ def transfer_details(t: Transfer) -> str:
 
 
 class HandoverScreen(Screen[None]):
+    SUB_TITLE = "Handover"  # the header names the screen
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#ho-transfers"
     BINDINGS = [

@@ -61,6 +61,7 @@ def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
 
 
 class IncidentDetailScreen(Screen[None]):
+    SUB_TITLE = "Incident"  # the header names the screen
     CSS_PATH = "detail.tcss"
     BINDINGS = [
         Binding("escape", "leave", "Back", tooltip="Back to the list", id="incd-back"),
@@ -138,7 +139,7 @@ class IncidentDetailScreen(Screen[None]):
     def refresh_all(self) -> None:
         log = self.incidents_log
         self.incident = log.get(self.incident_id)
-        self.app.sub_title = self.incident.ref
+        self.sub_title = f"Incident {self.incident.ref}"
         self._summary()
         self._chronology(log)
         self._actions(log)

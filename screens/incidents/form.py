@@ -29,6 +29,7 @@ def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
 
 
 class IncidentFormScreen(Form[int | None]):
+    SUB_TITLE = "Incident record"  # the header names the screen
     CSS_PATH = "form.tcss"
 
     def __init__(self, incident_id: int | None = None, triage: TriageResult | None = None) -> None:

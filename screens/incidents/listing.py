@@ -26,6 +26,7 @@ PLATFORM_CHOICES = [("Any platform", "")] + [(label, key) for key, label in PLAT
 
 
 class IncidentListScreen(Screen[None]):
+    SUB_TITLE = "Incidents"  # the header names the screen
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#inc-table"
     BINDINGS = [
