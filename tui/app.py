@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, cast
 
 from rich.segment import Segments
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
@@ -80,7 +80,7 @@ class SafeDeskApp(App[int]):
         self.last_activity = time.time()
         self._idle_minutes_override = idle_minutes
         self._asking_to_quit = False
-        self._keys_in_order = KeysInOrder(self)
+        self.keys_in_order = KeysInOrder(self)
         # Before mount, so the first styling pass already uses SafeDesk's theme (no restyle).
         for theme in THEMES:
             self.register_theme(theme)
@@ -191,7 +191,7 @@ class SafeDeskApp(App[int]):
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp | events.Paste):
             self.last_activity = time.time()
         from_terminal = isinstance(event, events.Key | events.Paste) and not event.is_forwarded
-        if from_terminal and self._keys_in_order.hold(event):
+        if from_terminal and self.keys_in_order.hold(event):
             return  # handed out once the key before it is done (a form it opens gets the keys after it)
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # Every paste, into any field (passphrases included), is plain text before a widget sees it.
@@ -207,11 +207,14 @@ class SafeDeskApp(App[int]):
         if not from_terminal:
             await super().on_event(event)
             return
-        target = self.focused or self.screen
+        try:
+            target = self.focused or self.screen
+        except ScreenStackError:
+            return  # a key released while the app closes: nothing is left to receive it
         try:
             await super().on_event(event)
         finally:
-            self._keys_in_order.sent(target)
+            self.keys_in_order.sent(event, target)
 
     def lock_if_idle(self) -> None:
         """Lock once idle long enough; wall-clock time, so a sleeping laptop counts as idle."""

@@ -25,8 +25,9 @@ from textual.message_pump import MessagePump
 
 # Stands in a route for "the screen on top once the key was handled" (it may be a new one).
 _TOP: Any = object()
-# A handler that runs this long (a save awaiting its field) no longer holds the keys behind it.
-STALE_SECONDS = 2.0
+# A key whose handling has not finished after this long (something up its route is stuck) no
+# longer holds the keys behind it; far longer than a form takes to open on a loaded machine.
+STALE_SECONDS = 10.0
 
 
 class KeysInOrder:
@@ -38,22 +39,35 @@ class KeysInOrder:
         self._released: events.Event | None = None
         self._route: list[MessagePump] = []
         self._busy_since: float | None = None
+        self._event: events.Event | None = None
+        self._generation = 0  # which key a queued callback follows: one left over from a stuck key is ignored
+
+    @property
+    def idle(self) -> bool:
+        """No key or paste is held or being handled (tests wait for this before reading fields)."""
+        return self._busy_since is None and not self._waiting and self._released is None
 
     def hold(self, event: events.Event) -> bool:
         """True when `event` must wait: the app hands it out later, in order, through its queue."""
         if event is self._released:
             self._released = None
             return False
-        if self._busy_since is not None and time.monotonic() - self._busy_since > STALE_SECONDS:
-            self._done()  # something up the route is stuck: stop holding keys behind it
+        if self._busy_since is not None:
+            handled = not self._waiting and self._event is not None and self._event._stop_propagation
+            # Handled by the widget it went to (typing): no binding can run from it. Or something
+            # up its route is stuck: stop holding the keys behind it.
+            if handled or time.monotonic() - self._busy_since > STALE_SECONDS:
+                self._done()
         if self._busy_since is not None or self._waiting:
             self._waiting.append(event)
             return True
         return False
 
-    def sent(self, target: DOMNode) -> None:
+    def sent(self, event: events.Event, target: DOMNode) -> None:
         """`event` has just been handed to `target` (or run as a priority binding): follow it up."""
         self._busy_since = time.monotonic()
+        self._event = event
+        self._generation += 1
         # The key bubbles from the target to each ancestor through its queue, then to the app.
         self._route = [*target.ancestors_with_self]
         if self._app not in self._route:
@@ -61,21 +75,29 @@ class KeysInOrder:
         self._route.append(_TOP)
         self._next()
 
-    def _next(self) -> None:
+    def _next(self, generation: int | None = None) -> None:
+        if generation is not None and generation != self._generation:
+            return
         while self._route:
             node = self._route.pop(0)
+            # A key a widget handled (most typing) bubbles no further: skip to the screen on top.
+            # (Textual 8.2.8 keeps "stopped" only in this attribute.)
+            if node is not _TOP and self._event is not None and self._event._stop_propagation:
+                continue
             if node is _TOP:
                 # Whatever the key did is done; a screen it opened composes and focuses before the next key.
                 try:
                     node = self._app.screen
                 except ScreenStackError:
                     continue  # the app is closing
-            if node.call_later(self._next):
+            if node.call_later(self._next, self._generation):
                 return  # continue once `node` has handled everything queued before this callback
         self._done()
 
     def _done(self) -> None:
+        self._generation += 1
         self._route = []
+        self._event = None
         self._busy_since = None
         if self._waiting:
             self._released = self._waiting.popleft()
