@@ -43,7 +43,7 @@ class GuideScreen(Screen[None]):
         Binding("alt+left,b", "back", "Previous card", tooltip="Back to the card you read before", id="guide-back"),
         Binding("alt+right,f", "forward", "Next card", tooltip="Forward again after going back", id="guide-forward"),
         Binding("r", "related", "Related", tooltip="Move to the related cards list", id="guide-related"),
-        Binding("tab", "focus_next", "Next pane", show=False, id="guide-tab"),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="guide-tab"),
     ]
 
     def __init__(self, card_id: str | None = None) -> None:
