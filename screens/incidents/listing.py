@@ -138,8 +138,9 @@ class IncidentListScreen(Screen[None]):
 
     def action_leave(self) -> None:
         focused = self.focused
-        if isinstance(focused, Input) and focused.value:
+        if isinstance(focused, Input):  # Esc in the search: clear it and go back to the list
             focused.value = ""
+            self.query_one("#inc-table", RowTable).focus()
             return
         self.dismiss()
 
