@@ -21,8 +21,6 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from safedesk.router import is_showing, open_screen, screen
-from safedesk.screens.accounts.secrets import clear_on_exit
-from safedesk.store.engine.keys.slots import recovery_key_unconfirmed, replace_recovery_key, set_recovery_key_unconfirmed
 from safedesk.store.errors import SafeDeskError
 from safedesk.theme import THEMES
 from safedesk.widgets.dialogs import ConfirmDialog
@@ -119,6 +117,8 @@ class SafeDeskApp(App[int]):
         self.last_activity = time.time()
         self.apply_setting(session.setting())
         self.switch_screen(screen("home"))
+        from safedesk.store.engine.keys.slots import recovery_key_unconfirmed  # not before the first paint
+
         if recovery_key_unconfirmed(session):
             self.push_screen(
                 ConfirmDialog(
@@ -134,6 +134,8 @@ class SafeDeskApp(App[int]):
     def show_recovery_key(self, session: Session, key: str, then: Callable[[], None]) -> None:
         """Show a new recovery key with its confirm step; every unlock reminds until that step is done."""
         self.session = session  # from setup too: quitting on the key still closes the store
+        from safedesk.store.engine.keys.slots import set_recovery_key_unconfirmed
+
         set_recovery_key_unconfirmed(session, True)
 
         def confirmed(_: object) -> None:
@@ -150,6 +152,8 @@ class SafeDeskApp(App[int]):
     def _new_recovery_key(self, session: Session) -> None:
         # A new key slot derives a key: off the UI thread.
         try:
+            from safedesk.store.engine.keys.slots import replace_recovery_key
+
             key = replace_recovery_key(session)
         except SafeDeskError as error:
             self.call_from_thread(self.notify, str(error), severity="error", markup=False)
@@ -322,6 +326,9 @@ class SafeDeskApp(App[int]):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
+        # Imported here: the key slots and the clipboard code cost ~100 ms before `safedesk guide` first paints.
+        from safedesk.screens.accounts.secrets import clear_on_exit
+
         clear_on_exit(self)  # a password copied just before quitting must not stay on the clipboard
         if self.session is not None:
             self.session.close()
