@@ -549,6 +549,17 @@ class IncidentDetailScreen(Screen[None]):
             lines += ["", "Description:", e.description]
         self.app.push_screen(MessageDialog("Evidence", "\n".join(lines)))
 
+    @on(DataTable.RowSelected, "#incd-people")
+    def _show_person(self, event: DataTable.RowSelected) -> None:
+        p = self.incident.people[event.cursor_row]
+        lines = [
+            f"Name: {p.name or 'Unknown'}",
+            f"Role: {PERSON_ROLES[p.role]}",
+            f"Involvement: {INVOLVEMENTS[p.involvement]}",
+            f"On the consent register: {'yes' if p.pupil_id else 'no'}",
+        ]
+        self.app.push_screen(MessageDialog("Person involved", "\n".join(lines)))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.query_one(TabbedContent).active if self.is_mounted else ""
         needs = {"not_needed": "actions", "reschedule": "actions", "export": "evidence", "remove_person": "people"}

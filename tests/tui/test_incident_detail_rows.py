@@ -12,11 +12,12 @@ from safedesk.app import SafeDeskApp
 from safedesk.screens.incidents.detail import IncidentDetailScreen
 from safedesk.store.engine.session import Session
 from safedesk.store.incidents.log import IncidentLog
-from safedesk.store.incidents.records import Escalation
+from safedesk.store.incidents.records import Escalation, Person
 from safedesk.widgets.dialogs import MessageDialog
 from tests.kit import PASSPHRASE, SIZE, add_incident, make_store, screen_text, unlock
 
 REFERENCE = "CRN-2026-0042-LADO-WEST-MIDLANDS-REF"
+PERSON = "Oluwaseun Adebayo-Fitzgerald-Montgomery (older brother of the pupil, 17, not at this school)"
 TITLE = "Screenshot of the group chat where the account was shared with the whole of year six, saved by a parent"
 
 
@@ -25,6 +26,8 @@ def _store(folder: Path) -> int:
         incident = add_incident(session)
         assert incident.id is not None
         log = IncidentLog(session)
+        people = (*incident.people, Person(name=PERSON, role="other", involvement="witness"))
+        log.amend(incident.id, {"people": people}, "A witness came forward")
         log.escalate(Escalation(incident_id=incident.id, target="lado", at=datetime.now(UTC), reference=REFERENCE))
         from safedesk.store.incidents import evidence
 
@@ -42,9 +45,9 @@ async def test_cut_escalation_references_and_evidence_titles_open_in_full(store_
         await unlock(app, pilot)
         app.push_screen(IncidentDetailScreen(incident_id))
         await pilot.pause()
-        for tab, whole in (("4", REFERENCE), ("5", TITLE)):
+        for tab, whole in (("4", REFERENCE), ("5", TITLE), ("6", PERSON)):
             await pilot.press(tab)
-            table = app.screen.query_one(f"#incd-{'escalations' if tab == '4' else 'evidence'}", DataTable)
+            table = app.screen.query_one(f"#incd-{ {'4': 'escalations', '5': 'evidence', '6': 'people'}[tab] }", DataTable)
             table.move_cursor(row=table.row_count - 1)  # the one added last
             assert whole not in screen_text(app)  # cut to fit the table
             await pilot.press("enter")
