@@ -8,6 +8,7 @@ laptop's sleep counts) the app locks itself.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -326,10 +327,12 @@ class SafeDeskApp(App[int]):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
-        # Imported here: the key slots and the clipboard code cost ~100 ms before `safedesk guide` first paints.
-        from safedesk.screens.accounts.secrets import clear_on_exit
-
-        clear_on_exit(self)  # a password copied just before quitting must not stay on the clipboard
+        # A password copied just before quitting must not stay on the clipboard. Only the account
+        # screens copy one, through this module: not imported means nothing was copied (importing
+        # it up front cost `safedesk guide` ~25 ms before its first paint).
+        secrets = sys.modules.get("safedesk.screens.accounts.secrets")
+        if secrets is not None:
+            secrets.clear_on_exit(self)
         if self.session is not None:
             self.session.close()
             self.session = None
