@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
+
+KEY_WIDTH = 12
+TEXT_WIDTH = 50  # the box's 70 columns inside, less the key column, cell padding and the scroll bar
 
 
 class HelpScreen(ModalScreen[None]):
@@ -33,9 +37,12 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Key", "What it does")
+        # Fixed widths inside the 76-column box, and rows as tall as their text: a long
+        # description wraps instead of being cut at the box's edge.
+        table.add_column("Key", width=KEY_WIDTH)
+        table.add_column("What it does", width=TEXT_WIDTH)
         for keys, text in self._rows:
-            table.add_row(keys, text)
+            table.add_row(Text(keys), Text(text), height=None)
 
     def action_close(self) -> None:
         self.dismiss()

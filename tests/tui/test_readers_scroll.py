@@ -76,3 +76,25 @@ async def test_long_text_is_reached_with_tab_and_scrolled_by_keyboard(store_dir:
         for _ in range(30):
             await pilot.press("down")
         assert text.scroll_y > 0, f"{reader}: Down does not scroll it"
+
+
+async def test_help_rows_wrap_instead_of_being_cut(store_dir: Path) -> None:
+    from textual.widgets import DataTable
+
+    from safedesk.screens.help import TEXT_WIDTH
+    from tests.kit import add_incident
+
+    with make_store(store_dir) as session:
+        incident = add_incident(session)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        open_screen(app, "incident", incident.id)
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        table = app.screen.query_one("#help-keys", DataTable)
+        texts = [(key, str(table.get_row(key)[1])) for key in table.rows]
+        assert any(len(text) > TEXT_WIDTH for _, text in texts)  # the incident's keys have long descriptions
+        for key, text in texts:
+            assert len(text) <= TEXT_WIDTH * table.rows[key].height, f"cut: {text!r}"
