@@ -34,6 +34,7 @@ KIND_TITLES = {
 
 
 class GuideScreen(Screen[None]):
+    SUB_TITLE = "Guidance"  # the header names the screen
     CSS_PATH = "guide.tcss"
     AUTO_FOCUS = "#guide-list"
     BINDINGS = [
@@ -42,7 +43,7 @@ class GuideScreen(Screen[None]):
         Binding("alt+left,b", "back", "Previous card", tooltip="Back to the card you read before", id="guide-back"),
         Binding("alt+right,f", "forward", "Next card", tooltip="Forward again after going back", id="guide-forward"),
         Binding("r", "related", "Related", tooltip="Move to the related cards list", id="guide-related"),
-        Binding("tab", "focus_next", "Next pane", show=False, id="guide-tab"),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="guide-tab"),
     ]
 
     def __init__(self, card_id: str | None = None) -> None:
@@ -71,7 +72,7 @@ class GuideScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Guidance"
+        self.sub_title = "Guidance"
         self.query_one("#guide-notice", Static).display = False
         first = self._first or next(iter(_ordered_cards()), None)
         if first:
@@ -199,11 +200,7 @@ class GuideScreen(Screen[None]):
         return True
 
     def on_screen_resume(self) -> None:
-        self.app.sub_title = "Guidance"
-
-    def on_unmount(self) -> None:
-        session = getattr(self.app, "session", None)
-        self.app.sub_title = session.setting().name if session else ""
+        self.sub_title = "Guidance"
 
 
 def _grouped() -> list[tuple[str, list[Card]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -12,8 +13,12 @@ from safedesk.content.quickref import quick_reference_markdown
 from safedesk.widgets.export import sheet_dialog
 from safedesk.widgets.host import host
 
+KEY_WIDTH = 12
+TEXT_WIDTH = 50  # the box's 70 columns inside, less the key column, cell padding and the scroll bar
+
 
 class HelpScreen(ModalScreen[None]):
+    SUB_TITLE = "Help: keys"  # the header names the screen
     CSS_PATH = "help.tcss"
     BINDINGS = [
         Binding("escape,f1,q", "close", "Close", tooltip="Back to where you were", id="help-close"),
@@ -40,9 +45,12 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Key", "What it does")
+        # Fixed widths inside the 76-column box, and rows as tall as their text: a long
+        # description wraps instead of being cut at the box's edge.
+        table.add_column("Key", width=KEY_WIDTH)
+        table.add_column("What it does", width=TEXT_WIDTH)
         for keys, text in self._rows:
-            table.add_row(keys, text)
+            table.add_row(Text(keys), Text(text), height=None)
 
     def action_quick_reference(self) -> None:
         session = host(self.app).session  # help opens before unlock too: then the sheet names no setting

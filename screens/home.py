@@ -40,6 +40,7 @@ START_ACTIONS: list[tuple[str, str]] = [
 
 
 class HomeScreen(Screen[None]):
+    SUB_TITLE = "Home"  # the header names the screen
     CSS_PATH = "home.tcss"
     AUTO_FOCUS = "#attention"
     BINDINGS = [
@@ -133,7 +134,8 @@ class HomeScreen(Screen[None]):
         shown = figures(session)
         self.query_one("#figures-text", Static).update(
             plain(
-                f"Open incidents {shown.open_incidents} · Overdue actions {shown.overdue_actions} · Past year {sum(shown.per_month)}"
+                # Short enough for five-digit counts beside the start panel at 80 columns (and it wraps, never cut).
+                f"Open incidents {shown.open_incidents} · Overdue {shown.overdue_actions} · Past year {sum(shown.per_month)}"
             )
         )
         spark = self.query_one("#per-month", Sparkline)

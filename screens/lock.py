@@ -22,6 +22,7 @@ from safedesk.widgets.host import host
 
 
 class LockScreen(Form[bool]):
+    SUB_TITLE = "Locked"  # the header names the screen
     CSS_PATH = "lock.tcss"
     # Esc must not reveal what is underneath (the form base's cancel is off: `cancellable`).
     BINDINGS = [Binding("escape", "noop", show=False, id="lock-escape")]

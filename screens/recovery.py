@@ -18,6 +18,7 @@ from safedesk.widgets.host import host
 
 
 class RecoveryKeyScreen(ModalForm[None]):
+    SUB_TITLE = "Recovery key"  # the header names the screen
     CSS_PATH = "recovery.tcss"
     cancellable = False  # the key is shown once: it stays until its last group is typed
 

@@ -28,6 +28,7 @@ PREVIEW_LINES = 400
 
 
 class ReportsScreen(Screen[None]):
+    SUB_TITLE = "Reports"  # the header names the screen
     CSS_PATH = "reports.tcss"
     AUTO_FOCUS = "#report-list"
     BINDINGS = [

@@ -32,6 +32,7 @@ from safedesk.widgets.host import host, session_of
 
 
 class SettingsScreen(Form[None]):
+    SUB_TITLE = "Settings"  # the header names the screen
     CSS_PATH = "settings.tcss"
     BINDINGS = [
         Binding("f3", "terms", "School terms", tooltip="Term dates and closure days for the transfer clock", id="settings-terms")

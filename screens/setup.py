@@ -21,6 +21,7 @@ from safedesk.widgets.host import host
 
 
 class SetupScreen(Form[tuple[Any, str]]):
+    SUB_TITLE = "First-time setup"  # the header names the screen
     CSS_PATH = "setup.tcss"
     BINDINGS = [
         Binding(

@@ -47,6 +47,7 @@ RESULT_ACTIONS: list[ResultAction] = [
 
 
 class TriageScreen(Screen[None]):
+    SUB_TITLE = "What's happening?"  # the header names the screen
     CSS_PATH = "triage.tcss"
     AUTO_FOCUS = "#triage-answers"
     BINDINGS = [
@@ -73,7 +74,7 @@ class TriageScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "What's happening?"
+        self.sub_title = "What's happening?"
         self._show_question()
 
     def _show_question(self) -> None:
@@ -146,7 +147,3 @@ class TriageScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.dismiss()
-
-    def on_unmount(self) -> None:
-        session = getattr(self.app, "session", None)
-        self.app.sub_title = session.setting().name if session else ""

@@ -40,6 +40,7 @@ def slot_choices(store_dir: Path) -> list[tuple[str, str]]:
 
 
 class UnlockScreen(Form["Session"]):
+    SUB_TITLE = "Unlock"  # the header names the screen
     CSS_PATH = "unlock.tcss"
     AUTO_FOCUS = "#passphrase"  # the key slot rarely changes from "Anyone"
     BINDINGS = [

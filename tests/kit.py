@@ -89,7 +89,14 @@ SIZE = (80, 24)
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Let thread workers finish and the screen catch up."""
+    """Let thread workers finish, every key sent be handed out (SafeDesk's KeysInOrder) and the screen catch up."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    keys = getattr(app, "keys_in_order", None)
+    for _ in range(1000):  # a burst of keys is handed out one at a time, each through the widgets' queues
+        if keys is None or keys.idle:
+            break
+        await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
 

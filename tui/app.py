@@ -8,20 +8,22 @@ laptop's sleep counts) the app locks itself.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from rich.segment import Segments
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input
 
 from safedesk.router import is_showing, open_screen, screen
-from safedesk.screens.accounts.secrets import clear_on_exit
 from safedesk.theme import THEMES
+from safedesk.widgets.keyorder import KeysInOrder
 from safedesk.widgets.paste import fit_paste, inert_paste_text, install_inert_paste
 
 if TYPE_CHECKING:
@@ -78,6 +80,7 @@ class SafeDeskApp(App[int]):
         self.last_activity = time.time()
         self._idle_minutes_override = idle_minutes
         self._asking_to_quit = False
+        self.keys_in_order = KeysInOrder(self)
         # Before mount, so the first styling pass already uses SafeDesk's theme (no restyle).
         for theme in THEMES:
             self.register_theme(theme)
@@ -161,6 +164,13 @@ class SafeDeskApp(App[int]):
             return
         self.call_from_thread(self.show_recovery_key, session, key, lambda: None)
 
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header: SafeDesk, the screen's name (each screen's SUB_TITLE) and the school's."""
+        school = self.sub_title
+        if school and sub_title and sub_title != school:
+            sub_title = f"{sub_title} · {school}"
+        return super().format_title(title, sub_title)
+
     def apply_setting(self, setting: Setting) -> None:
         self.sub_title = setting.name
         if setting.theme in {t.name for t in THEMES}:
@@ -188,6 +198,9 @@ class SafeDeskApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp | events.Paste):
             self.last_activity = time.time()
+        from_terminal = isinstance(event, events.Key | events.Paste) and not event.is_forwarded
+        if from_terminal and self.keys_in_order.hold(event):
+            return  # handed out once the key before it is done (a form it opens gets the keys after it)
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # Every paste, into any field (passphrases included), is plain text before a widget sees it.
             focused = self.focused
@@ -199,7 +212,17 @@ class SafeDeskApp(App[int]):
                     severity="warning",
                     markup=False,
                 )
-        await super().on_event(event)
+        if not from_terminal:
+            await super().on_event(event)
+            return
+        try:
+            target = self.focused or self.screen
+        except ScreenStackError:
+            return  # a key released while the app closes: nothing is left to receive it
+        try:
+            await super().on_event(event)
+        finally:
+            self.keys_in_order.sent(event, target)
 
     def lock_if_idle(self) -> None:
         """Lock once idle long enough; wall-clock time, so a sleeping laptop counts as idle."""
@@ -310,7 +333,12 @@ class SafeDeskApp(App[int]):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
-        clear_on_exit(self)  # a password copied just before quitting must not stay on the clipboard
+        # A password copied just before quitting must not stay on the clipboard. Only the account
+        # screens copy one, through this module: not imported means nothing was copied (importing
+        # it up front cost `safedesk guide` ~25 ms before its first paint).
+        secrets = sys.modules.get("safedesk.screens.accounts.secrets")
+        if secrets is not None:
+            secrets.clear_on_exit(self)
         if self.session is not None:
             self.session.close()
             self.session = None

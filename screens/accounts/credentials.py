@@ -22,6 +22,7 @@ from safedesk.store.accounts.health import check_account
 from safedesk.store.accounts.register import ChangeReason, Credential, Mfa, PasswordChange, Register, today
 from safedesk.store.accounts.secrets import DEFAULT_CHARACTERS, DEFAULT_WORDS, Generated, GeneratorOptions, Kind, generate
 from safedesk.store.errors import InvalidInput
+from safedesk.store.text.dates import show_date
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.host import host, session_of
@@ -283,8 +284,8 @@ class HistoryDialog(ModalScreen[None]):
                 if not self._history:
                     yield Static("No previous passwords are kept for this login.")
                 for item in self._history:
-                    set_on = item.set_on.isoformat() if item.set_on else "unknown"
-                    replaced = item.replaced_on.isoformat() if item.replaced_on else "unknown"
+                    set_on = show_date(item.set_on) if item.set_on else "unknown"
+                    replaced = show_date(item.replaced_on) if item.replaced_on else "unknown"
                     when = f"set {set_on} ({item.reason.value}), replaced {replaced} ({item.replaced_because.value})"
                     yield Static(plain(when), classes="muted")
                     value = displayable(item.password) if item.password else "(value no longer kept)"
@@ -312,6 +313,8 @@ class HistoryDialog(ModalScreen[None]):
 
 class CredentialScreen(Screen[None]):
     """One login: who signs in with what, how it is protected, and when the password changed."""
+
+    SUB_TITLE = "Login"  # the header names the screen
 
     CSS_PATH = "register.tcss"
     AUTO_FOCUS = "#cred-body"
@@ -363,7 +366,7 @@ class CredentialScreen(Screen[None]):
         return Register(session_of(self.app))
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Login"
+        self.sub_title = "Login"
         self.refresh_view()
 
     def on_screen_resume(self) -> None:
@@ -382,7 +385,7 @@ class CredentialScreen(Screen[None]):
         self.query_one("#cred-password", SecretView).set_secret(c.password)
         kept = register.kept_values(c.id or 0)
         changed = (
-            f"Last changed {c.changed_on.isoformat()} ({c.change_reason.value})" if c.changed_on else "Last changed: not recorded"
+            f"Last changed {show_date(c.changed_on)} ({c.change_reason.value})" if c.changed_on else "Last changed: not recorded"
         )
         self.query_one("#cred-changed", Static).update(plain(f"{changed} · {kept} previous password(s) kept (h)"))
 

@@ -12,11 +12,9 @@ import dataclasses
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from rich.segment import Segment
 from textual import on
 from textual.app import ComposeResult
-from textual.strip import Strip
-from textual.widgets import Checkbox, Input, Select, SelectionList, Static
+from textual.widgets import Input, Select, Static
 
 from safedesk.store.accounts.register import (
     COMMENTS_LABELS,
@@ -32,10 +30,11 @@ from safedesk.store.accounts.register import (
     today,
 )
 from safedesk.store.errors import InvalidInput, SafeDeskError
-from safedesk.store.text.dates import parse_date
+from safedesk.store.text.dates import DATE_HINT, parse_date, show_date
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
+from safedesk.widgets.ticks import Tick, TickList
 
 T = TypeVar("T")
 REVIEW_EVERY = timedelta(days=182)  # a suggestion for the next review: about twice a year
@@ -43,7 +42,7 @@ NO_SLT = "No one is marked SLT on the staff register yet: mark them there (s on 
 
 
 def day_text(value: date | None) -> str:
-    return value.isoformat() if value else ""
+    return show_date(value)
 
 
 def text_field(label: str, field_id: str, value: str = "", **options: Any) -> Field:
@@ -52,7 +51,7 @@ def text_field(label: str, field_id: str, value: str = "", **options: Any) -> Fi
 
 
 def date_field(label: str, field_id: str, value: date | None) -> Field:
-    return text_field(label, field_id, day_text(value), placeholder="YYYY-MM-DD", max_length=10)
+    return text_field(label, field_id, day_text(value), placeholder=DATE_HINT, max_length=10)
 
 
 def select_field(label: str, field_id: str, options: list[tuple[str, Any]], value: Any, *, blank: bool = False) -> Field:
@@ -65,30 +64,6 @@ def select_field(label: str, field_id: str, options: list[tuple[str, Any]], valu
         id=f"in-{field_id}",
     )
     return Field(label, select, field_id=field_id)
-
-
-class Tick(Checkbox):
-    """A checkbox whose state shows as a character (X or blank), not by colour alone."""
-
-    # Textual declares BUTTON_INNER a plain str; a property makes the character follow the value.
-    @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name for it
-        return "X" if self.value else " "
-
-
-class TickList(SelectionList[int]):
-    """A multiple choice whose ticks show as X or blank, not by colour alone."""
-
-    def render_line(self, y: int) -> Strip:
-        strip = super().render_line(y)
-        segments = list(strip)
-        # Segment 1 is the box's inside; its style carries the option's index (Textual's own meta).
-        if len(segments) > 1 and segments[1].text == Checkbox.BUTTON_INNER and segments[1].style is not None:
-            index = segments[1].style.meta.get("option")
-            if index is not None and self.get_option_at_index(index).value not in self.selected:
-                segments[1] = Segment(" ", segments[1].style)
-                return Strip(segments, strip.cell_length)
-        return strip
 
 
 def check(label: str, field_id: str, value: bool) -> Field:

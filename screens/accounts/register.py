@@ -35,6 +35,7 @@ from safedesk.store.accounts.register import (
 )
 from safedesk.store.errors import InvalidInput, RecordNotFound
 from safedesk.store.text.clean import typed_path
+from safedesk.store.text.dates import show_date, show_datetime
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.export import export_folder
@@ -65,6 +66,8 @@ def _finding_option(finding: Finding, index: int) -> Option:
 
 class AccountsScreen(Screen[None]):
     """Every official account, with its status and health in words."""
+
+    SUB_TITLE = "Official accounts"  # the header names the screen
 
     CSS_PATH = "register.tcss"
     AUTO_FOCUS = "#accounts-table"
@@ -116,7 +119,7 @@ class AccountsScreen(Screen[None]):
         return Register(session_of(self.app))
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Official accounts"
+        self.sub_title = "Official accounts"
         table = self.query_one(DataTable)
         table.add_column("Account", width=22)
         table.add_column("Platform", width=13)
@@ -125,7 +128,7 @@ class AccountsScreen(Screen[None]):
         self.refresh_table()
 
     def on_screen_resume(self) -> None:
-        self.app.sub_title = "Official accounts"
+        self.sub_title = "Official accounts"
         self.refresh_table()
 
     def refresh_table(self) -> None:
@@ -245,6 +248,8 @@ class AccountsScreen(Screen[None]):
 class AccountDetailScreen(Screen[None]):
     """One account: details, business case and decision, admins, logins and health."""
 
+    SUB_TITLE = "Account"  # the header names the screen
+
     CSS_PATH = "register.tcss"
     AUTO_FOCUS = "#detail-findings"
     BINDINGS = [
@@ -333,7 +338,7 @@ class AccountDetailScreen(Screen[None]):
         staff = register.staff_by_id()
         credentials = register.credentials(self.account_id)
         self._findings = check_account(account, staff, credentials)
-        self.app.sub_title = "Account"
+        self.sub_title = "Account"
         self.query_one("#detail-title", Static).update(
             plain(f"{account.label} · {account.status_label} · health: {summary(self._findings)}")
         )
@@ -355,7 +360,7 @@ class AccountDetailScreen(Screen[None]):
         for index, admin in enumerate(account.admins):
             member = staff.get(admin.staff_id)
             if admin.removed_on:
-                access = f"removed {admin.removed_on.isoformat()}"
+                access = f"removed {show_date(admin.removed_on)}"
             elif member and member.has_left():
                 access = "LEFT: remove now"
             else:
@@ -363,7 +368,7 @@ class AccountDetailScreen(Screen[None]):
             table.add_row(
                 plain(member.name if member else "(not on register)"),
                 plain(admin.platform_role),
-                admin.added_on.isoformat(),
+                show_date(admin.added_on),
                 "yes" if admin.aup_signed else "no",
                 "yes" if admin.training_done else "no",
                 access,
@@ -376,7 +381,7 @@ class AccountDetailScreen(Screen[None]):
         logins.clear_options()
         self._logins = [c.id or 0 for c in credentials]
         for c in credentials:
-            changed = c.changed_on.isoformat() if c.changed_on else "never"
+            changed = show_date(c.changed_on) if c.changed_on else "never"
             logins.add_option(
                 Option(plain(f"{c.label} · {c.login or 'no login'} · MFA {c.mfa.value} · changed {changed}"), id=f"login-{c.id}")
             )
@@ -396,10 +401,10 @@ class AccountDetailScreen(Screen[None]):
             + (" · posts pupil images" if account.pupil_images else ""),
             f"Responsible owner: {owner.label if owner else 'none named'}",
             f"Devices: {', '.join(account.devices) or 'none recorded'}",
-            f"Evaluation: {account.evaluation_on.isoformat() if account.evaluation_on else 'no date'}"
+            f"Evaluation: {show_date(account.evaluation_on) if account.evaluation_on else 'no date'}"
             f" · measure: {account.success_measure or 'not set'}",
-            f"Access and password review: next {account.review_on.isoformat() if account.review_on else 'not set'}"
-            + (f", last {account.reviewed_on.isoformat()}" if account.reviewed_on else ""),
+            f"Access and password review: next {show_date(account.review_on) if account.review_on else 'not set'}"
+            + (f", last {show_date(account.reviewed_on)}" if account.reviewed_on else ""),
         ]
 
     @staticmethod
@@ -409,7 +414,7 @@ class AccountDetailScreen(Screen[None]):
 
         lines = [
             f"Proposed by: {account.proposed_by or 'not recorded'}"
-            + (f" on {account.proposed_on.isoformat()}" if account.proposed_on else "")
+            + (f" on {show_date(account.proposed_on)}" if account.proposed_on else "")
         ]
         lines.append(f"Run by: {', '.join(name(i) for i in account.runner_ids) or 'no staff named'}")
         if account.volunteers:
@@ -418,12 +423,12 @@ class AccountDetailScreen(Screen[None]):
         for decision in account.decisions:
             verdict = "APPROVED" if decision.approved else "REJECTED"
             reasons = f": {decision.reasons}" if decision.reasons else ""
-            lines.append(f"{verdict} by {name(decision.by_id)} on {decision.on.isoformat()}{reasons}")
+            lines.append(f"{verdict} by {name(decision.by_id)} on {show_date(decision.on)}{reasons}")
         if not account.decisions:
             lines.append("No SLT decision yet: press a to record it.")
         if account.override:
             lines.append(
-                f"OVERRIDE: made active without approval by {account.override.by} on {account.override.at.date().isoformat()}: {account.override.reason}"
+                f"OVERRIDE: made active without approval by {account.override.by} on {show_datetime(account.override.at)}: {account.override.reason}"
             )
         return lines
 

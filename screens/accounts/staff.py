@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from safedesk.screens.accounts.forms import RegisterForm, check, date_field, text_field
 from safedesk.store.accounts.register import LeaverReport, Register, StaffMember, today
+from safedesk.store.text.dates import show_date
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.host import session_of
@@ -83,6 +84,8 @@ class LeaverForm(RegisterForm[LeaverReport]):
 class StaffScreen(Screen[None]):
     """Everyone who may run, own or approve an account; leavers stay listed, marked."""
 
+    SUB_TITLE = "Staff register"  # the header names the screen
+
     CSS_PATH = "register.tcss"
     AUTO_FOCUS = "#staff-table"
     BINDINGS = [
@@ -109,7 +112,7 @@ class StaffScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Staff register"
+        self.sub_title = "Staff register"
         table = self.query_one(DataTable)
         table.add_column("Name", width=22)
         table.add_column("Role", width=16)
@@ -129,9 +132,9 @@ class StaffScreen(Screen[None]):
         table.clear()
         for member in register.staff():
             runs = sum(1 for a in accounts for admin in a.active_admins if admin.staff_id == member.id)
-            status = f"left {member.left_on.isoformat()}" if member.left_on else "in post"
+            status = f"left {show_date(member.left_on)}" if member.left_on else "in post"
             if member.left_on and not member.has_left():
-                status = f"leaves {member.left_on.isoformat()}"
+                status = f"leaves {show_date(member.left_on)}"
             table.add_row(
                 plain(member.name), plain(member.role), "yes" if member.slt else "", plain(status), str(runs), key=str(member.id)
             )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.widgets import Input, Select, SelectionList
+from textual.widgets import Input, Select
 from textual.widgets.selection_list import Selection
 
 from safedesk.store.consents.pupils import (
@@ -36,6 +36,7 @@ from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
+from safedesk.widgets.ticks import TickList
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -117,7 +118,7 @@ class ConsentForm(PupilDialog):
         with Grid(classes="form-grid"):
             yield Field(
                 "For (space to tick)",
-                SelectionList(*(Selection(p.label, p.value, p in self.preset) for p in Purpose), id="purposes"),
+                TickList(*(Selection(p.label, p.value, p in self.preset) for p in Purpose), id="purposes"),
                 field_id="purposes",
             )
             with Vertical(classes="choice-stack"):

@@ -190,9 +190,8 @@ class PupilScreen(Screen[None]):
     def action_withdraw(self) -> None:
         if self.pupil is None:
             return
-        states = self.pupil.states()
-        granted = tuple(p for p in Purpose if states[p].status is ConsentStatus.GRANTED)
-        self.app.push_screen(ConsentForm(self.pupil_id, granted, ConsentStatus.REFUSED), self._after)
+        # Nothing ticked: a parent withdraws consent for the purposes they name, never every one by default.
+        self.app.push_screen(ConsentForm(self.pupil_id, (), ConsentStatus.REFUSED), self._after)
 
     def action_chronology(self) -> None:
         open_screen(self.app, "pupil-chronology", self.pupil_id)

@@ -45,6 +45,8 @@ CELL = 10  # columns per grid cell: the input's width plus its margin
 class FormFillScreen(PagedForm):
     """The draft of one form, a section per page; dismisses True once saved."""
 
+    SUB_TITLE = "Fill in a form"  # the header names the screen
+
     CSS_PATH = "listing.tcss"
 
     keys_hint = "PgDn/PgUp: sections · yes/no: y, n or a · Ctrl+S saves the draft"
@@ -72,7 +74,7 @@ class FormFillScreen(PagedForm):
         }
 
     def on_mount(self) -> None:  # Textual also runs PagedForm's and Form's on_mount
-        self.app.sub_title = "Fill in a form"
+        self.sub_title = "Fill in a form"
 
     def page_titles(self) -> list[str]:
         return [s.title for s in self._sections]

@@ -85,6 +85,8 @@ def _account_value(values: dict[str, str]) -> int | None:
 class FormsScreen(Screen[None]):
     """Every form kept for the setting, with its latest version and when to re-assess."""
 
+    SUB_TITLE = "Forms"  # the header names the screen
+
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#forms-table"
     BINDINGS = [
@@ -106,11 +108,11 @@ class FormsScreen(Screen[None]):
         return FormBook(session_of(self.app))
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Forms"
+        self.sub_title = "Forms"
         self.call_after_refresh(self.refresh_table)
 
     def on_screen_resume(self) -> None:
-        self.app.sub_title = "Forms"
+        self.sub_title = "Forms"
         self.refresh_table()
 
     def refresh_table(self) -> None:
@@ -214,6 +216,8 @@ def _due_text(latest: FormVersion | None) -> str:
 class FormDetailScreen(Screen[None]):
     """One form: what it is about, its draft's progress and its dated versions."""
 
+    SUB_TITLE = "Form"  # the header names the screen
+
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#form-versions"
     BINDINGS = [
@@ -270,7 +274,7 @@ class FormDetailScreen(Screen[None]):
         form = self.book.form(self.form_id)
         self.form = form
         self._versions = list(reversed(self.book.versions(self.form_id)))
-        self.app.sub_title = "Form"
+        self.sub_title = "Form"
         done, total = answered(questions_of(form.kind), form.draft)
         self.query_one("#form-title", Static).update(plain(f"{form.type.title}: {form.title}"))
         facts = [
@@ -405,6 +409,8 @@ class FormDetailScreen(Screen[None]):
 class VersionScreen(Screen[None]):
     """One saved version, as it would be exported."""
 
+    SUB_TITLE = "Form version"  # the header names the screen
+
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#version-view"
     BINDINGS = [
@@ -424,7 +430,7 @@ class VersionScreen(Screen[None]):
     def on_mount(self) -> None:
         session = session_of(self.app)
         self.version = FormBook(session).version(self.version_id)
-        self.app.sub_title = f"Form version {self.version.number}"
+        self.sub_title = f"Form version {self.version.number}"
         self.query_one(CardView).show(version_markdown(session, self.version), "x exports this version · Esc goes back")
 
     def action_export(self) -> None:

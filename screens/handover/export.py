@@ -28,6 +28,7 @@ from safedesk.store.text.dates import local_today
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
+from safedesk.widgets.ticks import TickList
 
 MAX_SHOWN = 1000  # options listed at once; typing narrows the rest
 # Which form field shows an error the store names by record field.
@@ -48,6 +49,8 @@ def default_path(today: date | None = None) -> Path:
 
 class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
     """Step 2 is the form (who it is for, the file, the passphrase), saved off the UI thread."""
+
+    SUB_TITLE = "Handover: export"  # the header names the screen
 
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#hx-filter"
@@ -77,7 +80,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                     placeholder="type to filter: reference, title, pupil name or class",
                     select_on_focus=False,
                 )
-                yield SelectionList[str](id="hx-list", compact=True)
+                yield TickList[str](id="hx-list", compact=True)
                 yield Static("", id="hx-count", markup=False)
             with VerticalScroll(id="hx-details"):
                 yield Static("Handover 2/2: who it is for and the passphrase", classes="title")

@@ -29,6 +29,8 @@ class HandoverImportScreen(Form[ho.Opened]):
     """Step 1 is the form (the file and its passphrase, opened off the UI thread); Ctrl+S on
     the preview imports."""
 
+    SUB_TITLE = "Handover: import"  # the header names the screen
+
     CSS_PATH = "listing.tcss"
     BINDINGS = [
         Binding("ctrl+s", "import", "Import", tooltip="Add the previewed records to this store", id="hi-import", priority=True),

@@ -67,6 +67,7 @@ def transfer_details(t: Transfer, calendar: SchoolCalendar) -> str:
 
 
 class HandoverScreen(Screen[None]):
+    SUB_TITLE = "Handover"  # the header names the screen
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#ho-transfers"
     BINDINGS = [

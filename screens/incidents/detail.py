@@ -68,6 +68,7 @@ def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
 
 
 class IncidentDetailScreen(Screen[None]):
+    SUB_TITLE = "Incident"  # the header names the screen
     CSS_PATH = "detail.tcss"
     BINDINGS = [
         Binding("escape", "leave", "Back", tooltip="Back to the list", id="incd-back"),
@@ -75,7 +76,7 @@ class IncidentDetailScreen(Screen[None]):
         Binding("c", "status", "Status", tooltip="Open, monitoring or closed (with the outcome)", id="incd-status"),
         Binding("t", "note", "Note", tooltip="Add a dated note to the chronology", id="incd-note"),
         Binding("a", "add_action", "Action", tooltip="Add an action with an owner and due date", id="incd-action"),
-        Binding("x", "tick", "Done", tooltip="Mark the selected action done (timestamped)", id="incd-tick"),
+        Binding("x", "tick", "Done", tooltip="Mark the selected action done, or open again (timestamped)", id="incd-tick"),
         Binding("z", "not_needed", "Not needed", tooltip="Close the selected action with a reason", id="incd-skip", show=False),
         Binding(
             "o",
@@ -157,7 +158,7 @@ class IncidentDetailScreen(Screen[None]):
     def refresh_all(self) -> None:
         log = self.incidents_log
         self.incident = log.get(self.incident_id)
-        self.app.sub_title = self.incident.ref
+        self.sub_title = f"Incident {self.incident.ref}"
         self._summary()
         self._chronology(log)
         self._actions(log)
@@ -221,9 +222,10 @@ class IncidentDetailScreen(Screen[None]):
     def _escalations(self, log: IncidentLog) -> None:
         table = self.query_one("#incd-escalations", DataTable)
         table.clear()
+        self._escalation_rows = log.escalations(self.incident_id)
         table.add_rows(
             (show_datetime(e.at), ESCALATION_TARGETS[e.target], cell(e.contact_name), cell(e.reference), cell(e.result))
-            for e in log.escalations(self.incident_id)
+            for e in self._escalation_rows
         )
 
     def _evidence(self) -> None:
@@ -367,12 +369,16 @@ class IncidentDetailScreen(Screen[None]):
             self.action_tab("actions")
             return
         try:
-            self.incidents_log.complete_action(action.id)
+            if action.open:
+                self.incidents_log.complete_action(action.id)
+            else:  # ticked by mistake, or not done after all: untick (the chronology keeps both)
+                self.incidents_log.reopen_action(action.id)
         except NotAllowed as error:
             self.notify(str(error), severity="warning", markup=False)
             return
         self.refresh_all()
-        self.notify(f"Done at {show_datetime(datetime.now(UTC))}.", markup=False)
+        moment = show_datetime(datetime.now(UTC))
+        self.notify(f"Done at {moment}." if action.open else f"Open again at {moment}.", markup=False)
 
     def action_not_needed(self) -> None:
         action = self._selected("#incd-actions", self._action_rows)
@@ -644,6 +650,39 @@ class IncidentDetailScreen(Screen[None]):
         if action.source:
             lines.append(f"From: {action.source}")
         self.app.push_screen(MessageDialog("Action", "\n".join(lines)))
+
+    # A cell cut to fit the table (a long reference, an evidence title) opens in full with Enter.
+    @on(DataTable.RowSelected, "#incd-escalations")
+    def _show_escalation(self, event: DataTable.RowSelected) -> None:
+        e = self._escalation_rows[event.cursor_row]
+        lines = [
+            f"To: {ESCALATION_TARGETS[e.target]}",
+            f"When: {show_datetime(e.at)}",
+            f"Contact: {e.contact_name or '-'}",
+            f"Reference: {e.reference or '-'}",
+            f"Recorded by: {e.by or '-'}",
+            "",
+            "Result:",
+            e.result or "-",
+        ]
+        self.app.push_screen(MessageDialog("Escalation", "\n".join(lines)))
+
+    @on(DataTable.RowSelected, "#incd-evidence")
+    def _show_evidence(self, event: DataTable.RowSelected) -> None:
+        e = self._evidence_rows[event.cursor_row]
+        lines = [e.title, ""]
+        if e.kind == "file":
+            lines += [f"File: {e.file_name}", f"Size: {e.size:,} bytes", f"SHA-256: {e.sha256}"]
+        lines += [
+            f"Where seen: {e.where_seen or '-'}",
+            f"Seen: {show_datetime(e.seen_at) or '-'}",
+            f"Original held by: {e.holder or '-'}",
+            f"Address: {e.url or '-'}",
+            f"Added {show_datetime(e.added_at)} by {e.added_by or '-'}",
+        ]
+        if e.description:
+            lines += ["", "Description:", e.description]
+        self.app.push_screen(MessageDialog("Evidence", "\n".join(lines)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.query_one(TabbedContent).active if self.is_mounted else ""

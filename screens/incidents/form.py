@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Input, Select, SelectionList, Static, TextArea
+from textual.widgets import Footer, Header, Input, Select, Static, TextArea
 
 from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult
@@ -32,6 +32,7 @@ from safedesk.store.text.dates import DATE_HINT, DATETIME_HINT, parse_date, pars
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
+from safedesk.widgets.ticks import TickList
 
 
 def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -39,6 +40,7 @@ def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
 
 
 class IncidentFormScreen(Form[int | None]):
+    SUB_TITLE = "Incident record"  # the header names the screen
     CSS_PATH = "form.tcss"
 
     def __init__(self, incident_id: int | None = None, triage: TriageResult | None = None) -> None:
@@ -148,19 +150,19 @@ class IncidentFormScreen(Form[int | None]):
             )
             yield Field(
                 "Flags (space to tick)",
-                SelectionList[str](*[(label, key, key in flags) for key, label in FLAGS.items()], id="flags"),
+                TickList[str](*[(label, key, key in flags) for key, label in FLAGS.items()], id="flags"),
                 field_id="flags",
             )
             harm = set(incident.harm_categories if incident else ())
             yield Field(
                 "Category of harm (space to tick)",
-                SelectionList[str](*[(label, key, key in harm) for key, label in HARM_CATEGORIES.items()], id="harm_categories"),
+                TickList[str](*[(label, key, key in harm) for key, label in HARM_CATEGORIES.items()], id="harm_categories"),
                 field_id="harm_categories",
             )
             tests = set(incident.harm_tests if incident else ())
             yield Field(
                 "Allegation against an adult: the harm test criteria that apply",
-                SelectionList[str](*[(label, key, key in tests) for key, label in HARM_TESTS.items()], id="harm_tests"),
+                TickList[str](*[(label, key, key in tests) for key, label in HARM_TESTS.items()], id="harm_tests"),
                 field_id="harm_tests",
             )
             yield Field(

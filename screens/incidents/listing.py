@@ -26,6 +26,7 @@ PLATFORM_CHOICES = [("Any platform", "")] + [(label, key) for key, label in PLAT
 
 
 class IncidentListScreen(Screen[None]):
+    SUB_TITLE = "Incidents"  # the header names the screen
     CSS_PATH = "listing.tcss"
     AUTO_FOCUS = "#inc-table"
     BINDINGS = [
@@ -137,8 +138,9 @@ class IncidentListScreen(Screen[None]):
 
     def action_leave(self) -> None:
         focused = self.focused
-        if isinstance(focused, Input) and focused.value:
+        if isinstance(focused, Input):  # Esc in the search: clear it and go back to the list
             focused.value = ""
+            self.query_one("#inc-table", RowTable).focus()
             return
         self.dismiss()
 

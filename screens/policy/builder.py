@@ -90,6 +90,8 @@ def _label(question: PolicyQuestion) -> str:
 class PolicyScreen(PagedForm):
     """The policy's questions, a group per page; dismisses True once saved."""
 
+    SUB_TITLE = "Policy builder"  # the header names the screen
+
     CSS_PATH = "../forms/listing.tcss"  # a relative CSS_PATH resolves beside the subclass's module
 
     heading = "Your social media policy: the questions"
@@ -106,7 +108,7 @@ class PolicyScreen(PagedForm):
         return {q.name: _typed(q, self._stored[q.name]) for q in QUESTIONS}
 
     def on_screen_resume(self) -> None:
-        self.app.sub_title = "Policy builder"
+        self.sub_title = "Policy builder"
 
     def page_titles(self) -> list[str]:
         return self._groups
@@ -137,6 +139,8 @@ class PolicyScreen(PagedForm):
 class PolicyPreviewScreen(Screen[None]):
     """The generated policy as it will be exported."""
 
+    SUB_TITLE = "Social media policy"  # the header names the screen
+
     CSS_PATH = "builder.tcss"
     AUTO_FOCUS = "#policy-view"
     BINDINGS = [
@@ -159,7 +163,7 @@ class PolicyPreviewScreen(Screen[None]):
         yield Footer()
 
     def on_screen_resume(self) -> None:  # also when first shown; and after the questions close
-        self.app.sub_title = "Social media policy"
+        self.sub_title = "Social media policy"
         self.refresh_view()
 
     def refresh_view(self) -> None:

@@ -35,6 +35,8 @@ NO_ACCOUNT = "none"
 class LettersScreen(Screen[None]):
     """The four templates; Enter fills one in."""
 
+    SUB_TITLE = "Letters and disclaimers"  # the header names the screen
+
     CSS_PATH = "builder.tcss"
     AUTO_FOCUS = "#letters"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", tooltip="Back to the policy", id="letters-back")]
@@ -50,7 +52,7 @@ class LettersScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Letters and disclaimers"
+        self.sub_title = "Letters and disclaimers"
 
     @property
     def book(self) -> PolicyBook:
@@ -120,6 +122,8 @@ class LettersScreen(Screen[None]):
 class LetterScreen(Screen[None]):
     """One filled letter or disclaimer, as it will be exported."""
 
+    SUB_TITLE = "Letter"  # the header names the screen
+
     CSS_PATH = "builder.tcss"
     AUTO_FOCUS = "#letter-view"
     BINDINGS = [
@@ -142,7 +146,7 @@ class LetterScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = LETTERS[self.letter_id].title
+        self.sub_title = LETTERS[self.letter_id].title
         document = self.book.letter(self.letter_id, self.account_id, self.typed)
         status = f"Still to fill in: {', '.join(document.missing)}." if document.missing else "Every detail is filled in."
         self.query_one("#letter-status", Static).update(plain(status))

@@ -7,6 +7,7 @@ entry, through the repository) in one transaction.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -350,6 +351,18 @@ class IncidentLog:
             self._entry(action.incident_id, "action_done", f"Done: {action.text}{extra}", {"action_id": action_id})
         return action
 
+    def reopen_action(self, action_id: int) -> Action:
+        """Untick a done (or not needed) action: open again, the earlier closing kept in the chronology."""
+        action = self.action_repo.get(action_id)
+        if action.open:
+            raise NotAllowed("That action is still open.")
+        was = "done" if action.done_at else "not needed"
+        action.done_at, action.done_by, action.not_needed_reason = None, "", ""
+        with self.session.transaction():
+            self.action_repo.save(action, summary="action reopened")
+            self._entry(action.incident_id, "action", f"Open again (was {was}): {action.text}", {"action_id": action_id})
+        return action
+
     def action_not_needed(self, action_id: int, reason: str) -> Action:
         action = self.action_repo.get(action_id)
         if not action.open:
@@ -409,13 +422,43 @@ class IncidentLog:
 
 
 _SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+# Every order ends with the time then the reference: incidents reported in the same minute
+# (a batch typed up after a busy day) keep one order from one refresh to the next.
 SORTS = {
-    "newest": ("Newest first", lambda r: r.reported, True),
-    "oldest": ("Oldest first", lambda r: r.reported, False),
+    "newest": ("Newest first", lambda r: (r.reported, r.ref), True),
+    "oldest": ("Oldest first", lambda r: (r.reported, r.ref), False),
     "ref": ("Reference", lambda r: r.ref, False),
-    "status": ("Status", lambda r: (r.status, r.reported), False),
-    "severity": ("Most severe first", lambda r: (_SEVERITY_RANK.get(r.severity, 9), r.reported), False),
+    "status": ("Status", lambda r: (r.status, r.reported, r.ref), False),
+    "severity": ("Most severe first", lambda r: (_SEVERITY_RANK.get(r.severity, 9), r.reported, r.ref), False),
 }
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether `b` is `a` with one letter changed, added, dropped, or two neighbours swapped."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diffs) <= 1 or (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]
+
+
+def found(word: str, haystack: str) -> bool:
+    """`word` is in `haystack`, or (from four letters on) a word there is one typo away from it."""
+    if word in haystack:
+        return True
+    if len(word) < 4:
+        return False  # a short word one edit away matches far too much
+    return any(_one_edit_apart(word, candidate) for candidate in _WORD.findall(haystack))
 
 
 @dataclass(frozen=True)
@@ -437,7 +480,7 @@ class RowFilter:
             and (not self.flag or self.flag in row.flags)
             and (not self.platform or row.platform == self.platform)
             and (since is None or row.reported >= since)
-            and all(word in row.haystack for word in words)
+            and all(found(word, row.haystack) for word in words)
         ]
         _label, key, reverse = SORTS.get(self.sort, SORTS["newest"])
         return sorted(out, key=key, reverse=reverse)

@@ -294,3 +294,37 @@ async def test_very_long_values_stay_usable_at_80x24(store_dir):
         assert app.screen.query_one("#accounts-table", DataTable).row_count == 1
         await pilot.press("enter")
         assert isinstance(app.screen, AccountDetailScreen) and app.is_running
+
+
+# --------------------------------------------------------------------- dates
+
+
+async def test_account_screens_show_and_ask_for_dates_as_every_other_screen_does(store_dir):
+    """DD/MM/YYYY on the account, its login and the staff register, as on incidents and consents: never ISO."""
+    import re
+
+    from safedesk.store.text.dates import DATE_HINT
+    from tests.kit import screen_text
+
+    seed_accounts(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        credential = await open_credential(app, pilot)
+        shown = [screen_text(app)]
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen is not credential
+        shown.append(screen_text(app))
+        app.pop_screen()
+        app.pop_screen()
+        for screen in (AccountDetailScreen(1), StaffScreen()):
+            app.push_screen(screen)
+            await pilot.pause()
+            shown.append(screen_text(app))
+        text = "\n".join(shown)
+        assert not re.search(r"\d{4}-\d\d-\d\d", text), text
+        assert f"{date.today():%d/%m/%Y}" in text  # the account was approved today
+        await pilot.press("l")  # the leaver form: its date field asks for DD/MM/YYYY
+        await pilot.pause()
+        field = app.screen.query_one("#in-left_on", Input)
+        assert field.value == f"{date.today():%d/%m/%Y}" and field.placeholder == DATE_HINT

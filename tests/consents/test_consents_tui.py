@@ -42,7 +42,7 @@ from safedesk.store.engine.session import Session
 from safedesk.widgets.common import FieldError
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.row_table import RowTable
-from tests.kit import PASSPHRASE, settle
+from tests.kit import PASSPHRASE, screen_text, settle
 
 SIZE = (80, 24)
 TODAY = date.today()
@@ -136,6 +136,13 @@ async def test_list_search_filters_and_markup_names(school):
         assert len(names(screen)) == 4
 
 
+def ticks(app: SafeDeskApp, label: str) -> list[str]:
+    """The lines of the screen showing the tick box labelled `label`."""
+    lines = [line for line in screen_text(app).splitlines() if label in line]
+    assert lines, f"no tick box labelled {label!r} is shown"
+    return lines
+
+
 async def test_pupil_detail_and_recording_a_withdrawal(school):
     app = SafeDeskApp(school)
     async with app.run_test(size=SIZE) as pilot:
@@ -147,10 +154,13 @@ async def test_pupil_detail_and_recording_a_withdrawal(school):
         await pilot.press("w")
         form = app.screen
         assert isinstance(form, ConsentForm)
-        assert set(form.query_one("#purposes", SelectionList).selected) == {p.value for p in Purpose}
+        # Nothing pre-ticked: the parent names what they withdraw. An unticked box is blank, not a grey X.
+        assert form.query_one("#purposes", SelectionList).selected == []
         assert form.query_one("#status", Select).value == "refused"
-        form.query_one("#purposes", SelectionList).deselect_all()
+        assert not any("X" in line.split(Purpose.SOCIAL_MEDIA.label)[0] for line in ticks(app, Purpose.SOCIAL_MEDIA.label))
         form.query_one("#purposes", SelectionList).select(Purpose.SOCIAL_MEDIA.value)
+        await pilot.pause()
+        assert all("X" in line.split(Purpose.SOCIAL_MEDIA.label)[0] for line in ticks(app, Purpose.SOCIAL_MEDIA.label))
         form.query_one("#given_by", Input).value = "[bold]Jo[/] Smith"
         form.query_one("#given_on", Input).value = format_date(TODAY - timedelta(days=1))
         await pilot.press("ctrl+s")

@@ -85,7 +85,11 @@ def test_fill_refuses_a_bad_answer_with_one_line(store: Path, pwfile: Path, tmp_
     answers = tmp_path / "a.toml"
     answers.write_text(f'"{endorsed}" = "perhaps"\n', encoding="utf-8")
     result = run(store, pwfile, "forms", "fill", "1", "--answers", str(answers))
-    assert result.exit_code == 2 and result.stderr == "safedesk: Answer yes, no or n/a.\n"
+    # The message names the answer it refuses (the file may hold dozens).
+    assert result.exit_code == 2 and result.stderr == f"safedesk: answer '{endorsed}' in a.toml: Answer yes, no or n/a.\n"
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    created = run(store, pwfile, "forms", "new", "web-tools-checklist", "--title", " ", "--answers", str(tmp_path / "none.toml"))
+    assert created.exit_code == 2 and created.stderr.startswith("safedesk: --title: ")
     answers.write_text("not toml = = =", encoding="utf-8")
     result = run(store, pwfile, "forms", "fill", "1", "--answers", str(answers))
     assert result.exit_code == 2 and "not valid TOML" in result.stderr and "Traceback" not in result.output
@@ -113,7 +117,9 @@ def test_policy_build_from_a_file_stores_the_answers(store: Path, pwfile: Path, 
     bad = tmp_path / "bad.toml"
     bad.write_text('comments = "whenever"\n', encoding="utf-8")
     refused = run(store, pwfile, "policy", "build", "--answers", str(bad), "--out", str(tmp_path / "p3.md"))
-    assert refused.exit_code == 2 and refused.stderr.startswith("safedesk: Choose one of: off, moderated, open.")
+    assert refused.exit_code == 2 and refused.stderr.startswith(
+        "safedesk: answer 'comments' in bad.toml: Choose one of: off, moderated, open."
+    )
     assert not (tmp_path / "p3.md").exists()
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -107,3 +108,53 @@ def test_a_broken_pipe_ends_quietly(tmp_path: Path) -> None:
         os.close(write_end)
     assert done.returncode in (0, 141), done
     assert done.stderr == "", done.stderr
+
+
+def _hostile_args(command: click.Command, pw: Path, tmp: Path, *, user: bool) -> list[str]:
+    """Every parameter of `command` filled: text and names hostile, paths hostile file names, flags off.
+
+    Without `user`, --user is left out, so a store command opens the store and reaches the rest.
+    """
+    args: list[str] = []
+    for param in command.params:
+        if isinstance(param, click.Option) and (param.is_flag or param.name == "help" or (param.name == "user" and not user)):
+            continue
+        if param.name == "passphrase_file":
+            value = str(pw)
+        elif isinstance(param.type, click.Path):
+            value = str(tmp / f"{HOSTILE_NAME}.md")
+        elif isinstance(param.type, click.Choice):
+            value = str(param.type.choices[0])
+        elif isinstance(param.type, click.types.IntParamType | click.types.FloatParamType):
+            value = "1"
+        else:
+            value = HOSTILE
+        if isinstance(param, click.Option):
+            args += [param.opts[0], value]
+        else:
+            args.append(value)
+    return args
+
+
+def test_every_command_given_hostile_values_in_every_parameter_prints_nothing_raw(
+    store_dir: Path, pw: Path, tmp_path: Path
+) -> None:
+    """Walks the click tree: a command added later is covered without being listed here."""
+    from tests.project.test_cli_tree import commands
+
+    make_store(store_dir).close()
+    ran = 0
+    for name, command in commands():
+        if name in {"demo"}:
+            continue  # opens the app
+        for user in (True, False):
+            args = ["--store", str(store_dir), *name.split(), *_hostile_args(command, pw, tmp_path, user=user)]
+            result = CliRunner().invoke(cli, args, catch_exceptions=False, input="")
+            for stream in (result.stdout, result.stderr):
+                raw = RAW.search(stream)
+                assert raw is None, f"safedesk {name} printed {raw.group()!r} raw: {stream[:300]!r}"
+            assert "Traceback" not in result.output, name
+            # A hostile value is bad input: one clear line, never "unexpected error".
+            assert "unexpected error" not in result.output, f"safedesk {name}: {result.output!r}"
+            ran += 1
+    assert ran >= 70, ran

@@ -13,6 +13,7 @@ from safedesk.store.engine.records import utcnow
 from safedesk.store.features import attention as real_attention
 from safedesk.store.handover.transfer import Transfer
 from safedesk.store.policy.builder import PolicyBook
+from tests.kit import screen_text
 
 
 def _prepare(folder) -> None:  # type: ignore[no-untyped-def]
@@ -97,3 +98,20 @@ async def test_a_long_tail_is_summarised_and_an_empty_store_says_so(tmp_path, mo
         options = app.screen.query_one("#attention", OptionList)
         last = str(options.get_option_at_index(options.option_count - 1).prompt)
         assert options.option_count == 4 and last.startswith("... and ") and "more" in last
+
+
+async def test_the_figures_line_keeps_the_past_year_with_large_counts(tmp_path, monkeypatch):
+    """At 80x24 beside the start panel: 'Past year' was cut off once the counts reached two digits."""
+    from safedesk.screens import home
+    from safedesk.store.dashboard.figures import Figures
+
+    folder = tmp_path / "demo"
+    build_demo(folder)
+    months = tuple(f"2026-{m:02d}" for m in range(1, 13))
+    monkeypatch.setattr(home, "figures", lambda session: Figures(12345, 10234, months, (10000,) * 12))
+    app = SafeDeskApp(folder, start="demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        # Wrapped to a second line when it must, never cut.
+        assert "Open incidents 12345" in shown and "Overdue 10234" in shown and "Past year" in shown and "120000" in shown

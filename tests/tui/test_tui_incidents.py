@@ -305,3 +305,53 @@ async def test_stored_files_export_normally_without_the_flag(store_dir, tmp_path
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, FormDialog)
+
+
+async def test_list_order_is_stable_search_forgives_a_typo_and_esc_goes_back_to_the_list(store_dir):
+    from datetime import UTC, datetime
+
+    from safedesk.store.incidents.records import Incident
+    from safedesk.widgets.row_table import RowTable
+
+    make_store(store_dir)
+    session = Session.open(store_dir, PASSPHRASE)
+    log = IncidentLog(session)
+    same_minute = datetime.now(UTC).replace(second=0, microsecond=0)
+    for title in ("Fake account", "Harassment in comments", "Threatening message"):
+        log.create(Incident(title=title, reported_at=same_minute))  # typed up together after a busy day
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("i")
+        screen = app.screen
+        assert isinstance(screen, IncidentListScreen)
+        table = screen.query_one(RowTable)
+        refs = [row.cells[0] for row in table.rows]
+        assert refs == sorted(refs, reverse=True)  # newest first: same time, then the later reference first
+        screen.reload()
+        await pilot.pause()
+        assert [row.cells[0] for row in table.rows] == refs
+        await pilot.press("slash", *"harrasment")  # two letters swapped... and one doubled
+        assert [row.cells[3] for row in table.rows] == []
+        screen.query_one("#inc-text", Input).value = "harasment threatenig"
+        await pilot.pause()
+        assert table.row_count == 0  # every word must match (one typo each)
+        screen.query_one("#inc-text", Input).value = "harasment"
+        await pilot.pause()
+        assert [str(row.cells[3]) for row in table.rows] == ["Harassment in comments"]
+        await pilot.press("escape")
+        assert app.focused is table and screen.query_one("#inc-text", Input).value == ""
+        assert app.screen is screen
+        await pilot.press("escape")
+        assert app.screen is not screen
+
+
+def test_search_words_forgive_one_typo_from_four_letters_on() -> None:
+    from safedesk.store.incidents.log import found
+
+    text = "a fake account, harassment and threats"
+    assert found("harassment", text) and found("harasment", text) and found("harrassment", text)
+    assert found("acount", text) and found("acocunt", text) and found("threast", text) and found("fkae", text)
+    assert not found("akkount", text)  # two typos
+    assert not found("fke", text)  # under four letters only the exact text counts

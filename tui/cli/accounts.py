@@ -141,14 +141,14 @@ def staff(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: 
 def leaver(ctx: click.Context, who: str, left_on: str | None, passphrase_file: str | None, user: str | None) -> None:
     """Mark a member of staff as left and list what to do on each account they ran."""
     from safedesk.store.accounts.register import Register, today
-    from safedesk.store.text.dates import parse_date
+    from safedesk.store.text.dates import parse_date, show_date
 
     day = parse_date(left_on or "", "left_on") or today()
     with opened(ctx, passphrase_file, user) as session:
         register = Register(session)
         member = register.find_staff(who)
         report = register.mark_left(member.id or 0, day)
-    click.echo(f"Marked {member.name} as left on {day.isoformat()}.")
+    click.echo(f"Marked {member.name} as left on {show_date(day)}.")
     for line in report.lines():
         click.echo(f"- {line}")
 

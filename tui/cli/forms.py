@@ -19,6 +19,8 @@ builder without the app.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,24 @@ def _read_text(path: Path, what: str) -> str:
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else "not readable UTF-8 text"
         raise InvalidInput(f"Cannot read the {what} {path}: {reason}.") from None
+
+
+# Fields a command takes as options rather than from the answers file.
+_OPTIONS = {"kind": "TYPE", "title": "--title", "account_id": "--account"}
+
+
+@contextmanager
+def naming_the_answer(path: Path | None) -> Iterator[None]:
+    """A refused answer from `path` names its key there: the store's sentence says only what is wrong."""
+    from safedesk.store.errors import InvalidInput
+
+    try:
+        yield
+    except InvalidInput as error:
+        if not error.field or path is None:
+            raise
+        where = _OPTIONS.get(error.field) or f"answer {error.field!r} in {path.name}"
+        raise InvalidInput(f"{where}: {error}", error.field) from None
 
 
 def _toml(value: str) -> str:
@@ -189,7 +209,7 @@ def new(
 
     form_type(kind)
     answers = _answers_file(answers_path) if answers_path else None
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user) as session, naming_the_answer(answers_path):
         form = FormBook(session).create(kind, title, account_id, answers)
     click.echo(
         f"Form {form.id} started ({len(form.draft)} answers in its draft). Save a version with: safedesk forms version {form.id}"
@@ -209,7 +229,7 @@ def fill(ctx: click.Context, form_id: int, answers_path: Path, passphrase_file: 
     from safedesk.store.forms.filled import FormBook, answered, questions_of
 
     answers = _answers_file(answers_path)
-    with opened(ctx, passphrase_file, user) as session:
+    with opened(ctx, passphrase_file, user) as session, naming_the_answer(answers_path):
         form = FormBook(session).save_draft(form_id, answers, merge=True)
     done, total = answered(questions_of(form.kind), form.draft)
     click.echo(f"Draft of form {form_id} saved: {done} of {total} questions answered.")
@@ -342,7 +362,8 @@ def build(
     with opened(ctx, passphrase_file, user) as session:
         book = PolicyBook(session)
         if values is not None:
-            book.save(values)
+            with naming_the_answer(answers_path):
+                book.save(values)
         document = book.export(out, overwrite=force, fmt=fmt)
     click.echo(f"Social media policy ({len(document.sections)} sections) written to {out}.")
     if document.missing:

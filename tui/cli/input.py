@@ -37,8 +37,13 @@ class PassphraseReader:
             try:
                 with Path(source).open(encoding="utf-8-sig") as handle:
                     value = handle.readline().rstrip("\r\n")
-            except (OSError, UnicodeDecodeError) as error:
-                reason = error.strerror if isinstance(error, OSError) and error.strerror else "not readable UTF-8 text"
+            except (OSError, ValueError) as error:  # ValueError: a NUL in the name, or not UTF-8 (UnicodeDecodeError)
+                if isinstance(error, OSError):
+                    reason = error.strerror or "cannot be opened"
+                elif isinstance(error, UnicodeDecodeError):
+                    reason = "not readable UTF-8 text"
+                else:
+                    reason = "no file name holds a NUL character"
                 raise InvalidInput(f"Cannot read the passphrase file {source}: {reason}.") from None
         else:
             if not sys.stdin.isatty():
