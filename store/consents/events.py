@@ -93,7 +93,8 @@ class ConsentEvent(Record):
     def current(self) -> dict[int, EventDecision]:
         """Each pupil's decision in force: the latest given; on the same day, the one recorded later."""
         out: dict[int, EventDecision] = {}
-        for decision in sorted(self.decisions, key=lambda d: d.given_on):  # stable: recording order on a tie
+        # By when recorded on a tie, not list order: decisions merged from a handover keep their own times.
+        for decision in sorted(self.decisions, key=lambda d: (d.given_on, d.recorded_at)):
             out[decision.pupil_id] = decision
         return out
 
@@ -118,6 +119,19 @@ def find_event(session: Session, text: str) -> ConsentEvent | None:
 
 def get_event(session: Session, event_id: int) -> ConsentEvent:
     return session.repo(ConsentEvent).get(event_id)
+
+
+def pupil_events(session: Session, pupil_id: int) -> list[tuple[ConsentEvent, list[EventDecision]]]:
+    """The events with a decision for this pupil, the latest event first, each with the pupil's history.
+
+    The last decision of each history is the one in force (the latest given, then recorded).
+    """
+    out = []
+    for event in list_events(session):
+        history = event.history(pupil_id)
+        if history:
+            out.append((event, history))
+    return out
 
 
 # --------------------------------------------------------------------- writing

@@ -416,3 +416,61 @@ async def test_tui_import_screen_offers_events_for_a_single_consent_file(school,
         assert isinstance(app.screen, ConsentsScreen)
     with Session.open(school, PASSPHRASE) as session:
         assert [d.status for d in get_event(session, 1).decisions] == [EventStatus.GRANTED]
+
+
+# --------------------------------------------------------------------- the pupil's own screen
+
+
+def test_pupil_events_gives_each_event_with_this_pupils_history(session, pupils):
+    from safedesk.store.consents.events import pupil_events
+
+    a, b, _ = pupils
+    old = trip(session, name="Farm visit", start=-30, end=-29)
+    now = trip(session)
+    record_event_decisions(session, old.id, [a], EventStatus.GRANTED, TODAY - timedelta(days=40))
+    record_event_decisions(session, now.id, [a], EventStatus.WITHDRAWN, TODAY - timedelta(days=2))
+    record_event_decisions(session, now.id, [a, b], EventStatus.GRANTED, TODAY - timedelta(days=9))  # older slip
+    found = pupil_events(session, a)
+    assert [(e.name, [d.status for d in ds]) for e, ds in found] == [
+        ("Year 6 Residential", [EventStatus.GRANTED, EventStatus.WITHDRAWN]),
+        ("Farm visit", [EventStatus.GRANTED]),
+    ]
+    assert found[0][0].current()[a].status is EventStatus.WITHDRAWN
+    assert pupil_events(session, pupils[2]) == []
+
+
+async def test_tui_pupil_screen_shows_event_decisions_and_opens_the_event(school):
+    from safedesk.app import SafeDeskApp
+    from safedesk.router import screen as build
+    from safedesk.screens.consents.events import EventScreen
+    from safedesk.screens.consents.pupil import PupilScreen
+    from safedesk.store.engine.session import Session
+    from safedesk.widgets.row_table import RowTable
+    from tests.kit import PASSPHRASE, settle, unlock
+
+    session = Session.open(school, PASSPHRASE)
+    event = trip(session, name="Panto [red]trip", start=-1, end=1)
+    record_event_decisions(session, event.id, [1], EventStatus.GRANTED, TODAY - timedelta(days=8), "Mrs Smith")
+    record_event_decisions(session, event.id, [1], EventStatus.WITHDRAWN, TODAY - timedelta(days=1), "Mrs Smith")
+    session.close()
+    app = SafeDeskApp(school)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(app, pilot)
+        await app.push_screen(build("pupil", 1))
+        await settle(app, pilot)
+        pupil = app.screen
+        assert isinstance(pupil, PupilScreen)
+        current = pupil.query_one("#pupil-current", RowTable)
+        assert current.rows[-1].cells == ("Event: Panto [red]trip", "withdrawn", format_date(event.ends_on), "Mrs Smith")
+        history = pupil.query_one("#pupil-history", RowTable)
+        assert [r.cells[:3] for r in history.rows] == [
+            (format_date(TODAY - timedelta(days=1)), "evt", "Panto [red]trip: withdrawn by Mrs Smith"),
+            (format_date(TODAY - timedelta(days=8)), "evt", "Panto [red]trip: granted by Mrs Smith"),
+        ]
+        assert current.size.height >= len(current.rows) + 1  # the event's row in view at 80x24
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EventScreen) and app.screen.event_id == event.id
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is pupil

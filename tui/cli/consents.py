@@ -514,13 +514,13 @@ def _cut(text: str, width: int) -> str:
 @click.pass_context
 def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str | None) -> None:
     """One pupil: details, where each purpose stands, the full history, and any event decisions."""
-    from safedesk.store.consents.events import list_events
+    from safedesk.store.consents.events import pupil_events
     from safedesk.store.consents.pupils import Purpose, format_date, get_pupil, pupil_index_for
 
     with opened(ctx, passphrase_file, user, access="read") as session:
         found, problems = _resolve_all(session, (pupil,), pupil_index_for(session, (pupil,)))
         record = get_pupil(session, found[0].id) if found else None
-        events = [(e, e.history(record.id)) for e in list_events(session)] if record is not None and record.id else []
+        events = pupil_events(session, record.id) if record is not None and record.id else []
     if problems or record is None:
         click.echo(f"safedesk: {problems[0]}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
@@ -553,15 +553,12 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
             f"  {show_datetime(f.recorded_at)}  never-publish {'set: ' + f.reason.label if f.reason else 'removed'}  [{f.recorded_by}]"
         )
     for event, decisions in events:
-        if decisions:
-            # The last listed is the one in force: the latest given (then the latest recorded).
-            click.echo(f"Event: {event.name} ({event.dates}):")
-            for d in decisions:
-                click.echo(
-                    f"  {format_date(d.given_on)}  {d.status.value}"
-                    + (f" by {d.given_by}" if d.given_by else "")
-                    + f"  [{d.recorded_by}]"
-                )
+        # The last listed is the one in force: the latest given (then the latest recorded).
+        click.echo(f"Event: {event.name} ({event.dates}):")
+        for d in decisions:
+            click.echo(
+                f"  {format_date(d.given_on)}  {d.status.value}" + (f" by {d.given_by}" if d.given_by else "") + f"  [{d.recorded_by}]"
+            )
 
 
 @consents.command("expiring")
