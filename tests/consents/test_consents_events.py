@@ -474,3 +474,73 @@ async def test_tui_pupil_screen_shows_event_decisions_and_opens_the_event(school
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is pupil
+
+
+# --------------------------------------------------------------------- a wide file's column mapped to an event
+
+WIDE_WITH_TRIP = (
+    "Forename,Surname,UPN,Photographs - School Website,Trip slip,Date\r\n"
+    "Amelia,Smith,A1,Yes,Yes,{day}\r\n"
+    "Ben,Jones,A2,No,No,{day}\r\n"
+    "Dan,New,A9,Yes,Yes,{day}\r\n"  # a pupil this file adds
+)
+
+
+def test_a_wide_files_column_mapped_to_an_event(session, pupils):
+    from safedesk.store.consents.event_import import apply_with_events, plan_event_columns
+    from safedesk.store.consents.importer import parse_map_options, plan_import, remembered_mapping, read_headers
+    from safedesk.store.consents.pupils import Purpose
+
+    a, b, _ = pupils
+    event = trip(session)
+    data = WIDE_WITH_TRIP.format(day=format_date(TODAY - timedelta(days=1))).encode()
+    mapping = parse_map_options(["Trip slip=event:year 6 residential"])
+    assert mapping == {"Trip slip": "event:year 6 residential"}
+    plan = plan_import(session, data, "wide.csv", mapping)
+    assert "Columns for events: Trip slip -> year 6 residential." in plan.summary_lines()
+    assert "Trip slip" not in plan.ignored
+    (event_plan,) = plan_event_columns(session, data, plan)
+    assert event_plan.summary_lines()[:2] == [
+        f"Event: Year 6 Residential ({event.dates}) from the column 'Trip slip'.",
+        "Decisions to record: granted: 1, refused: 1 (and 1 for pupils this file adds).",
+    ]
+    assert event_plan.errors == []
+    outcome, sentences = apply_with_events(session, plan, data)
+    assert outcome.added == 1 and sentences == ["Imported for Year 6 Residential: 3 decisions recorded."]
+    stored = get_event(session, event.id)
+    dan = next(r.id for r in pupil_index(session).rows if r.mis_id == "A9")
+    assert {i: d.status for i, d in stored.current().items()} == {
+        a: EventStatus.GRANTED,
+        b: EventStatus.REFUSED,
+        dan: EventStatus.GRANTED,
+    }
+    from safedesk.store.consents.pupils import get_pupil
+
+    assert get_pupil(session, a).states()[Purpose.WEBSITE].status.value == "granted"  # the purposes as before
+    # Remembered for the next file with these headers; the same file again changes nothing.
+    assert remembered_mapping(session, read_headers(data)).mapping == mapping
+    again = plan_import(session, data, "wide-again.csv")
+    assert again.events == {"Trip slip": "year 6 residential"}
+    (event_plan,) = plan_event_columns(session, data, again)
+    assert event_plan.entries == [] and event_plan.held == 3
+    with pytest.raises(InvalidInput, match="mapped to the event 'Panto', which is not recorded"):
+        plan_event_columns(session, data, plan_import(session, data, "x.csv", parse_map_options(["Trip slip=event:Panto"])))
+    with pytest.raises(InvalidInput, match="Name the event after event:"):
+        parse_map_options(["Trip slip=event: "])
+
+
+def test_cli_import_maps_a_wide_column_to_an_event(cli_store, tmp_path):
+    assert run(cli_store, "event", "add", "Year 6 Residential", "--from", format_date(TODAY)).exit_code == 0
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE_WITH_TRIP.format(day=format_date(TODAY)), encoding="utf-8")
+    dry = run(cli_store, "import", str(path), "--map", "Trip slip=event:Year 6 Residential", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Decisions to record: granted: 1, refused: 1 (and 1 for pupils this file adds)." in dry.output
+    done = run(cli_store, "import", str(path), "--map", "Trip slip=event:Year 6 Residential", "--yes")
+    assert done.exit_code == 0 and "Imported for Year 6 Residential: 3 decisions recorded." in done.output
+    assert run(cli_store, "check", "--event", "Year 6 Residential", "A9").exit_code == 0
+    assert run(cli_store, "check", "--event", "Year 6 Residential", "A2").exit_code == 1
+    again = run(cli_store, "import", str(path), "--yes")  # the mapping remembered
+    assert again.exit_code == 0 and "Nothing to change" in again.output
+    unknown = run(cli_store, "import", str(path), "--map", "Trip slip=event:Panto", "--dry-run")
+    assert unknown.exit_code == 2 and "which is not recorded" in unknown.output

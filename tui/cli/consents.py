@@ -44,7 +44,11 @@ def consents() -> None:
 @consents.command("import")
 @click.argument("csv_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--map", "maps", multiple=True, metavar='"HEADER=COLUMN"', help="Read a column the file names differently (repeatable)."
+    "--map",
+    "maps",
+    multiple=True,
+    metavar='"HEADER=COLUMN"',
+    help='Read a column the file names differently (repeatable); "HEADER=event:NAME" reads it as decisions for an event.',
 )
 @click.option(
     "--purpose",
@@ -75,7 +79,8 @@ def import_(
     user: str | None,
 ) -> None:
     """Import pupils and consents from a MIS export: CSV or .xlsx (see 'safedesk consents columns')."""
-    from safedesk.store.consents.importer import apply_import, parse_map_options, plan_import, purpose_choice, read_headers
+    from safedesk.store.consents.event_import import apply_with_events, plan_event_columns
+    from safedesk.store.consents.importer import parse_map_options, plan_import, purpose_choice, read_headers
 
     mapping = parse_map_options(maps)
     chosen, not_a_purpose = None, None
@@ -94,9 +99,13 @@ def import_(
             _import_event(ctx, session, data, csv_file.name, purpose or "", mapping, not_a_purpose, dry_run, valid_only, yes)
             return
         plan = plan_import(session, data, csv_file.name, mapping, purpose=chosen)
+        event_plans = plan_event_columns(session, data, plan)  # columns mapped to an event
         click.echo(f"Preview of {csv_file.name}:")
         for line in plan.summary_lines():
             click.echo(f"  {line}")
+        for event_plan in event_plans:
+            for line in event_plan.summary_lines():
+                click.echo(f"  {line}")
         regrants = plan.regrants
         if regrants:
             click.echo("Grants that would replace a refusal or withdrawal (check each against the signed form):")
@@ -109,22 +118,23 @@ def import_(
                 click.echo(f"  {line}")
             if len(history) > HISTORY_SHOWN:
                 click.echo(f"  ... and {len(history) - HISTORY_SHOWN:,} more rows")
-        if plan.errors:
-            click.echo(f"Errors ({plan.error_lines:,} rows):")
-            for problem in plan.errors:
+        errors = [*plan.errors, *(e for p in event_plans for e in p.errors)]
+        if errors:
+            click.echo(f"Errors ({len({e.line for e in errors}):,} rows):")
+            for problem in sorted(errors, key=lambda e: e.line):
                 click.echo(f"  {problem}")
         valid = len(plan.rows)
         if dry_run:
             click.echo("Dry run: nothing was written.")
-            ctx.exit(EXIT_STOP if plan.errors else 0)
-        if plan.errors and not valid_only:
+            ctx.exit(EXIT_STOP if errors else 0)
+        if errors and not valid_only:
             click.echo(
                 f"Nothing was imported: fix the rows above, or run again with --valid-only to import the {valid:,} valid rows.",
                 err=True,
             )
             ctx.exit(EXIT_STOP)
-        if not plan.changes:
-            apply_import(session, plan, valid_only=valid_only)  # records the file as imported
+        if not plan.changes and not any(p.entries or p.for_new_pupils for p in event_plans):
+            apply_with_events(session, plan, data, valid_only=valid_only)  # records the file as imported
             click.echo("Nothing to change: everything in the file is already recorded.")
             return
         if yes and regrants and not accept_regrants:
@@ -145,8 +155,10 @@ def import_(
             if not click.confirm(question, default=False):
                 click.echo("Nothing was imported.")
                 ctx.exit(EXIT_STOP)
-        outcome = apply_import(session, plan, valid_only=valid_only)
+        outcome, sentences = apply_with_events(session, plan, data, valid_only=valid_only)
     click.echo(outcome.sentence())
+    for sentence in sentences:
+        click.echo(sentence)
 
 
 def _import_event(
