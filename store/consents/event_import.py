@@ -189,6 +189,8 @@ def apply_with_events(session: Session, plan: ImportPlan, data: bytes, *, valid_
     The event columns are planned again after the pupils are added, so a pupil new in this file
     gets their decisions too; only decisions not already recorded are added.
     """
+    if hashlib.sha256(data).hexdigest() != plan.sha256:
+        raise InvalidInput("The file is not the one previewed: read it again.", "file")
     with session.transaction():
         outcome = apply_import(session, plan, valid_only=valid_only)
         sentences = []

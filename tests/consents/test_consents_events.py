@@ -544,3 +544,44 @@ def test_cli_import_maps_a_wide_column_to_an_event(cli_store, tmp_path):
     assert again.exit_code == 0 and "Nothing to change" in again.output
     unknown = run(cli_store, "import", str(path), "--map", "Trip slip=event:Panto", "--dry-run")
     assert unknown.exit_code == 2 and "which is not recorded" in unknown.output
+
+
+async def test_tui_import_maps_a_wide_column_to_an_event(school, tmp_path):
+    from textual.widgets import Button, Input, Select
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.consents.importer import ImportScreen
+    from safedesk.screens.consents.pupils import ConsentsScreen
+    from safedesk.store.engine.session import Session
+    from tests.kit import PASSPHRASE, settle
+
+    with Session.open(school, PASSPHRASE) as session:
+        trip(session, name="Year 6 Residential")
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE_WITH_TRIP.format(day=format_date(TODAY)), encoding="utf-8")
+    app = SafeDeskApp(school)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await app.push_screen(ConsentsScreen())
+        await pilot.pause()
+        await pilot.press("i")
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        await pilot.press(*str(path), "enter")
+        await settle(app, pilot)
+        select = dict(screen._selects)["Trip slip"]
+        assert select.value == "ignore"
+        assert "event:Year 6 Residential" in [value for _, value in select._options]
+        select.value = "event:Year 6 Residential"
+        await settle(app, pilot)
+        preview = str(screen.query_one("#import-preview").render())
+        assert "Columns for events: Trip slip -> Year 6 Residential." in preview
+        assert "Decisions to record: granted: 1, refused: 1 (and 1 for pupils this file adds)." in preview
+        screen.query_one("#import-all", Button).press()
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConsentsScreen)
+    with Session.open(school, PASSPHRASE) as session:
+        assert sorted(d.status.value for d in get_event(session, 1).decisions) == ["granted", "granted", "refused"]
+        assert len(pupil_index(session).rows) == 4
