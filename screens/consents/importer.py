@@ -36,6 +36,7 @@ from safedesk.store.consents.importer import (
 from safedesk.store.consents.pupils import Purpose, count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.clean import typed_path
+from safedesk.widgets.choice import SteadySelect
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import Form
@@ -94,7 +95,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             yield VerticalScroll(id="import-mapping")
             yield Field(
                 "For a file about one consent, which purpose (or event)",
-                Select(
+                SteadySelect(
                     [(p.label, p.value) for p in Purpose]
                     + [
                         (plain(f"Event: {e.name} ({e.dates})"), f"{EVENT_PREFIX}{e.id}")
@@ -170,7 +171,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             if name is not None:  # remembered or typed on the command line: the event's stored name, if still here
                 event = find_event(session, name)
                 value = f"event:{event.name}" if event is not None else IGNORE
-            select: Select[str] = Select(choices, value=value, allow_blank=False, compact=True)
+            select: Select[str] = SteadySelect(choices, value=value, allow_blank=False, compact=True)
             self._selects.append((header, select))
             rows.append(Horizontal(Label(plain(header or "(no header)"), classes="map-header"), select, classes="map-row"))
         box.mount_all(rows)
