@@ -88,3 +88,57 @@ async def test_tui_a_mapping_dropdown_keeps_its_place_while_typed_into(school, t
         await pilot.press("enter", "i", "enter")
         await settle(app, pilot)
         assert select.value == "ignore"
+
+
+async def test_tui_every_cut_stop_reason_opens_in_full_and_the_results_scroll(store_dir):
+    from textual.widgets import Input, Static
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.consents.check import CheckScreen
+    from safedesk.store.engine.session import Session
+    from safedesk.widgets.dialogs import MessageDialog
+    from safedesk.widgets.row_table import RowTable
+    from tests.kit import PASSPHRASE, settle
+
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    # On the never-publish list: the reason is longer than its cell at 80x24.
+    from safedesk.store.consents.pupils import NeverPublish, set_never_publish
+
+    amelia = add_pupil(session, Pupil(name="Amelia Smith", year_group="6", form="6A"))
+    set_never_publish(session, amelia.id, NeverPublish.LOOKED_AFTER)
+    for n in range(14):
+        add_pupil(session, Pupil(name=f"Pupil {n:02d} Jones", year_group="5", form="5B", mis_id=f"J{n}"))
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await app.push_screen(CheckScreen())
+        await pilot.pause()
+        check = app.screen
+        await pilot.press(*"amelia", "enter")
+        for n in range(14):
+            await pilot.press(*f"pupil {n:02d}", "enter")
+        await pilot.pause()
+        table = check.query_one("#check-picked", RowTable)
+        assert len(table.rows) == 15
+        reason = table.rows[0].cells[2]
+        assert len(reason) > 46 and "never-publish" in reason  # wider than its column
+        await pilot.press("tab")
+        assert check.focused is table  # reachable from the search box with Tab
+        await pilot.press("home")
+        await pilot.pause()
+        assert "…" in "".join(s.text for s in table.render_line(1))  # cut on screen
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        assert table.scroll_offset.y > 0 and table.cursor == len(table.rows) - 1  # the results scroll by keyboard
+        await pilot.press("home", "enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, MessageDialog)
+        body = " ".join(str(s.render()) for s in dialog.query(Static))
+        assert f"STOP: {reason}" in body and "Amelia Smith" in body
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is check and check.focused is table
