@@ -10,10 +10,13 @@ Two shapes are read, with the importer's own reading of files, headers and value
   event chosen for the column on screen): read as a single-consent file of that column, after the
   purposes' import, so a pupil the same file adds is matched too.
 
-Only pupils already stored are matched (by MIS id, admission number, then name narrowed by date
-of birth and year group, as the importer does); a row for a pupil not here, or one several
-pupils could be, is an error for that line. A decision already recorded is skipped, so
-importing the same file again changes nothing; the decision in force stays the latest given.
+Pupils are matched as the purposes' importer matches them (by MIS id, admission number, then
+name narrowed by date of birth and year group). A row that matches nobody adds the pupil when it
+carries what tells a child apart beside the name (an MIS id, admission number, date of birth or
+year group), as the purposes' import adds one; otherwise, or when several pupils could be the
+one, it is an error for that line. Rows naming the same new pupil twice add one record. A
+decision already recorded is skipped, so importing the same file again changes nothing; the
+decision in force stays the latest given.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from safedesk.store.consents.importer import (
     apply_import,
     read_table,
 )
-from safedesk.store.consents.pupils import ConsentStatus, Purpose, count_of, name_key, pupil_index
+from safedesk.store.consents.pupils import ConsentStatus, Pupil, Purpose, count_of, name_key, pupil_index
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import local_today
 
@@ -53,7 +56,7 @@ _STATUS = {ConsentStatus.GRANTED: EventStatus.GRANTED, ConsentStatus.REFUSED: Ev
 @dataclass(frozen=True)
 class EventEntry:
     line: int
-    pupil_id: int
+    pupil_id: int  # below 0: the file's new pupil -pupil_id - 1 (EventImportPlan.new_pupils), added first
     status: EventStatus
     given_on: date
     given_by: str
@@ -68,11 +71,14 @@ class EventImportPlan:
     not_asked: int = 0  # "pending" and the like: nothing to record
     errors: list[RowError] = field(default_factory=list)
     for_new_pupils: int = 0  # rows for pupils the same file adds: recorded once they are added
+    new_pupils: list[Pupil] = field(default_factory=list)  # not here yet: added with their decisions
     header: str = ""  # a wide file's column read for the event
 
     def summary_lines(self) -> list[str]:
         counts = {s: sum(1 for e in self.entries if e.status is s) for s in EventStatus}
         new = ", ".join(f"{s.value}: {n}" for s, n in counts.items() if n) or "none"
+        if self.new_pupils:
+            new += f"; new pupils to add: {len(self.new_pupils):,}"
         adding = f" (and {self.for_new_pupils:,} for pupils this file adds)" if self.for_new_pupils else ""
         column = f" from the column '{self.header}'" if self.header else ""
         return [
@@ -105,6 +111,7 @@ def plan_event_import(
     today = local_today()
     held = {(d.pupil_id, d.status, d.given_on) for d in event.decisions}
     wanted = name_key(event.name)
+    added: dict[tuple[str, ...], int] = {}  # a new pupil's identity -> their id in the plan (below 0)
     for line, values in table.rows:
         row = _Row(line, values, table, today)
         if table.layout == LONG:
@@ -123,9 +130,13 @@ def plan_event_import(
         if not found and line in adding:
             plan.for_new_pupils += 1
             continue
+        if not found:
+            new_id = _new_pupil(plan, added, row)
+            if new_id is None:
+                continue  # the row's error is in the plan
+            found = [new_id]
         if len(found) != 1:
-            why = "no pupil here matches: import the pupils first" if not found else "several pupils here match: add the MIS id"
-            plan.errors.append(RowError(line, "", why))
+            plan.errors.append(RowError(line, "", "several pupils here match: add the MIS id"))
             continue
         given_on = row.given_on or today
         entry = EventEntry(line, found[0], _STATUS[status], given_on, values.get("given_by", ""))
@@ -137,20 +148,59 @@ def plan_event_import(
     return plan
 
 
+def _new_pupil(plan: EventImportPlan, added: dict[tuple[str, ...], int], row: _Row) -> int | None:
+    """The plan's id (below 0) of the pupil a row adds; None, with the row's error in the plan, when it cannot."""
+    values = row.values
+    mis, adno = values.get("mis_id", ""), values.get("adno", "")
+    if not (mis or adno or row.date_of_birth or row.year):
+        why = "no pupil here matches, and the row has only a name: add the MIS id, date of birth or year group"
+        plan.errors.append(RowError(row.line, "", why))
+        return None
+    if mis or adno:
+        identity: tuple[str, ...] = ("id", (mis or adno).casefold())
+    else:
+        identity = ("name", name_key(row.name), str(row.date_of_birth or ""), row.year or "")
+    if identity not in added:
+        pupil = Pupil(
+            name=row.name,
+            preferred_name=values.get("preferred_name", ""),
+            year_group=row.year or "",
+            form=values.get("form", ""),
+            mis_id=mis,
+            admission_no=adno if mis else "",
+            date_of_birth=row.date_of_birth,
+        )
+        if not mis and adno:
+            pupil.mis_id = adno  # the admission number is the only id: it is the MIS id (as the importer does)
+        try:
+            pupil.validate()
+        except InvalidInput as error:
+            plan.errors.append(RowError(row.line, row.columns.get(error.field or "", ""), str(error)))
+            return None
+        plan.new_pupils.append(pupil)
+        added[identity] = -len(plan.new_pupils)
+    return added[identity]
+
+
 def apply_event_import(session: Session, plan: EventImportPlan) -> str:
-    """Record the plan's decisions in one commit; the sentence to show."""
+    """Add the plan's new pupils and record its decisions in one commit; the sentence to show."""
     if plan.event.id is None:
         raise InvalidInput("This event has not been stored yet.", "event")
-    groups: dict[tuple[EventStatus, date, str], list[int]] = defaultdict(list)
-    for entry in plan.entries:
-        groups[(entry.status, entry.given_on, entry.given_by)].append(entry.pupil_id)
     with session.transaction():
         get_event(session, plan.event.id)  # still there
+        ids = {
+            -n: session.repo(Pupil).add(pupil, summary="pupil added by an event consent import").id or 0
+            for n, pupil in enumerate(plan.new_pupils, 1)
+        }
+        groups: dict[tuple[EventStatus, date, str], list[int]] = defaultdict(list)
+        for entry in plan.entries:
+            groups[(entry.status, entry.given_on, entry.given_by)].append(ids.get(entry.pupil_id, entry.pupil_id))
         for (status, given_on, given_by), pupils in groups.items():
             record_event_decisions(
                 session, plan.event.id, pupils, status, given_on, given_by, source=f"import {plan.digest[:12]}"
             )
-    return f"Imported for {plan.event.name}: {count_of(len(plan.entries), 'decision')} recorded."
+    added = f"; {count_of(len(plan.new_pupils), 'new pupil')} added" if plan.new_pupils else ""
+    return f"Imported for {plan.event.name}: {count_of(len(plan.entries), 'decision')} recorded{added}."
 
 
 # --------------------------------------------------------------------- a wide file's event columns

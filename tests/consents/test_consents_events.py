@@ -309,27 +309,32 @@ def test_an_arbor_single_consent_file_for_an_event(session, pupils):
         f"Amelia Smith;A1;Year 6;6A;Confirmed;Jo Smith;{older}\r\n"
         f"Ben Jones;A2;Year 6;6A;Confirmed;Al Jones;{older}\r\n"  # older than his withdrawal: history only
         f"Cara Lee;A3;Year 6;6B;Pending;;\r\n"
-        f"Dan New;A9;Year 6;6B;Confirmed;;{older}\r\n"  # not a pupil here
+        f"Dan New;A9;Year 6;6B;Confirmed;;{older}\r\n"  # not a pupil here: added (an MIS id tells him apart)
         f"Eve Odd;A1;Year 6;6A;Maybe;;{older}\r\n"
+        f"Fay Nobody;;;;Confirmed;;{older}\r\n"  # not here, and only a name: an error, never a guess
+        f"Dan New;A9;Year 6;6B;Confirmed;;{older}\r\n"  # the same new pupil again: one record
     ).encode()
     plan = plan_event_import(session, data, get_event(session, event.id))
     assert [(e.pupil_id, e.status, e.given_by) for e in plan.entries] == [
         (a, EventStatus.GRANTED, "Jo Smith"),
         (b, EventStatus.GRANTED, "Al Jones"),
+        (-1, EventStatus.GRANTED, ""),
     ]
-    assert plan.not_asked == 1
+    assert [(p.name, p.mis_id, p.year_group, p.form) for p in plan.new_pupils] == [("Dan New", "A9", "Year 6", "6B")]
+    assert plan.not_asked == 1 and plan.held == 1
     assert [str(e) for e in plan.errors] == [
-        "line 5: no pupil here matches: import the pupils first",
         "line 6: Consent Given: unknown value 'Maybe' (use granted, refused or not asked)",
+        "line 7: no pupil here matches, and the row has only a name: add the MIS id, date of birth or year group",
     ]
-    assert "Decisions to record: granted: 2." in plan.summary_lines()
-    assert apply_event_import(session, plan) == "Imported for Year 6 Residential: 2 decisions recorded."
+    assert "Decisions to record: granted: 3; new pupils to add: 1." in plan.summary_lines()
+    assert apply_event_import(session, plan) == "Imported for Year 6 Residential: 3 decisions recorded; 1 new pupil added."
     stored = get_event(session, event.id)
     index = pupil_index(session)
-    assert check_event(stored, [index.by_id[a]]).passed
+    (dan,) = index.by_mis["a9"]
+    assert check_event(stored, [index.by_id[a]]).passed and check_event(stored, [index.by_id[dan]]).passed
     assert check_event(stored, [index.by_id[b]]).stops[0].code == "withdrawn"  # the older slip never becomes current
     again = plan_event_import(session, data, stored)
-    assert again.entries == [] and again.held == 2
+    assert again.entries == [] and again.new_pupils == [] and again.held == 4
 
 
 def test_a_sims_long_file_gives_the_rows_naming_the_event_and_leaves_the_rest(session, pupils):
@@ -385,7 +390,7 @@ async def test_tui_import_screen_offers_events_for_a_single_consent_file(school,
         trip(session, name="Panto")
     path = tmp_path / "panto.csv"
     path.write_text(
-        f"Student;UPN;Consent Given;Date\r\nAmelia Smith;A1;Confirmed;{format_date(TODAY)}\r\nNobody;Z9;Confirmed;{format_date(TODAY)}\r\n",
+        f"Student;UPN;Consent Given;Date\r\nAmelia Smith;A1;Confirmed;{format_date(TODAY)}\r\nNobody;;Confirmed;{format_date(TODAY)}\r\n",
         encoding="utf-8",
     )
     app = SafeDeskApp(school)
