@@ -219,6 +219,9 @@ def columns() -> None:
         click.echo(f"{'':<24} values: {column.values}")
         if column.aliases:
             click.echo(f"{'':<24} also read from: {', '.join(column.aliases)}")
+    click.echo(f"{'ignore':<24} A mapping target: the column is not read (--map \"Header=ignore\").")
+    click.echo(f"{'event:NAME':<24} A mapping target: the column holds each pupil's decision for the event NAME")
+    click.echo(f"{'':<24} (--map \"Trip slip=event:Year 6 Residential\"; the event must be added first).")
 
 
 # --------------------------------------------------------------------- check
