@@ -233,7 +233,9 @@ def plan_event_columns(session: Session, data: bytes, plan: ImportPlan) -> list[
     return out
 
 
-def apply_with_events(session: Session, plan: ImportPlan, data: bytes, *, valid_only: bool = False) -> tuple[ImportOutcome, list[str]]:
+def apply_with_events(
+    session: Session, plan: ImportPlan, data: bytes, *, valid_only: bool = False
+) -> tuple[ImportOutcome, list[str]]:
     """The purposes' import, then each event column's decisions, in one commit.
 
     The event columns are planned again after the pupils are added, so a pupil new in this file

@@ -362,7 +362,9 @@ def merge_handover_event(session: Session, incoming: ConsentEvent, pupil_ids: di
         None,
     )
     decisions = [
-        dataclasses.replace(d, pupil_id=pupil_ids[d.pupil_id], source=source) for d in incoming.decisions if d.pupil_id in pupil_ids
+        dataclasses.replace(d, pupil_id=pupil_ids[d.pupil_id], source=source)
+        for d in incoming.decisions
+        if d.pupil_id in pupil_ids
     ]
     if here is None:
         name = incoming.name if find_event(session, incoming.name) is None else dated

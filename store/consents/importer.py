@@ -549,7 +549,12 @@ def read_table(
         if purpose is None and remembered.purpose:
             purpose = Purpose(remembered.purpose)
     columns, ignored = _map_headers(headers, mapping or {})
-    events = {h: name for h in headers for k, v in (mapping or {}).items() if header_key(k) == header_key(h) and (name := event_target(v))}
+    events = {
+        h: name
+        for h in headers
+        for k, v in (mapping or {}).items()
+        if header_key(k) == header_key(h) and (name := event_target(v))
+    }
     if "name" not in columns and not ("forename" in columns and "surname" in columns):
         found = ", ".join(f"'{h}'" for h in headers if h) or "none"
         raise NotCsv(
@@ -575,7 +580,7 @@ def read_table(
     elif events:
         raise NotCsv(
             "The file's only consent columns are for events: import a file about one event with its name as the "
-            f"purpose (--purpose \"{clean_text(next(iter(events.values())))}\")."
+            f'purpose (--purpose "{clean_text(next(iter(events.values())))}").'
         )
     else:
         raise _no_consent_column(headers)

@@ -243,7 +243,11 @@ class ExportPlan:
         out = [
             f"{len(self.contents.incidents)} incident(s) with their chronology, actions, escalations and "
             f"{self.evidence_files} evidence file(s); {len(self.contents.pupils)} pupil(s) with consent history"
-            + (f" and their decisions for {len(self.contents.events)} event(s) still on or to come." if self.contents.events else ".")
+            + (
+                f" and their decisions for {len(self.contents.events)} event(s) still on or to come."
+                if self.contents.events
+                else "."
+            )
         ]
         if self.withheld:
             out.append(
@@ -553,7 +557,11 @@ class ImportPreview:
         if self.pupils:
             out.append(
                 f"{c['pupils']} pupil(s) with their consent history"
-                + (f" and decisions for {c['events']} event(s) (merged by name and dates; older ones kept as history)" if c["events"] else "")
+                + (
+                    f" and decisions for {c['events']} event(s) (merged by name and dates; older ones kept as history)"
+                    if c["events"]
+                    else ""
+                )
             )
         if self.incidents:
             out.append(

@@ -493,7 +493,7 @@ WIDE_WITH_TRIP = (
 
 def test_a_wide_files_column_mapped_to_an_event(session, pupils):
     from safedesk.store.consents.event_import import apply_with_events, plan_event_columns
-    from safedesk.store.consents.importer import parse_map_options, plan_import, remembered_mapping, read_headers
+    from safedesk.store.consents.importer import parse_map_options, plan_import, read_headers, remembered_mapping
     from safedesk.store.consents.pupils import Purpose
 
     a, b, _ = pupils
@@ -552,7 +552,7 @@ def test_cli_import_maps_a_wide_column_to_an_event(cli_store, tmp_path):
 
 
 async def test_tui_import_maps_a_wide_column_to_an_event(school, tmp_path):
-    from textual.widgets import Button, Input, Select
+    from textual.widgets import Button, Input
 
     from safedesk.app import SafeDeskApp
     from safedesk.screens.consents.importer import ImportScreen

@@ -14,7 +14,16 @@ from safedesk.store.consents.events import ConsentEvent, EventStatus, add_event,
 from safedesk.store.consents.pupils import pupil_index
 from safedesk.store.handover import transfer as ho
 from safedesk.store.handover.bundle import BadBundle, unpack
-from tests.kit import HANDOVER_PASSPHRASE, add_pupil, edit_records, export_handover, fast_crypt, fast_plain_zip, import_handover, make_store
+from tests.kit import (
+    HANDOVER_PASSPHRASE,
+    add_pupil,
+    edit_records,
+    export_handover,
+    fast_crypt,
+    fast_plain_zip,
+    import_handover,
+    make_store,
+)
 
 TODAY = date.today()
 
@@ -39,7 +48,9 @@ def receiver(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def event(session, name: str, start: int, end: int) -> ConsentEvent:  # type: ignore[no-untyped-def]
-    return add_event(session, ConsentEvent(name=name, starts_on=TODAY + timedelta(days=start), ends_on=TODAY + timedelta(days=end)))
+    return add_event(
+        session, ConsentEvent(name=name, starts_on=TODAY + timedelta(days=start), ends_on=TODAY + timedelta(days=end))
+    )
 
 
 def ago(days: int) -> date:

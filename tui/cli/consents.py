@@ -219,9 +219,9 @@ def columns() -> None:
         click.echo(f"{'':<24} values: {column.values}")
         if column.aliases:
             click.echo(f"{'':<24} also read from: {', '.join(column.aliases)}")
-    click.echo(f"{'ignore':<24} A mapping target: the column is not read (--map \"Header=ignore\").")
+    click.echo(f'{"ignore":<24} A mapping target: the column is not read (--map "Header=ignore").')
     click.echo(f"{'event:NAME':<24} A mapping target: the column holds each pupil's decision for the event NAME")
-    click.echo(f"{'':<24} (--map \"Trip slip=event:Year 6 Residential\"; the event must be added first).")
+    click.echo(f'{"":<24} (--map "Trip slip=event:Year 6 Residential"; the event must be added first).')
 
 
 # --------------------------------------------------------------------- check
@@ -572,7 +572,9 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
         click.echo(f"Event: {event.name} ({event.dates}):")
         for d in decisions:
             click.echo(
-                f"  {format_date(d.given_on)}  {d.status.value}" + (f" by {d.given_by}" if d.given_by else "") + f"  [{d.recorded_by}]"
+                f"  {format_date(d.given_on)}  {d.status.value}"
+                + (f" by {d.given_by}" if d.given_by else "")
+                + f"  [{d.recorded_by}]"
             )
 
 
