@@ -2,7 +2,9 @@
 
 Type part of a name or class; Enter adds the highlighted pupil (Up/Down move
 through the suggestions) and the verdict updates at once. The image rules from
-the guidance stay on screen; F2 opens the full card.
+the guidance stay on screen; F2 opens the full card. A reason too long for its
+cell at 80x24 ends in "…": Tab to the results, Up/Down/PgUp/PgDn move through
+them, and Enter opens the pupil's result in full.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from safedesk.store.consents.check import CHANNELS, IMAGE_RULES, RULES_CARD, Che
 from safedesk.store.consents.events import check_event, get_event, list_events
 from safedesk.store.consents.pupils import pupil_index, search_rows, year_short
 from safedesk.widgets.common import plain
+from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.host import host, session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 
@@ -55,7 +58,11 @@ class CheckScreen(Screen[None]):
             yield Input(compact=True, placeholder="type a name or class, Enter adds the pupil", id="check-search")
         yield OptionList(id="check-suggestions")
         yield Static("", id="check-verdict", markup=False)
-        yield RowTable((Col("Pupil"), Col("Class", 6), Col("Result", 46)), empty="No pupils yet.", id="check-picked")
+        yield RowTable(
+            (Col("Pupil"), Col("Class", 6), Col("Result", 46)),
+            empty="No pupils yet. Enter on a result shows it in full.",
+            id="check-picked",
+        )
         yield Static("", id="check-notes", markup=False)
         yield Static(
             "Before posting: " + " · ".join(rule.short for rule in IMAGE_RULES) + " · F2 the full guidance",
@@ -177,6 +184,21 @@ class CheckScreen(Screen[None]):
         )
 
     # ----------------------------------------------------------------- keys
+
+    @on(RowTable.Chosen, "#check-picked")
+    def _in_full(self, event: RowTable.Chosen) -> None:
+        """Enter on a result: the pupil's whole result and note, however long (cells are cut at 80x24)."""
+        verdict = next((v for v in (self.result.verdicts if self.result else ()) if str(v.pupil_id) == event.key), None)
+        if verdict is None:
+            return
+        what = self.result.purpose_text if self.result else "this channel"
+        lines = [
+            f"Class: {verdict.form or 'not recorded'}",
+            f"For {what}: " + ("cleared" if verdict.cleared else f"STOP: {verdict.reason}"),
+        ]
+        if verdict.note:
+            lines.append(f"Note: {verdict.note}.")
+        self.app.push_screen(MessageDialog(verdict.name, "\n".join(lines)))
 
     def action_rules(self) -> None:
         host(self.app).action_guide(RULES_CARD)

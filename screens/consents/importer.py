@@ -15,13 +15,19 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 
-from safedesk.store.consents.event_import import EventImportPlan, apply_event_import, plan_event_import
-from safedesk.store.consents.events import get_event, list_events
+from safedesk.store.consents.event_import import (
+    EventImportPlan,
+    apply_event_import,
+    apply_with_events,
+    plan_event_columns,
+    plan_event_import,
+)
+from safedesk.store.consents.events import find_event, get_event, list_events
 from safedesk.store.consents.importer import (
     COLUMNS,
     IGNORE,
     ImportPlan,
-    apply_import,
+    event_target,
     guess_columns,
     plan_import,
     read_headers,
@@ -30,6 +36,7 @@ from safedesk.store.consents.importer import (
 from safedesk.store.consents.pupils import Purpose, count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.clean import typed_path
+from safedesk.widgets.choice import SteadySelect
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import Form
@@ -57,6 +64,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
         self.source = ""
         self.headers: list[str] = []
         self.plan: ImportPlan | EventImportPlan | None = None
+        self.event_plans: list[EventImportPlan] = []  # a wide file's columns mapped to events
         self._selects: list[tuple[str, Select[str]]] = []
         self._planned_for: tuple[dict[str, str], str] | None = None
         self._generation = 0
@@ -87,7 +95,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             yield VerticalScroll(id="import-mapping")
             yield Field(
                 "For a file about one consent, which purpose (or event)",
-                Select(
+                SteadySelect(
                     [(p.label, p.value) for p in Purpose]
                     + [
                         (plain(f"Event: {e.name} ({e.dates})"), f"{EVENT_PREFIX}{e.id}")
@@ -154,8 +162,16 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
         box.remove_children()
         self._selects = []
         rows = []
+        session = session_of(self.app)
+        # Any column can hold the decisions for an event (a wide file with a trip's column): "event:<name>".
+        choices = COLUMN_CHOICES + [(plain(f"event: {e.name}"), f"event:{e.name}") for e in list_events(session)]
         for header in self.headers:
-            select: Select[str] = Select(COLUMN_CHOICES, value=guessed.get(header) or IGNORE, allow_blank=False, compact=True)
+            value = guessed.get(header) or IGNORE
+            name = event_target(value)
+            if name is not None:  # remembered or typed on the command line: the event's stored name, if still here
+                event = find_event(session, name)
+                value = f"event:{event.name}" if event is not None else IGNORE
+            select: Select[str] = SteadySelect(choices, value=value, allow_blank=False, compact=True)
             self._selects.append((header, select))
             rows.append(Horizontal(Label(plain(header or "(no header)"), classes="map-header"), select, classes="map-row"))
         box.mount_all(rows)
@@ -191,16 +207,23 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
                 plan = plan_event_import(session, data, get_event(session, int(choice[len(EVENT_PREFIX) :])), mapping)
             else:
                 plan = plan_import(session, data, source, mapping, purpose=Purpose(choice) if choice else None)
+                events = plan_event_columns(session, data, plan)
         except SafeDeskError as error:
             self.app.call_from_thread(self._planned, None, str(error), generation)
             return
-        self.app.call_from_thread(self._planned, plan, "", generation)
+        self.app.call_from_thread(self._planned, plan, "", generation, [] if isinstance(plan, EventImportPlan) else events)
 
-    def _planned(self, plan: ImportPlan | EventImportPlan | None, problem: str, generation: int) -> None:
+    def _planned(
+        self,
+        plan: ImportPlan | EventImportPlan | None,
+        problem: str,
+        generation: int,
+        events: list[EventImportPlan] | None = None,
+    ) -> None:
         if generation != self._generation:
             return  # a newer mapping is being planned
         self._busy(False)
-        self.plan = plan
+        self.plan, self.event_plans = plan, events or []
         preview = self.query_one("#import-preview", Static)
         errors = self.query_one("#import-errors", RowTable)
         import_all = self.query_one("#import-all", Button)
@@ -210,8 +233,9 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             errors.display = False
             import_all.disabled, import_valid.display = True, False
             return
-        errors.display = bool(plan.errors)
-        errors.set_rows([Row(str(n), (str(e.line), e.column, e.message), ("", "", "bad")) for n, e in enumerate(plan.errors)])
+        problems = sorted([*plan.errors, *(e for p in self.event_plans for e in p.errors)], key=lambda e: e.line)
+        errors.display = bool(problems)
+        errors.set_rows([Row(str(n), (str(e.line), e.column, e.message), ("", "", "bad")) for n, e in enumerate(problems)])
         if isinstance(plan, EventImportPlan):
             preview.update("\n".join(plan.summary_lines()))
             import_all.disabled = bool(plan.errors) or not plan.entries
@@ -220,6 +244,8 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             import_valid.label = f"Import only the {count_of(len(plan.entries), 'valid decision')}"
             return
         lines = plan.summary_lines()
+        for event_plan in self.event_plans:
+            lines += event_plan.summary_lines()
         if plan.regrants:
             lines.append("Grants that would replace a refusal or withdrawal (check each against the signed form):")
             lines += [f"  {g}" for g in plan.regrants[:LISTED]]
@@ -231,10 +257,11 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             if len(listed) > LISTED:
                 lines.append(f"  ... and {len(listed) - LISTED:,} more (the command line lists them all)")
         preview.update("\n".join(lines))
-        import_all.disabled = bool(plan.errors) or not plan.changes
-        import_all.label = "Import" if plan.changes or plan.errors else "Nothing to import"
-        import_valid.display = bool(plan.errors)
-        import_valid.disabled = not plan.changes
+        changes = plan.changes or any(p.entries or p.for_new_pupils for p in self.event_plans)
+        import_all.disabled = bool(problems) or not changes
+        import_all.label = "Import" if changes or problems else "Nothing to import"
+        import_valid.display = bool(problems)
+        import_valid.disabled = not changes
         import_valid.label = f"Import only the {count_of(len(plan.rows), 'valid row')}"
 
     # ----------------------------------------------------------------- importing
@@ -242,7 +269,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
     @on(Button.Pressed, "#import-all")
     def _import_all(self) -> None:
         plan = self.plan
-        if plan is None or plan.errors:
+        if plan is None or plan.errors or any(p.errors for p in self.event_plans):
             return
         if isinstance(plan, EventImportPlan) or not plan.regrants:
             self._busy(True)
@@ -292,7 +319,9 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
             if isinstance(plan, EventImportPlan):
                 sentence = apply_event_import(session_of(self.app), plan)  # its decisions are the valid rows'
             else:
-                sentence = apply_import(session_of(self.app), plan, valid_only=valid_only).sentence()
+                data = self.data or b""
+                outcome, sentences = apply_with_events(session_of(self.app), plan, data, valid_only=valid_only)
+                sentence = " ".join([outcome.sentence(), *sentences])
         except SafeDeskError as error:
             self.app.call_from_thread(self._apply_failed, str(error))
             return

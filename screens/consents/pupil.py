@@ -6,6 +6,8 @@ the state above is worked out again from the history.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +17,7 @@ from textual.widgets import Footer, Header, Static
 from safedesk.router import open_screen
 from safedesk.screens.consents.forms import ConsentForm, NeverPublishForm, PupilForm
 from safedesk.screens.consents.pupils import STATE_STYLES
+from safedesk.store.consents.events import EventDecision, EventStatus, pupil_events
 from safedesk.store.consents.pupils import (
     ConsentChange,
     ConsentStatus,
@@ -60,6 +63,13 @@ def _given(entry: ConsentChange | FlagChange) -> str:
     return format_date(day) if day else _when(entry)[:10]
 
 
+def _order(entry: ConsentChange | FlagChange | tuple[str, EventDecision]) -> tuple[str, datetime]:
+    """The history's order for purposes, flags and events alike: the day given, then when recorded."""
+    if isinstance(entry, tuple):
+        return (entry[1].given_on.isoformat(), entry[1].recorded_at)
+    return history_key(entry)
+
+
 def _entered(entry: ConsentChange | FlagChange) -> str:
     """Who entered it and how: 'Sam Patel (DSL), import 3f2a...' for the detail line."""
     source = getattr(entry, "source", "")
@@ -93,6 +103,7 @@ class PupilScreen(Screen[None]):
     def __init__(self, pupil_id: int) -> None:
         super().__init__()
         self.pupil_id = pupil_id
+        self._events: dict[str, int] = {}  # row key -> event id, for Enter on an event's row
         self.pupil: Pupil | None = None
         self._details: dict[str, str] = {}
 
@@ -110,7 +121,8 @@ class PupilScreen(Screen[None]):
         yield Static("", id="history-detail", markup=False)
         yield Footer()
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
+        # On first showing and on coming back (from an event's screen, where decisions may have changed).
         self.show()
 
     def show(self) -> None:
@@ -146,13 +158,39 @@ class PupilScreen(Screen[None]):
                 given = latest.given_by + (f" ({latest.relationship})" if latest.relationship else "")
             until = format_date(state.review_on) if state.status is ConsentStatus.GRANTED else ""
             current.append(Row(purpose.value, (purpose.label, word, until, given), ("", STATE_STYLES[state.word(today)], "", "")))
-        self.query_one("#pupil-current", RowTable).set_rows(current, keep=self._highlighted_purpose())
-        entries: list[ConsentChange | FlagChange] = [*pupil.consents, *pupil.flags]
+        # Each event with a decision for this pupil, after the purposes: its decision in force and its last day.
+        events = pupil_events(session_of(self.app), self.pupil_id)
+        self._events = {}
+        for event, decisions in events:
+            key = f"event:{event.id}"
+            self._events[key] = event.id or 0
+            decision = decisions[-1]
+            word = decision.status.value if event.ends_on >= today else f"{decision.status.value}, ended"
+            style = "good" if decision.status is EventStatus.GRANTED else "bad"
+            current.append(
+                Row(key, (f"Event: {event.name}", word, format_date(event.ends_on), decision.given_by), ("", style, "", ""))
+            )
+        table = self.query_one("#pupil-current", RowTable)
+        table.styles.height = 8 + min(len(events), 3)  # the first events in view; more by scrolling
+        table.set_rows(current, keep=self._highlighted_purpose())
+        entries: list[ConsentChange | FlagChange | tuple[str, EventDecision]] = [*pupil.consents, *pupil.flags]
+        entries += [(event.name, d) for event, decisions in events for d in decisions]
         # Newest first by the date each was given, not when it reached SafeDesk (an old file imported late).
-        entries.sort(key=history_key, reverse=True)
+        entries.sort(key=_order, reverse=True)
         self._details = {}
         history = []
         for n, entry in enumerate(entries):
+            if isinstance(entry, tuple):
+                name, decision = entry
+                text = f"{name}: {decision.status.value}" + (f" by {decision.given_by}" if decision.given_by else "")
+                style = "" if decision.status is EventStatus.GRANTED else "bad"
+                given = format_date(decision.given_on)
+                history.append(Row(str(n), (given, "evt", text, decision.recorded_by.split(" (")[0]), ("", "", style, "")))
+                self._details[str(n)] = (
+                    f"{show_datetime(decision.recorded_at)} · event {text} on {given}"
+                    f" · entered by {decision.recorded_by}" + (f", {decision.source}" if decision.source != "screen" else "")
+                )
+                continue
             by = entry.recorded_by.split(" (")[0]
             if isinstance(entry, ConsentChange):
                 text, purpose = describe(entry), entry.purpose
@@ -182,6 +220,9 @@ class PupilScreen(Screen[None]):
 
     @on(RowTable.Chosen, "#pupil-current")
     def _record_for(self, event: RowTable.Chosen) -> None:
+        if event.key in self._events:  # an event's row: its own screen, where its decisions are recorded
+            open_screen(self.app, "consent-event", self._events[event.key])
+            return
         self.app.push_screen(ConsentForm(self.pupil_id, (Purpose(event.key),)), self._after)
 
     def action_record(self) -> None:

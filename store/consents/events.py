@@ -93,7 +93,8 @@ class ConsentEvent(Record):
     def current(self) -> dict[int, EventDecision]:
         """Each pupil's decision in force: the latest given; on the same day, the one recorded later."""
         out: dict[int, EventDecision] = {}
-        for decision in sorted(self.decisions, key=lambda d: d.given_on):  # stable: recording order on a tie
+        # By when recorded on a tie, not list order: decisions merged from a handover keep their own times.
+        for decision in sorted(self.decisions, key=lambda d: (d.given_on, d.recorded_at)):
             out[decision.pupil_id] = decision
         return out
 
@@ -118,6 +119,19 @@ def find_event(session: Session, text: str) -> ConsentEvent | None:
 
 def get_event(session: Session, event_id: int) -> ConsentEvent:
     return session.repo(ConsentEvent).get(event_id)
+
+
+def pupil_events(session: Session, pupil_id: int) -> list[tuple[ConsentEvent, list[EventDecision]]]:
+    """The events with a decision for this pupil, the latest event first, each with the pupil's history.
+
+    The last decision of each history is the one in force (the latest given, then recorded).
+    """
+    out = []
+    for event in list_events(session):
+        history = event.history(pupil_id)
+        if history:
+            out.append((event, history))
+    return out
 
 
 # --------------------------------------------------------------------- writing
@@ -301,3 +315,68 @@ def register_with_events(session: Session, today: date | None = None) -> Export:
 def describe_count(event: ConsentEvent) -> str:
     counts = event_counts(event)
     return ", ".join(f"{count_of(n, 'pupil')} {s.value}" for s, n in counts.items() if n) or "no decisions yet"
+
+
+# --------------------------------------------------------------------- handover
+
+
+def events_for_handover(session: Session, pupil_ids: Sequence[int], today: date | None = None) -> list[ConsentEvent]:
+    """The events still on or to come that hold decisions for these pupils, with only their decisions.
+
+    A finished event's consent no longer applies to anything, so it stays behind.
+    """
+    today = today or local_today()
+    wanted = set(pupil_ids)
+    out = []
+    for event in list_events(session):
+        if event.ends_on < today:
+            continue
+        decisions = tuple(d for d in event.decisions if d.pupil_id in wanted)
+        if decisions:
+            out.append(dataclasses.replace(event, decisions=decisions))
+    return out
+
+
+def _same_decision(d: EventDecision) -> tuple[int, str, date, str, datetime]:
+    return (d.pupil_id, d.status.value, d.given_on, d.given_by, d.recorded_at)
+
+
+def merge_handover_event(session: Session, incoming: ConsentEvent, pupil_ids: dict[int, int], source: str) -> int:
+    """Add an event's decisions from a handover; returns how many were new here.
+
+    The event here with the same name and dates takes them (each decision once, however often
+    the file is imported); with none, the event is added (a name already used for other dates
+    gets the first date after it). The pupils are renumbered by `pupil_ids` (sender's id ->
+    id here). Decisions keep the date given and the time recorded, so one older than what is
+    recorded here is history and never becomes current.
+    """
+    suffix = f" ({format_date(incoming.starts_on)})"
+    dated = incoming.name[: MAX_EVENT_NAME - len(suffix)] + suffix
+    keys = {name_key(incoming.name), name_key(dated)}
+    here = next(
+        (
+            e
+            for e in session.repo(ConsentEvent).all()
+            if name_key(e.name) in keys and (e.starts_on, e.ends_on) == (incoming.starts_on, incoming.ends_on)
+        ),
+        None,
+    )
+    decisions = [
+        dataclasses.replace(d, pupil_id=pupil_ids[d.pupil_id], source=source)
+        for d in incoming.decisions
+        if d.pupil_id in pupil_ids
+    ]
+    if here is None:
+        name = incoming.name if find_event(session, incoming.name) is None else dated
+        new = dataclasses.replace(incoming, id=None, name=name, decisions=tuple(decisions))
+        new.validate()
+        session.repo(ConsentEvent).add(new, summary=f"consent event added from a handover ({len(decisions)} decisions)")
+        return len(decisions)
+    known = {_same_decision(d) for d in here.decisions}
+    fresh = [d for d in decisions if _same_decision(d) not in known]
+    if fresh:
+        session.repo(ConsentEvent).save(
+            dataclasses.replace(here, decisions=here.decisions + tuple(fresh)),
+            f"event consent: {len(fresh)} decision(s) merged from a handover",
+        )
+    return len(fresh)

@@ -262,6 +262,14 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 IGNORE = "ignore"  # a mapping target: the column is not read
+# A mapping target "event:NAME": the column holds each pupil's decision for that event (see
+# event_import.plan_event_columns); the purposes' import leaves it alone.
+EVENT_PREFIX = "event:"
+
+
+def event_target(column: str) -> str | None:
+    """The event's name when a mapping target is "event:NAME", else None."""
+    return column[len(EVENT_PREFIX) :] if column.startswith(EVENT_PREFIX) else None
 
 
 def header_key(text: str) -> str:
@@ -358,11 +366,19 @@ def parse_map_options(values: Sequence[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for value in values:
         header, sep, column = value.rpartition("=")
+        if column.strip().casefold().startswith(EVENT_PREFIX):
+            name = " ".join(clean_text(column.strip()[len(EVENT_PREFIX) :]).split())
+            if not header.strip() or not name:
+                raise InvalidInput('Name the event after event:, e.g. --map "Trip consent=event:Year 6 Residential".', "map")
+            mapping[header.strip()] = EVENT_PREFIX + name
+            continue
         header, column = header.strip(), header_key(column).replace(" ", "_")
         if not sep or not header:
             raise InvalidInput('Write each --map as "Header in the file=column", e.g. --map "Legal Surname=surname".', "map")
         if column not in COLUMN_KEYS and column != IGNORE:
-            raise InvalidInput(f"--map: unknown column '{column}'. Columns: {', '.join(COLUMN_KEYS)} (or ignore).", "map")
+            raise InvalidInput(
+                f"--map: unknown column '{column}'. Columns: {', '.join(COLUMN_KEYS)} (or ignore, or event:NAME).", "map"
+            )
         mapping[header] = column
     return mapping
 
@@ -485,6 +501,7 @@ class CsvTable:
     purpose: Purpose | None = None  # SINGLE: the purpose chosen for the file
     mapping: dict[str, str] = field(default_factory=dict)  # the mapping given or remembered, {header: column}
     remembered: ColumnMapping | None = None  # the mapping remembered for these headers, if one was used
+    events: dict[str, str] = field(default_factory=dict)  # header -> event name: columns read as event decisions
 
 
 def read_headers(data: bytes) -> list[str]:
@@ -532,6 +549,12 @@ def read_table(
         if purpose is None and remembered.purpose:
             purpose = Purpose(remembered.purpose)
     columns, ignored = _map_headers(headers, mapping or {})
+    events = {
+        h: name
+        for h in headers
+        for k, v in (mapping or {}).items()
+        if header_key(k) == header_key(h) and (name := event_target(v))
+    }
     if "name" not in columns and not ("forename" in columns and "surname" in columns):
         found = ", ".join(f"'{h}'" for h in headers if h) or "none"
         raise NotCsv(
@@ -554,12 +577,17 @@ def read_table(
                 f"The file has one consent column ('{columns['status']}') and does not say which consent it is: "
                 "choose the purpose (--purpose website, social-media, print, press, video or displays)."
             )
+    elif events:
+        raise NotCsv(
+            "The file's only consent columns are for events: import a file about one event with its name as the "
+            f'purpose (--purpose "{clean_text(next(iter(events.values())))}").'
+        )
     else:
         raise _no_consent_column(headers)
     positions = {key: headers.index(header) for key, header in columns.items()}
     needed = max(positions.values()) + 1
     table = CsvTable(headers, columns, ignored, [], [], raw.notices, layout, purpose if layout == SINGLE else None)
-    table.mapping, table.remembered = dict(mapping or {}), remembered
+    table.mapping, table.remembered, table.events = dict(mapping or {}), remembered, events
     for line, cells, problem in raw.rows:
         if problem:
             table.errors.append(RowError(line, "", problem))
@@ -591,6 +619,8 @@ def _map_headers(headers: list[str], mapping: Mapping[str, str]) -> tuple[dict[s
     ignored: list[str] = []
     for header in headers:
         key = wanted.get(header_key(header)) or _column_for(header)
+        if key is not None and event_target(key) is not None:
+            continue  # an event's column: read by event_import, not as a purpose
         if not header or key in (None, IGNORE):
             if header:
                 ignored.append(header)
@@ -730,6 +760,7 @@ class ImportPlan:
     mapping: dict[str, str] = field(default_factory=dict)  # given or remembered: saved for the next file
     purpose: Purpose | None = None
     remembered: ColumnMapping | None = None
+    events: dict[str, str] = field(default_factory=dict)  # header -> event name (event_import reads these columns)
 
     @property
     def error_lines(self) -> int:
@@ -779,6 +810,8 @@ class ImportPlan:
         ]
         if self.ignored:
             lines.append(f"Ignored columns: {', '.join(self.ignored)}.")
+        if self.events:
+            lines.append("Columns for events: " + ", ".join(f"{h} -> {n}" for h, n in self.events.items()) + ".")
         lines += [
             f"New pupils: {len(self.new):,}.  Pupils updated: {len(self.updated):,}.  Unchanged: {len(self.unchanged):,}.",
             f"Consent entries to add: {len(consent):,} ({by_status[ConsentStatus.GRANTED]:,} granted, "
@@ -1064,6 +1097,7 @@ def plan_import(
 def _remembering(table: CsvTable, plan: ImportPlan) -> ImportPlan:
     """The plan with the mapping it used, to show it and to remember it for the next file."""
     plan.headers, plan.mapping, plan.purpose, plan.remembered = table.headers, table.mapping, table.purpose, table.remembered
+    plan.events = table.events
     if table.remembered is not None:
         chosen = [f"{h}={c}" for h, c in table.remembered.mapping.items()]
         if table.remembered.purpose:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from safedesk.store.consents.events import ConsentEvent
 from safedesk.store.consents.pupils import Pupil
 from safedesk.store.engine.records import R, Record
 from safedesk.store.engine.schema import CURRENT_VERSION
@@ -47,6 +48,11 @@ from safedesk.store.text.html import render_html
 FORMAT = "safedesk-handover"
 RECORDS_FORMAT = "safedesk-handover-records"
 VERSION = 1
+# Version 2 adds the pupils' event decisions ("events"). A file is written as version 2 only
+# when it carries events, so every other file stays readable by a SafeDesk that knows only 1;
+# one that does know only 1 refuses a file with events ("update SafeDesk") instead of dropping them.
+EVENTS_VERSION = 2
+READABLE = (VERSION, EVENTS_VERSION)
 MANIFEST = "manifest.json"
 RECORDS = "records.json"
 SUMMARY = "summary.md"
@@ -118,6 +124,12 @@ class IncidentBundle:
 class Contents:
     incidents: list[IncidentBundle] = field(default_factory=list)
     pupils: list[Pupil] = field(default_factory=list)
+    # Events still on or to come, each holding only the decisions for the pupils above.
+    events: list[ConsentEvent] = field(default_factory=list)
+
+    @property
+    def version(self) -> int:
+        return EVENTS_VERSION if self.events else VERSION
 
 
 @dataclass(frozen=True)
@@ -171,7 +183,7 @@ def records_json(contents: Contents) -> bytes:
 
     document: dict[str, Any] = {
         "format": RECORDS_FORMAT,
-        "version": VERSION,
+        "version": contents.version,
         "incidents": [
             {
                 **entry(item.incident),
@@ -184,6 +196,8 @@ def records_json(contents: Contents) -> bytes:
         ],
         "pupils": [entry(p) for p in contents.pupils],
     }
+    if contents.events:
+        document["events"] = [entry(e) for e in contents.events]
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
 
@@ -214,7 +228,7 @@ def pack(
         )
     manifest_doc = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": contents.version,
         "bundle_id": secrets.token_hex(16),
         "created_at": created.isoformat(),
         "from": {"setting": setting, "exported_by": exported_by},
@@ -339,7 +353,7 @@ def _manifest(raw: bytes) -> Manifest:
     try:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise BadBundle("it is not a SafeDesk handover (its manifest is of another kind)")
-        if doc.get("version") != VERSION:
+        if doc.get("version") not in READABLE:
             raise BadBundle(f"it was made by a newer SafeDesk (bundle version {doc.get('version')!s:.10}): update SafeDesk")
         sender = doc["from"]
         files: dict[str, tuple[int, str]] = {}
@@ -374,10 +388,10 @@ def _manifest(raw: bytes) -> Manifest:
 
 def _contents(raw: bytes, evidence_members: set[str]) -> Contents:
     doc = _json(raw, "records")
-    if not isinstance(doc, dict) or doc.get("format") != RECORDS_FORMAT or doc.get("version") != VERSION:
+    if not isinstance(doc, dict) or doc.get("format") != RECORDS_FORMAT or doc.get("version") not in READABLE:
         raise BadBundle("its records are not in SafeDesk's format")
-    incidents, pupils = doc.get("incidents"), doc.get("pupils", [])
-    if not isinstance(incidents, list) or not isinstance(pupils, list):
+    incidents, pupils, events = doc.get("incidents"), doc.get("pupils", []), doc.get("events", [])
+    if not isinstance(incidents, list) or not isinstance(pupils, list) or not isinstance(events, list):
         raise BadBundle("its records are not in SafeDesk's format")
     contents = Contents()
     ids: dict[str, set[int]] = {}
@@ -428,6 +442,12 @@ def _contents(raw: bytes, evidence_members: set[str]) -> Contents:
         contents.incidents.append(bundle)
     if pupils:
         contents.pupils = [_as(Pupil, take(entry, Pupil, "pupil", n)) for n, entry in enumerate(pupils, 1)]
+    pupil_ids = {p.id for p in contents.pupils}
+    for n, entry in enumerate(events, 1):
+        event = _as(ConsentEvent, take(entry, ConsentEvent, "event", n))
+        if any(d.pupil_id not in pupil_ids for d in event.decisions):
+            raise BadBundle(f"event {n} has a decision for a pupil the file does not carry")
+        contents.events.append(event)
     if used_members != evidence_members:
         raise BadBundle("it holds evidence files that no record refers to")
     return contents

@@ -125,6 +125,15 @@ def write_summary(contents: Contents, *, setting: str, exported_by: str, to: str
         lines += ["## Pupils and image consents", ""]
         for pupil in pupils:
             lines += _pupil(pupil)
+    if contents.events:
+        names = {p.id: p.display_name for p in pupils}
+        lines += ["## Event consents (events still on or to come)", ""]
+        for event in contents.events:
+            lines += [f"### {md(event.name)} ({md(event.dates)})", ""]
+            for d in sorted(event.decisions, key=lambda d: (names.get(d.pupil_id, ""), d.given_on, d.recorded_at)):
+                who = f" by {md(d.given_by)}" if d.given_by else ""
+                lines.append(f"- {md(names.get(d.pupil_id, ''))}: {d.status.value}{who}, given {day(d.given_on)}")
+            lines.append("")
     summary = "\n".join(lines).rstrip() + "\n"
     # A fault here is a bug in this module, never in record text: refuse to write it.
     check_markdown(summary, headings=("Checking this handover",))

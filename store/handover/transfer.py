@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from safedesk.store.consents.describe import resolve_pupil
+from safedesk.store.consents.events import events_for_handover, merge_handover_event
 from safedesk.store.consents.pupils import get_pupil, match_pupil, merge_pupil, pupil_index
 from safedesk.store.engine.files import atomic_write, describe_os_error
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
@@ -241,7 +242,12 @@ class ExportPlan:
     def lines(self) -> list[str]:
         out = [
             f"{len(self.contents.incidents)} incident(s) with their chronology, actions, escalations and "
-            f"{self.evidence_files} evidence file(s); {len(self.contents.pupils)} pupil(s) with consent history."
+            f"{self.evidence_files} evidence file(s); {len(self.contents.pupils)} pupil(s) with consent history"
+            + (
+                f" and their decisions for {len(self.contents.events)} event(s) still on or to come."
+                if self.contents.events
+                else "."
+            )
         ]
         if self.withheld:
             out.append(
@@ -308,6 +314,7 @@ def collect(session: Session, selection: Selection) -> ExportPlan:
         plan.contents.incidents.append(bundle)
     if selection.pupil_ids:
         plan.contents.pupils = [get_pupil(session, pupil_id) for pupil_id in selection.pupil_ids]
+        plan.contents.events = events_for_handover(session, selection.pupil_ids)
     return plan
 
 
@@ -513,6 +520,7 @@ class ImportPreview:
             "files": sum(1 for i in incidents for e in i.evidence if e.member),
             "described": sum(1 for i in incidents for e in i.evidence if not e.member),
             "pupils": len(self.pupils),
+            "events": len(self.opened.bundle.contents.events),
         }
 
     def conflicts(self) -> list[str]:
@@ -547,7 +555,14 @@ class ImportPreview:
             f"{c['escalations']} escalations, {c['files']} evidence file(s) ({size_text(size)}), {c['described']} described only",
         ]
         if self.pupils:
-            out.append(f"{c['pupils']} pupil(s) with their consent history")
+            out.append(
+                f"{c['pupils']} pupil(s) with their consent history"
+                + (
+                    f" and decisions for {c['events']} event(s) (merged by name and dates; older ones kept as history)"
+                    if c["events"]
+                    else ""
+                )
+            )
         if self.incidents:
             out.append(
                 "References: "
@@ -658,6 +673,9 @@ def apply_import(session: Session, preview: ImportPreview) -> Transfer:
         blobs = {member: _store_blob(session, data, written) for member, data in bundle.files.items() if member in needed}
         with session.transaction():
             pupil_ids = _import_pupils(session, bundle, preview.pupils)
+            source = f"handover {preview.receipt_code}"
+            for event in bundle.contents.events:
+                merge_handover_event(session, event, pupil_ids, source)
             stored_ids = [
                 _import_incident(session, item, incoming, blobs, pupil_ids, preview, skip)
                 for item, incoming in zip(bundle.contents.incidents, preview.incidents, strict=True)

@@ -167,6 +167,7 @@ def test_show_expiring_and_columns(loaded, pw):
     assert due.exit_code == 0 and "in 10 days" in due.output and "Amelia Smith" in due.output
     columns = CliRunner().invoke(cli, ["consents", "columns"])
     assert columns.exit_code == 0 and "social_media" in columns.output and "also read from" in columns.output
+    assert "event:NAME" in columns.output and "ignore" in columns.output
 
 
 def test_exports_write_markdown_and_are_audited(loaded, pw, tmp_path):

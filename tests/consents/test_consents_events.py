@@ -309,27 +309,32 @@ def test_an_arbor_single_consent_file_for_an_event(session, pupils):
         f"Amelia Smith;A1;Year 6;6A;Confirmed;Jo Smith;{older}\r\n"
         f"Ben Jones;A2;Year 6;6A;Confirmed;Al Jones;{older}\r\n"  # older than his withdrawal: history only
         f"Cara Lee;A3;Year 6;6B;Pending;;\r\n"
-        f"Dan New;A9;Year 6;6B;Confirmed;;{older}\r\n"  # not a pupil here
+        f"Dan New;A9;Year 6;6B;Confirmed;;{older}\r\n"  # not a pupil here: added (an MIS id tells him apart)
         f"Eve Odd;A1;Year 6;6A;Maybe;;{older}\r\n"
+        f"Fay Nobody;;;;Confirmed;;{older}\r\n"  # not here, and only a name: an error, never a guess
+        f"Dan New;A9;Year 6;6B;Confirmed;;{older}\r\n"  # the same new pupil again: one record
     ).encode()
     plan = plan_event_import(session, data, get_event(session, event.id))
     assert [(e.pupil_id, e.status, e.given_by) for e in plan.entries] == [
         (a, EventStatus.GRANTED, "Jo Smith"),
         (b, EventStatus.GRANTED, "Al Jones"),
+        (-1, EventStatus.GRANTED, ""),
     ]
-    assert plan.not_asked == 1
+    assert [(p.name, p.mis_id, p.year_group, p.form) for p in plan.new_pupils] == [("Dan New", "A9", "Year 6", "6B")]
+    assert plan.not_asked == 1 and plan.held == 1
     assert [str(e) for e in plan.errors] == [
-        "line 5: no pupil here matches: import the pupils first",
         "line 6: Consent Given: unknown value 'Maybe' (use granted, refused or not asked)",
+        "line 7: no pupil here matches, and the row has only a name: add the MIS id, date of birth or year group",
     ]
-    assert "Decisions to record: granted: 2." in plan.summary_lines()
-    assert apply_event_import(session, plan) == "Imported for Year 6 Residential: 2 decisions recorded."
+    assert "Decisions to record: granted: 3; new pupils to add: 1." in plan.summary_lines()
+    assert apply_event_import(session, plan) == "Imported for Year 6 Residential: 3 decisions recorded; 1 new pupil added."
     stored = get_event(session, event.id)
     index = pupil_index(session)
-    assert check_event(stored, [index.by_id[a]]).passed
+    (dan,) = index.by_mis["a9"]
+    assert check_event(stored, [index.by_id[a]]).passed and check_event(stored, [index.by_id[dan]]).passed
     assert check_event(stored, [index.by_id[b]]).stops[0].code == "withdrawn"  # the older slip never becomes current
     again = plan_event_import(session, data, stored)
-    assert again.entries == [] and again.held == 2
+    assert again.entries == [] and again.new_pupils == [] and again.held == 4
 
 
 def test_a_sims_long_file_gives_the_rows_naming_the_event_and_leaves_the_rest(session, pupils):
@@ -385,7 +390,7 @@ async def test_tui_import_screen_offers_events_for_a_single_consent_file(school,
         trip(session, name="Panto")
     path = tmp_path / "panto.csv"
     path.write_text(
-        f"Student;UPN;Consent Given;Date\r\nAmelia Smith;A1;Confirmed;{format_date(TODAY)}\r\nNobody;Z9;Confirmed;{format_date(TODAY)}\r\n",
+        f"Student;UPN;Consent Given;Date\r\nAmelia Smith;A1;Confirmed;{format_date(TODAY)}\r\nNobody;;Confirmed;{format_date(TODAY)}\r\n",
         encoding="utf-8",
     )
     app = SafeDeskApp(school)
@@ -416,3 +421,172 @@ async def test_tui_import_screen_offers_events_for_a_single_consent_file(school,
         assert isinstance(app.screen, ConsentsScreen)
     with Session.open(school, PASSPHRASE) as session:
         assert [d.status for d in get_event(session, 1).decisions] == [EventStatus.GRANTED]
+
+
+# --------------------------------------------------------------------- the pupil's own screen
+
+
+def test_pupil_events_gives_each_event_with_this_pupils_history(session, pupils):
+    from safedesk.store.consents.events import pupil_events
+
+    a, b, _ = pupils
+    old = trip(session, name="Farm visit", start=-30, end=-29)
+    now = trip(session)
+    record_event_decisions(session, old.id, [a], EventStatus.GRANTED, TODAY - timedelta(days=40))
+    record_event_decisions(session, now.id, [a], EventStatus.WITHDRAWN, TODAY - timedelta(days=2))
+    record_event_decisions(session, now.id, [a, b], EventStatus.GRANTED, TODAY - timedelta(days=9))  # older slip
+    found = pupil_events(session, a)
+    assert [(e.name, [d.status for d in ds]) for e, ds in found] == [
+        ("Year 6 Residential", [EventStatus.GRANTED, EventStatus.WITHDRAWN]),
+        ("Farm visit", [EventStatus.GRANTED]),
+    ]
+    assert found[0][0].current()[a].status is EventStatus.WITHDRAWN
+    assert pupil_events(session, pupils[2]) == []
+
+
+async def test_tui_pupil_screen_shows_event_decisions_and_opens_the_event(school):
+    from safedesk.app import SafeDeskApp
+    from safedesk.router import screen as build
+    from safedesk.screens.consents.events import EventScreen
+    from safedesk.screens.consents.pupil import PupilScreen
+    from safedesk.store.engine.session import Session
+    from safedesk.widgets.row_table import RowTable
+    from tests.kit import PASSPHRASE, settle, unlock
+
+    session = Session.open(school, PASSPHRASE)
+    event = trip(session, name="Panto [red]trip", start=-1, end=1)
+    record_event_decisions(session, event.id, [1], EventStatus.GRANTED, TODAY - timedelta(days=8), "Mrs Smith")
+    record_event_decisions(session, event.id, [1], EventStatus.WITHDRAWN, TODAY - timedelta(days=1), "Mrs Smith")
+    session.close()
+    app = SafeDeskApp(school)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(app, pilot)
+        await app.push_screen(build("pupil", 1))
+        await settle(app, pilot)
+        pupil = app.screen
+        assert isinstance(pupil, PupilScreen)
+        current = pupil.query_one("#pupil-current", RowTable)
+        assert current.rows[-1].cells == ("Event: Panto [red]trip", "withdrawn", format_date(event.ends_on), "Mrs Smith")
+        history = pupil.query_one("#pupil-history", RowTable)
+        assert [r.cells[:3] for r in history.rows] == [
+            (format_date(TODAY - timedelta(days=1)), "evt", "Panto [red]trip: withdrawn by Mrs Smith"),
+            (format_date(TODAY - timedelta(days=8)), "evt", "Panto [red]trip: granted by Mrs Smith"),
+        ]
+        assert current.size.height >= len(current.rows) + 1  # the event's row in view at 80x24
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EventScreen) and app.screen.event_id == event.id
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is pupil
+
+
+# --------------------------------------------------------------------- a wide file's column mapped to an event
+
+WIDE_WITH_TRIP = (
+    "Forename,Surname,UPN,Photographs - School Website,Trip slip,Date\r\n"
+    "Amelia,Smith,A1,Yes,Yes,{day}\r\n"
+    "Ben,Jones,A2,No,No,{day}\r\n"
+    "Dan,New,A9,Yes,Yes,{day}\r\n"  # a pupil this file adds
+)
+
+
+def test_a_wide_files_column_mapped_to_an_event(session, pupils):
+    from safedesk.store.consents.event_import import apply_with_events, plan_event_columns
+    from safedesk.store.consents.importer import parse_map_options, plan_import, read_headers, remembered_mapping
+    from safedesk.store.consents.pupils import Purpose
+
+    a, b, _ = pupils
+    event = trip(session)
+    data = WIDE_WITH_TRIP.format(day=format_date(TODAY - timedelta(days=1))).encode()
+    mapping = parse_map_options(["Trip slip=event:year 6 residential"])
+    assert mapping == {"Trip slip": "event:year 6 residential"}
+    plan = plan_import(session, data, "wide.csv", mapping)
+    assert "Columns for events: Trip slip -> year 6 residential." in plan.summary_lines()
+    assert "Trip slip" not in plan.ignored
+    (event_plan,) = plan_event_columns(session, data, plan)
+    assert event_plan.summary_lines()[:2] == [
+        f"Event: Year 6 Residential ({event.dates}) from the column 'Trip slip'.",
+        "Decisions to record: granted: 1, refused: 1 (and 1 for pupils this file adds).",
+    ]
+    assert event_plan.errors == []
+    outcome, sentences = apply_with_events(session, plan, data)
+    assert outcome.added == 1 and sentences == ["Imported for Year 6 Residential: 3 decisions recorded."]
+    stored = get_event(session, event.id)
+    dan = next(r.id for r in pupil_index(session).rows if r.mis_id == "A9")
+    assert {i: d.status for i, d in stored.current().items()} == {
+        a: EventStatus.GRANTED,
+        b: EventStatus.REFUSED,
+        dan: EventStatus.GRANTED,
+    }
+    from safedesk.store.consents.pupils import get_pupil
+
+    assert get_pupil(session, a).states()[Purpose.WEBSITE].status.value == "granted"  # the purposes as before
+    # Remembered for the next file with these headers; the same file again changes nothing.
+    assert remembered_mapping(session, read_headers(data)).mapping == mapping
+    again = plan_import(session, data, "wide-again.csv")
+    assert again.events == {"Trip slip": "year 6 residential"}
+    (event_plan,) = plan_event_columns(session, data, again)
+    assert event_plan.entries == [] and event_plan.held == 3
+    with pytest.raises(InvalidInput, match="mapped to the event 'Panto', which is not recorded"):
+        plan_event_columns(session, data, plan_import(session, data, "x.csv", parse_map_options(["Trip slip=event:Panto"])))
+    with pytest.raises(InvalidInput, match="Name the event after event:"):
+        parse_map_options(["Trip slip=event: "])
+
+
+def test_cli_import_maps_a_wide_column_to_an_event(cli_store, tmp_path):
+    assert run(cli_store, "event", "add", "Year 6 Residential", "--from", format_date(TODAY)).exit_code == 0
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE_WITH_TRIP.format(day=format_date(TODAY)), encoding="utf-8")
+    dry = run(cli_store, "import", str(path), "--map", "Trip slip=event:Year 6 Residential", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Decisions to record: granted: 1, refused: 1 (and 1 for pupils this file adds)." in dry.output
+    done = run(cli_store, "import", str(path), "--map", "Trip slip=event:Year 6 Residential", "--yes")
+    assert done.exit_code == 0 and "Imported for Year 6 Residential: 3 decisions recorded." in done.output
+    assert run(cli_store, "check", "--event", "Year 6 Residential", "A9").exit_code == 0
+    assert run(cli_store, "check", "--event", "Year 6 Residential", "A2").exit_code == 1
+    again = run(cli_store, "import", str(path), "--yes")  # the mapping remembered
+    assert again.exit_code == 0 and "Nothing to change" in again.output
+    unknown = run(cli_store, "import", str(path), "--map", "Trip slip=event:Panto", "--dry-run")
+    assert unknown.exit_code == 2 and "which is not recorded" in unknown.output
+
+
+async def test_tui_import_maps_a_wide_column_to_an_event(school, tmp_path):
+    from textual.widgets import Button, Input
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.screens.consents.importer import ImportScreen
+    from safedesk.screens.consents.pupils import ConsentsScreen
+    from safedesk.store.engine.session import Session
+    from tests.kit import PASSPHRASE, settle
+
+    with Session.open(school, PASSPHRASE) as session:
+        trip(session, name="Year 6 Residential")
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE_WITH_TRIP.format(day=format_date(TODAY)), encoding="utf-8")
+    app = SafeDeskApp(school)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await app.push_screen(ConsentsScreen())
+        await pilot.pause()
+        await pilot.press("i")
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        await pilot.press(*str(path), "enter")
+        await settle(app, pilot)
+        select = dict(screen._selects)["Trip slip"]
+        assert select.value == "ignore"
+        assert "event:Year 6 Residential" in [value for _, value in select._options]
+        select.value = "event:Year 6 Residential"
+        await settle(app, pilot)
+        preview = str(screen.query_one("#import-preview").render())
+        assert "Columns for events: Trip slip -> Year 6 Residential." in preview
+        assert "Decisions to record: granted: 1, refused: 1 (and 1 for pupils this file adds)." in preview
+        screen.query_one("#import-all", Button).press()
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConsentsScreen)
+    with Session.open(school, PASSPHRASE) as session:
+        assert sorted(d.status.value for d in get_event(session, 1).decisions) == ["granted", "granted", "refused"]
+        assert len(pupil_index(session).rows) == 4

@@ -44,7 +44,11 @@ def consents() -> None:
 @consents.command("import")
 @click.argument("csv_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--map", "maps", multiple=True, metavar='"HEADER=COLUMN"', help="Read a column the file names differently (repeatable)."
+    "--map",
+    "maps",
+    multiple=True,
+    metavar='"HEADER=COLUMN"',
+    help='Read a column the file names differently (repeatable); "HEADER=event:NAME" reads it as decisions for an event.',
 )
 @click.option(
     "--purpose",
@@ -75,7 +79,8 @@ def import_(
     user: str | None,
 ) -> None:
     """Import pupils and consents from a MIS export: CSV or .xlsx (see 'safedesk consents columns')."""
-    from safedesk.store.consents.importer import apply_import, parse_map_options, plan_import, purpose_choice, read_headers
+    from safedesk.store.consents.event_import import apply_with_events, plan_event_columns
+    from safedesk.store.consents.importer import parse_map_options, plan_import, purpose_choice, read_headers
 
     mapping = parse_map_options(maps)
     chosen, not_a_purpose = None, None
@@ -94,9 +99,13 @@ def import_(
             _import_event(ctx, session, data, csv_file.name, purpose or "", mapping, not_a_purpose, dry_run, valid_only, yes)
             return
         plan = plan_import(session, data, csv_file.name, mapping, purpose=chosen)
+        event_plans = plan_event_columns(session, data, plan)  # columns mapped to an event
         click.echo(f"Preview of {csv_file.name}:")
         for line in plan.summary_lines():
             click.echo(f"  {line}")
+        for event_plan in event_plans:
+            for line in event_plan.summary_lines():
+                click.echo(f"  {line}")
         regrants = plan.regrants
         if regrants:
             click.echo("Grants that would replace a refusal or withdrawal (check each against the signed form):")
@@ -109,22 +118,23 @@ def import_(
                 click.echo(f"  {line}")
             if len(history) > HISTORY_SHOWN:
                 click.echo(f"  ... and {len(history) - HISTORY_SHOWN:,} more rows")
-        if plan.errors:
-            click.echo(f"Errors ({plan.error_lines:,} rows):")
-            for problem in plan.errors:
+        errors = [*plan.errors, *(e for p in event_plans for e in p.errors)]
+        if errors:
+            click.echo(f"Errors ({len({e.line for e in errors}):,} rows):")
+            for problem in sorted(errors, key=lambda e: e.line):
                 click.echo(f"  {problem}")
         valid = len(plan.rows)
         if dry_run:
             click.echo("Dry run: nothing was written.")
-            ctx.exit(EXIT_STOP if plan.errors else 0)
-        if plan.errors and not valid_only:
+            ctx.exit(EXIT_STOP if errors else 0)
+        if errors and not valid_only:
             click.echo(
                 f"Nothing was imported: fix the rows above, or run again with --valid-only to import the {valid:,} valid rows.",
                 err=True,
             )
             ctx.exit(EXIT_STOP)
-        if not plan.changes:
-            apply_import(session, plan, valid_only=valid_only)  # records the file as imported
+        if not plan.changes and not any(p.entries or p.for_new_pupils for p in event_plans):
+            apply_with_events(session, plan, data, valid_only=valid_only)  # records the file as imported
             click.echo("Nothing to change: everything in the file is already recorded.")
             return
         if yes and regrants and not accept_regrants:
@@ -145,8 +155,10 @@ def import_(
             if not click.confirm(question, default=False):
                 click.echo("Nothing was imported.")
                 ctx.exit(EXIT_STOP)
-        outcome = apply_import(session, plan, valid_only=valid_only)
+        outcome, sentences = apply_with_events(session, plan, data, valid_only=valid_only)
     click.echo(outcome.sentence())
+    for sentence in sentences:
+        click.echo(sentence)
 
 
 def _import_event(
@@ -207,6 +219,9 @@ def columns() -> None:
         click.echo(f"{'':<24} values: {column.values}")
         if column.aliases:
             click.echo(f"{'':<24} also read from: {', '.join(column.aliases)}")
+    click.echo(f'{"ignore":<24} A mapping target: the column is not read (--map "Header=ignore").')
+    click.echo(f"{'event:NAME':<24} A mapping target: the column holds each pupil's decision for the event NAME")
+    click.echo(f'{"":<24} (--map "Trip slip=event:Year 6 Residential"; the event must be added first).')
 
 
 # --------------------------------------------------------------------- check
@@ -514,13 +529,13 @@ def _cut(text: str, width: int) -> str:
 @click.pass_context
 def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str | None) -> None:
     """One pupil: details, where each purpose stands, the full history, and any event decisions."""
-    from safedesk.store.consents.events import list_events
+    from safedesk.store.consents.events import pupil_events
     from safedesk.store.consents.pupils import Purpose, format_date, get_pupil, pupil_index_for
 
     with opened(ctx, passphrase_file, user, access="read") as session:
         found, problems = _resolve_all(session, (pupil,), pupil_index_for(session, (pupil,)))
         record = get_pupil(session, found[0].id) if found else None
-        events = [(e, e.history(record.id)) for e in list_events(session)] if record is not None and record.id else []
+        events = pupil_events(session, record.id) if record is not None and record.id else []
     if problems or record is None:
         click.echo(f"safedesk: {problems[0]}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
@@ -553,15 +568,14 @@ def show(ctx: click.Context, pupil: str, passphrase_file: str | None, user: str 
             f"  {show_datetime(f.recorded_at)}  never-publish {'set: ' + f.reason.label if f.reason else 'removed'}  [{f.recorded_by}]"
         )
     for event, decisions in events:
-        if decisions:
-            # The last listed is the one in force: the latest given (then the latest recorded).
-            click.echo(f"Event: {event.name} ({event.dates}):")
-            for d in decisions:
-                click.echo(
-                    f"  {format_date(d.given_on)}  {d.status.value}"
-                    + (f" by {d.given_by}" if d.given_by else "")
-                    + f"  [{d.recorded_by}]"
-                )
+        # The last listed is the one in force: the latest given (then the latest recorded).
+        click.echo(f"Event: {event.name} ({event.dates}):")
+        for d in decisions:
+            click.echo(
+                f"  {format_date(d.given_on)}  {d.status.value}"
+                + (f" by {d.given_by}" if d.given_by else "")
+                + f"  [{d.recorded_by}]"
+            )
 
 
 @consents.command("expiring")
