@@ -110,23 +110,13 @@ class SchoolCalendar(Record):
                 found += 1
         return day
 
-    def clock_start(self, left_on: date) -> date:
-        """The day the transfer clock counts from for a pupil who left on `left_on` (not itself counted).
-
-        In-year (a school day follows in the same term): the day they left. At the end of a term
-        or in a holiday: the eve of the next term entered, so its first day is school day 1.
-        Past the last term entered (or with none) every weekday counts, so the day they left."""
-        if not self.terms or left_on > max(t.ends for t in self.terms):
-            return left_on
-        term = next((t for t in self.terms if t.starts <= left_on <= t.ends), None)
-        if term is not None and self.school_days_between(left_on, term.ends) > 0:
-            return left_on  # in-year: the term goes on after they left
-        later = sorted((t for t in self.terms if t.starts > left_on), key=lambda t: t.starts)
-        return later[0].starts - timedelta(days=1) if later else left_on
-
     def transfer_due(self, left_on: date) -> date:
-        """The last day for a child protection file of a pupil who left on `left_on` (see the module text)."""
-        return self.add_school_days(self.clock_start(left_on), self.transfer_days)
+        """The last day for a child protection file of a pupil who left on `left_on`.
+
+        In-year, the clock's school days after the day they left. At the end of a term or in a
+        holiday the same count gives KCSIE's "within the first 5 days of the start of a new term":
+        holidays are not school days, so the first school day counted is the new term's first."""
+        return self.add_school_days(left_on, self.transfer_days)
 
     def school_days_between(self, start: date, end: date) -> int:
         """School days after `start` up to and including `end` (0 when end is not after start)."""

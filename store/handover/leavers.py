@@ -21,6 +21,8 @@ from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import local_today, show_date
 
+MAX_DAYS_AWAY = 366
+
 
 @dataclass(kw_only=True)
 class Leaver(Record):
@@ -38,9 +40,13 @@ class Leaver(Record):
 
 
 def check_left_on(left_on: date, today: date | None = None) -> date:
-    """The leaving day, refused when it is in the future (a file is transferred once the pupil has left)."""
-    if left_on > (today or local_today()):
-        raise InvalidInput(f"{show_date(left_on)} is in the future: record the day the pupil left once they have left.", "left")
+    """The leaving day. A day ahead is allowed (a pupil leaving at the end of term: the DSL sees the
+    file coming due), but not more than a year ahead or back, which is a mistyped year."""
+    today = today or local_today()
+    if abs((left_on - today).days) > MAX_DAYS_AWAY:
+        raise InvalidInput(
+            f"{show_date(left_on)} is more than a year from today: check the year of the day the pupil left.", "left"
+        )
     return left_on
 
 

@@ -938,7 +938,8 @@ def transfer_attention(session: Session) -> Iterable[AttentionItem]:
     today = local_today()
     rule = f"{calendar.transfer_days}-school-day transfer rule"
     for file in files_due(session, calendar):
-        leaving = f"Child protection file of {file.pupil} (left {show_date(file.leaver.left_on)})"
+        went = "left" if file.leaver.left_on <= today else "leaves"
+        leaving = f"Child protection file of {file.pupil} ({went} {show_date(file.leaver.left_on)})"
         if file.overdue(today):
             late = calendar.school_days_between(file.due, today)
             yield AttentionItem(
