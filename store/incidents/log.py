@@ -409,8 +409,12 @@ class IncidentLog:
             if stored.reference:
                 parts.append(f"reference {stored.reference}")
             text = ", ".join(parts) + (f". Result: {stored.result}" if stored.result else "")
-            # Dated when it was made: an escalation recorded afterwards is shown (and marked) as such.
-            self._entry(escalation.incident_id, "escalation", text, {"escalation_id": stored.id}, happened_at=stored.at)
+            # Dated when it was made when that was a while ago (recorded afterwards, and marked so);
+            # one made just now keeps the recording time, so it never sorts above the incident's creation.
+            later = utcnow() - stored.at > ChronologyEntry.BACKDATED_AFTER
+            self._entry(
+                escalation.incident_id, "escalation", text, {"escalation_id": stored.id}, happened_at=stored.at if later else None
+            )
         return stored
 
     # ----------------------------------------------------------------- attention
