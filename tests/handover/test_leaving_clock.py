@@ -261,3 +261,36 @@ async def test_pupil_left_dialog_records_the_day(store_dir, tmp_path):
         await settle(app, pilot)
         assert app.screen is hub
         assert str(hub.query_one("#ho-transfers", DataTable).get_row_at(0)[0]) == "due"
+
+
+async def test_export_screen_records_the_day_the_pupil_left(store_dir, tmp_path):
+    from textual.widgets import Input
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.router import open_screen
+
+    with make_store(store_dir) as session:
+        pupil = add_pupil(session)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        open_screen(app, "handover-export", pupil_ids=(pupil.id,))
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert screen.query_one("#hx-left", Input).value == ""  # nothing recorded yet
+        values = {"hx-to": "Oakwood DSL", "hx-left": "31/02/2026", "hx-out": str(tmp_path / "h.age")}
+        values |= {"hx-pass": HANDOVER_PASSPHRASE, "hx-confirm": HANDOVER_PASSPHRASE}
+        for box, value in values.items():
+            screen.query_one(f"#{box}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert error_text(app, "#error-left") and not (tmp_path / "h.age").exists()
+        left = local_today() - timedelta(days=3)
+        screen.query_one("#hx-left", Input).value = show_date(left)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert screen.step == "hx-done"  # type: ignore[attr-defined]
+        [sent] = ho.transfers(app.session)
+        assert sent.left_on == left and [r.left_on for r in leavers(app.session)] == [left]
