@@ -933,6 +933,11 @@ def files_due(session: Session, calendar: SchoolCalendar | None = None) -> list[
     return sorted(out, key=lambda f: (f.due, f.pupil.casefold()))
 
 
+def _late(days: int) -> str:
+    """How late, in school days; nothing when only a weekend or holiday has passed since the due day."""
+    return f", {days} school day{'s' if days != 1 else ''} late" if days else ""
+
+
 def transfer_attention(session: Session) -> Iterable[AttentionItem]:
     calendar = load_calendar(session)
     today = local_today()
@@ -944,8 +949,7 @@ def transfer_attention(session: Session) -> Iterable[AttentionItem]:
             late = calendar.school_days_between(file.due, today)
             yield AttentionItem(
                 "overdue",
-                f"{leaving}: transfer overdue, due {show_date(file.due)}, {late} school day{'s' if late != 1 else ''} late "
-                f"({rule}). Send it from Handover.",
+                f"{leaving}: transfer overdue, due {show_date(file.due)}{_late(late)} ({rule}). Send it from Handover.",
                 "handover",
                 "handover/due",
             )
@@ -968,8 +972,7 @@ def transfer_attention(session: Session) -> Iterable[AttentionItem]:
             yield AttentionItem(
                 "overdue",
                 f"Handover to {transfer.counterpart} ({transfer.contents_text()}) sent {sent}: receipt not confirmed, due "
-                f"{show_date(due)}, {late} school day{'s' if late != 1 else ''} late ({rule}). "
-                "Ask the receiver to confirm receipt.",
+                f"{show_date(due)}{_late(late)} ({rule}). Ask the receiver to confirm receipt.",
                 "handover",
                 target,
             )

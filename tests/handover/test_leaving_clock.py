@@ -130,6 +130,19 @@ def test_a_leaver_is_due_before_sending_then_awaits_the_receipt(sender, tmp_path
     assert item.level == "overdue" and "receipt not confirmed" in item.text
 
 
+def test_overdue_by_only_a_closure_says_no_school_days_late(sender):
+    pupil = add_pupil(sender)
+    left = local_today() - timedelta(days=14)
+    due = SchoolCalendar().transfer_due(left)
+    # Every day since the due day closed (say a holiday): overdue, but no school day late.
+    closed = tuple(due + timedelta(days=n) for n in range(1, (local_today() - due).days + 1))
+    save_calendar(sender, SchoolCalendar(closures=closed))
+    record_left(sender, (pupil.id,), left)
+    [item] = list(ho.transfer_attention(sender))
+    assert item.level == "overdue" and f"due {show_date(due)} (5-school-day" in item.text
+    assert "0 school days" not in item.text
+
+
 def test_left_given_with_the_export_is_recorded_and_checked(sender, tmp_path):
     pupil = add_pupil(sender)
     selection = ho.Selection((), (pupil.id,))
