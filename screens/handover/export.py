@@ -92,7 +92,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                     field_id="to",
                 )
                 yield Field(
-                    "Date the pupil left (DD/MM/YYYY; the 5-school-day clock counts from it; blank: not leaving)",
+                    "Date the pupil left (blank if not leaving; the clock counts from it)",
                     Input(compact=True, id="hx-left", placeholder="DD/MM/YYYY", max_length=20),
                     field_id="left",
                 )

@@ -131,7 +131,7 @@ class HandoverScreen(Screen[None]):
                 show_date(f.leaver.left_on),
                 "not sent",
                 f.state_text(self._calendar, today),
-                cell(f"{f.pupil} left {show_date(f.leaver.left_on)} · child protection file not sent"),
+                cell(f"{f.pupil} · file not sent"),  # the day they left is in the When column
             )
         for t in self._rows:
             arrow = "out" if t.direction == "sent" else "in"
