@@ -93,6 +93,16 @@ class Library:
 
         return _MENTION.sub(link, card.body)
 
+    def titled(self, text: str) -> str:
+        """`text` with every mention of a card's id put as its title ('follow the guidance "Nude
+        or semi-nude image..."'), for printed reports: a LADO cannot open pb-nude-image-of-child."""
+
+        def title(match: re.Match[str]) -> str:
+            target = self.cards.get(match.group(0))
+            return f'the guidance "{target.title}"' if target else match.group(0)
+
+        return _MENTION.sub(title, text)
+
     def validate(self) -> list[str]:
         """Every problem with the cards, one sentence each; empty when all is well."""
         problems = list(self._duplicates)

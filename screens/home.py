@@ -172,8 +172,9 @@ class HomeScreen(Screen[None]):
             open_screen(self.app, "consents-expiring")
         elif area == "accounts":
             opener("account-target")(self.app, self._targets[index])
-        elif area == "handover" and key.isdigit():
-            open_screen(self.app, "handover", focus_id=int(key))
+        elif area == "handover":
+            # A sent transfer is focused by its id; a pupil's file not yet sent ("due") is listed first.
+            open_screen(self.app, "handover", focus_id=int(key) if key.isdigit() else None)
         elif area == "forms":
             opener("forms-target")(self.app, self._targets[index])
         elif area == "policy":

@@ -54,6 +54,7 @@ class ReportParams:
     purpose: str = ""
     include_secrets: bool = False
     pupil: str = ""  # an MIS id or full name (the child's chronology)
+    pupil_id: int | None = None  # or the pupil itself, when a screen already knows which child (no name to resolve)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class Registry:
         report = self.report(name)
         if "incident" in report.needs and not params.incident:
             raise InvalidInput("Name the incident by its reference, e.g. --incident INC-2026-0007.", "incident")
-        if "pupil" in report.needs and not params.pupil:
+        if "pupil" in report.needs and not params.pupil and params.pupil_id is None:
             raise InvalidInput("Name the pupil by MIS id or full name, e.g. --pupil UPN1234.", "pupil")
         if "purpose" in report.needs and not params.purpose:
             raise InvalidInput("Name the purpose, e.g. --purpose social_media.", "purpose")

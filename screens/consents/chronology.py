@@ -1,11 +1,15 @@
 """A pupil's chronology: every incident, entry and consent decision about the child, in date order.
 
 Opened from the pupil screen (c). The table scrolls with the arrow keys, Page Up/Down and
-Ctrl+Home/Ctrl+End; Enter shows an entry whole (long text is cut at the screen's edge). The
-same list exports from Reports ("Child's chronology") or `safedesk export chronology`.
+Ctrl+Home/Ctrl+End; Enter shows an entry whole (long text is cut at the screen's edge).
+`e` exports it (Markdown, a printable web page or PDF) through the shared export dialog and
+the report registry, audited like any report export; the same report is in Reports ("Child's
+chronology") and `safedesk export chronology`.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,10 +18,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from safedesk.store.consents.pupils import get_pupil
+from safedesk.store.engine.files import write_export
+from safedesk.store.features import default_registry
+from safedesk.store.registry import ReportParams
 from safedesk.store.reports.chronology import ChronologyItem, pupil_chronology
 from safedesk.store.text.dates import show_datetime
+from safedesk.store.text.document import REPORT_FORMATS, Format, render
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.export import default_export_path, export_dialog
+from safedesk.widgets.forms import FormResult
 from safedesk.widgets.host import session_of
 
 
@@ -35,7 +45,12 @@ class PupilChronologyScreen(Screen[None]):
     CSS_PATH = "chronology.tcss"
     SUB_TITLE = "Chronology"
     AUTO_FOCUS = "#chrono-table"
-    BINDINGS = [Binding("escape", "back", "Back", tooltip="Back to the pupil", id="chrono-back")]
+    BINDINGS = [
+        Binding(
+            "e", "export", "Export", tooltip="Write this chronology to a file (Markdown, web page or PDF)", id="chrono-export"
+        ),
+        Binding("escape", "back", "Back", tooltip="Back to the pupil", id="chrono-back"),
+    ]
 
     def __init__(self, pupil_id: int) -> None:
         super().__init__()
@@ -63,7 +78,7 @@ class PupilChronologyScreen(Screen[None]):
         refs = len({item.ref for item in self._items if item.ref})
         status = (
             f"{len(self._items)} entries, {refs} incident(s), oldest first · * entered later than it happened · "
-            "Enter: whole entry · export: Reports, Child's chronology"
+            "Enter: whole entry · e: export"
             if self._items
             else "Nothing recorded about this pupil yet. Link a person on an incident to this pupil to see it here."
         )
@@ -74,6 +89,31 @@ class PupilChronologyScreen(Screen[None]):
         if 0 <= event.cursor_row < len(self._items):
             item = self._items[event.cursor_row]
             self.app.push_screen(MessageDialog(f"{item.day_text} {item.kind}", item_details(item)))
+
+    def action_export(self) -> None:
+        session = session_of(self.app)
+        pupil = get_pupil(session, self.pupil_id)
+        # The file is named by the MIS id, not the child's name (a file name shows in folder listings).
+        name = f"chronology {pupil.mis_id}" if pupil.mis_id else "chronology"
+
+        def write(path: Path, overwrite: bool, fmt: Format) -> None:
+            document = default_registry().build_document(session, "chronology", ReportParams(pupil_id=self.pupil_id))
+            write_export(path, render(document, fmt), overwrite=overwrite)
+            session.audit_event("export.report", f"chronology report exported ({fmt.kind})")
+
+        def done(result: FormResult | None) -> None:
+            if result is not None:
+                self.notify(
+                    f"Saved to {result.outcome}. It contains personal data: keep it safe.",
+                    title="Exported",
+                    timeout=10,
+                    markup=False,
+                )
+
+        self.app.push_screen(
+            export_dialog("Export the chronology", default_export_path(name), write, formats=REPORT_FORMATS),
+            done,
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -22,9 +22,10 @@ from textual.widgets.selection_list import Selection
 
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
+from safedesk.store.handover.leavers import left_on as leaving_day
 from safedesk.store.incidents.about import incidents_about_pupil
 from safedesk.store.text.clean import typed_path
-from safedesk.store.text.dates import local_today
+from safedesk.store.text.dates import local_today, parse_date, show_date
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
@@ -32,7 +33,7 @@ from safedesk.widgets.ticks import TickList
 
 MAX_SHOWN = 1000  # options listed at once; typing narrows the rest
 # Which form field shows an error the store names by record field.
-FIELD_OF = {"counterpart": "to", "note": "note", "out": "out", "passphrase": "pass", "confirm": "confirm"}
+FIELD_OF = {"counterpart": "to", "note": "note", "out": "out", "passphrase": "pass", "confirm": "confirm", "left": "left"}
 
 
 def default_path(today: date | None = None) -> Path:
@@ -63,11 +64,11 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
     save_label = "Export (Ctrl+S)"
     cancel_label = "Back"
 
-    def __init__(self, incident_ids: tuple[int, ...] = ()) -> None:
-        """`incident_ids` start ticked (e.g. opened from an incident's own screen)."""
+    def __init__(self, incident_ids: tuple[int, ...] = (), pupil_ids: tuple[int, ...] = ()) -> None:
+        """`incident_ids` and `pupil_ids` start ticked (e.g. opened from an incident, or a pupil's file due)."""
         super().__init__()
         self._choices: list[ho.Choice] = []
-        self._chosen: set[str] = {f"incident:{n}" for n in incident_ids}
+        self._chosen: set[str] = {f"incident:{n}" for n in incident_ids} | {f"pupil:{n}" for n in pupil_ids}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -89,6 +90,11 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                     "Who it is for: an organisation or role (e.g. Oakwood Academy DSL, LADO)",
                     Input(compact=True, id="hx-to", max_length=120),
                     field_id="to",
+                )
+                yield Field(
+                    "Date the pupil left (blank if not leaving; the clock counts from it)",
+                    Input(compact=True, id="hx-left", placeholder="DD/MM/YYYY", max_length=20),
+                    field_id="left",
                 )
                 yield Field(
                     "Why (optional, the receiver sees it)", Input(compact=True, id="hx-note", max_length=500), field_id="note"
@@ -116,7 +122,8 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                     "Send the file by your usual secure route. Tell the receiver the passphrase another way "
                     "(a phone call, not the email that carries the file). When they have imported it they "
                     "read you the receipt code; enter it on the handover list (r). Without it, the handover "
-                    "shows as overdue after 5 school days (term dates: Settings, F3).",
+                    "shows as overdue 5 school days after the pupil left (or after today, with no leaving "
+                    "date), in school days (term dates: Settings, F3).",
                     classes="hint",
                 )
                 yield Button(compact=True, label="Close", variant="primary", id="hx-close")
@@ -193,7 +200,13 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
         if not selection:
             self.notify("Tick at least one incident or pupil first (Space ticks).", severity="warning", markup=False)
             return
-        self.query_one("#hx-what", Static).update(plain("\n".join(ho.collect(session_of(self.app), selection).lines())))
+        session = session_of(self.app)
+        self.query_one("#hx-what", Static).update(plain("\n".join(ho.collect(session, selection).lines())))
+        # One pupil already recorded as left: their day is shown (and kept) unless the DSL corrects it.
+        box = self.query_one("#hx-left", Input)
+        recorded = leaving_day(session, selection.pupil_ids) if len(selection.pupil_ids) == 1 else None
+        if recorded is not None and not box.value.strip():
+            box.value = show_date(recorded)
         self.query_one(ContentSwitcher).current = "hx-details"
         self.query_one("#hx-to", Input).focus()
         self.refresh_bindings()
@@ -207,7 +220,8 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
 
     def save(self, values: dict[str, Any]) -> tuple[ho.ExportPlan, ho.Packed, Path, bytes]:
         session = session_of(self.app)
-        plan = ho.plan_export(session, ho.Selection.from_keys(self._chosen), values["to"], values["note"])
+        left_on = parse_date(values["left"], "left", relative=False)
+        plan = ho.plan_export(session, ho.Selection.from_keys(self._chosen), values["to"], values["note"], left_on)
         out = ho.check_output(typed_path(values["out"]))
         ho.check_passphrase(session, values["pass"], values["confirm"])
         packed = ho.build_bundle(session, plan)

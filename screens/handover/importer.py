@@ -126,7 +126,10 @@ class HandoverImportScreen(Form[ho.Opened]):
         importable = not preview.refused
         self.query_one("#hi-do-import", Button).disabled = not importable
         self.query_one(ContentSwitcher).current = "hi-preview"
-        self.query_one("#hi-do-import" if importable else "#hi-cancel-preview", Button).focus()
+        # The button takes the focus without scrolling to it: a long preview opens at its top
+        # (who sent it, the receipt code), read down with PgDn/arrows from the button.
+        self.query_one("#hi-do-import" if importable else "#hi-cancel-preview", Button).focus(scroll_visible=False)
+        self.query_one("#hi-preview", VerticalScroll).scroll_home(animate=False)
         self.refresh_bindings()
 
     # ----------------------------------------------------------------- importing

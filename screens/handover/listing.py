@@ -3,7 +3,9 @@
 A sent handover waits for its receipt code (read back by the receiver after
 importing); entering it here, with the day the receipt was confirmed, marks the
 transfer received. Waiting past the clock (5 school days unless Settings say
-otherwise) shows as OVERDUE here and on the home screen.
+otherwise) shows as OVERDUE here and on the home screen. A pupil recorded as left
+(`l`, or with the export) is listed first, "transfer due", until their file is sent:
+the clock counts from the day they left, so the DSL sees it coming.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from safedesk.router import open_screen
+from safedesk.store.consents.describe import resolve_pupil
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.calendar import SchoolCalendar, load_calendar
-from safedesk.store.handover.transfer import DIRECTIONS, Transfer, mark_received, transfers
+from safedesk.store.handover.leavers import record_left
+from safedesk.store.handover.transfer import DIRECTIONS, FileDue, Transfer, files_due, mark_received, transfers
 from safedesk.store.text.dates import local_today, parse_date, show_date, show_datetime, to_local_date
 from safedesk.widgets.common import Field, FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
@@ -47,10 +51,12 @@ def transfer_details(t: Transfer, calendar: SchoolCalendar) -> str:
             else ""
         ),
     ]
+    if t.left_on is not None:
+        lines.append(f"The pupil left on {show_date(t.left_on)}: the transfer clock counts from that day.")
     if t.pending:
         lines.append(
-            f"Receipt due by {show_date(t.due_on(calendar))} ({calendar.transfer_days}-school-day transfer rule). "
-            + calendar.described
+            f"Receipt not confirmed: due by {show_date(t.due_on(calendar))} "
+            f"({calendar.transfer_days}-school-day transfer rule). " + calendar.described
         )
     if t.sent_at:
         lines.append(f"Made by the sender {show_datetime(t.sent_at)}")
@@ -76,6 +82,13 @@ class HandoverScreen(Screen[None]):
         ),
         Binding("i", "import", "Import", tooltip="Check and import a handover file someone sent you", id="ho-import"),
         Binding(
+            "l",
+            "left",
+            "Pupil left",
+            tooltip="Record the day a pupil left: their file shows as due until it is sent",
+            id="ho-left",
+        ),
+        Binding(
             "r",
             "receipt",
             "Receipt confirmed",
@@ -89,13 +102,14 @@ class HandoverScreen(Screen[None]):
         super().__init__()
         self._focus_id = focus_id
         self._rows: list[Transfer] = []
+        self._due: list[FileDue] = []  # pupils recorded as left whose file is not sent: listed first
         self._calendar = SchoolCalendar()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Handovers", classes="title", id="ho-title")
         yield FittedTable(
-            [("", 3), ("When", 10), ("Receipt code", 14), ("State", 14), ("With / contents", None)], id="ho-transfers"
+            [("", 3), ("When", 10), ("Receipt code", 14), ("State", 21), ("With / contents", None)], id="ho-transfers"
         )
         yield Static("", id="ho-status", markup=False)
         yield Footer()
@@ -104,38 +118,57 @@ class HandoverScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        self._rows = transfers(session_of(self.app))
-        self._calendar = load_calendar(session_of(self.app))
+        session = session_of(self.app)
+        self._rows = transfers(session)
+        self._calendar = load_calendar(session)
+        self._due = files_due(session, self._calendar)
+        today = local_today()
         table = self.query_one("#ho-transfers", DataTable)
         table.clear()
+        for f in self._due:
+            table.add_row(
+                "due",
+                show_date(f.leaver.left_on),
+                "not sent",
+                f.state_text(self._calendar, today),
+                cell(f"{f.pupil} · file not sent"),  # the day they left is in the When column
+            )
         for t in self._rows:
             arrow = "out" if t.direction == "sent" else "in"
+            due = f" · due {show_date(t.due_on(self._calendar))}" if t.pending else ""
             table.add_row(
                 arrow,
                 show_date(to_local_date(t.at)),
                 t.receipt_code,
                 t.state_text(self._calendar),
-                cell(f"{t.counterpart} · {t.contents_text()}"),
+                cell(f"{t.counterpart} · {t.contents_text()}{due}"),
             )
         waiting = sum(1 for t in self._rows if t.pending)
-        overdue = sum(1 for t in self._rows if t.overdue(self._calendar, local_today()))
+        overdue = sum(1 for t in self._rows if t.overdue(self._calendar, today))
+        files = f"{len(self._due)} pupil file(s) to send · " if self._due else ""
         status = (
-            f"{len(self._rows)} handover(s) · {waiting} waiting for a receipt code ({overdue} overdue) · "
-            "Enter: details · e export · i import · r receipt code"
-            if self._rows
+            f"{files}{len(self._rows)} handover(s) · {waiting} receipt(s) not confirmed ({overdue} overdue) · "
+            "Enter: details · e export · i import · r receipt · l pupil left"
+            if self._rows or self._due
             else "No handovers yet. e: export incidents or pupils to an encrypted file · i: import a file you were sent"
+            " · l: record that a pupil left"
         )
         self.query_one("#ho-status", Static).update(plain(status))
         if self._focus_id is not None:
             index = next((n for n, t in enumerate(self._rows) if t.id == self._focus_id), None)
             if index is not None:
-                table.move_cursor(row=index)
+                table.move_cursor(row=len(self._due) + index)
             self._focus_id = None
 
     @on(DataTable.RowSelected, "#ho-transfers")
     def _details(self, event: DataTable.RowSelected) -> None:
-        if 0 <= event.cursor_row < len(self._rows):
-            t = self._rows[event.cursor_row]
+        if 0 <= event.cursor_row < len(self._due):
+            # A file not sent yet: Enter starts its handover with the pupil ticked.
+            open_screen(self.app, "handover-export", pupil_ids=(self._due[event.cursor_row].leaver.pupil_id,))
+            return
+        row = event.cursor_row - len(self._due)
+        if 0 <= row < len(self._rows):
+            t = self._rows[row]
             self.app.push_screen(MessageDialog(f"Handover {t.receipt_code}", transfer_details(t, self._calendar)))
 
     def action_export(self) -> None:
@@ -151,8 +184,47 @@ class HandoverScreen(Screen[None]):
 
         self.app.push_screen(ReceiptDialog(), entered)
 
+    def action_left(self) -> None:
+        def entered(recorded: bool | None) -> None:
+            if recorded:
+                self.reload()
+
+        self.app.push_screen(LeftDialog(), entered)
+
     def action_leave(self) -> None:
         self.app.pop_screen()
+
+
+class LeftDialog(ModalForm[bool]):
+    """Record the day a pupil left: the statutory clock for their file starts then, sent or not."""
+
+    CSS_PATH = "listing.tcss"
+    heading = "Pupil left"
+    intro = (
+        "Their child protection file is due within 5 school days of leaving, or within the first 5 school "
+        "days of the next term when they left at the end of a term or in the holidays (KCSIE 2025)."
+    )
+    save_label = "Record (Ctrl+S)"
+
+    def form(self) -> ComposeResult:
+        yield Field("Pupil: MIS id or full name", Input(compact=True, id="left-pupil", max_length=120), field_id="pupil")
+        yield Field(
+            "Date the pupil left",
+            Input(compact=True, id="left-on", placeholder="DD/MM/YYYY", max_length=20),
+            field_id="left",
+        )
+
+    def save(self, values: dict[str, Any]) -> bool:
+        session = session_of(self.app)
+        pupil_id = resolve_pupil(session, values["pupil"])
+        day = parse_date(values["left"], "left", required=True, relative=False)
+        assert day is not None  # required
+        record_left(session, (pupil_id,), day)
+        self.app.notify(f"Recorded: the pupil left on {show_date(day)}.", title="Handover", markup=False)
+        return True
+
+    def leave(self) -> None:
+        self.dismiss(False)
 
 
 class ReceiptDialog(ModalForm[bool]):

@@ -10,8 +10,19 @@ Schools and local authorities count those days as school days, so SafeDesk does:
 school day when it is Monday to Friday, inside one of the terms entered in Settings (every
 weekday counts while no terms are entered, and after the last term entered, so a calendar
 nobody has updated never stops the clock), and not a closure day (INSET days, bank holidays,
-snow days). A handover's receipt is due when that many school days have passed after the day
-it was sent; sent in the holidays, the count starts on the first day of the next term.
+snow days).
+
+The clock starts when the pupil LEFT, not when the file happens to be sent (KCSIE counts from
+the leaving): a pupil who leaves in term time ("in-year") is due that many school days after
+the day they left; one who leaves on the last school day of a term, or in a holiday, is due
+within the first that-many school days of the next term entered in Settings. A transfer with
+no leaving date recorded (a file for the LADO or police) is counted from the day it was sent.
+
+Source: Department for Education, "Keeping children safe in education 2025: Statutory guidance
+for schools and colleges" (2025 edition, published July 2025, in force from 1 September 2025),
+Annex C; wording checked against the text quoted by Bristol Safeguarding in Education and
+Devon County Council ("within 5 days for an in-year transfer or within the first 5 days of
+the start of a new term").
 """
 
 from __future__ import annotations
@@ -98,6 +109,14 @@ class SchoolCalendar(Record):
             if self.is_school_day(day):
                 found += 1
         return day
+
+    def transfer_due(self, left_on: date) -> date:
+        """The last day for a child protection file of a pupil who left on `left_on`.
+
+        In-year, the clock's school days after the day they left. At the end of a term or in a
+        holiday the same count gives KCSIE's "within the first 5 days of the start of a new term":
+        holidays are not school days, so the first school day counted is the new term's first."""
+        return self.add_school_days(left_on, self.transfer_days)
 
     def school_days_between(self, start: date, end: date) -> int:
         """School days after `start` up to and including `end` (0 when end is not after start)."""

@@ -14,7 +14,10 @@ chronology. The importer is shown the receipt code to send back; entering it on
 the sender's side (with the day it was confirmed) marks the transfer received.
 Transfers waiting for a receipt are shown on the home screen, overdue once the
 statutory clock has run: 5 school days by default, counted with the school's
-terms and closure days (see safedesk.store.handover.calendar, which cites KCSIE).
+terms and closure days (see safedesk.store.handover.calendar, which cites KCSIE)
+from the day the pupil left when that is recorded (safedesk.store.handover.leavers),
+else from the day the file was sent. A pupil recorded as left whose file has not
+been sent shows as "transfer due" before anything is sent.
 
 The age encryption runs in a child process (safedesk.store.handover.crypt); everything
 else here is plain Python on the session.
@@ -39,6 +42,7 @@ from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.handover import crypt as handover_crypt
+from safedesk.store.handover import leavers
 from safedesk.store.handover.bundle import (
     IMAGERY_FLAG,
     MAX_FILE_BYTES,
@@ -94,6 +98,8 @@ class Transfer(Record):
     received_at: datetime | None = None  # sent: when the receipt code was entered; received: the import
     receipt_by: str = ""
     conflicts: tuple[str, ...] = ()  # received: what was kept side by side, one line each
+    pupil_ids: tuple[int, ...] = ()  # sent: the pupils whose files went (ids here)
+    left_on: date | None = None  # sent: the day the pupil left; the statutory clock counts from it
 
     def validate(self) -> None:
         require(self.direction in DIRECTIONS, "Unknown direction.", "direction")
@@ -111,7 +117,10 @@ class Transfer(Record):
         return self.direction == "sent" and self.received_at is None
 
     def due_on(self, calendar: SchoolCalendar) -> date:
-        """The last day for the receipt: the clock's school days after the day it was sent."""
+        """The last day for the transfer and its receipt: counted from the day the pupil left
+        (in-year, or the start of the next term), or, with no leaving day, from the day it was sent."""
+        if self.left_on is not None:
+            return calendar.transfer_due(self.left_on)
         return calendar.add_school_days(to_local_date(self.at), calendar.transfer_days)
 
     def overdue(self, calendar: SchoolCalendar, today: date) -> bool:
@@ -139,7 +148,7 @@ class Transfer(Record):
         if self.overdue(calendar, today):
             late = self.school_days_late(calendar, today)
             return f"OVERDUE {late} sch.d" if late else "OVERDUE"
-        return f"due {self.due_on(calendar):%d/%m}"
+        return "receipt not confirmed"
 
 
 def _actor(session: Session) -> str:
@@ -230,6 +239,7 @@ class ExportPlan:
     setting: str
     exported_by: str
     blobs: dict[str, Evidence] = field(default_factory=dict)  # member -> the stored item (to decrypt)
+    left_on: date | None = None  # the day the pupils left, as given with this export (recorded with it)
 
     @property
     def evidence_files(self) -> int:
@@ -275,10 +285,16 @@ def check_recipient(to: str, note: str) -> tuple[str, str]:
     return draft.counterpart, draft.note
 
 
-def plan_export(session: Session, selection: Selection, to: str, note: str = "") -> ExportPlan:
-    """What would go into the file for this recipient; InvalidInput names the field at fault."""
+def plan_export(session: Session, selection: Selection, to: str, note: str = "", left_on: date | None = None) -> ExportPlan:
+    """What would go into the file for this recipient; InvalidInput names the field at fault.
+
+    `left_on` is the day the chosen pupils left: recorded with the export, it starts the clock."""
     to, note = check_recipient(to, note)
-    return dataclasses.replace(collect(session, selection), to=to, note=note)
+    if left_on is not None:
+        if not selection.pupil_ids:
+            raise InvalidInput("The day the pupil left goes with a pupil's file: choose the pupil too.", "left")
+        leavers.check_left_on(left_on)
+    return dataclasses.replace(collect(session, selection), to=to, note=note, left_on=left_on)
 
 
 def collect(session: Session, selection: Selection) -> ExportPlan:
@@ -374,6 +390,7 @@ def record_export(session: Session, plan: ExportPlan, packed: Packed, out: Path,
     """The transfer record, chronology entries and audit line, after the file is written."""
     code = packed.receipt_code
     incidents = [item.incident for item in plan.contents.incidents]
+    pupil_ids = tuple(p.id or 0 for p in plan.contents.pupils)
     transfer = Transfer(
         direction="sent",
         receipt_code=code,
@@ -389,9 +406,14 @@ def record_export(session: Session, plan: ExportPlan, packed: Packed, out: Path,
         incident_refs=tuple(i.ref for i in incidents),
         pupils=len(plan.contents.pupils),
         evidence_files=plan.evidence_files,
+        pupil_ids=pupil_ids,
     )
     try:
         with session.transaction():
+            if plan.left_on is not None:
+                leavers.record_left(session, pupil_ids, plan.left_on)
+            # A pupil recorded as left (now or before) makes this their file's transfer, on their clock.
+            transfer = dataclasses.replace(transfer, left_on=leavers.left_on(session, pupil_ids))
             stored = session.repo(Transfer).add(transfer, summary="handover sent")
             for incident in incidents:
                 _chronology(
@@ -418,9 +440,10 @@ def export_handover(
     out: Path,
     note: str = "",
     confirmation: str | None = None,
+    left_on: date | None = None,
 ) -> Transfer:
     """The whole export in one call (the CLI). The screen runs the same steps in a worker."""
-    plan = plan_export(session, selection, to, note)
+    plan = plan_export(session, selection, to, note, left_on)
     out = check_output(out)
     check_passphrase(session, passphrase, confirmation)
     packed = build_bundle(session, plan)
@@ -893,9 +916,69 @@ def mark_received(session: Session, code_text: str, on: date | None = None) -> t
     return transfer, True
 
 
+@dataclass(frozen=True)
+class FileDue:
+    """A pupil recorded as left whose child protection file has not been sent yet."""
+
+    leaver: leavers.Leaver
+    pupil: str  # the name as this school shows it
+    due: date
+
+    def overdue(self, today: date) -> bool:
+        return today > self.due
+
+    def state_text(self, calendar: SchoolCalendar, today: date) -> str:
+        if self.overdue(today):
+            late = calendar.school_days_between(self.due, today)
+            return f"OVERDUE {late} sch.d" if late else "OVERDUE"
+        return f"transfer due {self.due:%d/%m}"
+
+
+def files_due(session: Session, calendar: SchoolCalendar | None = None) -> list[FileDue]:
+    """Pupils recorded as left with no handover of their file sent since, soonest due first."""
+    calendar = calendar or load_calendar(session)
+    sent = {p for t in session.repo(Transfer).all() if t.direction == "sent" and t.left_on is not None for p in t.pupil_ids}
+    names = pupil_index(session).by_id
+    out = [
+        FileDue(
+            r,
+            names[r.pupil_id].display_name if r.pupil_id in names else "a pupil no longer here",
+            calendar.transfer_due(r.left_on),
+        )
+        for r in leavers.leavers(session)
+        if r.pupil_id not in sent
+    ]
+    return sorted(out, key=lambda f: (f.due, f.pupil.casefold()))
+
+
+def _late(days: int) -> str:
+    """How late, in school days; nothing when only a weekend or holiday has passed since the due day."""
+    return f", {days} school day{'s' if days != 1 else ''} late" if days else ""
+
+
 def transfer_attention(session: Session) -> Iterable[AttentionItem]:
     calendar = load_calendar(session)
     today = local_today()
+    rule = f"{calendar.transfer_days}-school-day transfer rule"
+    for file in files_due(session, calendar):
+        went = "left" if file.leaver.left_on <= today else "leaves"
+        leaving = f"Child protection file of {file.pupil} ({went} {show_date(file.leaver.left_on)})"
+        if file.overdue(today):
+            late = calendar.school_days_between(file.due, today)
+            yield AttentionItem(
+                "overdue",
+                f"{leaving}: transfer overdue, due {show_date(file.due)}{_late(late)} ({rule}). Send it from Handover.",
+                "handover",
+                "handover/due",
+            )
+        else:
+            days = calendar.school_days_between(today, file.due)
+            yield AttentionItem(
+                "due soon",
+                f"{leaving}: transfer due by {show_date(file.due)} ({days} school day{'s' if days != 1 else ''} left, {rule}).",
+                "handover",
+                "handover/due",
+            )
     for transfer in transfers(session):
         if not transfer.pending:
             continue
@@ -906,18 +989,17 @@ def transfer_attention(session: Session) -> Iterable[AttentionItem]:
             late = transfer.school_days_late(calendar, today)
             yield AttentionItem(
                 "overdue",
-                f"Handover to {transfer.counterpart} ({transfer.contents_text()}) sent {sent}: no receipt, due "
-                f"{show_date(due)}, {late} school day{'s' if late != 1 else ''} late ({calendar.transfer_days}-school-day "
-                "transfer rule). Ask the receiver to confirm receipt.",
+                f"Handover to {transfer.counterpart} ({transfer.contents_text()}) sent {sent}: receipt not confirmed, due "
+                f"{show_date(due)}{_late(late)} ({rule}). Ask the receiver to confirm receipt.",
                 "handover",
                 target,
             )
         else:
-            left = calendar.school_days_between(today, due)
+            days = calendar.school_days_between(today, due)
             yield AttentionItem(
                 "due soon",
-                f"Handover to {transfer.counterpart} sent {sent}: waiting for the receipt code "
-                f"(due by {show_date(due)}, {left} school day{'s' if left != 1 else ''} left).",
+                f"Handover to {transfer.counterpart} sent {sent}: receipt not confirmed "
+                f"(due by {show_date(due)}, {days} school day{'s' if days != 1 else ''} left).",
                 "handover",
                 target,
             )

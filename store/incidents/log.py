@@ -281,10 +281,11 @@ class IncidentLog:
         with self.session.transaction():
             self.incidents.save(updated, summary=f"incident status {status}")
             text = f"Status: {STATUSES[current.status]} -> {STATUSES[status]}"
+            # Each part its own sentence: a typed full stop is not doubled ("four days.. Lessons").
             if outcome.strip() and outcome.strip() != current.outcome:
-                text += f". Outcome: {outcome.strip()}"
+                text += f". Outcome: {outcome.strip().rstrip('.')}"
             if lessons.strip() and lessons.strip() != current.lessons:
-                text += f". Lessons learned: {lessons.strip()}"
+                text += f". Lessons learned: {lessons.strip().rstrip('.')}"
             if note.strip():
                 text += f". Note: {note.strip()}"
             self._entry(incident_id, "status", text, {"old": current.status, "new": status})
@@ -408,7 +409,12 @@ class IncidentLog:
             if stored.reference:
                 parts.append(f"reference {stored.reference}")
             text = ", ".join(parts) + (f". Result: {stored.result}" if stored.result else "")
-            self._entry(escalation.incident_id, "escalation", text, {"escalation_id": stored.id})
+            # Dated when it was made when that was a while ago (recorded afterwards, and marked so);
+            # one made just now keeps the recording time, so it never sorts above the incident's creation.
+            later = utcnow() - stored.at > ChronologyEntry.BACKDATED_AFTER
+            self._entry(
+                escalation.incident_id, "escalation", text, {"escalation_id": stored.id}, happened_at=stored.at if later else None
+            )
         return stored
 
     # ----------------------------------------------------------------- attention

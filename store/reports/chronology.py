@@ -170,7 +170,8 @@ def chronology_markdown(session: Session, pupil_id: int) -> str:
 
 
 def chronology_report(session: Session, params: ReportParams) -> str:
-    return chronology_markdown(session, resolve_pupil(session, params.pupil))
+    pupil_id = params.pupil_id if params.pupil_id is not None else resolve_pupil(session, params.pupil)
+    return chronology_markdown(session, pupil_id)
 
 
 REPORT = Report(

@@ -116,15 +116,15 @@ def incident_report(session: Session, params: ReportParams) -> str:
             ("Reported by", incident.reported_by or "Not recorded"),
             ("Happened", show_datetime(incident.occurred_at) or "Not known"),
             ("Platform", PLATFORMS.get(incident.platform, incident.platform)),
-            ("Where seen", incident.where_seen),
-            ("Web addresses", " ".join(incident.urls)),
+            ("Where seen", incident.where_seen or "Not recorded"),
+            ("Web addresses", " ".join(incident.urls) or "None recorded"),
             ("Severity", SEVERITIES.get(incident.severity, incident.severity)),
             ("Category of harm", ", ".join(HARM_CATEGORIES.get(c, c) for c in incident.harm_categories) or "Not recorded"),
             ("Risk (guidance matrix)", risk or "Not classified"),
             ("Flags", ", ".join(FLAGS.get(f, f) for f in incident.flags) or "None"),
             ("Parents informed", _parents_informed(incident)),
-            ("Review date", show_date(incident.review_date)),
-            ("Keep until", show_date(incident.retention_date)),
+            ("Review date", show_date(incident.review_date) or "None set"),
+            ("Keep until", show_date(incident.retention_date) or "Not set: see your records retention policy"),
             ("Recorded", f"{show_datetime(incident.created_at)} by {incident.created_by}"),
         ],
     )
@@ -179,7 +179,7 @@ def incident_report(session: Session, params: ReportParams) -> str:
                     "Done" if a.done_at else "Not needed" if a.not_needed_reason else "Overdue" if a.overdue(today) else "Open",
                     show_date(a.due),
                     a.owner,
-                    a.text,
+                    _guidance_words(a.text),
                     f"{show_datetime(a.done_at)} {a.done_by}".strip() if a.done_at else a.not_needed_reason,
                 )
                 for a in actions
@@ -194,7 +194,13 @@ def incident_report(session: Session, params: ReportParams) -> str:
         _table(
             ["When", "To", "Contact", "Reference", "Result"],
             [
-                (show_datetime(e.at), ESCALATION_TARGETS.get(e.target, e.target), e.contact_name, e.reference, e.result)
+                (
+                    show_datetime(e.at),
+                    ESCALATION_TARGETS.get(e.target, e.target),
+                    e.contact_name or "Not recorded",
+                    e.reference or "None given",
+                    e.result or "Not yet known",
+                )
                 for e in escalations
             ],
         )
@@ -211,9 +217,10 @@ def incident_report(session: Session, params: ReportParams) -> str:
                     str(n),
                     "File" if e.kind == "file" else "Description only",
                     e.title,
-                    show_size(e.size) if e.kind == "file" else "",
-                    e.sha256 or "",
-                    " ".join(x for x in (show_datetime(e.captured_at or e.seen_at), e.captured_by) if x),
+                    show_size(e.size) if e.kind == "file" else "No copy kept",
+                    e.sha256 or "None (no file)",
+                    " ".join(x for x in (show_datetime(e.captured_at or e.seen_at), e.captured_by) if x)
+                    or (f"Seen: {e.where_seen}" if e.where_seen else "Not recorded"),
                 )
                 for n, e in enumerate(items, start=1)
             ],
@@ -227,7 +234,7 @@ def incident_report(session: Session, params: ReportParams) -> str:
                     ("Where seen", e.where_seen or "Not recorded"),
                     ("When seen", show_datetime(e.seen_at) or "Not recorded"),
                     ("Who holds it", e.holder or "Not recorded"),
-                    ("Web address", e.url),
+                    ("Web address", e.url or "None recorded"),
                     ("Recorded", f"{show_datetime(e.added_at)} by {e.added_by}"),
                 ],
             )
@@ -306,11 +313,20 @@ def _people(incident: Incident) -> list[str]:
     return out
 
 
+def _guidance_words(text: str) -> str:
+    """A checklist action's text with guidance card ids as their titles (the reader has no SafeDesk)."""
+    from safedesk.content.library import default_library  # the cards load on first use, not at import
+
+    return default_library().titled(text)
+
+
 def _chronology_row(entry: ChronologyEntry) -> tuple[str, str, str, str]:
     recorded = show_datetime(entry.at)
     if entry.backdated:
         recorded += " (written later)"
-    return show_datetime(entry.when), recorded, entry.by, entry.text
+    # Entries about checklist actions quote the playbook's wording, which names other cards by id.
+    text = _guidance_words(entry.text) if entry.kind.startswith("action") or entry.kind == "amended" else entry.text
+    return show_datetime(entry.when), recorded, entry.by, text
 
 
 def _flatten(value: Any) -> str:

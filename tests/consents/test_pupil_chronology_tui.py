@@ -75,3 +75,42 @@ async def test_chronology_opens_from_the_pupil_and_scrolls(store_dir):
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert isinstance(app.screen, PupilScreen)
+
+
+async def test_chronology_exports_from_its_screen_and_is_audited(store_dir, tmp_path):
+    from textual.widgets import Select
+
+    from safedesk.widgets.export import ExportDialog
+
+    _store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await app.push_screen(ConsentsScreen())
+        await pilot.pause()
+        await pilot.press("slash", *"amelia", "enter", "enter", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, PupilChronologyScreen)
+        await pilot.press("e")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        # Named by the MIS id, not the child's name; the report formats only (no Word: a record, not for editing).
+        path = dialog.query_one("#form-path", Input)
+        assert path.value.endswith("chronology-a1.md") and "amelia" not in path.value.lower()
+        formats = dialog.query_one("#form-format", Select)
+        assert [value for _label, value in formats._options if value != Select.BLANK] == ["md", "html", "pdf"]
+        out = tmp_path / "chronology-a1.html"
+        path.value = str(out)
+        formats.value = "html"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PupilChronologyScreen) and app.is_running
+        page = out.read_text(encoding="utf-8")
+        assert "<title>" in page and "Amelia Smith" in page and "Note 29" in page
+        assert MARKUP in page  # the incident's title as text
+        entries = [e for e in app.session.audit.entries() if e.action == "export.report"]
+        assert [e.summary for e in entries] == ["chronology report exported (HTML)"]

@@ -452,7 +452,7 @@ def test_a_received_code_is_not_a_receipt_for_the_receiver(sender, receiver, tmp
 def test_five_school_day_transfer_rule_on_the_home_screen(sender, tmp_path):
     sent = export(sender, tmp_path / "h.age", [add_incident(sender, tmp=tmp_path)])
     items = [i for i in attention(sender) if i.area == "handover"]
-    assert [i.level for i in items] == ["due soon"] and "waiting for the receipt code" in items[0].text
+    assert [i.level for i in items] == ["due soon"] and "receipt not confirmed" in items[0].text
     assert items[0].target == f"handover/{sent.id}"
     sender.repo(ho.Transfer).save(dataclasses.replace(sent, at=utcnow() - timedelta(days=15)))
     items = [i for i in attention(sender) if i.area == "handover"]

@@ -110,7 +110,7 @@ async def test_export_by_keyboard_with_errors_by_the_fields(store_dir, tmp_path)
         hub = app.screen
         assert isinstance(hub, HandoverScreen)
         row = [str(cell) for cell in hub.query_one("#ho-transfers", DataTable).get_row_at(0)]
-        assert row[2] == sent.receipt_code and row[3].startswith("due ")
+        assert row[2] == sent.receipt_code and row[3] == "receipt not confirmed"
         assert app.is_running
 
 

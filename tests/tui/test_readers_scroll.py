@@ -1,7 +1,8 @@
 """At 80x24 every long text can be read by keyboard: Tab reaches it and PgDn/PgUp/arrows scroll it.
 
-The guidance card, triage's steps, a letter and the help are longer than the screen; a
-reader that cannot take the focus (or one that takes it and does not scroll) hides the rest.
+The guidance card, triage's steps, a letter, the help and a report's preview are longer than
+the screen; a reader that cannot take the focus (or one that takes it and does not scroll)
+hides the rest.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual.widget import Widget
 
 from safedesk.app import SafeDeskApp
 from safedesk.router import open_screen
-from tests.kit import SIZE, make_store, settle, unlock
+from tests.kit import SIZE, add_incident, make_store, settle, unlock
 
 
 async def _guide_card(app: SafeDeskApp, pilot: Any) -> None:
@@ -43,12 +44,24 @@ async def _help(app: SafeDeskApp, pilot: Any) -> None:
     await settle(app, pilot)
 
 
+async def _report_preview(app: SafeDeskApp, pilot: Any) -> None:
+    add_incident(app.session, files=0)  # an incident report runs to several screens
+    open_screen(app, "reports")
+    await settle(app, pilot)
+    await pilot.press("p")  # the incident report is first; its dialog offers the newest incident
+    await settle(app, pilot)
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+    assert "Incident report" in app.screen.query_one("#report-preview").plain_text()  # type: ignore[attr-defined]
+
+
 # The reader: how to open it, and the widget holding the long text.
 READERS = {
     "guidance card": (_guide_card, "CardView"),
     "triage steps": (_triage_steps, "#triage-steps"),
     "letter": (_letter, "CardView"),
     "help": (_help, "#help-box"),
+    "report preview": (_report_preview, "#report-preview"),
 }
 
 

@@ -1,7 +1,8 @@
 """`safedesk handover ...`: encrypted handover files for another DSL, the LADO or police.
 
     safedesk handover export --to "Oakwood Academy DSL" --out FILE.age [--incident REF]... [--all-incidents]
-                             [--pupil MIS-ID|NAME]... [--note TEXT]
+                             [--pupil MIS-ID|NAME]... [--left DATE] [--note TEXT]
+    safedesk handover left --pupil MIS-ID|NAME --on DATE
     safedesk handover import FILE.age [--dry-run] [--yes]
     safedesk handover receipt CODE [--on DATE]
     safedesk handover terms [--term START END]... [--closure DATE]... [--days N] [--clear]
@@ -39,8 +40,9 @@ def handover() -> None:
     A handover file opens with SafeDesk, or with the standard 'age -d' / 'rage -d'
     tools and the passphrase. Tell the receiver the passphrase by another route.
     Enter the receipt code they send back with 'safedesk handover receipt CODE'
-    (transfers waiting longer than 5 school days show as overdue on the home screen;
-    set term dates with 'safedesk handover terms').
+    (a pupil's file is due 5 school days after they left, or in the first 5 school
+    days of the next term when they left at the end of a term; record the day with
+    --left or 'safedesk handover left'; set term dates with 'safedesk handover terms').
     """
 
 
@@ -63,6 +65,12 @@ def handover() -> None:
     help="A pupil whose child protection file goes: every incident about them and their consent records (repeatable).",
 )
 @click.option(
+    "--left",
+    "left",
+    metavar="DATE",
+    help="The day the pupil left (DD/MM/YYYY): the statutory clock counts from it, not from the day you send.",
+)
+@click.option(
     "--note", default="", metavar="TEXT", help="Why it is being sent (kept with the transfer and shown to the receiver)."
 )
 @PASSPHRASE_FILE
@@ -76,6 +84,7 @@ def export(
     refs: tuple[str, ...],
     all_incidents: bool,
     pupils: tuple[str, ...],
+    left: str | None,
     note: str,
     passphrase_file: str | None,
     user: str | None,
@@ -85,8 +94,11 @@ def export(
     to one encrypted file, and print its receipt code."""
     from safedesk.store.engine.keys.passphrase import assess
     from safedesk.store.handover import transfer as ho
+    from safedesk.store.handover.calendar import load_calendar
     from safedesk.store.incidents.log import IncidentLog
+    from safedesk.store.text.dates import parse_date, show_date
 
+    left_on = parse_date(left or "", "left", relative=False)
     reader = PassphraseReader()
     with opened(ctx, passphrase_file, user, reader) as session:
         if all_incidents:
@@ -95,7 +107,7 @@ def export(
             incident_ids = ho.resolve_refs(session, refs)
         pupil_ids = ho.resolve_pupils(session, pupils) if pupils else ()
         recipient = ask_text(to, "Who is it for (an organisation or role)", "--to WHO")
-        plan = ho.plan_export(session, ho.Selection(incident_ids, pupil_ids), recipient, note)
+        plan = ho.plan_export(session, ho.Selection(incident_ids, pupil_ids), recipient, note, left_on)
         out = ho.check_output(out)
         secret = reader.read(handover_passphrase_file, "Handover passphrase (three or more random words)", confirm=True)
         ho.check_passphrase(session, secret)
@@ -107,10 +119,15 @@ def export(
         packed = ho.build_bundle(session, plan)
         ciphertext = ho.encrypt_to_file(packed, secret, out)
         transfer = ho.record_export(session, plan, packed, out, ciphertext)
+        calendar = load_calendar(session)
     click.echo(
         f"Wrote {out} ({transfer.contents_text()}, {transfer.evidence_files} evidence file(s), {len(ciphertext) // 1024 + 1} KB)."
     )
     click.echo(f"Receipt code: {transfer.receipt_code}")
+    if transfer.left_on is not None:
+        click.echo(
+            f"The pupil left on {show_date(transfer.left_on)}: transfer and receipt due by {show_date(transfer.due_on(calendar))}."
+        )
     click.echo("Tell the receiver the passphrase by another route (a phone call, not the email that carries the file).")
     click.echo(f"When they read you the receipt code back: safedesk handover receipt {transfer.receipt_code}")
 
@@ -191,11 +208,13 @@ def list_(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: 
     """Handovers sent and received, with their receipt state."""
     from safedesk.store.handover import transfer as ho
     from safedesk.store.handover.calendar import load_calendar
-    from safedesk.store.text.dates import show_datetime
+    from safedesk.store.text.dates import local_today, show_date, show_datetime
 
     with opened(ctx, passphrase_file, user) as session:
         rows = ho.transfers(session)
         calendar = load_calendar(session)
+        due = ho.files_due(session, calendar)
+    today = local_today()
     if as_json:
         keep = (
             "direction",
@@ -210,19 +229,70 @@ def list_(ctx: click.Context, as_json: bool, passphrase_file: str | None, user: 
         )
         click.echo(
             json.dumps(
-                [{k: v for k, v in t.to_doc().items() if k in keep} | {"state": t.state_text(calendar)} for t in rows], indent=1
+                [
+                    {"direction": "not sent", "pupil": f.pupil, "left_on": f.leaver.left_on.isoformat(), "due": f.due.isoformat()}
+                    | {"state": f.state_text(calendar, today)}
+                    for f in due
+                ]
+                + [
+                    {k: v for k, v in t.to_doc().items() if k in keep}
+                    | {"state": t.state_text(calendar)}
+                    | ({"due": t.due_on(calendar).isoformat()} if t.pending else {})
+                    for t in rows
+                ],
+                indent=1,
             )
         )
         return
-    if not rows:
+    if not rows and not due:
         click.echo("No handovers yet.")
         return
-    click.echo(f"{'':<9}{'WHEN':<17} {'RECEIPT CODE':<15} {'STATE':<17} WITH / CONTENTS")
-    for t in rows:
+    click.echo(f"{'':<9}{'WHEN':<17} {'RECEIPT CODE':<15} {'STATE':<22} WITH / CONTENTS")
+    for f in due:
+        # Not sent yet: the leaving day stands in the WHEN column (the clock counts from it).
         click.echo(
-            f"{ho.DIRECTIONS[t.direction]:<9}{show_datetime(t.at):<17} {t.receipt_code:<15} {t.state_text(calendar):<17} "
-            f"{t.counterpart} ({t.contents_text()})"
+            f"{'Not sent':<9}{'left ' + show_date(f.leaver.left_on):<17} {'-':<15} {f.state_text(calendar, today):<22} "
+            f"child protection file of {f.pupil}"
         )
+    for t in rows:
+        due_text = f", due {show_date(t.due_on(calendar))}" if t.pending else ""
+        click.echo(
+            f"{ho.DIRECTIONS[t.direction]:<9}{show_datetime(t.at):<17} {t.receipt_code:<15} {t.state_text(calendar):<22} "
+            f"{t.counterpart} ({t.contents_text()}{due_text})"
+        )
+
+
+@handover.command("left")
+@click.option("--pupil", "pupils", multiple=True, metavar="MIS-ID|NAME", help="The pupil who left (repeatable).")
+@click.option("--on", "on", required=True, metavar="DATE", help="The day they left (DD/MM/YYYY).")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def left_(ctx: click.Context, pupils: tuple[str, ...], on: str, passphrase_file: str | None, user: str | None) -> None:
+    """Record the day a pupil left: their child protection file's transfer shows as due on the home
+    screen from now until a handover of it is sent."""
+    from safedesk.store.handover import transfer as ho
+    from safedesk.store.handover.calendar import load_calendar
+    from safedesk.store.handover.leavers import record_left
+    from safedesk.store.text.dates import parse_date, show_date
+
+    if not pupils:
+        raise InvalidInput("Name the pupil who left: --pupil MIS-ID or full name.", "pupil")
+    day = parse_date(on, "on", required=True, relative=False)
+    assert day is not None
+    with opened(ctx, passphrase_file, user) as session:
+        pupil_ids = ho.resolve_pupils(session, pupils)
+        record_left(session, pupil_ids, day)
+        calendar = load_calendar(session)
+        due = {f.leaver.pupil_id: f for f in ho.files_due(session, calendar)}
+    for pupil_id in pupil_ids:
+        if pupil_id in due:
+            click.echo(
+                f"Recorded: {due[pupil_id].pupil} left on {show_date(day)}; "
+                f"their child protection file is due by {show_date(due[pupil_id].due)}."
+            )
+        else:
+            click.echo(f"Recorded: left on {show_date(day)} (their file has already been sent).")
 
 
 @handover.command("terms")

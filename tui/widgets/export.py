@@ -1,8 +1,8 @@
 """Exporting a document to a file: the suggested path, the format choice and the dialog that asks.
 
-Shared by the reports, forms, policy and letters screens (no screen imports another), and by the
-printable sheets (the recovery-key sheet, the quick reference). The file name's extension follows
-the format chosen in the dialog.
+Shared by the reports, child's chronology, forms, policy and letters screens (no screen imports
+another), and by the printable sheets (the recovery-key sheet, the quick reference). The file
+name's extension follows the format chosen in the dialog.
 """
 
 from __future__ import annotations
