@@ -25,6 +25,7 @@ from safedesk.store.engine.core_records import CONTACTS, REFERRER_FIELDS, THEMES
 from safedesk.store.engine.keys.recovery import SHEET_STYLE, recovery_sheet_markdown
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.calendar import calendar_text, load_calendar, parse_calendar, save_calendar
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.export import sheet_dialog
 from safedesk.widgets.forms import Form, FormDialog, FormField, FormResult
@@ -43,10 +44,20 @@ class SettingsScreen(Form[None]):
         yield Header()
         with VerticalScroll(id="settings-form"):
             yield Static("Settings", classes="title")
-            yield Field("School or setting name", Input(setting.name, id="name", compact=True, max_length=120), field_id="name")
+            yield Field(
+                "School or setting name",
+                Input(setting.name, id="name", compact=True, max_length=limit(Kind.NAME)),
+                field_id="name",
+            )
             yield Field(
                 "Lock after this many idle minutes (1-60)",
-                Input(str(setting.idle_lock_minutes), id="idle_lock_minutes", compact=True, type="integer", max_length=2),
+                Input(
+                    str(setting.idle_lock_minutes),
+                    id="idle_lock_minutes",
+                    compact=True,
+                    type="integer",
+                    max_length=limit(Kind.NUMBER),
+                ),
                 field_id="idle_lock_minutes",
             )
             yield Field(
@@ -64,12 +75,14 @@ class SettingsScreen(Form[None]):
             for key, label in REFERRER_FIELDS.items():
                 yield Field(
                     label,
-                    Input(setting.referrer.get(key, ""), id=f"referrer_{key}", compact=True, max_length=200),
+                    Input(setting.referrer.get(key, ""), id=f"referrer_{key}", compact=True, max_length=limit(Kind.SHORT)),
                     field_id=f"referrer_{key}",
                 )
             yield Static("Local contacts: name and number, shown with the 'Who to call' card.", classes="hint")
             for key, label in CONTACTS.items():
-                yield Field(label, Input(setting.contacts.get(key, ""), id=key, compact=True, max_length=200), field_id=key)
+                yield Field(
+                    label, Input(setting.contacts.get(key, ""), id=key, compact=True, max_length=limit(Kind.SHORT)), field_id=key
+                )
             yield Static("", id="settings-terms", classes="hint", markup=False)
             yield Static(
                 "To print: a sheet to copy the recovery key onto by hand (the key is never written to a file), "
@@ -100,8 +113,13 @@ class SettingsScreen(Form[None]):
                 terms,
                 hint="e.g. 02/09/2026 - 18/12/2026. None entered: every weekday counts as a school day.",
             ),
-            FormField("closures", "Closure days in term time (INSET, bank holidays), separated by commas", value=closures),
-            FormField("transfer_days", "Transfer clock in school days (KCSIE: 5)", value=days),
+            FormField(
+                "closures",
+                "Closure days in term time (INSET, bank holidays), separated by commas",
+                value=closures,
+                text_kind=Kind.LONG,
+            ),
+            FormField("transfer_days", "Transfer clock in school days (KCSIE: 5)", value=days, text_kind=Kind.NUMBER),
         ]
 
         def save(values: dict[str, str]) -> None:

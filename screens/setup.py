@@ -15,6 +15,7 @@ from safedesk.store.engine.core_records import Setting, User
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import host
@@ -49,17 +50,27 @@ class SetupScreen(Form[tuple[Any, str]]):
                 "It stays on this computer; nothing is sent anywhere.",
                 classes="muted",
             )
-            yield Field("School or setting name", Input(compact=True, id="setting-name", max_length=120), field_id="setting")
-            yield Field("Your name (the DSL)", Input(compact=True, id="user-name", max_length=80), field_id="user")
+            yield Field(
+                "School or setting name", Input(compact=True, id="setting-name", max_length=limit(Kind.NAME)), field_id="setting"
+            )
+            yield Field("Your name (the DSL)", Input(compact=True, id="user-name", max_length=limit(Kind.NAME)), field_id="user")
             yield Field(
                 "Passphrase: three or more random words",
                 Input(
-                    compact=True, id="passphrase", password=True, placeholder="e.g. three random words like kettle orbit lantern"
+                    compact=True,
+                    id="passphrase",
+                    password=True,
+                    placeholder="e.g. three random words like kettle orbit lantern",
+                    max_length=limit(Kind.PASSPHRASE),
                 ),
                 field_id="passphrase",
             )
             yield StrengthMeter(id="strength")
-            yield Field("Type the passphrase again", Input(compact=True, id="confirm", password=True), field_id="confirm")
+            yield Field(
+                "Type the passphrase again",
+                Input(compact=True, id="confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
+                field_id="confirm",
+            )
             yield FieldError(id="form-error")
             with Horizontal(id="setup-buttons", classes="form-buttons"):
                 yield Button(compact=True, label="Create store", variant="primary", id="form-save-button")

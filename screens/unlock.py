@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Sel
 
 from safedesk.store.engine.core_records import ROLE_LABELS
 from safedesk.store.errors import SafeDeskError, StoreCorrupt, WrongPassphrase
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import host
@@ -77,7 +78,9 @@ class UnlockScreen(Form["Session"]):
                 "Who are you?", Select(self._choices, id="slot", allow_blank=False, value=ANYONE, compact=True), field_id="slot"
             )
             yield Field(
-                "Passphrase (or the recovery key)", Input(compact=True, id="passphrase", password=True), field_id="passphrase"
+                "Passphrase (or the recovery key)",
+                Input(compact=True, id="passphrase", password=True, max_length=limit(Kind.PASSPHRASE)),
+                field_id="passphrase",
             )
             yield FieldError(id="form-error")
             with Horizontal(id="unlock-buttons", classes="form-buttons"):

@@ -21,6 +21,7 @@ from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.calendar import SchoolCalendar, load_calendar
 from safedesk.store.handover.transfer import DIRECTIONS, Transfer, mark_received, transfers
 from safedesk.store.text.dates import local_today, parse_date, show_date, show_datetime, to_local_date
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.forms import ModalForm
@@ -165,11 +166,13 @@ class ReceiptDialog(ModalForm[bool]):
 
     def form(self) -> ComposeResult:
         yield Field(
-            "Receipt code", Input(compact=True, id="receipt-code", placeholder="XXXX-XXXX-XXXX", max_length=20), field_id="code"
+            "Receipt code",
+            Input(compact=True, id="receipt-code", placeholder="XXXX-XXXX-XXXX", max_length=limit(Kind.REFERENCE)),
+            field_id="code",
         )
         yield Field(
             "Confirmed on (blank: today)",
-            Input(compact=True, id="receipt-on", placeholder="DD/MM/YYYY", max_length=20),
+            Input(compact=True, id="receipt-on", placeholder="DD/MM/YYYY", max_length=limit(Kind.DATE)),
             field_id="on",
         )
 

@@ -27,6 +27,7 @@ from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import CLOCK_SLACK, Incident
+from safedesk.store.text.limits import Kind
 from safedesk.store.text.sizes import show_size
 
 EVIDENCE_DIR = "evidence"
@@ -49,6 +50,13 @@ class DuplicateEvidence(InvalidInput):
 class Evidence(Record):
     TABLE: ClassVar[str] = "evidence"
     MULTILINE: ClassVar[frozenset[str]] = frozenset({"description"})
+    LIMITS: ClassVar[dict[str, Kind]] = {
+        "title": Kind.TITLE,
+        "url": Kind.URL,
+        "holder": Kind.NAME,
+        "captured_by": Kind.NAME,
+        "added_by": Kind.NAME,
+    }
 
     incident_id: int
     kind: str  # "file" or "description"
