@@ -43,29 +43,33 @@ def limit_of(widget: Widget) -> int:
     return 0
 
 
-def room_left(widget: Input | TextArea) -> int | None:
+def room_left(widget: Widget) -> int | None:
     """How many characters can still go in at the cursor (what a selection replaces counts as room); None: no limit."""
     most = limit_of(widget)
-    if not most:
-        return None
-    if isinstance(widget, Input):
+    if isinstance(widget, Input) and most:
         start, end = sorted(widget.selection)
         return max(most - (len(widget.value) - (end - start)), 0)
-    return max(most - (len(widget.text) - len(widget.selected_text)), 0)
+    if isinstance(widget, TextArea) and most:
+        return max(most - (len(widget.text) - len(widget.selected_text)), 0)
+    return None
 
 
-def say_full(widget: Widget, cut: bool = False) -> None:
-    """Tell the person beside `widget` (or in a notice, outside a form) that it is full."""
+def say_full(widget: Widget, *, pasted: bool = False) -> None:
+    """Tell the person beside `widget` (and in a notice, for a paste or outside a form) that it is full.
+
+    `pasted`: a paste is being cut to fit; what fits is about to go in, and the message
+    outlasts that change.
+    """
     most = limit_of(widget)
     message = (
         f"The paste was cut to fit: this field takes up to {most:,} characters."
-        if cut
+        if pasted
         else f"This field is full: it takes up to {most:,} characters."
     )
     field = next((a for a in widget.ancestors if isinstance(a, Field)), None)
     if field is not None:
-        field.refuse(message)
-    if cut or field is None:
+        field.refuse(message, changing=pasted and bool(room_left(widget)))
+    if pasted or field is None:
         widget.app.notify(message, severity="warning", markup=False)
 
 
@@ -81,10 +85,8 @@ def fit_paste(text: str, widget: Widget | None) -> str:
     Textual refuses a paste that would make an Input too long, dropping all of it
     without a word; the app pastes what fits and says it cut the rest.
     """
-    if not isinstance(widget, Input | TextArea):
-        return text
-    room = room_left(widget)
+    room = None if widget is None else room_left(widget)
     if room is None or len(text) <= room:
         return text
-    say_full(widget, cut=True)
+    say_full(widget, pasted=True)
     return text[:room]
