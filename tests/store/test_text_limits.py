@@ -99,7 +99,8 @@ def test_the_repository_refuses_a_title_over_the_limit(store_dir: Path) -> None:
         with pytest.raises(InvalidInput) as refused:
             log.create(Incident(title="t" * (limit(Kind.TITLE) + 1), platform="other", reported_at=utcnow()))
         assert refused.value.field == "title"
-        assert log.create(Incident(title="t" * limit(Kind.TITLE), platform="other", reported_at=utcnow())).title == "t" * limit(Kind.TITLE)
+        longest = "t" * limit(Kind.TITLE)
+        assert log.create(Incident(title=longest, platform="other", reported_at=utcnow())).title == longest
     finally:
         session.close()
 

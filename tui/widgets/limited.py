@@ -86,7 +86,7 @@ def fit_paste(text: str, widget: Widget | None) -> str:
     without a word; the app pastes what fits and says it cut the rest.
     """
     room = None if widget is None else room_left(widget)
-    if room is None or len(text) <= room:
+    if widget is None or room is None or len(text) <= room:
         return text
     say_full(widget, pasted=True)
     return text[:room]
