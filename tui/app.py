@@ -24,7 +24,6 @@ from textual.widgets import Input
 from safedesk.router import is_showing, open_screen, screen
 from safedesk.theme import THEMES
 from safedesk.widgets.keyorder import KeysInOrder
-from safedesk.widgets.limited import fit_paste, refuse_typing
 from safedesk.widgets.paste import inert_paste_text, install_inert_paste
 
 if TYPE_CHECKING:
@@ -205,8 +204,14 @@ class SafeDeskApp(App[int]):
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # Every paste, into any field (passphrases included), is plain text before a widget sees it.
             focused = self.focused
-            event.text = fit_paste(inert_paste_text(event.text, one_line=isinstance(focused, Input)), focused)
-        elif isinstance(event, events.Key) and not event.is_forwarded:
+            event.text = inert_paste_text(event.text, one_line=isinstance(focused, Input))
+            if focused is not None:
+                from safedesk.widgets.limited import fit_paste  # not at start-up (the guide paints first)
+
+                event.text = fit_paste(event.text, focused)
+        elif isinstance(event, events.Key) and not event.is_forwarded and isinstance(self.focused, Input):
+            from safedesk.widgets.limited import refuse_typing
+
             refuse_typing(self.focused, event)
         if not from_terminal:
             await super().on_event(event)
