@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
 
 from safedesk.store.engine.core_records import Setting, User
+from safedesk.store.engine.keys.labels import check_label, suggest_label
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
@@ -55,6 +56,11 @@ class SetupScreen(Form[tuple[Any, str]]):
             )
             yield Field("Your name (the DSL)", Input(compact=True, id="user-name", max_length=limit(Kind.NAME)), field_id="user")
             yield Field(
+                "Your key's label on the unlock screen (anyone with the file can read it: not your name)",
+                Input(suggest_label(), compact=True, id="key-label", max_length=limit(Kind.NAME)),
+                field_id="label",
+            )
+            yield Field(
                 "Passphrase: three or more random words",
                 Input(
                     compact=True,
@@ -90,6 +96,7 @@ class SetupScreen(Form[tuple[Any, str]]):
         checks = {
             "setting": lambda: Setting(name=values["setting"], created_at=utcnow()).cleaned().validate(),
             "user": lambda: User(slot_id="", name=values["user"], role="dsl", added_at=utcnow()).cleaned().validate(),
+            "label": lambda: check_label(values["label"], (values["setting"], values["user"])),
             "passphrase": lambda: check_new_passphrase(values["passphrase"], context=(values["setting"], values["user"])),
         }
         for field_id, check in checks.items():
@@ -114,10 +121,10 @@ class SetupScreen(Form[tuple[Any, str]]):
         from safedesk.store.engine.session import Session
 
         try:
-            return Session.create(self.store_dir, values["setting"], values["user"], values["passphrase"])
+            return Session.create(self.store_dir, values["setting"], values["user"], values["passphrase"], label=values["label"])
         except InvalidInput as error:
             # The store names its record fields; the form shows them by its own.
-            field = {"name": "setting", "passphrase": "passphrase"}.get(error.field or "", "setting")
+            field = {"name": "setting", "passphrase": "passphrase", "label": "label"}.get(error.field or "", "setting")
             raise InvalidInput(str(error), field) from None
 
     def saved(self, result: tuple[Any, str]) -> None:

@@ -1,0 +1,66 @@
+"""Key slot labels: what the unlock screen calls each key ("Key 2: blue kettle"), never a name.
+
+A label lives in the plaintext header, so anyone holding the store file can read it: it
+tells deputies their keys apart without telling a passer-by (or a thief) who they are.
+`check_label` refuses a label holding the person's name. The header's digest is bound into
+every encrypted record (vault.py), so a label changed on disk makes the store refuse to open
+as damaged instead of showing a forged label; the slot's own wrapping leaves the label out
+for that reason (a changed label must not look like a wrong passphrase).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from safedesk.store.errors import InvalidInput
+from safedesk.store.text.clean import clean_text
+from safedesk.store.text.limits import Kind, limit, too_long
+
+RECOVERY_LABEL = "Recovery key"
+_COLOURS = ("blue", "green", "amber", "silver", "red", "violet", "golden", "grey", "orange", "teal", "white", "black")
+_THINGS = (
+    "kettle", "lantern", "compass", "teapot", "anchor", "pebble", "ladder", "acorn", "violin", "bicycle",
+    "candle", "feather", "harbour", "meadow", "orbit", "pencil", "rocket", "thimble", "tulip", "walnut",
+)  # fmt: skip
+
+
+def suggest_label(taken: tuple[str, ...] = ()) -> str:
+    """Two random words ("amber compass"), different from the labels already `taken`."""
+    used = {label.casefold() for label in taken}
+    while True:
+        label = f"{secrets.choice(_COLOURS)} {secrets.choice(_THINGS)}"
+        if label not in used or len(used) >= len(_COLOURS) * len(_THINGS):
+            return label
+
+
+def check_label(label: str, names: tuple[str, ...], taken: tuple[str, ...] = ()) -> str:
+    """The label cleaned to one line; InvalidInput("label") if empty, too long, a name or already used."""
+    label = " ".join(clean_text(label).split())
+    if not label:
+        raise InvalidInput("Give the key a label, e.g. two words like 'blue kettle'.", "label")
+    if len(label) > limit(Kind.NAME):
+        raise InvalidInput(too_long(Kind.NAME), "label")
+    words = set(label.casefold().split())
+    for name in names:
+        parts = {part for part in name.casefold().split() if len(part) >= 3}
+        if label.casefold() == name.casefold().strip() or parts & words:
+            raise InvalidInput(
+                "Anyone with the store file can read this label: choose words that are not a person's or the school's name.",
+                "label",
+            )
+    if label.casefold() in {t.casefold() for t in taken}:
+        raise InvalidInput("Another key already has that label: choose another.", "label")
+    return label
+
+
+def slot_titles(slots: list[tuple[str, str]]) -> list[str]:
+    """What the unlock screen calls each (role, label) slot: "Key 1: blue kettle", "Key 2", "Recovery key"."""
+    titles = []
+    number = 0
+    for role, label in slots:
+        if role == "recovery":
+            titles.append(RECOVERY_LABEL)
+            continue
+        number += 1
+        titles.append(f"Key {number}: {label}" if label else f"Key {number}")
+    return titles
