@@ -56,11 +56,6 @@ class SetupScreen(Form[tuple[Any, str]]):
             )
             yield Field("Your name (the DSL)", Input(compact=True, id="user-name", max_length=limit(Kind.NAME)), field_id="user")
             yield Field(
-                "Your key's label on the unlock screen (anyone with the file can read it: not your name)",
-                Input(suggest_label(), compact=True, id="key-label", max_length=limit(Kind.NAME)),
-                field_id="label",
-            )
-            yield Field(
                 "Passphrase: three or more random words",
                 Input(
                     compact=True,
@@ -76,6 +71,11 @@ class SetupScreen(Form[tuple[Any, str]]):
                 "Type the passphrase again",
                 Input(compact=True, id="confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
                 field_id="confirm",
+            )
+            yield Field(
+                "Your key's label on the unlock screen (anyone with the file can read it: not your name)",
+                Input(suggest_label(), compact=True, id="key-label", max_length=limit(Kind.NAME)),
+                field_id="label",
             )
             yield FieldError(id="form-error")
             with Horizontal(id="setup-buttons", classes="form-buttons"):

@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 
 from safedesk.store.engine.core_records import ROLE_LABELS, User
 from safedesk.store.engine.keys import crypto
-from safedesk.store.engine.keys.labels import RECOVERY_LABEL, check_label, suggest_label
+from safedesk.store.engine.keys.labels import RECOVERY_LABEL, check_label, slot_titles, suggest_label
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.keys.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
-from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,14 @@ class SlotInfo:
     added_at: str
     passphrase_changed_at: str
     current: bool
+    title: str  # what the unlock screen calls it: "Key 2: amber compass", "Recovery key"
 
 
 def list_slots(session: Session) -> list[SlotInfo]:
     users = {u.slot_id: u for u in session.active_users()}
     rows: list[SlotInfo] = []
-    for slot in session.vault.header.slots:
+    titles = slot_titles([(s.role, s.label) for s in session.vault.header.slots])
+    for slot, title in zip(session.vault.header.slots, titles, strict=True):
         user = users.get(slot.id)
         rows.append(
             SlotInfo(
@@ -45,6 +47,7 @@ def list_slots(session: Session) -> list[SlotInfo]:
                 if user and user.passphrase_changed_at
                 else "",
                 current=slot.id == session.vault.slot.id,
+                title=title,
             )
         )
     return rows
@@ -144,7 +147,9 @@ def set_label(session: Session, label: str, slot_id: str | None = None) -> str:
     """Change what the unlock screen calls a key (yours unless `slot_id`); the label as stored."""
     header = session.vault.header
     slot = header.slot(slot_id or session.vault.slot.id)
-    if slot is None or slot.role == "recovery":
+    if slot is None:
+        raise RecordNotFound("There is no such key slot: see 'safedesk keys list'.")
+    if slot.role == "recovery":
         raise NotAllowed("Only a person's key has a label of its own (the recovery key is always 'Recovery key').")
     names = (*(u.name for u in session.active_users()), session.setting().name)
     label = check_label(label, names, tuple(s.label for s in header.slots if s.label and s.id != slot.id))
