@@ -42,7 +42,7 @@ def check_label(label: str, names: tuple[str, ...], taken: tuple[str, ...] = ())
         raise InvalidInput(too_long(Kind.NAME), "label")
     words = set(label.casefold().split())
     for name in names:
-        parts = {part for part in name.casefold().split() if len(part) >= 3}
+        parts = {part for part in name.casefold().split() if len(part) >= 2}
         if label.casefold() == name.casefold().strip() or parts & words:
             raise InvalidInput(
                 "Anyone with the store file can read this label: choose words that are not a person's or the school's name.",
