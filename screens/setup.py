@@ -73,7 +73,7 @@ class SetupScreen(Form[tuple[Any, str]]):
                 field_id="confirm",
             )
             yield Field(
-                "Your key's label on the unlock screen (anyone with the file can read it: not your name)",
+                "Label for your key at unlock: anyone can read it, so not your name",
                 Input(suggest_label(), compact=True, id="key-label", max_length=limit(Kind.NAME)),
                 field_id="label",
             )

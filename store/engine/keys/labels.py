@@ -10,6 +10,7 @@ for that reason (a changed label must not look like a wrong passphrase).
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from safedesk.store.errors import InvalidInput
@@ -17,6 +18,7 @@ from safedesk.store.text.clean import clean_text
 from safedesk.store.text.limits import Kind, limit, too_long
 
 RECOVERY_LABEL = "Recovery key"
+_WORD = re.compile(r"[^\W_]+")  # "Sam's" holds "sam"
 _COLOURS = ("blue", "green", "amber", "silver", "red", "violet", "golden", "grey", "orange", "teal", "white", "black")
 _THINGS = (
     "kettle", "lantern", "compass", "teapot", "anchor", "pebble", "ladder", "acorn", "violin", "bicycle",
@@ -40,10 +42,10 @@ def check_label(label: str, names: tuple[str, ...], taken: tuple[str, ...] = ())
         raise InvalidInput("Give the key a label, e.g. two words like 'blue kettle'.", "label")
     if len(label) > limit(Kind.NAME):
         raise InvalidInput(too_long(Kind.NAME), "label")
-    words = set(label.casefold().split())
+    words = set(_WORD.findall(label.casefold()))
     for name in names:
-        parts = {part for part in name.casefold().split() if len(part) >= 2}
-        if label.casefold() == name.casefold().strip() or parts & words:
+        parts = {part for part in _WORD.findall(name.casefold()) if len(part) >= 2}
+        if parts & words:
             raise InvalidInput(
                 "Anyone with the store file can read this label: choose words that are not a person's or the school's name.",
                 "label",
