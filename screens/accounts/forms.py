@@ -115,7 +115,7 @@ class AccountForm(RegisterForm[int]):
         yield Static("The account", classes="section")
         yield select_field("Platform", "platform", [(p, p) for p in PLATFORMS], a.platform)
         yield text_field("Account name or handle", "name", a.name, max_length=limit(Kind.NAME), placeholder="e.g. @OakPrimary")
-        yield text_field("Web address", "url", a.url, placeholder="https://...")
+        yield text_field("Web address", "url", a.url, max_length=limit(Kind.URL), placeholder="https://...")
         yield text_field("Aim: what is it for?", "purpose", a.purpose, max_length=limit(Kind.LONG))
         yield text_field("Audience: who is it for?", "audience", a.audience)
         yield text_field("Promotion: how will people find it?", "promotion", a.promotion)

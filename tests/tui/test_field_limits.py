@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,41 @@ async def test_typing_into_a_full_field_is_refused_with_a_message_beside_it(
         await pilot.press("backspace")
         await settle(app, pilot)
         assert error_of(app, field_id) == ""  # the message goes once the value changes
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# Fields whose length is their format, not a kind of text: the recovery key's last group is 4 characters.
+FIXED = {("screens/recovery.py", "recovery-confirm")}
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def test_every_input_in_the_code_is_sized_by_a_kind() -> None:
+    """Beyond the forms above (opened by a key): every Input any screen or widget builds takes
+    `max_length=limit(<kind>)` (or a FormField's), and every TextArea is a LimitedTextArea."""
+    unsized, unlimited = [], []
+    for folder in ("screens", "tui/widgets"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            where = path.relative_to(ROOT).as_posix()
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                    continue
+                if node.func.id == "TextArea":
+                    unlimited.append(f"{where}:{node.lineno}")
+                if node.func.id == "Input":
+                    size = _keyword(node, "max_length")
+                    widget_id = _keyword(node, "id")
+                    name = widget_id.value if isinstance(widget_id, ast.Constant) else None
+                    sized = isinstance(size, ast.Call) and ast.unparse(size.func) == "limit"
+                    from_spec = size is not None and ast.unparse(size) == "spec.max_length"
+                    passed_on = any(k.arg is None for k in node.keywords)  # text_field(**options): sized by its callers
+                    if not (sized or from_spec or passed_on or (where, name) in FIXED):
+                        unsized.append(f"{where}:{node.lineno}")
+                if node.func.id == "text_field" and _keyword(node, "max_length") is not None:
+                    size = _keyword(node, "max_length")
+                    if not (isinstance(size, ast.Call) and ast.unparse(size.func) == "limit"):
+                        unsized.append(f"{where}:{node.lineno}")
+    assert unsized == [], f"Inputs not sized by a kind (use max_length=limit(Kind.X)): {unsized}"
+    assert unlimited == [], f"TextAreas without a limit (use LimitedTextArea): {unlimited}"
