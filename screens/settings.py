@@ -23,6 +23,7 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static
 from safedesk.content.quickref import quick_reference_markdown
 from safedesk.store.engine.core_records import CONTACTS, REFERRER_FIELDS, THEMES
 from safedesk.store.engine.keys.recovery import SHEET_STYLE, recovery_sheet_markdown
+from safedesk.store.engine.keys.slots import set_label
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.calendar import calendar_text, load_calendar, parse_calendar, save_calendar
 from safedesk.store.text.limits import Kind, limit
@@ -60,6 +61,12 @@ class SettingsScreen(Form[None]):
                 ),
                 field_id="idle_lock_minutes",
             )
+            if session_of(self.app).vault.slot.role != "recovery":
+                yield Field(
+                    "Your key's label at unlock: anyone can read it, so not your name",
+                    Input(session_of(self.app).vault.slot.label, id="key-label", compact=True, max_length=limit(Kind.NAME)),
+                    field_id="label",
+                )
             yield Field(
                 "Theme",
                 Select(
@@ -157,6 +164,8 @@ class SettingsScreen(Form[None]):
         minutes = values["idle_lock_minutes"].strip()
         if not minutes.isdigit():
             raise InvalidInput("Type a number of minutes from 1 to 60.", "idle_lock_minutes")
+        if "label" in values and values["label"] != session.vault.slot.label:
+            set_label(session, values["label"])  # the header: refused (beside the field) if it names anyone
         updated = dataclasses.replace(
             session.setting(),
             name=values["name"],

@@ -137,3 +137,7 @@ def test_suggested_labels_are_two_words_and_avoid_those_taken() -> None:
     assert fresh not in taken or len(set(taken)) >= 240
     assert check_label(fresh, ("Sam Patel",)) == fresh
     assert json.dumps(fresh).isascii()
+    # A suggestion never shares a word with the names it must not show.
+    avoid = ("Amber Blue Green Red Violet Golden Grey Orange Teal White Black Silver Academy",)
+    assert all(suggest_label(names=avoid).startswith("plain ") for _ in range(20))
+    assert all(check_label(suggest_label(names=("Kettle Lantern School",)), ("Kettle Lantern School",)) for _ in range(50))

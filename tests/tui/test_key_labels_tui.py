@@ -7,11 +7,14 @@ from pathlib import Path
 from textual.widgets import Input, Select
 
 from safedesk.app import SafeDeskApp
+from safedesk.router import open_screen
 from safedesk.screens.recovery import RecoveryKeyScreen
 from safedesk.screens.setup import SetupScreen
+from safedesk.screens.unlock import slot_choices
 from safedesk.store.engine.keys.slots import add_user
 from safedesk.store.engine.session import Session
-from tests.kit import DEPUTY_PASSPHRASE, PASSPHRASE, SIZE, error_text, settle
+from safedesk.store.text.limits import Kind, limit
+from tests.kit import DEPUTY_PASSPHRASE, PASSPHRASE, SIZE, error_text, make_store, settle, unlock
 
 
 async def test_setup_offers_a_label_refuses_a_name_and_stores_the_one_chosen(store_dir: Path) -> None:
@@ -53,3 +56,23 @@ async def test_setup_offers_a_label_refuses_a_name_and_stores_the_one_chosen(sto
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.session is not None and app.session.user.name == "Jo Deputy"
+
+
+async def test_settings_change_your_key_label_and_refuse_a_name(store_dir: Path) -> None:
+    make_store(store_dir).close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        open_screen(app, "settings")
+        await settle(app, pilot)
+        field = app.screen.query_one("#key-label", Input)
+        assert field.value and field.max_length == limit(Kind.NAME)
+        field.value = "Patel teapot"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "not a person's" in error_text(app, "#error-label")
+        field.value = "red pebble"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.session is not None and app.session.vault.slot.label == "red pebble"
+    assert [title for title, _ in slot_choices(store_dir)][1] == "Key 1: red pebble"

@@ -26,13 +26,18 @@ _THINGS = (
 )  # fmt: skip
 
 
-def suggest_label(taken: tuple[str, ...] = ()) -> str:
-    """Two random words ("amber compass"), different from the labels already `taken`."""
+def suggest_label(taken: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> str:
+    """Two random words ("amber compass"), different from the labels already `taken` and
+    sharing no word with `names` (a school called Amber Academy gets no "amber" key)."""
     used = {label.casefold() for label in taken}
-    while True:
-        label = f"{secrets.choice(_COLOURS)} {secrets.choice(_THINGS)}"
-        if label not in used or len(used) >= len(_COLOURS) * len(_THINGS):
+    avoid = {word for name in names for word in _WORD.findall(name.casefold())}
+    colours = [c for c in _COLOURS if c not in avoid] or ["plain"]
+    things = [t for t in _THINGS if t not in avoid] or ["key"]
+    for _ in range(1000):  # 240 pairs: a free one is found long before, unless nearly all are taken
+        label = f"{secrets.choice(colours)} {secrets.choice(things)}"
+        if label not in used:
             return label
+    return f"{secrets.choice(colours)} {secrets.choice(things)} {len(used) + 1}"
 
 
 def check_label(label: str, names: tuple[str, ...], taken: tuple[str, ...] = ()) -> str:

@@ -73,7 +73,7 @@ def add_user(
         raise InvalidInput(f"{user.name} already has a key slot.", "name")
     header = session.vault.header
     names = (user.name, *(u.name for u in session.active_users()), session.setting().name)
-    label = check_label(suggest_label(header.labels()) if label is None else label, names, header.labels())
+    label = check_label(suggest_label(header.labels(), names) if label is None else label, names, header.labels())
     slot = session.vault.new_slot(role, user.name, crypto.normalise_passphrase(passphrase), _kdf(session), label=label)
     user.slot_id = slot.id
     with session.transaction():
