@@ -94,7 +94,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                 )
                 yield Field(
                     "Why (optional, the receiver sees it)",
-                    Input(compact=True, id="hx-note", max_length=limit(Kind.SHORT)),
+                    Input(compact=True, id="hx-note", max_length=limit(Kind.LONG)),
                     field_id="note",
                 )
                 yield Field(

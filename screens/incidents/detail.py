@@ -560,7 +560,7 @@ class IncidentDetailScreen(Screen[None]):
             FormField("employer", "Employer (adults)"),
             FormField("employment_basis", "Employed as (adults)", "select", "", _choices(EMPLOYMENT_BASES)),
             FormField("school", "School or setting (children)"),
-            FormField("social_worker", "Social worker, if known (name, contact)", text_kind=Kind.NAME),
+            FormField("social_worker", "Social worker, if known (name, contact)"),
             FormField("reason", "Note (optional)"),
         ]
         self._form("Add a person involved", fields, save)
@@ -597,9 +597,7 @@ class IncidentDetailScreen(Screen[None]):
             FormField("employer", "Employer (adults)", value=person.employer),
             FormField("employment_basis", "Employed as (adults)", "select", person.employment_basis, _choices(EMPLOYMENT_BASES)),
             FormField("school", "School or setting (children)", value=person.school),
-            FormField(
-                "social_worker", "Social worker, if known (name, contact)", value=person.social_worker, text_kind=Kind.NAME
-            ),
+            FormField("social_worker", "Social worker, if known (name, contact)", value=person.social_worker),
             FormField("reason", "Reason for the change (kept in the chronology)"),
         ]
         self._form("Edit a person involved", fields, save, intro="The earlier details stay readable in the chronology.")

@@ -123,7 +123,7 @@ class IncidentFormScreen(Form[int | None]):
             )
             yield Field(
                 "Where it was seen (page, group, device)",
-                Input(incident.where_seen if incident else "", id="where_seen", compact=True, max_length=limit(Kind.SHORT)),
+                Input(incident.where_seen if incident else "", id="where_seen", compact=True, max_length=limit(Kind.LONG)),
                 field_id="where_seen",
             )
             yield Field(

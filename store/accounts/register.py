@@ -200,7 +200,6 @@ class Account(Record):
         "platform": Kind.NAME,
         "name": Kind.NAME,
         "url": Kind.URL,
-        "proposed_by": Kind.NAME,
         "devices": Kind.NAME,
     }
 

@@ -77,7 +77,7 @@ class Transfer(Record):
         "addressed_to": Kind.NAME,
         "incident_refs": Kind.REFERENCE,
         "receipt_by": Kind.NAME,
-        "note": Kind.SHORT,
+        "note": Kind.LONG,
     }
 
     TABLE: ClassVar[str] = "transfers"
@@ -679,7 +679,7 @@ def apply_import(session: Session, preview: ImportPreview) -> Transfer:
                 counterpart=(bundle.manifest.setting or "unknown sender")[: limit(Kind.NAME)],
                 counterpart_person=bundle.manifest.exported_by[: limit(Kind.NAME)],
                 addressed_to=bundle.manifest.to[: limit(Kind.NAME)],
-                note=bundle.manifest.note[: limit(Kind.SHORT)],
+                note=bundle.manifest.note[: limit(Kind.LONG)],
                 file_name=preview.opened.file_name,
                 file_sha256=preview.opened.file_sha256,
                 size=preview.opened.size,

@@ -108,7 +108,7 @@ def _labelled(value: str, choices: dict[str, str], what: str, field_name: str, r
 
 @dataclass(kw_only=True)
 class Person:
-    LIMITS: ClassVar[dict[str, Kind]] = {"name": Kind.NAME, "social_worker": Kind.NAME}
+    LIMITS: ClassVar[dict[str, Kind]] = {"name": Kind.NAME}
     name: str
     role: str = "unknown"
     involvement: str = "subject"
@@ -146,6 +146,7 @@ class Incident(Record):
         "reported_by": Kind.NAME,
         "platform": Kind.NAME,
         "urls": Kind.URL,
+        "where_seen": Kind.LONG,  # one line, but stores before limits took long ones: kept valid
         "parents_informed_by": Kind.NAME,
         "created_by": Kind.NAME,
     }

@@ -202,8 +202,6 @@ class PolicyAnswers(Record):
         "deputies": Kind.NAME,
         "platforms": Kind.NAME,
         "policies": Kind.NAME,
-        "approved_by": Kind.NAME,
-        "incident_lead": Kind.NAME,
     }
 
     TABLE: ClassVar[str] = "policy_answers"
