@@ -27,7 +27,7 @@ from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import CLOCK_SLACK, Incident
-from safedesk.store.text.limits import Kind
+from safedesk.store.text.limits import Kind, limit
 from safedesk.store.text.sizes import show_size
 
 EVIDENCE_DIR = "evidence"
@@ -180,7 +180,7 @@ def add_file(
     item = Evidence(
         incident_id=incident_id,
         kind="file",
-        title=title or Path(path).name,
+        title=title or Path(path).name[: limit(Kind.TITLE)],  # a long file name: its start (file_name keeps it all)
         file_name=Path(path).name,
         size=len(data),
         sha256=digest,
