@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from safedesk.content.cards import Card
 from safedesk.content.library import default_library
 from safedesk.content.sources import describe
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.literal import plain  # not .common: the form widgets are not needed to start
 
@@ -58,7 +59,9 @@ class GuideScreen(Screen[None]):
         yield Header()
         with Horizontal(id="guide-body"):
             with Vertical(id="guide-left"):
-                yield Input(compact=True, placeholder="/ to search: e.g. nudes, fake page", id="guide-query")
+                yield Input(
+                    compact=True, placeholder="/ to search: e.g. nudes, fake page", id="guide-query", max_length=limit(Kind.SHORT)
+                )
                 yield Static("", id="guide-notice", markup=False)
                 # Filled here, not on mount: laid out and drawn once, in the first frame. Added,
                 # not passed in: OptionList(*options) would highlight the first topic.

@@ -16,6 +16,7 @@ from textual.containers import Center, Vertical
 from textual.widgets import Input, Static
 
 from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import host
@@ -40,7 +41,11 @@ class LockScreen(Form[bool]):
                 yield Static("The screen is hidden. Press Enter to carry on.", classes="muted")
                 placeholder = "Press Enter"
             yield Field(
-                None, Input(compact=True, password=True, placeholder=placeholder, id="lock-passphrase"), field_id="passphrase"
+                None,
+                Input(
+                    compact=True, password=True, placeholder=placeholder, id="lock-passphrase", max_length=limit(Kind.PASSPHRASE)
+                ),
+                field_id="passphrase",
             )
             yield FieldError(id="form-error")
 

@@ -18,6 +18,7 @@ from safedesk.store.features import build_report, default_registry
 from safedesk.store.registry import Report, ReportParams
 from safedesk.store.text.dates import DATE_HINT, parse_date
 from safedesk.store.text.document import REPORT_FORMATS, Format, render
+from safedesk.store.text.limits import Kind
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import plain
 from safedesk.widgets.export import ExportDialog, default_export_path, export_path, format_field
@@ -90,15 +91,18 @@ class ReportsScreen(Screen[None]):
             from safedesk.store.consents.pupils import pupil_index
 
             names = sorted(row.name for row in pupil_index(session_of(self.app)).rows)
-            fields.append(FormField("pupil", "Pupil (MIS id or full name)", suggestions=names))
+            fields.append(FormField("pupil", "Pupil (MIS id or full name)", suggestions=names, text_kind=Kind.NAME))
         if "period" in report.needs:
-            fields += [FormField("start", f"From ({DATE_HINT}; blank: a year ago)"), FormField("end", "To (blank: today)")]
+            fields += [
+                FormField("start", f"From ({DATE_HINT}; blank: a year ago)", text_kind=Kind.DATE),
+                FormField("end", "To (blank: today)", text_kind=Kind.DATE),
+            ]
         if "purpose" in report.needs:
             fields.append(FormField("purpose", "Purpose", "select", "", _purposes()))
         if export:
             name = f"{report.name} {fields[0].value}" if "incident" in report.needs else report.name
             fields += [
-                FormField("out", "Save as (a file path)", value=str(default_export_path(name))),
+                FormField("out", "Save as (a file path)", value=str(default_export_path(name)), text_kind=Kind.PATH),
                 format_field(REPORT_FORMATS),
             ]
         if not fields:

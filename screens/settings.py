@@ -23,8 +23,10 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static
 from safedesk.content.quickref import quick_reference_markdown
 from safedesk.store.engine.core_records import CONTACTS, REFERRER_FIELDS, THEMES
 from safedesk.store.engine.keys.recovery import SHEET_STYLE, recovery_sheet_markdown
+from safedesk.store.engine.keys.slots import set_label
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.calendar import calendar_text, load_calendar, parse_calendar, save_calendar
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.export import sheet_dialog
 from safedesk.widgets.forms import Form, FormDialog, FormField, FormResult
@@ -43,12 +45,28 @@ class SettingsScreen(Form[None]):
         yield Header()
         with VerticalScroll(id="settings-form"):
             yield Static("Settings", classes="title")
-            yield Field("School or setting name", Input(setting.name, id="name", compact=True, max_length=120), field_id="name")
+            yield Field(
+                "School or setting name",
+                Input(setting.name, id="name", compact=True, max_length=limit(Kind.NAME)),
+                field_id="name",
+            )
             yield Field(
                 "Lock after this many idle minutes (1-60)",
-                Input(str(setting.idle_lock_minutes), id="idle_lock_minutes", compact=True, type="integer", max_length=2),
+                Input(
+                    str(setting.idle_lock_minutes),
+                    id="idle_lock_minutes",
+                    compact=True,
+                    type="integer",
+                    max_length=limit(Kind.NUMBER),
+                ),
                 field_id="idle_lock_minutes",
             )
+            if session_of(self.app).vault.slot.role != "recovery":
+                yield Field(
+                    "Your key's label at unlock: anyone can read it, so not your name",
+                    Input(session_of(self.app).vault.slot.label, id="key-label", compact=True, max_length=limit(Kind.NAME)),
+                    field_id="label",
+                )
             yield Field(
                 "Theme",
                 Select(
@@ -64,12 +82,14 @@ class SettingsScreen(Form[None]):
             for key, label in REFERRER_FIELDS.items():
                 yield Field(
                     label,
-                    Input(setting.referrer.get(key, ""), id=f"referrer_{key}", compact=True, max_length=200),
+                    Input(setting.referrer.get(key, ""), id=f"referrer_{key}", compact=True, max_length=limit(Kind.SHORT)),
                     field_id=f"referrer_{key}",
                 )
             yield Static("Local contacts: name and number, shown with the 'Who to call' card.", classes="hint")
             for key, label in CONTACTS.items():
-                yield Field(label, Input(setting.contacts.get(key, ""), id=key, compact=True, max_length=200), field_id=key)
+                yield Field(
+                    label, Input(setting.contacts.get(key, ""), id=key, compact=True, max_length=limit(Kind.SHORT)), field_id=key
+                )
             yield Static("", id="settings-terms", classes="hint", markup=False)
             yield Static(
                 "To print: a sheet to copy the recovery key onto by hand (the key is never written to a file), "
@@ -100,8 +120,13 @@ class SettingsScreen(Form[None]):
                 terms,
                 hint="e.g. 02/09/2026 - 18/12/2026. None entered: every weekday counts as a school day.",
             ),
-            FormField("closures", "Closure days in term time (INSET, bank holidays), separated by commas", value=closures),
-            FormField("transfer_days", "Transfer clock in school days (KCSIE: 5)", value=days),
+            FormField(
+                "closures",
+                "Closure days in term time (INSET, bank holidays), separated by commas",
+                value=closures,
+                text_kind=Kind.LONG,
+            ),
+            FormField("transfer_days", "Transfer clock in school days (KCSIE: 5)", value=days, text_kind=Kind.NUMBER),
         ]
 
         def save(values: dict[str, str]) -> None:
@@ -139,6 +164,8 @@ class SettingsScreen(Form[None]):
         minutes = values["idle_lock_minutes"].strip()
         if not minutes.isdigit():
             raise InvalidInput("Type a number of minutes from 1 to 60.", "idle_lock_minutes")
+        if "label" in values and values["label"] != session.vault.slot.label:
+            set_label(session, values["label"])  # the header: refused (beside the field) if it names anyone
         updated = dataclasses.replace(
             session.setting(),
             name=values["name"],

@@ -12,9 +12,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
 
 from safedesk.store.engine.core_records import Setting, User
+from safedesk.store.engine.keys.labels import check_label, suggest_label
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import host
@@ -49,17 +51,32 @@ class SetupScreen(Form[tuple[Any, str]]):
                 "It stays on this computer; nothing is sent anywhere.",
                 classes="muted",
             )
-            yield Field("School or setting name", Input(compact=True, id="setting-name", max_length=120), field_id="setting")
-            yield Field("Your name (the DSL)", Input(compact=True, id="user-name", max_length=80), field_id="user")
+            yield Field(
+                "School or setting name", Input(compact=True, id="setting-name", max_length=limit(Kind.NAME)), field_id="setting"
+            )
+            yield Field("Your name (the DSL)", Input(compact=True, id="user-name", max_length=limit(Kind.NAME)), field_id="user")
             yield Field(
                 "Passphrase: three or more random words",
                 Input(
-                    compact=True, id="passphrase", password=True, placeholder="e.g. three random words like kettle orbit lantern"
+                    compact=True,
+                    id="passphrase",
+                    password=True,
+                    placeholder="e.g. three random words like kettle orbit lantern",
+                    max_length=limit(Kind.PASSPHRASE),
                 ),
                 field_id="passphrase",
             )
             yield StrengthMeter(id="strength")
-            yield Field("Type the passphrase again", Input(compact=True, id="confirm", password=True), field_id="confirm")
+            yield Field(
+                "Type the passphrase again",
+                Input(compact=True, id="confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
+                field_id="confirm",
+            )
+            yield Field(
+                "Label for your key at unlock: anyone can read it, so not your name",
+                Input(suggest_label(), compact=True, id="key-label", max_length=limit(Kind.NAME)),
+                field_id="label",
+            )
             yield FieldError(id="form-error")
             with Horizontal(id="setup-buttons", classes="form-buttons"):
                 yield Button(compact=True, label="Create store", variant="primary", id="form-save-button")
@@ -79,6 +96,7 @@ class SetupScreen(Form[tuple[Any, str]]):
         checks = {
             "setting": lambda: Setting(name=values["setting"], created_at=utcnow()).cleaned().validate(),
             "user": lambda: User(slot_id="", name=values["user"], role="dsl", added_at=utcnow()).cleaned().validate(),
+            "label": lambda: check_label(values["label"], (values["setting"], values["user"])),
             "passphrase": lambda: check_new_passphrase(values["passphrase"], context=(values["setting"], values["user"])),
         }
         for field_id, check in checks.items():
@@ -103,10 +121,10 @@ class SetupScreen(Form[tuple[Any, str]]):
         from safedesk.store.engine.session import Session
 
         try:
-            return Session.create(self.store_dir, values["setting"], values["user"], values["passphrase"])
+            return Session.create(self.store_dir, values["setting"], values["user"], values["passphrase"], label=values["label"])
         except InvalidInput as error:
             # The store names its record fields; the form shows them by its own.
-            field = {"name": "setting", "passphrase": "passphrase"}.get(error.field or "", "setting")
+            field = {"name": "setting", "passphrase": "passphrase", "label": "label"}.get(error.field or "", "setting")
             raise InvalidInput(str(error), field) from None
 
     def saved(self, result: tuple[Any, str]) -> None:

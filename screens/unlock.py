@@ -12,8 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Select, Static
 
-from safedesk.store.engine.core_records import ROLE_LABELS
 from safedesk.store.errors import SafeDeskError, StoreCorrupt, WrongPassphrase
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import host
@@ -25,18 +25,14 @@ ANYONE = "__any__"
 
 
 def slot_choices(store_dir: Path) -> list[tuple[str, str]]:
-    """(label, slot id) for each key slot, from the plaintext header: roles only, no names."""
+    """(title, slot id) for each key slot, from the plaintext header: the label each key was
+    given ("Key 2: amber compass"), never a name; "Key 1", "Key 2" for keys from before labels."""
+    from safedesk.store.engine.keys.labels import slot_titles
     from safedesk.store.engine.vault import STORE_FILE, read_header
 
     header = read_header(store_dir / STORE_FILE).header
-    counts: dict[str, int] = {}
-    totals = {role: sum(1 for s in header.slots if s.role == role) for role in ROLE_LABELS}
-    choices = [("Anyone: try each key", ANYONE)]
-    for slot in header.slots:
-        counts[slot.role] = counts.get(slot.role, 0) + 1
-        label = ROLE_LABELS[slot.role] + (f" {counts[slot.role]}" if totals[slot.role] > 1 else "")
-        choices.append((label, slot.id))
-    return choices
+    titles = slot_titles([(s.role, s.label) for s in header.slots])
+    return [("Anyone: try each key", ANYONE), *((title, slot.id) for title, slot in zip(titles, header.slots, strict=True))]
 
 
 class UnlockScreen(Form["Session"]):
@@ -77,7 +73,9 @@ class UnlockScreen(Form["Session"]):
                 "Who are you?", Select(self._choices, id="slot", allow_blank=False, value=ANYONE, compact=True), field_id="slot"
             )
             yield Field(
-                "Passphrase (or the recovery key)", Input(compact=True, id="passphrase", password=True), field_id="passphrase"
+                "Passphrase (or the recovery key)",
+                Input(compact=True, id="passphrase", password=True, max_length=limit(Kind.PASSPHRASE)),
+                field_id="passphrase",
             )
             yield FieldError(id="form-error")
             with Horizontal(id="unlock-buttons", classes="form-buttons"):

@@ -584,3 +584,8 @@ def import_handover(session: Session, path: Path) -> Any:
 def fast_plain_zip(path: Path) -> bytes:
     """The bundle inside a file written with fast_crypt's stand-in."""
     return path.read_bytes()[len(b"FAKE-AGE\n") + 32 :]
+
+
+def current_day() -> date:
+    """Today, asked when a test runs: a date taken at import goes stale when a run passes midnight."""
+    return date.today()

@@ -24,7 +24,7 @@ from textual.widgets import Input
 from safedesk.router import is_showing, open_screen, screen
 from safedesk.theme import THEMES
 from safedesk.widgets.keyorder import KeysInOrder
-from safedesk.widgets.paste import fit_paste, inert_paste_text, install_inert_paste
+from safedesk.widgets.paste import inert_paste_text, install_inert_paste
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -205,13 +205,14 @@ class SafeDeskApp(App[int]):
             # Every paste, into any field (passphrases included), is plain text before a widget sees it.
             focused = self.focused
             event.text = inert_paste_text(event.text, one_line=isinstance(focused, Input))
-            if isinstance(focused, Input) and len(fitted := fit_paste(event.text, focused)) < len(event.text):
-                event.text = fitted
-                self.notify(
-                    f"The paste was cut to fit: this field takes up to {focused.max_length:,} characters.",
-                    severity="warning",
-                    markup=False,
-                )
+            if focused is not None:
+                from safedesk.widgets.limited import fit_paste  # not at start-up (the guide paints first)
+
+                event.text = fit_paste(event.text, focused)
+        elif isinstance(event, events.Key) and not event.is_forwarded and isinstance(self.focused, Input):
+            from safedesk.widgets.limited import refuse_typing
+
+            refuse_typing(self.focused, event)
         if not from_terminal:
             await super().on_event(event)
             return

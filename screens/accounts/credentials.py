@@ -23,6 +23,8 @@ from safedesk.store.accounts.register import ChangeReason, Credential, Mfa, Pass
 from safedesk.store.accounts.secrets import DEFAULT_CHARACTERS, DEFAULT_WORDS, Generated, GeneratorOptions, Kind, generate
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import show_date
+from safedesk.store.text.limits import Kind as TextKind
+from safedesk.store.text.limits import limit
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.host import host, session_of
@@ -54,8 +56,10 @@ class GeneratorDialog(RegisterForm[str]):
         yield select_field(
             "Kind", "kind", [("random words (easy to type)", Kind.WORDS), ("random characters", Kind.CHARACTERS)], Kind.WORDS
         )
-        yield text_field("Length (words or characters)", "length", str(DEFAULT_WORDS), max_length=3, type="integer")
-        yield text_field("Between words", "separator", "-", max_length=3)
+        yield text_field(
+            "Length (words or characters)", "length", str(DEFAULT_WORDS), max_length=limit(TextKind.NUMBER), type="integer"
+        )
+        yield text_field("Between words", "separator", "-", max_length=limit(TextKind.SHORT))
         yield check("Capital first letters", "capitalise", False)
         yield check("Add a digit", "add_digit", False)
         yield check("Digits", "digits", True)
@@ -183,7 +187,7 @@ class ChangePasswordForm(PasswordFormMixin, RegisterForm[bool]):
         )
 
     def form(self) -> ComposeResult:
-        yield text_field("New password", "password", password=True, max_length=1024)
+        yield text_field("New password", "password", password=True, max_length=limit(TextKind.PASSPHRASE))
         yield select_field("Why it is changing", "reason", REASON_CHOICES, None, blank=True)
         yield date_field("Changed on", "changed_on", today())
 
@@ -218,27 +222,32 @@ class CredentialForm(PasswordFormMixin, RegisterForm[int]):
 
     def form(self) -> ComposeResult:
         c = self.credential or Credential(account_id=self.account_id)
-        yield text_field("Name of this login", "label", c.label, max_length=60)
-        yield text_field("Login (email or username)", "login", c.login, max_length=200)
+        yield text_field("Name of this login", "label", c.label, max_length=limit(TextKind.NAME))
+        yield text_field("Login (email or username)", "login", c.login, max_length=limit(TextKind.SHORT))
         if self.credential is None:
-            yield text_field("Password (F2 generates, F3 shows)", "password", password=True, max_length=1024)
-        yield text_field("Recovery email", "recovery_email", c.recovery_email, max_length=200)
+            yield text_field(
+                "Password (F2 generates, F3 shows)", "password", password=True, max_length=limit(TextKind.PASSPHRASE)
+            )
+        yield text_field("Recovery email", "recovery_email", c.recovery_email, max_length=limit(TextKind.SHORT))
         yield check("The school controls that mailbox", "recovery_email_school", c.recovery_email_school)
-        yield text_field("Recovery phone", "recovery_phone", c.recovery_phone, max_length=30)
+        yield text_field("Recovery phone", "recovery_phone", c.recovery_phone, max_length=limit(TextKind.SHORT))
         yield check("The school controls that phone", "recovery_phone_school", c.recovery_phone_school)
         yield select_field("Multi-factor authentication", "mfa", [(m.value, m) for m in Mfa], c.mfa)
         yield text_field(
             "Who or what holds the second factor",
             "factor_holder",
             c.factor_holder,
-            max_length=120,
+            max_length=limit(TextKind.NAME),
             placeholder="e.g. office iPad",
         )
         yield check("It is one person's personal phone", "factor_personal_phone", c.factor_personal_phone)
         yield text_field(
-            "Where the backup codes are kept (never the codes)", "backup_codes_at", c.backup_codes_at, max_length=200
+            "Where the backup codes are kept (never the codes)",
+            "backup_codes_at",
+            c.backup_codes_at,
+            max_length=limit(TextKind.SHORT),
         )
-        yield text_field("Notes", "notes", c.notes, max_length=2000)
+        yield text_field("Notes", "notes", c.notes, max_length=limit(TextKind.LONG))
 
     def save(self, values: dict[str, Any]) -> int:
         values = dict(

@@ -31,6 +31,7 @@ from safedesk.store.accounts.register import (
 )
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.dates import DATE_HINT, parse_date, show_date
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
@@ -46,12 +47,12 @@ def day_text(value: date | None) -> str:
 
 
 def text_field(label: str, field_id: str, value: str = "", **options: Any) -> Field:
-    options.setdefault("max_length", 300)
+    options.setdefault("max_length", limit(Kind.SHORT))
     return Field(label, Input(value=value, compact=True, id=f"in-{field_id}", **options), field_id=field_id)
 
 
 def date_field(label: str, field_id: str, value: date | None) -> Field:
-    return text_field(label, field_id, day_text(value), placeholder=DATE_HINT, max_length=10)
+    return text_field(label, field_id, day_text(value), placeholder=DATE_HINT, max_length=limit(Kind.DATE))
 
 
 def select_field(label: str, field_id: str, options: list[tuple[str, Any]], value: Any, *, blank: bool = False) -> Field:
@@ -113,9 +114,9 @@ class AccountForm(RegisterForm[int]):
         staff = self.register.staff()
         yield Static("The account", classes="section")
         yield select_field("Platform", "platform", [(p, p) for p in PLATFORMS], a.platform)
-        yield text_field("Account name or handle", "name", a.name, max_length=120, placeholder="e.g. @OakPrimary")
-        yield text_field("Web address", "url", a.url, placeholder="https://...")
-        yield text_field("Aim: what is it for?", "purpose", a.purpose, max_length=2000)
+        yield text_field("Account name or handle", "name", a.name, max_length=limit(Kind.NAME), placeholder="e.g. @OakPrimary")
+        yield text_field("Web address", "url", a.url, max_length=limit(Kind.URL), placeholder="https://...")
+        yield text_field("Aim: what is it for?", "purpose", a.purpose, max_length=limit(Kind.LONG))
         yield text_field("Audience: who is it for?", "audience", a.audience)
         yield text_field("Promotion: how will people find it?", "promotion", a.promotion)
         yield select_field("Visibility", "visibility", [(v.value, v) for v in Visibility], a.visibility)
@@ -125,7 +126,9 @@ class AccountForm(RegisterForm[int]):
         if not owners:
             yield Static(NO_SLT, classes="warning-note")
         yield select_field("Responsible owner (SLT)", "owner_id", owners, a.owner_id, blank=True)
-        yield text_field("Devices it may be used from (comma between)", "devices", ", ".join(a.devices), max_length=2000)
+        yield text_field(
+            "Devices it may be used from (comma between)", "devices", ", ".join(a.devices), max_length=limit(Kind.LONG)
+        )
         yield date_field("Evaluation date", "evaluation_on", a.evaluation_on)
         yield text_field(
             "Success measure", "success_measure", a.success_measure, placeholder="e.g. a quarter of parents follow it"
@@ -145,7 +148,7 @@ class AccountForm(RegisterForm[int]):
         yield text_field("Anyone not employed by the school helping (volunteers, parents)", "volunteers", a.volunteers)
         yield check("Everyone running it has read the social media policy", "policy_read", a.policy_read)
         yield check("Everyone running it has had suitable training", "training_done", a.training_done)
-        yield text_field("Notes", "notes", a.notes, max_length=4000)
+        yield text_field("Notes", "notes", a.notes, max_length=limit(Kind.LONG))
 
     def save(self, values: dict[str, Any]) -> int:
         base = self.account or Account(platform="", name="")
@@ -215,7 +218,7 @@ class DecisionForm(RegisterForm[bool]):
             yield Static(NO_SLT, classes="warning-note")
         yield select_field("Decided by (SLT)", "by_id", deciders, None, blank=True)
         yield date_field("Date of the decision", "decided_on", today())
-        yield text_field("Reasons (needed for a rejection)", "reasons", max_length=1000)
+        yield text_field("Reasons (needed for a rejection)", "reasons", max_length=limit(Kind.LONG))
 
     def save(self, values: dict[str, Any]) -> bool:
         approved = bool(self.value("approved"))
@@ -248,7 +251,9 @@ class StatusForm(RegisterForm[Status]):
         choices = [(s.value, s) for s in SETTABLE if s is not current and (s is not Status.PAUSED or current is Status.ACTIVE)]
         yield select_field("New status", "status", choices, choices[0][1])
         yield Static("", id="override-note", classes="warning-note")
-        yield text_field("Reason for overriding SLT approval (recorded in the audit log)", "override", max_length=500)
+        yield text_field(
+            "Reason for overriding SLT approval (recorded in the audit log)", "override", max_length=limit(Kind.LONG)
+        )
 
     def on_mount(self) -> None:
         self._show_override()
@@ -333,7 +338,7 @@ class AdminForm(RegisterForm[bool]):
             "Role on the platform",
             "platform_role",
             admin.platform_role,
-            max_length=40,
+            max_length=limit(Kind.SHORT),
             placeholder="e.g. Admin, Editor, Moderator",
         )
         yield date_field("Access given on", "added_on", admin.added_on)

@@ -36,6 +36,7 @@ from safedesk.store.accounts.register import (
 from safedesk.store.errors import InvalidInput, RecordNotFound
 from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import show_date, show_datetime
+from safedesk.store.text.limits import Kind
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.export import export_folder
@@ -207,7 +208,9 @@ class AccountsScreen(Screen[None]):
             )
 
         fields = [
-            FormField("path", "Save to (a file path)", value=str(export_folder() / "official-accounts.kdbx")),
+            FormField(
+                "path", "Save to (a file path)", value=str(export_folder() / "official-accounts.kdbx"), text_kind=Kind.PATH
+            ),
             FormField(
                 "replace",
                 "If the file already exists",

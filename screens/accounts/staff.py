@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from safedesk.screens.accounts.forms import RegisterForm, check, date_field, text_field
 from safedesk.store.accounts.register import LeaverReport, Register, StaffMember, today
 from safedesk.store.text.dates import show_date
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.host import session_of
@@ -31,8 +32,8 @@ class StaffForm(RegisterForm[int]):
 
     def form(self) -> ComposeResult:
         m = self.member or StaffMember(name="")
-        yield text_field("Name", "name", m.name, max_length=80)
-        yield text_field("Role", "role", m.role, max_length=80, placeholder="e.g. Deputy head, Office manager")
+        yield text_field("Name", "name", m.name, max_length=limit(Kind.NAME))
+        yield text_field("Role", "role", m.role, max_length=limit(Kind.SHORT), placeholder="e.g. Deputy head, Office manager")
         yield check("On the senior leadership team (may own and approve accounts)", "slt", m.slt)
         if self.member and self.member.left_on:
             yield date_field("Left on (correct it, or clear it if they were marked by mistake)", "left_on", self.member.left_on)

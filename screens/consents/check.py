@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from safedesk.store.consents.check import CHANNELS, IMAGE_RULES, RULES_CARD, CheckResult, check_rows
 from safedesk.store.consents.events import check_event, get_event, list_events
 from safedesk.store.consents.pupils import pupil_index, search_rows, year_short
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.host import host, session_of
@@ -55,7 +56,12 @@ class CheckScreen(Screen[None]):
             yield Select(self._channels(), value=CHANNELS[0].key, allow_blank=False, compact=True, id="check-channel")
         with Horizontal(id="check-search-row"):
             yield Label("Pupils")
-            yield Input(compact=True, placeholder="type a name or class, Enter adds the pupil", id="check-search")
+            yield Input(
+                compact=True,
+                placeholder="type a name or class, Enter adds the pupil",
+                id="check-search",
+                max_length=limit(Kind.SHORT),
+            )
         yield OptionList(id="check-suggestions")
         yield Static("", id="check-verdict", markup=False)
         yield RowTable(

@@ -35,6 +35,7 @@ from safedesk.store.consents.events import (
 from safedesk.store.consents.pupils import format_date, parse_date, pupil_index, year_order, year_short
 from safedesk.store.errors import RecordNotFound
 from safedesk.store.text.dates import local_today
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
@@ -198,10 +199,16 @@ class EventForm(EventDialog):
 
     def form(self) -> ComposeResult:
         with Grid(classes="form-grid"):
-            yield Field("Name (Year 6 Residential...)", Input(compact=True, id="name"), field_id="name")
-            yield Field("Note (optional)", Input(compact=True, id="note"), field_id="note")
-            yield Field("First day (DD/MM/YYYY)", Input(compact=True, id="starts_on"), field_id="starts_on")
-            yield Field("Last day (blank: one day)", Input(compact=True, id="ends_on"), field_id="ends_on")
+            yield Field(
+                "Name (Year 6 Residential...)", Input(compact=True, id="name", max_length=limit(Kind.NAME)), field_id="name"
+            )
+            yield Field("Note (optional)", Input(compact=True, id="note", max_length=limit(Kind.SHORT)), field_id="note")
+            yield Field(
+                "First day (DD/MM/YYYY)", Input(compact=True, id="starts_on", max_length=limit(Kind.DATE)), field_id="starts_on"
+            )
+            yield Field(
+                "Last day (blank: one day)", Input(compact=True, id="ends_on", max_length=limit(Kind.DATE)), field_id="ends_on"
+            )
 
     def save(self, values: dict[str, Any]) -> ConsentEvent:
         starts = parse_date(values["starts_on"], "starts_on")
@@ -224,7 +231,9 @@ class EventDecisionForm(EventDialog):
         yield from super().compose()
 
     def top(self) -> ComposeResult:
-        yield Input(compact=True, placeholder="type a name or class to narrow the list", id="event-narrow")
+        yield Input(
+            compact=True, placeholder="type a name or class to narrow the list", id="event-narrow", max_length=limit(Kind.SHORT)
+        )
 
     def form(self) -> ComposeResult:
         yield Field("Pupils (Space to tick)", SelectionList[int](id="pupils"), field_id="pupils")
@@ -241,9 +250,13 @@ class EventDecisionForm(EventDialog):
                 field_id="status",
             )
             yield Field(
-                "Date given (DD/MM/YYYY)", Input(format_date(local_today()), compact=True, id="given_on"), field_id="given_on"
+                "Date given (DD/MM/YYYY)",
+                Input(format_date(local_today()), compact=True, id="given_on", max_length=limit(Kind.DATE)),
+                field_id="given_on",
             )
-            yield Field("Given by (optional)", Input(compact=True, id="given_by"), field_id="given_by")
+            yield Field(
+                "Given by (optional)", Input(compact=True, id="given_by", max_length=limit(Kind.NAME)), field_id="given_by"
+            )
 
     def on_mount(self) -> None:
         self._fill("")

@@ -13,6 +13,7 @@ from textual.widgets import Input, Select
 from safedesk.store.consents.pupils import Purpose, cleared_export, count_of, never_publish_export, write_export
 from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import local_today
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
@@ -49,7 +50,11 @@ class ExportDialog(ModalForm[tuple[Path, int] | None]):
         yield Field(
             "Which list", Select(KINDS, value=KINDS[0][1], allow_blank=False, compact=True, id="export-kind"), field_id="kind"
         )
-        yield Field("Write to (Markdown file)", Input(self._default, compact=True, id="path"), field_id="path")
+        yield Field(
+            "Write to (Markdown file)",
+            Input(self._default, compact=True, id="path", max_length=limit(Kind.PATH)),
+            field_id="path",
+        )
 
     @on(Select.Changed, "#export-kind")
     def _kind_changed(self, event: Select.Changed) -> None:

@@ -33,6 +33,7 @@ from safedesk.store.consents.pupils import (
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.dates import local_today
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
@@ -71,22 +72,32 @@ class PupilForm(PupilDialog):
     def form(self) -> ComposeResult:
         p = self.pupil
         with Grid(classes="form-grid"):
-            yield Field("Full name", Input(p.name if p else "", compact=True, id="name"), field_id="name")
+            yield Field(
+                "Full name", Input(p.name if p else "", compact=True, id="name", max_length=limit(Kind.NAME)), field_id="name"
+            )
             yield Field(
                 "Preferred name",
-                Input(p.preferred_name if p else "", compact=True, id="preferred_name"),
+                Input(p.preferred_name if p else "", compact=True, id="preferred_name", max_length=limit(Kind.NAME)),
                 field_id="preferred_name",
             )
             yield Field(
                 "Year group (5, Y5, R...)",
-                Input(p.year_group if p else "", compact=True, id="year_group"),
+                Input(p.year_group if p else "", compact=True, id="year_group", max_length=limit(Kind.SHORT)),
                 field_id="year_group",
             )
-            yield Field("Class or form", Input(p.form if p else "", compact=True, id="form"), field_id="form")
-            yield Field("MIS id (UPN, admission no.)", Input(p.mis_id if p else "", compact=True, id="mis_id"), field_id="mis_id")
+            yield Field(
+                "Class or form",
+                Input(p.form if p else "", compact=True, id="form", max_length=limit(Kind.SHORT)),
+                field_id="form",
+            )
+            yield Field(
+                "MIS id (UPN, admission no.)",
+                Input(p.mis_id if p else "", compact=True, id="mis_id", max_length=limit(Kind.REFERENCE)),
+                field_id="mis_id",
+            )
             yield Field(
                 "Date of birth (DD/MM/YYYY)",
-                Input(format_date(p.date_of_birth) if p else "", compact=True, id="date_of_birth"),
+                Input(format_date(p.date_of_birth) if p else "", compact=True, id="date_of_birth", max_length=limit(Kind.DATE)),
                 field_id="date_of_birth",
             )
 
@@ -155,13 +166,27 @@ class ConsentForm(PupilDialog):
                     ),
                     field_id="child_view",
                 )
-            yield Field("Given by (name)", Input(compact=True, id="given_by"), field_id="given_by")
-            yield Field("Relationship (mother, carer...)", Input(compact=True, id="relationship"), field_id="relationship")
+            yield Field("Given by (name)", Input(compact=True, id="given_by", max_length=limit(Kind.NAME)), field_id="given_by")
             yield Field(
-                "Date given (DD/MM/YYYY)", Input(format_date(local_today()), compact=True, id="given_on"), field_id="given_on"
+                "Relationship (mother, carer...)",
+                Input(compact=True, id="relationship", max_length=limit(Kind.SHORT)),
+                field_id="relationship",
             )
-            yield Field("Review or expiry date (optional)", Input(compact=True, id="review_on"), field_id="review_on")
-            yield Field("How recorded (form ref, app, email)", Input(compact=True, id="recorded_how"), field_id="recorded_how")
+            yield Field(
+                "Date given (DD/MM/YYYY)",
+                Input(format_date(local_today()), compact=True, id="given_on", max_length=limit(Kind.DATE)),
+                field_id="given_on",
+            )
+            yield Field(
+                "Review or expiry date (optional)",
+                Input(compact=True, id="review_on", max_length=limit(Kind.DATE)),
+                field_id="review_on",
+            )
+            yield Field(
+                "How recorded (form ref, app, email)",
+                Input(compact=True, id="recorded_how", max_length=limit(Kind.SHORT)),
+                field_id="recorded_how",
+            )
 
     def save(self, values: dict[str, Any]) -> Pupil:
         pr = values["parental_responsibility"]
@@ -221,7 +246,11 @@ class NeverPublishForm(PupilDialog):
             ),
             field_id="reason",
         )
-        yield Field("From (DD/MM/YYYY)", Input(format_date(local_today()), compact=True, id="on"), field_id="on")
+        yield Field(
+            "From (DD/MM/YYYY)",
+            Input(format_date(local_today()), compact=True, id="on", max_length=limit(Kind.DATE)),
+            field_id="on",
+        )
 
     def save(self, values: dict[str, Any]) -> Pupil:
         if values["reason"] is None:

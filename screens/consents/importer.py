@@ -36,6 +36,7 @@ from safedesk.store.consents.importer import (
 from safedesk.store.consents.pupils import Purpose, count_of
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.clean import typed_path
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.choice import SteadySelect
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.dialogs import ConfirmDialog
@@ -79,6 +80,7 @@ class ImportScreen(Form[tuple[bytes, str, list[str]]]):
                     compact=True,
                     placeholder="path to the MIS export, e.g. C:\\Users\\office\\Downloads\\consents.csv",
                     id="import-path",
+                    max_length=limit(Kind.PATH),
                 ),
                 field_id="path",
             )

@@ -40,6 +40,7 @@ from safedesk.store.consents.pupils import (
     year_short,
 )
 from safedesk.store.text.dates import local_today
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
@@ -161,7 +162,7 @@ class ConsentsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(compact=True, placeholder="/ type a name or class", id="pupil-search")
+        yield Input(compact=True, placeholder="/ type a name or class", id="pupil-search", max_length=limit(Kind.SHORT))
         yield Static("", id="consents-filters", markup=False)
         yield RowTable(COLUMNS, empty="No pupils match. Press i to import a MIS export, or a to add a pupil.", id="pupil-table")
         yield Static("", id="consents-status", markup=False)

@@ -13,7 +13,7 @@ from datetime import date
 from textual import on
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, Input, Static
 
 from safedesk.store.forms.filled import (
     DATE,
@@ -26,14 +26,17 @@ from safedesk.store.forms.filled import (
     Question,
     Section,
     address,
+    answer_kind,
     answered,
     entries,
     form_sections,
     split_address,
 )
 from safedesk.store.text.dates import DATE_HINT, show_date
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Choice, Field, plain
 from safedesk.widgets.host import session_of
+from safedesk.widgets.limited import LimitedTextArea
 from safedesk.widgets.paged import PagedForm, filled
 
 SHORT_YESNO = {key: "N/A" if key == "n/a" else label for key, label in YESNO_CHOICES.items()}
@@ -119,7 +122,7 @@ class FormFillScreen(PagedForm):
                 placeholder="further information",
                 compact=True,
                 id=self.new_widget_id(),
-                max_length=2000,
+                max_length=limit(answer_kind(question)),
             )
             self._widgets[where], self._widgets[note_at] = choice, note
             widget = Horizontal(choice, note, classes="yesno")
@@ -127,18 +130,29 @@ class FormFillScreen(PagedForm):
             cells = []
             for group in GROUPS:
                 at = address(question.key, entry, group)
-                self._widgets[at] = Input(self._answers.get(at, ""), compact=True, id=self.new_widget_id(), max_length=60)
+                self._widgets[at] = Input(
+                    self._answers.get(at, ""), compact=True, id=self.new_widget_id(), max_length=limit(answer_kind(question))
+                )
                 cells.append(self._widgets[at])
             widget = Horizontal(*cells, classes="grid")
             label += "\n" + "".join(GROUP_LABELS.get(g, g).ljust(CELL) for g in GROUPS).rstrip()
         elif question.kind == DATE:
-            widget = Input(value, placeholder=DATE_HINT, compact=True, id=self.new_widget_id(), max_length=20, classes="date")
+            widget = Input(
+                value, placeholder=DATE_HINT, compact=True, id=self.new_widget_id(), max_length=limit(Kind.DATE), classes="date"
+            )
             self._widgets[where] = widget
         elif question.repeat:
-            widget = Input(value, compact=True, id=self.new_widget_id(), max_length=4000)
+            widget = Input(value, compact=True, id=self.new_widget_id(), max_length=limit(answer_kind(question)))
             self._widgets[where] = widget
         else:
-            widget = TextArea(value, id=self.new_widget_id(), soft_wrap=True, tab_behavior="focus", compact=True)
+            widget = LimitedTextArea(
+                value,
+                id=self.new_widget_id(),
+                max_length=limit(answer_kind(question)),
+                soft_wrap=True,
+                tab_behavior="focus",
+                compact=True,
+            )
             self._widgets[where] = widget
         field = Field(plain(label), widget, field_id=f"q{self.new_widget_id()}")
         self._fields[where] = field

@@ -33,6 +33,7 @@ from safedesk.store.forms.filled import (
 )
 from safedesk.store.text.dates import DATE_HINT, local_zone, parse_date, show_date, show_datetime
 from safedesk.store.text.document import Format
+from safedesk.store.text.limits import Kind
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog
@@ -70,7 +71,9 @@ def _form_fields(session: Any, form: Form | None) -> list[FormField]:
     fields = []
     if form is None:
         fields.append(FormField("kind", "Which form", kind="select", options=[(t.title, t.id) for t in FORM_TYPES.values()]))
-    fields.append(FormField("title", "Title: the tool, site or account it is about", value=form.title if form else ""))
+    fields.append(
+        FormField("title", "Title: the tool, site or account it is about", value=form.title if form else "", text_kind=Kind.TITLE)
+    )
     if len(accounts) > 1:
         current = str(form.account_id) if form and form.account_id is not None else NO_ACCOUNT
         fields.append(FormField("account_id", "The official account it is about", kind="select", value=current, options=accounts))
@@ -342,8 +345,13 @@ class FormDetailScreen(Screen[None]):
             FormDialog(
                 "Save as a new version",
                 [
-                    FormField("assessed_on", f"Assessed on ({DATE_HINT})", value=show_date(assessed)),
-                    FormField("review_on", f"Re-assess by ({DATE_HINT}; a year on unless you choose)", value=show_date(review)),
+                    FormField("assessed_on", f"Assessed on ({DATE_HINT})", value=show_date(assessed), text_kind=Kind.DATE),
+                    FormField(
+                        "review_on",
+                        f"Re-assess by ({DATE_HINT}; a year on unless you choose)",
+                        value=show_date(review),
+                        text_kind=Kind.DATE,
+                    ),
                 ],
                 save,
                 intro=f"The draft ({done} of {total} answered) is frozen as it is now, with the questions' wording. "

@@ -26,6 +26,7 @@ from safedesk.store.handover.leavers import left_on as leaving_day
 from safedesk.store.incidents.about import incidents_about_pupil
 from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import local_today, parse_date, show_date
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
@@ -80,6 +81,7 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                     id="hx-filter",
                     placeholder="type to filter: reference, title, pupil name or class",
                     select_on_focus=False,
+                    max_length=limit(Kind.SHORT),
                 )
                 yield TickList[str](id="hx-list", compact=True)
                 yield Static("", id="hx-count", markup=False)
@@ -88,25 +90,35 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                 yield Static("", id="hx-what", markup=False)
                 yield Field(
                     "Who it is for: an organisation or role (e.g. Oakwood Academy DSL, LADO)",
-                    Input(compact=True, id="hx-to", max_length=120),
+                    Input(compact=True, id="hx-to", max_length=limit(Kind.NAME)),
                     field_id="to",
                 )
                 yield Field(
                     "Date the pupil left (blank if not leaving; the clock counts from it)",
-                    Input(compact=True, id="hx-left", placeholder="DD/MM/YYYY", max_length=20),
+                    Input(compact=True, id="hx-left", placeholder="DD/MM/YYYY", max_length=limit(Kind.DATE)),
                     field_id="left",
                 )
                 yield Field(
-                    "Why (optional, the receiver sees it)", Input(compact=True, id="hx-note", max_length=500), field_id="note"
+                    "Why (optional, the receiver sees it)",
+                    Input(compact=True, id="hx-note", max_length=limit(Kind.LONG)),
+                    field_id="note",
                 )
-                yield Field("Save as", Input(compact=True, id="hx-out", value=str(default_path())), field_id="out")
+                yield Field(
+                    "Save as",
+                    Input(compact=True, id="hx-out", value=str(default_path()), max_length=limit(Kind.PATH)),
+                    field_id="out",
+                )
                 yield Field(
                     "Handover passphrase: new words, not your SafeDesk one",
-                    Input(compact=True, id="hx-pass", password=True),
+                    Input(compact=True, id="hx-pass", password=True, max_length=limit(Kind.PASSPHRASE)),
                     field_id="pass",
                 )
                 yield StrengthMeter(id="hx-strength")
-                yield Field("Passphrase again", Input(compact=True, id="hx-confirm", password=True), field_id="confirm")
+                yield Field(
+                    "Passphrase again",
+                    Input(compact=True, id="hx-confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
+                    field_id="confirm",
+                )
                 yield FieldError(id="form-error")
                 with Horizontal(classes="ho-buttons form-buttons"):
                     yield Button(compact=True, label=self.save_label, variant="primary", id="form-save-button")

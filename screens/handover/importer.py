@@ -18,6 +18,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Load
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
 from safedesk.store.text.clean import typed_path
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
@@ -53,9 +54,15 @@ class HandoverImportScreen(Form[ho.Opened]):
                     "and nothing already here is changed.",
                     classes="muted",
                 )
-                yield Field("Handover file (full path)", Input(compact=True, id="hi-file", value=self._path), field_id="file")
                 yield Field(
-                    "Handover passphrase (from the sender)", Input(compact=True, id="hi-pass", password=True), field_id="pass"
+                    "Handover file (full path)",
+                    Input(compact=True, id="hi-file", value=self._path, max_length=limit(Kind.PATH)),
+                    field_id="file",
+                )
+                yield Field(
+                    "Handover passphrase (from the sender)",
+                    Input(compact=True, id="hi-pass", password=True, max_length=limit(Kind.PASSPHRASE)),
+                    field_id="pass",
                 )
                 yield FieldError(id="form-error")
                 with Horizontal(classes="ho-buttons form-buttons"):

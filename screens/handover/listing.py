@@ -25,6 +25,7 @@ from safedesk.store.handover.calendar import SchoolCalendar, load_calendar
 from safedesk.store.handover.leavers import record_left
 from safedesk.store.handover.transfer import DIRECTIONS, FileDue, Transfer, files_due, mark_received, transfers
 from safedesk.store.text.dates import local_today, parse_date, show_date, show_datetime, to_local_date
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.forms import ModalForm
@@ -207,10 +208,12 @@ class LeftDialog(ModalForm[bool]):
     save_label = "Record (Ctrl+S)"
 
     def form(self) -> ComposeResult:
-        yield Field("Pupil: MIS id or full name", Input(compact=True, id="left-pupil", max_length=120), field_id="pupil")
+        yield Field(
+            "Pupil: MIS id or full name", Input(compact=True, id="left-pupil", max_length=limit(Kind.NAME)), field_id="pupil"
+        )
         yield Field(
             "Date the pupil left",
-            Input(compact=True, id="left-on", placeholder="DD/MM/YYYY", max_length=20),
+            Input(compact=True, id="left-on", placeholder="DD/MM/YYYY", max_length=limit(Kind.DATE)),
             field_id="left",
         )
 
@@ -237,11 +240,13 @@ class ReceiptDialog(ModalForm[bool]):
 
     def form(self) -> ComposeResult:
         yield Field(
-            "Receipt code", Input(compact=True, id="receipt-code", placeholder="XXXX-XXXX-XXXX", max_length=20), field_id="code"
+            "Receipt code",
+            Input(compact=True, id="receipt-code", placeholder="XXXX-XXXX-XXXX", max_length=limit(Kind.REFERENCE)),
+            field_id="code",
         )
         yield Field(
             "Confirmed on (blank: today)",
-            Input(compact=True, id="receipt-on", placeholder="DD/MM/YYYY", max_length=20),
+            Input(compact=True, id="receipt-on", placeholder="DD/MM/YYYY", max_length=limit(Kind.DATE)),
             field_id="on",
         )
 

@@ -54,6 +54,7 @@ from safedesk.store.text.dates import (
     show_datetime,
     to_local_date,
 )
+from safedesk.store.text.limits import Kind
 from safedesk.store.text.sizes import show_size
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog, MessageDialog
@@ -346,6 +347,7 @@ class IncidentDetailScreen(Screen[None]):
                     f"When it happened ({DATETIME_HINT}; blank: now)",
                     value=opened,
                     hint="Writing up earlier events? Give their time: the note is marked as written later.",
+                    text_kind=Kind.DATE,
                 ),
             ],
             save,
@@ -358,8 +360,8 @@ class IncidentDetailScreen(Screen[None]):
 
         fields = [
             FormField("text", "What needs doing"),
-            FormField("owner", "Who will do it"),
-            FormField("due", f"Due ({DATE_HINT})"),
+            FormField("owner", "Who will do it", text_kind=Kind.NAME),
+            FormField("due", f"Due ({DATE_HINT})", text_kind=Kind.DATE),
         ]
         self._form("Add an action", fields, save)
 
@@ -395,8 +397,8 @@ class IncidentDetailScreen(Screen[None]):
         if action is None:
             return
         fields = [
-            FormField("owner", "Who will do it", value=action.owner),
-            FormField("due", f"Due ({DATE_HINT})", value=show_date(action.due)),
+            FormField("owner", "Who will do it", value=action.owner, text_kind=Kind.NAME),
+            FormField("due", f"Due ({DATE_HINT})", value=show_date(action.due), text_kind=Kind.DATE),
             FormField("reason", "Reason (optional)"),
         ]
         self._form(
@@ -422,9 +424,9 @@ class IncidentDetailScreen(Screen[None]):
 
         fields = [
             FormField("target", "Escalated to", "select", "", _choices(ESCALATION_TARGETS)),
-            FormField("at", f"When ({DATETIME_HINT})", value="now"),
-            FormField("contact", "Contact name"),
-            FormField("reference", "Reference number"),
+            FormField("at", f"When ({DATETIME_HINT})", value="now", text_kind=Kind.DATE),
+            FormField("contact", "Contact name", text_kind=Kind.NAME),
+            FormField("reference", "Reference number", text_kind=Kind.REFERENCE),
             FormField("result", "Result / advice given", "multiline"),
         ]
         self._form("Record an escalation", fields, save)
@@ -445,11 +447,14 @@ class IncidentDetailScreen(Screen[None]):
 
         fields = [
             FormField(
-                "path", "File path (a screenshot, saved page or export)", placeholder=r"e.g. C:\Users\you\Desktop\screenshot.png"
+                "path",
+                "File path (a screenshot, saved page or export)",
+                placeholder=r"e.g. C:\Users\you\Desktop\screenshot.png",
+                text_kind=Kind.PATH,
             ),
-            FormField("title", "Title (blank: the file name)"),
-            FormField("captured_at", f"Captured at ({DATETIME_HINT})"),
-            FormField("captured_by", "Captured by"),
+            FormField("title", "Title (blank: the file name)", text_kind=Kind.TITLE),
+            FormField("captured_at", f"Captured at ({DATETIME_HINT})", text_kind=Kind.DATE),
+            FormField("captured_by", "Captured by", text_kind=Kind.NAME),
         ]
         intro = "The file is copied into the store encrypted, with its SHA-256 and size. Limit 50 MB."
         self._form("Add an evidence file", fields, save, intro=intro, threaded=True, then=self._offer_removal)
@@ -482,12 +487,12 @@ class IncidentDetailScreen(Screen[None]):
             return evidence.add_description(session_of(self.app), item)
 
         fields = [
-            FormField("title", "Title"),
+            FormField("title", "Title", text_kind=Kind.TITLE),
             FormField("description", "What was seen (describe; never copy an image of a child)", "multiline"),
             FormField("where_seen", "Where it was seen"),
-            FormField("seen_at", f"When ({DATETIME_HINT})"),
-            FormField("holder", "Who holds it now (person, device, platform)"),
-            FormField("url", "Web address"),
+            FormField("seen_at", f"When ({DATETIME_HINT})", text_kind=Kind.DATE),
+            FormField("holder", "Who holds it now (person, device, platform)", text_kind=Kind.NAME),
+            FormField("url", "Web address", text_kind=Kind.URL),
         ]
         self._form("Describe evidence", fields, save)
 
@@ -514,7 +519,7 @@ class IncidentDetailScreen(Screen[None]):
         )
         self._form(
             "Export evidence file",
-            [FormField("target", "Save as (full path)", value=item.file_name)],
+            [FormField("target", "Save as (full path)", value=item.file_name, text_kind=Kind.PATH)],
             save,
             intro=intro,
             threaded=True,
@@ -542,10 +547,15 @@ class IncidentDetailScreen(Screen[None]):
             return self.incidents_log.add_person(self.incident_id, person, note=v["reason"])
 
         fields = [
-            FormField("name", "Name (pupils: start typing to link the consent register)", suggestions=sorted(pupils)),
+            FormField(
+                "name",
+                "Name (pupils: start typing to link the consent register)",
+                suggestions=sorted(pupils),
+                text_kind=Kind.NAME,
+            ),
             FormField("role", "Role", "select", "pupil", _choices(PERSON_ROLES)),
             FormField("involvement", "Involvement", "select", "victim", _choices(INVOLVEMENTS)),
-            FormField("dob", f"Date of birth, if known ({DATE_HINT})"),
+            FormField("dob", f"Date of birth, if known ({DATE_HINT})", text_kind=Kind.DATE),
             FormField("job_title", "Job title (adults)"),
             FormField("employer", "Employer (adults)"),
             FormField("employment_basis", "Employed as (adults)", "select", "", _choices(EMPLOYMENT_BASES)),
@@ -579,10 +589,10 @@ class IncidentDetailScreen(Screen[None]):
             return self.incidents_log.amend(self.incident_id, {"people": updated}, v["reason"])
 
         fields = [
-            FormField("name", "Name", value=person.name),
+            FormField("name", "Name", value=person.name, text_kind=Kind.NAME),
             FormField("role", "Role", "select", person.role, _choices(PERSON_ROLES)),
             FormField("involvement", "Involvement", "select", person.involvement, _choices(INVOLVEMENTS)),
-            FormField("dob", f"Date of birth, if known ({DATE_HINT})", value=show_date(person.dob)),
+            FormField("dob", f"Date of birth, if known ({DATE_HINT})", value=show_date(person.dob), text_kind=Kind.DATE),
             FormField("job_title", "Job title (adults)", value=person.job_title),
             FormField("employer", "Employer (adults)", value=person.employer),
             FormField("employment_basis", "Employed as (adults)", "select", person.employment_basis, _choices(EMPLOYMENT_BASES)),

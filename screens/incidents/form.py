@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Input, Select, Static, TextArea
+from textual.widgets import Footer, Header, Input, Select, Static
 
 from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult
@@ -29,9 +29,11 @@ from safedesk.store.incidents.records import (
     Incident,
 )
 from safedesk.store.text.dates import DATE_HINT, DATETIME_HINT, parse_date, parse_datetime, show_date, show_datetime
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
+from safedesk.widgets.limited import LimitedTextArea
 from safedesk.widgets.ticks import TickList
 
 
@@ -74,21 +76,33 @@ class IncidentFormScreen(Form[int | None]):
                     classes="muted",
                 )
             yield Field(
-                "Title: what happened, in a few words", Input(title, id="title", compact=True, max_length=200), field_id="title"
+                "Title: what happened, in a few words",
+                Input(title, id="title", compact=True, max_length=limit(Kind.TITLE)),
+                field_id="title",
             )
             yield Field(
                 f"Reported at ({DATETIME_HINT})",
-                Input(show_datetime(incident.reported_at) if incident else "now", id="reported_at", compact=True),
+                Input(
+                    show_datetime(incident.reported_at) if incident else "now",
+                    id="reported_at",
+                    compact=True,
+                    max_length=limit(Kind.DATE),
+                ),
                 field_id="reported_at",
             )
             yield Field(
                 "Happened at (if known)",
-                Input(show_datetime(incident.occurred_at) if incident else "", id="occurred_at", compact=True),
+                Input(
+                    show_datetime(incident.occurred_at) if incident else "",
+                    id="occurred_at",
+                    compact=True,
+                    max_length=limit(Kind.DATE),
+                ),
                 field_id="occurred_at",
             )
             yield Field(
                 "Reported by",
-                Input(incident.reported_by if incident else "", id="reported_by", compact=True),
+                Input(incident.reported_by if incident else "", id="reported_by", compact=True, max_length=limit(Kind.NAME)),
                 field_id="reported_by",
             )
             yield Field(
@@ -104,17 +118,23 @@ class IncidentFormScreen(Form[int | None]):
             )
             yield Field(
                 "Web addresses (separate several with spaces)",
-                Input(" ".join(incident.urls) if incident else "", id="urls", compact=True),
+                Input(" ".join(incident.urls) if incident else "", id="urls", compact=True, max_length=limit(Kind.URL)),
                 field_id="urls",
             )
             yield Field(
                 "Where it was seen (page, group, device)",
-                Input(incident.where_seen if incident else "", id="where_seen", compact=True),
+                Input(incident.where_seen if incident else "", id="where_seen", compact=True, max_length=limit(Kind.LONG)),
                 field_id="where_seen",
             )
             yield Field(
                 "Description: what was seen or said, by whom (facts, not opinions)",
-                TextArea(incident.description if incident else "", id="description", soft_wrap=True, tab_behavior="focus"),
+                LimitedTextArea(
+                    incident.description if incident else "",
+                    id="description",
+                    max_length=limit(Kind.LONG),
+                    soft_wrap=True,
+                    tab_behavior="focus",
+                ),
                 field_id="description",
             )
             yield Field(
@@ -177,26 +197,50 @@ class IncidentFormScreen(Form[int | None]):
             )
             yield Field(
                 f"Parents informed at ({DATETIME_HINT})",
-                Input(show_datetime(incident.parents_informed_at) if incident else "", id="parents_informed_at", compact=True),
+                Input(
+                    show_datetime(incident.parents_informed_at) if incident else "",
+                    id="parents_informed_at",
+                    compact=True,
+                    max_length=limit(Kind.DATE),
+                ),
                 field_id="parents_informed_at",
             )
             yield Field(
                 "Parents informed by",
-                Input(incident.parents_informed_by if incident else "", id="parents_informed_by", compact=True),
+                Input(
+                    incident.parents_informed_by if incident else "",
+                    id="parents_informed_by",
+                    compact=True,
+                    max_length=limit(Kind.NAME),
+                ),
                 field_id="parents_informed_by",
             )
             yield Field(
                 f"Review date ({DATE_HINT})",
-                Input(show_date(incident.review_date) if incident else "", id="review_date", compact=True),
+                Input(
+                    show_date(incident.review_date) if incident else "",
+                    id="review_date",
+                    compact=True,
+                    max_length=limit(Kind.DATE),
+                ),
                 field_id="review_date",
             )
             yield Field(
                 "Keep the record until (retention date)",
-                Input(show_date(incident.retention_date) if incident else "", id="retention_date", compact=True),
+                Input(
+                    show_date(incident.retention_date) if incident else "",
+                    id="retention_date",
+                    compact=True,
+                    max_length=limit(Kind.DATE),
+                ),
                 field_id="retention_date",
             )
             if incident:
-                yield Field("Reason for the change (kept with it)", Input(id="reason", compact=True), field_id="reason")
+                yield Field(
+                    "Reason for the change (kept with it)",
+                    Input(id="reason", compact=True, max_length=limit(Kind.SHORT)),
+                    field_id="reason",
+                )
             yield from self.buttons()
         yield Footer()
 

@@ -15,6 +15,7 @@ from safedesk.router import open_screen
 from safedesk.store.incidents.log import SORTS, IncidentLog, IncidentRow, RowFilter
 from safedesk.store.incidents.records import FLAGS, PLATFORMS, STATUSES
 from safedesk.store.text.dates import DATE_HINT, local_date_text, local_zone, parse_date, show_date
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import plain
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import session_of
@@ -47,7 +48,9 @@ class IncidentListScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="/ search words in titles and descriptions", id="inc-text", compact=True)
+        yield Input(
+            placeholder="/ search words in titles and descriptions", id="inc-text", compact=True, max_length=limit(Kind.SHORT)
+        )
         yield Static("", id="inc-count", markup=False)
         yield RowTable(
             [Col("Ref", 13), Col("Reported", 10), Col("Status", 10), Col("Title"), Col("Flags", 5)],
@@ -124,7 +127,7 @@ class IncidentListScreen(Screen[None]):
             FormField("status", "Status", "select", current.status, STATUS_CHOICES),
             FormField("flag", "Flag", "select", current.flag, FLAG_CHOICES),
             FormField("platform", "Platform", "select", current.platform, PLATFORM_CHOICES),
-            FormField("since", f"Reported since ({DATE_HINT})", value=show_date(current.since)),
+            FormField("since", f"Reported since ({DATE_HINT})", value=show_date(current.since), text_kind=Kind.DATE),
         ]
         self.app.push_screen(FormDialog("Filter incidents", fields, save, save_label="Apply"), done)
 

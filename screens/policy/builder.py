@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Select, Static, TextArea
+from textual.widgets import Footer, Header, Input, Select, Static
 
 from safedesk.router import open_screen
 from safedesk.store.policy.builder import (
@@ -29,14 +29,17 @@ from safedesk.store.policy.builder import (
     QUESTIONS_BY_NAME,
     PolicyBook,
     PolicyQuestion,
+    answer_kind,
 )
 from safedesk.store.text.dates import DATE_HINT, show_date
 from safedesk.store.text.document import Format
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import Choice, Field, plain
 from safedesk.widgets.export import default_export_path, export_dialog
 from safedesk.widgets.forms import FormResult
 from safedesk.widgets.host import session_of
+from safedesk.widgets.limited import LimitedTextArea
 from safedesk.widgets.paged import PagedForm
 
 if TYPE_CHECKING:
@@ -72,14 +75,16 @@ def _widget(question: PolicyQuestion, value: str, widget_id: str) -> Widget:
     if question.kind == BOOL:
         return Choice(YES_NO, value, id=widget_id)
     if question.kind == LIST:
-        area = TextArea(value, soft_wrap=True, tab_behavior="focus", compact=True, id=widget_id)
+        area = LimitedTextArea(
+            value, max_length=limit(Kind.LONG), soft_wrap=True, tab_behavior="focus", compact=True, id=widget_id
+        )
         area.styles.height = 6 if question.name == "policies" else 3
         return area
     if question.kind == DATE:
-        return Input(value, placeholder=DATE_HINT, compact=True, max_length=20, id=widget_id)
+        return Input(value, placeholder=DATE_HINT, compact=True, max_length=limit(Kind.DATE), id=widget_id)
     if question.kind == NUMBER:
-        return Input(value, restrict=r"\d*", compact=True, max_length=3, id=widget_id)
-    return Input(value, placeholder=question.hint, compact=True, max_length=300, id=widget_id)
+        return Input(value, restrict=r"\d*", compact=True, max_length=limit(Kind.NUMBER), id=widget_id)
+    return Input(value, placeholder=question.hint, compact=True, max_length=limit(answer_kind(question)), id=widget_id)
 
 
 def _label(question: PolicyQuestion) -> str:

@@ -27,6 +27,7 @@ from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
 from safedesk.store.text.dates import local_today
+from safedesk.store.text.limits import Kind
 
 if TYPE_CHECKING:
     from safedesk.store.engine.session import Session
@@ -125,6 +126,8 @@ def _require_length(value: str, limit: int, what: str, field_name: str) -> None:
 class StaffMember(Record):
     """A member of staff who may run, own or approve accounts; never deleted, marked as left."""
 
+    LIMITS: ClassVar[dict[str, Kind]] = {"name": Kind.NAME}
+
     TABLE: ClassVar[str] = "account_staff"
 
     name: str
@@ -169,6 +172,8 @@ class Admin:
 class Decision:
     """SLT's decision on the business case: who decided, when, and why."""
 
+    LIMITS: ClassVar[dict[str, Kind]] = {"reasons": Kind.LONG}
+
     approved: bool
     by_id: int  # the SLT member (staff register)
     on: date
@@ -180,6 +185,8 @@ class Decision:
 class Override:
     """Activation without SLT approval: who did it, when and why (also in the audit log)."""
 
+    LIMITS: ClassVar[dict[str, Kind]] = {"reason": Kind.LONG, "by": Kind.NAME}
+
     reason: str
     by: str
     at: datetime = field(default_factory=utcnow)
@@ -189,6 +196,12 @@ class Override:
 class Account(Record):
     TABLE: ClassVar[str] = "accounts"
     MULTILINE: ClassVar[frozenset[str]] = frozenset({"purpose", "notes"})
+    LIMITS: ClassVar[dict[str, Kind]] = {
+        "platform": Kind.NAME,
+        "name": Kind.NAME,
+        "url": Kind.URL,
+        "devices": Kind.NAME,
+    }
 
     platform: str
     name: str  # the account's name or handle, e.g. "@OakPrimary"
@@ -320,6 +333,8 @@ class PasswordChange(Record):
     the history, and it can grow without slowing anything but the history view.
     """
 
+    LIMITS: ClassVar[dict[str, Kind]] = {"password": Kind.PASSPHRASE}
+
     TABLE: ClassVar[str] = "account_password_history"
 
     credential_id: int
@@ -336,6 +351,8 @@ class PasswordChange(Record):
 @dataclass(kw_only=True)
 class Credential(Record):
     """One login for an account (most have one; a Page run through admins' own logins may have several)."""
+
+    LIMITS: ClassVar[dict[str, Kind]] = {"label": Kind.NAME, "password": Kind.PASSPHRASE, "factor_holder": Kind.NAME}
 
     TABLE: ClassVar[str] = "account_credentials"
     MULTILINE: ClassVar[frozenset[str]] = frozenset({"notes"})

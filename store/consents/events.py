@@ -32,6 +32,7 @@ from safedesk.store.engine.records import Record, require, utcnow
 from safedesk.store.errors import InvalidInput, RecordNotFound
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_today
+from safedesk.store.text.limits import Kind
 from safedesk.store.text.markdown import md_cell
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class EventStatus(StrEnum):
 class EventDecision:
     """One decision for one pupil about one event: what, given when and by whom, recorded when."""
 
+    LIMITS: ClassVar[dict[str, Kind]] = {"given_by": Kind.NAME, "recorded_by": Kind.NAME}
+
     pupil_id: int
     status: EventStatus
     given_on: date
@@ -63,6 +66,8 @@ class EventDecision:
 @dataclass(kw_only=True)
 class ConsentEvent(Record):
     """A trip, performance or other event with its own consent and its own date range."""
+
+    LIMITS: ClassVar[dict[str, Kind]] = {"name": Kind.NAME}
 
     TABLE: ClassVar[str] = "consent_events"
 

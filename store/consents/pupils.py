@@ -35,6 +35,7 @@ from safedesk.store.registry import AttentionItem, Report
 from safedesk.store.text import dates as timeparse
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_today
+from safedesk.store.text.limits import Kind
 from safedesk.store.text.markdown import md_cell
 
 if TYPE_CHECKING:
@@ -184,6 +185,8 @@ _Facts = tuple[str, str, date | str | None, date | str | None, str, date | str]
 class ConsentChange:
     """One entry in a pupil's consent history: what was decided for one purpose, by whom, when."""
 
+    LIMITS: ClassVar[dict[str, Kind]] = {"given_by": Kind.NAME, "recorded_by": Kind.NAME}
+
     purpose: Purpose
     status: ConsentStatus
     given_by: str = ""
@@ -237,6 +240,8 @@ class ConsentChange:
 class FlagChange:
     """The never-publish flag set (with its reason category) or removed (reason None)."""
 
+    LIMITS: ClassVar[dict[str, Kind]] = {"recorded_by": Kind.NAME}
+
     reason: NeverPublish | None
     on: date
     recorded_at: datetime
@@ -246,6 +251,13 @@ class FlagChange:
 @dataclass(kw_only=True)
 class Pupil(Record):
     """A pupil, with as little personal data as the consents need."""
+
+    LIMITS: ClassVar[dict[str, Kind]] = {
+        "name": Kind.NAME,
+        "preferred_name": Kind.NAME,
+        "mis_id": Kind.REFERENCE,
+        "admission_no": Kind.REFERENCE,
+    }
 
     TABLE: ClassVar[str] = "pupils"
 

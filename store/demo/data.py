@@ -21,6 +21,7 @@ from safedesk.store.text.dates import local_today
 DEMO_PASSPHRASE = "riverside demo store only"
 DEMO_SETTING = "Riverside Primary (DEMO: fictional data)"
 DEMO_USER = "Alex Morgan (demo DSL)"
+DEMO_LABEL = "blue kettle"  # the DSL's key on the unlock screen: fixed, so screenshots stay the same
 
 _PUPILS = [
     ("Amara Okafor", "Year 6", "6R"),
@@ -54,7 +55,7 @@ def create_demo_store(folder: Path, passphrase: str) -> str:
 
 
 def _build(folder: Path, passphrase: str, options: OpenOptions | None) -> str:
-    session, recovery = Session.create(folder, DEMO_SETTING, DEMO_USER, passphrase, options)
+    session, recovery = Session.create(folder, DEMO_SETTING, DEMO_USER, passphrase, options, label=DEMO_LABEL)
     try:
         with session.transaction():
             setting = session.setting()

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from safedesk.store.engine.records import Record, require, utcnow
+from safedesk.store.text.limits import Kind
 
 ROLE_LABELS = {"dsl": "DSL", "deputy": "Deputy DSL", "recovery": "Recovery key"}
 THEMES = {"safedesk": "SafeDesk (default)", "safedesk-high-contrast": "High contrast"}
@@ -29,6 +30,8 @@ REFERRER_FIELDS = {"name": "Name", "role": "Role", "phone": "Phone", "email": "S
 class Setting(Record):
     """The school or setting this store belongs to, and its app preferences."""
 
+    LIMITS: ClassVar[dict[str, Kind]] = {"name": Kind.NAME}
+
     TABLE: ClassVar[str] = "settings"
 
     name: str
@@ -43,15 +46,12 @@ class Setting(Record):
 
     def validate(self) -> None:
         require(bool(self.name.strip()), "Enter the name of your school or setting.", "name")
-        require(len(self.name) <= 120, "Keep the setting name under 120 characters.", "name")
         require(1 <= self.idle_lock_minutes <= 60, "Auto-lock must be between 1 and 60 minutes.", "idle_lock_minutes")
         require(self.theme in THEMES, "Choose a theme from the list.", "theme")
-        for key, value in self.contacts.items():
+        for key in self.contacts:
             require(key in CONTACTS, "Unknown contact.", key)
-            require(len(value) <= 200, "Keep each contact under 200 characters.", key)
-        for key, value in self.referrer.items():
+        for key in self.referrer:
             require(key in REFERRER_FIELDS, "Unknown referrer detail.", f"referrer_{key}")
-            require(len(value) <= 200, "Keep each detail under 200 characters.", f"referrer_{key}")
         email = self.referrer.get("email", "")
         require(not email or "@" in email, "That does not look like an email address.", "referrer_email")
 
@@ -59,6 +59,8 @@ class Setting(Record):
 @dataclass(kw_only=True)
 class User(Record):
     """A person who can unlock the store, tied to one key slot."""
+
+    LIMITS: ClassVar[dict[str, Kind]] = {"name": Kind.NAME, "slot_id": Kind.REFERENCE}
 
     TABLE: ClassVar[str] = "users"
 
@@ -71,7 +73,6 @@ class User(Record):
 
     def validate(self) -> None:
         require(bool(self.name.strip()), "Enter the person's name.", "name")
-        require(len(self.name) <= 80, "Keep the name under 80 characters.", "name")
         require(self.role in ROLE_LABELS, "Role must be dsl, deputy or recovery.", "role")
 
     @property

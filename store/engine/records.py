@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from typing import Any, ClassVar, Self, TypeVar
 
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.clean import clean_text
+from safedesk.store.text.limits import Kind, limit, too_long
 
 R = TypeVar("R", bound="Record")
 
@@ -34,11 +36,36 @@ class Record:
     DELETABLE: ClassVar[bool] = False
     # Fields kept as multi-line text (others are cleaned to a single line).
     MULTILINE: ClassVar[frozenset[str]] = frozenset()
+    # The kind of each text field whose length limit is not the default: LONG for a
+    # multi-line field, SHORT for any other (store/text/limits.py holds the limits).
+    LIMITS: ClassVar[Mapping[str, Kind]] = {}
 
     id: int | None = None
 
+    def __init_subclass__(cls, **options: Any) -> None:
+        # Every validate() checks lengths first, so a record's own rules never see over-long
+        # text, whichever of the many callers (forms checking early, the repository) runs it.
+        super().__init_subclass__(**options)
+        own = cls.__dict__.get("validate")
+        if own is not None and not getattr(own, "_checks_lengths", False):
+
+            @functools.wraps(own)
+            def validate(self: Record) -> None:
+                self.check_lengths()
+                own(self)
+
+            validate._checks_lengths = True  # type: ignore[attr-defined]
+            cls.validate = validate  # type: ignore[method-assign]
+
     def validate(self) -> None:
         """Raise InvalidInput(message, field) for the first value that breaks a rule."""
+        self.check_lengths()
+
+    def check_lengths(self) -> None:
+        """Raise InvalidInput naming the first field whose text is longer than its kind allows."""
+        for f in dataclasses.fields(self):
+            if f.name != "id":
+                _check_length(getattr(self, f.name), field_kind(self, f.name), f.name)
 
     def cleaned(self) -> Self:
         """A copy with every text value, nested ones included, stripped of control characters."""
@@ -64,6 +91,30 @@ def require(condition: bool, message: str, field: str) -> None:
     """Validation helper: one line per rule inside `validate()`."""
     if not condition:
         raise InvalidInput(message, field)
+
+
+def field_kind(owner: object, name: str) -> Kind:
+    """The kind of text `owner`'s field `name` holds (a record or a dataclass nested in one)."""
+    kinds: Mapping[str, Kind] = getattr(owner, "LIMITS", {})
+    if name in kinds:
+        return kinds[name]
+    return Kind.LONG if name in getattr(owner, "MULTILINE", frozenset()) else Kind.SHORT
+
+
+def _check_length(value: Any, kind: Kind, field: str) -> None:
+    # A nested dataclass's own fields keep their kinds; the error names the record's field holding it.
+    if isinstance(value, str):
+        if len(value) > limit(kind):
+            raise InvalidInput(f"The {field.replace('_', ' ')} is too long. {too_long(kind)}", field)
+    elif isinstance(value, tuple | list):
+        for item in value:
+            _check_length(item, kind, field)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_length(item, kind, field)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _check_length(getattr(value, f.name), field_kind(value, f.name), field)
 
 
 def _cleaned(value: Any, multiline: bool = False) -> Any:

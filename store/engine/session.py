@@ -22,6 +22,7 @@ from safedesk.store.engine.core_records import Meta, Setting, User
 from safedesk.store.engine.db import Database, Documents
 from safedesk.store.engine.keys import crypto
 from safedesk.store.engine.keys.header import Header, Slot, normalise_name
+from safedesk.store.engine.keys.labels import RECOVERY_LABEL, check_label, suggest_label
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.keys.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.records import Record, utcnow
@@ -62,9 +63,18 @@ class Session:
 
     @classmethod
     def create(
-        cls, folder: Path, setting_name: str, user_name: str, passphrase: str, options: OpenOptions | None = None
+        cls,
+        folder: Path,
+        setting_name: str,
+        user_name: str,
+        passphrase: str,
+        options: OpenOptions | None = None,
+        label: str | None = None,
     ) -> tuple[Session, str]:
-        """A new store with its first DSL and a recovery slot; returns the recovery key (show it once)."""
+        """A new store with its first DSL and a recovery slot; returns the recovery key (show it once).
+
+        `label`: what the unlock screen calls the DSL's key (keys/labels.py; None: two random words).
+        """
         options = options or OpenOptions()
         folder = Path(folder)
         setting = Setting(name=setting_name, created_at=utcnow()).cleaned()
@@ -72,14 +82,18 @@ class Session:
         setting.validate()
         user.validate()
         check_new_passphrase(passphrase, context=(setting.name, user.name))
+        names = (setting.name, user.name)
+        label = check_label(suggest_label(names=names) if label is None else label, names)
         refuse_store_files(folder)
         kdf = options.kdf or crypto.calibrate()
         store_id = crypto.random_key()[:16].hex()
         data_key = crypto.random_key()
         identity, recipient = events.new_identity()
         recovery = new_recovery_key()
-        dsl_slot = Slot.create(store_id, "dsl", user.name, crypto.normalise_passphrase(passphrase), data_key, kdf)
-        recovery_slot = Slot.create(store_id, "recovery", "", secret_for_slot("recovery", recovery) or b"", data_key, kdf)
+        dsl_slot = Slot.create(store_id, "dsl", user.name, crypto.normalise_passphrase(passphrase), data_key, kdf, label=label)
+        recovery_slot = Slot.create(
+            store_id, "recovery", "", secret_for_slot("recovery", recovery) or b"", data_key, kdf, label=RECOVERY_LABEL
+        )
         header = Header(store_id=store_id, events_recipient=recipient, slots=(dsl_slot, recovery_slot))
         vault = Vault.create(folder, header, dsl_slot, data_key, options.compact_bytes)
         session = cls(vault, options)

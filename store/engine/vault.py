@@ -768,9 +768,11 @@ class Vault:
 
     # The data key never leaves the vault: callers ask it to wrap, seal or open.
 
-    def new_slot(self, role: str, name: str, secret: bytes, kdf: crypto.KdfParams, slot_id: str | None = None) -> Slot:
+    def new_slot(
+        self, role: str, name: str, secret: bytes, kdf: crypto.KdfParams, slot_id: str | None = None, label: str = ""
+    ) -> Slot:
         """A key slot that opens this store with `secret`, wrapping this store's data key."""
-        return Slot.create(self.header.store_id, role, name, secret, self._key, kdf, slot_id)
+        return Slot.create(self.header.store_id, role, name, secret, self._key, kdf, slot_id, label)
 
     def seal(self, plaintext: bytes, aad: bytes) -> bytes:
         """Encrypt with the store's data key, bound to `aad` (see engine.blobs)."""

@@ -40,6 +40,7 @@ from safedesk.store.registry import AttentionItem
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_zone, parse_date, show_date, show_datetime, to_local_date
 from safedesk.store.text.document import Document, Format, render
+from safedesk.store.text.limits import Kind, limit, too_long
 from safedesk.store.text.markdown import check_markdown, md_block, md_cell, md_escape
 
 if TYPE_CHECKING:
@@ -122,7 +123,6 @@ GROUPS: tuple[str, ...] = ("Staff", "Early Years", "KS1", "KS2", "KS3", "KS4", "
 NOTE = "note"
 REVIEW_AFTER_MONTHS = 12  # the guidance asks for a yearly re-assessment
 DUE_SOON = timedelta(days=30)
-MAX_TEXT, MAX_NOTE, MAX_CELL = 4000, 2000, 60
 MAX_ENTRIES = 50
 
 _QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "how", "why", "where", "when"})
@@ -159,6 +159,8 @@ def field_kind(question: str) -> str:
 @dataclass(frozen=True, kw_only=True)
 class Question:
     """One question of a form, as worded on its card (also frozen into each version)."""
+
+    LIMITS: ClassVar[dict[str, Kind]] = {"text": Kind.LONG}
 
     key: str  # stable: card, section and question
     card_id: str
@@ -294,10 +296,13 @@ def normalise_answer(question: Question, part: str, value: str, where: str) -> s
     return value
 
 
-def _limit(question: Question, part: str) -> int:
-    if question.kind == GRID:
-        return MAX_CELL
-    return MAX_NOTE if part == NOTE else MAX_TEXT
+def answer_kind(question: Question) -> Kind:
+    """The kind of text an answer to `question` is (its length limit: store/text/limits.py)."""
+    return Kind.NAME if question.kind == GRID else Kind.LONG
+
+
+def _limit(question: Question) -> int:
+    return limit(answer_kind(question))
 
 
 def answered(questions: Iterable[Question], answers: dict[str, str]) -> tuple[int, int]:
@@ -313,6 +318,8 @@ def answered(questions: Iterable[Question], answers: dict[str, str]) -> tuple[in
 @dataclass(kw_only=True)
 class Form(Record):
     """A form being kept for the setting: its working draft, and (separately) its versions."""
+
+    LIMITS: ClassVar[dict[str, Kind]] = {"title": Kind.TITLE, "draft": Kind.LONG}
 
     TABLE: ClassVar[str] = "forms"
     # A form with no saved version is a draft anyone may throw away; FormBook refuses
@@ -343,8 +350,7 @@ class Form(Record):
             if question is None:
                 continue  # a question since removed from its card: ignored, never shown or exported
             require(entry <= MAX_ENTRIES, f"A section holds at most {MAX_ENTRIES} entries.", where)
-            limit = _limit(question, part)
-            require(len(value) <= limit, f"Keep this answer under {limit:,} characters.", where)
+            require(len(value) <= _limit(question), too_long(answer_kind(question)), where)
             if question.kind == DATE:
                 require(_is_iso_date(value), "Type a date like 21/11/2026.", where)
             if question.kind == YESNO and part == "":
@@ -366,6 +372,8 @@ def _is_iso_date(value: str) -> bool:
 @dataclass(kw_only=True)
 class FormVersion(Record):
     """A form as filled in on one date: answers and the questions' wording, never changed."""
+
+    LIMITS: ClassVar[dict[str, Kind]] = {"title": Kind.TITLE, "answers": Kind.LONG, "saved_by": Kind.NAME}
 
     TABLE: ClassVar[str] = "form_versions"
 
@@ -562,8 +570,7 @@ class FormBook:
             require(entry <= MAX_ENTRIES, f"A section holds at most {MAX_ENTRIES} entries.", where)
             stored = address(key, entry or (1 if question.repeat else 0), part)
             cleaned = normalise_answer(question, part, value, where)
-            limit = _limit(question, part)
-            require(len(cleaned) <= limit, f"Keep this answer under {limit:,} characters.", where)
+            require(len(cleaned) <= _limit(question), too_long(answer_kind(question)), where)
             if cleaned:
                 draft[stored] = cleaned
             else:

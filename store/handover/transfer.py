@@ -65,15 +65,25 @@ from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import REF, STATUSES, ChronologyEntry, Incident
 from safedesk.store.registry import AttentionItem
 from safedesk.store.text.dates import local_midnight, local_today, show_date, to_local_date
+from safedesk.store.text.limits import Kind, limit
 
 DIRECTIONS = {"sent": "Sent", "received": "Received"}
-MAX_PARTY = 120
-MAX_NOTE = 500
 
 
 @dataclass(kw_only=True)
 class Transfer(Record):
     """One handover file, sent from this store or received into it."""
+
+    LIMITS: ClassVar[dict[str, Kind]] = {
+        "receipt_code": Kind.REFERENCE,
+        "by": Kind.NAME,
+        "counterpart": Kind.NAME,
+        "counterpart_person": Kind.NAME,
+        "addressed_to": Kind.NAME,
+        "incident_refs": Kind.REFERENCE,
+        "receipt_by": Kind.NAME,
+        "note": Kind.LONG,
+    }
 
     TABLE: ClassVar[str] = "transfers"
     MULTILINE: ClassVar[frozenset[str]] = frozenset({"note"})
@@ -109,8 +119,6 @@ class Transfer(Record):
             "Say who it is for: an organisation or role, e.g. 'Oakwood Academy DSL' or 'LADO'.",
             "counterpart",
         )
-        require(len(self.counterpart) <= MAX_PARTY, f"Keep this under {MAX_PARTY} characters.", "counterpart")
-        require(len(self.note) <= MAX_NOTE, f"Keep the purpose under {MAX_NOTE} characters.", "note")
 
     @property
     def pending(self) -> bool:
@@ -709,10 +717,10 @@ def apply_import(session: Session, preview: ImportPreview) -> Transfer:
                 bundle_id=bundle.manifest.bundle_id,
                 at=utcnow(),
                 by=_actor(session),
-                counterpart=(bundle.manifest.setting or "unknown sender")[:MAX_PARTY],
-                counterpart_person=bundle.manifest.exported_by[:MAX_PARTY],
-                addressed_to=bundle.manifest.to[:MAX_PARTY],
-                note=bundle.manifest.note[:MAX_NOTE],
+                counterpart=(bundle.manifest.setting or "unknown sender")[: limit(Kind.NAME)],
+                counterpart_person=bundle.manifest.exported_by[: limit(Kind.NAME)],
+                addressed_to=bundle.manifest.to[: limit(Kind.NAME)],
+                note=bundle.manifest.note[: limit(Kind.LONG)],
                 file_name=preview.opened.file_name,
                 file_sha256=preview.opened.file_sha256,
                 size=preview.opened.size,

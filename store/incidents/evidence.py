@@ -27,6 +27,7 @@ from safedesk.store.engine.verify import Check
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import CLOCK_SLACK, Incident
+from safedesk.store.text.limits import Kind, limit
 from safedesk.store.text.sizes import show_size
 
 EVIDENCE_DIR = "evidence"
@@ -49,6 +50,13 @@ class DuplicateEvidence(InvalidInput):
 class Evidence(Record):
     TABLE: ClassVar[str] = "evidence"
     MULTILINE: ClassVar[frozenset[str]] = frozenset({"description"})
+    LIMITS: ClassVar[dict[str, Kind]] = {
+        "title": Kind.TITLE,
+        "url": Kind.URL,
+        "holder": Kind.NAME,
+        "captured_by": Kind.NAME,
+        "added_by": Kind.NAME,
+    }
 
     incident_id: int
     kind: str  # "file" or "description"
@@ -172,7 +180,7 @@ def add_file(
     item = Evidence(
         incident_id=incident_id,
         kind="file",
-        title=title or Path(path).name,
+        title=title or Path(path).name[: limit(Kind.TITLE)],  # a long file name: its start (file_name keeps it all)
         file_name=Path(path).name,
         size=len(data),
         sha256=digest,

@@ -28,13 +28,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from safedesk.store.accounts.health import involves_pupil_images
 from safedesk.store.accounts.register import Register
 from safedesk.store.engine.files import write_export
-from safedesk.store.engine.records import Record, require, utcnow
+from safedesk.store.engine.records import Record, field_kind, require, utcnow
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.forms.filled import section_notes
 from safedesk.store.registry import AttentionItem
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import local_zone, parse_date, show_date
 from safedesk.store.text.document import Document, Format, render
+from safedesk.store.text.limits import Kind
 from safedesk.store.text.markdown import check_markdown, md_escape
 
 if TYPE_CHECKING:
@@ -187,12 +188,21 @@ def _questions() -> tuple[PolicyQuestion, ...]:
 
 QUESTIONS: tuple[PolicyQuestion, ...] = _questions()
 QUESTIONS_BY_NAME: dict[str, PolicyQuestion] = {q.name: q for q in QUESTIONS}
-MAX_TEXT, MAX_ITEMS, MAX_ITEM = 300, 30, 120
+MAX_ITEMS = 30
 
 
 @dataclass(kw_only=True)
 class PolicyAnswers(Record):
     """The answers behind the setting's social media policy (one record per store)."""
+
+    LIMITS: ClassVar[dict[str, Kind]] = {
+        "setting_name": Kind.NAME,
+        "headteacher_name": Kind.NAME,
+        "dsl_name": Kind.NAME,
+        "deputies": Kind.NAME,
+        "platforms": Kind.NAME,
+        "policies": Kind.NAME,
+    }
 
     TABLE: ClassVar[str] = "policy_answers"
 
@@ -244,11 +254,8 @@ class PolicyAnswers(Record):
             value = getattr(self, question.name)
             if question.kind == CHOICE:
                 require(value in question.choices, f"Choose one of: {', '.join(question.choices)}.", question.name)
-            elif question.kind == TEXT:
-                require(len(value) <= MAX_TEXT, f"Keep this answer under {MAX_TEXT} characters.", question.name)
-            elif question.kind == LIST:
+            elif question.kind == LIST:  # each line's length: its kind's limit, like every text (LIMITS)
                 require(len(value) <= MAX_ITEMS, f"List at most {MAX_ITEMS}.", question.name)
-                require(all(len(v) <= MAX_ITEM for v in value), f"Keep each line under {MAX_ITEM} characters.", question.name)
         require(1 <= self.takedown_hours <= 168, "Give a number of hours from 1 to 168 (a week).", "takedown_hours")
         today = datetime.now(local_zone()).date()
         require(
@@ -260,10 +267,15 @@ class PolicyAnswers(Record):
             "review_on",
         )
         require(
-            len(self.letter_values) <= 50 and all(len(v) <= MAX_TEXT for v in self.letter_values.values()),
-            "Keep each letter detail short.",
+            len(self.letter_values) <= 50,
+            "Keep at most 50 letter details.",
             "letter_values",
         )
+
+
+def answer_kind(question: PolicyQuestion) -> Kind:
+    """The kind of text an answer to `question` is (a list: each of its lines), for its length limit."""
+    return field_kind(PolicyAnswers, question.name)
 
 
 def _items(values: Iterable[str]) -> tuple[str, ...]:

@@ -35,9 +35,7 @@ from safedesk.store.accounts.wordlist import WORDS
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.features import attention, verify_store
 from safedesk.store.text.dates import parse_date
-from tests.kit import DAY, add_staff_member, healthy_account, register_rules
-
-TODAY = date.today()
+from tests.kit import DAY, add_staff_member, current_day, healthy_account, register_rules
 
 
 @pytest.fixture
@@ -78,22 +76,22 @@ def test_approval_needs_two_named_staff_and_an_slt_member(reg):
     teacher = add_staff_member(reg, "Bo Teacher")
     account = reg.propose(Account(platform="YouTube", name="Oak Music", runner_ids=(teacher.id or 0,)))
     with pytest.raises(InvalidInput) as few:
-        reg.decide(account.id or 0, approved=True, by_id=head.id, on=TODAY)
+        reg.decide(account.id or 0, approved=True, by_id=head.id, on=current_day())
     assert few.value.field == "runner_ids"
     with pytest.raises(InvalidInput, match="senior leadership"):
-        reg.decide(account.id or 0, approved=False, by_id=teacher.id, on=TODAY, reasons="No")
+        reg.decide(account.id or 0, approved=False, by_id=teacher.id, on=current_day(), reasons="No")
     with pytest.raises(InvalidInput, match="reasons"):
-        reg.decide(account.id or 0, approved=False, by_id=head.id, on=TODAY)
-    rejected = reg.decide(account.id or 0, approved=False, by_id=head.id, on=TODAY, reasons="Use the website instead")
+        reg.decide(account.id or 0, approved=False, by_id=head.id, on=current_day())
+    rejected = reg.decide(account.id or 0, approved=False, by_id=head.id, on=current_day(), reasons="Use the website instead")
     assert rejected.status is Status.PROPOSED and rejected.status_label == "rejected"
     assert "approval.rejected" in register_rules(reg) and "case.runners" in register_rules(reg)
     with pytest.raises(InvalidInput, match="future"):
-        reg.decide(account.id or 0, approved=False, by_id=head.id, on=TODAY + DAY, reasons="x")
+        reg.decide(account.id or 0, approved=False, by_id=head.id, on=current_day() + DAY, reasons="x")
 
 
 def test_withdrawn_approval_pauses_a_live_account(reg):
     account, _, people = healthy_account(reg)
-    paused = reg.decide(account.id or 0, approved=False, by_id=people["head"].id, on=TODAY, reasons="Not used")
+    paused = reg.decide(account.id or 0, approved=False, by_id=people["head"].id, on=current_day(), reasons="Not used")
     assert paused.status is Status.PAUSED
     with pytest.raises(NotAllowed):
         reg.set_status(account.id or 0, Status.ACTIVE)
@@ -109,7 +107,7 @@ def test_update_details_cannot_change_status_or_decisions(reg):
 def test_leaver_flags_every_account_they_ran_until_access_removed_and_password_changed(reg):
     account, credential, people = healthy_account(reg)
     other = reg.propose(Account(platform="X (Twitter)", name="@OakSport", owner_id=people["head"].id))
-    report = reg.mark_left(people["bo"].id or 0, TODAY)
+    report = reg.mark_left(people["bo"].id or 0, current_day())
     assert [a.account_id for a in report.administered] == [account.id]
     assert report.administered[0].logins == ["Main login"]
     assert "remove their Admin access" in report.lines()[0] and "Bo" not in " ".join(report.lines())
@@ -120,19 +118,19 @@ def test_leaver_flags_every_account_they_ran_until_access_removed_and_password_c
     assert entry.action == "accounts.leaver" and "Bo" not in entry.summary
 
     index = next(i for i, a in enumerate(account.admins) if a.staff_id == people["bo"].id)
-    removed = dataclasses.replace(account.admins[index], removed_on=TODAY)
+    removed = dataclasses.replace(account.admins[index], removed_on=current_day())
     reg.update_admin(account.id or 0, index, removed)
     assert "admins.leaver" not in register_rules(reg) and "password.not-rotated" in register_rules(reg)
     reg.change_password(credential.id or 0, "after-the-leaver", ChangeReason.LEAVER)
     assert "password.not-rotated" not in register_rules(reg)
     with pytest.raises(InvalidInput, match="already marked"):
-        reg.mark_left(people["bo"].id or 0, TODAY)
+        reg.mark_left(people["bo"].id or 0, current_day())
 
 
 def test_a_future_leaving_date_is_due_soon_not_yet_action(reg):
     healthy_account(reg)
     bo = reg.find_staff("bo office")
-    reg.mark_left(bo.id or 0, TODAY + 10 * DAY)
+    reg.mark_left(bo.id or 0, current_day() + 10 * DAY)
     findings = {f.rule: f.level for f in check_register(reg.session)}
     assert findings == {"admins.leaving": "due soon"}
 
@@ -150,7 +148,7 @@ def test_password_history_keeps_values_then_only_dates(reg):
     assert len(history) == HISTORY_VALUES + 2
     assert [h.password for h in history[:2]] == [f"value-{HISTORY_VALUES}", f"value-{HISTORY_VALUES - 1}"]
     assert all(h.password == "" for h in history[HISTORY_VALUES:])  # forgotten, dates kept
-    assert history[-1].reason is ChangeReason.SETUP and history[-1].set_on == TODAY - 30 * DAY
+    assert history[-1].reason is ChangeReason.SETUP and history[-1].set_on == current_day() - 30 * DAY
     viewed = reg.session.audit.entries()[-1]
     assert viewed.action == "accounts.history_viewed" and "value" not in viewed.summary
 
@@ -159,7 +157,9 @@ def test_update_credential_never_touches_the_password(reg):
     _, credential, _ = healthy_account(reg)
     edited = dataclasses.replace(credential, password="sneaked-in", changed_on=None, label="Owner login")
     saved = reg.update_credential(edited)
-    assert saved.password == "first-secret-value" and saved.label == "Owner login" and saved.changed_on == TODAY - 30 * DAY
+    assert (
+        saved.password == "first-secret-value" and saved.label == "Owner login" and saved.changed_on == current_day() - 30 * DAY
+    )
 
 
 @pytest.mark.parametrize(
@@ -216,16 +216,18 @@ def test_records_refuse_bad_values(reg):
         (Credential(account_id=1, label=""), "label"),
         (Credential(account_id=1, recovery_email="nobody"), "recovery_email"),
         (Credential(account_id=1, recovery_phone="call me"), "recovery_phone"),
-        (Credential(account_id=1, changed_on=TODAY + DAY), "changed_on"),
+        (Credential(account_id=1, changed_on=current_day() + DAY), "changed_on"),
     ]
     for record, field in credential_cases:
         with pytest.raises(InvalidInput) as error:
             record.cleaned().validate()
         assert error.value.field == field
     with pytest.raises(InvalidInput, match="Access cannot be removed"):
-        Account(platform="Instagram", name="x", admins=(Admin(staff_id=1, added_on=TODAY, removed_on=TODAY - DAY),)).validate()
+        Account(
+            platform="Instagram", name="x", admins=(Admin(staff_id=1, added_on=current_day(), removed_on=current_day() - DAY),)
+        ).validate()
     with pytest.raises(InvalidInput, match="already an admin"):
-        Account(platform="Instagram", name="x", admins=(Admin(staff_id=1, added_on=TODAY),) * 2).validate()
+        Account(platform="Instagram", name="x", admins=(Admin(staff_id=1, added_on=current_day()),) * 2).validate()
 
 
 def test_owner_must_be_slt_and_staff_must_be_in_post(reg):
@@ -234,10 +236,10 @@ def test_owner_must_be_slt_and_staff_must_be_in_post(reg):
         reg.propose(Account(platform="Instagram", name="x", owner_id=teacher.id))
     assert error.value.field == "owner_id"
     gone = add_staff_member(reg, "Cy Gone")
-    reg.mark_left(gone.id or 0, TODAY - DAY)
+    reg.mark_left(gone.id or 0, current_day() - DAY)
     account = reg.propose(Account(platform="Instagram", name="x"))
     with pytest.raises(InvalidInput, match="left the school") as left:
-        reg.add_admin(account.id or 0, Admin(staff_id=gone.id or 0, added_on=TODAY))
+        reg.add_admin(account.id or 0, Admin(staff_id=gone.id or 0, added_on=current_day()))
     assert left.value.field == "staff_id"
 
 
@@ -264,12 +266,12 @@ def _break(reg: Register, account: Account, credential: Credential, people: dict
         reg.credentials_repo.save(dataclasses.replace(reg.credential(cid), **fields))
 
     if how == "admins.fewer-than-two":
-        reg.update_admin(aid, 1, dataclasses.replace(account.admins[1], removed_on=TODAY))
+        reg.update_admin(aid, 1, dataclasses.replace(account.admins[1], removed_on=current_day()))
         reg.change_password(cid, "rotated-after-removal", ChangeReason.REVIEW)
     elif how == "owner.missing":
         change(owner_id=None)
     elif how == "owner.left":
-        reg.mark_left(people["head"].id or 0, TODAY)
+        reg.mark_left(people["head"].id or 0, current_day())
     elif how == "owner.not-slt":
         reg.save_staff(dataclasses.replace(people["head"], slt=False))
     elif how == "approval.missing":
@@ -277,7 +279,7 @@ def _break(reg: Register, account: Account, credential: Credential, people: dict
         change(decisions=())
         reg.set_status(aid, Status.ACTIVE, override_reason="Launch event tonight, SLT away")
     elif how == "admins.leaver":
-        reg.mark_left(people["bo"].id or 0, TODAY)
+        reg.mark_left(people["bo"].id or 0, current_day())
     elif how == "admins.aup-training":
         reg.update_admin(aid, 0, dataclasses.replace(account.admins[0], aup_signed=False))
     elif how == "mfa.off":
@@ -291,16 +293,16 @@ def _break(reg: Register, account: Account, credential: Credential, people: dict
     elif how == "recovery.missing":
         change_login(recovery_email="", recovery_phone="")
     elif how == "password.not-rotated":
-        reg.update_admin(aid, 1, dataclasses.replace(account.admins[1], removed_on=TODAY))
-        reg.add_admin(aid, Admin(staff_id=people["head"].id or 0, added_on=TODAY, aup_signed=True, training_done=True))
+        reg.update_admin(aid, 1, dataclasses.replace(account.admins[1], removed_on=current_day()))
+        reg.add_admin(aid, Admin(staff_id=people["head"].id or 0, added_on=current_day(), aup_signed=True, training_done=True))
     elif how == "review.overdue":
-        change(review_on=TODAY - DAY)
+        change(review_on=current_day() - DAY)
     elif how == "review.missing":
         change(review_on=None)
     elif how == "review.soon":
-        change(review_on=TODAY + 5 * DAY)
+        change(review_on=current_day() + 5 * DAY)
     elif how == "evaluation.overdue":
-        change(evaluation_on=TODAY - DAY)
+        change(evaluation_on=current_day() - DAY)
     elif how == "evaluation.missing":
         change(success_measure="")
     elif how == "images.public":
@@ -390,7 +392,7 @@ def test_every_finding_names_a_card_that_exists():
 
 def test_findings_reach_the_home_screen_without_names_and_with_unique_targets(reg):
     account, _, people = healthy_account(reg)
-    reg.mark_left(people["bo"].id or 0, TODAY)
+    reg.mark_left(people["bo"].id or 0, current_day())
     reg.accounts_repo.save(dataclasses.replace(reg.account(account.id or 0), devices=(), review_on=None))
     items = [i for i in attention(reg.session) if i.area == "accounts"]
     texts = [i.text for i in items]

@@ -25,13 +25,13 @@ from safedesk.store.consents.pupils import (
 )
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
+from tests.kit import current_day
 
-TODAY = date.today()
 SOCIAL = (Purpose.SOCIAL_MEDIA,)
 
 
 def given(purpose: Purpose = Purpose.SOCIAL_MEDIA, status: ConsentStatus = ConsentStatus.GRANTED, **kw) -> ConsentChange:  # type: ignore[no-untyped-def]
-    kw.setdefault("given_on", TODAY - timedelta(days=30))
+    kw.setdefault("given_on", current_day() - timedelta(days=30))
     return ConsentChange(purpose=purpose, status=status, recorded_at=utcnow(), **kw)
 
 
@@ -48,7 +48,7 @@ def one(session, pupil: Pupil, purposes=SOCIAL):  # type: ignore[no-untyped-def]
 
 
 def test_cleared_pupils_pass(session):
-    a = make(session, "Amelia Smith", given(review_on=TODAY))
+    a = make(session, "Amelia Smith", given(review_on=current_day()))
     b = make(session, "Ben Jones", given(review_on=None))
     result = check_pupils([a, b], SOCIAL)
     assert result.passed and not result.stops
@@ -63,14 +63,18 @@ def test_cleared_pupils_pass(session):
         (lambda s: make(s, "Not Asked", given(status=ConsentStatus.NOT_ASKED)), "not-asked", "no consent: not asked yet"),
         (lambda s: make(s, "Refused", given(status=ConsentStatus.REFUSED)), "refused", "consent refused"),
         (
-            lambda s: make(s, "Withdrawn", given(), given(status=ConsentStatus.REFUSED, given_on=TODAY - timedelta(days=3))),
+            lambda s: make(
+                s, "Withdrawn", given(), given(status=ConsentStatus.REFUSED, given_on=current_day() - timedelta(days=3))
+            ),
             "withdrawn",
-            f"consent withdrawn on {format_date(TODAY - timedelta(days=3))}",
+            f"consent withdrawn on {format_date(current_day() - timedelta(days=3))}",
         ),
         (
-            lambda s: make(s, "Expired", given(given_on=TODAY - timedelta(days=400), review_on=TODAY - timedelta(days=1))),
+            lambda s: make(
+                s, "Expired", given(given_on=current_day() - timedelta(days=400), review_on=current_day() - timedelta(days=1))
+            ),
             "expired",
-            f"consent expired (review date {format_date(TODAY - timedelta(days=1))})",
+            f"consent expired (review date {format_date(current_day() - timedelta(days=1))})",
         ),
         (
             lambda s: make(s, "Objects", given(child_view=ChildView.OBJECTS)),
@@ -148,7 +152,7 @@ def test_resolving_pupils_by_mis_id_or_full_name_never_guesses(session):
 
 def test_a_leaver_with_the_same_name_does_not_make_a_current_pupil_ambiguous(session):
     old = make(session, "Kim Lowe", mis_id="OLD")
-    mark_left(session, old.id, TODAY - timedelta(days=100))
+    mark_left(session, old.id, current_day() - timedelta(days=100))
     current = make(session, "Kim Lowe", mis_id="NEW")
     assert resolve_pupil(session, "Kim Lowe").pupil.id == current.id
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,20 +13,19 @@ from safedesk.cli.consents import consents
 from safedesk.cli.main import cli
 from safedesk.store.consents.pupils import NeverPublish, Pupil, format_date, set_never_publish
 from safedesk.store.engine.session import Session
-from tests.kit import PASSPHRASE
+from tests.kit import PASSPHRASE, current_day
 
 # The lead registers the group in tui/cli.py; until then (and harmlessly after) add it here.
 if "consents" not in cli.commands:
     cli.add_command(consents)
 
-TODAY = date.today()
 CSV = (
     "\ufeffUPN,Name,Preferred name,Year,Class,Website,Social media,Video,Date given,Review date,Never publish\r\n"
-    f"A1,Amelia Smith,Milly,5,5B,yes,yes,yes,{format_date(TODAY - timedelta(days=30))},{format_date(TODAY + timedelta(days=10))},\r\n"
-    f'A2,"O\'Brien, Zoë",,6,6A,yes,no,yes,{format_date(TODAY - timedelta(days=30))},,\r\n'
-    f"A3,Ben Jones,,R,RB,yes,yes,yes,{format_date(TODAY - timedelta(days=30))},,adopted\r\n"
-    f"A4,Sam Smith,,5,5B,yes,yes,yes,{format_date(TODAY - timedelta(days=30))},,\r\n"
-    f"A5,Sam Smith,,6,6A,yes,yes,yes,{format_date(TODAY - timedelta(days=30))},,\r\n"
+    f"A1,Amelia Smith,Milly,5,5B,yes,yes,yes,{format_date(current_day() - timedelta(days=30))},{format_date(current_day() + timedelta(days=10))},\r\n"
+    f'A2,"O\'Brien, Zoë",,6,6A,yes,no,yes,{format_date(current_day() - timedelta(days=30))},,\r\n'
+    f"A3,Ben Jones,,R,RB,yes,yes,yes,{format_date(current_day() - timedelta(days=30))},,adopted\r\n"
+    f"A4,Sam Smith,,5,5B,yes,yes,yes,{format_date(current_day() - timedelta(days=30))},,\r\n"
+    f"A5,Sam Smith,,6,6A,yes,yes,yes,{format_date(current_day() - timedelta(days=30))},,\r\n"
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -23,13 +23,13 @@ from safedesk.store.consents.pupils import NeverPublish, Pupil, add_pupil, forma
 from safedesk.store.errors import InvalidInput
 from safedesk.store.features import build_report
 from safedesk.store.registry import ReportParams
-
-TODAY = date.today()
+from tests.kit import current_day
 
 
 def trip(session, name: str = "Year 6 Residential", start: int = -1, end: int = 2) -> ConsentEvent:  # type: ignore[no-untyped-def]
     return add_event(
-        session, ConsentEvent(name=name, starts_on=TODAY + timedelta(days=start), ends_on=TODAY + timedelta(days=end))
+        session,
+        ConsentEvent(name=name, starts_on=current_day() + timedelta(days=start), ends_on=current_day() + timedelta(days=end)),
     )
 
 
@@ -64,11 +64,11 @@ def test_an_event_is_validated_and_its_name_is_its_own(session):
 def test_decisions_in_the_order_given_and_the_check(session, pupils):
     a, b, c = pupils
     event = trip(session)
-    record_event_decisions(session, event.id, [a, b], EventStatus.GRANTED, TODAY - timedelta(days=20))
-    record_event_decisions(session, event.id, [b], EventStatus.WITHDRAWN, TODAY - timedelta(days=3))
+    record_event_decisions(session, event.id, [a, b], EventStatus.GRANTED, current_day() - timedelta(days=20))
+    record_event_decisions(session, event.id, [b], EventStatus.WITHDRAWN, current_day() - timedelta(days=3))
     # A slip dated before the withdrawal, recorded after it: history, never current.
-    record_event_decisions(session, event.id, [b], EventStatus.GRANTED, TODAY - timedelta(days=10))
-    record_event_decisions(session, event.id, [c], EventStatus.REFUSED, TODAY - timedelta(days=1))
+    record_event_decisions(session, event.id, [b], EventStatus.GRANTED, current_day() - timedelta(days=10))
+    record_event_decisions(session, event.id, [c], EventStatus.REFUSED, current_day() - timedelta(days=1))
     event = get_event(session, event.id)
     assert event.current()[b].status is EventStatus.WITHDRAWN
     assert [d.status for d in event.history(b)] == [EventStatus.GRANTED, EventStatus.GRANTED, EventStatus.WITHDRAWN]
@@ -78,37 +78,37 @@ def test_decisions_in_the_order_given_and_the_check(session, pupils):
     assert result.headline() == "STOP: 2 of 3 pupils are not cleared for Year 6 Residential."
     reasons = {v.name: v.reason for v in result.stops}
     assert reasons == {
-        "Ben Jones": f"consent for Year 6 Residential withdrawn on {format_date(TODAY - timedelta(days=3))}",
+        "Ben Jones": f"consent for Year 6 Residential withdrawn on {format_date(current_day() - timedelta(days=3))}",
         "Cara Lee": "consent for Year 6 Residential refused",
     }
     set_never_publish(session, a, NeverPublish.ADOPTED)
     assert check_event(event, rows(session, a)).stops[0].code == "never-publish"
     with pytest.raises(InvalidInput, match="future"):
-        record_event_decisions(session, event.id, [a], EventStatus.GRANTED, TODAY + timedelta(days=1))
+        record_event_decisions(session, event.id, [a], EventStatus.GRANTED, current_day() + timedelta(days=1))
     with pytest.raises(InvalidInput, match="at least one pupil"):
-        record_event_decisions(session, event.id, [], EventStatus.GRANTED, TODAY)
+        record_event_decisions(session, event.id, [], EventStatus.GRANTED, current_day())
 
 
 def test_outside_its_dates_the_event_consent_does_not_apply(session, pupils):
     a = pupils[0]
     event = trip(session, start=5, end=7)
-    record_event_decisions(session, event.id, [a], EventStatus.GRANTED, TODAY)
+    record_event_decisions(session, event.id, [a], EventStatus.GRANTED, current_day())
     event = get_event(session, event.id)
     early = check_event(event, rows(session, a))
     assert not early.passed
-    assert early.stops[0].reason.endswith(f"its consent does not apply on {format_date(TODAY)}")
-    assert check_event(event, rows(session, a), today=TODAY + timedelta(days=7)).passed
-    assert not check_event(event, rows(session, a), today=TODAY + timedelta(days=8)).passed
+    assert early.stops[0].reason.endswith(f"its consent does not apply on {format_date(current_day())}")
+    assert check_event(event, rows(session, a), today=current_day() + timedelta(days=7)).passed
+    assert not check_event(event, rows(session, a), today=current_day() + timedelta(days=8)).passed
 
 
 def test_the_consent_register_report_lists_each_event(session, pupils):
     a, b, _ = pupils
     event = trip(session)
-    record_event_decisions(session, event.id, [a], EventStatus.GRANTED, TODAY)
-    record_event_decisions(session, event.id, [b], EventStatus.REFUSED, TODAY)
+    record_event_decisions(session, event.id, [a], EventStatus.GRANTED, current_day())
+    record_event_decisions(session, event.id, [b], EventStatus.REFUSED, current_day())
     text = register_with_events(session).text
     assert "## Event consents" in text and "### Year 6 Residential" in text and "granted: 1, refused: 1, withdrawn: 0." in text
-    assert f"| Amelia Smith | Year 6 | 6A | granted | {format_date(TODAY)} |" in text
+    assert f"| Amelia Smith | Year 6 | 6A | granted | {format_date(current_day())} |" in text
     assert build_report(session, "consent-register", ReportParams()) == text
 
 
@@ -120,9 +120,10 @@ def test_the_current_decision_is_the_latest_given_whatever_order_recorded(entrie
     from safedesk.store.consents.events import EventDecision
 
     decisions = tuple(
-        EventDecision(pupil_id=1, status=s, given_on=TODAY - timedelta(days=d), recorded_at=datetime.now(UTC)) for s, d in entries
+        EventDecision(pupil_id=1, status=s, given_on=current_day() - timedelta(days=d), recorded_at=datetime.now(UTC))
+        for s, d in entries
     )
-    event = ConsentEvent(name="Play", starts_on=TODAY, ends_on=TODAY, decisions=decisions)
+    event = ConsentEvent(name="Play", starts_on=current_day(), ends_on=current_day(), decisions=decisions)
     latest_day = min(d for _, d in entries)
     expected = [s for s, d in entries if d == latest_day][-1]
     assert event.current()[1].status is expected
@@ -155,24 +156,24 @@ def run(cli_store, *args: str):  # type: ignore[no-untyped-def]
 
 
 def test_cli_events_add_record_check_list_and_show(cli_store):
-    start, end = format_date(TODAY - timedelta(days=1)), format_date(TODAY + timedelta(days=1))
+    start, end = format_date(current_day() - timedelta(days=1)), format_date(current_day() + timedelta(days=1))
     made = run(cli_store, "event", "add", "Summer Play", "--from", start, "--to", end, "--note", "hall")
     assert made.exit_code == 0 and f"Event added: Summer Play ({start} to {end})." in made.output
     assert run(cli_store, "event", "add", "summer play", "--from", start).exit_code != 0
     bad = run(cli_store, "event", "add", "Sports Day", "--from", end, "--to", start)
     assert bad.exit_code == 2 and "end date is before" in bad.output and "Traceback" not in bad.output
     assert run(cli_store, "event", "record", "Summer Play", "A1", "A2", "--status", "granted", "--given",
-               format_date(TODAY - timedelta(days=9))).exit_code == 0  # fmt: skip
+               format_date(current_day() - timedelta(days=9))).exit_code == 0  # fmt: skip
     assert run(cli_store, "event", "record", "Summer Play", "A2", "--status", "withdrawn", "--given",
-               format_date(TODAY - timedelta(days=2))).exit_code == 0  # fmt: skip
+               format_date(current_day() - timedelta(days=2))).exit_code == 0  # fmt: skip
     # An older slip recorded last changes nothing.
     assert run(cli_store, "event", "record", "Summer Play", "A2", "--status", "granted", "--given",
-               format_date(TODAY - timedelta(days=5))).exit_code == 0  # fmt: skip
+               format_date(current_day() - timedelta(days=5))).exit_code == 0  # fmt: skip
     ok = run(cli_store, "check", "--event", "Summer Play", "A1")
     assert ok.exit_code == 0 and ok.output.startswith("PASS: the pupil is cleared for Summer Play.")
     stop = run(cli_store, "check", "--purpose", "summer play", "A1", "Ben Jones")
     assert stop.exit_code == 1
-    assert f"Ben Jones, 6A: consent for Summer Play withdrawn on {format_date(TODAY - timedelta(days=2))}" in stop.output
+    assert f"Ben Jones, 6A: consent for Summer Play withdrawn on {format_date(current_day() - timedelta(days=2))}" in stop.output
     unknown = run(cli_store, "check", "--purpose", "Winter Play", "A1")
     assert unknown.exit_code == 2 and "Unknown purpose, channel or event 'Winter Play'" in unknown.output
     assert "youtube" in unknown.output and "(events: Summer Play)" in unknown.output
@@ -187,12 +188,12 @@ def test_cli_events_add_record_check_list_and_show(cli_store):
 
 
 def test_cli_event_check_outside_its_dates_says_so(cli_store):
-    later = format_date(TODAY + timedelta(days=10))
+    later = format_date(current_day() + timedelta(days=10))
     assert run(cli_store, "event", "add", "Panto", "--from", later).exit_code == 0
     assert run(cli_store, "event", "record", "Panto", "A1", "--status", "granted").exit_code == 0
     result = run(cli_store, "check", "--event", "Panto", "A1")
     assert result.exit_code == 1
-    assert f"Panto runs {later}: its consent does not apply on {format_date(TODAY)}" in result.output
+    assert f"Panto runs {later}: its consent does not apply on {format_date(current_day())}" in result.output
 
 
 # --------------------------------------------------------------------- the screens
@@ -234,12 +235,12 @@ async def test_tui_create_an_event_tick_pupils_and_check_it(school):
         form = app.screen
         assert isinstance(form, EventForm)
         form.query_one("#name", Input).value = "Panto"
-        form.query_one("#starts_on", Input).value = format_date(TODAY + timedelta(days=3))
-        form.query_one("#ends_on", Input).value = format_date(TODAY + timedelta(days=1))
+        form.query_one("#starts_on", Input).value = format_date(current_day() + timedelta(days=3))
+        form.query_one("#ends_on", Input).value = format_date(current_day() + timedelta(days=1))
         await pilot.press("ctrl+s")
         error = form.query_one("#error-ends_on")
         assert "end date is before" in str(error.render())
-        form.query_one("#starts_on", Input).value = format_date(TODAY - timedelta(days=1))
+        form.query_one("#starts_on", Input).value = format_date(current_day() - timedelta(days=1))
         await pilot.press("ctrl+s")
         await pilot.pause()
         event_screen = app.screen
@@ -277,7 +278,7 @@ async def test_tui_create_an_event_tick_pupils_and_check_it(school):
         assert isinstance(app.screen, EventsScreen)
         assert app.screen.query_one("#events-table", RowTable).rows[0].cells == (
             "Panto",
-            f"{format_date(TODAY - timedelta(days=1))} to {format_date(TODAY + timedelta(days=1))}",
+            f"{format_date(current_day() - timedelta(days=1))} to {format_date(current_day() + timedelta(days=1))}",
             "1",
             "0",
             "0",
@@ -302,8 +303,8 @@ def test_an_arbor_single_consent_file_for_an_event(session, pupils):
 
     a, b, c = pupils
     event = trip(session)
-    record_event_decisions(session, event.id, [b], EventStatus.WITHDRAWN, TODAY - timedelta(days=2))
-    older = format_date(TODAY - timedelta(days=6))
+    record_event_decisions(session, event.id, [b], EventStatus.WITHDRAWN, current_day() - timedelta(days=2))
+    older = format_date(current_day() - timedelta(days=6))
     data = (
         "Student;UPN;Year;Registration Form;Consent Given;Confirmed/Declined By;Date Confirmed\r\n"
         f"Amelia Smith;A1;Year 6;6A;Confirmed;Jo Smith;{older}\r\n"
@@ -342,7 +343,7 @@ def test_a_sims_long_file_gives_the_rows_naming_the_event_and_leaves_the_rest(se
 
     a, b, _ = pupils
     event = trip(session, name="School Trips")
-    day = format_date(TODAY - timedelta(days=1))
+    day = format_date(current_day() - timedelta(days=1))
     data = (
         "UPN,Legal Forename,Legal Surname,Consent Type,Consent Given,Date\r\n"
         f"A1,Amelia,Smith,Photographs - School Website,Yes,{day}\r\n"
@@ -358,11 +359,11 @@ def test_a_sims_long_file_gives_the_rows_naming_the_event_and_leaves_the_rest(se
 
 
 def test_cli_import_with_an_events_name_as_the_purpose(cli_store, tmp_path):
-    assert run(cli_store, "event", "add", "Year 6 Residential", "--from", format_date(TODAY)).exit_code == 0
+    assert run(cli_store, "event", "add", "Year 6 Residential", "--from", format_date(current_day())).exit_code == 0
     path = tmp_path / "trip.csv"
     path.write_text(
         "Student,UPN,Consent Given,Date Confirmed\r\n"
-        f"Amelia Smith,A1,Confirmed,{format_date(TODAY)}\r\nBen Jones,A2,Declined,{format_date(TODAY)}\r\n",
+        f"Amelia Smith,A1,Confirmed,{format_date(current_day())}\r\nBen Jones,A2,Declined,{format_date(current_day())}\r\n",
         encoding="utf-8",
     )
     dry = run(cli_store, "import", str(path), "--purpose", "year 6 residential", "--dry-run")
@@ -390,7 +391,7 @@ async def test_tui_import_screen_offers_events_for_a_single_consent_file(school,
         trip(session, name="Panto")
     path = tmp_path / "panto.csv"
     path.write_text(
-        f"Student;UPN;Consent Given;Date\r\nAmelia Smith;A1;Confirmed;{format_date(TODAY)}\r\nNobody;;Confirmed;{format_date(TODAY)}\r\n",
+        f"Student;UPN;Consent Given;Date\r\nAmelia Smith;A1;Confirmed;{format_date(current_day())}\r\nNobody;;Confirmed;{format_date(current_day())}\r\n",
         encoding="utf-8",
     )
     app = SafeDeskApp(school)
@@ -432,9 +433,9 @@ def test_pupil_events_gives_each_event_with_this_pupils_history(session, pupils)
     a, b, _ = pupils
     old = trip(session, name="Farm visit", start=-30, end=-29)
     now = trip(session)
-    record_event_decisions(session, old.id, [a], EventStatus.GRANTED, TODAY - timedelta(days=40))
-    record_event_decisions(session, now.id, [a], EventStatus.WITHDRAWN, TODAY - timedelta(days=2))
-    record_event_decisions(session, now.id, [a, b], EventStatus.GRANTED, TODAY - timedelta(days=9))  # older slip
+    record_event_decisions(session, old.id, [a], EventStatus.GRANTED, current_day() - timedelta(days=40))
+    record_event_decisions(session, now.id, [a], EventStatus.WITHDRAWN, current_day() - timedelta(days=2))
+    record_event_decisions(session, now.id, [a, b], EventStatus.GRANTED, current_day() - timedelta(days=9))  # older slip
     found = pupil_events(session, a)
     assert [(e.name, [d.status for d in ds]) for e, ds in found] == [
         ("Year 6 Residential", [EventStatus.GRANTED, EventStatus.WITHDRAWN]),
@@ -455,8 +456,8 @@ async def test_tui_pupil_screen_shows_event_decisions_and_opens_the_event(school
 
     session = Session.open(school, PASSPHRASE)
     event = trip(session, name="Panto [red]trip", start=-1, end=1)
-    record_event_decisions(session, event.id, [1], EventStatus.GRANTED, TODAY - timedelta(days=8), "Mrs Smith")
-    record_event_decisions(session, event.id, [1], EventStatus.WITHDRAWN, TODAY - timedelta(days=1), "Mrs Smith")
+    record_event_decisions(session, event.id, [1], EventStatus.GRANTED, current_day() - timedelta(days=8), "Mrs Smith")
+    record_event_decisions(session, event.id, [1], EventStatus.WITHDRAWN, current_day() - timedelta(days=1), "Mrs Smith")
     session.close()
     app = SafeDeskApp(school)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -469,8 +470,8 @@ async def test_tui_pupil_screen_shows_event_decisions_and_opens_the_event(school
         assert current.rows[-1].cells == ("Event: Panto [red]trip", "withdrawn", format_date(event.ends_on), "Mrs Smith")
         history = pupil.query_one("#pupil-history", RowTable)
         assert [r.cells[:3] for r in history.rows] == [
-            (format_date(TODAY - timedelta(days=1)), "evt", "Panto [red]trip: withdrawn by Mrs Smith"),
-            (format_date(TODAY - timedelta(days=8)), "evt", "Panto [red]trip: granted by Mrs Smith"),
+            (format_date(current_day() - timedelta(days=1)), "evt", "Panto [red]trip: withdrawn by Mrs Smith"),
+            (format_date(current_day() - timedelta(days=8)), "evt", "Panto [red]trip: granted by Mrs Smith"),
         ]
         assert current.size.height >= len(current.rows) + 1  # the event's row in view at 80x24
         await pilot.press("end", "enter")
@@ -498,7 +499,7 @@ def test_a_wide_files_column_mapped_to_an_event(session, pupils):
 
     a, b, _ = pupils
     event = trip(session)
-    data = WIDE_WITH_TRIP.format(day=format_date(TODAY - timedelta(days=1))).encode()
+    data = WIDE_WITH_TRIP.format(day=format_date(current_day() - timedelta(days=1))).encode()
     mapping = parse_map_options(["Trip slip=event:year 6 residential"])
     assert mapping == {"Trip slip": "event:year 6 residential"}
     plan = plan_import(session, data, "wide.csv", mapping)
@@ -535,9 +536,9 @@ def test_a_wide_files_column_mapped_to_an_event(session, pupils):
 
 
 def test_cli_import_maps_a_wide_column_to_an_event(cli_store, tmp_path):
-    assert run(cli_store, "event", "add", "Year 6 Residential", "--from", format_date(TODAY)).exit_code == 0
+    assert run(cli_store, "event", "add", "Year 6 Residential", "--from", format_date(current_day())).exit_code == 0
     path = tmp_path / "wide.csv"
-    path.write_text(WIDE_WITH_TRIP.format(day=format_date(TODAY)), encoding="utf-8")
+    path.write_text(WIDE_WITH_TRIP.format(day=format_date(current_day())), encoding="utf-8")
     dry = run(cli_store, "import", str(path), "--map", "Trip slip=event:Year 6 Residential", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "Decisions to record: granted: 1, refused: 1 (and 1 for pupils this file adds)." in dry.output
@@ -563,7 +564,7 @@ async def test_tui_import_maps_a_wide_column_to_an_event(school, tmp_path):
     with Session.open(school, PASSPHRASE) as session:
         trip(session, name="Year 6 Residential")
     path = tmp_path / "wide.csv"
-    path.write_text(WIDE_WITH_TRIP.format(day=format_date(TODAY)), encoding="utf-8")
+    path.write_text(WIDE_WITH_TRIP.format(day=format_date(current_day())), encoding="utf-8")
     app = SafeDeskApp(school)
     async with app.run_test(size=(80, 24)) as pilot:
         app.screen.query_one("#passphrase", Input).value = PASSPHRASE

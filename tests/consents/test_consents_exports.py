@@ -23,13 +23,12 @@ from safedesk.store.consents.importer import NotCsv, apply_import, plan_import, 
 from safedesk.store.consents.pupils import ConsentStatus, Pupil, Purpose, pupil_index
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput
-from tests.kit import PASSPHRASE
+from tests.kit import PASSPHRASE, current_day
 
 if "consents" not in cli.commands:
     cli.add_command(consents)
 
-TODAY = date.today()
-D1 = TODAY - timedelta(days=40)
+D1 = current_day() - timedelta(days=40)
 UK = D1.strftime("%d/%m/%Y")
 ABBR = f"{D1.day} {'Sept' if D1.month == 9 else D1.strftime('%b')} {D1.year}"  # "1 Sept 2025"
 DMY_SHORT = D1.strftime("%d-%b-%y")  # "01-Sep-25"
@@ -288,8 +287,8 @@ def test_a_mapping_and_purpose_chosen_once_are_used_for_the_next_file_with_the_s
 
 
 def test_a_date_of_birth_gives_the_12_plus_note_beside_the_verdict(store, pw, tmp_path):
-    born = date(TODAY.year - 13, 1, 1)
-    data = f"UPN,Name,DOB,Website,Date\r\nA1,Amelia Smith,{born:%d/%m/%Y},yes,{UK}\r\nA2,Ben Jones,{TODAY.year - 8}-01-01,yes,{UK}\r\n"
+    born = date(current_day().year - 13, 1, 1)
+    data = f"UPN,Name,DOB,Website,Date\r\nA1,Amelia Smith,{born:%d/%m/%Y},yes,{UK}\r\nA2,Ben Jones,{current_day().year - 8}-01-01,yes,{UK}\r\n"
     cli_import(store, pw, tmp_path, "dob.csv", data.encode())
     code, text = check(store, pw, "website", "A1", "A2")
     assert code == 0 and "Note: Amelia Smith: 13 years old: can give their own view if competent (ICO)" in text
@@ -297,7 +296,7 @@ def test_a_date_of_birth_gives_the_12_plus_note_beside_the_verdict(store, pw, tm
 
 
 def test_a_general_header_beside_a_specific_one_for_the_same_column_is_ignored(session):
-    data = f"Arbor ID,UPN,Student,Date,Consent Date,Website\r\n7,A1,Amelia Smith,{TODAY:%d/%m/%Y},{UK},yes\r\n".encode()
+    data = f"Arbor ID,UPN,Student,Date,Consent Date,Website\r\n7,A1,Amelia Smith,{current_day():%d/%m/%Y},{UK},yes\r\n".encode()
     plan = plan_import(session, data, "x.csv")
     assert not plan.errors and plan.ignored == ["Arbor ID", "Date"]
     assert plan.new[0].pupil.mis_id == "A1" and plan.new[0].consent_changes[0].given_on == D1
@@ -307,7 +306,7 @@ def test_a_general_header_beside_a_specific_one_for_the_same_column_is_ignored(s
 
 def test_with_yes_a_grant_replacing_a_refusal_needs_accept_regrants(store, pw, tmp_path):
     cli_import(store, pw, tmp_path, "autumn.csv", f"UPN,Name,Website,Date\r\nA1,Amelia Smith,no,{UK}\r\n".encode())
-    newer = f"UPN,Name,Website,Date\r\nA1,Amelia Smith,yes,{TODAY:%d/%m/%Y}\r\n".encode()
+    newer = f"UPN,Name,Website,Date\r\nA1,Amelia Smith,yes,{current_day():%d/%m/%Y}\r\n".encode()
     path = tmp_path / "spring.csv"
     path.write_bytes(newer)
     refused = run(store, pw, "import", str(path), "--yes")

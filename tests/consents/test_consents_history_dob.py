@@ -31,12 +31,11 @@ from safedesk.store.engine.session import Session
 from safedesk.store.handover.summary import _pupil
 from safedesk.widgets.common import FieldError
 from safedesk.widgets.row_table import RowTable
-from tests.kit import PASSPHRASE, settle
+from tests.kit import PASSPHRASE, current_day, settle
 
 SIZE = (80, 24)
-TODAY = date.today()
-LAST_YEAR = TODAY - timedelta(days=300)
-LAST_MONTH = TODAY - timedelta(days=30)
+LAST_YEAR = current_day() - timedelta(days=300)
+LAST_MONTH = current_day() - timedelta(days=30)
 
 
 def error(screen, field: str) -> str:  # type: ignore[no-untyped-def]
@@ -56,7 +55,7 @@ def school(store_dir: Path) -> Path:
     record_consent(session, amelia.id, [change(Purpose.WEBSITE, ConsentStatus.REFUSED, LAST_MONTH)])
     record_consent(session, amelia.id, [change(Purpose.WEBSITE, ConsentStatus.GRANTED, LAST_YEAR)])
     teen = add_pupil(
-        session, Pupil(name="Tom Teen", year_group="8", form="8A", mis_id="A2", date_of_birth=date(TODAY.year - 13, 1, 1))
+        session, Pupil(name="Tom Teen", year_group="8", form="8A", mis_id="A2", date_of_birth=date(current_day().year - 13, 1, 1))
     )
     record_consent(session, teen.id, [change(Purpose.WEBSITE, ConsentStatus.GRANTED, LAST_MONTH)])
     session.close()
@@ -127,7 +126,7 @@ async def test_date_of_birth_is_edited_in_the_pupil_form(school):
         assert isinstance(form, PupilForm)
         dob = form.query_one("#date_of_birth", Input)
         assert dob.value == ""
-        dob.value = format_date(TODAY + timedelta(days=2))
+        dob.value = format_date(current_day() + timedelta(days=2))
         await pilot.press("ctrl+s")
         assert "future" in error(form, "date_of_birth")
         dob.value = "31/02/2014"
@@ -185,10 +184,10 @@ def test_age_is_whole_years_in_the_one_time_module(born, on, age):
 def test_a_date_of_birth_arriving_in_a_later_file_is_stored_and_gives_the_note(school, tmp_path):
     pw = tmp_path / "pw.txt"
     pw.write_text(PASSPHRASE + "\n", encoding="utf-8")
-    born = date(TODAY.year - 12, 1, 1)
+    born = date(current_day().year - 12, 1, 1)
     path = tmp_path / "dob.csv"
     path.write_text(
-        f"UPN,Name,Date of birth,Newsletter,Date given\r\nA1,Amelia Smith,{format_date(born)},yes,{format_date(TODAY)}\r\n",
+        f"UPN,Name,Date of birth,Newsletter,Date given\r\nA1,Amelia Smith,{format_date(born)},yes,{format_date(current_day())}\r\n",
         encoding="utf-8",
     )
 

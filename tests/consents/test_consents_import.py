@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,10 +22,10 @@ from safedesk.store.consents.importer import (
 from safedesk.store.consents.pupils import ConsentStatus, NeverPublish, Pupil, Purpose, add_pupil, format_date, pupil_index
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.text.clean import clean_text
+from tests.kit import current_day
 
-TODAY = date.today()
-GIVEN = format_date(TODAY - timedelta(days=60))
-REVIEW = format_date(TODAY + timedelta(days=300))
+GIVEN = format_date(current_day() - timedelta(days=60))
+REVIEW = format_date(current_day() + timedelta(days=300))
 HEADER = [
     "name",
     "preferred_name",
@@ -105,7 +105,7 @@ def test_documented_columns_bom_crlf_and_excel_quoting(session):
     assert amelia[Purpose.VIDEO].status is None  # a blank cell records nothing
     latest = pupils["Ben Smith-Jones"].latest(Purpose.WEBSITE)
     assert latest.given_by == "Parent, with comma" and latest.relationship == "carer" and latest.parental_responsibility is True
-    assert latest.given_on == TODAY - timedelta(days=60) and latest.review_on == TODAY + timedelta(days=300)
+    assert latest.given_on == current_day() - timedelta(days=60) and latest.review_on == current_day() + timedelta(days=300)
     assert latest.source.startswith("import ") and latest.recorded_by == "Sam Patel (DSL)"
 
 
@@ -189,7 +189,7 @@ def test_row_errors_are_listed_by_line_and_nothing_is_written(session):
         row("Cara Lee", "A3", website="maybe"),  # line 4: unknown value
         row("", "A4"),  # line 5: missing name
         row("Dev Patel", "A1"),  # line 6: same MIS id as line 2
-        row("Eve Adams", "A6", given_on=format_date(TODAY + timedelta(days=3))),  # line 7: future
+        row("Eve Adams", "A6", given_on=format_date(current_day() + timedelta(days=3))),  # line 7: future
         row("Fay Green", "A7", given_on="01/09/2025", review_on="31/08/2025"),  # line 8: review before given
         row("Gus Hill", "A8", never_publish="because"),  # line 9: unknown category
         row("Hana Ito", "A9", parental_responsibility="maybe"),  # line 10
@@ -267,7 +267,7 @@ def test_reimporting_the_same_file_changes_nothing(session):
 
 def test_a_changed_export_adds_history_and_shows_withdrawals(session):
     imported(session, to_csv([row("Amelia Smith", "A1"), row("Ben Jones", "A2")]))
-    later = format_date(TODAY - timedelta(days=1))
+    later = format_date(current_day() - timedelta(days=1))
     data = to_csv([row("Amelia Smith", "A1", social_media="withdrawn", given_on=later), row("Benjamin Jones", "A2", form="6B")])
     plan = plan_import(session, data, "x.csv")
     summary = "\n".join(plan.summary_lines())
@@ -280,14 +280,14 @@ def test_a_changed_export_adds_history_and_shows_withdrawals(session):
         (Purpose.WEBSITE, ConsentStatus.GRANTED),
         (Purpose.SOCIAL_MEDIA, ConsentStatus.REFUSED),
     ]
-    assert amelia.states()[Purpose.SOCIAL_MEDIA].withdrawn_on == TODAY - timedelta(days=1)
+    assert amelia.states()[Purpose.SOCIAL_MEDIA].withdrawn_on == current_day() - timedelta(days=1)
     assert pupils["Benjamin Jones"].form == "6B" and pupils["Benjamin Jones"].mis_id == "A2"
 
 
 def test_a_renewal_keeps_who_gave_it_when_the_file_leaves_it_out(session):
     imported(session, to_csv([row("Amelia Smith", "A1")]))
     header = ["mis_id", "name", "website", "review_on"]
-    renewed = format_date(TODAY + timedelta(days=700))
+    renewed = format_date(current_day() + timedelta(days=700))
     plan = imported(session, to_csv([["A1", "Amelia Smith", "yes", renewed]], header))
     latest = stored(session)["Amelia Smith"].latest(Purpose.WEBSITE)
     assert len(plan.updated) == 1 and latest.given_by == "Jo Parent" and format_date(latest.review_on) == renewed
@@ -330,7 +330,7 @@ def test_five_thousand_rows_with_fifty_bad_ones(session):
         elif i < 1000 and kind == 41:
             rows.append(row("", f"M{i}"))
         elif i < 700 and kind == 59:
-            rows.append(row(f"Pupil {i}", f"M{i}", given_on=format_date(TODAY + timedelta(days=30))))
+            rows.append(row(f"Pupil {i}", f"M{i}", given_on=format_date(current_day() + timedelta(days=30))))
         elif i < 700 and kind == 77:
             rows.append(row(f"Pupil {i}", f"M{i}", given_on="01/09/2025", review_on="01/08/2025"))
         elif i in (4500, 4600, 4700):

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from safedesk.store.consents.check import check_pupils, resolve_pupil
 from safedesk.store.consents.importer import apply_import, plan_import
 from safedesk.store.consents.pupils import ConsentChange, ConsentStatus, Pupil, Purpose, format_date, record_consent
+from tests.kit import current_day
 
-TODAY = date.today()
-THIS_TERM = TODAY - timedelta(days=60)
-LAST_YEAR = TODAY - timedelta(days=420)
+THIS_TERM = current_day() - timedelta(days=60)
+LAST_YEAR = current_day() - timedelta(days=420)
 HEADER = "UPN,Forename,Surname,Year,Form,School website,Official social media,Date given\r\n"
 
 
@@ -63,7 +63,7 @@ def test_withdrawal_in_the_app_then_the_termly_file_again_stays_stop(session):
     data = termly(THIS_TERM)
     do_import(session, data)
     assert social_check(session)[0]
-    withdraw_in_app(session, TODAY - timedelta(days=5))
+    withdraw_in_app(session, current_day() - timedelta(days=5))
     # The same file again (same bytes), and the same export saved again (other bytes, same rows).
     again = plan_import(session, data, "termly.csv")
     apply_import(session, again)
@@ -76,7 +76,7 @@ def test_withdrawal_in_the_app_then_the_termly_file_again_stays_stop(session):
 
 def test_withdrawal_from_a_newer_file_then_the_older_file_stays_stop(session):
     do_import(session, termly(THIS_TERM), "autumn.csv")
-    do_import(session, termly(TODAY - timedelta(days=3), social="Declined"), "spring.csv")
+    do_import(session, termly(current_day() - timedelta(days=3), social="Declined"), "spring.csv")
     assert not social_check(session)[0]
     older_again = plan_import(session, termly(THIS_TERM, website="Confirmed"), "autumn-reexport.csv")
     apply_import(session, older_again)
@@ -104,9 +104,9 @@ def test_last_years_file_never_brings_back_an_old_grant(session):
 
 def test_a_newer_grant_after_a_refusal_is_listed_for_confirmation(session):
     do_import(session, termly(THIS_TERM, social="No"))
-    plan = plan_import(session, termly(TODAY - timedelta(days=1), social="Granted"), "new.csv")
+    plan = plan_import(session, termly(current_day() - timedelta(days=1), social="Granted"), "new.csv")
     assert [str(g) for g in plan.regrants] == [
-        f"line 2: Amelia Smith: official social media granted (given {format_date(TODAY - timedelta(days=1))}) "
+        f"line 2: Amelia Smith: official social media granted (given {format_date(current_day() - timedelta(days=1))}) "
         "would replace a refusal"
     ]
     assert "Current decisions that would change: official social media 1." in plan.summary_lines()
@@ -117,7 +117,7 @@ def test_a_newer_grant_after_a_refusal_is_listed_for_confirmation(session):
 def test_an_undated_file_is_ordered_by_when_it_was_imported_and_its_regrants_are_listed(session):
     header = "UPN,Name,Social media\r\n"
     do_import(session, (header + "A1,Amelia Smith,yes\r\n").encode(), "a.csv")
-    withdraw_in_app(session, TODAY)
+    withdraw_in_app(session, current_day())
     plan = plan_import(session, (header + "A1,Amelia Smith,Y\r\n").encode(), "old-copy.csv")
     assert len(plan.regrants) == 1 and "no date given" in str(plan.regrants[0])
 
@@ -144,7 +144,7 @@ def test_any_files_in_any_order_leave_the_latest_decision_given_current(session,
     n = next(_example)  # pupils of each example are their own (the store is shared between examples)
     files: dict[int, list[str]] = {}
     for pupil, purpose, status, days, file in decisions:
-        given_on = format_date(TODAY - timedelta(days=days))
+        given_on = format_date(current_day() - timedelta(days=days))
         files.setdefault(file, []).append(f"E{n}-{pupil},Pupil {n} {pupil},{purpose.label},{_STATUS_WORDS[status]},{given_on}")
     for file in order:
         if file in files:
@@ -170,7 +170,7 @@ def test_a_stale_record_never_answers_pass_for_a_child_another_record_says_is_wi
     do_import(session, termly(THIS_TERM))  # A1, granted
     copy = add_pupil(session, Pupil(name="Amelia Smith", year_group="Year 5"))  # kept without a MIS id
     withdrawn = ConsentChange(
-        purpose=Purpose.SOCIAL_MEDIA, status=ConsentStatus.REFUSED, given_on=TODAY, recorded_at=datetime.now(UTC)
+        purpose=Purpose.SOCIAL_MEDIA, status=ConsentStatus.REFUSED, given_on=current_day(), recorded_at=datetime.now(UTC)
     )
     record_consent(session, copy.id, [withdrawn])
     row, _ = resolve_row(session, "A1")

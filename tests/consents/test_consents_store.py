@@ -38,8 +38,8 @@ from safedesk.store.consents.pupils import (
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput, NotAllowed
 from safedesk.store.features import attention, verify_store
+from tests.kit import current_day
 
-TODAY = date.today()
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold \x1b[31m"
 
 
@@ -115,26 +115,33 @@ def test_state_is_derived_from_history_and_withdrawal_keeps_the_date(session):
     record_consent(
         session,
         p.id,
-        [change(given_on=TODAY - timedelta(days=300), given_by="Jo Smith", relationship="mother", parental_responsibility=True)],
+        [
+            change(
+                given_on=current_day() - timedelta(days=300),
+                given_by="Jo Smith",
+                relationship="mother",
+                parental_responsibility=True,
+            )
+        ],
     )
-    withdrawn_on = TODAY - timedelta(days=10)
+    withdrawn_on = current_day() - timedelta(days=10)
     stored = record_consent(session, p.id, [change(status=ConsentStatus.REFUSED, given_on=withdrawn_on)])
     state = stored.states()[Purpose.SOCIAL_MEDIA]
     assert state.status is ConsentStatus.REFUSED and state.withdrawn_on == withdrawn_on
-    assert state.word(TODAY) == "withdrawn"
+    assert state.word(current_day()) == "withdrawn"
     # Both entries are kept; the grant is not overwritten.
     assert [c.status for c in stored.consents] == [ConsentStatus.GRANTED, ConsentStatus.REFUSED]
     assert stored.consents[0].given_by == "Jo Smith"
     assert stored.consents[0].recorded_by == "Sam Patel (DSL)" and stored.consents[0].source == "screen"
-    again = record_consent(session, p.id, [change(given_on=TODAY)])
-    assert again.states()[Purpose.SOCIAL_MEDIA].word(TODAY) == "granted"
-    assert again.states()[Purpose.WEBSITE].word(TODAY) == "not recorded"
+    again = record_consent(session, p.id, [change(given_on=current_day())])
+    assert again.states()[Purpose.SOCIAL_MEDIA].word(current_day()) == "granted"
+    assert again.states()[Purpose.WEBSITE].word(current_day()) == "not recorded"
 
 
 def test_refusal_without_an_earlier_grant_is_refused_not_withdrawn(session):
     p = pupil(session, "Ben Jones")
     stored = record_consent(session, p.id, [change(status=ConsentStatus.REFUSED)])
-    assert stored.states()[Purpose.SOCIAL_MEDIA].word(TODAY) == "refused"
+    assert stored.states()[Purpose.SOCIAL_MEDIA].word(current_day()) == "refused"
 
 
 def test_expiry_uses_the_review_date_as_the_last_valid_day(session):
@@ -143,15 +150,15 @@ def test_expiry_uses_the_review_date_as_the_last_valid_day(session):
         session,
         p.id,
         [
-            change(Purpose.WEBSITE, given_on=TODAY - timedelta(days=400), review_on=TODAY),
-            change(Purpose.PRINT, given_on=TODAY - timedelta(days=400), review_on=TODAY - timedelta(days=1)),
-            change(Purpose.PRESS, given_on=TODAY - timedelta(days=400), review_on=TODAY + timedelta(days=31)),
+            change(Purpose.WEBSITE, given_on=current_day() - timedelta(days=400), review_on=current_day()),
+            change(Purpose.PRINT, given_on=current_day() - timedelta(days=400), review_on=current_day() - timedelta(days=1)),
+            change(Purpose.PRESS, given_on=current_day() - timedelta(days=400), review_on=current_day() + timedelta(days=31)),
         ],
     )
     states = stored.states()
-    assert states[Purpose.WEBSITE].word(TODAY) == "expiring" and states[Purpose.WEBSITE].cleared(TODAY)
-    assert states[Purpose.PRINT].word(TODAY) == "expired" and not states[Purpose.PRINT].cleared(TODAY)
-    assert states[Purpose.PRESS].word(TODAY) == "granted"
+    assert states[Purpose.WEBSITE].word(current_day()) == "expiring" and states[Purpose.WEBSITE].cleared(current_day())
+    assert states[Purpose.PRINT].word(current_day()) == "expired" and not states[Purpose.PRINT].cleared(current_day())
+    assert states[Purpose.PRESS].word(current_day()) == "granted"
 
 
 def test_history_is_never_rewritten(session):
@@ -168,8 +175,12 @@ def test_history_is_never_rewritten(session):
 @pytest.mark.parametrize(
     "kw, field, message",
     [
-        ({"given_on": TODAY + timedelta(days=1)}, "given_on", "in the future"),
-        ({"given_on": TODAY - timedelta(days=5), "review_on": TODAY - timedelta(days=6)}, "review_on", "before the date given"),
+        ({"given_on": current_day() + timedelta(days=1)}, "given_on", "in the future"),
+        (
+            {"given_on": current_day() - timedelta(days=5), "review_on": current_day() - timedelta(days=6)},
+            "review_on",
+            "before the date given",
+        ),
         ({"parental_responsibility": False, "relationship": "aunt"}, "parental_responsibility", "parental responsibility"),
     ],
 )
@@ -186,9 +197,9 @@ def test_a_competent_pupil_may_consent_for_themselves_and_their_objection_stops_
     stored = record_consent(
         session, p.id, [change(parental_responsibility=False, relationship="Pupil", child_view=ChildView.AGREES)]
     )
-    assert stored.states()[Purpose.SOCIAL_MEDIA].cleared(TODAY)
+    assert stored.states()[Purpose.SOCIAL_MEDIA].cleared(current_day())
     objecting = record_consent(session, p.id, [change(parental_responsibility=True, child_view=ChildView.OBJECTS)])
-    assert not objecting.states()[Purpose.SOCIAL_MEDIA].cleared(TODAY)
+    assert not objecting.states()[Purpose.SOCIAL_MEDIA].cleared(current_day())
 
 
 def test_no_purpose_chosen_is_refused(session):
@@ -213,7 +224,7 @@ def test_pupil_rules_name_required(session):
 
 _statuses = st.sampled_from(list(ConsentStatus))
 _purposes = st.sampled_from(list(Purpose))
-_days = st.integers(min_value=-800, max_value=0).map(lambda d: TODAY + timedelta(days=d))
+_days = st.integers(min_value=-800, max_value=0).map(lambda d: current_day() + timedelta(days=d))
 
 
 @st.composite
@@ -268,7 +279,7 @@ def test_find_pupils_by_name_preferred_name_or_class(session):
 
 def test_find_pupils_ranks_current_pupils_and_name_starts_first(session):
     gone = pupil(session, "Sam Adams")
-    mark_left(session, gone.id, TODAY - timedelta(days=1))
+    mark_left(session, gone.id, current_day() - timedelta(days=1))
     pupil(session, "Adam Sams")
     pupil(session, "Sam Brown")
     assert [p.name for p in find_pupils(session, "sam")] == ["Sam Brown", "Adam Sams", "Sam Adams"]
@@ -288,7 +299,7 @@ def test_index_follows_every_change(session):
 
 def test_never_publish_flag_history_and_audit_without_category(session):
     p = pupil(session, "Kit Lowe")
-    set_never_publish(session, p.id, NeverPublish.ADOPTED, TODAY)
+    set_never_publish(session, p.id, NeverPublish.ADOPTED, current_day())
     stored = set_never_publish(session, p.id, None)
     assert stored.never_publish is None
     flagged = set_never_publish(session, p.id, NeverPublish.COURT_ORDER)
@@ -296,13 +307,13 @@ def test_never_publish_flag_history_and_audit_without_category(session):
     summaries = " ".join(e.summary for e in session.audit.entries())
     assert "never-publish flag set" in summaries and "adopted" not in summaries and "court" not in summaries
     with pytest.raises(InvalidInput):
-        set_never_publish(session, p.id, NeverPublish.OTHER, TODAY + timedelta(days=2))
+        set_never_publish(session, p.id, NeverPublish.OTHER, current_day() + timedelta(days=2))
 
 
 def test_mark_left_and_back(session):
     p = pupil(session, "Lee Moss")
-    assert not mark_left(session, p.id, TODAY).active(TODAY)
-    assert mark_left(session, p.id, None).active(TODAY)
+    assert not mark_left(session, p.id, current_day()).active(current_day())
+    assert mark_left(session, p.id, None).active(current_day())
 
 
 # --------------------------------------------------------------------- exports, home, verify
@@ -312,7 +323,7 @@ def test_exports_say_they_hold_personal_data_escape_markup_and_are_audited(sessi
     flagged = pupil(session, "Mo | *Star* [x](http://evil)", year_group="5", form="5B")
     set_never_publish(session, flagged.id, NeverPublish.LOOKED_AFTER)
     cleared = pupil(session, "Nia Owen", form="5B")
-    record_consent(session, cleared.id, [change(review_on=TODAY + timedelta(days=10), given_on=TODAY)])
+    record_consent(session, cleared.id, [change(review_on=current_day() + timedelta(days=10), given_on=current_day())])
     refused = pupil(session, "Ola Penn", form="5B")
     record_consent(session, refused.id, [change(status=ConsentStatus.REFUSED)])
 
@@ -324,7 +335,7 @@ def test_exports_say_they_hold_personal_data_escape_markup_and_are_audited(sessi
 
     listed = cleared_export(session, Purpose.SOCIAL_MEDIA)
     assert "Nia Owen" in listed.text and "Ola Penn" not in listed.text and "Mo" not in listed.text
-    assert format_date(TODAY + timedelta(days=10)) in listed.text and "personal data" in listed.text
+    assert format_date(current_day() + timedelta(days=10)) in listed.text and "personal data" in listed.text
 
     path = tmp_path / "never.md"
     write_export(session, made, path)
@@ -349,17 +360,19 @@ def test_attention_counts_expiring_and_expired_without_names(session):
         session,
         a.id,
         [
-            change(Purpose.WEBSITE, review_on=TODAY + timedelta(days=3)),
-            change(Purpose.PRINT, review_on=TODAY + timedelta(days=40)),
+            change(Purpose.WEBSITE, review_on=current_day() + timedelta(days=3)),
+            change(Purpose.PRINT, review_on=current_day() + timedelta(days=40)),
         ],
     )
     b = pupil(session, "Rae Sim")
     record_consent(
-        session, b.id, [change(Purpose.WEBSITE, given_on=TODAY - timedelta(days=400), review_on=TODAY - timedelta(days=2))]
+        session,
+        b.id,
+        [change(Purpose.WEBSITE, given_on=current_day() - timedelta(days=400), review_on=current_day() - timedelta(days=2))],
     )
     gone = pupil(session, "Sol Tay")
-    record_consent(session, gone.id, [change(Purpose.WEBSITE, review_on=TODAY + timedelta(days=1))])
-    mark_left(session, gone.id, TODAY)
+    record_consent(session, gone.id, [change(Purpose.WEBSITE, review_on=current_day() + timedelta(days=1))])
+    mark_left(session, gone.id, current_day())
     items = [i for i in attention(session) if i.area == "consents"]
     assert [(i.level, i.text) for i in items] == [
         ("overdue", "1 image consent (1 pupil) expired: renew them or treat them as not given."),

@@ -42,15 +42,14 @@ from safedesk.store.engine.session import Session
 from safedesk.widgets.common import FieldError
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.row_table import RowTable
-from tests.kit import PASSPHRASE, screen_text, settle
+from tests.kit import PASSPHRASE, current_day, screen_text, settle
 
 SIZE = (80, 24)
-TODAY = date.today()
 HOSTILE = "[@click=app.quit]Jack[/] [bold"
 
 
 def granted(purpose: Purpose, **kw) -> ConsentChange:  # type: ignore[no-untyped-def]
-    kw.setdefault("given_on", TODAY - timedelta(days=20))
+    kw.setdefault("given_on", current_day() - timedelta(days=20))
     return ConsentChange(purpose=purpose, status=ConsentStatus.GRANTED, recorded_at=utcnow(), **kw)
 
 
@@ -58,7 +57,7 @@ def granted(purpose: Purpose, **kw) -> ConsentChange:  # type: ignore[no-untyped
 def school(store_dir: Path) -> Path:
     session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
     amelia = add_pupil(session, Pupil(name="Amelia Smith", preferred_name="Milly", year_group="5", form="5B", mis_id="A1"))
-    record_consent(session, amelia.id, [granted(p, review_on=TODAY + timedelta(days=5)) for p in Purpose])
+    record_consent(session, amelia.id, [granted(p, review_on=current_day() + timedelta(days=5)) for p in Purpose])
     ben = add_pupil(session, Pupil(name="Ben Jones", year_group="6", form="6A", mis_id="A2"))
     record_consent(session, ben.id, [granted(Purpose.WEBSITE)])
     set_never_publish(session, ben.id, NeverPublish.LOOKED_AFTER)
@@ -67,7 +66,11 @@ def school(store_dir: Path) -> Path:
     record_consent(
         session,
         zoe.id,
-        [granted(Purpose.SOCIAL_MEDIA, given_on=TODAY - timedelta(days=400), review_on=TODAY - timedelta(days=2))],
+        [
+            granted(
+                Purpose.SOCIAL_MEDIA, given_on=current_day() - timedelta(days=400), review_on=current_day() - timedelta(days=2)
+            )
+        ],
     )
     session.close()
     return store_dir
@@ -162,14 +165,14 @@ async def test_pupil_detail_and_recording_a_withdrawal(school):
         await pilot.pause()
         assert all("X" in line.split(Purpose.SOCIAL_MEDIA.label)[0] for line in ticks(app, Purpose.SOCIAL_MEDIA.label))
         form.query_one("#given_by", Input).value = "[bold]Jo[/] Smith"
-        form.query_one("#given_on", Input).value = format_date(TODAY - timedelta(days=1))
+        form.query_one("#given_on", Input).value = format_date(current_day() - timedelta(days=1))
         await pilot.press("ctrl+s")
         await pilot.pause()
         detail = app.screen
         assert isinstance(detail, PupilScreen)
         current = detail.query_one("#pupil-current", RowTable)
         social = next(r for r in current.rows if r.key == Purpose.SOCIAL_MEDIA.value)
-        assert social.cells[1] == f"withdrawn {format_date(TODAY - timedelta(days=1))}"
+        assert social.cells[1] == f"withdrawn {format_date(current_day() - timedelta(days=1))}"
         history = detail.query_one("#pupil-history", RowTable)
         assert history.row_count == 7 and history.rows[0].cells[2].startswith("refused")
         assert "[bold]Jo[/] Smith" in history.rows[0].cells[2]
@@ -192,7 +195,7 @@ async def test_consent_form_shows_errors_by_their_fields(school):
         await pilot.press("ctrl+s")
         assert "at least one purpose" in error(form, "purposes")
         form.query_one("#purposes", SelectionList).select(Purpose.PRINT.value)
-        form.query_one("#given_on", Input).value = format_date(TODAY + timedelta(days=3))
+        form.query_one("#given_on", Input).value = format_date(current_day() + timedelta(days=3))
         await pilot.press("ctrl+s")
         assert "future" in error(form, "given_on") and error(form, "purposes") == ""
         form.query_one("#given_on", Input).value = "31/02/2025"
@@ -281,7 +284,7 @@ async def test_check_screen_type_ahead_pass_stop_and_rules(school):
             "Amelia Smith (Milly)": "ok",
             HOSTILE: "no consent recorded",
             "Ben Jones": "on the never-publish list: no image, for any purpose",
-            "Zoë O'Brien": f"consent expired (review date {format_date(TODAY - timedelta(days=2))})",
+            "Zoë O'Brien": f"consent expired (review date {format_date(current_day() - timedelta(days=2))})",
         }
         check.query_one("#check-channel", Select).value = "website"
         await pilot.pause()

@@ -31,6 +31,7 @@ from safedesk.store.forms.filled import (
     version_markdown,
 )
 from safedesk.store.text.dates import local_zone
+from safedesk.store.text.limits import Kind, limit
 from safedesk.store.text.markdown import outline, parser
 
 HOSTILE = "[@click=app.quit]x[/] [/bold] [bold *em* <b>x</b> | # not a heading"
@@ -144,8 +145,8 @@ def test_draft_answers_are_normalised_and_refused_next_to_their_question(session
     assert bad_choice.value.field == endorsed
     with pytest.raises(InvalidInput, match="no question"):
         book.save_draft(form.id, {"made-up/key": "x"})
-    with pytest.raises(InvalidInput, match="under 4,000"):
-        book.save_draft(form.id, {key("web-tools-checklist", "Completed by"): "x" * 4001})
+    with pytest.raises(InvalidInput, match=f"{limit(Kind.LONG):,} characters"):
+        book.save_draft(form.id, {key("web-tools-checklist", "Completed by"): "x" * (limit(Kind.LONG) + 1)})
     assert book.form(form.id).draft == saved.draft  # refusals change nothing
 
 

@@ -84,7 +84,7 @@ def test_answers_are_saved_changed_and_audited_without_their_text(session) -> No
         ({"review_on": "next year"}, "review_on", "Type the date"),
         ({"approved_on": (date.today() + timedelta(days=30)).strftime("%d/%m/%Y")}, "approved_on", "future"),
         ({"monitor_mentions": "perhaps"}, "monitor_mentions", "yes or no"),
-        ({"dsl_name": "x" * 301}, "dsl_name", "under 300"),
+        ({"dsl_name": "x" * 121}, "dsl_name", "120 characters"),
         ({"deputies": "\n".join(f"Person {n}" for n in range(31))}, "deputies", "at most 30"),
         ({"favourite_colour": "blue"}, "favourite_colour", "no policy question"),
     ],

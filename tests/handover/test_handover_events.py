@@ -17,6 +17,7 @@ from safedesk.store.handover.bundle import BadBundle, unpack
 from tests.kit import (
     HANDOVER_PASSPHRASE,
     add_pupil,
+    current_day,
     edit_records,
     export_handover,
     fast_crypt,
@@ -24,8 +25,6 @@ from tests.kit import (
     import_handover,
     make_store,
 )
-
-TODAY = date.today()
 
 
 @pytest.fixture(autouse=True)
@@ -49,12 +48,13 @@ def receiver(tmp_path):  # type: ignore[no-untyped-def]
 
 def event(session, name: str, start: int, end: int) -> ConsentEvent:  # type: ignore[no-untyped-def]
     return add_event(
-        session, ConsentEvent(name=name, starts_on=TODAY + timedelta(days=start), ends_on=TODAY + timedelta(days=end))
+        session,
+        ConsentEvent(name=name, starts_on=current_day() + timedelta(days=start), ends_on=current_day() + timedelta(days=end)),
     )
 
 
 def ago(days: int) -> date:
-    return TODAY - timedelta(days=days)
+    return current_day() - timedelta(days=days)
 
 
 def members(path) -> dict:  # type: ignore[no-untyped-def]

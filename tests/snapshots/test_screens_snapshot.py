@@ -221,8 +221,15 @@ def test_unlock(demo_dir: Path, monkeypatch: pytest.MonkeyPatch, snap_compare) -
     assert snap_compare(SafeDeskApp(Path(demo_dir.name)), terminal_size=SIZE)
 
 
+def test_unlock_key_list(demo_dir: Path, monkeypatch: pytest.MonkeyPatch, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """The key list open: each key by the label it was given, the recovery key, never a name."""
+    monkeypatch.chdir(demo_dir.parent)
+    assert snap_compare(SafeDeskApp(Path(demo_dir.name)), press=["shift+tab", "enter"], terminal_size=SIZE)
+
+
 def test_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snap_compare) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("safedesk.screens.setup.suggest_label", lambda: "blue kettle")  # random otherwise
     assert snap_compare(SafeDeskApp(Path("new-store")), terminal_size=SIZE)
 
 

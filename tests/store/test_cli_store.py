@@ -274,3 +274,21 @@ def test_header_asking_for_hours_of_work_is_one_clear_line(store_dir, pwfile, ma
     path.write_bytes(prefix + hashlib.sha256(prefix).digest() + raw[start + length + 48 :])
     line = _one_clean_line(run(store_dir, "verify", "--passphrase-file", str(pwfile)))
     assert "key-derivation work" in line and str(path) in line and "unexpected" not in line
+
+
+def test_keys_are_added_and_relabelled_by_label_never_by_name(store_dir, pwfile, made):
+    added = run(
+        store_dir, "keys", "add", "--name", "Ann Deputy", "--label", "amber compass", "--passphrase-file", str(pwfile),
+        "--new-passphrase-file", "-", stdin=DEPUTY_PASSPHRASE + "\n" + DEPUTY_PASSPHRASE + "\n",
+    )  # fmt: skip
+    assert added.exit_code == 0 and "'Key 2: amber compass' on the unlock screen" in added.output
+    named = run(
+        store_dir, "keys", "label", "Ann's kettle", "--passphrase-file", "-", "--user", "Ann Deputy", stdin=DEPUTY_PASSPHRASE
+    )
+    assert named.exit_code != 0 and "not a person's" in _one_clean_line(named)
+    renamed = run(
+        store_dir, "keys", "label", "green teapot", "--passphrase-file", "-", "--user", "Ann Deputy", stdin=DEPUTY_PASSPHRASE
+    )
+    assert renamed.exit_code == 0 and "'green teapot'" in renamed.output
+    listed = run(store_dir, "keys", "list", "--passphrase-file", str(pwfile)).output
+    assert "Key 2: green teapot" in listed and "Recovery key" in listed

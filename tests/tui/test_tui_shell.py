@@ -91,7 +91,9 @@ async def test_unlock_choosing_a_slot_and_guide_without_passphrase(store_dir):
 
         select = app.screen.query_one("#slot", Select)
         labels = [str(prompt) for prompt, _ in select._options]
-        assert labels[1:] == ["DSL", "Recovery key"]  # roles only: no names before unlock
+        # The label the key was given and the recovery key: no names before unlock.
+        assert labels[1].startswith("Key 1: ") and labels[2:] == ["Recovery key"]
+        assert not any("Sam" in label or "Patel" in label for label in labels)
         await pilot.press("ctrl+g")
         from safedesk.screens.guide import GuideScreen
 

@@ -142,8 +142,10 @@ def init(ctx: click.Context, setting_name: str | None, user: str | None, passphr
         f"Passphrase strength: {assess(passphrase, (name, person)).label}. Creating the store (about a second)...", err=True
     )
     session, recovery = Session.create(folder, name, person, passphrase)
+    label = session.vault.slot.label
     session.close()
     click.echo(f"Created the SafeDesk store in {folder}")
+    click.echo(f"Your key is labelled '{label}' on the unlock screen (to change it: safedesk keys label WORDS).")
     _print_recovery_key(recovery)
 
 
@@ -197,11 +199,12 @@ def keys_list(ctx: click.Context, passphrase_file: str | None, user: str | None)
 
     with opened(ctx, passphrase_file, user) as session:
         rows = list_slots(session)
-    click.echo(f"{'SLOT':<12} {'ROLE':<13} {'NAME':<28} {'ADDED':<11} PASSPHRASE CHANGED")
+    click.echo(f"{'SLOT':<12} {'ROLE':<13} {'NAME':<28} {'ADDED':<11} {'CHANGED':<11} ON THE UNLOCK SCREEN")
     for row in rows:
         marker = " (you)" if row.current else ""
         click.echo(
-            f"{row.slot_id:<12} {row.role:<13} {(row.name + marker):<28} {row.added_at:<11} {row.passphrase_changed_at or '-'}"
+            f"{row.slot_id:<12} {row.role:<13} {(row.name + marker):<28} {row.added_at:<11} "
+            f"{row.passphrase_changed_at or '-':<11} {row.title}"
         )
 
 
@@ -212,6 +215,12 @@ def keys_list(ctx: click.Context, passphrase_file: str | None, user: str | None)
 @PASSPHRASE_FILE
 @USER
 @click.option("--new-passphrase-file", metavar="PATH|-", help="The new person's passphrase, from PATH or standard input.")
+@click.option(
+    "--label",
+    metavar="WORDS",
+    help="What the unlock screen calls the new key, e.g. 'amber compass' (readable by anyone with the file: "
+    "never a name; default: two random words).",
+)
 @click.pass_context
 def keys_add(
     ctx: click.Context,
@@ -221,9 +230,10 @@ def keys_add(
     passphrase_file: str | None,
     user: str | None,
     new_passphrase_file: str | None,
+    label: str | None,
 ) -> None:
     """Add a deputy DSL (their own passphrase), or replace the recovery key."""
-    from safedesk.store.engine.keys.slots import add_user, replace_recovery_key
+    from safedesk.store.engine.keys.slots import add_user, list_slots, replace_recovery_key
 
     reader = PassphraseReader()
     with opened(ctx, passphrase_file, user, reader) as session:
@@ -234,8 +244,24 @@ def keys_add(
             return
         person = ask_text(name, "New person's name", "--name NAME")
         new = reader.read(new_passphrase_file, f"Passphrase for {person}", confirm=True)
-        added = add_user(session, person, role, new)
-        click.echo(f"Added {added.name} as {added.role_label} (key slot {added.slot_id}).")
+        added = add_user(session, person, role, new, label=label)
+        title = next(row.title for row in list_slots(session) if row.slot_id == added.slot_id)
+        click.echo(f"Added {added.name} as {added.role_label} (key slot {added.slot_id}, '{title}' on the unlock screen).")
+
+
+@keys.command("label")
+@click.argument("words")
+@click.option("--slot", "slot_id", metavar="SLOT", help="Whose key (a slot id from 'safedesk keys list'; default: yours).")
+@PASSPHRASE_FILE
+@USER
+@click.pass_context
+def keys_label(ctx: click.Context, words: str, slot_id: str | None, passphrase_file: str | None, user: str | None) -> None:
+    """Change what the unlock screen calls a key (readable by anyone with the file: never a name)."""
+    from safedesk.store.engine.keys.slots import set_label
+
+    with opened(ctx, passphrase_file, user) as session:
+        label = set_label(session, words, slot_id)
+    click.echo(f"The key is now labelled '{label}' on the unlock screen.")
 
 
 @keys.command("sheet")

@@ -139,6 +139,7 @@ class Field(Vertical):
         self.input = input_widget
         self.field_id = field_id
         self._refused: tuple[Any, ...] | None = None
+        self._changing = False
 
     def compose(self) -> ComposeResult:
         if self._label is not None:
@@ -160,13 +161,21 @@ class Field(Vertical):
         widgets = [self.input, *self.input.query("*")]
         return tuple(read_value(w) for w in widgets if isinstance(w, INPUTS))
 
-    def refuse(self, message: str) -> None:
-        """Show `message` until the value changes from the one refused."""
-        self._refused = self._state()
+    def refuse(self, message: str, *, changing: bool = False) -> None:
+        """Show `message` until the value changes from the one refused.
+
+        `changing`: the value is about to change because of what is refused (a paste cut to
+        fit): the message stays until the change after that one.
+        """
+        self._refused = None if changing else self._state()
+        self._changing = changing
         self.error.show(message)
 
     def edited(self) -> None:
-        if self._refused is not None and self._state() != self._refused:
+        if self._changing:
+            self._changing = False
+            self._refused = self._state()
+        elif self._refused is not None and self._state() != self._refused:
             self._refused = None
             self.error.clear()
 

@@ -19,6 +19,7 @@ from safedesk.store.engine.files import write_export
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.clean import typed_path
 from safedesk.store.text.document import EDITABLE_FORMATS, Document, Format, format_of, render, with_suffix
+from safedesk.store.text.limits import Kind
 from safedesk.widgets.forms import FormDialog, FormField
 
 
@@ -115,7 +116,7 @@ def export_dialog(
     return ExportDialog(
         title,
         [
-            FormField("path", "Save to (a file path)", value=str(with_suffix(str(suggested), formats[0]))),
+            FormField("path", "Save to (a file path)", value=str(with_suffix(str(suggested), formats[0])), text_kind=Kind.PATH),
             format_field(formats),
             FormField(
                 "replace",

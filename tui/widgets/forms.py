@@ -40,8 +40,10 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, LoadingIndicator, Select, SelectionList, Static, TextArea
 
 from safedesk.store.errors import InvalidInput, SafeDeskError
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Choice, Field, FieldError, plain, read_value
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.limited import LimitedTextArea
 
 T = TypeVar("T")
 
@@ -396,6 +398,14 @@ class FormField:
     placeholder: str = ""
     suggestions: Sequence[str] = ()  # type-ahead for text fields
     hint: str = ""
+    # The kind of text it holds, for its length limit; None: LONG when multi-line, PASSPHRASE
+    # for a password, else SHORT.
+    text_kind: Kind | None = None
+
+    @property
+    def max_length(self) -> int:
+        default = {"multiline": Kind.LONG, "password": Kind.PASSPHRASE}.get(self.kind, Kind.SHORT)
+        return limit(self.text_kind or default)
 
 
 @dataclass
@@ -453,7 +463,7 @@ def _widget(spec: FormField) -> Input | Select[str] | TextArea:
             compact=True,
         )
     if spec.kind == "multiline":
-        return TextArea(spec.value, id=widget_id, soft_wrap=True, tab_behavior="focus")
+        return LimitedTextArea(spec.value, id=widget_id, max_length=spec.max_length, soft_wrap=True, tab_behavior="focus")
     suggester = SuggestFromList(spec.suggestions, case_sensitive=False) if spec.suggestions else None
     return Input(
         spec.value,
@@ -462,4 +472,5 @@ def _widget(spec: FormField) -> Input | Select[str] | TextArea:
         password=spec.kind == "password",
         suggester=suggester,
         compact=True,
+        max_length=spec.max_length,
     )

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 
 from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
 from textual.message import Message
-from textual.widgets import Input
 
 # The driver modules that build their own XTermParser when reading the terminal.
 _DRIVER_MODULES = ("textual.drivers.linux_driver", "textual.drivers.linux_inline_driver", "textual.drivers.win32")
@@ -112,16 +111,3 @@ def install_inert_paste() -> None:
         module = sys.modules.get(name)
         if module is not None and getattr(module, "XTermParser", None) is XTermParser:
             module.XTermParser = InertPasteParser  # type: ignore[attr-defined]
-
-
-def fit_paste(text: str, field: Input) -> str:
-    """`text` cut to the room left in `field` (its `max_length`, counting what a paste replaces).
-
-    Textual refuses a paste that would make the value too long, dropping all of it
-    without a word; the app pastes what fits and says it cut the rest.
-    """
-    if not field.max_length:
-        return text
-    start, end = sorted(field.selection)
-    room = max(field.max_length - (len(field.value) - (end - start)), 0)
-    return text[:room]

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from safedesk.store.engine.keys import crypto
+from safedesk.store.text.clean import clean_text
+from safedesk.store.text.limits import Kind, limit
 
 FORMAT = "safedesk-store"
 # 2: the authenticated journal (docs/SECURITY.md, "File formats"). Version 1 stores are read
@@ -42,9 +44,14 @@ class Slot:
     name_tag: str
     kdf: crypto.KdfParams
     wrapped: str  # base64(nonce || AES-GCM(data key))
+    # What the unlock screen calls it (labels.py): readable by anyone with the file, so never a name.
+    label: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "role": self.role, "name_tag": self.name_tag, "kdf": self.kdf.to_json(), "wrapped": self.wrapped}
+        data = {"id": self.id, "role": self.role, "name_tag": self.name_tag, "kdf": self.kdf.to_json(), "wrapped": self.wrapped}
+        if self.label:  # stores from before labels have none: their header bytes (and digest) stay the same
+            data["label"] = self.label
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Slot:
@@ -57,12 +64,17 @@ class Slot:
             name_tag=str(data.get("name_tag", "")),
             kdf=crypto.KdfParams.from_json(data["kdf"]),
             wrapped=str(data["wrapped"]),
+            label=" ".join(clean_text(str(data.get("label", ""))).split())[: limit(Kind.NAME)],
         )
 
     def _aad(self, store_id: str) -> bytes:
         # Binding the KDF parameters and role means a tampered slot fails to open.
+        # The label is left out: it can be changed without rewrapping, and a label changed on disk
+        # fails the header digest every record is bound to (the store reads as damaged), not this
+        # slot (which would read as a wrong passphrase).
         meta = self.to_json()
         del meta["wrapped"]
+        meta.pop("label", None)
         return b"safedesk-slot\0" + canonical({"store_id": store_id, "slot": meta})
 
     def unwrap(self, store_id: str, secret: bytes) -> bytes | None:
@@ -83,6 +95,7 @@ class Slot:
         data_key: bytes,
         kdf: crypto.KdfParams,
         slot_id: str | None = None,
+        label: str = "",
     ) -> Slot:
         draft = cls(
             id=slot_id or f"s-{secrets.token_hex(4)}",
@@ -90,6 +103,7 @@ class Slot:
             name_tag=name_tag(store_id, name) if name else "",
             kdf=kdf.with_new_salt(),
             wrapped="",
+            label=label,
         )
         kek = draft.kdf.derive(secret)
         return replace(draft, wrapped=crypto.b64(crypto.seal(kek, data_key, draft._aad(store_id))))
@@ -143,6 +157,9 @@ class Header:
 
     def with_slots(self, slots: tuple[Slot, ...]) -> Header:
         return replace(self, slots=slots)
+
+    def labels(self) -> tuple[str, ...]:
+        return tuple(s.label for s in self.slots if s.label)
 
     def candidates(self, user: str | None) -> list[Slot]:
         """Slots to try, in order: the one matching `user` (name, slot id or role), else all."""

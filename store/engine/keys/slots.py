@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 
 from safedesk.store.engine.core_records import ROLE_LABELS, User
 from safedesk.store.engine.keys import crypto
+from safedesk.store.engine.keys.labels import RECOVERY_LABEL, check_label, slot_titles, suggest_label
 from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.keys.recovery import new_recovery_key, secret_for_slot
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
-from safedesk.store.errors import InvalidInput, NotAllowed
+from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,14 @@ class SlotInfo:
     added_at: str
     passphrase_changed_at: str
     current: bool
+    title: str  # what the unlock screen calls it: "Key 2: amber compass", "Recovery key"
 
 
 def list_slots(session: Session) -> list[SlotInfo]:
     users = {u.slot_id: u for u in session.active_users()}
     rows: list[SlotInfo] = []
-    for slot in session.vault.header.slots:
+    titles = slot_titles([(s.role, s.label) for s in session.vault.header.slots])
+    for slot, title in zip(session.vault.header.slots, titles, strict=True):
         user = users.get(slot.id)
         rows.append(
             SlotInfo(
@@ -44,6 +47,7 @@ def list_slots(session: Session) -> list[SlotInfo]:
                 if user and user.passphrase_changed_at
                 else "",
                 current=slot.id == session.vault.slot.id,
+                title=title,
             )
         )
     return rows
@@ -53,8 +57,13 @@ def _kdf(session: Session) -> crypto.KdfParams:
     return session.options.kdf or crypto.calibrate()
 
 
-def add_user(session: Session, name: str, role: str, passphrase: str, confirmation: str | None = None) -> User:
-    """A new person (usually a deputy DSL) with their own passphrase."""
+def add_user(
+    session: Session, name: str, role: str, passphrase: str, confirmation: str | None = None, label: str | None = None
+) -> User:
+    """A new person (usually a deputy DSL) with their own passphrase.
+
+    `label`: what the unlock screen calls their key (labels.py; None: two random words).
+    """
     if role not in ("dsl", "deputy"):
         raise InvalidInput("A new person's role is dsl or deputy.", "role")
     check_new_passphrase(passphrase, confirmation, context=(name, *(u.name for u in session.active_users())))
@@ -63,7 +72,9 @@ def add_user(session: Session, name: str, role: str, passphrase: str, confirmati
     if any(u.name.casefold() == user.name.casefold() for u in session.active_users()):
         raise InvalidInput(f"{user.name} already has a key slot.", "name")
     header = session.vault.header
-    slot = session.vault.new_slot(role, user.name, crypto.normalise_passphrase(passphrase), _kdf(session))
+    names = (user.name, *(u.name for u in session.active_users()), session.setting().name)
+    label = check_label(suggest_label(header.labels(), names) if label is None else label, names, header.labels())
+    slot = session.vault.new_slot(role, user.name, crypto.normalise_passphrase(passphrase), _kdf(session), label=label)
     user.slot_id = slot.id
     with session.transaction():
         stored = session.users.add(user, summary=f"key slot {slot.id} added ({ROLE_LABELS[role]})")
@@ -98,7 +109,12 @@ def change_passphrase(session: Session, new_passphrase: str, confirmation: str |
         raise NotAllowed("The recovery key has no passphrase to change: replace it with 'safedesk keys add --recovery'.")
     user = session.find_user(current.id)
     slot = session.vault.new_slot(
-        current.role, user.name, crypto.normalise_passphrase(new_passphrase), _kdf(session), slot_id=current.id
+        current.role,
+        user.name,
+        crypto.normalise_passphrase(new_passphrase),
+        _kdf(session),
+        slot_id=current.id,
+        label=current.label,
     )
     with session.transaction():
         user.passphrase_changed_at = utcnow()
@@ -113,7 +129,7 @@ def replace_recovery_key(session: Session) -> str:
     header = session.vault.header
     key = new_recovery_key()
     old = next((s for s in header.slots if s.role == "recovery"), None)
-    slot = session.vault.new_slot("recovery", "", secret_for_slot("recovery", key) or b"", _kdf(session))
+    slot = session.vault.new_slot("recovery", "", secret_for_slot("recovery", key) or b"", _kdf(session), label=RECOVERY_LABEL)
     with session.transaction():
         if old is not None:
             for user in session.active_users():
@@ -125,6 +141,26 @@ def replace_recovery_key(session: Session) -> str:
         kept = tuple(s for s in header.slots if s.role != "recovery")
         session.vault.replace_header(header.with_slots(kept + (slot,)))
     return key
+
+
+def set_label(session: Session, label: str, slot_id: str | None = None) -> str:
+    """Change what the unlock screen calls a key (yours unless `slot_id`); the label as stored."""
+    header = session.vault.header
+    slot = header.slot(slot_id or session.vault.slot.id)
+    if slot is None:
+        raise RecordNotFound("There is no such key slot: see 'safedesk keys list'.")
+    if slot.role == "recovery":
+        raise NotAllowed("Only a person's key has a label of its own (the recovery key is always 'Recovery key').")
+    names = (*(u.name for u in session.active_users()), session.setting().name)
+    label = check_label(label, names, tuple(s.label for s in header.slots if s.label and s.id != slot.id))
+    with session.transaction():
+        session.audit_event("keys.label", f"label changed for key slot {slot.id}")
+        session.vault.replace_header(
+            header.with_slots(tuple(replace(s, label=label) if s.id == slot.id else s for s in header.slots))
+        )
+    if session.vault.slot.id == slot.id:
+        session.vault.slot = replace(session.vault.slot, label=label)
+    return label
 
 
 def recovery_key_unconfirmed(session: Session) -> bool:
