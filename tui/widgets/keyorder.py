@@ -28,6 +28,9 @@ _TOP: Any = object()
 # A key whose handling has not finished after this long (something up its route is stuck) no
 # longer holds the keys behind it; far longer than a form takes to open on a loaded machine.
 STALE_SECONDS = 10.0
+# How many rounds of messages along the focus chain a key may set off before the next key goes
+# out anyway (a blinking cursor's timer keeps posting; a chain of handlers settles in a few).
+SETTLE_STEPS = 20
 
 
 class KeysInOrder:
@@ -40,6 +43,7 @@ class KeysInOrder:
         self._route: list[MessagePump] = []
         self._busy_since: float | None = None
         self._event: events.Event | None = None
+        self._steps = 0  # rounds `_settle` may still wait for
         self._generation = 0  # which key a queued callback follows: one left over from a stuck key is ignored
 
     @property
@@ -53,9 +57,11 @@ class KeysInOrder:
             self._released = None
             return False
         if self._busy_since is not None:
-            handled = not self._waiting and self._event is not None and self._event._stop_propagation
-            # Handled by the widget it went to (typing): no binding can run from it. Or something
-            # up its route is stuck: stop holding the keys behind it.
+            typed = isinstance(self._event, events.Key) and self._event.is_printable
+            handled = typed and not self._waiting and self._event is not None and self._event._stop_propagation
+            # A character the widget it went to took (typing): no binding can run from it. (A
+            # handled Enter may still be moving the focus: see `_settle`.) Or something up its
+            # route is stuck: stop holding the keys behind it.
             if handled or time.monotonic() - self._busy_since > STALE_SECONDS:
                 self._done()
         if self._busy_since is not None or self._waiting:
@@ -87,12 +93,42 @@ class KeysInOrder:
             if node is _TOP:
                 # Whatever the key did is done; a screen it opened composes and focuses before the next key.
                 try:
-                    node = self._app.screen
+                    screen = self._app.screen
                 except ScreenStackError:
                     continue  # the app is closing
+                self._steps = SETTLE_STEPS
+                if screen.call_later(self._settle, self._generation):
+                    return
+                continue
             if node.call_later(self._next, self._generation):
                 return  # continue once `node` has handled everything queued before this callback
         self._done()
+
+    def _settle(self, generation: int) -> None:
+        """Wait for the messages the key set off along the focus chain before the next key goes out.
+
+        Enter on an open Select's list is handled by the list, which posts a message that
+        bubbles up to the Select, which only then takes the focus back: a Tab handed out
+        before that went to the closing list and was lost, with the text typed after it.
+        """
+        if generation != self._generation:
+            return
+        for node in self._busy_nodes():
+            if self._steps > 0 and node.call_later(self._settle, generation):
+                self._steps -= 1
+                return  # look again once `node` has handled what it had queued
+        self._done()
+
+    def _busy_nodes(self) -> list[DOMNode]:
+        try:
+            screen = self._app.screen
+        except ScreenStackError:
+            return []  # the app is closing
+        focused = self._app.focused
+        chain = [*focused.ancestors_with_self] if focused is not None else [screen, self._app]
+        # A pump that has peeked at its next message (to merge it with the one it is handling)
+        # holds it outside its queue (Textual 8.2.8 keeps it in this attribute).
+        return [node for node in chain if node.message_queue_size or node._pending_message is not None]
 
     def _done(self) -> None:
         self._generation += 1
