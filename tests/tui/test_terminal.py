@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from safedesk.store.accounts.register import PLATFORMS, Register
 from safedesk.store.consents.pupils import Pupil
 from safedesk.store.engine.session import Session
+from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident
 from tests.kit import PASSPHRASE, make_store
@@ -170,3 +172,138 @@ def test_keys_typed_with_no_pause_after_the_key_that_opens_a_form_land_in_it(ter
     with Session.open(store_dir, PASSPHRASE) as session:
         (incident,) = session.repo(Incident).all()
         assert incident.title == "No pause at all"
+
+
+def fill(terminal: Terminal, key: str, heading: str, *steps: str | tuple[str, ...]) -> None:
+    """Open a form by its key, pause as a person would, then type it all at full speed and save at once.
+
+    Each step is text to type, or a tuple of keys (Tab, a Select's Enter/Down...).
+    """
+    terminal.keys(key)
+    typing_pause(terminal, heading)
+    for step in steps:
+        if isinstance(step, tuple):
+            terminal.keys(*step)
+        else:
+            terminal.type(step)
+    terminal.keys("C-s")
+    terminal.wait_for(lambda screen: heading not in screen)  # saved: a refusal would keep the form open
+
+
+TAB = ("Tab",)
+
+
+def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(
+    terminal: Terminal, store_dir: Path, tmp_path: Path
+) -> None:
+    terminal.unlock()
+    fill(terminal, "n", "Reported at", "Fake account race")
+    terminal.wait_for("INC-")
+
+    fill(terminal, "a", "Add an action", "Report the account to the platform", TAB, "Jane Smith-Okafor")
+    # A Select chosen by its list (Enter, Down, Enter), then Tab and typing straight after it.
+    fill(
+        terminal,
+        "e",
+        "Record an escalation",
+        ("Enter", "Down", "Down", "Down", "Enter"),  # LADO
+        TAB * 2,  # when: now
+        "Ms Rachel O'Neil",
+        TAB,
+        "LADO-2026-0457",
+    )
+    fill(
+        terminal,
+        "d",
+        "Describe evidence",
+        "Post using the school crest",
+        TAB,
+        "A profile picture with the crest and a pupil's first name",
+        TAB,
+        "Instagram profile @oak_prim_fake",
+        TAB * 2,  # when: blank
+        "Deputy head's phone screenshot",
+    )
+    fill(
+        terminal,
+        "p",
+        "Add a person involved",
+        "Mr Daniel Hughes",
+        ("Tab", "Enter", "Down", "Down", "Enter"),  # role: staff
+        ("Tab", "Enter", "Down", "Enter"),  # involvement: subject
+    )
+    fill(
+        terminal,
+        "c",
+        "Change status",
+        ("Enter", "Down", "Down", "Enter"),  # closed
+        ("Tab", "Enter", "Down", "Enter"),  # its open action: not needed
+        TAB,
+        "Account removed by Instagram on 28/11",
+        TAB,
+        "Check the crest's use monthly",
+    )
+
+    terminal.keys("Escape")  # home
+    terminal.wait_for("Needs attention")
+    terminal.keys("a")
+    terminal.wait_for("Official accounts")
+    terminal.keys("s")
+    terminal.wait_for("Staff register")
+    fill(terminal, "n", "Add a member of staff", "Priya Natarajan", TAB, "Office manager")
+    terminal.wait_for("Natarajan")
+    terminal.keys("Escape")  # the account register
+    terminal.wait_for(lambda screen: "Staff register" not in screen)
+    fill(
+        terminal,
+        "n",
+        "Propose a new official account",
+        ("Enter", "Down", "Enter"),  # the platform after Facebook Page
+        TAB,
+        "@OakPrimaryPE",
+        TAB * 2,  # web address
+        "Celebrate PE and sport with parents",
+    )
+    terminal.wait_for("SafeDesk — Account ·")  # the new account's page opens
+    terminal.keys("Escape", "Escape")  # the register, then home
+    terminal.wait_for("Needs attention")
+    terminal.keys("r")
+    terminal.wait_for("Reports")
+    report = tmp_path / "For the LADO 29-11.md"
+    fill(terminal, "e", "Export: Incident report", TAB, str(report))  # the newest incident, then where
+    terminal.wait_for("Exported")
+    terminal.quit()
+
+    assert report.is_file() and "Fake account race" in report.read_text(encoding="utf-8")
+    with Session.open(store_dir, PASSPHRASE) as session:
+        (incident,) = session.repo(Incident).all()
+        log = IncidentLog(session)
+        actions = log.actions(incident.id or 0)
+        # Closing marked it not needed, as chosen in the status form.
+        assert [(a.text, a.owner, a.open, bool(a.not_needed_reason)) for a in actions] == [
+            ("Report the account to the platform", "Jane Smith-Okafor", False, True)
+        ]
+        (escalation,) = log.escalations(incident.id or 0)
+        assert (escalation.target, escalation.contact_name, escalation.reference) == ("lado", "Ms Rachel O'Neil", "LADO-2026-0457")
+        (item,) = [e for e in evidence.evidence_for(session, incident.id or 0) if e.kind == "description"]
+        assert (item.title, item.description, item.where_seen, item.holder) == (
+            "Post using the school crest",
+            "A profile picture with the crest and a pupil's first name",
+            "Instagram profile @oak_prim_fake",
+            "Deputy head's phone screenshot",
+        )
+        (person,) = incident.people
+        assert (person.name, person.role, person.involvement) == ("Mr Daniel Hughes", "staff", "subject")
+        assert (incident.status, incident.outcome, incident.lessons) == (
+            "closed",
+            "Account removed by Instagram on 28/11",
+            "Check the crest's use monthly",
+        )
+        register = Register(session)
+        assert [(s.name, s.role) for s in register.staff()] == [("Priya Natarajan", "Office manager")]
+        (account,) = register.accounts()
+        assert (account.platform, account.name, account.purpose) == (
+            list(PLATFORMS)[1],
+            "@OakPrimaryPE",
+            "Celebrate PE and sport with parents",
+        )
