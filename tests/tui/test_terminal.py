@@ -59,7 +59,7 @@ class Terminal:
         self.run("set-buffer", "-b", "p", text)
         self.run("paste-buffer", "-p", "-d", "-b", "p", "-t", "t")
 
-    def wait_for(self, found: str | Callable[[str], bool]) -> str:
+    def wait_for(self, found: str | Callable[[str], bool], what: str = "") -> str:
         check = found if callable(found) else (lambda screen: found in screen)
         deadline = time.monotonic() + PATIENCE
         while time.monotonic() < deadline:
@@ -67,7 +67,7 @@ class Terminal:
             if check(screen):
                 return screen
             time.sleep(0.05)
-        raise AssertionError(f"never showed {found!r}; the screen:\n{self.screen()}")
+        raise AssertionError(f"never showed {what or found!r}; the screen:\n{self.screen()}")
 
     def unlock(self) -> None:
         self.wait_for("Passphrase")
@@ -187,15 +187,14 @@ def fill(terminal: Terminal, key: str, heading: str, *steps: str | tuple[str, ..
         else:
             terminal.type(step)
     terminal.keys("C-s")
-    terminal.wait_for(lambda screen: heading not in screen)  # saved: a refusal would keep the form open
+    # Saved: a refusal (or a value in the wrong field) keeps the form open.
+    terminal.wait_for(lambda screen: heading not in screen, f"{heading!r} saved and closed")
 
 
 TAB = ("Tab",)
 
 
-def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(
-    terminal: Terminal, store_dir: Path, tmp_path: Path
-) -> None:
+def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(terminal: Terminal, store_dir: Path, tmp_path: Path) -> None:
     terminal.unlock()
     fill(terminal, "n", "Reported at", "Fake account race")
     terminal.wait_for("INC-")
@@ -284,7 +283,11 @@ def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(
             ("Report the account to the platform", "Jane Smith-Okafor", False, True)
         ]
         (escalation,) = log.escalations(incident.id or 0)
-        assert (escalation.target, escalation.contact_name, escalation.reference) == ("lado", "Ms Rachel O'Neil", "LADO-2026-0457")
+        assert (escalation.target, escalation.contact_name, escalation.reference) == (
+            "lado",
+            "Ms Rachel O'Neil",
+            "LADO-2026-0457",
+        )
         (item,) = [e for e in evidence.evidence_for(session, incident.id or 0) if e.kind == "description"]
         assert (item.title, item.description, item.where_seen, item.holder) == (
             "Post using the school crest",
