@@ -19,7 +19,7 @@ from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
 from tests.kit import SIZE, settle
 
-CHARACTERS = {"tab": "\t", "shift+tab": None, "enter": "\r", "ctrl+s": "\x13"}
+CHARACTERS = {"tab": "\t", "shift+tab": None, "enter": "\r", "ctrl+s": "\x13", "down": None}
 
 
 def burst(app: App[Any], *keys: str) -> None:
