@@ -211,6 +211,21 @@ def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(terminal: T
         TAB,
         "LADO-2026-0457",
     )
+    screenshot = tmp_path / "Screenshot 2026-11-28 at 21.04.png"
+    screenshot.write_bytes(b"\x89PNG fake screenshot")
+    fill(
+        terminal,
+        "f",
+        "Add an evidence file",
+        str(screenshot),
+        TAB,
+        "Fake profile page",
+        TAB * 2,  # captured at: blank
+        "Sam Patel (DSL)",
+    )
+    terminal.wait_for("Delete the original file?")
+    terminal.keys("Escape")  # keep it
+    terminal.wait_for(lambda screen: "Delete the original file?" not in screen, "the question closed")
     fill(
         terminal,
         "d",
@@ -249,7 +264,7 @@ def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(terminal: T
     terminal.wait_for("Official accounts")
     terminal.keys("s")
     terminal.wait_for("Staff register")
-    fill(terminal, "n", "Add a member of staff", "Priya Natarajan", TAB, "Office manager")
+    fill(terminal, "n", "Add a member of staff", "Priya Natarajan", TAB, "Office manager", ("Tab", "Space"))  # SLT
     terminal.wait_for("Natarajan")
     terminal.keys("Escape")  # the account register
     terminal.wait_for(lambda screen: "Staff register" not in screen)
@@ -268,6 +283,8 @@ def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(terminal: T
     terminal.wait_for("Needs attention")
     terminal.keys("r")
     terminal.wait_for("Reports")
+    fill(terminal, "p", "Preview: Incident report")  # the newest incident is chosen: Ctrl+S at once
+    terminal.wait_for("Incident report: INC-")  # the preview shows
     report = tmp_path / "For the LADO 29-11.md"
     fill(terminal, "e", "Export: Incident report", TAB, str(report))  # the newest incident, then where
     terminal.wait_for("Exported")
@@ -288,7 +305,11 @@ def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(terminal: T
             "Ms Rachel O'Neil",
             "LADO-2026-0457",
         )
-        (item,) = [e for e in evidence.evidence_for(session, incident.id or 0) if e.kind == "description"]
+        items = evidence.evidence_for(session, incident.id or 0)
+        (copy,) = [e for e in items if e.kind == "file"]
+        assert (copy.file_name, copy.title, copy.captured_by) == (screenshot.name, "Fake profile page", "Sam Patel (DSL)")
+        assert evidence.decrypt(session, copy) == screenshot.read_bytes()
+        (item,) = [e for e in items if e.kind == "description"]
         assert (item.title, item.description, item.where_seen, item.holder) == (
             "Post using the school crest",
             "A profile picture with the crest and a pupil's first name",
@@ -303,7 +324,7 @@ def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(terminal: T
             "Check the crest's use monthly",
         )
         register = Register(session)
-        assert [(s.name, s.role) for s in register.staff()] == [("Priya Natarajan", "Office manager")]
+        assert [(s.name, s.role, s.slt) for s in register.staff()] == [("Priya Natarajan", "Office manager", True)]
         (account,) = register.accounts()
         assert (account.platform, account.name, account.purpose) == (
             list(PLATFORMS)[1],
