@@ -261,9 +261,9 @@ def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(terminal: T
     terminal.keys("Escape")  # home
     terminal.wait_for("Needs attention")
     terminal.keys("a")
-    terminal.wait_for("Official accounts")
+    terminal.wait_for("SafeDesk — Official accounts ·")  # the header (home lists it too)
     terminal.keys("s")
-    terminal.wait_for("Staff register")
+    terminal.wait_for("SafeDesk — Staff register ·")
     fill(terminal, "n", "Add a member of staff", "Priya Natarajan", TAB, "Office manager", ("Tab", "Space"))  # SLT
     terminal.wait_for("Natarajan")
     terminal.keys("Escape")  # the account register
@@ -282,7 +282,7 @@ def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(terminal: T
     terminal.keys("Escape", "Escape")  # the register, then home
     terminal.wait_for("Needs attention")
     terminal.keys("r")
-    terminal.wait_for("Reports")
+    terminal.wait_for("SafeDesk — Reports ·")
     fill(terminal, "p", "Preview: Incident report")  # the newest incident is chosen: Ctrl+S at once
     terminal.wait_for("Incident report: INC-")  # the preview shows
     report = tmp_path / "For the LADO 29-11.md"
