@@ -74,5 +74,5 @@ def test_the_lock_is_installed_hash_checked_then_safedesk_alone_then_the_extras_
 def test_readme_and_ci_install_through_the_lock() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     command = re.search(r"<!-- test-command -->\n```bash\n(.*)\n", readme)
-    assert command and command[1] == "python scripts/install_locked.py test && python -m pytest"
+    assert command and command[1] == "python scripts/install_locked.py test && python -m pytest -n auto"
     assert "python scripts/install_locked.py check" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
