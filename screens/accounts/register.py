@@ -39,7 +39,7 @@ from safedesk.store.text.dates import show_date, show_datetime
 from safedesk.store.text.limits import Kind
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
-from safedesk.widgets.export import export_folder
+from safedesk.widgets.export import export_folder, replace_field
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import host, session_of
 
@@ -211,13 +211,7 @@ class AccountsScreen(Screen[None]):
             FormField(
                 "path", "Save to (a file path)", value=str(export_folder() / "official-accounts.kdbx"), text_kind=Kind.PATH
             ),
-            FormField(
-                "replace",
-                "If the file already exists",
-                kind="select",
-                value="no",
-                options=[("Keep it (I will choose another name)", "no"), ("Replace it", "yes")],
-            ),
+            replace_field(),
             FormField("passphrase", "Passphrase for the file (three or more random words)", kind="password"),
             FormField("confirm", "The passphrase again", kind="password"),
         ]

@@ -532,18 +532,7 @@ class IncidentDetailScreen(Screen[None]):
 
         def save(v: dict[str, str]) -> Incident:
             pupil_id = by_folded.get(v["name"].strip().casefold()) if v["role"] == "pupil" else None
-            person = Person(
-                name=v["name"].split(" (")[0] if pupil_id else v["name"],
-                role=v["role"],
-                involvement=v["involvement"],
-                pupil_id=pupil_id,
-                dob=parse_date(v["dob"], "dob"),
-                job_title=v["job_title"],
-                employer=v["employer"],
-                employment_basis=v["employment_basis"],
-                school=v["school"],
-                social_worker=v["social_worker"],
-            )
+            person = Person(name=v["name"].split(" (")[0] if pupil_id else v["name"], pupil_id=pupil_id, **_person_details(v))
             return self.incidents_log.add_person(self.incident_id, person, note=v["reason"])
 
         fields = [
@@ -553,14 +542,7 @@ class IncidentDetailScreen(Screen[None]):
                 suggestions=sorted(pupils),
                 text_kind=Kind.NAME,
             ),
-            FormField("role", "Role", "select", "pupil", _choices(PERSON_ROLES)),
-            FormField("involvement", "Involvement", "select", "victim", _choices(INVOLVEMENTS)),
-            FormField("dob", f"Date of birth, if known ({DATE_HINT})", text_kind=Kind.DATE),
-            FormField("job_title", "Job title (adults)"),
-            FormField("employer", "Employer (adults)"),
-            FormField("employment_basis", "Employed as (adults)", "select", "", _choices(EMPLOYMENT_BASES)),
-            FormField("school", "School or setting (children)"),
-            FormField("social_worker", "Social worker, if known (name, contact)"),
+            *_person_detail_fields(Person(name="", role="pupil", involvement="victim")),
             FormField("reason", "Note (optional)"),
         ]
         self._form("Add a person involved", fields, save)
@@ -572,32 +554,14 @@ class IncidentDetailScreen(Screen[None]):
             return
 
         def save(v: dict[str, str]) -> Incident:
-            changed = dataclasses.replace(
-                person,
-                name=v["name"],
-                role=v["role"],
-                involvement=v["involvement"],
-                dob=parse_date(v["dob"], "dob"),
-                job_title=v["job_title"],
-                employer=v["employer"],
-                employment_basis=v["employment_basis"],
-                school=v["school"],
-                social_worker=v["social_worker"],
-            )
+            changed = dataclasses.replace(person, name=v["name"], **_person_details(v))
             changed.check()
             updated = tuple(changed if p is person else p for p in people)
             return self.incidents_log.amend(self.incident_id, {"people": updated}, v["reason"])
 
         fields = [
             FormField("name", "Name", value=person.name, text_kind=Kind.NAME),
-            FormField("role", "Role", "select", person.role, _choices(PERSON_ROLES)),
-            FormField("involvement", "Involvement", "select", person.involvement, _choices(INVOLVEMENTS)),
-            FormField("dob", f"Date of birth, if known ({DATE_HINT})", value=show_date(person.dob), text_kind=Kind.DATE),
-            FormField("job_title", "Job title (adults)", value=person.job_title),
-            FormField("employer", "Employer (adults)", value=person.employer),
-            FormField("employment_basis", "Employed as (adults)", "select", person.employment_basis, _choices(EMPLOYMENT_BASES)),
-            FormField("school", "School or setting (children)", value=person.school),
-            FormField("social_worker", "Social worker, if known (name, contact)", value=person.social_worker),
+            *_person_detail_fields(person),
             FormField("reason", "Reason for the change (kept in the chronology)"),
         ]
         self._form("Edit a person involved", fields, save, intro="The earlier details stay readable in the chronology.")
@@ -710,6 +674,34 @@ class IncidentDetailScreen(Screen[None]):
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self.refresh_bindings()
+
+
+def _person_detail_fields(person: Person) -> list[FormField]:
+    """The person form's fields after the name, filled from `person` (the add and edit forms)."""
+    return [
+        FormField("role", "Role", "select", person.role, _choices(PERSON_ROLES)),
+        FormField("involvement", "Involvement", "select", person.involvement, _choices(INVOLVEMENTS)),
+        FormField("dob", f"Date of birth, if known ({DATE_HINT})", value=show_date(person.dob), text_kind=Kind.DATE),
+        FormField("job_title", "Job title (adults)", value=person.job_title),
+        FormField("employer", "Employer (adults)", value=person.employer),
+        FormField("employment_basis", "Employed as (adults)", "select", person.employment_basis, _choices(EMPLOYMENT_BASES)),
+        FormField("school", "School or setting (children)", value=person.school),
+        FormField("social_worker", "Social worker, if known (name, contact)", value=person.social_worker),
+    ]
+
+
+def _person_details(v: dict[str, str]) -> dict[str, Any]:
+    """What those fields hold, as Person's keyword arguments (the date read as DD/MM/YYYY)."""
+    return {
+        "role": v["role"],
+        "involvement": v["involvement"],
+        "dob": parse_date(v["dob"], "dob"),
+        "job_title": v["job_title"],
+        "employer": v["employer"],
+        "employment_basis": v["employment_basis"],
+        "school": v["school"],
+        "social_worker": v["social_worker"],
+    }
 
 
 def _entry_text(entry: ChronologyEntry) -> str:

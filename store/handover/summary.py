@@ -29,6 +29,7 @@ from safedesk.store.incidents.records import (
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.dates import show_datetime_with_offset
 from safedesk.store.text.markdown import check_markdown
+from safedesk.store.text.sizes import show_size
 
 # Escaped wherever they stand: they start inline syntax (code, emphasis, links, HTML,
 # tables, strikethrough) in one Markdown reader or another.
@@ -79,10 +80,6 @@ def when(value: datetime | None) -> str:
 
 def day(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else "not set"
-
-
-def size_text(size: int) -> str:
-    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(size, 1) / 1024:.0f} KB"
 
 
 def write_summary(contents: Contents, *, setting: str, exported_by: str, to: str, note: str, created_at: datetime) -> str:
@@ -221,7 +218,7 @@ def _evidence(item: EvidenceItem) -> list[str]:
             where = "not included: sexual imagery of a child is suspected, so SafeDesk never copies the file; the sender keeps the record of it"
         else:
             where = f"file `{item.member}`"
-        head = f"- {md(e.title)}: {where}; {size_text(e.size)}; SHA-256 {e.sha256}"
+        head = f"- {md(e.title)}: {where}; {show_size(e.size)}; SHA-256 {e.sha256}"
     else:
         head = f"- {md(e.title)}: described, no copy kept"
     details = []

@@ -57,7 +57,7 @@ from safedesk.store.handover.bundle import (
     unpack,
 )
 from safedesk.store.handover.calendar import SchoolCalendar, load_calendar
-from safedesk.store.handover.summary import size_text, when, write_summary
+from safedesk.store.handover.summary import when, write_summary
 from safedesk.store.incidents import evidence
 from safedesk.store.incidents.about import incidents_about_pupil
 from safedesk.store.incidents.evidence import Evidence, evidence_for
@@ -66,6 +66,7 @@ from safedesk.store.incidents.records import REF, STATUSES, ChronologyEntry, Inc
 from safedesk.store.registry import AttentionItem
 from safedesk.store.text.dates import local_midnight, local_today, show_date, to_local_date
 from safedesk.store.text.limits import Kind, limit
+from safedesk.store.text.sizes import show_size
 
 DIRECTIONS = {"sent": "Sent", "received": "Received"}
 
@@ -583,7 +584,7 @@ class ImportPreview:
             f"Addressed to: {m.to}" + (f" · purpose: {m.note}" if m.note else ""),
             f"Receipt code: {self.receipt_code}",
             f"{c['incidents']} incident(s): {c['chronology']} chronology entries, {c['actions']} actions, "
-            f"{c['escalations']} escalations, {c['files']} evidence file(s) ({size_text(size)}), {c['described']} described only",
+            f"{c['escalations']} escalations, {c['files']} evidence file(s) ({show_size(size)}), {c['described']} described only",
         ]
         if self.pupils:
             out.append(

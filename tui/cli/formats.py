@@ -1,8 +1,10 @@
-"""The --html / --pdf / --docx flags every document export takes (Markdown without one)."""
+"""The --html / --pdf / --docx flags every document export takes (Markdown without one), and the
+--out/--force pair of the printable sheets, whose format follows the file name."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -33,3 +35,15 @@ def chosen_format(
         others = ", ".join("--" + f.value for f in allowed if f is not Format.MARKDOWN)
         raise InvalidInput(f"--{fmt.value} does not apply here{why}: use {others}, or none for Markdown.", "format")
     return fmt
+
+
+def sheet_out(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --out FILE (format from its name) and --force (passed as out, force)."""
+    func = click.option("--force", is_flag=True, help="Replace FILE if it exists.")(func)
+    return click.option(
+        "--out",
+        "out",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="File to write: a printable web page if it ends in .html, a PDF if .pdf, else Markdown.",
+    )(func)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from safedesk.cli.formats import sheet_out
+
 
 @click.group(invoke_without_command=True)
 @click.pass_context
@@ -22,14 +24,7 @@ def guide(ctx: click.Context) -> None:
 
 
 @guide.command("quick-reference")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write: a printable web page if it ends in .html, a PDF if .pdf, else Markdown.",
-)
-@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@sheet_out
 def quick_reference(out: Path, force: bool) -> None:
     """Write the one-page quick reference to print: keys, locking and the triage questions."""
     from safedesk.content.quickref import quick_reference_markdown

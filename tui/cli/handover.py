@@ -97,6 +97,7 @@ def export(
     from safedesk.store.handover.calendar import load_calendar
     from safedesk.store.incidents.log import IncidentLog
     from safedesk.store.text.dates import parse_date, show_date
+    from safedesk.store.text.sizes import show_size
 
     left_on = parse_date(left or "", "left", relative=False)
     reader = PassphraseReader()
@@ -121,7 +122,7 @@ def export(
         transfer = ho.record_export(session, plan, packed, out, ciphertext)
         calendar = load_calendar(session)
     click.echo(
-        f"Wrote {out} ({transfer.contents_text()}, {transfer.evidence_files} evidence file(s), {len(ciphertext) // 1024 + 1} KB)."
+        f"Wrote {out} ({transfer.contents_text()}, {transfer.evidence_files} evidence file(s), {show_size(len(ciphertext))})."
     )
     click.echo(f"Receipt code: {transfer.receipt_code}")
     if transfer.left_on is not None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import click
 
+from safedesk.cli.formats import sheet_out
 from safedesk.cli.input import PassphraseReader, ask_text
 from safedesk.store.errors import StoreCorrupt
 
@@ -265,14 +266,7 @@ def keys_label(ctx: click.Context, words: str, slot_id: str | None, passphrase_f
 
 
 @keys.command("sheet")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write: a printable web page if it ends in .html, a PDF if .pdf, else Markdown.",
-)
-@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@sheet_out
 @PASSPHRASE_FILE
 @USER
 @click.pass_context

@@ -38,6 +38,17 @@ def default_export_path(name: str, fmt: Format = Format.MARKDOWN) -> Path:
     return export_folder() / f"{_slug(name)}{fmt.suffix}"
 
 
+def replace_field() -> FormField:
+    """Whether an export may replace a file of the same name: never unless chosen."""
+    return FormField(
+        "replace",
+        "If the file already exists",
+        kind="select",
+        value="no",
+        options=[("Keep it (I will choose another name)", "no"), ("Replace it", "yes")],
+    )
+
+
 def format_field(formats: Sequence[Format]) -> FormField:
     return FormField("format", "Format", "select", formats[0].value, [(f.label, f.value) for f in formats])
 
@@ -118,13 +129,7 @@ def export_dialog(
         [
             FormField("path", "Save to (a file path)", value=str(with_suffix(str(suggested), formats[0])), text_kind=Kind.PATH),
             format_field(formats),
-            FormField(
-                "replace",
-                "If the file already exists",
-                kind="select",
-                value="no",
-                options=[("Keep it (I will choose another name)", "no"), ("Replace it", "yes")],
-            ),
+            replace_field(),
         ],
         save,
         intro="The file is not encrypted: keep it where you keep other safeguarding paperwork.",
