@@ -15,7 +15,7 @@ from safedesk.content.triage import Node, TriageTree, default_tree
 
 @dataclass(frozen=True)
 class KeyRow:
-    where: str  # the screen whose binding this is: "app", "form", "home", "incident", "triage"
+    where: str  # the screen whose binding this is: "app", "form", "home", "incident", "triage", "keys"
     key: str  # the binding's key, as Textual names it
     shown: str  # how the sheet writes it
     name: str  # the binding's description, as the footer shows it
@@ -36,7 +36,7 @@ KEYS: tuple[KeyRow, ...] = (
     KeyRow("home", "a", "a", "Accounts", "the official accounts register"),
     KeyRow("home", "r", "r", "Reports", "reports for the LADO, the police, governors"),
     KeyRow("home", "h", "h", "Handover", "send or receive records, encrypted"),
-    KeyRow("home", "s", "s", "Settings", "the setting's name, auto-lock, local contacts"),
+    KeyRow("home", "s", "s", "Settings", "the setting's name, auto-lock, local contacts; F4 there: keys"),
     KeyRow("incident", "t", "t", "Note", "a dated note in the chronology"),
     KeyRow("incident", "a", "a", "Action", "an action with an owner and a due date"),
     KeyRow("incident", "x", "x", "Done", "tick the selected action (timestamped)"),
@@ -46,6 +46,9 @@ KEYS: tuple[KeyRow, ...] = (
     KeyRow("incident", "m", "m", "Amend", "correct the record; the reason is kept"),
     KeyRow("incident", "c", "c", "Status", "open, monitoring or closed (with the outcome)"),
     KeyRow("triage", "backspace,left", "Backspace", "Back a question", "change the last answer"),
+    KeyRow("keys", "a", "a", "Add key", "a deputy's own key: they type their passphrase twice"),
+    KeyRow("keys", "l", "l", "Label", "what the unlock screen calls a key (never a name)"),
+    KeyRow("keys", "delete,d", "Del", "Remove", "a key that should no longer open the store (asks first)"),
 )
 
 SECTIONS = (
@@ -54,6 +57,7 @@ SECTIONS = (
     ("home", "On the home screen"),
     ("incident", "On an incident"),
     ("triage", "In triage"),
+    ("keys", "On the keys screen (Settings, F4)"),
 )
 
 

@@ -27,6 +27,7 @@ from safedesk.store.engine.keys.slots import set_label
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.calendar import calendar_text, load_calendar, parse_calendar, save_calendar
 from safedesk.store.text.limits import Kind, limit
+from safedesk.router import open_screen
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.export import sheet_dialog
 from safedesk.widgets.forms import Form, FormDialog, FormField, FormResult
@@ -37,7 +38,8 @@ class SettingsScreen(Form[None]):
     SUB_TITLE = "Settings"  # the header names the screen
     CSS_PATH = "settings.tcss"
     BINDINGS = [
-        Binding("f3", "terms", "School terms", tooltip="Term dates and closure days for the transfer clock", id="settings-terms")
+        Binding("f3", "terms", "School terms", tooltip="Term dates and closure days for the transfer clock", id="settings-terms"),
+        Binding("f4", "keys", "Keys", tooltip="Who can open the store: add a deputy's key, relabel or remove one", id="settings-keys"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -67,6 +69,9 @@ class SettingsScreen(Form[None]):
                     Input(session_of(self.app).vault.slot.label, id="key-label", compact=True, max_length=limit(Kind.NAME)),
                     field_id="label",
                 )
+            yield Static("Keys: who can open the store. Add a deputy's own key, relabel or remove one (F4).", classes="hint")
+            with Horizontal(classes="form-buttons"):
+                yield Button(compact=True, label="Keys...", id="settings-keys-button")
             yield Field(
                 "Theme",
                 Select(
@@ -146,6 +151,22 @@ class SettingsScreen(Form[None]):
             ),
             done,
         )
+
+    @on(Button.Pressed, "#settings-keys-button")
+    def action_keys(self) -> None:
+        label = session_of(self.app).vault.slot.label
+        open_screen(self.app, "keys", callback=lambda _: self._keys_closed(label))
+
+    def _keys_closed(self, label_before: str) -> None:
+        """Your own key may have been relabelled there: show the new label here, unless you had already edited it."""
+        fields = self.query("#key-label").results(Input)
+        field = next(fields, None)
+        label = session_of(self.app).vault.slot.label
+        if field is None or label == label_before or field.value != label_before:
+            return
+        field.value = label
+        if isinstance(self._initial, dict):
+            self._initial["label"] = label  # not a change of yours: the guard stays quiet
 
     @on(Button.Pressed, "#settings-recovery-sheet")
     def _recovery_sheet(self) -> None:

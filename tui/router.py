@@ -32,6 +32,7 @@ SCREENS: dict[str, str] = {
     "guide": "guide:GuideScreen",
     "triage": "triage:TriageScreen",
     "settings": "settings:SettingsScreen",
+    "keys": "keys:KeysScreen",
     "reports": "reports:ReportsScreen",
     "incidents": "incidents.listing:IncidentListScreen",
     "incident": "incidents.detail:IncidentDetailScreen",

@@ -15,10 +15,11 @@ def _bindings(where: str) -> list[Any]:
     from safedesk.app import SafeDeskApp
     from safedesk.screens.home import HomeScreen
     from safedesk.screens.incidents.detail import IncidentDetailScreen
+    from safedesk.screens.keys import KeysScreen
     from safedesk.screens.triage import TriageScreen
     from safedesk.widgets.forms import Form
 
-    owner = {"app": SafeDeskApp, "form": Form, "home": HomeScreen, "incident": IncidentDetailScreen, "triage": TriageScreen}
+    owner = {"app": SafeDeskApp, "form": Form, "home": HomeScreen, "incident": IncidentDetailScreen, "triage": TriageScreen, "keys": KeysScreen}
     return list(owner[where].BINDINGS)
 
 

@@ -289,12 +289,12 @@ def keys_sheet(ctx: click.Context, out: Path, force: bool, passphrase_file: str 
 @click.pass_context
 def keys_remove(ctx: click.Context, who: str, passphrase_file: str | None, user: str | None) -> None:
     """Remove a person's key slot (their passphrase stops opening the store)."""
-    from safedesk.store.engine.keys.slots import remove_user
+    from safedesk.store.engine.keys.slots import REMOVED_NOTE, remove_user
 
     with opened(ctx, passphrase_file, user) as session:
         removed = remove_user(session, who)
     click.echo(f"Removed the key slot of {removed.name}.")
-    click.echo("Copies of the store made before now still open with that passphrase: collect old backups too.")
+    click.echo(REMOVED_NOTE)
 
 
 @click.command()

@@ -9,6 +9,7 @@ this store from now on; a copy of the store taken earlier still opens with it
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from safedesk.store.engine.core_records import ROLE_LABELS, User
 from safedesk.store.engine.keys import crypto
@@ -18,6 +19,11 @@ from safedesk.store.engine.keys.recovery import new_recovery_key, secret_for_slo
 from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
+from safedesk.store.text.dates import show_date, to_local_date
+
+
+# Said wherever a slot is removed (CLI and app): removing a slot cannot reach copies already made.
+REMOVED_NOTE = "Copies of the store made before now still open with that passphrase: collect old backups too."
 
 
 @dataclass(frozen=True)
@@ -25,10 +31,16 @@ class SlotInfo:
     slot_id: str
     role: str
     name: str
-    added_at: str
+    added_at: str  # DD/MM/YYYY (local), "" when the slot has no user record
     passphrase_changed_at: str
     current: bool
     title: str  # what the unlock screen calls it: "Key 2: amber compass", "Recovery key"
+    label: str  # the slot's own label ("" for the recovery key)
+    kind: str  # "passphrase" or "recovery key"
+
+
+def _day(value: datetime | None) -> str:
+    return show_date(to_local_date(value)) if value else ""
 
 
 def list_slots(session: Session) -> list[SlotInfo]:
@@ -42,38 +54,74 @@ def list_slots(session: Session) -> list[SlotInfo]:
                 slot_id=slot.id,
                 role=ROLE_LABELS.get(slot.role, slot.role),
                 name=user.name if user else "(no user record)",
-                added_at=user.added_at.date().isoformat() if user else "",
-                passphrase_changed_at=user.passphrase_changed_at.date().isoformat()
-                if user and user.passphrase_changed_at
-                else "",
+                added_at=_day(user.added_at) if user else "",
+                passphrase_changed_at=_day(user.passphrase_changed_at) if user else "",
                 current=slot.id == session.vault.slot.id,
                 title=title,
+                label="" if slot.role == "recovery" else slot.label,
+                kind="recovery key" if slot.role == "recovery" else "passphrase",
             )
         )
     return rows
+
+
+def suggested_label(session: Session, name: str = "") -> str:
+    """Two random words for a new key, unlike every label in use and sharing no word with any name."""
+    names = (name, *(u.name for u in session.active_users()), session.setting().name)
+    return suggest_label(session.vault.header.labels(), names)
 
 
 def _kdf(session: Session) -> crypto.KdfParams:
     return session.options.kdf or crypto.calibrate()
 
 
+def new_key_problems(
+    session: Session, name: str, role: str, passphrase: str, confirmation: str | None = None, label: str | None = None
+) -> dict[str, str]:
+    """Everything wrong with a new key slot before any key is derived, by field
+    (name, role, label, passphrase, confirm): the form shows each beside its field, the CLI the first."""
+    problems: dict[str, str] = {}
+    users = session.active_users()
+    if role not in ("dsl", "deputy"):
+        problems["role"] = "A new person's role is dsl or deputy."
+    user = User(slot_id="", name=name, role=role if role in ROLE_LABELS else "deputy", added_at=utcnow()).cleaned()
+    try:
+        user.validate()
+    except InvalidInput as error:
+        problems["name"] = str(error)
+    else:
+        if any(u.name.casefold() == user.name.casefold() for u in users):
+            problems["name"] = f"{user.name} already has a key slot."
+    if label is not None:
+        names = (user.name, *(u.name for u in users), session.setting().name)
+        try:
+            check_label(label, names, session.vault.header.labels())
+        except InvalidInput as error:
+            problems["label"] = str(error)
+    try:
+        check_new_passphrase(passphrase, context=(user.name, *session.guessable_names()))
+    except InvalidInput as error:
+        problems["passphrase"] = str(error)
+    if "passphrase" not in problems and confirmation is not None and passphrase != confirmation:
+        problems["confirm"] = "The two passphrases are different."
+    return problems
+
+
 def add_user(
     session: Session, name: str, role: str, passphrase: str, confirmation: str | None = None, label: str | None = None
 ) -> User:
-    """A new person (usually a deputy DSL) with their own passphrase.
+    """A new person (usually a deputy DSL) with their own passphrase; audited as keys.add.
 
     `label`: what the unlock screen calls their key (labels.py; None: two random words).
     """
-    if role not in ("dsl", "deputy"):
-        raise InvalidInput("A new person's role is dsl or deputy.", "role")
-    check_new_passphrase(passphrase, confirmation, context=(name, *(u.name for u in session.active_users())))
+    problems = new_key_problems(session, name, role, passphrase, confirmation, label)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise InvalidInput(message, field)
     user = User(slot_id="", name=name, role=role, added_at=utcnow()).cleaned()
-    user.validate()
-    if any(u.name.casefold() == user.name.casefold() for u in session.active_users()):
-        raise InvalidInput(f"{user.name} already has a key slot.", "name")
     header = session.vault.header
     names = (user.name, *(u.name for u in session.active_users()), session.setting().name)
-    label = check_label(suggest_label(header.labels(), names) if label is None else label, names, header.labels())
+    label = check_label(suggested_label(session, user.name) if label is None else label, names, header.labels())
     slot = session.vault.new_slot(role, user.name, crypto.normalise_passphrase(passphrase), _kdf(session), label=label)
     user.slot_id = slot.id
     with session.transaction():
@@ -83,14 +131,27 @@ def add_user(
     return stored
 
 
-def remove_user(session: Session, who: str) -> User:
-    """Remove a person's key slot. The last DSL/deputy slot cannot go."""
-    user = session.find_user(who)
+def removal_refused(session: Session, user: User) -> str | None:
+    """Why `user`'s key slot may not be removed now (None: it may)."""
     if user.role == "recovery":
-        raise NotAllowed("The recovery key is replaced, not removed: use 'safedesk keys add --recovery'.")
+        return "The recovery key is replaced, not removed: use 'safedesk keys add --recovery'."
     others = [u for u in session.active_users() if u.role != "recovery" and u.slot_id != user.slot_id]
     if not others:
-        raise NotAllowed("This is the only passphrase that opens the store; add another person before removing it.")
+        return "This is the only passphrase that opens the store; add another person before removing it."
+    if user.slot_id == session.vault.slot.id:
+        return "This is the key you unlocked with: unlock with another key to remove it."
+    return None
+
+
+def remove_user(session: Session, who: str) -> User:
+    """Remove a person's key slot (a name or slot id); audited as keys.remove.
+
+    Refused (NotAllowed) for the recovery key, the last passphrase and the key in use.
+    """
+    user = session.find_user(who)
+    refused = removal_refused(session, user)
+    if refused:
+        raise NotAllowed(refused)
     header = session.vault.header
     with session.transaction():
         user.removed_at = utcnow()

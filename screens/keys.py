@@ -1,0 +1,226 @@
+"""Keys: who can open the store. Each key slot by its label and kind, add a deputy's key, relabel, remove.
+
+Every rule and audit entry is the store's (`safedesk.store.engine.keys.slots`), the same
+functions `safedesk keys ...` calls: this screen only asks and shows. A passphrase is never
+shown; the deputy types their own into the add form (twice), with the setup screen's
+strength meter beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+
+from safedesk.store.engine.core_records import User
+from safedesk.store.engine.keys.slots import (
+    REMOVED_NOTE,
+    SlotInfo,
+    add_user,
+    list_slots,
+    new_key_problems,
+    removal_refused,
+    remove_user,
+    set_label,
+    suggested_label,
+)
+from safedesk.store.engine.session import Session
+from safedesk.store.errors import SafeDeskError
+from safedesk.store.text.limits import Kind, limit
+from safedesk.widgets.common import Field, FieldError, FittedTable, StrengthMeter, cell
+from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.forms import FormDialog, FormField, FormResult, ModalForm
+from safedesk.widgets.host import session_of
+
+LABEL_HINT = "Shown on the unlock screen, where anyone can read it: two words like 'amber compass', never a name."
+
+
+class AddKeyForm(ModalForm[User]):
+    """A deputy's own key: their name, the label the unlock screen shows, their passphrase twice."""
+
+    heading = "Add a deputy's key"
+    intro = "Hand the keyboard to the deputy to type their own passphrase. It is never shown or kept in plain form."
+    save_label = "Add key (Ctrl+S)"
+    threaded = True  # deriving the new slot's key takes a moment
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self._suggested = suggested_label(session)
+
+    def form(self) -> ComposeResult:
+        yield Field(
+            "Deputy's name (kept encrypted, never shown at unlock)",
+            Input(compact=True, id="key-name", max_length=limit(Kind.NAME)),
+            field_id="name",
+        )
+        yield Field(
+            "Label for their key at unlock (not a name)",
+            Input(self._suggested, compact=True, id="key-label", max_length=limit(Kind.NAME)),
+            field_id="label",
+        )
+        yield Static(LABEL_HINT, classes="form-hint")
+        yield Field(
+            "Their passphrase: three or more random words",
+            Input(compact=True, id="key-passphrase", password=True, max_length=limit(Kind.PASSPHRASE)),
+            field_id="passphrase",
+        )
+        yield StrengthMeter(id="key-strength")
+        yield Field(
+            "Type the passphrase again",
+            Input(compact=True, id="key-confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
+            field_id="confirm",
+        )
+
+    @on(Input.Changed, "#key-passphrase")
+    def _strength(self, event: Input.Changed) -> None:
+        names = (self.query_one("#key-name", Input).value, *self.session.guessable_names())
+        self.query_one("#key-strength", StrengthMeter).show(event.value, names)
+
+    def problems(self, values: dict[str, Any]) -> dict[str, str]:
+        return new_key_problems(self.session, values["name"], "deputy", values["passphrase"], values["confirm"], values["label"])
+
+    def busy(self, busy: bool) -> None:
+        super().busy(busy)
+        for widget in self.query("Input, Button"):
+            widget.disabled = busy
+
+    def save(self, values: dict[str, Any]) -> User:
+        return add_user(self.session, values["name"], "deputy", values["passphrase"], values["confirm"], values["label"])
+
+
+class KeysScreen(Screen[None]):
+    """Every key slot: label, kind, holder, when added. a adds a deputy's key, l relabels, Delete removes."""
+
+    SUB_TITLE = "Keys"  # the header names the screen
+    CSS_PATH = "keys.tcss"
+    AUTO_FOCUS = "#keys-table"
+    BINDINGS = [
+        Binding("a", "add", "Add key", tooltip="Add a deputy's key: they type their own passphrase", id="keys-add"),
+        Binding("l", "relabel", "Label", tooltip="Change what the unlock screen calls the highlighted key", id="keys-label"),
+        Binding("delete,d", "remove", "Remove", tooltip="Remove the highlighted key (asks first)", id="keys-remove"),
+        Binding("escape", "app.pop_screen", "Back", tooltip="Back to Settings", id="keys-back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Keys: who can open the store", classes="title")
+        yield Static(
+            "Each person has their own passphrase; the recovery key is for the school safe. "
+            "Labels show on the unlock screen, so they never name anyone.",
+            classes="muted",
+        )
+        yield FittedTable([("On the unlock screen", None), ("Kind", 12), ("Holder", 20), ("Added", 10)], id="keys-table")
+        yield FieldError(id="keys-message")
+        with Horizontal(id="keys-buttons"):
+            yield Button(compact=True, label="Add a deputy's key (a)", variant="primary", id="keys-add-button")
+            yield Button(compact=True, label="Change label (l)", id="keys-label-button")
+            yield Button(compact=True, label="Remove (Del)", id="keys-remove-button")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.refresh_table)
+
+    def refresh_table(self, select: str | None = None) -> None:
+        table = self.query_one(FittedTable)
+        keep = table.cursor_row
+        table.clear()
+        rows = list_slots(session_of(self.app))
+        for row in rows:
+            holder = "" if row.kind == "recovery key" else row.name
+            holder += " (you)" if row.current else ""
+            table.add_row(cell(row.title), cell(row.kind), cell(holder.strip()), cell(row.added_at), key=row.slot_id)
+        ids = [row.slot_id for row in rows]
+        if select in ids:
+            table.move_cursor(row=ids.index(select))
+        elif rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+
+    def _highlighted(self) -> SlotInfo | None:
+        table = self.query_one(FittedTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((row for row in list_slots(session_of(self.app)) if row.slot_id == key), None)
+
+    def _say(self, message: str) -> None:
+        """A refusal, under the table until the next action (never a notification that fades)."""
+        self.query_one("#keys-message", FieldError).show(message)
+
+    def _clear(self) -> None:
+        self.query_one("#keys-message", FieldError).clear()
+
+    @on(Button.Pressed, "#keys-add-button")
+    def action_add(self) -> None:
+        self._clear()
+
+        def added(user: User | None) -> None:
+            if user is None:
+                return
+            self.refresh_table(select=user.slot_id)
+            title = next((r.title for r in list_slots(session_of(self.app)) if r.slot_id == user.slot_id), "the new key")
+            self.notify(f"Added '{title}': {user.name} can now unlock with their own passphrase.", markup=False)
+
+        self.app.push_screen(AddKeyForm(session_of(self.app)), added)
+
+    @on(Button.Pressed, "#keys-label-button")
+    def action_relabel(self) -> None:
+        self._clear()
+        row = self._highlighted()
+        if row is None:
+            return
+        if row.kind == "recovery key":
+            self._say("The recovery key is always called 'Recovery key': only a person's key has a label of its own.")
+            return
+        session = session_of(self.app)
+        fields = [FormField("label", "Label at unlock (not a name)", value=row.label, text_kind=Kind.NAME, hint=LABEL_HINT)]
+
+        def save(values: dict[str, str]) -> str:
+            return set_label(session, values["label"], row.slot_id)
+
+        def done(result: FormResult | None) -> None:
+            if result is not None:
+                self.refresh_table(select=row.slot_id)
+                self.notify(f"The key is now labelled '{result.outcome}' on the unlock screen.", markup=False)
+
+        self.app.push_screen(FormDialog(f"Change the label of {row.title}", fields, save, save_label="Save label"), done)
+
+    @on(Button.Pressed, "#keys-remove-button")
+    def action_remove(self) -> None:
+        self._clear()
+        row = self._highlighted()
+        if row is None:
+            return
+        session = session_of(self.app)
+        user = next((u for u in session.active_users() if u.slot_id == row.slot_id), None)
+        refused = removal_refused(session, user) if user is not None else "This key has no holder on record to remove."
+        if refused:
+            self._say(refused)
+            return
+        holder = f"{row.name}'s passphrase" if row.kind == "passphrase" else "It"
+
+        def answered(remove: bool | None) -> None:
+            if not remove:
+                return
+            try:
+                remove_user(session, row.slot_id)
+            except SafeDeskError as error:
+                self._say(str(error))
+                return
+            self.refresh_table()
+            self.notify(f"Removed '{row.title}'. {REMOVED_NOTE}", markup=False, timeout=10)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Remove '{row.title}'?",
+                f"{holder} will stop opening this store. {REMOVED_NOTE}",
+                yes="Remove key",
+                no="Keep it",
+            ),
+            answered,
+        )
