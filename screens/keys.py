@@ -37,14 +37,15 @@ from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult, ModalForm
 from safedesk.widgets.host import session_of
 
-LABEL_HINT = "Shown on the unlock screen, where anyone can read it: two words like 'amber compass', never a name."
+# Beside every label field: the label is in the store file's plain header and on the unlock screen.
+LABEL_FIELD = "Label at unlock: anyone can read it, so not a name"
 
 
 class AddKeyForm(ModalForm[User]):
     """A deputy's own key: their name, the label the unlock screen shows, their passphrase twice."""
 
     heading = "Add a deputy's key"
-    intro = "Hand the keyboard to the deputy to type their own passphrase. It is never shown or kept in plain form."
+    intro = "Hand over the keyboard: the deputy types their own passphrase."
     save_label = "Add key (Ctrl+S)"
     threaded = True  # deriving the new slot's key takes a moment
 
@@ -60,11 +61,10 @@ class AddKeyForm(ModalForm[User]):
             field_id="name",
         )
         yield Field(
-            "Label for their key at unlock (not a name)",
+            LABEL_FIELD,
             Input(self._suggested, compact=True, id="key-label", max_length=limit(Kind.NAME)),
             field_id="label",
         )
-        yield Static(LABEL_HINT, classes="form-hint")
         yield Field(
             "Their passphrase: three or more random words",
             Input(compact=True, id="key-passphrase", password=True, max_length=limit(Kind.PASSPHRASE)),
@@ -104,7 +104,7 @@ class KeysScreen(Screen[None]):
         Binding("a", "add", "Add key", tooltip="Add a deputy's key: they type their own passphrase", id="keys-add"),
         Binding("l", "relabel", "Label", tooltip="Change what the unlock screen calls the highlighted key", id="keys-label"),
         Binding("delete,d", "remove", "Remove", tooltip="Remove the highlighted key (asks first)", id="keys-remove"),
-        Binding("escape", "app.pop_screen", "Back", tooltip="Back to Settings", id="keys-back"),
+        Binding("escape", "back", "Back", tooltip="Back to where you came from", id="keys-back"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -125,6 +125,9 @@ class KeysScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.refresh_table)
+
+    def action_back(self) -> None:
+        self.dismiss(None)  # Settings then shows your key's label as it is now
 
     def refresh_table(self, select: str | None = None) -> None:
         table = self.query_one(FittedTable)
@@ -178,7 +181,7 @@ class KeysScreen(Screen[None]):
             self._say("The recovery key is always called 'Recovery key': only a person's key has a label of its own.")
             return
         session = session_of(self.app)
-        fields = [FormField("label", "Label at unlock (not a name)", value=row.label, text_kind=Kind.NAME, hint=LABEL_HINT)]
+        fields = [FormField("label", LABEL_FIELD, value=row.label, text_kind=Kind.NAME)]
 
         def save(values: dict[str, str]) -> str:
             return set_label(session, values["label"], row.slot_id)

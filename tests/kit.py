@@ -101,6 +101,20 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+# The characters a terminal sends for the named keys `burst` posts (None: an escape sequence).
+KEY_CHARACTERS = {"tab": "\t", "shift+tab": None, "enter": "\r", "ctrl+s": "\x13", "down": None}
+
+
+def burst(app: App[Any], *keys: str) -> None:
+    """Post every key to the app at once, without letting any be handled in between (as a terminal
+    driver does after one read): a named key from KEY_CHARACTERS, or text typed one character at a time."""
+    from textual import events
+
+    for key in keys:
+        for each in [key] if key in KEY_CHARACTERS else list(key):
+            app.post_message(events.Key(each, KEY_CHARACTERS.get(each, each)))
+
+
 async def unlock(app: App[Any], pilot: Pilot[Any], passphrase: str = PASSPHRASE) -> None:
     """Type the passphrase on the unlock screen and wait for the unlock worker."""
     from textual.widgets import Input

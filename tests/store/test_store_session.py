@@ -139,6 +139,31 @@ def test_key_slot_changes(store_dir):
         Session.open(store_dir, DEPUTY_PASSPHRASE)
 
 
+
+def test_key_slot_rules_in_one_place_for_cli_and_app(store_dir):
+    """new_key_problems names every field at once; removal_refused says why a key must stay."""
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    problems = keys.new_key_problems(session, "sam patel", "deputy", "short", "other", label="Oak key")
+    assert set(problems) == {"name", "passphrase", "label"}  # the confirmation is checked once the passphrase is fine
+    problems = keys.new_key_problems(session, "Ann Deputy", "deputy", DEPUTY_PASSPHRASE, DEPUTY_PASSPHRASE + "x", label="paper boat")
+    assert set(problems) == {"confirm"}
+    with pytest.raises(InvalidInput) as refused:
+        keys.add_user(session, "Ann Deputy", "deputy", DEPUTY_PASSPHRASE, DEPUTY_PASSPHRASE + "x")
+    assert refused.value.field == "confirm"
+    keys.add_user(session, "Ann Deputy", "deputy", DEPUTY_PASSPHRASE, label="paper boat")
+    rows = {row.name: row for row in keys.list_slots(session)}
+    assert rows["Ann Deputy"].kind == "passphrase" and rows["Recovery key"].kind == "recovery key"
+    assert rows["Ann Deputy"].label == "paper boat" and rows["Recovery key"].label == ""
+    assert len(rows["Ann Deputy"].added_at.split("/")) == 3  # DD/MM/YYYY, as everywhere a person reads a date
+    session.close()
+    with Session.open(store_dir, DEPUTY_PASSPHRASE) as deputy:
+        with pytest.raises(NotAllowed, match="the key you unlocked with"):
+            keys.remove_user(deputy, "Ann Deputy")
+        with pytest.raises(NotAllowed, match="replaced, not removed"):
+            keys.remove_user(deputy, "Recovery key")
+        keys.remove_user(deputy, "Sam Patel")
+        assert [e.action for e in deputy.audit.entries()].count("keys.remove") == 1
+
 def test_migration_hook_runs_on_open_and_newer_store_is_refused(store_dir, monkeypatch):
     session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
     session.repo(Note).add(Note(title="old shape"))

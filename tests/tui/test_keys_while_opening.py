@@ -19,8 +19,7 @@ from safedesk.app import SafeDeskApp
 from safedesk.router import open_screen
 from safedesk.store.engine.session import Session
 from safedesk.widgets.forms import Form
-from tests.kit import PASSPHRASE, SIZE, add_incident, add_pupil, seed_accounts, settle, unlock
-from tests.tui.test_keystrokes import burst
+from tests.kit import PASSPHRASE, SIZE, add_incident, add_pupil, burst, seed_accounts, settle, unlock
 
 TYPED = "Quick words"
 

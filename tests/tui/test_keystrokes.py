@@ -11,23 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input, TextArea
 
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
-from tests.kit import SIZE, settle
-
-CHARACTERS = {"tab": "\t", "shift+tab": None, "enter": "\r", "ctrl+s": "\x13", "down": None}
-
-
-def burst(app: App[Any], *keys: str) -> None:
-    """Post every key to the app at once, without letting any be handled in between."""
-    for key in keys:
-        for each in [key] if key in CHARACTERS else list(key):
-            app.post_message(events.Key(each, CHARACTERS.get(each, each)))
-
+from tests.kit import SIZE, burst, settle
 
 class PetForm(ModalForm[dict[str, Any]]):
     heading = "A pet"
