@@ -115,7 +115,7 @@ class KeysScreen(Screen[None]):
             "Labels show on the unlock screen, so they never name anyone.",
             classes="muted",
         )
-        yield FittedTable([("On the unlock screen", None), ("Kind", 12), ("Holder", 20), ("Added", 10)], id="keys-table")
+        yield FittedTable([("On the unlock screen", None), ("Kind", 12), ("Holder", 24), ("Added", 10)], id="keys-table")
         yield FieldError(id="keys-message")
         with Horizontal(id="keys-buttons"):
             yield Button(compact=True, label="Add a deputy's key (a)", variant="primary", id="keys-add-button")

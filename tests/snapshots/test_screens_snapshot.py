@@ -169,6 +169,7 @@ SIGNED_IN: dict[str, Callable[[Session], Screen]] = {
     "handover-export": lambda s: screen("handover-export"),
     "handover-import": lambda s: screen("handover-import"),
     "settings": lambda s: screen("settings"),
+    "keys": lambda s: screen("keys"),
     "lock": lambda s: screen("lock"),
 }
 
@@ -213,6 +214,13 @@ def test_help(demo_dir: Path, snap_compare) -> None:  # type: ignore[no-untyped-
     """F1 on home: the key list is built from the screen's bindings."""
     app, run_before = _signed_in(demo_dir, lambda s: screen("home"))
     assert snap_compare(app, press=["f1"], terminal_size=SIZE, run_before=run_before)
+
+
+def test_keys_add_form(demo_dir: Path, monkeypatch: pytest.MonkeyPatch, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """a on the keys screen: the deputy's name first, the label it suggests (random otherwise), the passphrase twice."""
+    monkeypatch.setattr("safedesk.screens.keys.suggested_label", lambda session: "violet lantern")
+    app, run_before = _signed_in(demo_dir, lambda s: screen("keys"))
+    assert snap_compare(app, press=["a"], terminal_size=SIZE, run_before=run_before)
 
 
 def test_unlock(demo_dir: Path, monkeypatch: pytest.MonkeyPatch, snap_compare) -> None:  # type: ignore[no-untyped-def]
