@@ -69,7 +69,7 @@ class SettingsScreen(Form[None]):
                     Input(session_of(self.app).vault.slot.label, id="key-label", compact=True, max_length=limit(Kind.NAME)),
                     field_id="label",
                 )
-            yield Static("Keys: who can open the store. Add a deputy's own key, relabel or remove (F4).", classes="hint")
+            yield Static("Keys (F4): who can open the store. Add a deputy's own key, relabel, remove.", classes="hint")
             with Horizontal(classes="form-buttons"):
                 yield Button(compact=True, label="Keys...", id="settings-keys-button")
             yield Field(
