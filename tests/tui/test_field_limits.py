@@ -32,6 +32,10 @@ KINDS = {
     ("pupil list: add", "mis_id"): Kind.REFERENCE,
     ("staff: add", "name"): Kind.NAME,
     ("login: edit", "notes"): Kind.LONG,
+    ("keys: add a deputy's key", "name"): Kind.NAME,
+    ("keys: add a deputy's key", "label"): Kind.NAME,
+    ("keys: add a deputy's key", "passphrase"): Kind.PASSPHRASE,
+    ("keys: change a label", "label"): Kind.NAME,
 }
 
 

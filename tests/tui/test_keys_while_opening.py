@@ -58,6 +58,8 @@ CASES: dict[str, tuple[Callable[[Path], tuple[str, tuple[Any, ...]]], str]] = {
     "account: edit": (_screen("account", 1), "e"),
     "account: admin": (_screen("account", 1), "d"),
     "login: edit": (_screen("credential", 1), "e"),
+    "keys: add a deputy's key": (_screen("keys"), "a"),
+    "keys: change a label": (_screen("keys"), "l"),
 }
 
 
