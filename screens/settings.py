@@ -21,13 +21,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 
 from safedesk.content.quickref import quick_reference_markdown
+from safedesk.router import open_screen
 from safedesk.store.engine.core_records import CONTACTS, REFERRER_FIELDS, THEMES
 from safedesk.store.engine.keys.recovery import SHEET_STYLE, recovery_sheet_markdown
 from safedesk.store.engine.keys.slots import set_label
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover.calendar import calendar_text, load_calendar, parse_calendar, save_calendar
 from safedesk.store.text.limits import Kind, limit
-from safedesk.router import open_screen
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.export import sheet_dialog
 from safedesk.widgets.forms import Form, FormDialog, FormField, FormResult
@@ -39,7 +39,9 @@ class SettingsScreen(Form[None]):
     CSS_PATH = "settings.tcss"
     BINDINGS = [
         Binding("f3", "terms", "School terms", tooltip="Term dates and closure days for the transfer clock", id="settings-terms"),
-        Binding("f4", "keys", "Keys", tooltip="Who can open the store: add a deputy's key, relabel or remove one", id="settings-keys"),
+        Binding(
+            "f4", "keys", "Keys", tooltip="Who can open the store: add a deputy's key, relabel or remove one", id="settings-keys"
+        ),
     ]
 
     def compose(self) -> ComposeResult:

@@ -273,7 +273,9 @@ class SafeDeskApp(App[int]):
         if self.session is not None:
             yield SystemCommand("Lock now", "Blank the screen; your passphrase brings it back", self.action_lock)
             yield SystemCommand("Official accounts", "Register, admins, passwords, health", self._open_accounts)
-            yield SystemCommand("Keys: who can open the store", "Add a deputy's key, change a label, remove a key", self._open_keys)
+            yield SystemCommand(
+                "Keys: who can open the store", "Add a deputy's key, change a label, remove a key", self._open_keys
+            )
         yield SystemCommand("Quit", "Close SafeDesk (everything saved is kept)", self.action_quit)
 
     def _open_accounts(self) -> None:

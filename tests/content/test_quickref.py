@@ -19,7 +19,14 @@ def _bindings(where: str) -> list[Any]:
     from safedesk.screens.triage import TriageScreen
     from safedesk.widgets.forms import Form
 
-    owner = {"app": SafeDeskApp, "form": Form, "home": HomeScreen, "incident": IncidentDetailScreen, "triage": TriageScreen, "keys": KeysScreen}
+    owner = {
+        "app": SafeDeskApp,
+        "form": Form,
+        "home": HomeScreen,
+        "incident": IncidentDetailScreen,
+        "triage": TriageScreen,
+        "keys": KeysScreen,
+    }
     return list(owner[where].BINDINGS)
 
 

@@ -139,13 +139,14 @@ def test_key_slot_changes(store_dir):
         Session.open(store_dir, DEPUTY_PASSPHRASE)
 
 
-
 def test_key_slot_rules_in_one_place_for_cli_and_app(store_dir):
     """new_key_problems names every field at once; removal_refused says why a key must stay."""
     session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
     problems = keys.new_key_problems(session, "sam patel", "deputy", "short", "other", label="Oak key")
     assert set(problems) == {"name", "passphrase", "label"}  # the confirmation is checked once the passphrase is fine
-    problems = keys.new_key_problems(session, "Ann Deputy", "deputy", DEPUTY_PASSPHRASE, DEPUTY_PASSPHRASE + "x", label="paper boat")
+    problems = keys.new_key_problems(
+        session, "Ann Deputy", "deputy", DEPUTY_PASSPHRASE, DEPUTY_PASSPHRASE + "x", label="paper boat"
+    )
     assert set(problems) == {"confirm"}
     with pytest.raises(InvalidInput) as refused:
         keys.add_user(session, "Ann Deputy", "deputy", DEPUTY_PASSPHRASE, DEPUTY_PASSPHRASE + "x")
@@ -163,6 +164,7 @@ def test_key_slot_rules_in_one_place_for_cli_and_app(store_dir):
             keys.remove_user(deputy, "Recovery key")
         keys.remove_user(deputy, "Sam Patel")
         assert [e.action for e in deputy.audit.entries()].count("keys.remove") == 1
+
 
 def test_migration_hook_runs_on_open_and_newer_store_is_refused(store_dir, monkeypatch):
     session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)

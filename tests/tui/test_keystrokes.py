@@ -18,6 +18,7 @@ from safedesk.widgets.common import Field
 from safedesk.widgets.forms import ModalForm
 from tests.kit import SIZE, burst, settle
 
+
 class PetForm(ModalForm[dict[str, Any]]):
     heading = "A pet"
 

@@ -21,7 +21,6 @@ from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, NotAllowed, RecordNotFound
 from safedesk.store.text.dates import show_date, to_local_date
 
-
 # Said wherever a slot is removed (CLI and app): removing a slot cannot reach copies already made.
 REMOVED_NOTE = "Copies of the store made before now still open with that passphrase: collect old backups too."
 
