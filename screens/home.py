@@ -181,6 +181,8 @@ class HomeScreen(Screen[None]):
             self.action_policy()
         elif area == "guide":
             host(self.app).action_guide(key)
+        elif area == "keys":
+            open_screen(self.app, "keys")
 
     def action_consents(self) -> None:
         open_screen(self.app, "consents")

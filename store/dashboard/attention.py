@@ -21,8 +21,9 @@ def store_health(session: Session) -> Iterable[AttentionItem]:
         yield AttentionItem(
             "advice",
             "Only one person can open this store. Add a deputy DSL so records are reachable when you are away "
-            "(safedesk keys add).",
+            "(Enter: Keys).",
             "store",
+            "keys",
         )
     last = session.meta().last_backup_at
     if last is None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from safedesk.app import SafeDeskApp
 from safedesk.screens.keys import AddKeyForm, KeysScreen
@@ -285,5 +285,21 @@ async def test_palette_lists_the_keys_screen_once_unlocked(store_dir: Path) -> N
         await unlock(app, pilot)
         command = next(c for c in app.get_system_commands(app.screen) if c.title.startswith("Keys"))
         command.callback()
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)
+
+
+async def test_home_advice_to_add_a_deputy_opens_the_keys_screen(store_dir: Path) -> None:
+    _store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        attention = app.screen.query_one("#attention", OptionList)
+        index = next(
+            i for i in range(attention.option_count) if "Only one person" in str(attention.get_option_at_index(i).prompt)
+        )
+        attention.focus()
+        attention.highlighted = index
+        await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, KeysScreen)
