@@ -20,8 +20,7 @@ def store_health(session: Session) -> Iterable[AttentionItem]:
     if len(people) < 2:
         yield AttentionItem(
             "advice",
-            "Only one person can open this store. Add a deputy DSL so records are reachable when you are away "
-            "(Enter: Keys).",
+            "Only one person can open this store. Add a deputy DSL so records are reachable when you are away (Enter: Keys).",
             "store",
             "keys",
         )
