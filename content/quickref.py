@@ -49,6 +49,7 @@ KEYS: tuple[KeyRow, ...] = (
     KeyRow("keys", "a", "a", "Add key", "a deputy's own key: they type their passphrase twice"),
     KeyRow("keys", "l", "l", "Label", "what the unlock screen calls a key (never a name)"),
     KeyRow("keys", "delete,d", "Del", "Remove", "a key that should no longer open the store (asks first)"),
+    KeyRow("keys", "r", "r", "New recovery key", "replace the key in the school safe (shown once)"),
 )
 
 SECTIONS = (

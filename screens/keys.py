@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -26,6 +26,7 @@ from safedesk.store.engine.keys.slots import (
     new_key_problems,
     removal_refused,
     remove_user,
+    replace_recovery_key,
     set_label,
     suggested_label,
 )
@@ -35,7 +36,7 @@ from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, FittedTable, StrengthMeter, cell
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.forms import FormDialog, FormField, FormResult, ModalForm
-from safedesk.widgets.host import session_of
+from safedesk.widgets.host import host, session_of
 
 # Beside every label field: the label is in the store file's plain header and on the unlock screen.
 LABEL_FIELD = "Label at unlock: anyone can read it, so not a name"
@@ -104,6 +105,13 @@ class KeysScreen(Screen[None]):
         Binding("a", "add", "Add key", tooltip="Add a deputy's key: they type their own passphrase", id="keys-add"),
         Binding("l", "relabel", "Label", tooltip="Change what the unlock screen calls the highlighted key", id="keys-label"),
         Binding("delete,d", "remove", "Remove", tooltip="Remove the highlighted key (asks first)", id="keys-remove"),
+        Binding(
+            "r",
+            "new_recovery",
+            "New recovery key",
+            tooltip="Replace the recovery key (asks first; the old one stops working)",
+            id="keys-recovery",
+        ),
         Binding("escape", "back", "Back", tooltip="Back to where you came from", id="keys-back"),
     ]
 
@@ -119,8 +127,9 @@ class KeysScreen(Screen[None]):
         yield FieldError(id="keys-message")
         with Horizontal(id="keys-buttons"):
             yield Button(compact=True, label="Add a deputy's key (a)", variant="primary", id="keys-add-button")
-            yield Button(compact=True, label="Change label (l)", id="keys-label-button")
+            yield Button(compact=True, label="Label (l)", id="keys-label-button")
             yield Button(compact=True, label="Remove (Del)", id="keys-remove-button")
+            yield Button(compact=True, label="New recovery key (r)", id="keys-recovery-button")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -227,3 +236,32 @@ class KeysScreen(Screen[None]):
             ),
             answered,
         )
+
+    @on(Button.Pressed, "#keys-recovery-button")
+    def action_new_recovery(self) -> None:
+        self._clear()
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                self._replace_recovery_key(session_of(self.app))
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Replace the recovery key?",
+                "The recovery key in the school safe stops opening the store. A new one is shown once, "
+                "now: have paper ready to write it down, then put it in the safe and destroy the old one.",
+                yes="Make a new key",
+                no="Keep the old one",
+            ),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="keys-recovery")
+    def _replace_recovery_key(self, session: Session) -> None:
+        # A new slot derives a key: off the UI thread.
+        try:
+            key = replace_recovery_key(session)
+        except SafeDeskError as error:
+            self.app.call_from_thread(self._say, str(error))
+            return
+        self.app.call_from_thread(host(self.app).show_recovery_key, session, key, self.refresh_table)

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 
 from safedesk.app import SafeDeskApp
 from safedesk.screens.keys import AddKeyForm, KeysScreen
+from safedesk.screens.recovery import RecoveryKeyScreen
 from safedesk.screens.settings import SettingsScreen
 from safedesk.screens.unlock import slot_choices
 from safedesk.store.engine.keys.slots import add_user
@@ -303,3 +304,28 @@ async def test_home_advice_to_add_a_deputy_opens_the_keys_screen(store_dir: Path
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, KeysScreen)
+
+
+async def test_new_recovery_key_asks_shows_the_key_once_and_the_old_one_stops_working(store_dir: Path) -> None:
+    session, old_key = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_keys(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog) and "Replace the recovery key?" in screen_text(app)
+        await pilot.click("#yes")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RecoveryKeyScreen)
+        new_key = str(app.screen.query_one("#recovery-key", Static).render())
+        assert new_key != old_key
+        app.screen.query_one("#recovery-confirm", Input).value = new_key[-4:]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)
+    with pytest.raises(WrongPassphrase):
+        Session.open(store_dir, old_key)
+    with Session.open(store_dir, new_key) as rescued:
+        assert rescued.user.role == "recovery"
+        assert "keys.recovery" in [entry.action for entry in rescued.audit.entries()]

@@ -133,7 +133,7 @@ def add_user(
 def removal_refused(session: Session, user: User) -> str | None:
     """Why `user`'s key slot may not be removed now (None: it may)."""
     if user.role == "recovery":
-        return "The recovery key is replaced, not removed: use 'safedesk keys add --recovery'."
+        return "The recovery key is replaced, not removed: r on the keys screen, or 'safedesk keys add --recovery'."
     others = [u for u in session.active_users() if u.role != "recovery" and u.slot_id != user.slot_id]
     if not others:
         return "This is the only passphrase that opens the store; add another person before removing it."
