@@ -311,8 +311,7 @@ def collect(session: Session, selection: Selection) -> ExportPlan:
     if not selection:
         raise InvalidInput("Choose at least one incident or pupil to hand over.", "choice")
     log = IncidentLog(session)
-    user = session.user
-    plan = ExportPlan(Contents(), "", "", session.setting().name, f"{user.name} ({user.role_label})" if user else "unknown")
+    plan = ExportPlan(Contents(), "", "", session.setting().name, session.actor)
     # A child protection file is everything about the child: each chosen pupil brings every
     # incident with a person linked to them, beside any incidents chosen by reference.
     incident_ids = set(selection.incident_ids)
