@@ -157,7 +157,7 @@ class HomeScreen(Screen[None]):
                 Option(plain(f"... and {hidden} more: open the incident, consent and account lists."), disabled=True)
             )
         user = session.user
-        who = f"{user.name} ({user.role_label})" if user else "unknown user"
+        who = user.name_and_role if user else "unknown user"
         self.query_one("#home-status", Static).update(
             plain(f"{session.setting().name} · signed in as {who} · locks after {host(self.app).idle_minutes:g} min idle")
         )

@@ -212,7 +212,10 @@ class AccountsScreen(Screen[None]):
                 "path", "Save to (a file path)", value=str(export_folder() / "official-accounts.kdbx"), text_kind=Kind.PATH
             ),
             replace_field(),
-            FormField("passphrase", "Passphrase for the file (three or more random words)", kind="password"),
+            # Rated live against the same names the export checks it against (plan.guessable).
+            FormField(
+                "passphrase", "Passphrase for the file (three or more random words)", kind="password", strength=plan.guessable
+            ),
             FormField("confirm", "The passphrase again", kind="password"),
         ]
         intro = (

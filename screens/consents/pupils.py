@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from safedesk.router import open_screen
 from safedesk.screens.consents.export import ExportDialog
@@ -32,6 +33,7 @@ from safedesk.store.consents.pupils import (
     STATE_LEGEND,
     STATE_SHORT,
     STATE_WORDS,
+    PupilIndex,
     PupilRow,
     Purpose,
     filter_rows,
@@ -42,6 +44,7 @@ from safedesk.store.consents.pupils import (
 from safedesk.store.text.dates import local_today
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, LazyRows, Row, RowTable
@@ -187,7 +190,7 @@ class ConsentsScreen(Screen[None]):
             return
         self._applied = wanted
         rows = filter_rows(
-            index.rows,
+            _ordered(index, self.sort),  # filtering keeps the order: no sort per search or filter
             today=today,
             text=search,
             year=f.year,
@@ -197,7 +200,6 @@ class ConsentsScreen(Screen[None]):
             never_publish_only=f.show == "never",
             include_left=f.show != "current",
         )
-        rows.sort(key=_sort_key(self.sort))
         table = self.query_one("#pupil-table", RowTable)
         keep = table.current.key if table.current else None
         table.set_rows(LazyRows(rows, lambda r: pupil_row(r, today), lambda r: str(r.id)), keep=keep)
@@ -321,6 +323,19 @@ def _select_row(label: str, options: list[tuple[str | Content, str]], value: str
 def natural(text: str) -> tuple[object, ...]:
     """'2B' before '10A': digits compared as numbers."""
     return tuple(int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text))
+
+
+# Each index's rows in each order: sorting 5,000 rows was most of what showing the list cost
+# SafeDesk's own code, and an index only changes when a pupil does. Held weakly, so the rows go
+# with the index when the store locks.
+_ORDERED: weakref.WeakKeyDictionary[PupilIndex, dict[str, list[PupilRow]]] = weakref.WeakKeyDictionary()
+
+
+def _ordered(index: PupilIndex, sort: str) -> list[PupilRow]:
+    orders = _ORDERED.setdefault(index, {})
+    if sort not in orders:
+        orders[sort] = sorted(index.rows, key=_sort_key(sort))
+    return orders[sort]
 
 
 def _sort_key(sort: str) -> Callable[[PupilRow], tuple[object, ...]]:

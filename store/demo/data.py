@@ -39,7 +39,10 @@ _PUPILS = [
     ("Mia Robinson", "Year 1", "1R"),
     ("Noah Williams", "Year 1", "1S"),
     ("Olivia Evans", "Reception", "RR"),
+    ("Poppy Clarke", "Year 4", "4S"),  # left recently: her child protection file is still to send (_leaver)
 ]
+LEAVER = "Poppy Clarke"
+LEFT_DAYS_AGO = 2  # within the 5-school-day clock, so home shows the transfer coming due
 
 
 def build_demo(folder: Path) -> None:
@@ -71,6 +74,7 @@ def _build(folder: Path, passphrase: str, options: OpenOptions | None) -> str:
             accounts = _accounts(session)
             pupils = _consents(session)
             _incidents(session, pupils)
+            _leaver(session, pupils)
             _forms(session, accounts)
     finally:
         session.close()
@@ -332,6 +336,43 @@ def _incidents(session: Session, pupils: dict[str, int]) -> None:
                 title=title, reported_at=_ago(days), platform=platform, reported_by="DSL (demo)", status="open", people=people
             )
         )
+
+
+def _leaver(session: Session, pupils: dict[str, int]) -> None:
+    """A pupil who moved school two days ago, with an incident about her and her child protection
+    file not yet sent: trainers see "transfer due" on home and can practise the handover."""
+    from safedesk.store.consents.pupils import mark_left
+    from safedesk.store.handover.leavers import record_left
+    from safedesk.store.incidents.log import IncidentLog
+    from safedesk.store.incidents.records import Incident, Person
+
+    left = local_today() - timedelta(days=LEFT_DAYS_AGO)
+    log = IncidentLog(session)
+    contact = log.create(
+        Incident(
+            title="Stranger asked a Year 4 pupil for photos in an online game",
+            reported_at=_ago(30),
+            platform="other",
+            where_seen="An online game's chat (Roblox)",
+            reported_by="Class teacher (demo)",
+            description="The pupil told her teacher that another player asked for photos and to move to a private chat. "
+            "She did not send any. Parents informed the same day; the account was reported to the game.",
+            people=(Person(name=LEAVER, role="pupil", involvement="victim", pupil_id=pupils[LEAVER]),),
+            risk_row="contact",
+            risk_column="sexual",
+            severity="high",
+            parents_informed_at=_ago(30),
+            parents_informed_by="DSL (demo)",
+        )
+    )
+    log.set_status(
+        contact.id or 0,
+        "closed",
+        outcome="Player reported and blocked; online safety session with the class.",
+        open_actions="not_needed",
+    )
+    mark_left(session, pupils[LEAVER], left)
+    record_left(session, (pupils[LEAVER],), left)
 
 
 def _forms(session: Session, accounts: dict[str, int]) -> None:

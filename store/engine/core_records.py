@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -82,6 +83,15 @@ class User(Record):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
+
+    @property
+    def name_and_role(self) -> str:
+        """How records and screens name this person: 'Sam Patel (DSL)'. The role is left off when
+        the name already says it ('Alex Morgan (demo DSL)'), so it never reads twice."""
+        words = set(re.findall(r"\w+", self.name.casefold()))
+        if all(word in words for word in re.findall(r"\w+", self.role_label.casefold())):
+            return self.name
+        return f"{self.name} ({self.role_label})"
 
 
 @dataclass(kw_only=True)

@@ -177,7 +177,7 @@ class Session:
     def actor(self) -> str:
         if self.user is None:
             return "unknown"
-        return f"{self.user.name} ({self.user.role_label})"
+        return self.user.name_and_role
 
     def audit_event(self, action: str, summary: str, target: str = "") -> None:
         if self.vault.read_only:

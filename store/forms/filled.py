@@ -13,7 +13,8 @@ was assessed and when it must be re-assessed (a year later unless set otherwise)
 the home screen says when that date is near or past. A form may be about one of the
 school's official accounts (safedesk.store.accounts.register), linked by the account's id.
 
-Answers are one flat mapping of *addresses* to text: the question's key, then
+Answers are one flat mapping of *addresses* to text: the question's stable key (from
+its card, section and first wording: a reworded question keeps it, see KEPT_KEYS), then
 `#n` for the n-th entry of a section filled once per item (a risk and its action),
 then `|note` (the further information of a yes/no question) or `|<group>` (one
 group's cell of a rating grid).
@@ -131,7 +132,6 @@ _QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "how", "wh
 KIND_OVERRIDES: dict[str, str] = {
     "If we cannot, how will we keep our community safe?": TEXT,
     "Will pupils, parents/carers or staff lead it?": TEXT,
-    "Will the account be open, or private/closed?": TEXT,
 }
 
 
@@ -162,7 +162,7 @@ class Question:
 
     LIMITS: ClassVar[dict[str, Kind]] = {"text": Kind.LONG}
 
-    key: str  # stable: card, section and question
+    key: str  # stable: card, section and the question's first wording (question_key)
     card_id: str
     section: str
     text: str
@@ -177,6 +177,23 @@ class Section:
     note: str  # the card's explanation under the heading (plain text; may be empty)
     questions: tuple[Question, ...]
     repeat: bool = False
+
+
+# Answers are stored under their question's key, so a key must never change: a reworded
+# question (or renamed section) keeps the key its first wording gave it. Each entry maps the
+# key the new wording would give to the key answers are already saved under
+# (tests/forms/question_keys.txt pins every key and fails when one changes).
+KEPT_KEYS: dict[str, str] = {
+    "form-new-account-business-case/the-proposal/visibility-who-can-see-what-it-posts-any": (
+        "form-new-account-business-case/the-proposal/will-the-account-be-open-or-private-clos"
+    ),
+}
+
+
+def question_key(card_id: str, section: str, text: str) -> str:
+    """The stable key of a question: from its card, section and first wording (KEPT_KEYS)."""
+    natural = f"{card_id}/{_slug(section)}/{_slug(text)}"
+    return KEPT_KEYS.get(natural, natural)
 
 
 def _slug(text: str, limit: int = 40) -> str:
@@ -194,7 +211,7 @@ def sections_of(card: Card, repeat: frozenset[str] = frozenset()) -> list[Sectio
         repeated = title in repeat
         questions = tuple(
             Question(
-                key=f"{card.id}/{_slug(title)}/{_slug(text)}",
+                key=question_key(card.id, title, text),
                 card_id=card.id,
                 section=title,
                 text=text,
@@ -453,7 +470,7 @@ FROM_ACCOUNT: dict[str, str] = {
     "Aim": "purpose",
     "Audience": "audience",
     "Promotion": "promotion",
-    "Will the account be open": "visibility",
+    "Visibility": "visibility",
 }
 
 

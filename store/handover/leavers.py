@@ -3,7 +3,10 @@
 KCSIE counts the transfer from the day the pupil leaves (see safedesk.store.handover.calendar),
 so the leaving date is kept apart from any handover: recorded before the file is sent, the
 home screen and the handover list show the transfer coming due; recorded with the export
-(`handover export --pupil ... --left DATE`, or the export screen), the sent transfer carries it.
+(`handover export --pupil ... --left DATE`, or the export screen), the sent transfer carries it;
+recorded after the file was sent, the file stays sent (sending once meets the clock) and its
+receipt is tracked as before. Only a return (the pupil's file received back here in a handover)
+followed by a new leaving makes a file due again (safedesk.store.handover.transfer.file_due).
 One record per pupil: recording a different day replaces it, and the audit log keeps both.
 """
 

@@ -109,7 +109,7 @@ class Transfer(Record):
     received_at: datetime | None = None  # sent: when the receipt code was entered; received: the import
     receipt_by: str = ""
     conflicts: tuple[str, ...] = ()  # received: what was kept side by side, one line each
-    pupil_ids: tuple[int, ...] = ()  # sent: the pupils whose files went (ids here)
+    pupil_ids: tuple[int, ...] = ()  # the pupils whose files went (sent) or came (received), by their ids here
     left_on: date | None = None  # sent: the day the pupil left; the statutory clock counts from it
 
     def validate(self) -> None:
@@ -311,8 +311,7 @@ def collect(session: Session, selection: Selection) -> ExportPlan:
     if not selection:
         raise InvalidInput("Choose at least one incident or pupil to hand over.", "choice")
     log = IncidentLog(session)
-    user = session.user
-    plan = ExportPlan(Contents(), "", "", session.setting().name, f"{user.name} ({user.role_label})" if user else "unknown")
+    plan = ExportPlan(Contents(), "", "", session.setting().name, session.actor)
     # A child protection file is everything about the child: each chosen pupil brings every
     # incident with a person linked to them, beside any incidents chosen by reference.
     incident_ids = set(selection.incident_ids)
@@ -728,6 +727,7 @@ def apply_import(session: Session, preview: ImportPreview) -> Transfer:
                 incident_ids=tuple(stored_ids),
                 incident_refs=tuple(i.ref for i in preview.incidents),
                 pupils=len(preview.pupils),
+                pupil_ids=tuple(sorted(set(pupil_ids.values()))),  # a pupil's file arriving ends their leaving here
                 evidence_files=len(blobs),
                 sent_at=bundle.manifest.created_at,
                 received_at=utcnow(),
@@ -943,10 +943,32 @@ class FileDue:
         return f"transfer due {self.due:%d/%m}"
 
 
+def file_due(leaver: leavers.Leaver, transfers: Iterable[Transfer]) -> bool:
+    """Whether the pupil's child protection file is still to send for the leaving `leaver` records.
+
+    KCSIE Annex C: the clock starts when the pupil leaves, and sending the file once meets it. So a
+    handover of the pupil's file sent from here counts for their leaving whenever the leaving day was
+    recorded: before the export, with it, or afterwards (a DSL often sends first and notes the day
+    later), and correcting the day does not undo it; its receipt is tracked on the sent transfer.
+    Only a return starts a new leaving: a handover received here carrying the pupil (their file came
+    back with them, or came with a pupil who joined). A leaving recorded after that return needs a
+    file sent after it; a leaving recorded before it is over (the pupil is here again).
+    """
+    mine = [t for t in transfers if leaver.pupil_id in t.pupil_ids]
+    returned = max((t.at for t in mine if t.direction == "received"), default=None)
+    if returned is None:
+        return not any(t.direction == "sent" for t in mine)
+    # Times are kept to the second: in a tie with the return, a leaving counts as after it and a
+    # file sent as before it (the reading that asks for a file rather than missing one).
+    if leaver.at < returned:
+        return False
+    return not any(t.direction == "sent" and t.at > returned for t in mine)
+
+
 def files_due(session: Session, calendar: SchoolCalendar | None = None) -> list[FileDue]:
-    """Pupils recorded as left with no handover of their file sent since, soonest due first."""
+    """Pupils recorded as left whose file is still to send (file_due), soonest due first."""
     calendar = calendar or load_calendar(session)
-    sent = {p for t in session.repo(Transfer).all() if t.direction == "sent" and t.left_on is not None for p in t.pupil_ids}
+    all_transfers = session.repo(Transfer).all()
     names = pupil_index(session).by_id
     out = [
         FileDue(
@@ -955,7 +977,7 @@ def files_due(session: Session, calendar: SchoolCalendar | None = None) -> list[
             calendar.transfer_due(r.left_on),
         )
         for r in leavers.leavers(session)
-        if r.pupil_id not in sent
+        if file_due(r, all_transfers)
     ]
     return sorted(out, key=lambda f: (f.due, f.pupil.casefold()))
 

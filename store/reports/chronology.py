@@ -126,7 +126,7 @@ def _facts(pupil: Pupil) -> str:
 
 
 def _generated(session: Session) -> str:
-    who = f"{session.user.name} ({session.user.role_label})" if session.user else "unknown"
+    who = session.actor
     return (
         f"Generated {md_escape(show_datetime(utcnow()))} by {md_escape(who)} for "
         f"{md_escape(session.setting().name)} with SafeDesk."

@@ -61,7 +61,7 @@ def period(params: ReportParams) -> tuple[date, date]:
 
 
 def _generated(session: Session) -> str:
-    who = f"{session.user.name} ({session.user.role_label})" if session.user else "unknown"
+    who = session.actor
     return (
         f"Generated {md_escape(show_datetime(utcnow()))} by {md_escape(who)} for {md_escape(session.setting().name)} "
         f"with SafeDesk. Audit chain head at generation: `{session.audit.head()}`."

@@ -176,3 +176,36 @@ async def test_accounts_screen_exports_to_keepass_in_the_background(filled, tmp_
     assert database.find_entries(title="Facebook Page: @OakPrimary", first=True).password == CURRENT
     with Session.open(filled, PASSPHRASE) as session:
         assert [e.action for e in session.audit.entries()].count("export.accounts") == 1
+
+
+async def test_keepass_passphrase_is_rated_live_while_it_is_typed(filled):
+    from textual.widgets import Input
+
+    from safedesk.app import SafeDeskApp
+    from safedesk.widgets.common import StrengthMeter
+    from safedesk.widgets.forms import FormDialog
+    from tests.kit import SIZE, settle, shown_errors, unlock
+
+    app = SafeDeskApp(filled)
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FormDialog)
+        meter = dialog.query_one("#strength-passphrase", StrengthMeter)
+        assert list(dialog.query(StrengthMeter)) == [meter]  # the confirmation is not rated
+        dialog.query_one("#form-passphrase", Input).focus()
+        await pilot.press(*"oakprimary1")  # the setting's name: a guesser's first try
+        await settle(app, pilot)
+        rated = str(meter.render())
+        assert rated.startswith("Strength [") and meter.has_class("weak") and "name" in rated.lower()
+        assert shown_errors(app) == []  # feedback while typing, before any Save
+        dialog.query_one("#form-passphrase", Input).value = KDBX_PASSPHRASE
+        await settle(app, pilot)
+        assert not meter.has_class("weak") and str(meter.render()).startswith("Strength [")
+        dialog.query_one("#form-passphrase", Input).value = ""
+        await settle(app, pilot)
+        assert str(meter.render()) == ""

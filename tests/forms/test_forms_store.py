@@ -17,6 +17,7 @@ from safedesk.store.forms.filled import (
     FROM_ACCOUNT,
     GRID,
     GROUPS,
+    KEPT_KEYS,
     KIND_OVERRIDES,
     NOTE,
     TEXT,
@@ -27,6 +28,7 @@ from safedesk.store.forms.filled import (
     default_review,
     field_kind,
     form_sections,
+    question_key,
     questions_of,
     version_markdown,
 )
@@ -89,6 +91,21 @@ def test_a_reworded_card_changes_the_form(tmp_path: Path) -> None:
     assert "Will we run a pilot term first?" in [q.text for s in sections for q in s.questions]
 
 
+def test_question_keys_never_change() -> None:
+    # Answers are stored under these keys: a reworded question must keep its key (KEPT_KEYS).
+    pinned = Path(__file__).with_name("question_keys.txt").read_text(encoding="utf-8").splitlines()
+    keys = [q.key for kind in FORM_TYPES for q in questions_of(kind)]
+    assert keys == [line for line in pinned if line and not line.startswith("#")]
+
+
+def test_every_kept_key_is_a_reworded_question() -> None:
+    current = {q.key: q for kind in FORM_TYPES for q in questions_of(kind)}
+    for natural, kept in KEPT_KEYS.items():
+        question = current[kept]
+        assert question_key(question.card_id, question.section, question.text) == kept
+        assert natural != kept and natural not in current
+
+
 def test_every_kind_override_names_a_real_question() -> None:
     texts = {q.text for kind in FORM_TYPES for q in questions_of(kind)}
     assert set(KIND_OVERRIDES) <= texts
@@ -110,7 +127,7 @@ def test_every_account_prefill_names_a_business_case_question() -> None:
         ("Date", DATE),
         ("General risk, by group", GRID),
         ("Filter (block) the site? Yes or no, by group", GRID),
-        ("Will the account be open, or private/closed?", TEXT),
+        ("Visibility: who can see what it posts, anyone (public) or only members it accepts (private)?", TEXT),
         ("Reasons for the decision", TEXT),
     ],
 )
@@ -242,7 +259,7 @@ def test_a_form_links_to_an_account_and_a_business_case_starts_from_the_register
     case = book.create("new-account-business-case", "Facebook Page", account.id)
     assert case.draft[key("new-account-business-case", "Aim")] == "News for families"
     assert case.draft[key("new-account-business-case", "Platform and proposed")] == "@OakPrimary (Facebook Page)"
-    assert case.draft[key("new-account-business-case", "Will the account be open")] == "private"
+    assert case.draft[key("new-account-business-case", "Visibility")] == "private"
     version = book.new_version(case.id)
     assert version.account_label == "@OakPrimary (Facebook Page)"
     assert "Account: @OakPrimary (Facebook Page)" in version_markdown(session, version)

@@ -233,3 +233,38 @@ async def test_a_draft_only_form_can_be_deleted_and_home_targets_open_forms(stor
         assert open_forms_target(app, "forms/42")  # gone since: the list opens
         await pilot.pause()
         assert isinstance(app.screen, FormsScreen)
+
+
+# The key the business case's visibility question was given by its first wording ("Will the
+# account be open, or private/closed?"), under which earlier drafts hold their answer.
+FIRST_VISIBILITY_KEY = "form-new-account-business-case/the-proposal/will-the-account-be-open-or-private-clos"
+
+
+async def test_an_answer_saved_before_a_question_was_reworded_shows_under_the_new_wording(store_dir, tmp_path):
+    session, _ = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    book = FormBook(session)
+    form = book.create("new-account-business-case", "Class blog")
+    form.draft = {FIRST_VISIBILITY_KEY: "private, parents only"}  # as a store from before the rewording holds it
+    book.forms_repo.save(form)
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        app.push_screen(FormFillScreen(1))
+        await settle(app, pilot)
+        fill = app.screen
+        question = next(q for q in questions_of("new-account-business-case") if q.text.startswith("Visibility: who can see"))
+        assert fill._widgets[question.key].text == "private, parents only"
+        assert question.text in str(fill._fields[question.key].query_one("Label").render())
+        assert "1 of 17 answered" in str(fill.query_one("#paged-progress").render())
+        await pilot.press("ctrl+s")  # saving keeps the answer
+        await settle(app, pilot)
+        assert FormBook(app.session).form(1).draft == {question.key: "private, parents only"}
+        version = FormBook(app.session).new_version(1)
+        app.push_screen(VersionScreen(version.id))
+        await pilot.pause()
+        shown = " ".join(app.screen.query_one(CardView).plain_text().split())
+        assert f"{question.text} private, parents only" in shown
+        out = tmp_path / "case.md"
+        FormBook(app.session).export(version.id, out)
+        assert f"### {question.text}\n\nprivate, parents only\n" in out.read_text(encoding="utf-8")

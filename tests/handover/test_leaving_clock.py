@@ -5,13 +5,15 @@ file as "receipt not confirmed"."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from safedesk.store.consents.pupils import pupil_index
 from safedesk.store.errors import InvalidInput
 from safedesk.store.handover import transfer as ho
 from safedesk.store.handover.calendar import SchoolCalendar, Term, save_calendar
@@ -25,7 +27,9 @@ from tests.kit import (
     add_incident,
     add_pupil,
     error_text,
+    export_handover,
     fast_crypt,
+    import_handover,
     make_store,
     settle,
     unlock,
@@ -128,6 +132,48 @@ def test_a_leaver_is_due_before_sending_then_awaits_the_receipt(sender, tmp_path
     assert ho.files_due(sender) == []
     [item] = list(ho.transfer_attention(sender))
     assert item.level == "overdue" and "receipt not confirmed" in item.text
+
+
+def test_a_leaving_day_recorded_after_the_file_was_sent_leaves_it_sent(sender, tmp_path):
+    pupil = add_pupil(sender)
+    sent = export_handover(sender, tmp_path / "h.age", (), (pupil,))  # sent before the leaving day was known
+    assert sent.left_on is None and ho.files_due(sender) == []
+    day = local_today() - timedelta(days=1)
+    record_left(sender, (pupil.id,), day)
+    assert ho.files_due(sender) == []  # KCSIE: sending once meets the clock that starts when they leave
+    items = list(ho.transfer_attention(sender))
+    assert not any("transfer due" in i.text or "transfer overdue" in i.text for i in items)
+    [item] = items  # the receipt is still tracked, on the transfer sent
+    assert "receipt not confirmed" in item.text and item.target == f"handover/{sent.id}"
+    record_left(sender, (pupil.id,), day - timedelta(days=2))  # the day corrected later: still sent
+    assert ho.files_due(sender) == []
+
+
+def test_a_pupil_who_came_back_and_left_again_needs_a_new_file(sender, tmp_path):
+    receiver = make_store(tmp_path / "b", "Oakwood Academy", "Jo Bloggs")
+    pupil = add_pupil(sender)
+    start = datetime.now(UTC)
+    record_left(sender, (pupil.id,), local_today() - timedelta(days=20))
+    export_handover(sender, tmp_path / "out.age", (), (pupil,))
+    assert ho.files_due(sender) == []
+    # Weeks later the pupil comes back: Oakwood sends the file back and it is imported onto the same child.
+    with time_machine.travel(start + timedelta(days=10)):
+        import_handover(receiver, tmp_path / "out.age")
+        export_handover(receiver, tmp_path / "back.age", (), pupil_index(receiver).rows, to="Oak Primary DSL")
+        receiver.close()
+        back = import_handover(sender, tmp_path / "back.age")
+    assert back.direction == "received" and back.pupil_ids == (pupil.id,)
+    assert ho.files_due(sender) == []  # here again: the old leaving is over
+    # Leaving again, recorded after the return: a new file is due, until one is sent.
+    with time_machine.travel(start + timedelta(days=11)):
+        again = local_today() - timedelta(days=1)
+        record_left(sender, (pupil.id,), again)
+        [due] = ho.files_due(sender)
+        assert due.leaver.pupil_id == pupil.id and due.due == SchoolCalendar().transfer_due(again)
+        assert any("transfer due by" in i.text for i in ho.transfer_attention(sender))
+    with time_machine.travel(start + timedelta(days=12)):
+        export_handover(sender, tmp_path / "again.age", (), (pupil,))
+        assert ho.files_due(sender) == []
 
 
 def test_overdue_by_only_a_closure_says_no_school_days_late(sender):

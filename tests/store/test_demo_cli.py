@@ -9,10 +9,13 @@ from click.testing import CliRunner
 from safedesk.cli.main import cli
 from safedesk.store.demo.data import DEMO_SETTING
 from safedesk.store.engine.session import Session
-from safedesk.store.features import verify_store
+from safedesk.store.features import attention, verify_store
+from safedesk.store.handover.transfer import files_due
 from safedesk.store.incidents import evidence
+from safedesk.store.incidents.about import incidents_about_pupil
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.registry import DEMO_BANNER
+from safedesk.store.text.dates import local_today
 from tests.kit import PASSPHRASE
 
 
@@ -39,7 +42,13 @@ def test_demo_create_writes_a_store_that_verifies_and_exports_marked_demo(tmp_pa
         assert any(log.escalations(row.id) for row in rows)
         kinds = {item.kind for row in rows for item in evidence.evidence_for(session, row.id)}
         assert kinds == {"file", "description"}
-        assert len(session.scan("pupils")) == 15
+        assert len(session.scan("pupils")) == 16
+        # A pupil who left recently, her file not yet sent: trainers see the transfer due on home.
+        [due] = files_due(session)
+        assert due.pupil == "Poppy Clarke" and not due.overdue(local_today())
+        assert incidents_about_pupil(session, due.leaver.pupil_id)
+        assert any(a.level == "due soon" and "Poppy Clarke" in a.text and "transfer due by" in a.text for a in attention(session))
+        assert session.actor == "Alex Morgan (demo DSL)"  # the role, in the name already, is not added again
         ref = next(i.ref for i in incidents if evidence.evidence_for(session, i.id or 0))
     for report, extra in (("incident", ["--incident", ref]), ("incident-log", []), ("consent-register", [])):
         out = tmp_path / f"{report}.md"

@@ -85,6 +85,22 @@ def test_records_round_trip_and_every_change_is_audited(session):
     assert session.audit.verify().ok
 
 
+@pytest.mark.parametrize(
+    ("name", "role", "shown"),
+    [
+        ("Sam Patel", "dsl", "Sam Patel (DSL)"),
+        ("Alex Morgan (demo DSL)", "dsl", "Alex Morgan (demo DSL)"),  # the role is in the name: not said twice
+        ("Jo Lee (deputy dsl)", "deputy", "Jo Lee (deputy dsl)"),
+        ("Jo Lee (DSL)", "deputy", "Jo Lee (DSL) (Deputy DSL)"),  # a different role is still said
+        ("Dee Salvador", "dsl", "Dee Salvador (DSL)"),  # letters inside a word do not count
+    ],
+)
+def test_a_person_is_named_with_their_role_once(name: str, role: str, shown: str) -> None:
+    from safedesk.store.engine.core_records import User
+
+    assert User(slot_id="s1", name=name, role=role, added_at=utcnow()).name_and_role == shown
+
+
 def test_failed_transaction_leaves_nothing_behind(session):
     notes = session.repo(Note)
     before = len(session.audit.entries())

@@ -41,7 +41,7 @@ from textual.widgets import Button, Checkbox, Input, LoadingIndicator, Select, S
 
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.limits import Kind, limit
-from safedesk.widgets.common import Choice, Field, FieldError, plain, read_value
+from safedesk.widgets.common import Choice, Field, FieldError, StrengthMeter, plain, read_value
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.limited import LimitedTextArea
 
@@ -401,6 +401,9 @@ class FormField:
     # The kind of text it holds, for its length limit; None: LONG when multi-line, PASSPHRASE
     # for a password, else SHORT.
     text_kind: Kind | None = None
+    # A new passphrase: rated live as it is typed (StrengthMeter under the field, as on the setup
+    # and handover screens), with these names (the setting's, the key holders') as first guesses.
+    strength: Sequence[str] | None = None
 
     @property
     def max_length(self) -> int:
@@ -441,8 +444,16 @@ class FormDialog(ModalForm[FormResult | None]):
     def form(self) -> ComposeResult:
         for spec in self._specs:
             yield Field(plain(spec.label), _widget(spec), field_id=spec.id)
+            if spec.strength is not None:
+                yield StrengthMeter(id=f"strength-{spec.id}")
             if spec.hint:
                 yield Static(plain(spec.hint), classes="form-hint")
+
+    @on(Input.Changed)
+    def _rate(self, event: Input.Changed) -> None:
+        spec = next((s for s in self._specs if f"form-{s.id}" == event.input.id), None)
+        if spec is not None and spec.strength is not None:
+            self.query_one(f"#strength-{spec.id}", StrengthMeter).show(event.value, spec.strength)
 
     def values(self) -> dict[str, str]:
         return {key: "" if value is None else str(value) for key, value in super().values().items()}
