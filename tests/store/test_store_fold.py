@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import threading
 import time
 from pathlib import Path
@@ -208,6 +210,65 @@ def test_a_crash_at_any_step_of_the_fold_loses_nothing(store_dir, tmp_path, monk
     with Session.open(crash, PASSPHRASE) as again:
         again.repo(Note).add(Note(title="later"))
     assert _titles(crash) == saved | {"later"}
+
+
+@pytest.mark.parametrize("point", ["snapshot in place", "journal.next fsync", "renames durable"])
+def test_a_save_during_the_switch_does_not_wait_for_it_and_survives(store_dir, tmp_path, monkeypatch, point):
+    """Hold the fold thread in each fsync of its switch (as a slow disk would): a save made
+    meanwhile returns without waiting for it, is in the new generation, and a copy of the
+    folder taken at that moment (what a SIGKILL leaves) opens with every acknowledged save."""
+    session = _session(store_dir)
+    notes = session.repo(Note)
+    saved = {f"before {i}" for i in range(3)}
+    for title in sorted(saved):
+        notes.add(Note(title=title))
+    generation = session.vault.generation
+    held, release = threading.Event(), threading.Event()
+    syncs: list[str] = []
+    real_fsync, real_fsync_dir = os.fsync, vault_module.fsync_dir
+    points = ["snapshot in place", "journal.next fsync", "renames durable"]
+
+    def gate(kind: str) -> None:
+        if threading.current_thread().name != "safedesk-fold":
+            return
+        syncs.append(kind)
+        if len(syncs) == points.index(point) + 1:
+            held.set()
+            assert release.wait(30)
+
+    def fsync(fd: int) -> None:
+        if sys._getframe(1).f_globals.get("__name__") == vault_module.__name__:  # the switch's own, not the snapshot's
+            gate("file")
+        real_fsync(fd)
+
+    def fsync_dir(path: Path) -> None:
+        gate("folder")
+        real_fsync_dir(path)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(vault_module, "fsync_dir", fsync_dir)
+    crash = tmp_path / "crash"
+    session.vault.start_fold()
+    try:
+        assert held.wait(30)
+        saver = threading.Thread(target=notes.add, args=(Note(title="during the switch"),))
+        saver.start()
+        saver.join(timeout=20)
+        assert not saver.is_alive(), f"the save waited for the fold (held at: {point})"
+        saved.add("during the switch")
+        shutil.copytree(store_dir, crash, ignore=shutil.ignore_patterns("safedesk.lock"))
+        assert _titles(crash) == saved
+    finally:
+        release.set()
+    session.vault.wait_for_fold()
+    assert session.vault.compaction_error is None
+    assert session.vault.generation == generation + 1
+    assert syncs == ["folder", "file", "folder"]
+    notes.add(Note(title="after"))
+    assert session.vault.check_backup()[0]
+    session.close()
+    assert read_header(store_dir / STORE_FILE).generation == generation + 1
+    assert _titles(store_dir) == saved | {"after"}
 
 
 def test_header_is_read_without_the_body(store_dir):
