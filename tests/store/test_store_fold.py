@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -269,6 +270,60 @@ def test_a_save_during_the_switch_does_not_wait_for_it_and_survives(store_dir, t
     session.close()
     assert read_header(store_dir / STORE_FILE).generation == generation + 1
     assert _titles(store_dir) == saved | {"after"}
+
+
+def test_a_save_that_cannot_reach_the_new_journal_stands_and_the_fold_is_dropped(store_dir, monkeypatch):
+    """During the switch a save appends to both journals; when the new one cannot take it (a
+    full disk), the save still stands in the current journal and the fold is abandoned: no
+    file of the kept previous save or of the current pair changes, and a later fold succeeds."""
+    session = _session(store_dir)
+    notes = session.repo(Note)
+    saved = {f"before {i}" for i in range(3)}
+    for title in sorted(saved):
+        notes.add(Note(title=title))
+    session.vault.compact()  # a .bak pair to keep as it is
+    notes.add(Note(title="in the journal"))
+    saved.add("in the journal")
+    kept = {name: (store_dir / name).read_bytes() for name in (STORE_FILE + ".bak", JOURNAL_FILE + ".bak", STORE_FILE)}
+    generation = session.vault.generation
+    held, release = threading.Event(), threading.Event()
+    real_fsync, real_write_all = os.fsync, vault_module._write_all
+
+    def fsync(fd: int) -> None:
+        fold = session.vault._fold
+        if threading.current_thread().name == "safedesk-fold" and fold is not None and fd == fold.mirror:
+            held.set()
+            assert release.wait(30)
+        real_fsync(fd)
+
+    def write_all(fd: int, data: bytes) -> None:
+        fold = session.vault._fold
+        if threading.current_thread().name != "safedesk-fold" and fold is not None and fd == fold.mirror:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write_all(fd, data)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(vault_module, "_write_all", write_all)
+    session.vault.start_fold()
+    try:
+        assert held.wait(30)
+        notes.add(Note(title="during the switch"))  # returns: it is in the current journal
+        saved.add("during the switch")
+    finally:
+        release.set()
+    session.vault.wait_for_fold()
+    assert session.vault.generation == generation
+    assert "disk is full" in (session.vault.fold_error or "")
+    assert not list(store_dir.glob("*.next")) and not list(store_dir.glob("*.tmp-*"))
+    assert {name: (store_dir / name).read_bytes() for name in kept} == kept
+    monkeypatch.undo()
+    notes.add(Note(title="after"))
+    saved.add("after")
+    session.vault.start_fold()
+    session.vault.wait_for_fold()
+    assert session.vault.generation == generation + 1 and session.vault.fold_error is None
+    session.close()
+    assert _titles(store_dir) == saved
 
 
 def test_header_is_read_without_the_body(store_dir):
