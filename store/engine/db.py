@@ -158,8 +158,9 @@ class Database:
         if self._vault.read_only:
             return
         for name, docs in self._vault.data.items():
-            # TinyDB's own rule: one past the highest id in use (1 for an empty table).
-            self._db.table(name)._next_id = max(map(int, docs), default=0) + 1
+            # TinyDB's own rule: one past the highest id in use (1 for an empty table). Its
+            # attribute is typed by the None it starts as.
+            self._db.table(name)._next_id = max(map(int, docs), default=0) + 1  # type: ignore[assignment]
 
     def highest_id(self, table: str) -> int:
         """The highest document id `table` has given out (0 for none): without reading every id

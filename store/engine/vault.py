@@ -26,8 +26,8 @@ both new files are written complete beside the old ones first (*.next), the
 saves made meanwhile sealed again into the new journal (during the switch each
 save appends to both journals itself, so none waits for the fold's fsyncs),
 then switched in by renames that `settle` finishes after a crash, so a failed
-or interrupted fold leaves every other file as it was. Generations written in the foreground (key
-changes, backups, migration) take the same path.
+or interrupted fold leaves every other file as it was. Generations written in
+the foreground (key changes, backups, migration) take the same path.
 
 Readers without the writer lock (`read_only`) work out which files are current
 without renaming anything, load the snapshot and the journal up to its last
