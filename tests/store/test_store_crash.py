@@ -3,7 +3,9 @@
 The child appends records in a loop and, after each commit returns, writes the
 record's number to an acknowledgement file. The parent kills it at a random
 moment, reopens the store, and checks every acknowledged record is there. A
-small compaction threshold makes many kills land inside generation rewrites.
+small compaction threshold makes many kills land inside generation rewrites;
+one test kills the writer inside each fsync of a background fold's switch,
+after a save made meanwhile has been acknowledged.
 """
 
 from __future__ import annotations
