@@ -23,10 +23,11 @@ leftover.
 When the journal outgrows the snapshot, a background thread folds it into a new
 generation while saves go on appending to the current journal (see `_run_fold`):
 both new files are written complete beside the old ones first (*.next), the
-saves made meanwhile sealed again into the new journal, then switched in by
-renames that `settle` finishes after a crash, so a failed or interrupted fold
-leaves every other file as it was. Generations written in the foreground (key
-changes, backups, migration) take the same path.
+saves made meanwhile sealed again into the new journal (during the switch each
+save appends to both journals itself, so none waits for the fold's fsyncs),
+then switched in by renames that `settle` finishes after a crash, so a failed
+or interrupted fold leaves every other file as it was. Generations written in
+the foreground (key changes, backups, migration) take the same path.
 
 Readers without the writer lock (`read_only`) work out which files are current
 without renaming anything, load the snapshot and the journal up to its last
@@ -163,7 +164,9 @@ class Unlocked:
 class _Fold:
     """A fold in progress: generation `generation` is being written from the tables as they
     were after `folded` frames of the current journal; the plaintexts of frames appended
-    since are kept in `tail`, to be sealed again into the new journal."""
+    since are kept in `tail`, to be sealed again into the new journal. Once the switch
+    begins (`mirror` open on journal.next), each save appends its frame to both journals
+    itself instead; a failure to do so (`broken`) abandons the fold, never the save."""
 
     generation: int
     folded: int
@@ -171,6 +174,9 @@ class _Fold:
     tail: list[bytes] = field(default_factory=list)
     cancelled: bool = False
     thread: threading.Thread | None = None
+    draft: _Draft | None = None
+    mirror: int | None = None  # a descriptor appending to journal.next
+    broken: OSError | None = None
 
 
 @dataclass
@@ -216,6 +222,11 @@ class Vault:
         self._fold: _Fold | None = None
         # After a failed fold, the next is tried only once the journal has grown this far.
         self._fold_after = 0
+        # The generation a fold switched in whose renames the folder does not yet hold durably
+        # (0: none). The fold makes them durable after it lets saves go on; a save that comes
+        # first makes them durable itself before it appends (see _append), never waiting for it.
+        self._unsynced_switch = 0
+        self._switch_lock = threading.Lock()  # for _unsynced_switch alone; never held across I/O
         self._depth = 0
         self._mutex = threading.RLock()
         self.on_rollback: list[Any] = []
@@ -406,6 +417,11 @@ class Vault:
         return self.folder / JOURNAL_FILE
 
     def _append(self, plaintext: bytes) -> None:
+        if self._unsynced_switch:
+            # The journal this appends to was renamed into place by a fold whose folder fsync
+            # has not finished: a frame acknowledged now must not depend on it.
+            fsync_dir(self.folder)
+            self._switch_synced(self._unsynced_switch)
         record = _frame(self._key, self._chain, self._journal_frames, plaintext)
         if self._journal_fd is None:
             self._journal_fd = open_private(self._journal_path(), os.O_RDWR)
@@ -427,8 +443,35 @@ class Vault:
         self._journal_end += len(record)
         self._journal_frames += 1
         self._chain = _next_chain(self._chain, record)
-        if self._fold is not None:
-            self._fold.tail.append(plaintext)
+        fold = self._fold
+        if fold is not None and fold.mirror is not None:
+            self._mirror(fold, plaintext)
+        elif fold is not None:
+            fold.tail.append(plaintext)
+
+    def _mirror(self, fold: _Fold, plaintext: bytes) -> None:
+        """During a fold's switch: the frame, durable in the current journal already, is also
+        appended to journal.next and fsynced, so the switch never waits for this save nor this
+        save for the switch. A failure here abandons the fold, not the save."""
+        draft = fold.draft
+        if fold.broken is not None or fold.mirror is None or draft is None:
+            return
+        record = _frame(self._key, draft.chain, draft.frames, plaintext)
+        try:
+            _write_all(fold.mirror, record)
+            os.fsync(fold.mirror)
+        except OSError as error:
+            fold.broken = error
+            return
+        draft.chain = _next_chain(draft.chain, record)
+        draft.frames += 1
+        draft.journal_size += len(record)
+
+    def _switch_synced(self, generation: int) -> None:
+        """The folder now holds the renames of the switch to `generation` (and every earlier one)."""
+        with self._switch_lock:
+            if self._unsynced_switch == generation:
+                self._unsynced_switch = 0
 
     def _close_journal(self) -> None:
         if self._journal_fd is not None:
@@ -496,10 +539,24 @@ class Vault:
         """Install a complete new generation: journal.next is written and fsynced; the new
         snapshot becomes store.next, then journal -> journal.bak, store -> store.bak,
         store.next -> store, journal.next -> journal. Only renames from the first: no space needed."""
+        self._install_snapshot(draft)
+        self._rename_in(generation, header, draft, keep_backup=keep_backup)
+        fsync_dir(self.folder)
+        self._switch_synced(generation)
+
+    def _install_snapshot(self, draft: _Draft) -> None:
+        """The new snapshot, complete and fsynced, becomes store.next (journal.next is in place
+        already): from here a crash leaves a pair `settle` recognises, and drops while the
+        current pair is whole."""
+        replace(draft.snapshot_tmp, self.folder / (STORE_FILE + NEXT_SUFFIX))
+        fsync_dir(self.folder)
+
+    def _rename_in(self, generation: int, header: Header, draft: _Draft, *, keep_backup: bool) -> None:
+        """The renames of the switch and the vault's move to the new pair: under the mutex, with
+        both *.next files complete and every acknowledged frame durable in journal.next. The
+        folder fsync that makes the renames durable is the caller's (see _unsynced_switch)."""
         folder = self.folder
         store_next, journal_next = folder / (STORE_FILE + NEXT_SUFFIX), folder / (JOURNAL_FILE + NEXT_SUFFIX)
-        replace(draft.snapshot_tmp, store_next)
-        fsync_dir(folder)
         self._close_journal()
         draft.switching = True
         self._needs_generation = True  # until the switch completes
@@ -512,7 +569,8 @@ class Vault:
             replace(store, folder / (STORE_FILE + BACKUP_SUFFIX))
         replace(store_next, store)
         replace(journal_next, journal_path)
-        fsync_dir(folder)
+        with self._switch_lock:
+            self._unsynced_switch = generation
         self.generation = generation
         self.header = header
         self._journal_end = draft.journal_size
@@ -578,30 +636,50 @@ class Vault:
             fold.thread.start()
 
     def _run_fold(self, fold: _Fold, tables: Tables) -> None:
-        """The fold thread. Saves never wait for it except for the switch (step 3).
+        """The fold thread. A save never waits for it for more than a few renames, and never
+        for an fsync it makes.
 
         (1) the new snapshot, from the tables as they were after frame `folded`, is written
-        to a temp file and fsynced; (2) the new journal, bound to it, is drafted as
-        journal.next with the frames saved so far, sealed again; (3) under the mutex, frames
-        saved since are added to it, and the pair is switched in by renames exactly as a
-        foreground generation is (`_switch`). A crash before the first rename leaves the
-        current pair, which holds every save; after it, `settle` finishes the switch. On a
-        failure the *.next files are removed and saves go on in the current journal.
+        to a temp file and fsynced; (2) the new journal, bound to it, is written as
+        journal.next with the frames saved so far, sealed again, and the snapshot becomes
+        store.next (each fsynced, the folder too); (3) under the mutex, the frames saved
+        since (2) began are sealed and written to journal.next, and from then on each save
+        appends its frame to journal.next as well as to the current journal, and fsyncs both
+        (`_mirror`); (4) the fold fsyncs journal.next, then, under the mutex, renames the pair
+        in (`_rename_in`): every frame the current journal holds is then durable in
+        journal.next; (5) it fsyncs the folder, unless a save got there first. A crash before
+        the first rename of (4) leaves the current pair, which holds every save (`settle`
+        drops the *.next files); after it, `settle` finishes the switch. On a failure the
+        *.next files are removed and saves go on in the current journal.
         """
         draft = _Draft(temp_name(self.folder / (STORE_FILE + NEXT_SUFFIX)))
+        fold.draft = draft
         try:
             self._write_next_snapshot(fold, tables, draft)
             del tables
             self._draft_journal(fold, draft)
+            self._install_snapshot(draft)
+            self._start_mirror(fold, draft)
+            assert fold.mirror is not None
+            os.fsync(fold.mirror)
             self._lock_unless_cancelled(fold)
             try:
-                self._finish_fold(fold, draft)
+                seen = self._finish_fold(fold, draft)
             finally:
                 self._mutex.release()
         except Cancelled:
+            self._close_mirror(fold)
             self._discard(draft)
+            return
         except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
             self._fold_failed(fold, draft, error)
+            return
+        try:
+            fsync_dir(self.folder)
+        except OSError:
+            return  # the next save makes the renames durable, or reports why it cannot
+        self._switch_synced(fold.generation)
+        anchor.save(self.header.store_id, seen)
 
     def _write_next_snapshot(self, fold: _Fold, tables: Tables, draft: _Draft) -> None:
         header = replace_fields(fold.header, version=FORMAT_VERSION)
@@ -624,38 +702,68 @@ class Vault:
         draft.journal_size = len(journal) + len(records)
         atomic_write(self.folder / (JOURNAL_FILE + NEXT_SUFFIX), journal + records)
 
-    def _finish_fold(self, fold: _Fold, draft: _Draft) -> None:
-        """Under the mutex: add the frames saved since the draft, then switch (step 3)."""
-        if fold.cancelled or self._fold is not fold:
-            raise Cancelled
-        late = fold.tail[draft.frames :]
-        if late:
-            records, draft.chain = self._seal_frames(draft.chain, late, draft.frames)
+    def _start_mirror(self, fold: _Fold, draft: _Draft) -> None:
+        """Step 3, under the mutex: write (not fsync) the frames saved since the draft to
+        journal.next, and have every later save append to it too."""
+        self._lock_unless_cancelled(fold)
+        try:
+            if self._fold is not fold:
+                raise Cancelled
+            late = fold.tail[draft.frames :]
+            records, chain = self._seal_frames(draft.chain, late, draft.frames)
             fd = open_private(self.folder / (JOURNAL_FILE + NEXT_SUFFIX), os.O_WRONLY | os.O_APPEND)
             try:
                 _write_all(fd, records)
-                os.fsync(fd)
-            finally:
+            except BaseException:
                 os.close(fd)
+                raise
+            fold.mirror = fd
+            fold.tail = []
+            draft.chain = chain
             draft.frames += len(late)
             draft.journal_size += len(records)
+        finally:
+            self._mutex.release()
+
+    def _close_mirror(self, fold: _Fold) -> None:
+        """Under the mutex, or once no save can reach `fold` (it is no longer the vault's)."""
+        if fold.mirror is not None:
+            try:
+                os.close(fold.mirror)
+            except OSError:
+                pass
+            fold.mirror = None
+
+    def _finish_fold(self, fold: _Fold, draft: _Draft) -> anchor.Seen:
+        """Step 4, under the mutex: journal.next holds every frame durably (the ones written in
+        step 3 were fsynced since, later ones by their saves): rename the pair in."""
+        if fold.cancelled or self._fold is not fold:
+            raise Cancelled
+        if fold.broken is not None:
+            raise fold.broken
         self._fold = None
+        self._close_mirror(fold)
         try:
-            self._switch(fold.generation, replace_fields(fold.header, version=FORMAT_VERSION), draft, keep_backup=True)
+            self._rename_in(fold.generation, replace_fields(fold.header, version=FORMAT_VERSION), draft, keep_backup=True)
         except BaseException:
             self._discard(draft)
             raise
         self.compaction_error = None
         self._fold_after = 0
-        self._note_seen()
+        # Noted by the fold thread once the renames are durable; a later save notes a later state.
+        return self.seen()
 
     def _fold_failed(self, fold: _Fold, draft: _Draft, error: Exception) -> None:
         try:
             self._lock_unless_cancelled(fold)
         except Cancelled:
+            self._close_mirror(fold)
             self._discard(draft)
             return  # whoever cancelled it is writing a generation now
         try:
+            if self._fold is fold:
+                self._fold = None
+            self._close_mirror(fold)
             self._discard(draft)
             if isinstance(error, OSError):
                 self.compaction_error = describe_os_error(error, "fold the journal into a new save")
@@ -663,8 +771,6 @@ class Vault:
                 self.compaction_error = StoreWriteError(f"Could not fold the journal into a new save ({error!r}).")
             # Saves go on appending to the journal; try again once it has grown as much again.
             self._fold_after = self._journal_end + max(self._compact_bytes, self._snapshot_size())
-            if self._fold is fold:
-                self._fold = None
         finally:
             self._mutex.release()
 

@@ -3,7 +3,9 @@
 The child appends records in a loop and, after each commit returns, writes the
 record's number to an acknowledgement file. The parent kills it at a random
 moment, reopens the store, and checks every acknowledged record is there. A
-small compaction threshold makes many kills land inside generation rewrites.
+small compaction threshold makes many kills land inside generation rewrites;
+one test kills the writer inside each fsync of a background fold's switch,
+after a save made meanwhile has been acknowledged.
 """
 
 from __future__ import annotations
@@ -179,3 +181,81 @@ def _note() -> type:
     from tests.kit import Note
 
     return Note
+
+
+# A writer held inside each fsync of a background fold's switch (as a slow disk would hold it),
+# saving once more meanwhile: that save is acknowledged, then the writer is killed right there.
+SWITCH_CHILD = textwrap.dedent(
+    """
+    import os, sys, threading
+    sys.path.insert(0, {root!r})
+    from safedesk.store.engine import vault as vault_module
+    from safedesk.store.engine.session import OpenOptions, Session
+    from tests.kit import Note
+
+    folder, acks, point = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    session = Session.open(folder, {passphrase!r}, options=OpenOptions(compact_bytes=1 << 30))
+    notes = session.repo(Note)
+    ack = os.open(acks, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    for i in range(3):
+        notes.add(Note(title=f"before {{i}}"))
+        os.write(ack, f"before {{i}}\\n".encode())
+    held = threading.Event()
+    syncs = []
+    real_fsync, real_fsync_dir = os.fsync, vault_module.fsync_dir
+
+    def gate():
+        if threading.current_thread().name == "safedesk-fold":
+            syncs.append(1)
+            if len(syncs) == point + 1:
+                held.set()
+                threading.Event().wait()  # until the kill
+
+    def fsync(fd):
+        if sys._getframe(1).f_globals.get("__name__") == vault_module.__name__:
+            gate()
+        real_fsync(fd)
+
+    def fsync_dir(path):
+        gate()
+        real_fsync_dir(path)
+
+    os.fsync = fsync
+    vault_module.fsync_dir = fsync_dir
+    session.vault.start_fold()
+    held.wait()
+    notes.add(Note(title="during the switch"))
+    os.write(ack, b"during the switch\\nkill\\n")
+    threading.Event().wait()
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX-only")
+@pytest.mark.parametrize("point", [0, 1, 2], ids=["snapshot in place", "journal.next fsync", "renames durable"])
+def test_sigkill_inside_the_fold_switch_loses_no_acknowledged_save(tmp_path, point):
+    folder = tmp_path / "store"
+    options = OpenOptions(kdf=crypto.fast_params_for_tests())
+    Session.create(folder, "Oak Primary", "Sam Patel", PASSPHRASE, options)[0].close()
+    script = tmp_path / "writer.py"
+    script.write_text(SWITCH_CHILD.format(root=str(ROOT), passphrase=PASSPHRASE))
+    acks = tmp_path / "acks"
+    child = subprocess.Popen([sys.executable, str(script), str(folder), str(acks), str(point)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120  # a safety net for a writer that hangs, not a timing assumption
+        while not (acks.exists() and acks.read_bytes().endswith(b"kill\n")):
+            if child.poll() is not None:
+                pytest.fail(f"writer exited early: {child.stderr.read().decode()[-2000:]}")
+            assert time.monotonic() < deadline, "the save during the switch never returned"
+            time.sleep(0.005)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        child.stderr.close()
+    acknowledged = set(acks.read_text().splitlines()[:-1])
+    assert "during the switch" in acknowledged
+    with Session.open(folder, PASSPHRASE) as session:
+        assert {note.title for note in session.repo(Note).all()} == acknowledged
+        assert session.audit.verify().ok
+        session.repo(Note).add(Note(title="after"))
+    assert not list(folder.glob("*.next")) and not list(folder.glob("*.damaged-*"))

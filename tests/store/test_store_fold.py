@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
+import sys
 import threading
 import time
 from pathlib import Path
@@ -210,6 +213,119 @@ def test_a_crash_at_any_step_of_the_fold_loses_nothing(store_dir, tmp_path, monk
     assert _titles(crash) == saved | {"later"}
 
 
+@pytest.mark.parametrize("point", ["snapshot in place", "journal.next fsync", "renames durable"])
+def test_a_save_during_the_switch_does_not_wait_for_it_and_survives(store_dir, tmp_path, monkeypatch, point):
+    """Hold the fold thread in each fsync of its switch (as a slow disk would): a save made
+    meanwhile returns without waiting for it, is in the new generation, and a copy of the
+    folder taken at that moment (what a SIGKILL leaves) opens with every acknowledged save."""
+    session = _session(store_dir)
+    notes = session.repo(Note)
+    saved = {f"before {i}" for i in range(3)}
+    for title in sorted(saved):
+        notes.add(Note(title=title))
+    generation = session.vault.generation
+    held, release = threading.Event(), threading.Event()
+    syncs: list[str] = []
+    real_fsync, real_fsync_dir = os.fsync, vault_module.fsync_dir
+    points = ["snapshot in place", "journal.next fsync", "renames durable"]
+
+    def gate(kind: str) -> None:
+        if threading.current_thread().name != "safedesk-fold":
+            return
+        syncs.append(kind)
+        if len(syncs) == points.index(point) + 1:
+            held.set()
+            assert release.wait(30)
+
+    def fsync(fd: int) -> None:
+        if sys._getframe(1).f_globals.get("__name__") == vault_module.__name__:  # the switch's own, not the snapshot's
+            gate("file")
+        real_fsync(fd)
+
+    def fsync_dir(path: Path) -> None:
+        gate("folder")
+        real_fsync_dir(path)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(vault_module, "fsync_dir", fsync_dir)
+    crash = tmp_path / "crash"
+    session.vault.start_fold()
+    try:
+        assert held.wait(30)
+        saver = threading.Thread(target=notes.add, args=(Note(title="during the switch"),))
+        saver.start()
+        saver.join(timeout=20)
+        assert not saver.is_alive(), f"the save waited for the fold (held at: {point})"
+        saved.add("during the switch")
+        shutil.copytree(store_dir, crash, ignore=shutil.ignore_patterns("safedesk.lock"))
+        assert _titles(crash) == saved
+    finally:
+        release.set()
+    session.vault.wait_for_fold()
+    assert session.vault.compaction_error is None
+    assert session.vault.generation == generation + 1
+    assert syncs == ["folder", "file", "folder"]
+    notes.add(Note(title="after"))
+    assert session.vault.check_backup()[0]
+    session.close()
+    assert read_header(store_dir / STORE_FILE).generation == generation + 1
+    assert _titles(store_dir) == saved | {"after"}
+
+
+def test_a_save_that_cannot_reach_the_new_journal_stands_and_the_fold_is_dropped(store_dir, monkeypatch):
+    """During the switch a save appends to both journals; when the new one cannot take it (a
+    full disk), the save still stands in the current journal and the fold is abandoned: no
+    file of the kept previous save or of the current pair changes, and a later fold succeeds."""
+    session = _session(store_dir)
+    notes = session.repo(Note)
+    saved = {f"before {i}" for i in range(3)}
+    for title in sorted(saved):
+        notes.add(Note(title=title))
+    session.vault.compact()  # a .bak pair to keep as it is
+    notes.add(Note(title="in the journal"))
+    saved.add("in the journal")
+    kept = {name: (store_dir / name).read_bytes() for name in (STORE_FILE + ".bak", JOURNAL_FILE + ".bak", STORE_FILE)}
+    generation = session.vault.generation
+    held, release = threading.Event(), threading.Event()
+    real_fsync, real_write_all = os.fsync, vault_module._write_all
+
+    def fsync(fd: int) -> None:
+        fold = session.vault._fold
+        if threading.current_thread().name == "safedesk-fold" and fold is not None and fd == fold.mirror:
+            held.set()
+            assert release.wait(30)
+        real_fsync(fd)
+
+    def write_all(fd: int, data: bytes) -> None:
+        fold = session.vault._fold
+        if threading.current_thread().name != "safedesk-fold" and fold is not None and fd == fold.mirror:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write_all(fd, data)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(vault_module, "_write_all", write_all)
+    session.vault.start_fold()
+    try:
+        assert held.wait(30)
+        notes.add(Note(title="during the switch"))  # returns: it is in the current journal
+        saved.add("during the switch")
+    finally:
+        release.set()
+    session.vault.wait_for_fold()
+    assert session.vault.generation == generation
+    assert "disk is full" in (session.vault.fold_error or "")
+    assert not list(store_dir.glob("*.next")) and not list(store_dir.glob("*.tmp-*"))
+    assert {name: (store_dir / name).read_bytes() for name in kept} == kept
+    monkeypatch.undo()
+    notes.add(Note(title="after"))
+    saved.add("after")
+    session.vault.start_fold()
+    session.vault.wait_for_fold()
+    assert session.vault.generation == generation + 1 and session.vault.fold_error is None
+    session.close()
+    assert _titles(store_dir) == saved
+
+
 def test_header_is_read_without_the_body(store_dir):
     _session(store_dir).close()
     path = store_dir / STORE_FILE
@@ -237,3 +353,44 @@ def test_the_fold_point_is_recorded_and_checked_against_the_kept_save(store_dir)
     assert not ok and f"holds {frames} saves" in text
     session.close()
     assert _titles(store_dir) == {f"note {i}" for i in range(3)}
+
+
+class _NoScan(dict):  # type: ignore[type-arg]
+    """A stored table that fails the test if anything lists all its ids while `armed`."""
+
+    armed = False
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        assert not _NoScan.armed, "the whole table was scanned for the next id"
+        return super().keys()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        assert not _NoScan.armed, "the whole table was scanned for the next id"
+        return super().__iter__()
+
+
+def test_the_first_save_after_unlock_does_not_scan_the_table_for_an_id(store_dir):
+    """TinyDB finds the next id at a table's first insert by reading every id: at 100,000 records
+    that was the worst pause a save met while a fold ran. It is found at unlock instead."""
+    session = _session(store_dir)
+    with session.transaction():
+        session.db.insert_many(Note.TABLE, [Note(title=f"note {i}").to_doc() for i in range(20)])
+    session.close()
+    with Session.open(store_dir, PASSPHRASE) as again:
+        vault = again.vault
+        for name in (Note.TABLE, "audit"):
+            vault.data[name] = _NoScan(vault.data[name])
+        _NoScan.armed = True
+        added = again.repo(Note).add(Note(title="first of this session"))
+        assert added.id == 21
+        _NoScan.armed = False
+        # A rollback makes the engine find the ids again from what is stored: an undone insert's id is used next.
+        with pytest.raises(RuntimeError), again.transaction():
+            again.repo(Note).add(Note(title="undone"))
+            raise RuntimeError("undo")
+        for name in (Note.TABLE, "audit"):
+            vault.data[name] = _NoScan(vault.data[name])
+        _NoScan.armed = True
+        assert again.repo(Note).add(Note(title="after the undo")).id == 22
+        _NoScan.armed = False
+    assert _titles(store_dir) == {f"note {i}" for i in range(20)} | {"first of this session", "after the undo"}
