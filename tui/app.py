@@ -88,10 +88,15 @@ class SafeDeskApp(App[int]):
 
     # ----------------------------------------------------------------- start-up
 
+    def get_default_screen(self) -> Screen:
+        if self.start_screen == "guide":
+            return screen("guide")
+        return super().get_default_screen()
+
     def on_mount(self) -> None:
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
         if self.start_screen == "guide":
-            open_screen(self, "guide")
+            pass
         elif self.start_screen == "demo":
             from safedesk.store.demo.data import DEMO_PASSPHRASE, open_demo
 
