@@ -1,8 +1,8 @@
 """A scrollable reader for one guidance card, drawn line by line from a cache.
 
 Textual's Markdown widget mounts one widget per block; a card then takes
-~200 ms to appear. Here the card is rendered once per width by Rich's Markdown
-into lines, and the widget hands those lines out as it scrolls: opening a card
+~200 ms to appear. Here the card is rendered once per width as Rich's Markdown
+draws it (`card_markdown`) into lines, and the widget hands those lines out as it scrolls: opening a card
 costs a few milliseconds of rendering and one repaint.
 """
 
@@ -31,9 +31,9 @@ class CardView(ScrollView, can_focus=True):
 
     def show(self, markdown: str, footer: str) -> None:
         """Display a card's Markdown (our own content) with a plain-text footer."""
-        from rich.markdown import Markdown  # ~40 ms to import: not before the first paint
+        from safedesk.widgets.card_markdown import card_markdown  # markdown-it: not before the screen is built
 
-        self._body = Group(Markdown(markdown, hyperlinks=False), Text(""), Text(footer, style="dim"))
+        self._body = Group(card_markdown(markdown), Text(""), Text(footer, style="dim"))
         self._rendered_width = self._asked_width = 0
         if self.scrollable_content_region.width:  # else it is rendered as the screen is laid out
             self._render_lines()
