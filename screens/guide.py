@@ -149,7 +149,7 @@ class GuideScreen(Screen[None]):
         footer = "Sources:\n" + "\n".join(f"- {describe(s)}" for s in card.sources)
         if card.id == CONTACTS_CARD:
             footer = self._local_contacts() + "\n\n" + footer
-        self.query_one("#card-body", CardView).show(default_library().linked_body(card), footer)
+        self.query_one("#card-body", CardView).show(default_library().linked_body(card), footer, card.id)
         related = self.query_one("#card-related", OptionList)
         related.clear_options()
         cards = default_library().related(card)

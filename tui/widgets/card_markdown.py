@@ -3,14 +3,14 @@ it, without importing `rich.markdown`.
 
 `rich.markdown` imports `rich.syntax` and with it Pygments, for code blocks that no card has:
 the guide paid that before its first card was drawn (`python -m bench guide`). This is Rich's
-own walk over the markdown-it tokens (rich/markdown.py, Rich 15), kept to what cards use;
+own walk over the markdown-it tokens (the shipped cards' kept in `safedesk.content.tokens`) (rich/markdown.py, Rich 15), kept to what cards use;
 a text holding a code block or an image is handed to `rich.markdown` itself.
 `tests/content/test_card_markdown.py` checks every card draws the same as Rich draws it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -21,6 +21,8 @@ from rich.style import Style, StyleStack
 from rich.table import Table
 from rich.text import Text
 
+from safedesk.content.tokens import FlatToken, parse_flat
+
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
@@ -29,24 +31,18 @@ _RICH_ONLY = frozenset({"fence", "code_block", "image"})
 _INLINE_TAGS = frozenset({"em", "strong", "code", "s"})
 
 
-def card_markdown(markup: str) -> RenderableType:
-    """A renderable that draws `markup` as `rich.markdown.Markdown(markup, hyperlinks=False)`."""
-    from markdown_it import MarkdownIt
+def card_markdown(markup: str, tokens: Sequence[Token | FlatToken] | None = None) -> RenderableType:
+    """A renderable that draws `markup` as `rich.markdown.Markdown(markup, hyperlinks=False)`.
 
-    tokens = list(_flatten(MarkdownIt().enable("strikethrough").enable("table").parse(markup)))
+    `tokens`: markup already parsed (`safedesk.content.tokens`), so markdown-it is not imported.
+    """
+    if tokens is None:
+        tokens = parse_flat(markup)
     if any(token.type in _RICH_ONLY for token in tokens):
         from rich.markdown import Markdown
 
         return Markdown(markup, hyperlinks=False)
     return _Card(tokens)
-
-
-def _flatten(tokens: Iterable[Token]) -> Iterator[Token]:
-    for token in tokens:
-        if token.children and not (token.type == "fence" or token.tag == "img"):
-            yield from _flatten(token.children)
-        else:
-            yield token
 
 
 class _Element:
@@ -321,7 +317,7 @@ class _Context:
 class _Card:
     """Rich's Markdown.__rich_console__, hyperlinks off, over tokens already flattened."""
 
-    def __init__(self, tokens: list[Any]) -> None:
+    def __init__(self, tokens: Sequence[Any]) -> None:
         self.tokens = tokens
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

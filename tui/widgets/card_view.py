@@ -29,11 +29,14 @@ class CardView(ScrollView, can_focus=True):
         self._rendered_width = 0  # the width the lines were rendered at
         self._asked_width = 0  # the pane's width then (wider when a scrollbar was foreseen)
 
-    def show(self, markdown: str, footer: str) -> None:
-        """Display a card's Markdown (our own content) with a plain-text footer."""
-        from safedesk.widgets.card_markdown import card_markdown  # markdown-it: not before the screen is built
+    def show(self, markdown: str, footer: str, card_id: str | None = None) -> None:
+        """Display a card's Markdown (our own content) with a plain-text footer; with the card's
+        id, its tokens kept with the cards are used when they match `markdown` (no parsing)."""
+        from safedesk.content.tokens import shipped_tokens
+        from safedesk.widgets.card_markdown import card_markdown
 
-        self._body = Group(card_markdown(markdown), Text(""), Text(footer, style="dim"))
+        tokens = shipped_tokens(card_id, markdown) if card_id else None
+        self._body = Group(card_markdown(markdown, tokens), Text(""), Text(footer, style="dim"))
         self._rendered_width = self._asked_width = 0
         if self.scrollable_content_region.width:  # else it is rendered as the screen is laid out
             self._render_lines()
