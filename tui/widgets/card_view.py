@@ -50,11 +50,17 @@ class CardView(ScrollView, can_focus=True):
     def _render_lines(self) -> None:
         region = self.scrollable_content_region
         self._asked_width = width = max(region.width, 1)
-        lines = self._lines_at(width)
-        if len(lines) > region.height and not self.show_vertical_scrollbar and self.styles.overflow_y == "auto":
-            # Too long for the pane: the scrollbar Textual adds next takes columns, so render at
-            # the width that will be left now, rather than once more (and one more frame) after.
-            width = max(width - self.styles.scrollbar_size_vertical, 1)
+        if not self.show_vertical_scrollbar and self.styles.overflow_y == "auto":
+            # Most cards are longer than the pane, and the scrollbar Textual then adds takes
+            # columns: render once at the width it leaves (not at the full width, then again,
+            # then one more frame), and at the full width only when the card fits without one.
+            narrow = max(width - self.styles.scrollbar_size_vertical, 1)
+            lines = self._lines_at(narrow)
+            if len(lines) > region.height:
+                width = narrow
+            else:
+                lines = self._lines_at(width)
+        else:
             lines = self._lines_at(width)
         self._lines = [Strip(line, width) for line in lines]
         self._rendered_width = width
