@@ -17,7 +17,7 @@ from safedesk.widgets.card_markdown import card_markdown
 SHAPES = """# Title
 
 Text with **bold**, *italic*, `code`, ~~struck~~, <kbd>Ctrl</kbd>+<kbd>G</kbd> and a
-[link](card:guide-x) then a hard  
+[link](card:guide-x) then a hard\\
 break.
 
 ## Lists

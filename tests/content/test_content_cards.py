@@ -245,8 +245,7 @@ def test_parsed_bodies_kept_match_the_cards(tmp_path):
     """The first card is drawn from tokens kept with the cards: they must be what markdown-it makes
     of each card's text now, and a card whose text changed must be parsed again, not drawn stale."""
     from safedesk.content.library import CARDS_DIR, default_library
-    from safedesk.content.tokens import TOKENS_FILE
-    from safedesk.content.tokens import parse_flat, shipped_tokens, write_tokens
+    from safedesk.content.tokens import TOKENS_FILE, parse_flat, shipped_tokens, write_tokens
 
     library = default_library()
     for card in library.cards.values():
