@@ -3,8 +3,8 @@
 The guide draws its first card before it is on screen, and importing markdown-it to parse
 that card cost ~20 ms of the first paint (`python -m bench guide`). The tokens are kept in
 `cards/parsed-bodies.jsonl`: a first line mapping each card id to the SHA-256 of the text the
-guide draws (the card's body with other cards' ids linked, `Library.linked_body`) and where
-its tokens start after that line, then one line of tokens per card (one card read, not all). A card whose text changed since
+guide draws (the card's body with other cards' ids linked, `Library.linked_body`) and the line
+its tokens are on, then one line of tokens per card (one card parsed, not all). A card whose text changed since
 the file was written is simply parsed again; `python -m safedesk.content.library` rewrites it
 and tests/content/test_content_cards.py fails while it is stale.
 """
@@ -58,13 +58,15 @@ def _flatten(tokens: Iterable[Token]) -> Iterator[Token]:
 
 def shipped_tokens(card_id: str, text: str, folder: Path | None = None) -> list[FlatToken] | None:
     """The tokens kept for card `card_id` if they were parsed from exactly `text`, else None."""
-    index, start, path = _index(folder or _cards_dir())
+    index, path = _index(folder or _cards_dir())
     entry = index.get(card_id)
     if entry is None or entry[0] != _key(text):
         return None
     try:
         with path.open("rb") as file:
-            file.seek(start + entry[1])
+            # Lines, not byte offsets: a checkout that turned the line ends into CRLF still reads.
+            for _ in range(entry[1] + 1):  # the index line, then the cards before this one
+                file.readline()
             rows = json.loads(file.readline())
     except (OSError, ValueError):
         return None
@@ -72,31 +74,28 @@ def shipped_tokens(card_id: str, text: str, folder: Path | None = None) -> list[
 
 
 @cache
-def _index(folder: Path) -> tuple[dict[str, list[Any]], int, Path]:
-    """The first line (card id -> [key, offset after that line]), its length, the file."""
+def _index(folder: Path) -> tuple[dict[str, list[Any]], Path]:
+    """The first line of the file (card id -> [key, its line among the cards' lines]), and the file."""
     path = folder / TOKENS_FILE
     try:
         with path.open("rb") as file:
-            line = file.readline()
-        index = json.loads(line)
+            index = json.loads(file.readline())
     except (OSError, ValueError):
-        return {}, 0, path
-    return (index if isinstance(index, dict) else {}), len(line), path
+        return {}, path
+    return (index if isinstance(index, dict) else {}), path
 
 
 def write_tokens(library: Library, folder: Path | None = None) -> int:
     """Rewrite the kept tokens for every card of `library`; returns how many cards."""
     folder = folder or _cards_dir()
     lines: list[bytes] = []
-    offsets: dict[str, list[Any]] = {}
-    position = 0
+    index: dict[str, list[Any]] = {}
     for card in library.cards.values():
         text = library.linked_body(card)
         rows = [[t.type, t.tag, t.nesting, t.content, dict(t.attrs)] for t in parse_flat(text)]
+        index[card.id] = [_key(text), len(lines)]
         lines.append(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
-        offsets[card.id] = [_key(text), position]
-        position += len(lines[-1])
-    header = json.dumps(offsets, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    header = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
     (folder / TOKENS_FILE).write_bytes(header + b"".join(lines))
     return len(lines)
 
