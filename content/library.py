@@ -187,4 +187,7 @@ def default_library() -> Library:
 
 
 if __name__ == "__main__":
+    from safedesk.content.tokens import TOKENS_FILE, write_tokens
+
     print(f"wrote parsed front matter for {write_parsed()} cards to content/cards/{PARSED_FILE}")
+    print(f"wrote parsed bodies for {write_tokens(Library.from_dir())} cards to content/cards/{TOKENS_FILE}")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from safedesk.content.cards import Card
@@ -19,6 +19,7 @@ from safedesk.content.library import default_library
 from safedesk.content.sources import describe
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.card_view import CardView
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.literal import plain  # not .common: the form widgets are not needed to start
 
 CONTACTS_CARD = "ref-contacts"
@@ -148,7 +149,7 @@ class GuideScreen(Screen[None]):
         footer = "Sources:\n" + "\n".join(f"- {describe(s)}" for s in card.sources)
         if card.id == CONTACTS_CARD:
             footer = self._local_contacts() + "\n\n" + footer
-        self.query_one("#card-body", CardView).show(default_library().linked_body(card), footer)
+        self.query_one("#card-body", CardView).show(default_library().linked_body(card), footer, card.id)
         related = self.query_one("#card-related", OptionList)
         related.clear_options()
         cards = default_library().related(card)

@@ -88,11 +88,16 @@ class SafeDeskApp(App[int]):
 
     # ----------------------------------------------------------------- start-up
 
+    def get_default_screen(self) -> Screen:
+        # `safedesk guide`: the guidance is the first screen itself, not pushed over a blank one
+        # once that is mounted (one screen composed and laid out before the first paint, not two).
+        if self.start_screen == "guide":
+            return screen("guide")
+        return super().get_default_screen()
+
     def on_mount(self) -> None:
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
-        if self.start_screen == "guide":
-            open_screen(self, "guide")
-        elif self.start_screen == "demo":
+        if self.start_screen == "demo":
             from safedesk.store.demo.data import DEMO_PASSPHRASE, open_demo
 
             self.push_screen(Screen())
@@ -103,7 +108,7 @@ class SafeDeskApp(App[int]):
                 timeout=15,
                 markup=False,
             )
-        else:
+        elif self.start_screen != "guide":
             self.push_screen(self._entry_screen())
 
     def _entry_screen(self) -> Screen:

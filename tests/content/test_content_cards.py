@@ -239,3 +239,32 @@ def test_parsed_front_matter_cache_matches_the_cards():
     parsed = _read_parsed(CARDS_DIR)
     keys = {front_matter_key(split_front_matter(path.read_text(encoding="utf-8"), path)[0]) for path in CARDS_DIR.glob("*.md")}
     assert keys == set(parsed), f"content/cards/{PARSED_FILE} is stale: run python -m safedesk.content.library"
+
+
+def test_parsed_bodies_kept_match_the_cards(tmp_path):
+    """The first card is drawn from tokens kept with the cards: they must be what markdown-it makes
+    of each card's text now, and a card whose text changed must be parsed again, not drawn stale."""
+    from safedesk.content.library import CARDS_DIR, default_library
+    from safedesk.content.tokens import TOKENS_FILE, parse_flat, shipped_tokens, write_tokens
+
+    library = default_library()
+    for card in library.cards.values():
+        text = library.linked_body(card)
+        kept = shipped_tokens(card.id, text)
+        assert kept is not None, f"content/cards/{TOKENS_FILE} is stale for {card.id}: run python -m safedesk.content.library"
+        fresh = parse_flat(text)
+        assert [(t.type, t.tag, t.nesting, t.content, dict(t.attrs)) for t in kept] == [
+            (t.type, t.tag, t.nesting, t.content, dict(t.attrs)) for t in fresh
+        ], card.id
+    card = next(iter(library.cards.values()))
+    assert shipped_tokens(card.id, library.linked_body(card) + "\nchanged") is None
+    assert shipped_tokens("no-such-card", "text") is None
+    # Written anew, the file gives back the same tokens, even with its line ends made CRLF by a checkout.
+    assert write_tokens(library, tmp_path) == len(library.cards)
+    written = tmp_path / TOKENS_FILE
+    written.write_bytes(written.read_bytes().replace(b"\n", b"\r\n"))
+    last = list(library.cards.values())[-1]
+    assert [t.content for t in shipped_tokens(last.id, library.linked_body(last), tmp_path) or []] == [
+        t.content for t in shipped_tokens(last.id, library.linked_body(last)) or []
+    ]
+    assert (CARDS_DIR / TOKENS_FILE).is_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.widgets import Input, OptionList
+from textual.widgets._footer import FooterKey
 
 from safedesk.app import SafeDeskApp
 from safedesk.content.library import default_library
@@ -11,6 +12,7 @@ from safedesk.screens import triage as triage_module
 from safedesk.screens.guide import GuideScreen
 from safedesk.screens.triage import ResultAction, TriageScreen
 from safedesk.widgets.card_view import CardView
+from safedesk.widgets.footer import Footer
 from tests.kit import SIZE, screen_text, settle
 
 
@@ -48,6 +50,58 @@ async def test_the_first_card_wraps_within_the_columns_its_scrollbar_leaves(stor
         assert view.show_vertical_scrollbar
         widest = max(len(line) for line in card_text(app).splitlines())
         assert widest <= view.scrollable_content_region.width
+
+
+async def test_the_first_card_is_rendered_once_as_the_screen_is_laid_out(store_dir, monkeypatch):
+    # First paint (issue 13): `safedesk guide` shows the guidance as the app's first screen, and
+    # its (long) first card is rendered once, at the width the scrollbar leaves, before the first
+    # frame: not on the Resize after it, nor again when the scrollbar comes.
+    widths: list[int] = []
+    lines_at = CardView._lines_at
+
+    def counted(self, width):  # type: ignore[no-untyped-def]
+        widths.append(width)
+        return lines_at(self, width)
+
+    monkeypatch.setattr(CardView, "_lines_at", counted)
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and isinstance(app.screen, GuideScreen)
+        view = app.screen.query_one(CardView)
+        assert view.show_vertical_scrollbar
+        assert widths == [view.scrollable_content_region.width]
+        await pilot.press("escape")  # with nothing under the guidance, Esc stays in it
+        assert isinstance(app.screen, GuideScreen) and app.screen.query_one("#guide-list").has_focus
+
+
+async def test_the_footer_is_rebuilt_only_when_the_keys_it_shows_change(store_dir, monkeypatch):
+    rebuilt: list[str] = []
+    recompose = Footer.recompose
+
+    async def counted(self):  # type: ignore[no-untyped-def]
+        rebuilt.append(type(self.screen).__name__)
+        await recompose(self)
+
+    monkeypatch.setattr(Footer, "recompose", counted)
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert rebuilt == ["GuideScreen"]  # Textual's footer was rebuilt twice, the same, at start
+
+        def back_key_shown() -> bool:
+            return any(key.action == "back" for key in app.screen.query_one(Footer).query(FooterKey))
+
+        assert back_key_shown()
+        await pilot.press("slash")  # letters are text in the search box: its shortcuts turn off
+        await settle(app, pilot)
+        assert rebuilt == ["GuideScreen"] * 2 and not back_key_shown()
+        await pilot.press("escape")  # back to the topics: the same keys as at first
+        await settle(app, pilot)
+        assert rebuilt == ["GuideScreen"] * 3 and back_key_shown()
+        await pilot.press("down")  # another topic highlighted: no key changed, nothing rebuilt
+        await settle(app, pilot)
+        assert rebuilt == ["GuideScreen"] * 3
 
 
 async def test_live_search_corrects_spelling_and_opens_the_top_hit(store_dir):

@@ -1,8 +1,8 @@
 """`safedesk guide` paints without importing what it does not need (issue 13, fast first paint).
 
 The gain measured by `python -m bench tui` came mostly from not importing the store,
-cryptography, the form widgets, the lock screen and the search index before the guide's
-first card is drawn. Timing is too noisy for a test on a shared machine; which modules a
+cryptography, the form widgets, the lock screen, the search index, markdown-it and Pygments
+before the guide's first card is drawn. Timing is too noisy for a test on a shared machine; which modules a
 fresh interpreter holds once the card is on screen is not, so that is what is guarded here.
 """
 
@@ -21,6 +21,10 @@ NOT_AT_START = (
     "zxcvbn",
     "openpyxl",
     "tomllib",  # the cards' front matter ships parsed
+    "markdown_it",  # ... and so do their bodies (content/tokens.py)
+    "rich.markdown",  # cards are drawn by widgets/card_markdown.py, as Rich's Markdown draws them
+    "rich.syntax",
+    "pygments",
     "safedesk.store.engine",  # the vault, key slots, sessions
     "safedesk.content.search",  # the index is built on the first search
     "safedesk.widgets.common",  # the form widgets (DataTable, TextArea, SelectionList...)

@@ -1,7 +1,7 @@
 """A key footer that looks like Textual's but is redrawn only when the keys it shows change.
 
-Used where a screen must open fast (the pupil list of 5,000: `python -m bench consents`).
-Textual's Footer rebuilds all its key widgets (a dozen, each styled from scratch) on every
+Used where a screen must open fast (the pupil list of 5,000: `python -m bench consents`; the
+guide's first card: `python -m bench guide`). Textual's Footer rebuilds all its key widgets (a dozen, each styled from scratch) on every
 bindings signal: each focus move and each screen opening sends one, five while the pupil list
 opens, which was most of the time that screen took to appear. The keys shown are nearly always
 the same, so this footer compares them first and rebuilds once per change, however many signals
@@ -26,6 +26,8 @@ class Footer(TextualFooter):
     _pending = False  # a rebuild is already queued: later signals join it
 
     def compose(self) -> ComposeResult:
+        # What this build shows, so that the signals a screen sends as it opens rebuild nothing.
+        self._shown = self._keys_shown() if self._bindings_ready and self.is_attached else None
         for widget in super().compose():
             if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
                 # Bound to the footer's value when mounted (all but the palette key, which Textual
