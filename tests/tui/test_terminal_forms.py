@@ -1,0 +1,144 @@
+"""Every other form and dialog on a real terminal (tmux, 80x24), typed at full speed.
+
+`test_terminal.py` covers the incident, its note, action, escalation, evidence, person and
+status dialogs, staff, account, pupil and the report preview and export. These cover the
+rest, one area a test (each its own app, so pytest-xdist spreads them over the cores): each
+form opens, the typist waits 0.4 s, types every field with no pause (hostile characters
+among them: markup, quotes), presses Ctrl+S at once, and the store (opened headless after
+the app quits) or the written file holds every value whole.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from safedesk.store.engine.core_records import Setting
+from safedesk.store.engine.session import Session
+from safedesk.store.handover.calendar import load_calendar
+from safedesk.store.incidents.log import IncidentLog
+from safedesk.store.incidents.records import Incident
+from tests.kit import PASSPHRASE, add_incident
+from tests.tui.test_terminal import TAB, Terminal, fill, terminal  # noqa: F401 (terminal: the fixture)
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+# Typed into every form: Rich/Textual markup and quotes are data, kept as typed.
+MARKUP = "[bold]x[/bold]"
+QUOTES = "O'Neil \"Ted\""
+
+
+def wait_closed(term: Terminal, heading: str) -> None:
+    term.wait_for(lambda screen: heading not in screen, f"{heading!r} closed")
+
+
+def open_header(term: Terminal, key: str, header: str) -> None:
+    """Press `key` and wait for the screen whose header (after the app's name) starts with `header`."""
+    term.keys(key)
+    term.wait_for(f"SafeDesk — {header}")
+
+
+def test_amend_and_the_incident_dialogs_keep_every_value(terminal: Terminal, store_dir: Path, tmp_path: Path) -> None:
+    with Session.open(store_dir, PASSPHRASE) as session:
+        incident = add_incident(session, tmp=tmp_path)
+    terminal.unlock()
+    open_header(terminal, "i", "Incidents ·")
+    open_header(terminal, "Enter", "Incident INC-")
+
+    # The amend form: its title is selected on opening, so typing replaces it; the reason is the last field.
+    fill(
+        terminal,
+        "m",
+        f"Amend {incident.ref}",
+        f"Fake account {MARKUP} amended",
+        TAB * 3,  # reported at, happened at: kept
+        f"Deputy head {QUOTES}",
+        TAB * 16,  # platform ... retention date: kept
+        f"Parents asked {MARKUP} twice",
+    )
+    terminal.wait_for("SafeDesk — Incident INC-")
+
+    terminal.keys("3")  # the actions tab: the open action is the first row
+    terminal.wait_for("Report the account")
+    fill(terminal, "o", "Owner and due date", f"Mr {QUOTES}", TAB, "01/12/2027", TAB, f"Off sick {MARKUP}")
+    fill(terminal, "z", "Close without doing it", f"Instagram removed it {MARKUP} first")
+
+    terminal.keys("6")  # the people tab: Amelia Smith is the first row
+    terminal.wait_for("Amelia Smith")
+    fill(terminal, "u", "Edit a person involved", f"Amelia {QUOTES} Smith", TAB * 9, f"Spelling {MARKUP}")
+    terminal.keys("Down")  # the unknown person
+    fill(terminal, "Delete", "Remove a person", f"Added by mistake {MARKUP}")
+
+    terminal.keys("5")  # the evidence tab: the screenshot file is the first row
+    terminal.wait_for("Screenshot 0")
+    copy = tmp_path / "For police [bold] 'copy'.png"  # a file name: markup without a slash
+    fill(terminal, "w", "Export evidence file", ("C-u",), str(copy))
+    terminal.wait_for("Exported.")
+    terminal.quit()
+
+    assert copy.is_file() and copy.read_bytes().startswith(b"\x89PNG")
+    with Session.open(store_dir, PASSPHRASE) as session:
+        log = IncidentLog(session)
+        (amended,) = session.repo(Incident).all()
+        assert (amended.title, amended.reported_by) == (f"Fake account {MARKUP} amended", f"Deputy head {QUOTES}")
+        [(person)] = amended.people
+        assert person.name == f"Amelia {QUOTES} Smith"
+        texts = [e.text for e in log.chronology(incident.id or 0)]
+        for reason in (f"Parents asked {MARKUP} twice", f"Spelling {MARKUP}", f"Added by mistake {MARKUP}"):
+            assert any(reason in text for text in texts), (reason, texts)
+        (action,) = [a for a in log.actions(incident.id or 0) if a.text == "Report the account to Instagram"]
+        assert (action.owner, action.due and action.due.isoformat()) == (f"Mr {QUOTES}", "2027-12-01")
+        assert action.not_needed_reason == f"Instagram removed it {MARKUP} first"
+        assert any(f"Off sick {MARKUP}" in text for text in texts), texts
+
+
+def test_settings_terms_and_the_printable_sheets_keep_every_value(
+    terminal: Terminal, store_dir: Path, tmp_path: Path
+) -> None:
+    terminal.unlock()
+    terminal.keys("s")
+    heading = "Lock after this many idle minutes"
+    terminal.wait_for(heading)
+    time.sleep(0.4)  # the person reads, then types at full speed
+    # Each field is selected as the focus reaches it: typing replaces what it held.
+    terminal.type(f"Oak {MARKUP} Primary")
+    terminal.keys("Tab")
+    terminal.type("7")
+    terminal.keys("Tab")
+    terminal.type("Blue laptop, top drawer")  # this key's label
+    terminal.keys("Tab", "Tab")  # the theme: kept
+    terminal.type(f"Sam {QUOTES} Patel")  # the referrer's name
+    terminal.keys("C-s")
+    terminal.wait_for("Settings saved.")
+
+    terminal.keys("F3")
+    terminal.wait_for("School terms and closures")
+    time.sleep(0.4)
+    terminal.type("02/09/2026 - 18/12/2026")
+    terminal.keys("Enter")
+    terminal.type("05/01/2027 - 26/03/2027")
+    terminal.keys("Tab")
+    terminal.type("13/11/2026, 08/01/2027")
+    terminal.keys("Tab", "C-u")
+    terminal.type("4")
+    terminal.keys("C-s")
+    terminal.wait_for("School terms saved.")
+    terminal.quit()
+
+    with Session.open(store_dir, PASSPHRASE) as session:
+        setting = session.setting()
+        assert isinstance(setting, Setting)
+        assert (setting.name, setting.idle_lock_minutes) == (f"Oak {MARKUP} Primary", 7)
+        assert session.vault.slot.label == "Blue laptop, top drawer"
+        assert setting.referrer.get("name") == f"Sam {QUOTES} Patel"
+        calendar = load_calendar(session)
+        assert calendar.transfer_days == 4
+        assert [(t.starts.isoformat(), t.ends.isoformat()) for t in calendar.terms] == [
+            ("2026-09-02", "2026-12-18"),
+            ("2027-01-05", "2027-03-26"),
+        ]
+        assert sorted(d.isoformat() for d in calendar.closures) == ["2026-11-13", "2027-01-08"]
+
