@@ -99,35 +99,54 @@ def test_settings_terms_and_the_printable_sheets_keep_every_value(
     terminal: Terminal, store_dir: Path, tmp_path: Path
 ) -> None:
     terminal.unlock()
-    terminal.keys("s")
-    heading = "Lock after this many idle minutes"
-    terminal.wait_for(heading)
-    time.sleep(0.4)  # the person reads, then types at full speed
     # Each field is selected as the focus reaches it: typing replaces what it held.
-    terminal.type(f"Oak {MARKUP} Primary")
-    terminal.keys("Tab")
-    terminal.type("7")
-    terminal.keys("Tab")
-    terminal.type("Blue laptop, top drawer")  # this key's label
-    terminal.keys("Tab", "Tab")  # the theme: kept
-    terminal.type(f"Sam {QUOTES} Patel")  # the referrer's name
-    terminal.keys("C-s")
+    fill(
+        terminal,
+        "s",
+        "Lock after this many idle minutes",
+        f"Oak {MARKUP} Primary",
+        TAB,
+        "7",
+        TAB,
+        "Blue laptop, top drawer",  # this key's label at unlock
+        TAB * 2,  # the theme: kept
+        f"Sam {QUOTES} Patel",  # the referrer's name
+    )
     terminal.wait_for("Settings saved.")
 
-    terminal.keys("F3")
-    terminal.wait_for("School terms and closures")
-    time.sleep(0.4)
-    terminal.type("02/09/2026 - 18/12/2026")
-    terminal.keys("Enter")
-    terminal.type("05/01/2027 - 26/03/2027")
-    terminal.keys("Tab")
-    terminal.type("13/11/2026, 08/01/2027")
-    terminal.keys("Tab", "C-u")
-    terminal.type("4")
-    terminal.keys("C-s")
+    open_header(terminal, "s", "Settings")
+    fill(
+        terminal,
+        "F3",
+        "School terms and closures",
+        "02/09/2026 - 18/12/2026",
+        ("Enter",),  # a new line in the terms
+        "05/01/2027 - 26/03/2027",
+        TAB,
+        "13/11/2026, 08/01/2027",
+        TAB,
+        "4",
+    )
     terminal.wait_for("School terms saved.")
+    terminal.keys("Escape")  # the settings, unchanged: closed at once
+    terminal.wait_for("Needs attention")
+
+    # The printable sheets: buttons before Save and Cancel, reached backwards from the first field
+    # (past the scrolling form itself, which takes the focus too).
+    open_header(terminal, "s", "Settings")
+    terminal.keys("BTab", "BTab", "BTab", "BTab")
+    quickref = tmp_path / 'Quick "ref" [bold].html'  # a file name: markup without a slash
+    # The format chosen after typing the name: Markdown (the list's third), and the name follows it.
+    fill(terminal, "Enter", "SafeDesk quick reference", str(quickref), ("Tab", "Enter", "Down", "Down", "Enter"))
+    recovery = tmp_path / "Recovery [bold] 'sheet'.html"
+    terminal.keys("BTab")  # the focus went back to the quick reference button: the one before it
+    fill(terminal, "Enter", "Recovery key sheet", str(recovery))
+    terminal.keys("Escape")  # nothing changed in the settings: closes at once
+    terminal.wait_for("Needs attention")
     terminal.quit()
 
+    assert "Recovery key" in recovery.read_text(encoding="utf-8")
+    assert "quick reference" in quickref.with_suffix(".md").read_text(encoding="utf-8").lower()
     with Session.open(store_dir, PASSPHRASE) as session:
         setting = session.setting()
         assert isinstance(setting, Setting)
