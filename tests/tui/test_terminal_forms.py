@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from safedesk.store.consents.pupils import Pupil
 from safedesk.store.engine.core_records import Setting
 from safedesk.store.engine.session import Session
 from safedesk.store.handover.calendar import load_calendar
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident
-from tests.kit import PASSPHRASE, add_incident
+from tests.kit import PASSPHRASE, add_incident, add_pupil
 from tests.tui.test_terminal import TAB, Terminal, fill, terminal  # noqa: F401 (terminal: the fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -161,3 +162,53 @@ def test_settings_terms_and_the_printable_sheets_keep_every_value(
         ]
         assert sorted(d.isoformat() for d in calendar.closures) == ["2026-11-13", "2027-01-08"]
 
+
+
+def test_consent_decisions_pupil_details_and_never_publish_keep_every_value(
+    terminal: Terminal, store_dir: Path
+) -> None:
+    with Session.open(store_dir, PASSPHRASE) as session:
+        pupil_id = add_pupil(session).id
+    terminal.unlock()
+    open_header(terminal, "c", "Image consents")
+    open_header(terminal, "Enter", "Pupil consents")  # the only pupil, highlighted
+
+    # A grant: the first purpose ticked, the choices kept, then each text field typed in turn.
+    fill(
+        terminal,
+        "r",
+        "Consent for ",
+        ("Space",),
+        TAB * 4,  # decision, parental responsibility, the pupil's view: kept
+        f"Mrs {QUOTES} Smith",
+        TAB,
+        f"Mother {MARKUP}",
+        TAB,
+        "01/09/2025",
+        TAB,
+        "31/08/2030",
+        TAB,
+        f"Paper form {MARKUP} 2025/14",
+    )
+    # A withdrawal: nothing is ticked on opening; the second purpose ticked.
+    fill(terminal, "w", "Consent for ", ("Down", "Space"), TAB * 4, f"Mr {QUOTES} Smith", TAB * 4, "Phone call")
+    # The pupil's details: the name replaced, the date of birth typed after four more fields.
+    fill(terminal, "e", "Edit pupil details", f"Amelia {QUOTES} Smith", TAB * 5, "03/04/2016")
+    fill(terminal, "n", "Never publish: ", ("Enter", "Down", "Enter"), TAB, "02/09/2025")
+    terminal.quit()
+
+    with Session.open(store_dir, PASSPHRASE) as session:
+        pupil = session.repo(Pupil).get(pupil_id)
+        assert pupil.name == f"Amelia {QUOTES} Smith"
+        assert pupil.date_of_birth is not None and pupil.date_of_birth.isoformat() == "2016-04-03"
+        granted, withdrawn = pupil.consents[-2:]  # after the two the store began with
+        assert (granted.given_by, granted.relationship, granted.recorded_how) == (
+            f"Mrs {QUOTES} Smith",
+            f"Mother {MARKUP}",
+            f"Paper form {MARKUP} 2025/14",
+        )
+        assert (str(granted.given_on), str(granted.review_on)) == ("2025-09-01", "2030-08-31")
+        assert (withdrawn.given_by, withdrawn.recorded_how) == (f"Mr {QUOTES} Smith", "Phone call")
+        assert withdrawn.purpose != granted.purpose
+        flag = pupil.flags[-1]
+        assert str(flag.on) == "2025-09-02"
