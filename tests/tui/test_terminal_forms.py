@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from safedesk.store.consents.events import ConsentEvent
 from safedesk.store.consents.pupils import Pupil
 from safedesk.store.engine.core_records import Setting
 from safedesk.store.engine.session import Session
@@ -212,3 +213,53 @@ def test_consent_decisions_pupil_details_and_never_publish_keep_every_value(
         assert withdrawn.purpose != granted.purpose
         flag = pupil.flags[-1]
         assert str(flag.on) == "2025-09-02"
+
+
+def test_events_printed_lists_and_the_import_mapping_keep_every_value(
+    terminal: Terminal, store_dir: Path, tmp_path: Path
+) -> None:
+    with Session.open(store_dir, PASSPHRASE) as session:
+        pupil_id = add_pupil(session).id
+    mis = tmp_path / "MIS [bold] 'export'.csv"
+    mis.write_text("Pupil Ref,name,year_group,form,website\r\nB777,Benjamin [bold] O'Neil,Year 3,3A,yes\r\n", encoding="utf-8")
+    terminal.unlock()
+    open_header(terminal, "c", "Image consents")
+    open_header(terminal, "e", "Event consents")
+    fill(terminal, "a", "Add an event", f"Year 6 {QUOTES} trip", TAB, f"Coach {MARKUP}", TAB, "01/06/2027", TAB, "03/06/2027")
+    terminal.wait_for("SafeDesk — Event consent")  # the new event opens
+    # The narrowing box first: Enter goes to the list, Space ticks, then the decision's fields.
+    fill(terminal, "r", "Decisions for ", "Amelia", ("Enter", "Space"), TAB * 2, "01/09/2025", TAB, f"Mrs {QUOTES} Smith")
+    terminal.keys("Escape", "Escape")  # the events, then the pupil list
+    terminal.wait_for("SafeDesk — Image consents")
+
+    printed = tmp_path / "Cleared [bold] 'list'.md"
+    fill(terminal, "p", "Print a list", TAB, str(printed))  # closes once written
+
+    terminal.keys("i")
+    terminal.wait_for("CSV or Excel file")
+    time.sleep(0.4)
+    terminal.type(str(mis))
+    terminal.keys("C-s")  # reads the file: its columns, each with the column it is read as
+    terminal.wait_for("Ignored columns: Pupil Ref.")
+    # Past the Read button and the two scrolling areas: the first column's list, searched by typing.
+    terminal.keys("Tab", "Tab", "Tab", "Tab", "Enter")
+    terminal.type("mis_id")
+    terminal.keys("Enter")
+    terminal.wait_for("New pupils: 1.")  # planned again with the MIS id: the Import button is on
+    terminal.keys(*TAB * 6, "Enter")  # the other four columns, the purpose, then Import
+    terminal.wait_for("SafeDesk — Image consents")
+    terminal.quit()
+
+    assert printed.read_text(encoding="utf-8").startswith("# Never-publish list")  # the first list offered
+    with Session.open(store_dir, PASSPHRASE) as session:
+        (event,) = session.repo(ConsentEvent).all()
+        assert (event.name, event.note, str(event.starts_on), str(event.ends_on)) == (
+            f"Year 6 {QUOTES} trip",
+            f"Coach {MARKUP}",
+            "2027-06-01",
+            "2027-06-03",
+        )
+        (decision,) = event.decisions
+        assert (decision.pupil_id, decision.given_by, str(decision.given_on)) == (pupil_id, f"Mrs {QUOTES} Smith", "2025-09-01")
+        (imported,) = [p for p in session.repo(Pupil).all() if p.id != pupil_id]
+        assert (imported.name, imported.mis_id) == ("Benjamin [bold] O'Neil", "B777")
