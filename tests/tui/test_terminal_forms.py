@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from safedesk.store.accounts.register import Account, Credential, Register, StaffMember
 from safedesk.store.consents.events import ConsentEvent
 from safedesk.store.consents.pupils import Pupil
 from safedesk.store.engine.core_records import Setting
@@ -23,7 +24,7 @@ from safedesk.store.engine.session import Session
 from safedesk.store.handover.calendar import load_calendar
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident
-from tests.kit import PASSPHRASE, add_incident, add_pupil
+from tests.kit import PASSPHRASE, SECRET, add_incident, add_pupil
 from tests.tui.test_terminal import TAB, Terminal, fill, terminal  # noqa: F401 (terminal: the fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -263,3 +264,101 @@ def test_events_printed_lists_and_the_import_mapping_keep_every_value(
         assert (decision.pupil_id, decision.given_by, str(decision.given_on)) == (pupil_id, f"Mrs {QUOTES} Smith", "2025-09-01")
         (imported,) = [p for p in session.repo(Pupil).all() if p.id != pupil_id]
         assert (imported.name, imported.mis_id) == ("Benjamin [bold] O'Neil", "B777")
+
+
+def seed_register(store_dir: Path, *, login: bool = False) -> dict[str, int]:
+    """Three staff (one SLT) and an account proposed by them, not yet approved; with a login if asked."""
+    with Session.open(store_dir, PASSPHRASE) as session:
+        register = Register(session)
+        staff = {
+            name: register.add_staff(StaffMember(name=name, role=role, slt=name == "Ann Head")).id or 0
+            for name, role in (("Ann Head", "Headteacher"), ("Bo Office", "Office"), ("Cy Teacher", "Teacher"))
+        }
+        account = register.propose(
+            Account(
+                platform="Facebook Page",
+                name="@OakPrimary",
+                purpose="News for parents",
+                audience="Parents",
+                promotion="Newsletter",
+                owner_id=staff["Ann Head"],
+                runner_ids=(staff["Bo Office"], staff["Cy Teacher"]),
+                policy_read=True,
+                training_done=True,
+            )
+        )
+        if login:
+            register.add_credential(Credential(account_id=account.id or 0, login="office@oak.sch.uk", password=SECRET))
+        return {**staff, "account": account.id or 0}
+
+
+def test_account_status_decision_admin_review_and_login_keep_every_value(terminal: Terminal, store_dir: Path) -> None:
+    ids = seed_register(store_dir)
+    terminal.unlock()
+    open_header(terminal, "a", "Official accounts ·")
+    open_header(terminal, "Enter", "Account ·")
+
+    # Made active before SLT approved it: the override's reason is the field after the status.
+    fill(terminal, "t", "Status: @OakPrimary", TAB, f"Launch day {MARKUP}, {QUOTES} said go")
+    fill(
+        terminal,
+        "a",
+        "SLT decision: @OakPrimary",
+        TAB,  # approve: kept
+        ("Enter", "Down", "Enter"),  # decided by: the only SLT member
+        TAB,
+        "02/09/2025",
+        TAB,
+        f"Clear aims {MARKUP} {QUOTES}",
+    )
+    fill(terminal, "d", "Add an admin: @OakPrimary", ("Enter", "Down", "Down", "Enter"), TAB, f"Editor {MARKUP}", TAB, "03/09/2025")
+    fill(terminal, "w", "Access and password review: @OakPrimary", "01/10/2025", TAB, "01/10/2027")
+    fill(
+        terminal,
+        "p",
+        "Add a login",
+        f"Office {QUOTES}",
+        TAB,
+        "office@oak.sch.uk",
+        TAB,
+        SECRET,
+        TAB,
+        "it@oak.sch.uk",
+        TAB * 2,  # the school controls the mailbox: not ticked
+        "01632 960 001",
+        TAB * 3,  # the phone's tick, the kind of second factor: kept
+        f"Office iPad {MARKUP}",
+        TAB * 2,  # not a personal phone
+        f"Safe in the office, {QUOTES}",
+        TAB,
+        f"Set up {MARKUP}",
+    )
+    terminal.quit()
+
+    with Session.open(store_dir, PASSPHRASE) as session:
+        register = Register(session)
+        (account,) = register.accounts()
+        assert account.override is not None and account.override.reason == f"Launch day {MARKUP}, {QUOTES} said go"
+        (decision,) = account.decisions
+        assert (decision.approved, decision.by_id, str(decision.on), decision.reasons) == (
+            True,
+            ids["Ann Head"],
+            "2025-09-02",
+            f"Clear aims {MARKUP} {QUOTES}",
+        )
+        (admin,) = account.admins
+        assert (admin.staff_id, admin.platform_role, str(admin.added_on)) == (ids["Bo Office"], f"Editor {MARKUP}", "2025-09-03")
+        assert (str(account.reviewed_on), str(account.review_on)) == ("2025-10-01", "2027-10-01")
+        (login,) = register.credentials(account.id or 0)
+        assert (login.label, login.login, login.password, login.recovery_email, login.recovery_phone) == (
+            f"Office {QUOTES}",
+            "office@oak.sch.uk",
+            SECRET,
+            "it@oak.sch.uk",
+            "01632 960 001",
+        )
+        assert (login.factor_holder, login.backup_codes_at, login.notes) == (
+            f"Office iPad {MARKUP}",
+            f"Safe in the office, {QUOTES}",
+            f"Set up {MARKUP}",
+        )
