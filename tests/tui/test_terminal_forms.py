@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pykeepass import PyKeePass
 
 from safedesk.store.accounts.register import Account, Credential, Register, StaffMember
 from safedesk.store.consents.events import ConsentEvent
@@ -24,7 +25,8 @@ from safedesk.store.engine.session import Session
 from safedesk.store.handover.calendar import load_calendar
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident
-from tests.kit import PASSPHRASE, SECRET, add_incident, add_pupil
+from safedesk.store.text.dates import local_today, show_date
+from tests.kit import NEW_SECRET, PASSPHRASE, SECRET, add_incident, add_pupil
 from tests.tui.test_terminal import TAB, Terminal, fill, terminal  # noqa: F401 (terminal: the fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -362,3 +364,59 @@ def test_account_status_decision_admin_review_and_login_keep_every_value(termina
             f"Safe in the office, {QUOTES}",
             f"Set up {MARKUP}",
         )
+
+
+def test_password_change_generator_keepass_export_and_staff_keep_every_value(
+    terminal: Terminal, store_dir: Path, tmp_path: Path
+) -> None:
+    ids = seed_register(store_dir, login=True)
+    terminal.unlock()
+    open_header(terminal, "a", "Official accounts ·")
+    open_header(terminal, "Enter", "Account ·")
+    open_header(terminal, "Tab", "Account ·")  # from the health findings to the admins, then the logins
+    terminal.keys("Tab")
+    open_header(terminal, "Enter", "Login ·")
+
+    # The reason chosen from its list (Enter on it opens the list), then the day typed: today, as the login was added today.
+    fill(terminal, "o", "Change password: ", NEW_SECRET, ("Tab", "Enter", "Down", "Enter"), TAB, show_date(local_today()))
+    # A generated password: five words joined by "+", then the reason, saved at once.
+    terminal.keys("n")
+    terminal.wait_for("Generate a password")
+    time.sleep(0.4)
+    terminal.keys("Tab")
+    terminal.type("5")
+    terminal.keys("Tab")
+    terminal.type("+")
+    terminal.keys("C-s")
+    wait_closed(terminal, "Generate a password")
+    terminal.keys("Tab", "Enter", "Down", "Enter", "C-s")  # back in the change form: the reason
+    wait_closed(terminal, "Change password: ")
+    fill(terminal, "e", "Edit login details", f"Office {QUOTES} login", TAB, f"head+{MARKUP}@oak.sch.uk")
+    terminal.keys("Escape", "Escape")  # the account, the register
+    terminal.wait_for("SafeDesk — Official accounts ·")
+
+    keepass = tmp_path / "Official [bold] 'accounts'.kdbx"
+    passphrase = f"walnut {QUOTES} tractor {MARKUP} lagoon"
+    fill(terminal, "x", "Export to KeePass", str(keepass), TAB * 2, passphrase, TAB, passphrase)
+    terminal.wait_for("KeePass file written")
+    # Closed before the next key: Esc followed at once by a letter reads as Alt+letter on a terminal.
+    terminal.keys("Escape")
+    wait_closed(terminal, "KeePass file written")
+
+    open_header(terminal, "s", "Staff register")  # Ann Head first (by name)
+    fill(terminal, "e", "Edit member of staff", f"Ann {QUOTES} Head", TAB, f"Head {MARKUP}")
+    fill(terminal, "l", "Leaver: ", "31/10/2025")
+    terminal.wait_for("Leaver recorded")
+    terminal.quit()
+
+    with Session.open(store_dir, PASSPHRASE) as session:
+        register = Register(session)
+        (login,) = register.credentials()
+        words = login.password.split("+")
+        assert len(words) == 5 and all(words), login.password
+        assert (login.label, login.login) == (f"Office {QUOTES} login", f"head+{MARKUP}@oak.sch.uk")
+        head = register.staff_member(ids["Ann Head"])
+        assert (head.name, head.role, str(head.left_on)) == (f"Ann {QUOTES} Head", f"Head {MARKUP}", "2025-10-31")
+    entry = PyKeePass(str(keepass), password=passphrase).find_entries(title="Facebook Page: @OakPrimary", first=True)
+    assert entry.password == login.password
+    assert [h.password for h in entry.history] == [SECRET, NEW_SECRET]
