@@ -10,8 +10,10 @@ the app quits) or the written file holds every value whole.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,10 +25,21 @@ from safedesk.store.consents.pupils import Pupil
 from safedesk.store.engine.core_records import Setting
 from safedesk.store.engine.session import Session
 from safedesk.store.handover.calendar import load_calendar
+from safedesk.store.handover.leavers import leavers
+from safedesk.store.handover.transfer import open_handover, transfers
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident
 from safedesk.store.text.dates import local_today, show_date
-from tests.kit import NEW_SECRET, PASSPHRASE, SECRET, add_incident, add_pupil
+from tests.kit import (
+    HANDOVER_PASSPHRASE,
+    NEW_SECRET,
+    PASSPHRASE,
+    SECRET,
+    add_incident,
+    add_pupil,
+    export_handover,
+    make_store,
+)
 from tests.tui.test_terminal import TAB, Terminal, fill, terminal  # noqa: F401 (terminal: the fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -420,3 +433,73 @@ def test_password_change_generator_keepass_export_and_staff_keep_every_value(
     entry = PyKeePass(str(keepass), password=passphrase).find_entries(title="Facebook Page: @OakPrimary", first=True)
     assert entry.password == login.password
     assert [h.password for h in entry.history] == [SECRET, NEW_SECRET]
+
+
+def test_handover_left_export_receipt_and_import_keep_every_value(terminal: Terminal, store_dir: Path, tmp_path: Path) -> None:
+    with Session.open(store_dir, PASSPHRASE) as session:
+        incident = add_incident(session, tmp=tmp_path, files=0)
+        pupil_id = add_pupil(session).id
+    # A handover someone else sent: another school's store, its own incident.
+    other = make_store(tmp_path / "other", setting="Oakwood Academy")
+    sent = tmp_path / "From Oakwood [bold] 'DSL'.age"
+    export_handover(other, sent, incidents=[add_incident(other, "Group chat screenshots", files=0, tmp=tmp_path)])
+    other.close()
+    left = local_today() - timedelta(days=10)
+    terminal.unlock()
+    open_header(terminal, "h", "Handover")
+
+    fill(terminal, "l", "Date the pupil left", "A1234", TAB, show_date(left))  # (the footer names the key "Pupil left")
+
+    terminal.keys("e")
+    terminal.wait_for("Handover 1/2")
+    time.sleep(0.4)
+    terminal.type(incident.ref)  # narrows the list to the incident
+    terminal.keys("Enter", "Space", "C-n")  # to the list, tick it, next step
+    terminal.wait_for("Handover 2/2")
+    passphrase = f"lantern {QUOTES} kettle {MARKUP} orbit"
+    out = tmp_path / "To Oakwood [bold] 'DSL'.age"
+    terminal.type(f"Oakwood {QUOTES} DSL")
+    terminal.keys("Tab", "Tab")  # the leaving date: blank
+    terminal.type(f"LADO asked {MARKUP}")
+    terminal.keys("Tab")
+    terminal.type(str(out))
+    terminal.keys("Tab")
+    terminal.type(passphrase)
+    terminal.keys("Tab")
+    terminal.type(passphrase)
+    terminal.keys("C-s")
+    screen = terminal.wait_for("Handover written")
+    code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", screen)
+    assert code is not None, screen
+    terminal.keys("Enter")  # Close
+    terminal.wait_for("SafeDesk — Handover ·")
+
+    fill(terminal, "r", "Confirmed on (blank: today)", code.group(0), TAB, show_date(local_today()))
+
+    terminal.keys("i")
+    terminal.wait_for("Import a handover")
+    time.sleep(0.4)
+    terminal.type(str(sent))
+    terminal.keys("Tab")
+    terminal.type(HANDOVER_PASSPHRASE)
+    terminal.keys("C-s")
+    terminal.wait_for("Preview: nothing is stored yet")
+    terminal.keys("C-s")  # import
+    terminal.wait_for("Handover imported")
+    terminal.quit()
+
+    assert out.is_file()
+    with Session.open(store_dir, PASSPHRASE) as session:
+        assert [(r.pupil_id, r.left_on) for r in leavers(session)] == [(pupil_id, left)]
+        received, sent_here = transfers(session)
+        assert (sent_here.direction, sent_here.counterpart, sent_here.note, sent_here.incident_refs) == (
+            "sent",
+            f"Oakwood {QUOTES} DSL",
+            f"LADO asked {MARKUP}",
+            (incident.ref,),
+        )
+        assert sent_here.received_at is not None  # the receipt code typed back
+        assert (received.direction, received.counterpart) == ("received", "Oakwood Academy")
+        assert sorted(i.title for i in session.repo(Incident).all()) == ["Fake account using the school logo", "Group chat screenshots"]
+    opened = open_handover(out, passphrase)  # the passphrase typed twice, whole
+    assert opened is not None
