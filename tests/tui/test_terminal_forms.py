@@ -24,11 +24,13 @@ from safedesk.store.consents.events import ConsentEvent
 from safedesk.store.consents.pupils import Pupil
 from safedesk.store.engine.core_records import Setting
 from safedesk.store.engine.session import Session
+from safedesk.store.forms.filled import FormBook
 from safedesk.store.handover.calendar import load_calendar
 from safedesk.store.handover.leavers import leavers
 from safedesk.store.handover.transfer import open_handover, transfers
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident
+from safedesk.store.policy.builder import PolicyBook
 from safedesk.store.text.dates import local_today, show_date
 from tests.kit import (
     HANDOVER_PASSPHRASE,
@@ -503,3 +505,66 @@ def test_handover_left_export_receipt_and_import_keep_every_value(terminal: Term
         assert sorted(i.title for i in session.repo(Incident).all()) == ["Fake account using the school logo", "Group chat screenshots"]
     opened = open_handover(out, passphrase)  # the passphrase typed twice, whole
     assert opened is not None
+
+
+def test_forms_answers_versions_and_the_policy_and_letters_keep_every_value(
+    terminal: Terminal, store_dir: Path, tmp_path: Path
+) -> None:
+    terminal.unlock()
+    open_header(terminal, "f", "Forms ·")
+    # The first kind of form (chosen from its list), then its title.
+    fill(terminal, "n", "Start a form", ("Enter", "Down", "Enter"), TAB, f"Padlet {MARKUP} {QUOTES}")
+    terminal.wait_for("SafeDesk — Form ·")
+    terminal.keys("e")  # the answers: a page of the first section
+    terminal.wait_for("SafeDesk — Fill in a form")
+    time.sleep(0.4)
+    terminal.type(f"Sam {QUOTES} Patel")
+    terminal.keys("Tab")
+    terminal.type("01/10/2025")
+    terminal.keys("Tab")
+    terminal.type(f"Padlet {MARKUP} https://padlet.com")
+    terminal.keys("C-s")
+    terminal.wait_for("SafeDesk — Form ·")
+    fill(terminal, "s", "Save as a new version", "02/10/2025", TAB, "02/10/2026")
+    version = tmp_path / "Padlet [bold] 'v1'.md"
+    fill(terminal, "x", "Export version 1", str(version))
+    fill(terminal, "t", "Title and account", f"Padlet for {QUOTES} class")
+    terminal.keys("Escape", "Escape")  # the forms, home
+    terminal.wait_for("Needs attention")
+
+    terminal.keys("o")  # no policy yet: its questions open over the preview
+    terminal.wait_for("SafeDesk — Policy builder")
+    time.sleep(0.4)
+    terminal.type(f"Oak {MARKUP} Primary")
+    terminal.keys("Tab", "Tab")  # the kind of setting: kept
+    terminal.type(f"Mrs {QUOTES} Head")
+    terminal.keys("Tab")
+    terminal.type("office@oak.sch.uk, 01632 960000")
+    terminal.keys("C-s")
+    terminal.wait_for("SafeDesk — Social media policy")
+    policy = tmp_path / "Policy [bold] 'draft'.md"
+    fill(terminal, "x", "Export the policy", str(policy))
+    open_header(terminal, "l", "Letters and disclaimers")
+    # The first letter: its details start from the policy's answers; the setting's name retyped.
+    fill(terminal, "Enter", "Filled from your policy answers", f"Oak {QUOTES} School")  # (the letter's header has its title)
+    terminal.wait_for("SafeDesk — Letter:")
+    letter = tmp_path / "Letter [bold] 'parents'.md"
+    fill(terminal, "x", "Export the letter", str(letter))
+    terminal.quit()
+
+    assert f"Sam {QUOTES} Patel" in version.read_text(encoding="utf-8")  # (Markdown escapes the brackets)
+    assert "Mrs O'Neil" in policy.read_text(encoding="utf-8")
+    assert f"Oak {QUOTES} School" in letter.read_text(encoding="utf-8")  # typed for this letter only: not stored
+    with Session.open(store_dir, PASSPHRASE) as session:
+        book = FormBook(session)
+        (form,) = book.forms()
+        assert form.title == f"Padlet for {QUOTES} class"
+        assert {f"Sam {QUOTES} Patel", f"Padlet {MARKUP} https://padlet.com"} <= set(form.draft.values())
+        (saved,) = book.versions(form.id or 0)
+        assert (str(saved.assessed_on), str(saved.review_on)) == ("2025-10-02", "2026-10-02")
+        answers = PolicyBook(session).answers()
+        assert (answers.setting_name, answers.headteacher_name, answers.contact_details) == (
+            f"Oak {MARKUP} Primary",
+            f"Mrs {QUOTES} Head",
+            "office@oak.sch.uk, 01632 960000",
+        )
