@@ -568,3 +568,44 @@ def test_forms_answers_versions_and_the_policy_and_letters_keep_every_value(
             f"Mrs {QUOTES} Head",
             "office@oak.sch.uk, 01632 960000",
         )
+
+
+def test_first_run_setup_recovery_key_and_lock_keep_every_value(tmp_path: Path) -> None:
+    """A password manager types the passphrase at full speed straight after Tab: it lands in its field."""
+    folder = tmp_path / "new store"
+    term = Terminal(tmp_path / "tmux.sock", folder)
+    passphrase = f"maple {QUOTES} orbit {MARKUP} kettle"
+    try:
+        term.wait_for("Your name (the DSL)")
+        time.sleep(0.4)
+        term.type(f"St Mary's {MARKUP} Primary")
+        term.keys("Tab")
+        term.type("Sam O'Neil-Patel")
+        term.keys("Tab")
+        term.type(passphrase)
+        term.keys("Tab")
+        term.type(passphrase)
+        term.keys("Tab")
+        term.type("Grey laptop, desk 2")
+        term.keys("C-s")
+        screen = term.wait_for("Your recovery key")
+        groups = re.findall(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4})+\b", screen)
+        assert groups, screen
+        time.sleep(0.4)
+        term.type(groups[0][-4:])
+        term.keys("C-s")
+        term.wait_for("Needs attention")
+        term.keys("C-l")
+        term.wait_for("SafeDesk is locked")
+        time.sleep(0.4)
+        term.type(passphrase)
+        term.keys("Enter")
+        term.wait_for("Needs attention")
+        term.quit()
+    finally:
+        term.close()
+
+    with Session.open(folder, passphrase) as session:
+        assert session.setting().name == f"St Mary's {MARKUP} Primary"
+        assert [u.name for u in session.active_users() if u.role == "dsl"] == ["Sam O'Neil-Patel"]
+        assert session.vault.slot.label == "Grey laptop, desk 2"
