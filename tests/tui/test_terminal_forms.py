@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,13 +43,24 @@ from tests.kit import (
     export_handover,
     make_store,
 )
-from tests.tui.test_terminal import TAB, Terminal, fill, terminal  # noqa: F401 (terminal: the fixture)
+from tests.tui.test_terminal import TAB, Terminal, fill
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
 # Typed into every form: Rich/Textual markup and quotes are data, kept as typed.
 MARKUP = "[bold]x[/bold]"
-QUOTES = "O'Neil \"Ted\""
+QUOTES = 'O\'Neil "Ted"'
+
+
+@pytest.fixture
+def terminal(store_dir: Path, tmp_path: Path) -> Iterator[Terminal]:
+    """The app on a store with a cheap KDF (so it opens quickly), in a tmux server of its own."""
+    make_store(store_dir).close()
+    term = Terminal(tmp_path / "tmux.sock", store_dir)
+    try:
+        yield term
+    finally:
+        term.close()
 
 
 def wait_closed(term: Terminal, heading: str) -> None:
@@ -115,9 +127,7 @@ def test_amend_and_the_incident_dialogs_keep_every_value(terminal: Terminal, sto
         assert any(f"Off sick {MARKUP}" in text for text in texts), texts
 
 
-def test_settings_terms_and_the_printable_sheets_keep_every_value(
-    terminal: Terminal, store_dir: Path, tmp_path: Path
-) -> None:
+def test_settings_terms_and_the_printable_sheets_keep_every_value(terminal: Terminal, store_dir: Path, tmp_path: Path) -> None:
     terminal.unlock()
     # Each field is selected as the focus reaches it: typing replaces what it held.
     fill(
@@ -182,10 +192,7 @@ def test_settings_terms_and_the_printable_sheets_keep_every_value(
         assert sorted(d.isoformat() for d in calendar.closures) == ["2026-11-13", "2027-01-08"]
 
 
-
-def test_consent_decisions_pupil_details_and_never_publish_keep_every_value(
-    terminal: Terminal, store_dir: Path
-) -> None:
+def test_consent_decisions_pupil_details_and_never_publish_keep_every_value(terminal: Terminal, store_dir: Path) -> None:
     with Session.open(store_dir, PASSPHRASE) as session:
         pupil_id = add_pupil(session).id
     terminal.unlock()
@@ -328,7 +335,9 @@ def test_account_status_decision_admin_review_and_login_keep_every_value(termina
         TAB,
         f"Clear aims {MARKUP} {QUOTES}",
     )
-    fill(terminal, "d", "Add an admin: @OakPrimary", ("Enter", "Down", "Down", "Enter"), TAB, f"Editor {MARKUP}", TAB, "03/09/2025")
+    fill(
+        terminal, "d", "Add an admin: @OakPrimary", ("Enter", "Down", "Down", "Enter"), TAB, f"Editor {MARKUP}", TAB, "03/09/2025"
+    )
     fill(terminal, "w", "Access and password review: @OakPrimary", "01/10/2025", TAB, "01/10/2027")
     fill(
         terminal,
@@ -502,7 +511,10 @@ def test_handover_left_export_receipt_and_import_keep_every_value(terminal: Term
         )
         assert sent_here.received_at is not None  # the receipt code typed back
         assert (received.direction, received.counterpart) == ("received", "Oakwood Academy")
-        assert sorted(i.title for i in session.repo(Incident).all()) == ["Fake account using the school logo", "Group chat screenshots"]
+        assert sorted(i.title for i in session.repo(Incident).all()) == [
+            "Fake account using the school logo",
+            "Group chat screenshots",
+        ]
     opened = open_handover(out, passphrase)  # the passphrase typed twice, whole
     assert opened is not None
 
