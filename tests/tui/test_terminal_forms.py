@@ -621,3 +621,47 @@ def test_first_run_setup_recovery_key_and_lock_keep_every_value(tmp_path: Path) 
         assert session.setting().name == f"St Mary's {MARKUP} Primary"
         assert [u.name for u in session.active_users() if u.role == "dsl"] == ["Sam O'Neil-Patel"]
         assert session.vault.slot.label == "Grey laptop, desk 2"
+
+
+def test_filters_reports_chronology_and_quick_reference_keep_every_value(
+    terminal: Terminal, store_dir: Path, tmp_path: Path
+) -> None:
+    name = f"Amelia {MARKUP} O'Neil"
+    with Session.open(store_dir, PASSPHRASE) as session:
+        add_incident(session, tmp=tmp_path, files=0)
+        add_pupil(session, name=name)
+    terminal.unlock()
+
+    open_header(terminal, "i", "Incidents ·")
+    fill(terminal, "f", "Filter incidents", TAB * 3, "01/01/2030")  # reported since: none yet
+    terminal.wait_for("0 of 1")
+    terminal.keys("Escape")
+    terminal.wait_for("Needs attention")
+
+    open_header(terminal, "r", "Reports ·")
+    terminal.keys("Down")  # the incident log: a period
+    log = tmp_path / "Incident log [bold] 'autumn'.md"
+    fill(terminal, "e", "Export: Incident log", "01/09/2025", TAB, "31/10/2025", TAB, str(log))
+    terminal.keys("Down", "Down")  # the child's chronology: a pupil, typed
+    fill(terminal, "p", "Preview: Child's chronology", name)
+    terminal.wait_for(lambda screen: "O'Neil" in screen and "Child's chronology" in screen, "the chronology")
+    terminal.keys("Escape")
+    terminal.wait_for("Needs attention")
+
+    open_header(terminal, "c", "Image consents")
+    open_header(terminal, "Enter", "Pupil consents")
+    open_header(terminal, "c", "Chronology")
+    chronology = tmp_path / "Chronology [bold] 'Amelia'.md"
+    fill(terminal, "e", "Export the chronology", str(chronology))
+    terminal.keys("Escape")
+    terminal.wait_for("SafeDesk — Pupil consents")
+
+    terminal.keys("F1")
+    terminal.wait_for("Keys on this screen")
+    quickref = tmp_path / "Keys [bold] 'card'.html"
+    fill(terminal, "p", "SafeDesk quick reference", str(quickref))
+    terminal.quit()
+
+    assert "01/09/2025" in log.read_text(encoding="utf-8") and "31/10/2025" in log.read_text(encoding="utf-8")
+    assert "O'Neil" in chronology.read_text(encoding="utf-8")
+    assert "quick reference" in quickref.read_text(encoding="utf-8").lower()
