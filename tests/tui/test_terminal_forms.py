@@ -665,3 +665,32 @@ def test_filters_reports_chronology_and_quick_reference_keep_every_value(
     assert "01/09/2025" in log.read_text(encoding="utf-8") and "31/10/2025" in log.read_text(encoding="utf-8")
     assert "O'Neil" in chronology.read_text(encoding="utf-8")
     assert "quick reference" in quickref.read_text(encoding="utf-8").lower()
+
+
+def test_a_deputys_key_and_its_label_keep_every_value(terminal: Terminal, store_dir: Path) -> None:
+    deputy_passphrase = "quarry maple orbit lantern 7 violet"
+    terminal.unlock()
+    open_header(terminal, "s", "Settings")
+    open_header(terminal, "F4", "Keys")
+    # The label starts as two suggested words: selected as the focus reaches it, typing replaces them.
+    fill(
+        terminal,
+        "a",
+        "Hand over the keyboard",  # the form's first line (the screen's button names the form too)
+        f"Pat {QUOTES} Lee",
+        TAB,
+        f"green {MARKUP} teapot",
+        TAB,
+        deputy_passphrase,
+        TAB,
+        deputy_passphrase,
+    )
+    terminal.wait_for("now unlock with their own")  # the toast wraps
+    # The new key is the highlighted row: its label changed at once.
+    fill(terminal, "l", "Change the label of", "red kettle 'two'")
+    terminal.wait_for("is now labelled")
+    terminal.quit()
+
+    with Session.open(store_dir, deputy_passphrase) as session:
+        assert session.vault.slot.label == "red kettle 'two'"
+        assert session.user.name == f"Pat {QUOTES} Lee"
