@@ -388,7 +388,11 @@ def register_uninstaller(app: Path, version: str) -> None:
 def installed_facts(python: Path) -> tuple[str, str]:
     """(`safedesk --version`, the records folder), asked of the installed app itself."""
     code = "from safedesk.cli.main import default_store_dir, version_line; print(version_line()); print(default_store_dir())"
-    result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, encoding="utf-8")
+    # A pipe from Python on Windows is in the ANSI code page unless told otherwise: the records
+    # folder of a user named José would not decode as UTF-8 here (or, for a name outside that
+    # code page, not print at all), so the child is told to write UTF-8.
+    environ = dict(os.environ, PYTHONIOENCODING="utf-8")
+    result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, encoding="utf-8", env=environ)
     if result.returncode != 0:
         raise Refusal("SafeDesk was installed but does not start:\n" + result.stderr[-2000:])
     version, records = result.stdout.strip().splitlines()[-2:]

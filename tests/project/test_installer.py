@@ -262,6 +262,17 @@ def test_app_and_records_are_separate_folders() -> None:
     assert setup.app_dir(home, "linux") == Path("/home/ana/.local/share/safedesk-app")
 
 
+def test_installed_facts_read_a_records_folder_with_an_accent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Found under Wine: on Windows a Python writing to a pipe uses the ANSI code page, so the
+    # records folder of C:\Users\José came back as bytes that are not UTF-8 and the installer
+    # crashed after installing. PYTHONIOENCODING=latin-1 makes this machine's child do the same.
+    monkeypatch.setenv("PYTHONIOENCODING", "latin-1")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "José"))
+    version, records = setup.installed_facts(Path(sys.executable))
+    assert version.startswith("safedesk ")
+    assert records == str(tmp_path / "José" / "SafeDesk" / "store")
+
+
 def test_launcher_and_uninstaller_are_ascii_and_name_the_app_folder() -> None:
     local = r"C:\Users\José\AppData\Local"
     for text in (setup.WINDOWS_LAUNCHER, setup.WINDOWS_UNINSTALLER):
@@ -433,8 +444,14 @@ def test_cmd_installer_needs_no_powershell_and_skips_the_store_stub() -> None:
     assert text.isascii() and not [line for line in commands if "powershell" in line.lower()]
     order = [text.index(s) for s in ("for %%V in (3.14 3.13 3.12 3.11)", "where python python3", 'set "FIRST=py -3"')]
     assert order == sorted(order)
-    assert 'findstr /i /c:"\\WindowsApps\\"' in text
+    # The Store's folder is cut out of the path to compare, not searched with findstr, whose
+    # /c:"\\WindowsApps\\" ends in \\" (an escaped quote to findstr) and so never matched.
+    assert 'set "OUTSIDE=%CANDIDATE:\\WindowsApps\\=%"' in text
+    assert not [line for line in commands if "findstr" in line]
     assert '%CHOSEN% "%SETUP%" install' in text
+    # Every exit code is read with "if errorlevel" on its own line: Wine's cmd runs the right
+    # side of "&&" whatever the left side returned, and scripts/wine-smoke runs this file there.
+    assert not [line for line in commands if "&&" in line]
 
 
 def _fake_python(folder: Path, name: str, check_code: int) -> None:
