@@ -358,15 +358,20 @@ def start_menu_dir(environ: Mapping[str, str]) -> Path:
 
 
 def make_shortcut(app: Path) -> bool:
+    """True once the Start menu holds the shortcut: the installer only then says there is one.
+
+    The file is looked for, not just PowerShell's exit code: a PowerShell that ran nothing (a
+    stand-in, as Wine's is) exits 0 too.
+    """
     target, arguments = shortcut_spec(app, windows_terminal(os.environ))
-    env = dict(
-        os.environ, SAFEDESK_LNK=str(start_menu_dir(os.environ) / SHORTCUT), SAFEDESK_TARGET=target, SAFEDESK_ARGS=arguments
-    )
+    link = start_menu_dir(os.environ) / SHORTCUT
+    env = dict(os.environ, SAFEDESK_LNK=str(link), SAFEDESK_TARGET=target, SAFEDESK_ARGS=arguments)
     command = ["powershell", "-NoProfile", "-NonInteractive", "-Command", SHORTCUT_PS]
     try:
-        return subprocess.run(command, env=env, capture_output=True).returncode == 0
+        ran = subprocess.run(command, env=env, capture_output=True).returncode == 0
     except OSError:  # PowerShell missing or blocked: the launcher still works
         return False
+    return ran and link.is_file()
 
 
 def register_uninstaller(app: Path, version: str) -> None:

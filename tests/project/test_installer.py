@@ -388,6 +388,26 @@ def test_shortcut_opens_windows_terminal_where_there_is_one() -> None:
     assert "$env:SAFEDESK_TARGET" in setup.SHORTCUT_PS and "{" not in setup.SHORTCUT_PS
 
 
+@pytest.mark.parametrize(("writes", "code", "made"), [(True, 0, True), (False, 0, False), (True, 1, False)])
+def test_shortcut_is_reported_only_when_the_file_is_there(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, writes: bool, code: int, made: bool
+) -> None:
+    # Found under Wine: its PowerShell is a stand-in that does nothing and exits 0, and the
+    # installer then announced a Start menu entry that did not exist.
+    monkeypatch.setenv("APPDATA", str(tmp_path))
+    menu = tmp_path / "Microsoft" / "Windows" / "Start Menu" / "Programs"
+    menu.mkdir(parents=True)
+
+    def powershell(command: list[str], env: dict[str, str], capture_output: bool) -> Any:
+        assert command[0] == "powershell" and env["SAFEDESK_LNK"] == str(menu / "SafeDesk.lnk")
+        if writes:
+            Path(env["SAFEDESK_LNK"]).write_bytes(b"L")
+        return types.SimpleNamespace(returncode=code)
+
+    monkeypatch.setattr(setup.subprocess, "run", powershell)
+    assert setup.make_shortcut(tmp_path / "app") is made
+
+
 def test_old_layout_program_goes_and_records_stay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     old = tmp_path / "SafeDesk"
     (old / "venv").mkdir(parents=True)
