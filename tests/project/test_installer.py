@@ -458,6 +458,16 @@ def test_powershell_looks_for_python_in_order_and_skips_the_store_stub() -> None
     assert "$setup install" in text and "$setup check" in text
 
 
+def test_powershell_asks_only_a_python_that_ran_the_check_to_explain() -> None:
+    # 'py -3.14' on a laptop without 3.14 exits non-zero with the launcher's own "no such
+    # runtime": kept as $first, it was re-run instead of the Python that could say why it
+    # cannot be used (install.bat never took those probes as FIRST).
+    text = (INSTALLER / "install.ps1").read_text(encoding="utf-8")
+    additions = re.findall(r"\$candidates \+= , @\((.*)\)", text)
+    assert additions == ["'py', @($v), $false", "$found.Source, @(), $true", "'py', @('-3'), $true"]
+    assert "if ($code -ge 0 -and $c[2] -and -not $first) { $first = $c }" in text
+
+
 def test_cmd_installer_needs_no_powershell_and_skips_the_store_stub() -> None:
     text = (INSTALLER / "install.bat").read_text(encoding="utf-8")
     commands = [line for line in text.splitlines() if not line.lstrip().lower().startswith("rem ")]
