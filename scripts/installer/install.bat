@@ -9,7 +9,7 @@ set "FIRST="
 set "STORE="
 
 rem Each test reads ERRORLEVEL on its own line, never "a && b": the same on every cmd.exe, and on
-rem Wine's, whose "&&" runs b even after a fails (scripts/wine-smoke runs this file there).
+rem Wine's, whose "&&" runs b even after a fails (scripts/wine_smoke.py runs this file there).
 set "LAUNCHER="
 where py >nul 2>nul
 if not errorlevel 1 set "LAUNCHER=1"

@@ -1,4 +1,4 @@
-/* ProcessPrng for scripts/wine-smoke: Wine 8 has no bcryptprimitives.dll, and Rust's standard
+/* ProcessPrng for scripts/wine_smoke.py: Wine 8 has no bcryptprimitives.dll, and Rust's standard
    library (in the cryptography and pyrage wheels) imports ProcessPrng from it. Windows 10 has it. */
 #include <windows.h>
 #include <bcrypt.h>

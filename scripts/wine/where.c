@@ -1,4 +1,4 @@
-/* where.exe for scripts/wine-smoke: Wine 8's own is a stub that finds nothing, and install.bat
+/* where.exe for scripts/wine_smoke.py: Wine 8's own is a stub that finds nothing, and install.bat
    looks for py, python and python3 with it. Prints every NAME found in the current folder and
    on PATH (with PATHEXT's extensions when NAME has none), one full path a line, in the
    console's code page as the real one does; exit 1 when none is found. */

@@ -480,7 +480,7 @@ def test_cmd_installer_needs_no_powershell_and_skips_the_store_stub() -> None:
     assert not [line for line in commands if "findstr" in line]
     assert '%CHOSEN% "%SETUP%" install' in text
     # Every exit code is read with "if errorlevel" on its own line: Wine's cmd runs the right
-    # side of "&&" whatever the left side returned, and scripts/wine-smoke runs this file there.
+    # side of "&&" whatever the left side returned, and scripts/wine_smoke.py runs this file there.
     assert not [line for line in commands if "&&" in line]
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the offline kit on Windows-under-Wine, as a teacher would on a school laptop.
 
-    python scripts/wine-smoke [--kit DIR] [--python 3.11] [--windows-python DIR] [--keep]
+    python scripts/wine_smoke.py [--kit DIR] [--python 3.11] [--windows-python DIR] [--keep]
 
 Needs Wine 8 (`apt-get install wine wine64`) and the MinGW compiler
 (`apt-get install gcc-mingw-w64-x86-64-win32`); not part of the test suite or CI, which need
@@ -245,40 +245,30 @@ def run(smoke: Smoke, kit: Path, python: Path, version: str) -> None:
         "backup": rf'safedesk backup --out "C:\smoke\sauvegarde é.sdbk" {key}',
         "clip": rf'"{APP}\venv\Scripts\python.exe" C:\smoke\clip.py',
     }
-    lines: list[str] = []
-    for name, command in commands.items():
-        # "call": safedesk is safedesk.cmd, and a batch file run without it never comes back.
-        lines += [f"echo @@{name}", f"call {command}", "echo @@rc %errorlevel%"]
-    _code, out = smoke.batch("cli.cmd", lines)
-    results: dict[str, tuple[str, str]] = {}
-    for block in out.split("@@")[1:]:
-        name, _, rest = block.partition("\n")
-        if name.startswith("rc "):
-            last = list(results)[-1]
-            results[last] = (results[last][0], name[3:].strip())
-        else:
-            results[name.strip()] = (rest, "")
+    # One batch file a command: in a batch, "call safedesk" (safedesk is a .cmd) passes accented
+    # arguments through Wine's cmd in the OEM code page; run last in its file, no "call" is needed.
+    results = {name: smoke.batch(f"{name}.cmd", [command])[::-1] for name, command in commands.items()}
 
-    def said(name: str, code: str, *words: str) -> None:
-        text, rc = results.get(name, ("(not run)", "?"))
+    def said(name: str, code: int, *words: str) -> None:
+        text, rc = results[name]
         smoke.check(f"{commands[name]}  -> exit {code}", rc == code and all(w in text for w in words), f"exit {rc}\n{text}")
 
-    said("version", "0", "(commit ")
-    said("module", "0", "(commit ")
-    said("init", "0", "RECOVERY KEY")
+    said("version", 0, "(commit ")
+    said("module", 0, "(commit ")
+    said("init", 0, "RECOVERY KEY")
     records = local / "SafeDesk" / "store"
     smoke.check("records in %LOCALAPPDATA%\\SafeDesk\\store, apart from the app", (records / "safedesk.store").is_file())
-    said("import", "0", "2 pupils added")
-    said("ansi", "0", "Windows-1252")
-    said("stop", "1", "Zoë Brontë: consent refused")
-    said("pass", "0", "PASS")
-    said("html", "0", "Registre élèves.html")
-    said("pdf", "0", "Registre élèves.pdf")
+    said("import", 0, "2 pupils added")
+    said("ansi", 0, "Windows-1252")
+    said("stop", 1, "Zoë Brontë: consent refused")
+    said("pass", 0, "PASS")
+    said("html", 0, "Registre élèves.html")
+    said("pdf", 0, "Registre élèves.pdf")
     pdf = smoke_dir / "Registre élèves.pdf"
     smoke.check("the PDF is a PDF", pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-")
-    said("verify", "0", "Verified: no faults found.")
-    said("backup", "0", "Backup written")
-    said("clip", "0", "round-trip True", "exclusions True", "cleared-unchanged True", "kept-changed True")
+    said("verify", 0, "Verified: no faults found.")
+    said("backup", 0, "Backup written")
+    said("clip", 0, "round-trip True", "exclusions True", "cleared-unchanged True", "kept-changed True")
 
     code, out = smoke.wine("cmd", "/c", APP + "\\uninstall.cmd")
     smoke.check("uninstaller says where the records stay", "Your records are still in" in out, out)
