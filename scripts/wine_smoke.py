@@ -135,10 +135,14 @@ class Smoke:
         self.restart()
 
     def batch(self, name: str, lines: list[str]) -> tuple[int, str]:
-        """Run lines as a .cmd file in UTF-8 (chcp 65001), as typed in a console."""
+        """Run lines as a .cmd file in the OEM code page (437), the one Wine's cmd reads them in.
+
+        Wine's cmd ignores "chcp 65001" when reading a batch file; typed at a console on Windows,
+        the same commands reach SafeDesk as Unicode either way.
+        """
         path = self.prefix / "drive_c" / "smoke" / name
         path.parent.mkdir(exist_ok=True)
-        path.write_text("\r\n".join(["@echo off", "chcp 65001 >nul", *lines]) + "\r\n", encoding="utf-8")
+        path.write_bytes(("\r\n".join(["@echo off", *lines]) + "\r\n").encode("cp437"))
         return self.wine("cmd", "/c", rf"C:\smoke\{name}")
 
 
@@ -245,8 +249,7 @@ def run(smoke: Smoke, kit: Path, python: Path, version: str) -> None:
         "backup": rf'safedesk backup --out "C:\smoke\sauvegarde é.sdbk" {key}',
         "clip": rf'"{APP}\venv\Scripts\python.exe" C:\smoke\clip.py',
     }
-    # One batch file a command: in a batch, "call safedesk" (safedesk is a .cmd) passes accented
-    # arguments through Wine's cmd in the OEM code page; run last in its file, no "call" is needed.
+    # One batch file a command: safedesk is safedesk.cmd, which, run last in its file, needs no "call".
     results = {name: smoke.batch(f"{name}.cmd", [command])[::-1] for name, command in commands.items()}
 
     def said(name: str, code: int, *words: str) -> None:
