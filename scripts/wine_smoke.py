@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIMS = ROOT / "scripts" / "wine"
 USER = "José"
 KIT_FOLDER = ("Clé USB (E) & co", "SafeDesk kit")
-PASSPHRASE = "copper lantern orchard violet 93"
+PASSPHRASE = "crème brûlée lantern orchard 93"
 APP = r"%LOCALAPPDATA%\Programs\SafeDesk"
 CLIP = r"""
 import ctypes
@@ -246,6 +246,7 @@ def run(smoke: Smoke, kit: Path, python: Path, version: str) -> None:
         "html": rf'safedesk export consent-register --html --out "C:\smoke\Registre élèves.html" {key}',
         "pdf": rf'safedesk export consent-register --pdf --out "C:\smoke\Registre élèves.pdf" {key}',
         "verify": f"safedesk verify {key}",
+        "stdin": r"type C:\smoke\pass.txt | safedesk verify --passphrase-file -",
         "backup": rf'safedesk backup --out "C:\smoke\sauvegarde é.sdbk" {key}',
         "clip": rf'"{APP}\venv\Scripts\python.exe" C:\smoke\clip.py',
     }
@@ -270,6 +271,7 @@ def run(smoke: Smoke, kit: Path, python: Path, version: str) -> None:
     pdf = smoke_dir / "Registre élèves.pdf"
     smoke.check("the PDF is a PDF", pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-")
     said("verify", 0, "Verified: no faults found.")
+    said("stdin", 0, "Verified: no faults found.")
     said("backup", 0, "Backup written")
     said("clip", 0, "round-trip True", "exclusions True", "cleared-unchanged True", "kept-changed True")
 
