@@ -500,6 +500,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("action", choices=("check", "install", "uninstall"))
     parser.add_argument("--kit", type=Path, default=Path(__file__).resolve().parent.parent, help="the kit folder")
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # Redirected to a file on Windows (install.bat > log.txt) these are in the ANSI code page,
+        # where a folder such as C:\Users\Łukasz cannot be written: escaped, not a crash.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         if args.action == "check":
             check(args.kit)

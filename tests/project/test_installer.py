@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import os
+import platform
 import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import types
 import zipfile
 from pathlib import Path
@@ -90,6 +93,7 @@ def _fake_sys(**overrides: Any) -> types.SimpleNamespace:
         "base_prefix": r"C:\Users\José\AppData\Local\Programs\Python\Python313",
         "version_info": (3, 13, 1, "final", 0),
         "executable": sys.executable,
+        "stdout": sys.stdout,
         "stderr": sys.stderr,
     }
     values.update(overrides)
@@ -250,6 +254,21 @@ def test_sha256sum_reads_the_same_file(tmp_path: Path) -> None:
 
 def _expand(localappdata: str) -> Any:
     return lambda value: value.replace("%LOCALAPPDATA%", localappdata)
+
+
+def test_a_path_outside_the_output_code_page_is_escaped_not_a_crash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # install.bat > log.txt on Windows: stdout and stderr in cp1252, which has no "Ł".
+    kit = tmp_path / "Łukasz" / "kit"
+    _kit(
+        kit,
+        f"{setup.target_name(sys.platform, platform.machine(), sysconfig.get_platform())}-cp{sys.version_info[0]}{sys.version_info[1]}.txt",
+    )
+    err = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="cp1252"))
+    monkeypatch.setattr(sys, "stderr", err)
+    assert setup.main(["install", "--kit", str(kit)]) == setup.FAILED  # no SHA256SUMS: refused, by name
+    err.seek(0)
+    assert "\\u0141ukasz" in err.read()
 
 
 def test_app_and_records_are_separate_folders() -> None:
