@@ -139,7 +139,7 @@ def test_settings_terms_and_the_printable_sheets_keep_every_value(terminal: Term
         "7",
         TAB,
         "Blue laptop, top drawer",  # this key's label at unlock
-        TAB * 2,  # the theme: kept
+        TAB * 3,  # past the Keys... button and the theme (kept)
         f"Sam {QUOTES} Patel",  # the referrer's name
     )
     terminal.wait_for("Settings saved.")
