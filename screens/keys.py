@@ -122,7 +122,7 @@ class ChangePassphraseForm(ModalForm[bool]):
     """Your own passphrase: the one you unlocked with, then the new one twice (the same rule as at setup)."""
 
     heading = "Change your passphrase"
-    intro = "For the key you unlocked with. Afterwards only the new passphrase opens it."
+    intro = "Afterwards only the new passphrase opens the key you unlocked with."
     save_label = "Change passphrase (Ctrl+S)"
     threaded = True  # checking the current passphrase and wrapping the new one each derive a key
 

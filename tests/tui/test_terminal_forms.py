@@ -705,7 +705,7 @@ def test_changing_your_own_passphrase_typed_at_full_speed_then_only_the_new_one_
     fill(
         terminal,
         "p",
-        "For the key you unlocked with",  # the form's first line
+        "Afterwards only the new passphrase",  # the form's first line
         PASSPHRASE,
         TAB,
         new_passphrase,
