@@ -178,7 +178,9 @@ class KeysScreen(Screen[None]):
     CSS_PATH = "keys.tcss"
     AUTO_FOCUS = "#keys-table"
     BINDINGS = [
-        Binding("a", "add", "Add key", tooltip="Add a deputy's or another DSL's key: they type their own passphrase", id="keys-add"),
+        Binding(
+            "a", "add", "Add key", tooltip="Add a deputy's or another DSL's key: they type their own passphrase", id="keys-add"
+        ),
         Binding("p", "passwd", "My passphrase", tooltip="Change the passphrase of the key you unlocked with", id="keys-passwd"),
         Binding("l", "relabel", "Label", tooltip="Change what the unlock screen calls the highlighted key", id="keys-label"),
         Binding("delete,d", "remove", "Remove", tooltip="Remove the highlighted key (asks first)", id="keys-remove"),

@@ -697,7 +697,9 @@ def test_a_deputys_key_and_its_label_keep_every_value(terminal: Terminal, store_
         assert session.user.name == f"Pat {QUOTES} Lee"
 
 
-def test_changing_your_own_passphrase_typed_at_full_speed_then_only_the_new_one_opens(terminal: Terminal, store_dir: Path) -> None:
+def test_changing_your_own_passphrase_typed_at_full_speed_then_only_the_new_one_opens(
+    terminal: Terminal, store_dir: Path
+) -> None:
     new_passphrase = f"copper {MARKUP} willow 9 meadow"
     terminal.unlock()
     open_header(terminal, "s", "Settings")

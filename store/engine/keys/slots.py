@@ -192,9 +192,7 @@ def passphrase_change_problems(
     return problems
 
 
-def change_passphrase(
-    session: Session, new_passphrase: str, confirmation: str | None = None, current: str | None = None
-) -> None:
+def change_passphrase(session: Session, new_passphrase: str, confirmation: str | None = None, current: str | None = None) -> None:
     """Rewrap the current user's slot under a new passphrase (new salt, recalibrated cost); audited as keys.passwd.
 
     `current`, when given, must open the slot this session was unlocked with (checked here, as it
@@ -224,9 +222,7 @@ def change_passphrase(
         user.passphrase_changed_at = utcnow()
         session.users.save(user, summary=f"passphrase changed for key slot {current_slot.id}")
         session.audit_event("keys.passwd", f"passphrase changed for key slot {current_slot.id}")
-        session.vault.replace_header(
-            header.with_slots(tuple(slot if s.id == current_slot.id else s for s in header.slots))
-        )
+        session.vault.replace_header(header.with_slots(tuple(slot if s.id == current_slot.id else s for s in header.slots)))
     session.vault.slot = slot
 
 
