@@ -123,6 +123,19 @@ def test_tampered_store_points_at_recover(store_dir, pwfile, made):
     assert run(store_dir, "verify", "--passphrase-file", str(pwfile)).exit_code == 0
 
 
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        (PASSPHRASE, "the passphrase you have now"),  # the keys screen's rule too (engine.keys.slots)
+        ("Oak Primary Sam Patel", "a guesser tries those first"),  # rated with the school's and holders' names
+    ],
+)
+def test_passwd_refuses_the_same_or_a_guessable_passphrase_and_changes_nothing(store_dir, pwfile, made, new, message):
+    refused = run(store_dir, "passwd", "--passphrase-file", str(pwfile), "--new-passphrase-file", "-", stdin=new + "\n")
+    assert message in _one_clean_line(refused)
+    assert run(store_dir, "verify", "--passphrase-file", str(pwfile)).exit_code == 0
+
+
 def test_keys_add_list_remove_and_passwd(store_dir, pwfile, made):
     added = run(
         store_dir,

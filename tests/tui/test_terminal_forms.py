@@ -25,6 +25,7 @@ from safedesk.store.consents.events import ConsentEvent
 from safedesk.store.consents.pupils import Pupil
 from safedesk.store.engine.core_records import Setting
 from safedesk.store.engine.session import Session
+from safedesk.store.errors import WrongPassphrase
 from safedesk.store.forms.filled import FormBook
 from safedesk.store.handover.calendar import load_calendar
 from safedesk.store.handover.leavers import leavers
@@ -678,7 +679,7 @@ def test_a_deputys_key_and_its_label_keep_every_value(terminal: Terminal, store_
         "a",
         "Hand over the keyboard",  # the form's first line (the screen's button names the form too)
         f"Pat {QUOTES} Lee",
-        TAB,
+        TAB * 2,  # past the role: a deputy unless chosen
         f"green {MARKUP} teapot",
         TAB,
         deputy_passphrase,
@@ -694,3 +695,30 @@ def test_a_deputys_key_and_its_label_keep_every_value(terminal: Terminal, store_
     with Session.open(store_dir, deputy_passphrase) as session:
         assert session.vault.slot.label == "red kettle 'two'"
         assert session.user.name == f"Pat {QUOTES} Lee"
+
+
+def test_changing_your_own_passphrase_typed_at_full_speed_then_only_the_new_one_opens(
+    terminal: Terminal, store_dir: Path
+) -> None:
+    new_passphrase = f"copper {MARKUP} willow 9 meadow"
+    terminal.unlock()
+    open_header(terminal, "s", "Settings")
+    open_header(terminal, "F4", "Keys")
+    fill(
+        terminal,
+        "p",
+        "Afterwards only the new passphrase",  # the form's first line
+        PASSPHRASE,
+        TAB,
+        new_passphrase,
+        TAB,
+        new_passphrase,
+    )
+    terminal.wait_for("Passphrase changed")  # the toast wraps
+    terminal.quit()
+
+    with pytest.raises(WrongPassphrase):
+        Session.open(store_dir, PASSPHRASE)
+    with Session.open(store_dir, new_passphrase) as session:
+        assert session.user.name == "Sam Patel"
+        assert "keys.passwd" in [entry.action for entry in session.audit.entries()]
