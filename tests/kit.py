@@ -603,3 +603,17 @@ def fast_plain_zip(path: Path) -> bytes:
 def current_day() -> date:
     """Today, asked when a test runs: a date taken at import goes stale when a run passes midnight."""
     return date.today()
+
+
+async def set_fields(app: App[Any], pilot: Pilot[Any], values: dict[str, str]) -> None:
+    """Set a form's fields by widget id at once (form dialogs prefix their ids with 'form-'); for
+    tests of what a form does with its values, not of typing (see `burst` for that)."""
+    from textual.widgets import TextArea
+
+    for key, value in values.items():
+        widget = app.screen.query_one(f"#{key}")
+        if isinstance(widget, TextArea):
+            widget.text = value
+        else:
+            widget.value = value
+    await pilot.pause()

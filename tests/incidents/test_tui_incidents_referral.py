@@ -15,8 +15,7 @@ from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident
 from safedesk.store.text.dates import show_datetime
 from safedesk.widgets.forms import FormDialog
-from tests.kit import PASSPHRASE, SIZE, error_of, make_store, screen_text, unlock
-from tests.tui.test_tui_incidents import fill
+from tests.kit import PASSPHRASE, SIZE, error_of, make_store, screen_text, set_fields, unlock
 
 
 def _store_with_incident(store_dir) -> int:  # type: ignore[no-untyped-def]
@@ -42,11 +41,13 @@ async def test_note_written_later_and_person_with_details(store_dir):
         await pilot.press("t")
         assert isinstance(app.screen, FormDialog)
         assert app.screen.query_one("#form-happened_at").value == show_datetime(datetime.now(UTC))
-        await fill(app, pilot, {"form-note": "Pupil told the tutor at registration.", "form-happened_at": "31/12/2999 09:00"})
+        await set_fields(
+            app, pilot, {"form-note": "Pupil told the tutor at registration.", "form-happened_at": "31/12/2999 09:00"}
+        )
         await pilot.press("ctrl+s")
         assert "future" in error_of(app, "happened_at")
         earlier = datetime.now(UTC) - timedelta(hours=3)
-        await fill(app, pilot, {"form-happened_at": show_datetime(earlier)})
+        await set_fields(app, pilot, {"form-happened_at": show_datetime(earlier)})
         await pilot.press("ctrl+s")
         await pilot.pause()
         log = IncidentLog(app.session)
@@ -59,7 +60,7 @@ async def test_note_written_later_and_person_with_details(store_dir):
 
         # A person with a date of birth and a social worker: one "person" entry, no amendment.
         await pilot.press("p")
-        await fill(
+        await set_fields(
             app,
             pilot,
             {"form-name": "Pupil B", "form-dob": "04/03/2012", "form-social_worker": "J Smith, CSC", "form-reason": "Named"},
@@ -79,10 +80,10 @@ async def test_note_written_later_and_person_with_details(store_dir):
 
         # Correcting a detail is an amendment: the reason is required and the old value kept.
         await pilot.press("u")
-        await fill(app, pilot, {"form-dob": "05/03/2012"})
+        await set_fields(app, pilot, {"form-dob": "05/03/2012"})
         await pilot.press("ctrl+s")
         assert "Say why" in error_of(app, "reason")
-        await fill(app, pilot, {"form-reason": "Checked with the school office"})
+        await set_fields(app, pilot, {"form-reason": "Checked with the school office"})
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert log.get(incident_id).people[-1].dob == date(2012, 3, 5)
@@ -101,13 +102,13 @@ async def test_amend_form_records_harm_test_and_parents_informed(store_dir):
         form = app.screen
         form.query_one("#harm_tests", SelectionList).select("harmed")
         form.query_one("#harm_categories", SelectionList).select("emotional")
-        await fill(app, pilot, {"parents_informed_by": "Head of year", "parents_informed_at": "now", "reason": "LADO call"})
+        await set_fields(app, pilot, {"parents_informed_by": "Head of year", "parents_informed_at": "now", "reason": "LADO call"})
         await pilot.press("ctrl+s")
         await pilot.pause()
         # The harm test belongs to an allegation against an adult: said beside the field.
         assert "allegation" in error_of(app, "harm_tests")
         form.query_one("#flags", SelectionList).select("allegation_against_staff")
-        await fill(app, pilot, {"adult_aware": "no"})
+        await set_fields(app, pilot, {"adult_aware": "no"})
         await pilot.press("ctrl+s")
         await pilot.pause()
         saved = IncidentLog(app.session).get(incident_id)
@@ -122,11 +123,11 @@ async def test_settings_keep_the_referrer(store_dir):
         await unlock(app, pilot)
         app.push_screen(SettingsScreen())
         await pilot.pause()
-        await fill(app, pilot, {"referrer_name": "Sam Patel", "referrer_role": "DSL", "referrer_email": "not an address"})
+        await set_fields(app, pilot, {"referrer_name": "Sam Patel", "referrer_role": "DSL", "referrer_email": "not an address"})
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "email" in error_of(app, "referrer_email")
-        await fill(app, pilot, {"referrer_email": "dsl@oak.sch.uk", "referrer_phone": "01234 567890"})
+        await set_fields(app, pilot, {"referrer_email": "dsl@oak.sch.uk", "referrer_phone": "01234 567890"})
         await pilot.press("ctrl+s")
         await pilot.pause()
     reader = Session.open(store_dir, PASSPHRASE, read_only=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,24 +43,13 @@ from tests.kit import (
     export_handover,
     make_store,
 )
-from tests.tui.test_terminal import TAB, Terminal, fill
+from tests.terminal.tmux import TAB, Terminal, fill
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
 # Typed into every form: Rich/Textual markup and quotes are data, kept as typed.
 MARKUP = "[bold]x[/bold]"
 QUOTES = 'O\'Neil "Ted"'
-
-
-@pytest.fixture
-def terminal(store_dir: Path, tmp_path: Path) -> Iterator[Terminal]:
-    """The app on a store with a cheap KDF (so it opens quickly), in a tmux server of its own."""
-    make_store(store_dir).close()
-    term = Terminal(tmp_path / "tmux.sock", store_dir)
-    try:
-        yield term
-    finally:
-        term.close()
 
 
 def wait_closed(term: Terminal, heading: str) -> None:

@@ -16,8 +16,8 @@ from safedesk.store.text.limits import LIMITS, Kind, limit
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import Form
 from safedesk.widgets.limited import LimitedTextArea
+from tests.input.cases import CASES
 from tests.kit import SIZE, error_of, record_notifications, seed_accounts, settle, unlock
-from tests.tui.test_keys_while_opening import CASES
 
 # The kind a few fields must have (case, field id): what they hold, whatever form they are on.
 KINDS = {

@@ -20,8 +20,8 @@ from safedesk.app import SafeDeskApp
 from safedesk.router import open_screen
 from safedesk.widgets.common import Field
 from safedesk.widgets.forms import Form
+from tests.input.cases import CASES
 from tests.kit import SIZE, burst, screen_text, seed_accounts, settle, unlock
-from tests.tui.test_keys_while_opening import CASES
 
 # Printable hostile text, typed key by key (short: every field of every form gets it).
 TYPED = "[@click=app.quit]q[/] [b =SUM(1) Z̷a̶ \u202eRLO ש"

@@ -9,12 +9,7 @@ then quit and read the store headless to find every value whole.
 
 from __future__ import annotations
 
-import shlex
 import shutil
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,82 +20,10 @@ from safedesk.store.engine.session import Session
 from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident
-from tests.kit import PASSPHRASE, make_store
+from tests.kit import PASSPHRASE
+from tests.terminal.tmux import TAB, Terminal, fill, typing_pause
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
-
-# How long a screen may take to appear on a loaded machine; polling stops as soon as it does.
-PATIENCE = 60.0
-
-
-class Terminal:
-    """One tmux server of its own (its socket under tmp_path) running the app at 80x24."""
-
-    def __init__(self, socket: Path, store: Path) -> None:
-        self._tmux = ["tmux", "-S", str(socket)]
-        app = f"{shlex.quote(sys.executable)} -m safedesk --store {shlex.quote(str(store))}"
-        # The pane stays after the app ends, showing its exit code.
-        self.run("new-session", "-d", "-x", "80", "-y", "24", "-s", "t", f"{app}; echo EXITED $?; sleep 600")
-
-    def run(self, *args: str) -> str:
-        return subprocess.run([*self._tmux, *args], check=True, capture_output=True, text=True, timeout=30).stdout
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t")
-
-    def type(self, text: str) -> None:
-        self.run("send-keys", "-t", "t", "-l", text)
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "t", *keys)
-
-    def paste(self, text: str) -> None:
-        """A bracketed paste, as a terminal sends one (the app turned bracketed paste mode on)."""
-        self.run("set-buffer", "-b", "p", text)
-        self.run("paste-buffer", "-p", "-d", "-b", "p", "-t", "t")
-
-    def wait_for(self, found: str | Callable[[str], bool], what: str = "") -> str:
-        check = found if callable(found) else (lambda screen: found in screen)
-        deadline = time.monotonic() + PATIENCE
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if check(screen):
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"never showed {what or found!r}; the screen:\n{self.screen()}")
-
-    def unlock(self) -> None:
-        self.wait_for("Passphrase")
-        self.type(PASSPHRASE)
-        self.keys("Enter")
-        self.wait_for("Needs attention")
-
-    def quit(self) -> None:
-        self.keys("C-q")
-        self.wait_for("EXITED 0")
-
-    def close(self) -> None:
-        subprocess.run([*self._tmux, "kill-server"], capture_output=True, timeout=30)
-
-
-@pytest.fixture
-def terminal(store_dir: Path, tmp_path: Path) -> Iterator[Terminal]:
-    make_store(store_dir).close()  # a cheap KDF, recorded in the store: the app opens it quickly
-    term = Terminal(tmp_path / "tmux.sock", store_dir)
-    try:
-        yield term
-    finally:
-        term.close()
-
-
-def typing_pause(terminal: Terminal, heading: str) -> None:
-    """The 0.4 s between a form opening and a person starting to type.
-
-    Counted from when the form shows: on a loaded machine opening can take longer than
-    that. Keys typed with no pause at all land in the form too (the last test here).
-    """
-    terminal.wait_for(heading)
-    time.sleep(0.4)
 
 
 def test_typed_at_full_speed_and_saved_at_once_every_value_is_whole(terminal: Terminal, store_dir: Path) -> None:
@@ -172,26 +95,6 @@ def test_keys_typed_with_no_pause_after_the_key_that_opens_a_form_land_in_it(ter
     with Session.open(store_dir, PASSPHRASE) as session:
         (incident,) = session.repo(Incident).all()
         assert incident.title == "No pause at all"
-
-
-def fill(terminal: Terminal, key: str, heading: str, *steps: str | tuple[str, ...]) -> None:
-    """Open a form by its key, pause as a person would, then type it all at full speed and save at once.
-
-    Each step is text to type, or a tuple of keys (Tab, a Select's Enter/Down...).
-    """
-    terminal.keys(key)
-    typing_pause(terminal, heading)
-    for step in steps:
-        if isinstance(step, tuple):
-            terminal.keys(*step)
-        else:
-            terminal.type(step)
-    terminal.keys("C-s")
-    # Saved: a refusal (or a value in the wrong field) keeps the form open.
-    terminal.wait_for(lambda screen: heading not in screen, f"{heading!r} saved and closed")
-
-
-TAB = ("Tab",)
 
 
 def test_every_form_and_dialog_keeps_every_value_typed_at_full_speed(terminal: Terminal, store_dir: Path, tmp_path: Path) -> None:

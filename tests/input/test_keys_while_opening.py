@@ -8,59 +8,16 @@ sends them, and finds the text whole in the form's focused field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import Input, Select, TextArea
 
 from safedesk.app import SafeDeskApp
 from safedesk.router import open_screen
-from safedesk.store.engine.session import Session
 from safedesk.widgets.forms import Form
-from tests.kit import PASSPHRASE, SIZE, add_incident, add_pupil, burst, seed_accounts, settle, unlock
-
-TYPED = "Quick words"
-
-
-def _with_incident(store: Path) -> tuple[str, tuple[Any, ...]]:
-    with Session.open(store, PASSPHRASE) as session:
-        incident = add_incident(session)
-    return "incident", (incident.id,)
-
-
-def _with_pupil(store: Path) -> tuple[str, tuple[Any, ...]]:
-    with Session.open(store, PASSPHRASE) as session:
-        pupil = add_pupil(session)
-    return "pupil", (pupil.id,)
-
-
-def _screen(name: str, *args: Any) -> Callable[[Path], tuple[str, tuple[Any, ...]]]:
-    return lambda store: (name, args)
-
-
-# (where the form opens from, the key that opens it)
-CASES: dict[str, tuple[Callable[[Path], tuple[str, tuple[Any, ...]]], str]] = {
-    "new incident": (_screen("home"), "n"),
-    "incident list: new": (_screen("incidents"), "n"),
-    "incident: amend": (_with_incident, "m"),
-    "incident: note": (_with_incident, "t"),
-    "incident: action": (_with_incident, "a"),
-    "incident: escalation": (_with_incident, "e"),
-    "incident: evidence file": (_with_incident, "f"),
-    "incident: evidence description": (_with_incident, "d"),
-    "incident: person": (_with_incident, "p"),
-    "pupil list: add": (_screen("consents"), "a"),
-    "pupil: edit": (_with_pupil, "e"),
-    "accounts: new": (_screen("accounts"), "n"),
-    "staff: add": (_screen("staff"), "n"),
-    "account: edit": (_screen("account", 1), "e"),
-    "account: admin": (_screen("account", 1), "d"),
-    "login: edit": (_screen("credential", 1), "e"),
-    "keys: add a deputy's key": (_screen("keys"), "a"),
-    "keys: change a label": (_screen("keys"), "l"),
-}
+from tests.input.cases import CASES, TYPED, with_incident
+from tests.kit import SIZE, burst, seed_accounts, settle, unlock
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -90,7 +47,7 @@ async def test_tab_and_text_straight_after_choosing_in_a_list_land_in_the_next_f
     # Enter on a Select's open list gives the focus back to the Select two messages later: a Tab
     # handed out before then went to the closing list, and the text after it was lost.
     seed_accounts(store_dir)
-    name, args = _with_incident(store_dir)
+    name, args = with_incident(store_dir)
     app = SafeDeskApp(store_dir)
     async with app.run_test(size=SIZE) as pilot:
         await unlock(app, pilot)

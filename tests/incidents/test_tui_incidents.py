@@ -13,24 +13,13 @@ from safedesk.store.engine.session import Session
 from safedesk.store.incidents import evidence
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.widgets.forms import FormDialog
-from tests.kit import PASSPHRASE, SIZE, settle, unlock
+from tests.kit import PASSPHRASE, SIZE, set_fields, settle, unlock
 
 HOSTILE = ["[@click=app.quit]x[/]", "[/bold]", "\x1b[2J\x1b]0;pwned\x07text", "[bold"]
 
 
 def make_store(store_dir) -> None:  # type: ignore[no-untyped-def]
     Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)[0].close()
-
-
-async def fill(app, pilot, values: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    """Type into a form's fields by id (form dialogs prefix their ids with 'form-')."""
-    for key, value in values.items():
-        widget = app.screen.query_one(f"#{key}")
-        if isinstance(widget, TextArea):
-            widget.text = value
-        else:
-            widget.value = value
-    await pilot.pause()
 
 
 async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
@@ -44,7 +33,7 @@ async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
         await pilot.press("3")  # start an incident record from this
         form = app.screen
         assert isinstance(form, IncidentFormScreen)
-        await fill(app, pilot, {"reported_by": "Office manager", "description": "Parent's comment naming a teacher."})
+        await set_fields(app, pilot, {"reported_by": "Office manager", "description": "Parent's comment naming a teacher."})
         await pilot.press("ctrl+s")
         await pilot.pause()
         detail = app.screen
@@ -62,7 +51,9 @@ async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
 
         # Escalate to the platform.
         await pilot.press("e")
-        await fill(app, pilot, {"form-target": "platform_report", "form-reference": "FB-123", "form-result": "Comment removed"})
+        await set_fields(
+            app, pilot, {"form-target": "platform_report", "form-reference": "FB-123", "form-result": "Comment removed"}
+        )
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert log.escalations(incident.id)[0].reference == "FB-123"
@@ -71,7 +62,7 @@ async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
         shot = tmp_path / "comment.png"
         shot.write_bytes(b"png bytes of the comment")
         await pilot.press("f")
-        await fill(app, pilot, {"form-path": str(shot), "form-captured_by": "Office manager"})
+        await set_fields(app, pilot, {"form-path": str(shot), "form-captured_by": "Office manager"})
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         await pilot.press("escape")  # "Delete the original?" -> keep it
@@ -80,10 +71,10 @@ async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
 
         # Amend the description: a reason is required and the old text stays readable.
         await pilot.press("m")
-        await fill(app, pilot, {"description": "Corrected: the comment named the class teacher."})
+        await set_fields(app, pilot, {"description": "Corrected: the comment named the class teacher."})
         await pilot.press("ctrl+s")
         assert "Say why" in str(app.screen.query_one("#error-reason").render())
-        await fill(app, pilot, {"reason": "Office manager re-read the post"})
+        await set_fields(app, pilot, {"reason": "Office manager re-read the post"})
         await pilot.press("ctrl+s")
         await pilot.pause()
         amended = [e for e in log.chronology(incident.id) if e.kind == "amended"]
@@ -91,13 +82,13 @@ async def test_triage_to_closed_incident_by_keyboard(store_dir, tmp_path):
 
         # Close with an outcome; the open checklist actions are asked about, not silently kept.
         await pilot.press("c")
-        await fill(app, pilot, {"form-status": "closed"})
+        await set_fields(app, pilot, {"form-status": "closed"})
         await pilot.press("ctrl+s")
         assert "open action" in str(app.screen.query_one("#error-open_actions").render())
-        await fill(app, pilot, {"form-open_actions": "not_needed", "form-lessons": "Check comments daily in term time."})
+        await set_fields(app, pilot, {"form-open_actions": "not_needed", "form-lessons": "Check comments daily in term time."})
         await pilot.press("ctrl+s")
         assert "outcome" in str(app.screen.query_one("#error-outcome").render()).lower()
-        await fill(app, pilot, {"form-outcome": "Comment removed by Facebook; parent met the head."})
+        await set_fields(app, pilot, {"form-outcome": "Comment removed by Facebook; parent met the head."})
         await pilot.press("ctrl+s")
         await pilot.pause()
         closed = log.get(incident.id)
@@ -145,10 +136,10 @@ async def test_list_filters_and_opens(store_dir):
         await pilot.press("escape")
         screen.query_one(RowTable).focus()
         await pilot.press("f")
-        await fill(app, pilot, {"form-platform": "x", "form-since": "zz"})
+        await set_fields(app, pilot, {"form-platform": "x", "form-since": "zz"})
         await pilot.press("ctrl+s")
         assert "DD/MM/YYYY" in str(app.screen.query_one("#error-since").render())
-        await fill(app, pilot, {"form-since": ""})
+        await set_fields(app, pilot, {"form-since": ""})
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert table.row_count == 3  # the three on X, any words (the search box was cleared)
@@ -171,20 +162,20 @@ async def test_markup_and_escapes_in_every_text_field_are_kept_as_text(store_dir
         form = app.screen
         text_fields = ["title", "reported_by", "where_seen", "description"]
         for index, field in enumerate(text_fields):
-            await fill(app, pilot, {field: HOSTILE[index % len(HOSTILE)] + " " + "; ".join(HOSTILE)})
+            await set_fields(app, pilot, {field: HOSTILE[index % len(HOSTILE)] + " " + "; ".join(HOSTILE)})
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, IncidentDetailScreen), form
         detail = app.screen
         # Notes, actions and people get the same treatment.
         await pilot.press("t")
-        await fill(app, pilot, {"form-note": " ".join(HOSTILE)})
+        await set_fields(app, pilot, {"form-note": " ".join(HOSTILE)})
         await pilot.press("ctrl+s")
         await pilot.press("a")
-        await fill(app, pilot, {"form-text": " ".join(HOSTILE), "form-owner": HOSTILE[0]})
+        await set_fields(app, pilot, {"form-text": " ".join(HOSTILE), "form-owner": HOSTILE[0]})
         await pilot.press("ctrl+s")
         await pilot.press("p")
-        await fill(app, pilot, {"form-name": HOSTILE[0], "form-role": "parent"})
+        await set_fields(app, pilot, {"form-name": HOSTILE[0], "form-role": "parent"})
         await pilot.press("ctrl+s")
         await pilot.pause()
         for tab in "123456":
@@ -202,7 +193,7 @@ async def test_lock_mid_form_keeps_the_draft(store_dir):
     async with app.run_test(size=SIZE) as pilot:
         await unlock(app, pilot)
         await pilot.press("n")
-        await fill(app, pilot, {"title": "Half-written report", "description": "Draft words"})
+        await set_fields(app, pilot, {"title": "Half-written report", "description": "Draft words"})
         await pilot.press("ctrl+l")
         assert isinstance(app.screen, LockScreen)
         await pilot.press(*PASSPHRASE, "enter")

@@ -1,0 +1,1 @@
+"""Tests: incidents, their evidence and referrals (store, CLI and screens)."""

@@ -1,0 +1,1 @@
+"""Tests: every keystroke kept, every input inert (forms, pastes, limits, the CLI's echo)."""

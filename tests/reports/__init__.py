@@ -1,0 +1,1 @@
+"""Tests: reports, printing and the demo store they are shown with."""

@@ -1,0 +1,1 @@
+"""Tests: the real app on a real terminal (tmux)."""
