@@ -92,7 +92,11 @@ class SafeDeskApp(App[int]):
         # `safedesk guide`: the guidance is the first screen itself, not pushed over a blank one
         # once that is mounted (one screen composed and laid out before the first paint, not two).
         if self.start_screen == "guide":
-            return screen("guide")
+            first = screen("guide")
+            # Textual reads a screen's CSS_PATH when the screen is pushed (or a mode's is made), never
+            # for the default screen: without this the guide was drawn without its own style sheet.
+            self._load_screen_css(first)
+            return first
         return super().get_default_screen()
 
     def on_mount(self) -> None:
