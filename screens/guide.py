@@ -44,7 +44,7 @@ class TopicList(OptionList):
     is kept from the start (guide.tcss: scrollbar-gutter), so a scrollbar never changes the width.
     """
 
-    def _on_resize(self, event: events.Resize) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         if self._line_cache.lines and self.virtual_size.width == self.scrollable_content_region.width:
             event.prevent_default()  # OptionList's handler (the only other one) would forget them
 
