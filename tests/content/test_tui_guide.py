@@ -84,6 +84,10 @@ async def test_the_guide_as_first_screen_is_drawn_with_its_own_style_sheet(store
         assert len(app.screen_stack) == 1
         assert app.screen.query_one("#guide-left").outer_size.width == 32
         assert app.screen.query_one("#guide-list").styles.scrollbar_gutter == "stable"
+        await app.push_screen(GuideScreen())  # pushed as usual: its style sheet is not read twice
+        await pilot.pause()
+        assert [path for path, _ in app.stylesheet.source if path.endswith("guide.tcss")] == [str(GuideScreen().css_path[0])]
+        assert app.screen.query_one("#guide-left").outer_size.width == 32
 
 
 async def test_the_topics_are_measured_once_and_again_only_at_a_new_width(store_dir, monkeypatch):
