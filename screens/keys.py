@@ -1,8 +1,9 @@
-"""Keys: who can open the store. Each key slot by its label and kind, add a deputy's key, relabel, remove.
+"""Keys: who can open the store. Each key slot by its label and kind; add a key (a deputy's or
+another DSL's), change your own passphrase, relabel, remove.
 
 Every rule and audit entry is the store's (`safedesk.store.engine.keys.slots`), the same
-functions `safedesk keys ...` calls: this screen only asks and shows. A passphrase is never
-shown; the deputy types their own into the add form (twice), with the setup screen's
+functions `safedesk keys ...` and `safedesk passwd` call: this screen only asks and shows. A
+passphrase is never shown; each person types their own (twice), with the setup screen's
 strength meter beside it.
 """
 
@@ -17,13 +18,16 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Header, Input, Static
 
-from safedesk.store.engine.core_records import User
+from safedesk.store.engine.core_records import ROLE_LABELS, User
 from safedesk.store.engine.keys.slots import (
     REMOVED_NOTE,
     SlotInfo,
     add_user,
+    change_passphrase,
     list_slots,
     new_key_problems,
+    passphrase_change_problems,
+    passphrase_change_refused,
     removal_refused,
     remove_user,
     replace_recovery_key,
@@ -31,8 +35,9 @@ from safedesk.store.engine.keys.slots import (
     suggested_label,
 )
 from safedesk.store.engine.session import Session
-from safedesk.store.errors import SafeDeskError
+from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.limits import Kind, limit
+from safedesk.widgets.choice import SteadySelect
 from safedesk.widgets.common import Field, FieldError, FittedTable, StrengthMeter, cell
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.footer import Footer
@@ -43,13 +48,18 @@ from safedesk.widgets.host import host, session_of
 LABEL_FIELD = "Label at unlock: anyone can read it, so not a name"
 
 
-class AddKeyForm(ModalForm[User]):
-    """A deputy's own key: their name, the label the unlock screen shows, their passphrase twice."""
+# The roles a new key may have, a deputy first (the usual case, and the default).
+NEW_KEY_ROLES = ("deputy", "dsl")
 
-    heading = "Add a deputy's key"
-    intro = "Hand over the keyboard: the deputy types their own passphrase."
+
+class AddKeyForm(ModalForm[User]):
+    """A new person's own key: their name, their role, the label the unlock screen shows, their passphrase twice."""
+
+    heading = "Add a key"
+    intro = "Hand over the keyboard: the new key holder types their own passphrase."
     save_label = "Add key (Ctrl+S)"
     threaded = True  # deriving the new slot's key takes a moment
+    wide = True  # five fields are taller than a dialog at 24 rows: the fields scroll, the buttons stay
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -58,9 +68,20 @@ class AddKeyForm(ModalForm[User]):
 
     def form(self) -> ComposeResult:
         yield Field(
-            "Deputy's name (kept encrypted, never shown at unlock)",
+            "Their name (kept encrypted, never shown at unlock)",
             Input(compact=True, id="key-name", max_length=limit(Kind.NAME)),
             field_id="name",
+        )
+        yield Field(
+            "Their role (a second DSL, or a deputy)",
+            SteadySelect(
+                [(ROLE_LABELS[role], role) for role in NEW_KEY_ROLES],
+                value=NEW_KEY_ROLES[0],
+                allow_blank=False,
+                compact=True,
+                id="key-role",
+            ),
+            field_id="role",
         )
         yield Field(
             LABEL_FIELD,
@@ -85,25 +106,83 @@ class AddKeyForm(ModalForm[User]):
         self.query_one("#key-strength", StrengthMeter).show(event.value, names)
 
     def problems(self, values: dict[str, Any]) -> dict[str, str]:
-        return new_key_problems(self.session, values["name"], "deputy", values["passphrase"], values["confirm"], values["label"])
+        return new_key_problems(
+            self.session, values["name"], values["role"], values["passphrase"], values["confirm"], values["label"]
+        )
+
+    def busy(self, busy: bool) -> None:
+        super().busy(busy)
+        for widget in self.query("Input, Select, Button"):
+            widget.disabled = busy
+
+    def save(self, values: dict[str, Any]) -> User:
+        return add_user(self.session, values["name"], values["role"], values["passphrase"], values["confirm"], values["label"])
+
+
+class ChangePassphraseForm(ModalForm[bool]):
+    """Your own passphrase: the one you unlocked with, then the new one twice (the same rule as at setup)."""
+
+    heading = "Change your passphrase"
+    intro = "Afterwards only the new passphrase opens the key you unlocked with."
+    save_label = "Change passphrase (Ctrl+S)"
+    threaded = True  # checking the current passphrase and wrapping the new one each derive a key
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def form(self) -> ComposeResult:
+        yield Field(
+            "Your current passphrase",
+            Input(compact=True, id="passwd-current", password=True, max_length=limit(Kind.PASSPHRASE)),
+            field_id="current",
+        )
+        yield Field(
+            "New passphrase: three or more random words",
+            Input(compact=True, id="passwd-new", password=True, max_length=limit(Kind.PASSPHRASE)),
+            field_id="passphrase",
+        )
+        yield StrengthMeter(id="passwd-strength")
+        yield Field(
+            "Type the new passphrase again",
+            Input(compact=True, id="passwd-confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
+            field_id="confirm",
+        )
+
+    @on(Input.Changed, "#passwd-new")
+    def _strength(self, event: Input.Changed) -> None:
+        self.query_one("#passwd-strength", StrengthMeter).show(event.value, self.session.guessable_names())
+
+    def problems(self, values: dict[str, Any]) -> dict[str, str]:
+        return passphrase_change_problems(self.session, values["passphrase"], values["confirm"], values["current"])
+
+    async def refused(self, error: SafeDeskError) -> None:
+        if isinstance(error, InvalidInput) and error.field == "current":
+            # Emptied before the message shows (an edit clears it), as on the lock screen.
+            self.query_one("#passwd-current", Input).value = ""
+        await super().refused(error)
 
     def busy(self, busy: bool) -> None:
         super().busy(busy)
         for widget in self.query("Input, Button"):
             widget.disabled = busy
 
-    def save(self, values: dict[str, Any]) -> User:
-        return add_user(self.session, values["name"], "deputy", values["passphrase"], values["confirm"], values["label"])
+    def save(self, values: dict[str, Any]) -> bool:
+        change_passphrase(self.session, values["passphrase"], values["confirm"], values["current"])
+        return True
 
 
 class KeysScreen(Screen[None]):
-    """Every key slot: label, kind, holder, when added. a adds a deputy's key, l relabels, Delete removes."""
+    """Every key slot: label, kind, holder, when added. a adds a key, p changes yours, l relabels, Delete removes."""
 
     SUB_TITLE = "Keys"  # the header names the screen
     CSS_PATH = "keys.tcss"
     AUTO_FOCUS = "#keys-table"
     BINDINGS = [
-        Binding("a", "add", "Add key", tooltip="Add a deputy's key: they type their own passphrase", id="keys-add"),
+        Binding(
+            "a", "add", "Add key", tooltip="Add a deputy's or another DSL's key: they type their own passphrase", id="keys-add"
+        ),
+        Binding("p", "passwd", "My passphrase", tooltip="Change the passphrase of the key you unlocked with", id="keys-passwd"),
         Binding("l", "relabel", "Label", tooltip="Change what the unlock screen calls the highlighted key", id="keys-label"),
         Binding("delete,d", "remove", "Remove", tooltip="Remove the highlighted key (asks first)", id="keys-remove"),
         Binding(
@@ -127,10 +206,12 @@ class KeysScreen(Screen[None]):
         yield FittedTable([("On the unlock screen", None), ("Kind", 12), ("Holder", 24), ("Added", 10)], id="keys-table")
         yield FieldError(id="keys-message")
         with Horizontal(id="keys-buttons"):
-            yield Button(compact=True, label="Add a deputy's key (a)", variant="primary", id="keys-add-button")
+            # Five buttons in 80 columns: short labels (the footer and tooltips say more).
+            yield Button(compact=True, label="Add key (a)", variant="primary", id="keys-add-button")
+            yield Button(compact=True, label="My passphrase (p)", id="keys-passwd-button")
             yield Button(compact=True, label="Label (l)", id="keys-label-button")
-            yield Button(compact=True, label="Remove (Del)", id="keys-remove-button")
-            yield Button(compact=True, label="New recovery key (r)", id="keys-recovery-button")
+            yield Button(compact=True, label="Remove (d)", id="keys-remove-button")
+            yield Button(compact=True, label="New recovery (r)", id="keys-recovery-button")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -180,6 +261,22 @@ class KeysScreen(Screen[None]):
             self.notify(f"Added '{title}': {user.name} can now unlock with their own passphrase.", markup=False)
 
         self.app.push_screen(AddKeyForm(session_of(self.app)), added)
+
+    @on(Button.Pressed, "#keys-passwd-button")
+    def action_passwd(self) -> None:
+        self._clear()
+        session = session_of(self.app)
+        refused = passphrase_change_refused(session)
+        if refused:
+            self._say(refused)
+            return
+
+        def changed(done: bool | None) -> None:
+            if done:
+                self.refresh_table()
+                self.notify("Passphrase changed: from now on only the new one opens your key.", markup=False)
+
+        self.app.push_screen(ChangePassphraseForm(session), changed)
 
     @on(Button.Pressed, "#keys-label-button")
     def action_relabel(self) -> None:

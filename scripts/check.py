@@ -33,6 +33,7 @@ MYPY_EXTRA = (
     "scripts/check.py",
     "scripts/screenshots.py",
     "scripts/build-offline-bundle",
+    "scripts/wine_smoke.py",
     "scripts/install_locked.py",
     "scripts/installer/safedesk_setup.py",
 )

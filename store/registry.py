@@ -20,6 +20,7 @@ from safedesk.store.text.markdown import check_markdown, outline
 
 __all__ = [
     "LEVELS",
+    "SAFEGUARDING_AREAS",
     "AttentionItem",
     "Check",
     "CheckFn",
@@ -27,10 +28,22 @@ __all__ = [
     "Registry",
     "Report",
     "ReportParams",
+    "attention_priority",
 ]
 
 # Order of urgency; the word is shown with the item, so colour never carries it alone.
 LEVELS = ("overdue", "action", "due soon", "advice")
+
+# The home list's order, decided here and nowhere else (`attention_priority`):
+#   1. safeguarding: what keeps a child safe or their record reachable: a child protection
+#      file to transfer or a handover whose receipt is not confirmed ("handover"), an
+#      incident's actions and reviews ("incidents"), a recovery key never confirmed as written
+#      down ("recovery key": without it a forgotten passphrase loses every record);
+#   2. everything else, the housekeeping: accounts, consents, forms, policy, backups, keys advice.
+# Within each group the most urgent level first (LEVELS), then the order the features were
+# registered in (safedesk.store.features). So an overdue account item never hides a transfer
+# due below the fold at 80x24. A new area is housekeeping unless added here.
+SAFEGUARDING_AREAS = frozenset({"handover", "incidents", "recovery key"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,12 @@ class AttentionItem:
     text: str  # may contain user text: render as plain text
     area: str  # "store", "incidents", ...
     target: str = ""  # what to open, e.g. "incidents/12"
+
+
+def attention_priority(item: AttentionItem) -> tuple[int, int]:
+    """Where `item` goes on the home list: safeguarding before housekeeping, then by level (see SAFEGUARDING_AREAS)."""
+    group = 0 if item.area in SAFEGUARDING_AREAS else 1
+    return group, LEVELS.index(item.level) if item.level in LEVELS else len(LEVELS)
 
 
 Provider = Callable[[Session], Iterable[AttentionItem]]
@@ -107,9 +126,9 @@ class Registry:
     # ----------------------------------------------------------------- using
 
     def attention(self, session: Session) -> list[AttentionItem]:
-        """Every provider's items, most urgent first (in registration order within a level)."""
+        """Every provider's items in `attention_priority` order (registration order where it ties)."""
         items = [item for provider in self._providers for item in provider(session)]
-        return sorted(items, key=lambda i: LEVELS.index(i.level) if i.level in LEVELS else len(LEVELS))
+        return sorted(items, key=attention_priority)  # a stable sort: ties keep registration order
 
     def verify(self, session: Session) -> VerifyReport:
         """The engine's own checks, then each feature's."""

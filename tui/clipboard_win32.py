@@ -9,6 +9,11 @@ CanUploadToCloudClipboard as a DWORD 0, which tell clipboard history, cloud sync
 monitors to leave it alone. Clearing compares the clipboard's sequence number, so it empties
 the clipboard only while it still holds SafeDesk's copy, never something copied since.
 
+Each copy and clear opens the clipboard with a message-only window of its own, destroyed right
+after: opened with no window, EmptyClipboard leaves the clipboard with no owner, and Microsoft
+documents that SetClipboardData then fails (OpenClipboard's remarks, KB 92530). Where no window
+can be made, the clipboard is opened without one, which most Windows versions accept.
+
 No Textual import: the calls go through ctypes, with the DLLs passed in so tests use fakes.
 """
 
@@ -29,6 +34,8 @@ DWORD_ZERO = (0).to_bytes(4, "little")
 # Another program (a clipboard manager, Office) may hold the clipboard for a moment.
 OPEN_ATTEMPTS = 10
 OPEN_PAUSE = 0.02
+# The parent that makes a window message-only: never shown, never sent broadcasts.
+HWND_MESSAGE = -3
 
 
 class ClipboardBusy(Exception):
@@ -55,6 +62,12 @@ class Win32Clipboard:
         kernel32.GlobalLock.restype = wintypes.LPVOID
         kernel32.GlobalUnlock.argtypes = [wintypes.HGLOBAL]
         kernel32.GlobalFree.argtypes = [wintypes.HGLOBAL]
+        user32.CreateWindowExW.argtypes = [
+            wintypes.DWORD, wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD, ctypes.c_int, ctypes.c_int,
+            ctypes.c_int, ctypes.c_int, wintypes.HWND, wintypes.HMENU, wintypes.HINSTANCE, wintypes.LPVOID,
+        ]  # fmt: skip
+        user32.CreateWindowExW.restype = wintypes.HWND
+        user32.DestroyWindow.argtypes = [wintypes.HWND]
         user32.OpenClipboard.argtypes = [wintypes.HWND]
         user32.SetClipboardData.argtypes = [wintypes.UINT, wintypes.HANDLE]
         user32.SetClipboardData.restype = wintypes.HANDLE
@@ -106,20 +119,31 @@ class Win32Clipboard:
 
 
 class _Open:
-    """OpenClipboard ... CloseClipboard, retried briefly while another program holds it."""
+    """OpenClipboard ... CloseClipboard with a window of our own as the owner, retried briefly
+    while another program holds the clipboard; the window goes when the clipboard is closed."""
 
     def __init__(self, user32: Any) -> None:
         self._user32 = user32
+        self._window: int | None = None
 
     def __enter__(self) -> None:
+        # A "STATIC" window needs no class of our own; no window (0) falls back to no owner.
+        self._window = self._user32.CreateWindowExW(0, "STATIC", None, 0, 0, 0, 0, 0, HWND_MESSAGE, None, None, None) or None
         for _ in range(OPEN_ATTEMPTS):
-            if self._user32.OpenClipboard(None):
+            if self._user32.OpenClipboard(self._window):
                 return
             time.sleep(OPEN_PAUSE)
+        self._destroy()
         raise ClipboardBusy("another program is using the clipboard")
 
     def __exit__(self, *exc: object) -> None:
         self._user32.CloseClipboard()
+        self._destroy()
+
+    def _destroy(self) -> None:
+        if self._window is not None:
+            self._user32.DestroyWindow(self._window)
+            self._window = None
 
 
 def native_clipboard() -> Win32Clipboard | None:

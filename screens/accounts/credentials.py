@@ -164,7 +164,9 @@ class PasswordFormMixin:
         # Editing an existing login has no password field: its keys do nothing there.
         if action in ("generate", "show_typed"):
             return bool(self.query("#in-password"))  # type: ignore[attr-defined]
-        return True
+        # The form's own rules too: without them Enter on the reason's list moved to the next field
+        # (the list never opened; the keys meant for it landed in the date, the next Enter saved).
+        return super().check_action(action, parameters)  # type: ignore[misc]
 
     def on_screen_suspend(self) -> None:
         # Covered (by the generator, a dialog or the lock screen): mask what was being typed.

@@ -34,7 +34,10 @@ class HandoverImportScreen(Form[ho.Opened]):
     SUB_TITLE = "Handover: import"  # the header names the screen
 
     CSS_PATH = "listing.tcss"
+    # Both on Ctrl+S, each allowed on its own step (check_action): a class's bindings for a key replace
+    # its base's, so without the first here Ctrl+S on the file and passphrase did nothing.
     BINDINGS = [
+        Binding("ctrl+s", "save", "Open", tooltip="Open and check the file", id="form-save", priority=True),
         Binding("ctrl+s", "import", "Import", tooltip="Add the previewed records to this store", id="hi-import", priority=True),
     ]
     threaded = True  # decryption runs in a child process, waited for off the UI thread

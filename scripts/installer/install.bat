@@ -8,19 +8,20 @@ set "CHOSEN="
 set "FIRST="
 set "STORE="
 
-rem The py launcher, for each supported version in turn.
+rem Each test reads ERRORLEVEL on its own line, never "a && b": the same on every cmd.exe, and on
+rem Wine's, whose "&&" runs b even after a fails (scripts/wine_smoke.py runs this file there).
+set "LAUNCHER="
 where py >nul 2>nul
-if not errorlevel 1 for %%V in (3.14 3.13 3.12 3.11) do if not defined CHOSEN (
-  py -%%V "%SETUP%" check >nul 2>nul && set "CHOSEN=py -%%V"
-)
+if not errorlevel 1 set "LAUNCHER=1"
+
+rem The py launcher, for each supported version in turn.
+if defined LAUNCHER for %%V in (3.14 3.13 3.12 3.11) do if not defined CHOSEN call :probe_launcher %%V
 
 rem Then python and python3 on PATH, never the Microsoft Store's stub or Store Python in WindowsApps.
 if not defined CHOSEN for /f "delims=" %%P in ('where python python3 2^>nul') do if not defined CHOSEN call :probe "%%P"
 
 rem Any other Python the launcher knows, so an unsupported one can say why it is not used.
-if not defined CHOSEN if not defined FIRST (
-  where py >nul 2>nul && set "FIRST=py -3"
-)
+if not defined CHOSEN if not defined FIRST if defined LAUNCHER set "FIRST=py -3"
 
 if defined CHOSEN (
   %CHOSEN% "%SETUP%" install
@@ -41,8 +42,17 @@ echo SafeDesk needs Python 3.11 or newer ^(64-bit^) and none was found. Install 
 echo ^('Install for me only' needs no administrator rights^) or ask your IT team, then run this again.
 goto :fail
 
+:probe_launcher
+py -%1 "%SETUP%" check >nul 2>nul
+if not errorlevel 1 set "CHOSEN=py -%1"
+exit /b 0
+
 :probe
-echo "%~1"| findstr /i /c:"\WindowsApps\" >nul && (set "STORE=1" & exit /b 0)
+rem A path in ...\WindowsApps\ is the Store's stub or a Store Python: noted, never run. Compared by
+rem cutting "\WindowsApps\" out (case-insensitive), not with findstr, which reads \" as a quote.
+set "CANDIDATE=%~1"
+set "OUTSIDE=%CANDIDATE:\WindowsApps\=%"
+if not "%OUTSIDE%"=="%CANDIDATE%" (set "STORE=1" & exit /b 0)
 "%~1" "%SETUP%" check >nul 2>nul
 if not errorlevel 1 (set CHOSEN="%~1") else if not defined FIRST set FIRST="%~1"
 exit /b 0

@@ -20,9 +20,11 @@ function Invoke-Probe([string]$exe, [string[]]$pre, [string[]]$rest) {
 }
 
 # Candidates in order: the py launcher for each supported version, then python/python3 on PATH.
+# The third item says whether a 'no' from it explains itself: 'py -3.14' without a 3.14 only
+# says the launcher has none, so, as in install.bat, it is never the one asked to explain.
 $candidates = @()
 if (Get-Command py -CommandType Application -ErrorAction SilentlyContinue) {
-  foreach ($v in @('-3.14', '-3.13', '-3.12', '-3.11')) { $candidates += , @('py', @($v)) }
+  foreach ($v in @('-3.14', '-3.13', '-3.12', '-3.11')) { $candidates += , @('py', @($v), $false) }
 }
 $storeSeen = $false
 foreach ($name in @('python', 'python3')) {
@@ -30,12 +32,12 @@ foreach ($name in @('python', 'python3')) {
     # %LOCALAPPDATA%\Microsoft\WindowsApps\python.exe is the Store's stub (it opens the Store) or a
     # Store Python: neither is run.
     if ($found.Source -like '*\WindowsApps\*') { $storeSeen = $true; continue }
-    $candidates += , @($found.Source, @())
+    $candidates += , @($found.Source, @(), $true)
   }
 }
 if (Get-Command py -CommandType Application -ErrorAction SilentlyContinue) {
   # Any other Python the launcher knows, so an unsupported one can say why it is not used.
-  $candidates += , @('py', @('-3'))
+  $candidates += , @('py', @('-3'), $true)
 }
 
 function Stop-Install([int]$code) {
@@ -49,7 +51,7 @@ $first = $null
 foreach ($c in $candidates) {
   $code = Invoke-Probe $c[0] $c[1] @($setup, 'check')
   if ($code -eq 0) { $chosen = $c; break }
-  if ($code -ge 0 -and -not $first) { $first = $c }
+  if ($code -ge 0 -and $c[2] -and -not $first) { $first = $c }
 }
 
 if ($chosen) {

@@ -358,15 +358,20 @@ def start_menu_dir(environ: Mapping[str, str]) -> Path:
 
 
 def make_shortcut(app: Path) -> bool:
+    """True once the Start menu holds the shortcut: the installer only then says there is one.
+
+    The file is looked for, not just PowerShell's exit code: a PowerShell that ran nothing (a
+    stand-in, as Wine's is) exits 0 too.
+    """
     target, arguments = shortcut_spec(app, windows_terminal(os.environ))
-    env = dict(
-        os.environ, SAFEDESK_LNK=str(start_menu_dir(os.environ) / SHORTCUT), SAFEDESK_TARGET=target, SAFEDESK_ARGS=arguments
-    )
+    link = start_menu_dir(os.environ) / SHORTCUT
+    env = dict(os.environ, SAFEDESK_LNK=str(link), SAFEDESK_TARGET=target, SAFEDESK_ARGS=arguments)
     command = ["powershell", "-NoProfile", "-NonInteractive", "-Command", SHORTCUT_PS]
     try:
-        return subprocess.run(command, env=env, capture_output=True).returncode == 0
+        ran = subprocess.run(command, env=env, capture_output=True).returncode == 0
     except OSError:  # PowerShell missing or blocked: the launcher still works
         return False
+    return ran and link.is_file()
 
 
 def register_uninstaller(app: Path, version: str) -> None:
@@ -388,7 +393,11 @@ def register_uninstaller(app: Path, version: str) -> None:
 def installed_facts(python: Path) -> tuple[str, str]:
     """(`safedesk --version`, the records folder), asked of the installed app itself."""
     code = "from safedesk.cli.main import default_store_dir, version_line; print(version_line()); print(default_store_dir())"
-    result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, encoding="utf-8")
+    # A pipe from Python on Windows is in the ANSI code page unless told otherwise: the records
+    # folder of a user named José would not decode as UTF-8 here (or, for a name outside that
+    # code page, not print at all), so the child is told to write UTF-8.
+    environ = dict(os.environ, PYTHONIOENCODING="utf-8")
+    result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, encoding="utf-8", env=environ)
     if result.returncode != 0:
         raise Refusal("SafeDesk was installed but does not start:\n" + result.stderr[-2000:])
     version, records = result.stdout.strip().splitlines()[-2:]
@@ -491,6 +500,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("action", choices=("check", "install", "uninstall"))
     parser.add_argument("--kit", type=Path, default=Path(__file__).resolve().parent.parent, help="the kit folder")
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # Redirected to a file on Windows (install.bat > log.txt) these are in the ANSI code page,
+        # where a folder such as C:\Users\Łukasz cannot be written: escaped, not a crash.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         if args.action == "check":
             check(args.kit)

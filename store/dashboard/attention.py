@@ -1,4 +1,4 @@
-"""The store's own home-screen items: who can open it, and when it was last backed up.
+"""The store's own home-screen items: a recovery key never confirmed, who can open it, and when it was last backed up.
 
 The item types and the list every feature adds to live in safedesk.store.registry.
 No Textual here: the CLI and reports can list the same items.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from safedesk.store.engine.keys.slots import recovery_key_unconfirmed
 from safedesk.store.engine.session import Session
 from safedesk.store.registry import AttentionItem
 
@@ -16,6 +17,14 @@ BACKUP_DUE_AFTER = timedelta(days=7)
 
 
 def store_health(session: Session) -> Iterable[AttentionItem]:
+    if recovery_key_unconfirmed(session):
+        # A safeguarding item (registry.SAFEGUARDING_AREAS): lose it and a forgotten passphrase loses every record.
+        yield AttentionItem(
+            "action",
+            "The recovery key was never confirmed as written down: make a new one for the school safe (Enter: Keys, r).",
+            "recovery key",
+            "keys",
+        )
     people = [u for u in session.active_users() if u.role != "recovery"]
     if len(people) < 2:
         yield AttentionItem(

@@ -204,6 +204,24 @@ async def test_lock_while_typing_a_new_password_masks_it_again(store_dir):
         assert app.screen is form and field.password and field.value == NEW_SECRET
 
 
+async def test_enter_on_the_reason_opens_its_list_and_keeps_the_keys_after_it(store_dir):
+    """Enter is the form's key only in a one-line field: on the reason's list it opens the list."""
+    from tests.kit import settle
+
+    seed_accounts(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_credential(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, ChangePasswordForm)
+        await pilot.press(*NEW_SECRET, "tab", "enter", "down", "enter", "tab", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen  # saved: the reason was chosen from the list (none chosen is refused)
+        assert Register(app.session).credential(1).password == NEW_SECRET
+
+
 async def test_change_password_with_the_generator(store_dir, monkeypatch):
     seed_accounts(store_dir)
     app = SafeDeskApp(store_dir)

@@ -21,10 +21,20 @@ from safedesk.screens.accounts import secrets as secrets_ui
 
 
 class FakeWindows:
-    """user32 and kernel32 in one: real memory for GlobalLock, a clipboard of format -> bytes."""
+    """user32 and kernel32 in one: real memory for GlobalLock, a clipboard of format -> bytes.
 
-    def __init__(self, busy_opens: int = 0) -> None:
+    As documented: after OpenClipboard(NULL), EmptyClipboard leaves no owner and SetClipboardData
+    fails; no_windows makes CreateWindowExW fail and lets a copy with no owner through.
+    """
+
+    WINDOW = 0x5AFE
+
+    def __init__(self, busy_opens: int = 0, no_windows: bool = False) -> None:
         self.busy_opens = busy_opens
+        self.no_windows = no_windows
+        self.opened_by: object = None
+        self.owner: object = None
+        self.windows: set[int] = set()
         self.calls: list[str] = []
         self.formats: dict[str, int] = {}
         self.clipboard: dict[int, bytes] = {}
@@ -33,12 +43,26 @@ class FakeWindows:
         self.is_open = False
 
     # user32
+    def CreateWindowExW(self, ex_style: int, cls: str, name: None, style: int, *rest: object) -> int:  # noqa: N802
+        assert cls == "STATIC" and rest[4] == clipboard_win32.HWND_MESSAGE
+        self.calls.append("window")
+        if self.no_windows:
+            return 0
+        self.windows.add(self.WINDOW)
+        return self.WINDOW
+
+    def DestroyWindow(self, window: int) -> int:  # noqa: N802
+        self.calls.append("destroy")
+        self.windows.remove(window)
+        return 1
+
     def OpenClipboard(self, owner: object) -> int:  # noqa: N802
         self.calls.append("open")
         if self.busy_opens:
             self.busy_opens -= 1
             return 0
         self.is_open = True
+        self.opened_by = owner
         return 1
 
     def CloseClipboard(self) -> int:  # noqa: N802
@@ -49,6 +73,7 @@ class FakeWindows:
     def EmptyClipboard(self) -> int:  # noqa: N802
         assert self.is_open
         self.calls.append("empty")
+        self.owner = self.opened_by
         self.clipboard.clear()
         self.sequence_number += 1
         return 1
@@ -58,6 +83,8 @@ class FakeWindows:
 
     def SetClipboardData(self, format_id: int, handle: int) -> int:  # noqa: N802
         assert self.is_open
+        if self.owner is None and not self.no_windows:
+            return 0
         self.clipboard[format_id] = bytes(self.blocks.pop(handle))
         self.sequence_number += 1
         return handle
@@ -94,7 +121,16 @@ def test_a_copy_carries_the_formats_that_keep_it_out_of_history_and_sync() -> No
     assert fake.clipboard[CF_UNICODETEXT] == "kettle-Secret4471-é\0".encode("utf-16-le")
     assert fake.named(NO_HISTORY) == b"\0\0\0\0" and fake.named(NO_CLOUD) == b"\0\0\0\0"
     assert EXCLUDE_FROM_MONITORS in fake.formats and fake.formats[EXCLUDE_FROM_MONITORS] in fake.clipboard
-    assert fake.calls == ["open", "empty", "close"] and not fake.is_open
+    # Opened by a window of its own, which goes once the clipboard is closed.
+    assert fake.calls == ["window", "open", "empty", "close", "destroy"] and not fake.is_open
+    assert fake.owner == FakeWindows.WINDOW and not fake.windows
+
+
+def test_without_a_window_the_copy_is_tried_with_no_owner() -> None:
+    fake = FakeWindows(no_windows=True)
+    clipboard = Win32Clipboard(fake, fake)
+    assert clipboard.clear_if(clipboard.copy("kettle")) is True
+    assert fake.calls.count("open") == 2 and "destroy" not in fake.calls and fake.clipboard == {}
 
 
 def test_clearing_empties_only_our_copy() -> None:
@@ -113,12 +149,13 @@ def test_a_busy_clipboard_is_retried_then_reported(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(clipboard_win32.time, "sleep", lambda seconds: None)
     fake = FakeWindows(busy_opens=3)
     Win32Clipboard(fake, fake).copy("x")
-    assert fake.calls[:4] == ["open"] * 4 and CF_UNICODETEXT in fake.clipboard
+    assert fake.calls[:5] == ["window"] + ["open"] * 4 and CF_UNICODETEXT in fake.clipboard
 
     fake = FakeWindows(busy_opens=clipboard_win32.OPEN_ATTEMPTS)
     with pytest.raises(ClipboardBusy) as busy:
         Win32Clipboard(fake, fake).copy("the secret")
     assert "the secret" not in str(busy.value) and "close" not in fake.calls
+    assert fake.calls[-1] == "destroy" and not fake.windows
 
 
 def test_only_windows_uses_the_win32_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:

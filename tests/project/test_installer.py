@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import os
+import platform
 import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import types
 import zipfile
 from pathlib import Path
@@ -90,6 +93,7 @@ def _fake_sys(**overrides: Any) -> types.SimpleNamespace:
         "base_prefix": r"C:\Users\José\AppData\Local\Programs\Python\Python313",
         "version_info": (3, 13, 1, "final", 0),
         "executable": sys.executable,
+        "stdout": sys.stdout,
         "stderr": sys.stderr,
     }
     values.update(overrides)
@@ -252,6 +256,21 @@ def _expand(localappdata: str) -> Any:
     return lambda value: value.replace("%LOCALAPPDATA%", localappdata)
 
 
+def test_a_path_outside_the_output_code_page_is_escaped_not_a_crash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # install.bat > log.txt on Windows: stdout and stderr in cp1252, which has no "Ł".
+    kit = tmp_path / "Łukasz" / "kit"
+    _kit(
+        kit,
+        f"{setup.target_name(sys.platform, platform.machine(), sysconfig.get_platform())}-cp{sys.version_info[0]}{sys.version_info[1]}.txt",
+    )
+    err = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="cp1252"))
+    monkeypatch.setattr(sys, "stderr", err)
+    assert setup.main(["install", "--kit", str(kit)]) == setup.FAILED  # no SHA256SUMS: refused, by name
+    err.seek(0)
+    assert "\\u0141ukasz" in err.read()
+
+
 def test_app_and_records_are_separate_folders() -> None:
     local = r"C:\Users\José\AppData\Local"
     app = setup.app_dir({"LOCALAPPDATA": local}, "win32")
@@ -260,6 +279,17 @@ def test_app_and_records_are_separate_folders() -> None:
     assert "Programs" in app.parts and app.name == "SafeDesk"
     home = {"HOME": "/home/ana"}
     assert setup.app_dir(home, "linux") == Path("/home/ana/.local/share/safedesk-app")
+
+
+def test_installed_facts_read_a_records_folder_with_an_accent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Found under Wine: on Windows a Python writing to a pipe uses the ANSI code page, so the
+    # records folder of C:\Users\José came back as bytes that are not UTF-8 and the installer
+    # crashed after installing. PYTHONIOENCODING=latin-1 makes this machine's child do the same.
+    monkeypatch.setenv("PYTHONIOENCODING", "latin-1")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "José"))
+    version, records = setup.installed_facts(Path(sys.executable))
+    assert version.startswith("safedesk ")
+    assert records == str(tmp_path / "José" / "SafeDesk" / "store")
 
 
 def test_launcher_and_uninstaller_are_ascii_and_name_the_app_folder() -> None:
@@ -377,6 +407,26 @@ def test_shortcut_opens_windows_terminal_where_there_is_one() -> None:
     assert "$env:SAFEDESK_TARGET" in setup.SHORTCUT_PS and "{" not in setup.SHORTCUT_PS
 
 
+@pytest.mark.parametrize(("writes", "code", "made"), [(True, 0, True), (False, 0, False), (True, 1, False)])
+def test_shortcut_is_reported_only_when_the_file_is_there(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, writes: bool, code: int, made: bool
+) -> None:
+    # Found under Wine: its PowerShell is a stand-in that does nothing and exits 0, and the
+    # installer then announced a Start menu entry that did not exist.
+    monkeypatch.setenv("APPDATA", str(tmp_path))
+    menu = tmp_path / "Microsoft" / "Windows" / "Start Menu" / "Programs"
+    menu.mkdir(parents=True)
+
+    def powershell(command: list[str], env: dict[str, str], capture_output: bool) -> Any:
+        assert command[0] == "powershell" and env["SAFEDESK_LNK"] == str(menu / "SafeDesk.lnk")
+        if writes:
+            Path(env["SAFEDESK_LNK"]).write_bytes(b"L")
+        return types.SimpleNamespace(returncode=code)
+
+    monkeypatch.setattr(setup.subprocess, "run", powershell)
+    assert setup.make_shortcut(tmp_path / "app") is made
+
+
 def test_old_layout_program_goes_and_records_stay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     old = tmp_path / "SafeDesk"
     (old / "venv").mkdir(parents=True)
@@ -427,14 +477,30 @@ def test_powershell_looks_for_python_in_order_and_skips_the_store_stub() -> None
     assert "$setup install" in text and "$setup check" in text
 
 
+def test_powershell_asks_only_a_python_that_ran_the_check_to_explain() -> None:
+    # 'py -3.14' on a laptop without 3.14 exits non-zero with the launcher's own "no such
+    # runtime": kept as $first, it was re-run instead of the Python that could say why it
+    # cannot be used (install.bat never took those probes as FIRST).
+    text = (INSTALLER / "install.ps1").read_text(encoding="utf-8")
+    additions = re.findall(r"\$candidates \+= , @\((.*)\)", text)
+    assert additions == ["'py', @($v), $false", "$found.Source, @(), $true", "'py', @('-3'), $true"]
+    assert "if ($code -ge 0 -and $c[2] -and -not $first) { $first = $c }" in text
+
+
 def test_cmd_installer_needs_no_powershell_and_skips_the_store_stub() -> None:
     text = (INSTALLER / "install.bat").read_text(encoding="utf-8")
     commands = [line for line in text.splitlines() if not line.lstrip().lower().startswith("rem ")]
     assert text.isascii() and not [line for line in commands if "powershell" in line.lower()]
     order = [text.index(s) for s in ("for %%V in (3.14 3.13 3.12 3.11)", "where python python3", 'set "FIRST=py -3"')]
     assert order == sorted(order)
-    assert 'findstr /i /c:"\\WindowsApps\\"' in text
+    # The Store's folder is cut out of the path to compare, not searched with findstr, whose
+    # /c:"\\WindowsApps\\" ends in \\" (an escaped quote to findstr) and so never matched.
+    assert 'set "OUTSIDE=%CANDIDATE:\\WindowsApps\\=%"' in text
+    assert not [line for line in commands if "findstr" in line]
     assert '%CHOSEN% "%SETUP%" install' in text
+    # Every exit code is read with "if errorlevel" on its own line: Wine's cmd runs the right
+    # side of "&&" whatever the left side returned, and scripts/wine_smoke.py runs this file there.
+    assert not [line for line in commands if "&&" in line]
 
 
 def _fake_python(folder: Path, name: str, check_code: int) -> None:

@@ -223,6 +223,12 @@ def test_keys_add_form(demo_dir: Path, monkeypatch: pytest.MonkeyPatch, snap_com
     assert snap_compare(app, press=["a"], terminal_size=SIZE, run_before=run_before)
 
 
+def test_keys_passwd_form(demo_dir: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """p on the keys screen: your current passphrase first, the new one rated, then typed again."""
+    app, run_before = _signed_in(demo_dir, lambda s: screen("keys"))
+    assert snap_compare(app, press=["p"], terminal_size=SIZE, run_before=run_before)
+
+
 def test_unlock(demo_dir: Path, monkeypatch: pytest.MonkeyPatch, snap_compare) -> None:  # type: ignore[no-untyped-def]
     # The screen shows the store folder: a relative one, so the SVG does not hold pytest's temporary path.
     monkeypatch.chdir(demo_dir.parent)

@@ -78,6 +78,23 @@ def test_wrong_passphrase_unreadable_file_and_missing_store(store_dir, made, tmp
     assert "No SafeDesk store" in _one_clean_line(run(tmp_path / "empty", "verify", "--passphrase-file", "-", stdin="x\n"))
 
 
+def test_a_passphrase_piped_in_is_read_as_utf8_like_a_file(store_dir, tmp_path):
+    # Found under Wine: Windows gives a piped stdin the ANSI code page (cp1252 here), so an
+    # accented passphrase piped from a UTF-8 file did not open the store its file had made.
+    accented = tmp_path / "accented.txt"
+    accented.write_text("crème brûlée lantern orchard 93\n", encoding="utf-8")
+    made = run(store_dir, "init", "--setting-name", "Oak", "--user", "Ana", "--passphrase-file", str(accented))
+    assert made.exit_code == 0, made.output
+
+    def piped(data: bytes):  # type: ignore[no-untyped-def]
+        args = ["--store", str(store_dir), "verify", "--passphrase-file", "-"]
+        return CliRunner(charset="cp1252").invoke(cli, args, input=data, catch_exceptions=False)
+
+    assert piped(accented.read_bytes()).exit_code == 0
+    assert piped(b"\xef\xbb\xbf" + accented.read_bytes()).exit_code == 0  # Notepad's byte order mark
+    assert "not UTF-8" in _one_clean_line(piped("crème brûlée lantern orchard 93\n".encode("cp850")))
+
+
 def test_tampered_store_points_at_recover(store_dir, pwfile, made):
     for i in range(3):  # several generations so a backup exists
         assert (
@@ -103,6 +120,19 @@ def test_tampered_store_points_at_recover(store_dir, pwfile, made):
     assert str(path) in line and "safedesk recover" in line
     recovered = run(store_dir, "recover", "--passphrase-file", str(pwfile))
     assert recovered.exit_code == 0, recovered.output
+    assert run(store_dir, "verify", "--passphrase-file", str(pwfile)).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        (PASSPHRASE, "the passphrase you have now"),  # the keys screen's rule too (engine.keys.slots)
+        ("Oak Primary Sam Patel", "a guesser tries those first"),  # rated with the school's and holders' names
+    ],
+)
+def test_passwd_refuses_the_same_or_a_guessable_passphrase_and_changes_nothing(store_dir, pwfile, made, new, message):
+    refused = run(store_dir, "passwd", "--passphrase-file", str(pwfile), "--new-passphrase-file", "-", stdin=new + "\n")
+    assert message in _one_clean_line(refused)
     assert run(store_dir, "verify", "--passphrase-file", str(pwfile)).exit_code == 0
 
 

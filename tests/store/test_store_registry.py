@@ -62,6 +62,45 @@ def test_attention_puts_the_most_urgent_first(session: Session) -> None:
     assert [i.text for i in registry.attention(session)] == ["now", "soon", "later"]
 
 
+def test_attention_puts_safeguarding_before_housekeeping_then_the_most_urgent(session: Session) -> None:
+    """The one documented order (registry.SAFEGUARDING_AREAS): a transfer due soon above an overdue account."""
+    registry = Registry()
+    registry.add_provider(
+        lambda s: [
+            AttentionItem("overdue", "account overdue", "accounts"),
+            AttentionItem("action", "account action", "accounts"),
+            AttentionItem("overdue", "new area overdue", "somewhere new"),  # housekeeping unless listed
+        ]
+    )
+    registry.add_provider(
+        lambda s: [
+            AttentionItem("due soon", "transfer due", "handover"),
+            AttentionItem("advice", "incident advice", "incidents"),
+            AttentionItem("overdue", "action overdue", "incidents"),
+            AttentionItem("action", "recovery key unconfirmed", "recovery key"),
+        ]
+    )
+    assert [i.text for i in registry.attention(session)] == [
+        "action overdue",
+        "recovery key unconfirmed",
+        "transfer due",
+        "incident advice",
+        "account overdue",
+        "new area overdue",
+        "account action",
+    ]
+
+
+def test_an_unconfirmed_recovery_key_is_a_safeguarding_item_first_on_home(session: Session) -> None:
+    from safedesk.store.engine.keys.slots import set_recovery_key_unconfirmed
+
+    assert not any(item.area == "recovery key" for item in store_health(session))
+    set_recovery_key_unconfirmed(session, True)
+    items = default_registry().attention(session)
+    assert items[0].area == "recovery key" and items[0].target == "keys"
+    assert "never confirmed as written down" in items[0].text
+
+
 def test_reports_are_found_by_name_and_names_are_unique(session: Session) -> None:
     registry = Registry()
     report = Report("notes", "Notes", "A test report.", lambda s, p: "# Notes\n\nNothing.\n")

@@ -274,3 +274,25 @@ async def test_a_form_opens_at_its_top_with_the_first_label_shown():
         label = form.query_one("#field-kind Label")
         assert form.query_one(".form-body").region.contains_region(label.region)
         assert app.focused is form.query_one("#field-kind Select")
+
+
+def test_ctrl_s_saves_every_form_whatever_else_its_screen_binds():
+    """A class's bindings for a key replace its base's: a form binding Ctrl+S to something else
+    (the handover import's Import) must bind it to save too, or Ctrl+S after typing does nothing."""
+    import importlib
+    import pkgutil
+
+    import safedesk.screens
+    from safedesk.widgets.forms import Form
+
+    for module in pkgutil.walk_packages(safedesk.screens.__path__, "safedesk.screens."):
+        importlib.import_module(module.name)
+
+    def subclasses(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    forms = subclasses(Form)
+    assert len(forms) > 30  # every screen module was imported
+    for form in forms:
+        actions = [b.action for b in form._merge_bindings().key_to_bindings.get("ctrl+s", [])]
+        assert "save" in actions, (form.__name__, actions)

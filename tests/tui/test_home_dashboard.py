@@ -115,3 +115,20 @@ async def test_the_figures_line_keeps_the_past_year_with_large_counts(tmp_path, 
         shown = " ".join(screen_text(app).split())
         # Wrapped to a second line when it must, never cut.
         assert "Open incidents 12345" in shown and "Overdue 10234" in shown and "Past year" in shown and "120000" in shown
+
+
+async def test_a_child_protection_file_due_shows_above_account_housekeeping_at_80x24(tmp_path):
+    """A trainer on the demo store sees the transfer due without scrolling (it sat below ten account items)."""
+    folder = tmp_path / "demo"
+    build_demo(folder)
+    app = SafeDeskApp(folder, start="demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        options = app.screen.query_one("#attention", OptionList)
+        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        transfer = next(i for i, text in enumerate(texts) if "Child protection file of" in text)
+        first_account = next(i for i, text in enumerate(texts) if "(Facebook Page)" in text or "(X (Twitter))" in text)
+        assert transfer < first_account and "transfer due" in texts[transfer]
+        assert "action overdue since" in texts[0]
+        shown = " ".join(screen_text(app).split())
+        assert "Child protection file of" in shown  # on screen at 80x24, not below the fold

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, Select, Static
 
 from safedesk.app import SafeDeskApp
-from safedesk.screens.keys import AddKeyForm, KeysScreen
+from safedesk.screens.keys import AddKeyForm, ChangePassphraseForm, KeysScreen
 from safedesk.screens.recovery import RecoveryKeyScreen
 from safedesk.screens.settings import SettingsScreen
 from safedesk.screens.unlock import slot_choices
@@ -34,6 +34,7 @@ from tests.kit import (
     make_store,
     screen_text,
     settle,
+    shown_errors,
     unlock,
 )
 
@@ -50,7 +51,11 @@ def _store(store_dir: Path, *deputies: tuple[str, str, str]) -> None:
 
 async def _open_keys(app: SafeDeskApp, pilot: Pilot[Any]) -> KeysScreen:
     """Unlock, open Settings from home and the keys screen from there (F4)."""
-    await unlock(app, pilot)
+    return await _open_keys_with(app, pilot, PASSPHRASE)
+
+
+async def _open_keys_with(app: SafeDeskApp, pilot: Pilot[Any], passphrase: str) -> KeysScreen:
+    await unlock(app, pilot, passphrase)
     await pilot.press("s")
     await settle(app, pilot)
     assert isinstance(app.screen, SettingsScreen)
@@ -90,8 +95,8 @@ async def test_add_a_deputy_typed_at_once_then_they_unlock_with_it(store_dir: Pa
     async with app.run_test(size=SIZE) as pilot:
         await _open_keys(app, pilot)
         # The opening key and everything after it in one burst, as a terminal (or password manager) sends it.
-        # Tab selects the suggested label, so the label typed replaces it.
-        burst(app, "a", "Jo Deputy", "tab", "brass owl", "tab", DEPUTY_PASSPHRASE, "tab", DEPUTY_PASSPHRASE, "ctrl+s")
+        # Tab past the role (a deputy unless chosen); Tab selects the suggested label, so the label typed replaces it.
+        burst(app, "a", "Jo Deputy", "tab", "tab", "brass owl", "tab", DEPUTY_PASSPHRASE, "tab", DEPUTY_PASSPHRASE, "ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, KeysScreen)
         assert "Key 2: brass owl" in screen_text(app) and "Jo Deputy" in screen_text(app)
@@ -329,3 +334,108 @@ async def test_new_recovery_key_asks_shows_the_key_once_and_the_old_one_stops_wo
     with Session.open(store_dir, new_key) as rescued:
         assert rescued.user.role == "recovery"
         assert "keys.recovery" in [entry.action for entry in rescued.audit.entries()]
+
+
+async def test_a_second_dsl_chosen_in_the_role_list_typed_at_once(store_dir: Path) -> None:
+    _store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_keys(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        role = app.screen.query_one("#key-role", Select)
+        assert role.value == "deputy"  # the usual case, unless chosen
+        # The role list opened, its second choice taken, and the rest typed straight after it.
+        burst(app, "Kim Second", "tab", "enter", "down", "enter", "tab", "stone gate", "tab", SECOND, "tab", SECOND, "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)
+        assert "Key 2: stone gate" in screen_text(app)
+    with Session.open(store_dir, SECOND) as second:
+        assert second.user.name == "Kim Second" and second.user.role == "dsl"
+        assert second.vault.slot.role == "dsl"
+        assert [entry.summary for entry in second.audit.entries() if entry.action == "keys.add"][-1].endswith("for a DSL")
+
+
+NEW_PASSPHRASE = "violet anchor pebble harbour"
+
+
+async def test_change_your_passphrase_typed_at_once_then_only_the_new_one_opens(store_dir: Path) -> None:
+    _store(store_dir, ("Jo Deputy", DEPUTY_PASSPHRASE, "paper boat"))
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_keys(app, pilot)
+        burst(app, "p", PASSPHRASE, "tab", NEW_PASSPHRASE, "tab", NEW_PASSPHRASE, "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen), shown_errors(app)
+        # The lock screen now wants the new passphrase too.
+        assert app.session is not None and app.session.vault.check_passphrase(NEW_PASSPHRASE)
+        assert not app.session.vault.check_passphrase(PASSPHRASE)
+    with pytest.raises(WrongPassphrase):
+        Session.open(store_dir, PASSPHRASE)
+    with Session.open(store_dir, NEW_PASSPHRASE) as session:
+        assert session.user.name == "Sam Patel" and session.user.passphrase_changed_at is not None
+        assert [entry.action for entry in session.audit.entries()].count("keys.passwd") == 1
+    with Session.open(store_dir, DEPUTY_PASSPHRASE) as deputy:  # only your own key changed
+        assert deputy.user.name == "Jo Deputy"
+
+
+async def test_change_passphrase_form_focuses_the_current_one_rates_the_new_and_guards_changes(store_dir: Path) -> None:
+    _store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_keys(app, pilot)
+        await pilot.click("#keys-passwd-button")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, ChangePassphraseForm)
+        assert app.focused is form.query_one("#passwd-current", Input)
+        form.query_one("#passwd-new", Input).value = "Oak Primary 2026"
+        await settle(app, pilot)
+        assert "Strength [" in str(form.query_one("#passwd-strength").render())
+        assert "a guesser tries those first" in str(form.query_one("#passwd-strength").render())  # the school's name
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "field", "message"),
+    [
+        ("", NEW_PASSPHRASE, NEW_PASSPHRASE, "current", "Type the passphrase you unlocked with"),
+        ("wrong horse battery", NEW_PASSPHRASE, NEW_PASSPHRASE, "current", "not the passphrase you unlocked with"),
+        (PASSPHRASE, "Oak Primary Sam Patel", "Oak Primary Sam Patel", "passphrase", "a guesser tries those first"),
+        (PASSPHRASE, PASSPHRASE, PASSPHRASE, "passphrase", "the passphrase you have now"),
+        (PASSPHRASE, NEW_PASSPHRASE, NEW_PASSPHRASE + " x", "confirm", "The two passphrases are different"),
+    ],
+)
+async def test_each_change_passphrase_problem_shows_beside_its_field_and_nothing_changes(
+    store_dir: Path, current: str, new: str, confirm: str, field: str, message: str
+) -> None:
+    _store(store_dir)
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_keys(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        form = app.screen
+        for widget, value in (("current", current), ("new", new), ("confirm", confirm)):
+            form.query_one(f"#passwd-{widget}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChangePassphraseForm)
+        assert message in error_of(app, field)
+        assert app.focused is form.query_one(f"#passwd-{'new' if field == 'passphrase' else field}", Input)
+    with Session.open(store_dir, PASSPHRASE) as session:
+        assert "keys.passwd" not in [entry.action for entry in session.audit.entries()]
+
+
+async def test_unlocked_with_the_recovery_key_there_is_no_passphrase_to_change(store_dir: Path) -> None:
+    session, recovery = Session.create(store_dir, "Oak Primary", "Sam Patel", PASSPHRASE)
+    session.close()
+    app = SafeDeskApp(store_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_keys_with(app, pilot, recovery)
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)  # refused before asking
+        assert "The recovery key has no passphrase to change" in error_text(app, "#keys-message")

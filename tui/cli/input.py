@@ -22,7 +22,7 @@ class PassphraseReader:
 
     def _next_stdin_line(self) -> str:
         if self._stdin_lines is None:
-            self._stdin_lines = sys.stdin.read().splitlines()
+            self._stdin_lines = _stdin_text().splitlines()
         if self._stdin_pos >= len(self._stdin_lines):
             raise InvalidInput("Standard input ran out before every passphrase was read.")
         line = self._stdin_lines[self._stdin_pos]
@@ -54,6 +54,22 @@ class PassphraseReader:
         if not value:
             raise InvalidInput("The passphrase is empty.")
         return value
+
+
+def _stdin_text() -> str:
+    """Standard input as UTF-8, as a passphrase file is read.
+
+    Python reads a pipe on Windows in the ANSI code page: "crème" piped from a UTF-8 file
+    (`type pass.txt | safedesk verify --passphrase-file -`) arrived as "crÃ¨me" and the store
+    did not open, while the same file given by its path did (found under Wine).
+    """
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # replaced by a text-only stream (an embedding program): already decoded
+        return sys.stdin.read()
+    try:
+        return stream.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("Standard input is not UTF-8 text: give the passphrase in a UTF-8 file instead.") from None
 
 
 def ask_text(value: str | None, prompt: str, option: str) -> str:

@@ -46,6 +46,7 @@ def opened(
     reader: PassphraseReader | None = None,
     *,
     access: Access = "write",
+    passphrase: str | None = None,
 ) -> Iterator:
     from safedesk.store.engine.session import Session
 
@@ -56,7 +57,8 @@ def opened(
         from safedesk.store.errors import StoreNotFound
 
         raise StoreNotFound(f"No SafeDesk store in {folder}. Run 'safedesk init' to create one.")
-    passphrase = (reader or PassphraseReader()).read(passphrase_file, "Passphrase")
+    if passphrase is None:  # else read already by a command that needs it again (passwd)
+        passphrase = (reader or PassphraseReader()).read(passphrase_file, "Passphrase")
     try:
         session = _open(Session, folder, passphrase, user, access)
     except StoreCorrupt as error:
@@ -175,13 +177,18 @@ def verify(ctx: click.Context, passphrase_file: str | None, user: str | None) ->
 @click.option("--new-passphrase-file", metavar="PATH|-", help="Read the new passphrase from PATH or standard input.")
 @click.pass_context
 def passwd(ctx: click.Context, user: str | None, passphrase_file: str | None, new_passphrase_file: str | None) -> None:
-    """Change your passphrase (rewraps your key slot only)."""
+    """Change your passphrase (rewraps your key slot only); the old one stops opening the store.
+
+    The same rule and audit entry as the keys screen's p: a strong passphrase (rated with the
+    school's and the key holders' names), not the one you have now.
+    """
     from safedesk.store.engine.keys.slots import change_passphrase
 
     reader = PassphraseReader()
-    with opened(ctx, passphrase_file, user, reader) as session:
+    current = reader.read(passphrase_file, "Current passphrase")
+    with opened(ctx, passphrase_file, user, reader, passphrase=current) as session:
         new = reader.read(new_passphrase_file, "New passphrase", confirm=True)
-        change_passphrase(session, new)
+        change_passphrase(session, new, current=current)
         click.echo(f"Passphrase changed for {session.user.name if session.user else 'this key slot'}.")
 
 

@@ -160,27 +160,69 @@ def remove_user(session: Session, who: str) -> User:
     return user
 
 
-def change_passphrase(session: Session, new_passphrase: str, confirmation: str | None = None) -> None:
-    """Rewrap the current user's slot under a new passphrase (new salt, recalibrated cost)."""
-    check_new_passphrase(new_passphrase, confirmation, context=[u.name for u in session.active_users()])
+def passphrase_change_refused(session: Session) -> str | None:
+    """Why the key this session was unlocked with has no passphrase to change (None: it has)."""
+    if session.vault.slot.role == "recovery":
+        return "The recovery key has no passphrase to change: replace it with r on the keys screen or 'safedesk keys add --recovery'."
+    return None
+
+
+def passphrase_change_problems(
+    session: Session, new_passphrase: str, confirmation: str | None = None, current: str | None = None
+) -> dict[str, str]:
+    """Everything wrong with a new passphrase for your own key, found without deriving a key, by field
+    (current, passphrase, confirm): the keys screen shows each beside its field, `safedesk passwd` the first.
+
+    The same rule as at setup and for a new key: NCSC-style, rated by zxcvbn told the school's
+    and the key holders' names. `current` (the app asks for it again; the CLI has just opened the
+    store with it) is checked against the slot by `change_passphrase`, since that derives a key.
+    """
+    problems: dict[str, str] = {}
+    if current is not None and not current:
+        problems["current"] = "Type the passphrase you unlocked with."
+    try:
+        check_new_passphrase(new_passphrase, context=session.guessable_names())
+    except InvalidInput as error:
+        problems["passphrase"] = str(error)
+    else:
+        if current and crypto.normalise_passphrase(current) == crypto.normalise_passphrase(new_passphrase):
+            problems["passphrase"] = "That is the passphrase you have now: choose a new one."
+    if "passphrase" not in problems and confirmation is not None and new_passphrase != confirmation:
+        problems["confirm"] = "The two passphrases are different."
+    return problems
+
+
+def change_passphrase(session: Session, new_passphrase: str, confirmation: str | None = None, current: str | None = None) -> None:
+    """Rewrap the current user's slot under a new passphrase (new salt, recalibrated cost); audited as keys.passwd.
+
+    `current`, when given, must open the slot this session was unlocked with (checked here, as it
+    derives a key: run this off the UI thread). Afterwards the old passphrase no longer opens the store.
+    """
+    refused = passphrase_change_refused(session)
+    if refused:
+        raise NotAllowed(refused)
+    problems = passphrase_change_problems(session, new_passphrase, confirmation, current)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise InvalidInput(message, field)
+    if current is not None and not session.vault.check_passphrase(current):
+        raise InvalidInput("That is not the passphrase you unlocked with. Check Caps Lock.", "current")
     header = session.vault.header
-    current = session.vault.slot
-    if current.role == "recovery":
-        raise NotAllowed("The recovery key has no passphrase to change: replace it with 'safedesk keys add --recovery'.")
-    user = session.find_user(current.id)
+    current_slot = session.vault.slot
+    user = session.find_user(current_slot.id)
     slot = session.vault.new_slot(
-        current.role,
+        current_slot.role,
         user.name,
         crypto.normalise_passphrase(new_passphrase),
         _kdf(session),
-        slot_id=current.id,
-        label=current.label,
+        slot_id=current_slot.id,
+        label=current_slot.label,
     )
     with session.transaction():
         user.passphrase_changed_at = utcnow()
-        session.users.save(user, summary=f"passphrase changed for key slot {current.id}")
-        session.audit_event("keys.passwd", f"passphrase changed for key slot {current.id}")
-        session.vault.replace_header(header.with_slots(tuple(slot if s.id == current.id else s for s in header.slots)))
+        session.users.save(user, summary=f"passphrase changed for key slot {current_slot.id}")
+        session.audit_event("keys.passwd", f"passphrase changed for key slot {current_slot.id}")
+        session.vault.replace_header(header.with_slots(tuple(slot if s.id == current_slot.id else s for s in header.slots)))
     session.vault.slot = slot
 
 
