@@ -6,7 +6,7 @@ by line); links are shown, never opened; related cards are a list below.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -33,6 +33,20 @@ KIND_TITLES = {
     "template": "Letters and templates",
     "reference": "Reference",
 }
+
+
+class TopicList(OptionList):
+    """The topic and result list: measured once at its width, not again on every Resize.
+
+    OptionList forgets every option's wrapped height on each Resize, even when only the height
+    changed or the first Resize reports the width it was already measured at; with 168 topics that
+    was a second measuring pass after the first frame (python -m bench guide). Its scrollbar's room
+    is kept from the start (guide.tcss: scrollbar-gutter), so a scrollbar never changes the width.
+    """
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._line_cache.lines and self.virtual_size.width == self.scrollable_content_region.width:
+            event.prevent_default()  # OptionList's handler (the only other one) would forget them
 
 
 class GuideScreen(Screen[None]):
@@ -66,7 +80,7 @@ class GuideScreen(Screen[None]):
                 yield Static("", id="guide-notice", markup=False)
                 # Filled here, not on mount: laid out and drawn once, in the first frame. Added,
                 # not passed in: OptionList(*options) would highlight the first topic.
-                topics = OptionList(id="guide-list")
+                topics = TopicList(id="guide-list")
                 topics.add_options(_topic_options())
                 yield topics
             with Vertical(id="guide-right"):

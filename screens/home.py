@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Sparkline, Static
+from textual.widgets import Header, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from safedesk.router import open_screen, opener
@@ -15,6 +15,7 @@ from safedesk.store.dashboard.figures import figures
 from safedesk.store.features import attention
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.host import host, session_of
 
 # The most urgent items are shown; a long tail is summarised (the lists hold them all).

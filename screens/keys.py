@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
 
 from safedesk.store.engine.core_records import ROLE_LABELS, User
 from safedesk.store.engine.keys.slots import (
@@ -40,6 +40,7 @@ from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.choice import SteadySelect
 from safedesk.widgets.common import Field, FieldError, FittedTable, StrengthMeter, cell
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormDialog, FormField, FormResult, ModalForm
 from safedesk.widgets.host import host, session_of
 

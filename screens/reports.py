@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from safedesk.store.consents.pupils import Purpose
@@ -22,6 +22,7 @@ from safedesk.store.text.limits import Kind
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import plain
 from safedesk.widgets.export import ExportDialog, default_export_path, export_path, format_field
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import session_of
 

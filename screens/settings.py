@@ -18,7 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Select, Static
+from textual.widgets import Button, Header, Input, Select, Static
 
 from safedesk.content.quickref import quick_reference_markdown
 from safedesk.router import open_screen
@@ -30,6 +30,7 @@ from safedesk.store.handover.calendar import calendar_text, load_calendar, parse
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
 from safedesk.widgets.export import sheet_dialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form, FormDialog, FormField, FormResult
 from safedesk.widgets.host import host, session_of
 

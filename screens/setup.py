@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
+from textual.widgets import Button, Header, Input, LoadingIndicator, Static
 
 from safedesk.store.engine.core_records import Setting, User
 from safedesk.store.engine.keys.labels import check_label, suggest_label
@@ -18,6 +18,7 @@ from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import host
 

@@ -16,13 +16,14 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult, TriageSession, default_tree
 from safedesk.router import opener
 from safedesk.widgets.common import plain
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.host import host
 
 STEP_SECTIONS = ("Do now", "Do not", "Escalate")

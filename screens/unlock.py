@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Select, Static
+from textual.widgets import Button, Header, Input, LoadingIndicator, Select, Static
 
 from safedesk.store.errors import SafeDeskError, StoreCorrupt, WrongPassphrase
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, plain
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import host
 

@@ -8,6 +8,7 @@ laptop's sleep counts) the app locks itself.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input
 
-from safedesk.router import is_showing, open_screen, screen
+from safedesk.router import is_showing, open_screen, screen, screen_class
 from safedesk.theme import THEMES
 from safedesk.widgets.keyorder import KeysInOrder
 from safedesk.widgets.paste import inert_paste_text, install_inert_paste
@@ -76,6 +77,12 @@ class SafeDeskApp(App[int]):
         self.debug_mode = debug
         self.store_dir = Path(store_dir)
         self.start_screen = start
+        if start == "guide":
+            # Textual reads a screen's CSS_PATH when the screen is pushed, never for the default
+            # screen (the guide was drawn without it); read with the app's, it is parsed in the one
+            # first pass, not re-parsed with every other style sheet after it (tens of ms).
+            guide = screen_class("guide")
+            self.css_path = [*self.css_path, (Path(inspect.getfile(guide)).parent / cast("str", guide.CSS_PATH)).resolve()]
         self.session: Session | None = None
         self.last_activity = time.time()
         self._idle_minutes_override = idle_minutes
@@ -92,7 +99,7 @@ class SafeDeskApp(App[int]):
         # `safedesk guide`: the guidance is the first screen itself, not pushed over a blank one
         # once that is mounted (one screen composed and laid out before the first paint, not two).
         if self.start_screen == "guide":
-            return screen("guide")
+            return screen("guide")  # its style sheet is the app's own: see __init__
         return super().get_default_screen()
 
     def on_mount(self) -> None:

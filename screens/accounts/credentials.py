@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Select, Static
 
 from safedesk.screens.accounts.forms import RegisterForm, check, date_field, select_field, text_field
 from safedesk.screens.accounts.secrets import REVEAL_SECONDS, SecretView, copy_secret, displayable, hide_secrets
@@ -27,6 +27,7 @@ from safedesk.store.text.limits import Kind as TextKind
 from safedesk.store.text.limits import limit
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.host import host, session_of
 
 REASON_CHOICES = [(r.value, r) for r in ChangeReason if r is not ChangeReason.SETUP]

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from safedesk.router import open_screen
@@ -40,6 +40,7 @@ from safedesk.store.text.limits import Kind
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.export import export_folder, replace_field
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import host, session_of
 

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from safedesk.screens.accounts.forms import RegisterForm, check, date_field, text_field
 from safedesk.store.accounts.register import LeaverReport, Register, StaffMember, today
@@ -21,6 +21,7 @@ from safedesk.store.text.dates import show_date
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.host import session_of
 
 

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
+from textual.widgets import Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from safedesk.store.consents.check import CHANNELS, IMAGE_RULES, RULES_CARD, CheckResult, check_rows
@@ -24,6 +24,7 @@ from safedesk.store.consents.pupils import pupil_index, search_rows, year_short
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.host import host, session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 

@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from safedesk.store.consents.pupils import get_pupil
 from safedesk.store.engine.files import write_export
@@ -27,6 +27,7 @@ from safedesk.store.text.document import REPORT_FORMATS, Format, render
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
 from safedesk.widgets.export import default_export_path, export_dialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormResult
 from safedesk.widgets.host import session_of
 

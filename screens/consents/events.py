@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Grid
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Select, SelectionList, Static
+from textual.widgets import Header, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from safedesk.router import open_screen
@@ -37,6 +37,7 @@ from safedesk.store.errors import RecordNotFound
 from safedesk.store.text.dates import local_today
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable

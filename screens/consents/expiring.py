@@ -6,11 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from safedesk.router import open_screen
 from safedesk.store.consents.pupils import EXPIRY_WARNING_DAYS, expiring, format_date
 from safedesk.store.text.dates import local_today
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 

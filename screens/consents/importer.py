@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
+from textual.widgets import Button, Header, Input, Label, LoadingIndicator, Select, Static
 
 from safedesk.store.consents.event_import import (
     EventImportPlan,
@@ -40,6 +40,7 @@ from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.choice import SteadySelect
 from safedesk.widgets.common import Field, FieldError, plain
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from safedesk.router import open_screen
 from safedesk.screens.consents.forms import ConsentForm, NeverPublishForm, PupilForm
@@ -33,6 +33,7 @@ from safedesk.store.errors import RecordNotFound
 from safedesk.store.text.dates import local_today, show_datetime
 from safedesk.widgets.common import plain
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, Row, RowTable
 

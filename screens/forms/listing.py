@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from safedesk.router import open_screen, opener
@@ -38,6 +38,7 @@ from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.export import default_export_path, export_dialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import host, session_of
 

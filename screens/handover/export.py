@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, LoadingIndicator, SelectionList, Static
+from textual.widgets import Button, ContentSwitcher, Header, Input, LoadingIndicator, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from safedesk.store.errors import SafeDeskError
@@ -28,6 +28,7 @@ from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import local_today, parse_date, show_date
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
 from safedesk.widgets.ticks import TickList

@@ -13,13 +13,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, LoadingIndicator, Static
+from textual.widgets import Button, ContentSwitcher, Header, Input, LoadingIndicator, Static
 
 from safedesk.store.errors import SafeDeskError
 from safedesk.store.handover import transfer as ho
 from safedesk.store.text.clean import typed_path
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FieldError, plain
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
 

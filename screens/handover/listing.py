@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from safedesk.router import open_screen
 from safedesk.store.consents.describe import resolve_pupil
@@ -28,6 +28,7 @@ from safedesk.store.text.dates import local_today, parse_date, show_date, show_d
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, FittedTable, cell, plain
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import ModalForm
 from safedesk.widgets.host import session_of
 

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from safedesk.content.library import default_library
 from safedesk.router import open_screen
@@ -58,6 +58,7 @@ from safedesk.store.text.limits import Kind
 from safedesk.store.text.sizes import show_size
 from safedesk.widgets.common import FittedTable, cell, plain
 from safedesk.widgets.dialogs import ConfirmDialog, MessageDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import host, session_of
 

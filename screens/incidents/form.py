@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult
@@ -31,6 +31,7 @@ from safedesk.store.incidents.records import (
 from safedesk.store.text.dates import DATE_HINT, DATETIME_HINT, parse_date, parse_datetime, show_date, show_datetime
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import Field, plain
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
 from safedesk.widgets.limited import LimitedTextArea

@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from safedesk.router import open_screen
 from safedesk.store.incidents.log import SORTS, IncidentLog, IncidentRow, RowFilter
@@ -17,6 +17,7 @@ from safedesk.store.incidents.records import FLAGS, PLATFORMS, STATUSES
 from safedesk.store.text.dates import DATE_HINT, local_date_text, local_zone, parse_date, show_date
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.common import plain
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import session_of
 from safedesk.widgets.row_table import Col, LazyRows, Row, RowTable

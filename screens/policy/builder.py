@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from safedesk.router import open_screen
 from safedesk.store.policy.builder import (
@@ -37,6 +37,7 @@ from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import Choice, Field, plain
 from safedesk.widgets.export import default_export_path, export_dialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormResult
 from safedesk.widgets.host import session_of
 from safedesk.widgets.limited import LimitedTextArea

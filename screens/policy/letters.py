@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from safedesk.store.forms.filled import account_choices
@@ -22,6 +22,7 @@ from safedesk.store.text.document import Format
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.common import plain
 from safedesk.widgets.export import default_export_path, export_dialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormDialog, FormField, FormResult
 from safedesk.widgets.host import session_of
 

@@ -26,6 +26,11 @@ class Footer(TextualFooter):
     _pending = False  # a rebuild is already queued: later signals join it
 
     def compose(self) -> ComposeResult:
+        if self.is_attached:
+            # Textual's footer stays empty until the screen's first bindings signal, after the
+            # first frame, then builds (and lays the screen out) again: the keys are known now,
+            # so they are in the screen's first frame, and the signal rebuilds only what differs.
+            self._bindings_ready = True
         # What this build shows, so that the signals a screen sends as it opens rebuild nothing.
         self._shown = self._keys_shown() if self._bindings_ready and self.is_attached else None
         for widget in super().compose():

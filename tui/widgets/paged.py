@@ -16,9 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from safedesk.widgets.common import Field, plain, read_value
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form
 
 
