@@ -80,18 +80,22 @@ class Library:
         return {kind: sorted(cards, key=lambda c: c.title.lower()) for kind, cards in groups.items() if cards}
 
     def related(self, card: Card) -> list[Card]:
-        """The related cards that exist, in the order the card lists them."""
-        return [self.cards[i] for i in dict.fromkeys(card.related) if i in self.cards and i != card.id]
+        """The related cards that exist, in the order the card lists them, then every other card
+        its text mentions: each card the text sends the reader to is one keypress away (r)."""
+        mentioned = [m.group(0) for m in _MENTION.finditer(card.body)]
+        ids = dict.fromkeys([*card.related, *mentioned])
+        return [self.cards[i] for i in ids if i in self.cards and i != card.id]
 
-    def linked_body(self, card: Card) -> str:
-        """The card's body with every mention of another card's id turned into a `card:` link
-        titled with that card's name, for readers that can follow links (the TUI)."""
+    def reader_body(self, card: Card) -> str:
+        """The card's body as the TUI shows it: every mention of another card's id put as that
+        card's title in bold. Not a link: a terminal reader cannot follow one by keyboard, and its
+        target would be printed raw beside the title; the card is in the Related list instead."""
 
-        def link(match: re.Match[str]) -> str:
+        def title(match: re.Match[str]) -> str:
             target = self.cards.get(match.group(0))
-            return f"[{target.title}](card:{target.id})" if target and target.id != card.id else match.group(0)
+            return f"**{target.title}**" if target and target.id != card.id else match.group(0)
 
-        return _MENTION.sub(link, card.body)
+        return _MENTION.sub(title, card.body)
 
     def titled(self, text: str) -> str:
         """`text` with every mention of a card's id put as its title ('follow the guidance "Nude

@@ -3,7 +3,7 @@
 The guide draws its first card before it is on screen, and importing markdown-it to parse
 that card cost ~20 ms of the first paint (`python -m bench guide`). The tokens are kept in
 `cards/parsed-bodies.jsonl`: a first line mapping each card id to the SHA-256 of the text the
-guide draws (the card's body with other cards' ids linked, `Library.linked_body`) and the line
+guide draws (the card's body with other cards' ids put as their titles, `Library.reader_body`) and the line
 its tokens are on, then one line of tokens per card (one card parsed, not all). A card whose text changed since
 the file was written is simply parsed again; `python -m safedesk.content.library` rewrites it
 and tests/content/test_content_cards.py fails while it is stale.
@@ -91,7 +91,7 @@ def write_tokens(library: Library, folder: Path | None = None) -> int:
     lines: list[bytes] = []
     index: dict[str, list[Any]] = {}
     for card in library.cards.values():
-        text = library.linked_body(card)
+        text = library.reader_body(card)
         rows = [[t.type, t.tag, t.nesting, t.content, dict(t.attrs)] for t in parse_flat(text)]
         index[card.id] = [_key(text), len(lines)]
         lines.append(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")

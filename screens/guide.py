@@ -6,6 +6,8 @@ by line); links are shown, never opened; related cards are a list below.
 
 from __future__ import annotations
 
+import textwrap
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -163,7 +165,7 @@ class GuideScreen(Screen[None]):
         footer = "Sources:\n" + "\n".join(f"- {describe(s)}" for s in card.sources)
         if card.id == CONTACTS_CARD:
             footer = self._local_contacts() + "\n\n" + footer
-        self.query_one("#card-body", CardView).show(default_library().linked_body(card), footer, card.id)
+        self.query_one("#card-body", CardView).show(default_library().reader_body(card), footer, card.id)
         related = self.query_one("#card-related", OptionList)
         related.clear_options()
         cards = default_library().related(card)
@@ -232,13 +234,25 @@ def _grouped() -> list[tuple[str, list[Card]]]:
     ]
 
 
+# The columns a topic's text has: #guide-left is 32 wide (guide.tcss), less its border (1), the
+# list's scrollbar room (2, kept from the start) and an option's padding (1 each side).
+TOPIC_COLUMNS = 32 - 1 - 2 - 2
+TOPIC_INDENT = "  "
+
+
 def _topic_options() -> list[Option]:
-    """Every card by kind: a heading (not selectable) per kind, then its cards by title."""
+    """Every card by kind: a heading (not selectable) per kind, then its cards by title, each
+    wrapped here with a hanging indent (the list would wrap it back to the heading's column)."""
     options = []
     for kind, cards in _grouped():
         options.append(Option(plain(KIND_TITLES.get(kind, kind.title())), disabled=True))
-        options.extend(Option(plain(f"  {card.title}"), id=card.id) for card in cards)
+        options.extend(Option(plain(_indented(card.title)), id=card.id) for card in cards)
     return options
+
+
+def _indented(title: str) -> str:
+    lines = textwrap.wrap(title, TOPIC_COLUMNS, initial_indent=TOPIC_INDENT, subsequent_indent=TOPIC_INDENT)
+    return "\n".join(lines)
 
 
 def _ordered_cards() -> list[str]:

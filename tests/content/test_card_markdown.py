@@ -59,7 +59,7 @@ def _lines(renderable: object, width: int) -> list[list[tuple[str, object]]]:
 def test_every_card_draws_as_rich_markdown_draws_it(width: int) -> None:
     library = default_library()
     for card in library.cards.values():
-        body = library.linked_body(card)
+        body = library.reader_body(card)
         kept = shipped_tokens(card.id, body)  # what the guide draws from: the tokens shipped with the cards
         assert kept is not None, f"{card.id}: no parsed body kept; run python -m safedesk.content.library"
         rich = _lines(Markdown(body, hyperlinks=False), width)

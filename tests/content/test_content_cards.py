@@ -128,6 +128,16 @@ def test_markdown_document_has_title_and_sources_footer(tmp_path: Path) -> None:
 # --- the library --------------------------------------------------------------------------
 
 
+def test_a_card_mentioned_in_a_card_reads_as_its_title_and_is_related(tmp_path: Path) -> None:
+    write_card(tmp_path, "a-guide", title="Alpha")
+    write_card(tmp_path, "b-guide", title="Beta")
+    write_card(tmp_path, "c-guide", title="Gamma", related=["b-guide"], body="Then follow a-guide, not c-guide.")
+    library = Library.from_dir(tmp_path)
+    gamma = library.get("c-guide")
+    assert [c.id for c in library.related(gamma)] == ["b-guide", "a-guide"]  # listed, then mentioned
+    assert "Then follow **Alpha**, not c-guide." in library.reader_body(gamma)
+
+
 def test_library_get_by_kind_and_related(tmp_path: Path) -> None:
     write_card(tmp_path, "b-guide", title="Beta", related=["a-guide", "missing"])
     write_card(tmp_path, "a-guide", title="Alpha")
@@ -249,7 +259,7 @@ def test_parsed_bodies_kept_match_the_cards(tmp_path):
 
     library = default_library()
     for card in library.cards.values():
-        text = library.linked_body(card)
+        text = library.reader_body(card)
         kept = shipped_tokens(card.id, text)
         assert kept is not None, f"content/cards/{TOKENS_FILE} is stale for {card.id}: run python -m safedesk.content.library"
         fresh = parse_flat(text)
@@ -257,14 +267,14 @@ def test_parsed_bodies_kept_match_the_cards(tmp_path):
             (t.type, t.tag, t.nesting, t.content, dict(t.attrs)) for t in fresh
         ], card.id
     card = next(iter(library.cards.values()))
-    assert shipped_tokens(card.id, library.linked_body(card) + "\nchanged") is None
+    assert shipped_tokens(card.id, library.reader_body(card) + "\nchanged") is None
     assert shipped_tokens("no-such-card", "text") is None
     # Written anew, the file gives back the same tokens, even with its line ends made CRLF by a checkout.
     assert write_tokens(library, tmp_path) == len(library.cards)
     written = tmp_path / TOKENS_FILE
     written.write_bytes(written.read_bytes().replace(b"\n", b"\r\n"))
     last = list(library.cards.values())[-1]
-    assert [t.content for t in shipped_tokens(last.id, library.linked_body(last), tmp_path) or []] == [
-        t.content for t in shipped_tokens(last.id, library.linked_body(last)) or []
+    assert [t.content for t in shipped_tokens(last.id, library.reader_body(last), tmp_path) or []] == [
+        t.content for t in shipped_tokens(last.id, library.reader_body(last)) or []
     ]
     assert (CARDS_DIR / TOKENS_FILE).is_file()

@@ -9,7 +9,7 @@ from safedesk.app import SafeDeskApp
 from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult, default_tree
 from safedesk.screens import triage as triage_module
-from safedesk.screens.guide import GuideScreen
+from safedesk.screens.guide import KIND_TITLES, GuideScreen
 from safedesk.screens.triage import ResultAction, TriageScreen
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.footer import Footer
@@ -38,6 +38,24 @@ async def test_guide_opens_without_a_store_and_shows_a_card_with_sources(store_d
         text = card_text(app)
         assert "Do now" in text and "Sources:" in text
     assert not store_dir.exists()  # browsing guidance creates nothing
+
+
+async def test_a_wrapped_topic_keeps_its_indent_and_a_card_named_in_a_card_reads_as_its_title(store_dir):
+    # Issue 13: wrapped lines keep their indent. A mention of another card reads as that card's
+    # title, never as a raw "(card:...)" target, and that card is in the Related list.
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        pane = [line[:31].rstrip() for line in screen_text(app).splitlines()[2:-1]]
+        headings = set(KIND_TITLES.values())
+        topics = [line for line in pane if line.strip() and line.strip() not in headings]
+        assert topics and all(line.startswith("   ") for line in topics), topics
+        card = app.screen.current
+        assert card is not None and "pb-nude-image-of-child" in card.body
+        nude = default_library().get("pb-nude-image-of-child")
+        text = " ".join(card_text(app).split())
+        assert "card:" not in text and nude.title in text
+        assert nude in default_library().related(card)
 
 
 async def test_the_first_card_wraps_within_the_columns_its_scrollbar_leaves(store_dir):
