@@ -7,6 +7,7 @@ by line); links are shown, never opened; related cards are a list below.
 from __future__ import annotations
 
 import textwrap
+from typing import Self
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -50,6 +51,36 @@ class TopicList(OptionList):
         if self._line_cache.lines and self.virtual_size.width == self.scrollable_content_region.width:
             event.prevent_default()  # OptionList's handler (the only other one) would forget them
 
+    def __init__(self, id: str) -> None:
+        super().__init__(id=id)
+        self._rest: list[Option] = []  # topics added once the first frame is drawn
+
+    def add_topics(self, options: list[Option]) -> None:
+        """The topics a screen shows at once now, the rest right after the first frame: measuring
+        and laying out all 168 before it delayed the first paint (python -m bench guide)."""
+        self.add_options(options[:FIRST_TOPICS])
+        self._rest = options[FIRST_TOPICS:]
+        if self._rest:
+            self.call_after_refresh(self.complete)
+
+    def complete(self) -> None:
+        """Add the topics still waiting; at once when a key or the mouse needs the whole list."""
+        rest, self._rest = self._rest, []
+        if rest:
+            self.add_options(rest)
+
+    def clear_options(self) -> Self:
+        self._rest = []  # a search replaced the topics before the rest came: they are not wanted
+        return super().clear_options()
+
+    def on_key(self) -> None:
+        # Runs before the list's own bindings (checked as the key bubbles up to the app): End,
+        # PageDown or Down pressed before the rest came still move over every topic.
+        self.complete()
+
+    def on_mouse_scroll_down(self) -> None:
+        self.complete()
+
 
 class GuideScreen(Screen[None]):
     SUB_TITLE = "Guidance"  # the header names the screen
@@ -83,13 +114,20 @@ class GuideScreen(Screen[None]):
                 # Filled here, not on mount: laid out and drawn once, in the first frame. Added,
                 # not passed in: OptionList(*options) would highlight the first topic.
                 topics = TopicList(id="guide-list")
-                topics.add_options(_topic_options())
+                topics.add_topics(_topic_options())
                 yield topics
             with Vertical(id="guide-right"):
                 yield Static("", id="card-title", markup=False)
                 yield CardView(id="card-body")
                 yield OptionList(id="card-related")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Textual sends the first screen a Resize or two at the size it was just laid out at (the
+        # terminal's size reported again, the screen shown): each laid out and drew the whole
+        # screen again, unchanged, before the first card was up. A real new size goes through.
+        if event.size == self._compositor.size:
+            event.prevent_default()  # Screen's handler (the only other one) would lay it out again
 
     def on_mount(self) -> None:
         self.sub_title = "Guidance"
@@ -238,6 +276,8 @@ def _grouped() -> list[tuple[str, list[Card]]]:
 # list's scrollbar room (2, kept from the start) and an option's padding (1 each side).
 TOPIC_COLUMNS = 32 - 1 - 2 - 2
 TOPIC_INDENT = "  "
+# Topics in the first frame: more rows than the list shows at 80x24 (21); the rest follow it at once.
+FIRST_TOPICS = 30
 
 
 def _topic_options() -> list[Option]:

@@ -91,7 +91,19 @@ class SafeDeskApp(App[int]):
         # Before mount, so the first styling pass already uses SafeDesk's theme (no restyle).
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = "safedesk"
+        self._start_theme("safedesk")
+
+    def _start_theme(self, name: str) -> None:
+        """Theme `name` before the first styling pass, as setting `theme` would make it, without
+        the full restyle that setting it queues (every style sheet parsed again and applied to the
+        whole app before the first frame: python -m bench guide). Later changes set `theme`."""
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.set_class(True, f"-theme-{name}", update=False)
+        self.set_class(dark, "-dark-mode", update=False)
+        self.set_class(not dark, "-light-mode", update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     # ----------------------------------------------------------------- start-up
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from textual import events
+from textual.app import App
+from textual.screen import Screen
 from textual.widgets import Input, OptionList
 from textual.widgets._footer import FooterKey
 
@@ -9,7 +12,7 @@ from safedesk.app import SafeDeskApp
 from safedesk.content.library import default_library
 from safedesk.content.triage import TriageResult, default_tree
 from safedesk.screens import triage as triage_module
-from safedesk.screens.guide import KIND_TITLES, GuideScreen
+from safedesk.screens.guide import FIRST_TOPICS, KIND_TITLES, GuideScreen, TopicList, _ordered_cards
 from safedesk.screens.triage import ResultAction, TriageScreen
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.footer import Footer
@@ -130,6 +133,113 @@ async def test_the_topics_are_measured_once_and_again_only_at_a_new_width(store_
         await settle(app, pilot)
         assert topics.scrollable_content_region.width < measured[0]
         assert topics.virtual_size.width == topics.scrollable_content_region.width  # measured anew
+
+
+def hold_the_rest_of_the_topics(monkeypatch) -> list:  # type: ignore[no-untyped-def]
+    """The topics past the first frame's, held back until the test runs what would add them."""
+    held: list = []
+    call_after_refresh = TopicList.call_after_refresh
+
+    def holding(self, callback, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if getattr(callback, "__name__", "") == "complete":
+            held.append(callback)
+            return True
+        return call_after_refresh(self, callback, *args, **kwargs)
+
+    monkeypatch.setattr(TopicList, "call_after_refresh", holding)
+    return held
+
+
+async def test_the_first_frame_has_the_first_topics_and_the_rest_follow_it(store_dir, monkeypatch):
+    # First paint: the list measured and laid out all 168 topics before the first frame, which
+    # shows about 20 of them; the rest are added right after it, and nothing else moves.
+    counts: list[int] = []
+    update_lines = OptionList._update_lines
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        if self.id == "guide-list" and not counts:
+            counts.append(self.option_count)  # the list as the first layout measures it
+        update_lines(self)
+
+    monkeypatch.setattr(OptionList, "_update_lines", counted)
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert counts == [FIRST_TOPICS]
+        topics = app.screen.query_one("#guide-list", OptionList)
+        assert [i for i in list_ids(app) if i] == _ordered_cards()  # every topic, in order, once
+        assert topics.highlighted is None and topics.scroll_y == 0 and app.screen.focused is topics
+
+
+async def test_keys_pressed_before_the_rest_of_the_topics_came_move_over_all_of_them(store_dir, monkeypatch):
+    held = hold_the_rest_of_the_topics(monkeypatch)
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        topics = app.screen.query_one("#guide-list", OptionList)
+        assert held and topics.option_count == FIRST_TOPICS  # the rest not come yet
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert topics.highlighted == topics.option_count - 1
+        assert topics.get_option_at_index(topics.highlighted).id == _ordered_cards()[-1]
+        held[0]()  # the rest arriving late adds nothing twice
+        await settle(app, pilot)
+        assert [i for i in list_ids(app) if i] == _ordered_cards()
+
+
+async def test_a_search_typed_before_the_rest_of_the_topics_came_keeps_its_results(store_dir, monkeypatch):
+    held = hold_the_rest_of_the_topics(monkeypatch)
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"nudes")
+        await settle(app, pilot)
+        results = list_ids(app)
+        assert results and len(results) < FIRST_TOPICS and "pb-nude-image-of-child" in results
+        held[0]()  # the rest of the topics would have come now: not into the results
+        await settle(app, pilot)
+        assert list_ids(app) == results
+        await pilot.press("escape")  # the search cleared: every topic again
+        await settle(app, pilot)
+        assert [i for i in list_ids(app) if i] == _ordered_cards()
+
+
+async def test_the_theme_is_set_without_restyling_the_whole_app(store_dir, monkeypatch):
+    # Setting App.theme in __init__ queued a full restyle (every style sheet parsed again and
+    # applied to the whole app) that ran before the guide's first frame.
+    restyles: list[bool] = []
+    refresh_css = App.refresh_css
+    monkeypatch.setattr(App, "refresh_css", lambda self, animate=True: restyles.append(animate) or refresh_css(self, animate))
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert restyles == []
+        assert app.theme == "safedesk" and app.current_theme.name == "safedesk"
+        assert {"-theme-safedesk", "-dark-mode"} <= set(app.classes) and "-light-mode" not in app.classes
+        assert app.stylesheet._variables == app.get_css_variables()
+
+
+async def test_a_resize_to_the_size_the_guide_is_laid_out_at_lays_nothing_out_again(store_dir, monkeypatch):
+    resized: list[tuple[int, int]] = []
+    screen_resized = Screen._screen_resized
+
+    def counted(self, size):  # type: ignore[no-untyped-def]
+        resized.append(tuple(size))
+        screen_resized(self, size)
+
+    monkeypatch.setattr(Screen, "_screen_resized", counted)
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        resized.clear()
+        app.screen.post_message(events.Resize(app.screen.size, app.screen.size))  # as Textual sends at start
+        await settle(app, pilot)
+        assert resized == []
+        await pilot.resize_terminal(100, 30)  # a real new size is laid out and the card wrapped anew
+        await settle(app, pilot)
+        assert resized == [(100, 30)]
+        card = app.screen.query_one(CardView)
+        assert card.virtual_size.width == card.scrollable_content_region.width
 
 
 async def test_the_footer_is_rebuilt_only_when_the_keys_it_shows_change(store_dir, monkeypatch):
