@@ -187,12 +187,28 @@ async def test_keys_pressed_before_the_rest_of_the_topics_came_move_over_all_of_
         assert [i for i in list_ids(app) if i] == _ordered_cards()
 
 
-async def test_a_search_typed_before_the_rest_of_the_topics_came_keeps_its_results(store_dir, monkeypatch):
+async def test_a_search_typed_before_the_rest_of_the_topics_came_finds_cards(store_dir, monkeypatch):
     held = hold_the_rest_of_the_topics(monkeypatch)
     app = SafeDeskApp(store_dir, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("slash", *"nudes")
+        await settle(app, pilot)
+        results = list_ids(app)
+        assert results and len(results) < FIRST_TOPICS and "pb-nude-image-of-child" in results
+        held[0]()
+        await pilot.press("escape")  # the search cleared: every topic again, each once
+        await settle(app, pilot)
+        assert [i for i in list_ids(app) if i] == _ordered_cards()
+
+
+async def test_a_search_begun_by_mouse_before_the_rest_of_the_topics_came_keeps_its_results(store_dir, monkeypatch):
+    held = hold_the_rest_of_the_topics(monkeypatch)
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.click("#guide-query")  # no key through the topic list: the rest still held
+        await pilot.press(*"nudes")
         await settle(app, pilot)
         results = list_ids(app)
         assert results and len(results) < FIRST_TOPICS and "pb-nude-image-of-child" in results
