@@ -73,10 +73,30 @@ class TopicList(OptionList):
         self._rest = []  # a search replaced the topics before the rest came: they are not wanted
         return super().clear_options()
 
-    def on_key(self) -> None:
-        # Runs before the list's own bindings (checked as the key bubbles up to the app): End,
-        # PageDown or Down pressed before the rest came still move over every topic.
+    # Every move over the list first adds the topics still waiting: End, PageDown or Up (which wraps
+    # to the last topic) pressed before they came move over all of them. In the actions, not on Key:
+    # a key typed as the app starts reaches the screen before the list has the focus, and the list's
+    # binding then runs as the key bubbles up to the app, without the list seeing the key.
+
+    def action_cursor_up(self) -> None:
         self.complete()
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        self.complete()
+        super().action_cursor_down()
+
+    def action_last(self) -> None:
+        self.complete()
+        super().action_last()
+
+    def action_page_up(self) -> None:
+        self.complete()
+        super().action_page_up()
+
+    def action_page_down(self) -> None:
+        self.complete()
+        super().action_page_down()
 
     def on_mouse_scroll_down(self) -> None:
         self.complete()
