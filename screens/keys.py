@@ -38,7 +38,7 @@ from safedesk.store.engine.session import Session
 from safedesk.store.errors import InvalidInput, SafeDeskError
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.choice import SteadySelect
-from safedesk.widgets.common import Field, FieldError, FittedTable, StrengthMeter, cell
+from safedesk.widgets.common import Field, FieldError, FittedTable, StrengthMeter, cell, new_passphrase
 from safedesk.widgets.dialogs import ConfirmDialog
 from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import FormDialog, FormField, FormResult, ModalForm
@@ -88,16 +88,10 @@ class AddKeyForm(ModalForm[User]):
             Input(self._suggested, compact=True, id="key-label", max_length=limit(Kind.NAME)),
             field_id="label",
         )
-        yield Field(
+        yield from new_passphrase(
             "Their passphrase: three or more random words",
-            Input(compact=True, id="key-passphrase", password=True, max_length=limit(Kind.PASSPHRASE)),
-            field_id="passphrase",
-        )
-        yield StrengthMeter(id="key-strength")
-        yield Field(
             "Type the passphrase again",
-            Input(compact=True, id="key-confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
-            field_id="confirm",
+            ids=("key-passphrase", "key-strength", "key-confirm"),
         )
 
     @on(Input.Changed, "#key-passphrase")
@@ -137,16 +131,10 @@ class ChangePassphraseForm(ModalForm[bool]):
             Input(compact=True, id="passwd-current", password=True, max_length=limit(Kind.PASSPHRASE)),
             field_id="current",
         )
-        yield Field(
+        yield from new_passphrase(
             "New passphrase: three or more random words",
-            Input(compact=True, id="passwd-new", password=True, max_length=limit(Kind.PASSPHRASE)),
-            field_id="passphrase",
-        )
-        yield StrengthMeter(id="passwd-strength")
-        yield Field(
             "Type the new passphrase again",
-            Input(compact=True, id="passwd-confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
-            field_id="confirm",
+            ids=("passwd-new", "passwd-strength", "passwd-confirm"),
         )
 
     @on(Input.Changed, "#passwd-new")

@@ -17,7 +17,7 @@ from safedesk.store.engine.keys.passphrase import check_new_passphrase
 from safedesk.store.engine.records import utcnow
 from safedesk.store.errors import InvalidInput
 from safedesk.store.text.limits import Kind, limit
-from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
+from safedesk.widgets.common import Field, FieldError, StrengthMeter, new_passphrase, plain
 from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import host
@@ -56,22 +56,11 @@ class SetupScreen(Form[tuple[Any, str]]):
                 "School or setting name", Input(compact=True, id="setting-name", max_length=limit(Kind.NAME)), field_id="setting"
             )
             yield Field("Your name (the DSL)", Input(compact=True, id="user-name", max_length=limit(Kind.NAME)), field_id="user")
-            yield Field(
+            yield from new_passphrase(
                 "Passphrase: three or more random words",
-                Input(
-                    compact=True,
-                    id="passphrase",
-                    password=True,
-                    placeholder="e.g. three random words like kettle orbit lantern",
-                    max_length=limit(Kind.PASSPHRASE),
-                ),
-                field_id="passphrase",
-            )
-            yield StrengthMeter(id="strength")
-            yield Field(
                 "Type the passphrase again",
-                Input(compact=True, id="confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
-                field_id="confirm",
+                ids=("passphrase", "strength", "confirm"),
+                placeholder="e.g. three random words like kettle orbit lantern",
             )
             yield Field(
                 "Label for your key at unlock: anyone can read it, so not your name",

@@ -27,7 +27,7 @@ from safedesk.store.incidents.about import incidents_about_pupil
 from safedesk.store.text.clean import typed_path
 from safedesk.store.text.dates import local_today, parse_date, show_date
 from safedesk.store.text.limits import Kind, limit
-from safedesk.widgets.common import Field, FieldError, StrengthMeter, plain
+from safedesk.widgets.common import Field, FieldError, StrengthMeter, new_passphrase, plain
 from safedesk.widgets.footer import Footer
 from safedesk.widgets.forms import Form
 from safedesk.widgets.host import session_of
@@ -109,16 +109,11 @@ class HandoverExportScreen(Form[tuple[ho.ExportPlan, ho.Packed, Path, bytes]]):
                     Input(compact=True, id="hx-out", value=str(default_path()), max_length=limit(Kind.PATH)),
                     field_id="out",
                 )
-                yield Field(
+                yield from new_passphrase(
                     "Handover passphrase: new words, not your SafeDesk one",
-                    Input(compact=True, id="hx-pass", password=True, max_length=limit(Kind.PASSPHRASE)),
-                    field_id="pass",
-                )
-                yield StrengthMeter(id="hx-strength")
-                yield Field(
                     "Passphrase again",
-                    Input(compact=True, id="hx-confirm", password=True, max_length=limit(Kind.PASSPHRASE)),
-                    field_id="confirm",
+                    ids=("hx-pass", "hx-strength", "hx-confirm"),
+                    field_id="pass",
                 )
                 yield FieldError(id="form-error")
                 with Horizontal(classes="ho-buttons form-buttons"):

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, DataTable, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.data_table import ColumnKey
 
+from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.literal import plain as plain  # every screen imports it from here
 
 
@@ -234,3 +235,20 @@ class StrengthMeter(Static):
         bar = "#" * (strength.score + 1) + "-" * (4 - strength.score)
         self.update(" ".join((f"Strength [{bar}] {strength.label}: {strength.advice}", *strength.feedback)))
         self.set_class(not strength.acceptable, "weak")
+
+
+def new_passphrase(
+    label: str, again: str, *, ids: tuple[str, str, str], field_id: str = "passphrase", placeholder: str = ""
+) -> ComposeResult:
+    """A new passphrase typed twice, the live StrengthMeter between (setup, a deputy's key, your
+    own passphrase, a handover). `ids`: the passphrase input's, the meter's and the confirmation
+    input's; the fields are `field_id` and `confirm`. The screen rates on Input.Changed, with the
+    names a guesser would try there."""
+    passphrase_id, meter_id, confirm_id = ids
+    yield Field(
+        label,
+        Input(compact=True, id=passphrase_id, password=True, placeholder=placeholder, max_length=limit(Kind.PASSPHRASE)),
+        field_id=field_id,
+    )
+    yield StrengthMeter(id=meter_id)
+    yield Field(again, Input(compact=True, id=confirm_id, password=True, max_length=limit(Kind.PASSPHRASE)), field_id="confirm")
