@@ -41,20 +41,6 @@ def _fast(monkeypatch):  # type: ignore[no-untyped-def]
     fast_crypt(monkeypatch)
 
 
-@pytest.fixture
-def sender(tmp_path):  # type: ignore[no-untyped-def]
-    session = make_store(tmp_path / "a")
-    yield session
-    session.close()
-
-
-@pytest.fixture
-def receiver(tmp_path):  # type: ignore[no-untyped-def]
-    session = make_store(tmp_path / "b", "Oakwood Academy", "Jo Bloggs")
-    yield session
-    session.close()
-
-
 def _about(session, pupil, tmp_path, title: str, **overrides):  # type: ignore[no-untyped-def]
     people = (Person(name=pupil.name, role="pupil", involvement="victim", pupil_id=pupil.id),)
     return add_incident(session, title, tmp=tmp_path, people=people, **overrides)

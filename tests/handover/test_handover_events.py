@@ -23,27 +23,12 @@ from tests.kit import (
     fast_crypt,
     fast_plain_zip,
     import_handover,
-    make_store,
 )
 
 
 @pytest.fixture(autouse=True)
 def _fast(monkeypatch):  # type: ignore[no-untyped-def]
     fast_crypt(monkeypatch)
-
-
-@pytest.fixture
-def sender(tmp_path):  # type: ignore[no-untyped-def]
-    session = make_store(tmp_path / "a")
-    yield session
-    session.close()
-
-
-@pytest.fixture
-def receiver(tmp_path):  # type: ignore[no-untyped-def]
-    session = make_store(tmp_path / "b", "Oakwood Academy", "Jo Bloggs")
-    yield session
-    session.close()
 
 
 def event(session, name: str, start: int, end: int) -> ConsentEvent:  # type: ignore[no-untyped-def]

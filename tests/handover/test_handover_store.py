@@ -45,26 +45,12 @@ from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident, Person
 from safedesk.store.text.clean import clean_text
 from safedesk.store.text.markdown import outline
-from tests.kit import HANDOVER_PASSPHRASE, NASTY, PASSPHRASE, add_incident, add_pupil, edit_records, fast_crypt, make_store, rezip
+from tests.kit import HANDOVER_PASSPHRASE, NASTY, PASSPHRASE, add_incident, add_pupil, edit_records, fast_crypt, rezip
 
 
 @pytest.fixture(autouse=True)
 def _fast(monkeypatch):  # type: ignore[no-untyped-def]
     fast_crypt(monkeypatch)
-
-
-@pytest.fixture
-def sender(tmp_path):  # type: ignore[no-untyped-def]
-    session = make_store(tmp_path / "a")
-    yield session
-    session.close()
-
-
-@pytest.fixture
-def receiver(tmp_path):  # type: ignore[no-untyped-def]
-    session = make_store(tmp_path / "b", "Oakwood Academy", "Jo Bloggs")
-    yield session
-    session.close()
 
 
 def export(session: Session, out: Path, incidents=(), pupils=(), to: str = "Oakwood Academy DSL") -> ho.Transfer:  # type: ignore[no-untyped-def]

@@ -45,13 +45,6 @@ def _fast(monkeypatch):  # type: ignore[no-untyped-def]
     fast_crypt(monkeypatch)
 
 
-@pytest.fixture
-def sender(tmp_path):  # type: ignore[no-untyped-def]
-    session = make_store(tmp_path / "a")
-    yield session
-    session.close()
-
-
 def test_in_year_counts_from_the_day_they_left():
     # Left Wednesday 25/11: Thu, Fri, Mon, Tue, Wed.
     assert YEAR.transfer_due(date(2026, 11, 25)) == date(2026, 12, 2)

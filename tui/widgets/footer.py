@@ -32,7 +32,7 @@ class Footer(TextualFooter):
             # so they are in the screen's first frame, and the signal rebuilds only what differs.
             self._bindings_ready = True
         # What this build shows, so that the signals a screen sends as it opens rebuild nothing.
-        self._shown = self._keys_shown() if self._bindings_ready and self.is_attached else None
+        self._shown = self._keys_shown() if self.is_attached else None
         for widget in super().compose():
             if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
                 # Bound to the footer's value when mounted (all but the palette key, which Textual
