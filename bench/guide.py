@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -111,109 +112,86 @@ def bench_card_open(rounds: int = 1) -> list[float]:
     return asyncio.run(run())
 
 
+# The comparison apps, each a file (not -c: Textual locates an App subclass's source to find its CSS).
 _FIRST_PAINT = """
-import sys, time
-from pathlib import Path
-stamp = Path(sys.argv[3])
-if sys.argv[1] in ("minimal", "widgets"):
-    from textual.app import App
-    from textual.containers import Horizontal, Vertical
-    from textual.widgets import Footer, Header, Input, OptionList, Static
+import sys
+from textual.app import App
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input, OptionList, Static
 
-    class Minimal(App):
-        # "widgets": the guide's own widget tree and style sheets with 160 placeholder topics,
-        # and no SafeDesk code: what Textual itself needs to draw that screen.
-        CSS_PATH = sys.argv[4:] if sys.argv[1] == "widgets" else None
+class Minimal(App):
+    # "widgets": the guide's own widget tree and style sheets with 160 placeholder topics,
+    # and no SafeDesk code: what Textual itself needs to draw that screen.
+    CSS_PATH = sys.argv[2:] if sys.argv[1] == "widgets" else None
 
-        def compose(self):
-            yield Header()
-            if sys.argv[1] == "minimal":
-                yield Static("hello")
-            else:
-                with Horizontal(id="guide-body"):
-                    with Vertical(id="guide-left"):
-                        yield Input(compact=True, placeholder="/ to search", id="guide-query")
-                        yield Static("", id="guide-notice", markup=False)
-                        yield OptionList(*(f"  Topic {i} of the guidance" for i in range(160)), id="guide-list")
-                    with Vertical(id="guide-right"):
-                        yield Static("", id="card-title", markup=False)
-                        yield Static("", id="card-body")
-                        yield OptionList(id="card-related")
-            yield Footer()
+    def compose(self):
+        yield Header()
+        if sys.argv[1] == "minimal":
+            yield Static("hello")
+        else:
+            with Horizontal(id="guide-body"):
+                with Vertical(id="guide-left"):
+                    yield Input(compact=True, placeholder="/ to search", id="guide-query")
+                    yield Static("", id="guide-notice", markup=False)
+                    yield OptionList(*(f"  Topic {i} of the guidance" for i in range(160)), id="guide-list")
+                with Vertical(id="guide-right"):
+                    yield Static("", id="card-title", markup=False)
+                    yield Static("Card text", id="card-body")
+                    yield OptionList(id="card-related")
+        yield Footer()
 
-        def on_ready(self):
-            stamp.write_text(repr(time.time()))
-            self.exit()
-
-    Minimal().run()
-else:
-    import safedesk.cli.main  # the command's own start-up path
-    import safedesk.cli.guide
-    import safedesk.launch
-    import safedesk.app
-    from safedesk.screens.guide import GuideScreen
-    from safedesk.app import SafeDeskApp
-
-    class Timed(SafeDeskApp):
-        # The subclass lives in this script, so its CSS path must point back at the app's own.
-        CSS_PATH = str(Path(safedesk.app.__file__).with_name("app.tcss"))
-        topics_at = ""
-
-        def on_ready(self):
-            self._painted()  # the topics are usually there at the first frame: take the time now
-            self.set_interval(0.001, self._painted)
-
-        def _painted(self):
-            # Two moments: the screen with its topics drawn, then the first card's text drawn.
-            screen = self.screen
-            if not isinstance(screen, GuideScreen):
-                return
-            if not self.topics_at and screen.query_one("#guide-list").option_count:
-                self.topics_at = repr(time.time())
-            if self.topics_at and screen.query_one("#card-body").plain_text().strip():
-                self.call_after_refresh(self._card_drawn)
-
-        def _card_drawn(self):
-            if not stamp.exists():
-                stamp.write_text(self.topics_at + " " + repr(time.time()))
-                self.exit()
-
-    Timed(sys.argv[2], start="guide").run()
+Minimal().run()
 """
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
 
 
-def _run_on_terminal(command: list[str], env: dict[str, str], cwd: Path) -> None:
-    """Run `command` on a pseudo-terminal of 80x24, as a terminal emulator would, reading
-    everything it draws (so its writes never block) until it exits. POSIX only (pty)."""
+def _run_on_terminal(command: list[str], env: dict[str, str], cwd: Path, markers: list[str]) -> list[float]:
+    """Run `command` on a pseudo-terminal of 80x24, reading what it draws as a terminal emulator
+    would; the milliseconds from spawning it until each of `markers` is on the screen (its text
+    in what was drawn, escape sequences aside). Then the process is ended. POSIX only (pty)."""
     import fcntl
     import pty
     import select
+    import signal
     import struct
     import termios
 
     main_fd, child_fd = pty.openpty()
     fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    spawned = time.perf_counter()
     process = subprocess.Popen(
         command, stdin=child_fd, stdout=child_fd, stderr=child_fd, env=env, cwd=cwd, start_new_session=True
     )
     os.close(child_fd)
-    deadline = time.monotonic() + 120
+    wanted = [marker.encode() for marker in markers]
+    seen: dict[bytes, float] = {}
+    drawn = b""
     try:
-        while time.monotonic() < deadline:
+        while len(seen) < len(wanted) and time.perf_counter() - spawned < 120:
             ready, _, _ = select.select([main_fd], [], [], 0.05)
-            if ready:
-                try:
-                    if not os.read(main_fd, 65536):
-                        break
-                except OSError:  # the terminal closed: the app has exited
+            if not ready:
+                if process.poll() is not None:
                     break
-            elif process.poll() is not None:
+                continue
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:  # the terminal closed: the app has exited
                 break
-        process.wait(timeout=max(1.0, deadline - time.monotonic()))
+            if not chunk:
+                break
+            now = (time.perf_counter() - spawned) * 1000
+            drawn += chunk
+            text = _ESCAPES.sub(b"", drawn)
+            seen |= {marker: now for marker in wanted if marker not in seen and marker in text}
     finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
         os.close(main_fd)
-    if process.returncode:
-        raise RuntimeError(f"{command[-3]} exited with {process.returncode}")
+    missing = [m.decode() for m in wanted if m not in seen]
+    if missing:
+        raise RuntimeError(f"{' '.join(command)}: never drew {missing} (exit {process.returncode})")
+    return [seen[marker] for marker in wanted]
 
 
 @dataclass
@@ -226,10 +204,25 @@ class FirstPaint:
     widgets: list[float] = field(default_factory=list)  # the guide's widgets and CSS, no SafeDesk code
 
 
+def _first_card_words() -> tuple[str, str]:
+    """What the guide draws first, to look for on the terminal: its first topic heading, and the
+    first words of the first card's text."""
+    from safedesk.content.cards import markdown_to_text
+    from safedesk.screens.guide import KIND_TITLES, _grouped
+
+    library = Library.from_dir()
+    kind, cards = _grouped()[0]
+    text = markdown_to_text(library.reader_body(cards[0]))
+    line = next(line for line in text.splitlines() if len(line.split()) >= 4)
+    return KIND_TITLES[kind], " ".join(line.removeprefix("- ").split()[:2])
+
+
 def bench_first_paint(runs: int = 7) -> FirstPaint:
-    """`safedesk guide` and the comparison apps, each from spawning the process to its first
-    paint on a real (pseudo-)terminal of 80x24 (wall clock, as a user waits: interpreter
-    start-up included for all). The minimal app is the issue's: Header, Static, Footer.
+    """`safedesk guide` and the comparison apps, each from spawning the process until what it
+    draws first is on a real (pseudo-)terminal of 80x24, as a user waits: interpreter start-up
+    included for all. `safedesk guide` is the command itself (python -m safedesk guide), timed
+    to its topics and to the first words of its first card. The minimal app is the issue's:
+    Header, Static, Footer, timed to its Static's text.
 
     All run from compiled bytecode, as an installed copy does (pip compiles on install):
     a first, untimed run of each fills a private bytecode cache, so a checkout run with
@@ -237,27 +230,27 @@ def bench_first_paint(runs: int = 7) -> FirstPaint:
     """
     root = Path(__file__).resolve().parents[1]
     styles = [str(root / "tui" / "app.tcss"), str(root / "screens" / "guide.tcss")]
+    heading, card_words = _first_card_words()
     result = FirstPaint()
     with tempfile.TemporaryDirectory() as folder:
-        # A file, not -c: Textual locates an App subclass's source to resolve its CSS.
         script = Path(folder) / "first_paint.py"
         script.write_text(_FIRST_PAINT)
-        stamp = Path(folder) / "painted"
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env |= {
-            "PYTHONPATH": str(root),
             "PYTHONPYCACHEPREFIX": str(Path(folder) / "bytecode"),
             "TERM": "xterm-256color",
             "COLORTERM": "truecolor",
         }
+        commands = {
+            "guide": ([sys.executable, "-m", "safedesk", "--store", str(Path(folder) / "store"), "guide"], [heading, card_words]),
+            "minimal": ([sys.executable, str(script), "minimal"], ["hello"]),
+            "widgets": ([sys.executable, str(script), "widgets", *styles], ["Card text"]),
+        }
         for timed in [False] + [True] * runs:
-            for kind in ("guide", "minimal", "widgets"):
-                stamp.unlink(missing_ok=True)
-                spawned = time.time()
-                _run_on_terminal([sys.executable, str(script), kind, str(Path(folder) / "store"), str(stamp), *styles], env, root)
+            for kind, (command, markers) in commands.items():
+                moments = _run_on_terminal(command, env, root, markers)
                 if not timed:
                     continue
-                moments = [(float(t) - spawned) * 1000 for t in stamp.read_text().split()]
                 if kind == "guide":
                     result.guide.append(moments[0])
                     result.card.append(moments[1])

@@ -114,6 +114,12 @@ class SafeDeskApp(App[int]):
             return screen("guide")  # its style sheet is the app's own: see __init__
         return super().get_default_screen()
 
+    def on_ready(self) -> None:
+        # Textual posts Ready once the first frame is drawn.
+        from safedesk.launch import first_frame_drawn
+
+        first_frame_drawn()
+
     def on_mount(self) -> None:
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
         if self.start_screen == "demo":

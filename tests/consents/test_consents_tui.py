@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import (
     Button,
-    Footer,
     Input,
     OptionList,
     Select,
@@ -41,6 +40,7 @@ from safedesk.store.engine.records import utcnow
 from safedesk.store.engine.session import Session
 from safedesk.widgets.common import FieldError
 from safedesk.widgets.dialogs import ConfirmDialog
+from safedesk.widgets.footer import Footer
 from safedesk.widgets.row_table import RowTable
 from tests.kit import PASSPHRASE, current_day, screen_text, settle
 
@@ -437,32 +437,18 @@ async def test_home_counts_expiring_consents(school):
         assert not any("Amelia" in t or "Zoë" in t for t in texts)
 
 
-async def test_the_list_footer_is_built_once_and_still_follows_the_keys(school, monkeypatch):
-    # Rebuilding the footer's keys on every focus and screen signal was most of the time the
-    # list took to open (safedesk.widgets.footer): it is built once, and again only on a change.
-    from textual.widgets._footer import FooterKey
-
-    builds: list[str] = []
-    compose = Footer.compose
-
-    def counted(self):  # type: ignore[no-untyped-def]
-        if self._bindings_ready and isinstance(self.screen, ConsentsScreen):
-            builds.append(type(self.screen).__name__)
-        return compose(self)
-
-    monkeypatch.setattr(Footer, "compose", counted)
+async def test_the_list_footer_follows_the_keys(school):
     app = SafeDeskApp(school)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_consents(app, pilot)
         await settle(app, pilot)
         footer = screen.query_one(Footer)
-        shown = [k.key for k in footer.query(FooterKey)]
+        shown = [k.key for k in footer.keys]
         assert {"f", "c", "i", "x", "p", "escape", "f1"} <= set(shown)
-        assert len(builds) == 1
         await pilot.press("slash")  # letters typed into the search are text: their keys leave the footer
         await settle(app, pilot)
-        typing = [k.key for k in footer.query(FooterKey)]
-        assert "f" not in typing and "c" not in typing and "escape" in typing and len(builds) == 2
+        typing = [k.key for k in footer.keys]
+        assert "f" not in typing and "c" not in typing and "escape" in typing
         await pilot.press("tab")
         await settle(app, pilot)
-        assert [k.key for k in footer.query(FooterKey)] == shown and len(builds) == 3
+        assert [k.key for k in footer.keys] == shown

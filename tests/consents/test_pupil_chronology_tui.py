@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from safedesk.app import SafeDeskApp
 from safedesk.screens.consents.chronology import PupilChronologyScreen
@@ -16,6 +16,7 @@ from safedesk.store.engine.session import Session
 from safedesk.store.incidents.log import IncidentLog
 from safedesk.store.incidents.records import Incident, Person
 from safedesk.widgets.dialogs import MessageDialog
+from safedesk.widgets.footer import Footer
 from tests.kit import PASSPHRASE, settle
 
 SIZE = (80, 24)
