@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.app import App
 from textual.screen import Screen
@@ -285,6 +286,36 @@ async def test_the_footer_follows_the_keys_the_guide_offers(store_dir):
         await pilot.press("escape")  # back to the topics: the same keys as at first
         await settle(app, pilot)
         assert back_key_shown() and "Previous card" in screen_text(app).splitlines()[-1]
+
+
+def computed_styles(app: App[object]) -> dict[int, tuple[str, str, str, tuple[str, ...]]]:
+    """Every widget's styles on the screen as Textual computed them, its components' included."""
+    return {
+        id(node): (
+            repr(node),
+            node.styles.css,
+            str(node.rich_style),
+            tuple(str(node.get_component_rich_style(name)) for name in sorted(node.COMPONENT_CLASSES)),
+        )
+        for node in app.screen.walk_children(with_self=True)
+    }
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first-screen", "pushed"])
+async def test_the_guide_shown_without_a_second_restyle_looks_as_restyled(store_dir, first):  # type: ignore[no-untyped-def]
+    # GuideScreen.on_screen_resume spares the restyle Textual makes as a screen is first shown:
+    # the styles each widget got as it was mounted must be what that restyle would give.
+    app = SafeDeskApp(store_dir, start="guide" if first else "home")
+    async with app.run_test(size=SIZE) as pilot:
+        if not first:
+            await pilot.pause()
+            app.action_guide()
+        await settle(app, pilot)
+        assert isinstance(app.screen, GuideScreen)
+        shown = computed_styles(app)
+        app.screen.update_node_styles(animate=False)
+        await settle(app, pilot)
+        assert computed_styles(app) == shown
 
 
 async def test_live_search_corrects_spelling_and_opens_the_top_hit(store_dir):

@@ -13,7 +13,7 @@ right when the keys do not all fit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.style import Style
 from rich.text import Text
@@ -22,9 +22,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 
-@dataclass(frozen=True)
-class FooterKey:
-    """One key as the footer shows it."""
+class FooterKey(NamedTuple):
+    """One key as the footer shows it (a NamedTuple: a dataclass took 0.6 ms to define, on the
+    guide's first paint)."""
 
     key: str  # the key pressed when it is clicked
     display: str  # how the key is written ("^p", "esc")
@@ -34,8 +34,7 @@ class FooterKey:
     tooltip: str
 
 
-@dataclass(frozen=True)
-class _Shown:
+class _Shown(NamedTuple):
     keys: tuple[FooterKey, ...]
     palette: FooterKey | None
 
