@@ -8,6 +8,7 @@ laptop's sleep counts) the app locks itself.
 
 from __future__ import annotations
 
+import gc
 import inspect
 import sys
 import time
@@ -72,8 +73,18 @@ class SafeDeskApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", tooltip="Close SafeDesk (everything saved is kept)", id="quit", priority=True),
     ]
 
-    def __init__(self, store_dir: Path, start: str = "home", idle_minutes: float | None = None, debug: bool = False) -> None:
+    def __init__(
+        self,
+        store_dir: Path,
+        start: str = "home",
+        idle_minutes: float | None = None,
+        debug: bool = False,
+        collector_held: bool = False,
+    ) -> None:
+        """`collector_held`: Python's cycle collector was turned off for start-up (safedesk.launch);
+        the app turns it back on once its first frame is drawn."""
         super().__init__()
+        self._collector_held = collector_held
         self.debug_mode = debug
         self.store_dir = Path(store_dir)
         self.start_screen = start
@@ -116,9 +127,12 @@ class SafeDeskApp(App[int]):
 
     def on_ready(self) -> None:
         # Textual posts Ready once the first frame is drawn.
-        from safedesk.launch import first_frame_drawn
-
-        first_frame_drawn()
+        if self._collector_held:
+            self._collector_held = False
+            # What start-up made (modules, styles, the cards) lives as long as the app: frozen,
+            # later collections do not walk it again and again.
+            gc.freeze()
+            gc.enable()
 
     def on_mount(self) -> None:
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)

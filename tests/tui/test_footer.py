@@ -91,4 +91,3 @@ async def test_the_key_under_the_mouse_is_highlighted_with_its_tooltip() -> None
         await pilot.hover(Static)
         await pilot.pause()
         assert footer.tooltip is None and footer.render().spans == plain.spans
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -241,3 +242,38 @@ async def test_settings_change_theme_contacts_and_idle_time(store_dir):
         assert "LADO duty desk [@click=app.quit]x 01234 567890" in shown
     with Session.open(store_dir, PASSPHRASE) as session:
         assert session.setting().contacts["lado"].startswith("LADO duty desk")
+
+
+async def test_the_cycle_collector_held_for_start_up_is_back_once_the_first_frame_is_drawn(store_dir, monkeypatch):
+    # safedesk.launch turns the collector off before importing Textual (its collections were ~35 ms
+    # of the guide's first paint); the app turns it back on, start-up frozen, after its first frame.
+    from safedesk.screens.guide import GuideScreen
+
+    while_building: list[bool] = []
+    mount = GuideScreen.on_mount
+    monkeypatch.setattr(GuideScreen, "on_mount", lambda self: while_building.append(gc.isenabled()) or mount(self))
+    gc.disable()
+    try:
+        app = SafeDeskApp(store_dir, start="guide", collector_held=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert while_building == [False]
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # this test process lives on: let its collections see those objects again
+        gc.enable()
+
+
+def test_the_app_started_from_the_command_line_holds_the_collector(store_dir, monkeypatch):
+    from safedesk import launch
+
+    held: list[tuple[bool, bool]] = []
+
+    def run(self: SafeDeskApp) -> None:  # instead of taking over the terminal
+        held.append((gc.isenabled(), self._collector_held))
+        raise RuntimeError("stopped before its first frame")
+
+    monkeypatch.setattr(SafeDeskApp, "run", run)
+    with pytest.raises(RuntimeError):
+        launch.run_app(store_dir, start="guide")
+    assert held == [(False, True)] and gc.isenabled()  # back on, though no frame was drawn

@@ -130,7 +130,11 @@ class Footer(Widget, can_focus=False):
             if start >= room:
                 break
             # Textual pads the key by one space each side only when a description follows it.
-            drawn = self._drawn(key, f" {key.display} ", f"{key.description} ") if key.description else self._drawn(key, key.display, "")
+            drawn = (
+                self._drawn(key, f" {key.display} ", f"{key.description} ")
+                if key.description
+                else self._drawn(key, key.display, "")
+            )
             line.append_text(drawn)
             self._spans.append((start, min(line.cell_len, room), key))
         line.truncate(room, pad=True)
