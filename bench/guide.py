@@ -240,9 +240,13 @@ def bench_first_paint(runs: int = 7) -> FirstPaint:
             "PYTHONPYCACHEPREFIX": str(Path(folder) / "bytecode"),
             "TERM": "xterm-256color",
             "COLORTERM": "truecolor",
+            "XDG_DATA_HOME": str(Path(folder) / "data"),
         }
+        env.pop("SAFEDESK_STORE", None)
         commands = {
-            "guide": ([sys.executable, "-m", "safedesk", "--store", str(Path(folder) / "store"), "guide"], [heading, card_words]),
+            # As typed, with no --store: the guidance opens no store (its default folder, under
+            # XDG_DATA_HOME here, is only worked out).
+            "guide": ([sys.executable, "-m", "safedesk", "guide"], [heading, card_words]),
             "minimal": ([sys.executable, str(script), "minimal"], ["hello"]),
             "widgets": ([sys.executable, str(script), "widgets", *styles], ["Card text"]),
         }

@@ -9,6 +9,7 @@ fresh interpreter holds once the card is on screen is not, so that is what is gu
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,18 +34,18 @@ NOT_AT_START = (
     "safedesk.screens.home",
 )
 
-# The command's own path (safedesk.cli.main -> the guide command -> launch -> app), headless:
-# wait until the first card's text is drawn, then list every module the interpreter holds.
+# The command's own path, `safedesk guide` as typed (no --store): the CLI, the guide command,
+# launch's run_app, the app; headless (run_test) instead of taking over the terminal. Once the
+# first card's text is drawn, every module the interpreter holds is listed.
 _SCRIPT = """
 import asyncio, json, sys
-from safedesk.cli.main import cli
-from safedesk.launch import run_app  # what `safedesk guide` calls
-cli.get_command(None, "guide")
-from safedesk.app import SafeDeskApp
+import safedesk.launch
 
 
-async def main():
-    app = SafeDeskApp(sys.argv[1], start="guide")
+async def main(store_dir, start):
+    from safedesk.app import SafeDeskApp
+
+    app = SafeDeskApp(store_dir, start=start)
     async with app.run_test(size=(80, 24)) as pilot:
         body = None
         for _ in range(200):
@@ -58,12 +59,21 @@ async def main():
         print(json.dumps({"card": body or "", "modules": sorted(sys.modules)}))
 
 
-asyncio.run(main())
+def run_app(store_dir, start="home", debug=False):
+    asyncio.run(main(store_dir, start))
+    return 0
+
+
+safedesk.launch.run_app = run_app
+from safedesk.cli.main import cli
+
+cli.main(["guide"], prog_name="safedesk", standalone_mode=False)
 """
 
 
-def _modules_once_painted(store: Path) -> tuple[str, list[str]]:
-    result = subprocess.run([sys.executable, "-c", _SCRIPT, str(store)], capture_output=True, text=True, timeout=120, check=True)
+def _modules_once_painted() -> tuple[str, list[str]]:
+    env = {name: value for name, value in os.environ.items() if name != "SAFEDESK_STORE"}
+    result = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True, timeout=120, check=True, env=env)
     found = json.loads(result.stdout.strip().splitlines()[-1])
     return found["card"], found["modules"]
 
@@ -72,8 +82,8 @@ def _held(modules: list[str], name: str) -> bool:
     return any(m == name or m.startswith(name + ".") for m in modules)
 
 
-def test_the_guide_draws_its_first_card_without_the_store_forms_or_search(tmp_path: Path) -> None:
-    card, modules = _modules_once_painted(tmp_path / "store")
+def test_the_guide_draws_its_first_card_without_the_store_forms_or_search() -> None:
+    card, modules = _modules_once_painted()
     assert card.strip(), "the first card was never drawn"
     assert _held(modules, "safedesk.screens.guide")  # the check sees the app's own modules
     assert [name for name in NOT_AT_START if _held(modules, name)] == []

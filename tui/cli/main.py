@@ -33,8 +33,14 @@ def version_line() -> str:
 class CliContext:
     """What every command needs from the global options."""
 
-    store_dir: Path
+    store: Path | None  # --store (or $SAFEDESK_STORE) as given
     debug: bool
+
+    @property
+    def store_dir(self) -> Path:
+        """The store's folder: --store, else the per-user data folder, worked out when a command
+        asks for it (`guide search` and the other headless guide commands never do)."""
+        return (self.store or default_store_dir()).expanduser()
 
 
 def default_store_dir() -> Path:
@@ -126,7 +132,7 @@ def cli(ctx: click.Context, store: Path | None, debug: bool) -> None:
     With no command, opens the app: first-run setup when the store folder has no
     store yet, otherwise the unlock screen.
     """
-    ctx.obj = CliContext(store_dir=(store or default_store_dir()).expanduser(), debug=debug)
+    ctx.obj = CliContext(store=store, debug=debug)
     if ctx.invoked_subcommand is None:
         from safedesk.launch import run_app
 
