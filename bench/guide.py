@@ -5,7 +5,8 @@ each with the card that must come first (`within = 1`) or in the top three.
 Card open time is measured in the real guidance screen with Pilot, over every
 card. First paint compares `safedesk guide` (CLI import, app start, first card
 drawn) with a minimal Textual app (Header, Static, Footer), each in a fresh
-process on a pseudo-terminal of 80x24, same run.
+process on a pseudo-terminal of 80x24, same run, timed until its text is in what
+reached the terminal.
 """
 
 from __future__ import annotations
