@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 # Imported where first needed, never before the guide's first card is drawn.
 NOT_AT_START = (
