@@ -149,7 +149,18 @@ def parse_card_text(text: str, path: Path, parsed: Mapping[str, dict[str, Any]] 
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str]:
-    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    """The front matter (between the `+++` lines) and the body of a card's text."""
+    text = text.lstrip("\ufeff")
+    # The shipped cards' shape (bare fences, no other "+++" before the closing one), found without
+    # splitting the whole card into lines: the guide reads all 159 as it starts.
+    end = text.find("\n+++\n", 4)
+    if text.startswith("+++\n") and end != -1 and "+++" not in text[4:end]:
+        return text[4 : end + 1], text[end + 5 :].strip("\n") + "\n"
+    return _split_lines(text, path)
+
+
+def _split_lines(text: str, path: Path) -> tuple[str, str]:
+    lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != FENCE:
         raise CardError(path, f"must start with a `{FENCE}` line opening the front matter")
     for i, line in enumerate(lines[1:], start=1):

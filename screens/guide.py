@@ -7,6 +7,8 @@ by line); links are shown, never opened; related cards are a list below.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Self
 
 from textual import events, on
@@ -53,24 +55,23 @@ class TopicList(OptionList):
 
     def __init__(self, id: str) -> None:
         super().__init__(id=id)
-        self._rest: list[Option] = []  # topics added once the first frame is drawn
+        self._rest: Iterator[Option] = iter(())  # topics added once the first frame is drawn
 
-    def add_topics(self, options: list[Option]) -> None:
-        """The topics a screen shows at once now, the rest right after the first frame: measuring
-        and laying out all 168 before it delayed the first paint (python -m bench guide)."""
-        self.add_options(options[:FIRST_TOPICS])
-        self._rest = options[FIRST_TOPICS:]
-        if self._rest:
-            self.call_after_refresh(self.complete)
+    def add_topics(self, options: Iterable[Option]) -> None:
+        """The topics a screen shows at once now, the rest right after the first frame: making,
+        measuring and laying out all 168 before it delayed the first paint (python -m bench guide)."""
+        self._rest = iter(options)
+        self.add_options(islice(self._rest, FIRST_TOPICS))
+        self.call_after_refresh(self.complete)
 
     def complete(self) -> None:
         """Add the topics still waiting; at once when a key or the mouse needs the whole list."""
-        rest, self._rest = self._rest, []
+        rest = list(self._rest)
         if rest:
             self.add_options(rest)
 
     def clear_options(self) -> Self:
-        self._rest = []  # a search replaced the topics before the rest came: they are not wanted
+        self._rest = iter(())  # a search replaced the topics before the rest came: they are not wanted
         return super().clear_options()
 
     # Every move over the list first adds the topics still waiting: End, PageDown or Up (which wraps
@@ -307,14 +308,14 @@ TOPIC_INDENT = "  "
 FIRST_TOPICS = 30
 
 
-def _topic_options() -> list[Option]:
+def _topic_options() -> Iterator[Option]:
     """Every card by kind: a heading (not selectable) per kind, then its cards by title, each
-    wrapped here with a hanging indent (the list would wrap it back to the heading's column)."""
-    options = []
+    wrapped here with a hanging indent (the list would wrap it back to the heading's column).
+    Made as they are taken: the first frame wraps only the titles it shows."""
     for kind, cards in _grouped():
-        options.append(Option(plain(KIND_TITLES.get(kind, kind.title())), disabled=True))
-        options.extend(Option(plain(_indented(card.title)), id=card.id) for card in cards)
-    return options
+        yield Option(plain(KIND_TITLES.get(kind, kind.title())), disabled=True)
+        for card in cards:
+            yield Option(plain(_indented(card.title)), id=card.id)
 
 
 def _indented(title: str) -> str:

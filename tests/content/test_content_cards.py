@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from safedesk.content.cards import KINDS, CardError, Source, markdown_to_text, parse_card
 from safedesk.content.errors import ContentError
@@ -278,3 +281,44 @@ def test_parsed_bodies_kept_match_the_cards(tmp_path):
         t.content for t in shipped_tokens(last.id, library.reader_body(last)) or []
     ]
     assert (CARDS_DIR / TOKENS_FILE).is_file()
+
+
+_LINES = st.lists(
+    st.tuples(
+        st.sampled_from(["+++", " +++", "+++\t", "x+++", 'id = "a"', "", "body"]),
+        st.sampled_from(["\n", "\r\n", "\r", "\u2028", "\x0c", ""]),
+    ).map("".join),
+    max_size=8,
+)
+
+
+@given(st.sampled_from(["", "\ufeff", "+++\n", "\ufeff+++\n"]), _LINES)
+@example("+++\n", [" +++\n", "+++\n", "body\n"])  # an earlier line that is a fence once stripped
+@example("+++\n", ['id = "a"\u2028+++\n', "+++\n"])  # ... after a line separator other than LF
+@example("+++\n", ['id = "a"\r\n', "+++\n"])
+@settings(max_examples=300)
+def test_the_quick_split_of_a_card_agrees_with_the_line_by_line_one(start: str, lines: list[str]) -> None:
+    # split_front_matter takes a short cut for the shipped cards' shape; every text, whatever
+    # its line endings and fences, must come out as the line-by-line reading gives it.
+    from safedesk.content.cards import _split_lines, split_front_matter
+
+    text = start + "".join(lines)
+    path = Path("card.md")
+
+    def outcome(split: Callable[[], tuple[str, str]]) -> tuple[str, str] | str:
+        try:
+            return split()
+        except CardError as error:
+            return error.message
+
+    assert outcome(lambda: split_front_matter(text, path)) == outcome(lambda: _split_lines(text.lstrip("\ufeff"), path))
+
+
+def test_every_shipped_card_takes_the_quick_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedesk.content import cards
+
+    calls: list[str] = []
+    original = cards._split_lines
+    monkeypatch.setattr(cards, "_split_lines", lambda text, path: calls.append(path.name) or original(text, path))
+    Library.from_dir()
+    assert calls == []

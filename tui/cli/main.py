@@ -10,9 +10,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -29,9 +28,9 @@ def version_line() -> str:
     return f"safedesk {__version__} (commit {commit})"
 
 
-@dataclass(frozen=True)
-class CliContext:
-    """What every command needs from the global options."""
+class CliContext(NamedTuple):
+    """What every command needs from the global options (a NamedTuple: a dataclass took 0.6 ms
+    to define, before the guide's first paint)."""
 
     store: Path | None  # --store (or $SAFEDESK_STORE) as given
     debug: bool
