@@ -25,6 +25,7 @@ from safedesk.content.sources import describe
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.footer import Footer
+from safedesk.widgets.hanging import Hanging
 from safedesk.widgets.literal import plain  # not .common: the form widgets are not needed to start
 
 CONTACTS_CARD = "ref-contacts"
@@ -230,7 +231,7 @@ class GuideScreen(Screen[None]):
         related.clear_options()
         cards = default_library().related(card)
         related.display = bool(cards)
-        related.add_options(Option(plain(f"→ {c.title}"), id=c.id) for c in cards)
+        related.add_options(Option(Hanging("→ ", c.title), id=c.id) for c in cards)
 
     def _local_contacts(self) -> str:
         session = getattr(self.app, "session", None)

@@ -61,6 +61,25 @@ async def test_a_wrapped_topic_keeps_its_indent_and_a_card_named_in_a_card_reads
         assert nude in default_library().related(card)
 
 
+@pytest.mark.parametrize("size", [SIZE, (72, 30), (64, 24)])
+async def test_a_wrapped_related_card_keeps_its_indent_at_any_width(store_dir, size):  # type: ignore[no-untyped-def]
+    # Issue 13: wrapped lines keep their indent. "→ A nude or sexual image of a child is" goes
+    # on under its own text ("  suspected"), not under the arrow, at whatever width the pane has.
+    app = SafeDeskApp(store_dir, start="guide")
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        related = app.screen.query_one("#card-related", OptionList)
+        left = related.content_region.x  # the list's first column on the screen (inside its border)
+        rows = [line[left : related.content_region.right].rstrip() for line in screen_text(app).splitlines()]
+        rows = rows[related.content_region.y : related.content_region.bottom]
+        entries = [row for row in rows if row.strip()]
+        assert any(row.lstrip().startswith("→ ") for row in entries)
+        continued = [row for row in entries if not row.lstrip().startswith("→ ")]
+        assert continued, f"no title wraps at {size}: {entries}"
+        arrow = next(row for row in entries if row.lstrip().startswith("→ ")).index("→")
+        assert all(row.startswith(" " * (arrow + 2)) and row[arrow + 2] != " " for row in continued), entries
+
+
 async def test_the_first_card_wraps_within_the_columns_its_scrollbar_leaves(store_dir):
     # The first card is opened before the first paint; the scrollbar its length brings takes two
     # columns without a Resize, and no word may end up hidden beneath it.
