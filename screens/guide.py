@@ -6,7 +6,6 @@ by line); links are shown, never opened; related cards are a list below.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Self
@@ -25,7 +24,7 @@ from safedesk.content.sources import describe
 from safedesk.store.text.limits import Kind, limit
 from safedesk.widgets.card_view import CardView
 from safedesk.widgets.footer import Footer
-from safedesk.widgets.hanging import Hanging
+from safedesk.widgets.hanging import Hanging, hanging_lines
 from safedesk.widgets.literal import plain  # not .common: the form widgets are not needed to start
 
 CONTACTS_CARD = "ref-contacts"
@@ -320,8 +319,7 @@ def _topic_options() -> Iterator[Option]:
 
 
 def _indented(title: str) -> str:
-    lines = textwrap.wrap(title, TOPIC_COLUMNS, initial_indent=TOPIC_INDENT, subsequent_indent=TOPIC_INDENT)
-    return "\n".join(lines)
+    return "\n".join(hanging_lines(TOPIC_INDENT, title, TOPIC_COLUMNS))
 
 
 def _ordered_cards() -> list[str]:

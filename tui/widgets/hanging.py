@@ -9,6 +9,12 @@ from rich.measure import Measurement
 from rich.text import Text
 
 
+def hanging_lines(marker: str, text: str, width: int) -> list[str]:
+    """`text` wrapped to `width` columns after `marker`, each later line indented by its width."""
+    indent = " " * len(marker)
+    return textwrap.wrap(text, max(width, len(marker) + 1), initial_indent=marker, subsequent_indent=indent)
+
+
 class Hanging:
     """`marker` then `text` (plain, never markup), wrapped to the width it is drawn at with every
     line after the first indented by the marker's width: "→ A nude or sexual image of a child is"
@@ -20,10 +26,7 @@ class Hanging:
         self.text = text
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        indent = " " * len(self.marker)
-        lines = textwrap.wrap(
-            self.text, max(options.max_width, len(self.marker) + 1), initial_indent=self.marker, subsequent_indent=indent
-        )
+        lines = hanging_lines(self.marker, self.text, options.max_width)
         yield Text("\n".join(lines) or self.marker, no_wrap=True, overflow="crop")
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
